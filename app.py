@@ -1,0 +1,38 @@
+#!/usr/bin/env python3
+"""CDK app entry point: ``cdk synth --context config=path/to/file.yaml`` (default: config/example.yaml)."""
+
+from __future__ import annotations
+
+import sys
+
+from aws_cdk import App
+
+from onboarding_app.assembly import add_compliance_checks, add_stacks
+from onboarding_app.config_loader import ConfigError, load_config
+
+DEFAULT_CONFIG = "config/example.yaml"
+
+
+def main() -> int:
+    app = App()
+    config_path = app.node.try_get_context("config") or DEFAULT_CONFIG
+    try:
+        config = load_config(config_path)
+    except ConfigError as error:
+        print(error, file=sys.stderr)
+        return 1
+    add_compliance_checks(app)
+    add_stacks(app, config)
+    try:
+        app.synth()
+    except RuntimeError as error:
+        if "ValidationFailed" not in str(error):
+            raise
+        # The CDK has already printed each finding and where to acknowledge it.
+        print("cdk-nag findings above must be fixed or acknowledged; nothing was synthesized.", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The CDK app around the constructs: config file -> validated config -> stacks -> templates."""

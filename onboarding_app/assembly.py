@@ -1,0 +1,28 @@
+"""Turning a validated config into stacks inside a CDK ``App``, with the compliance checks on."""
+
+from __future__ import annotations
+
+from aws_cdk import App, Environment, Tags, Validations
+from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
+
+from stacks import AccountOnboardingStack
+
+from .config import OnboardingConfig
+
+
+def add_compliance_checks(app: App) -> None:
+    """cdk-nag packs run on every synth; an unacknowledged finding fails it."""
+    Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app))
+
+
+def add_stacks(app: App, config: OnboardingConfig) -> AccountOnboardingStack:
+    # account None: the CDK CLI fills it in from the credentials at deploy; synth needs none.
+    stack = AccountOnboardingStack(
+        app,
+        config.stack_name,
+        config=config,
+        env=Environment(account=config.account, region=config.region),
+    )
+    for key, value in config.tags.items():
+        Tags.of(stack).add(key, value)
+    return stack

@@ -1,0 +1,161 @@
+"""The config file's shape: a typed, validated, read-only object (pydantic v2).
+
+Key names are the user-facing contract (see the README's config reference). Unknown keys are
+errors, so a typo never silently falls back to a default. Values are strict: ``"600"`` is not 600
+and ``yes`` in quotes is not true. ``load_config`` in ``config_loader`` turns a file into this.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Callable, Literal
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic_core import PydanticCustomError
+
+from onboarding_constructs.identifiers import (
+    bucket_name_problem,
+    kms_key_arn_problem,
+    subnet_id_problem,
+    vpc_id_problem,
+)
+
+from .regions import region_problem
+
+DEFAULT_STACK_NAME = "AirsOnboarding"
+DEFAULT_RETENTION_DAYS = 365
+
+
+def invalid(problem: str, *, path: str | None = None) -> PydanticCustomError:
+    """A validation error whose message is ``problem``; ``path`` overrides where it is reported."""
+    context: dict[str, Any] = {"problem": problem}
+    if path is not None:
+        context["path"] = path
+    return PydanticCustomError("invalid_value", "{problem}", context)
+
+
+def _checked_by(problem_of: Callable[[str], str | None]) -> AfterValidator:
+    def validate(value: str) -> str:
+        if problem := problem_of(value):
+            raise invalid(problem)
+        return value
+
+    return AfterValidator(validate)
+
+
+def _account_problem(value: str) -> str | None:
+    if re.fullmatch(r"\d{12}", value):
+        return None
+    return f"{value!r} is not an AWS account id (expected exactly 12 digits, in quotes)"
+
+
+def _no_unquoted_account_number(value: Any) -> Any:
+    # YAML reads 011111111111 as a number (and would drop the zero): insist on quotes.
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise invalid(f"{value} must be written in quotes, like \"{value:012d}\" (YAML reads an unquoted account id as a number)")
+    return value
+
+
+def _stack_name_problem(value: str) -> str | None:
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", value):
+        return None
+    return f"{value!r} is not a valid CloudFormation stack name (expected a letter, then up to 127 letters, digits and hyphens)"
+
+
+_TAG_CHARS = re.compile(r"[\w\s+=.:/@-]*", re.UNICODE)
+
+
+def _tag_key_problem(value: str) -> str | None:
+    if not 1 <= len(value) <= 128 or not _TAG_CHARS.fullmatch(value):
+        return f"tag key {value!r} is not valid (expected 1 to 128 letters, digits, spaces and + - = . _ : / @)"
+    if value.lower().startswith("aws:"):
+        return f"tag key {value!r} is not allowed (the 'aws:' prefix is reserved for AWS)"
+    return None
+
+
+def _tag_value_problem(value: str) -> str | None:
+    if len(value) <= 256 and _TAG_CHARS.fullmatch(value):
+        return None
+    return f"tag value {value!r} is not valid (expected up to 256 letters, digits, spaces and + - = . _ : / @)"
+
+
+AccountId = Annotated[str, BeforeValidator(_no_unquoted_account_number), _checked_by(_account_problem)]
+Region = Annotated[str, _checked_by(region_problem)]
+StackName = Annotated[str, _checked_by(_stack_name_problem)]
+TagKey = Annotated[str, _checked_by(_tag_key_problem)]
+TagValue = Annotated[str, _checked_by(_tag_value_problem)]
+SubnetId = Annotated[str, _checked_by(subnet_id_problem)]
+VpcId = Annotated[str, _checked_by(vpc_id_problem)]
+BucketName = Annotated[str, _checked_by(bucket_name_problem)]
+KmsKeyArn = Annotated[str, _checked_by(kms_key_arn_problem)]
+
+
+class Section(BaseModel):
+    """Shared rules: unknown keys are errors, no type coercion, and the result is read-only."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class BucketConfig(Section):
+    """``flow_logs.bucket``: the bucket the flow logs are written to."""
+
+    name: BucketName | None = None
+    existing_name: BucketName | None = None
+    kms_key_arn: KmsKeyArn | None = None
+    retention_days: Annotated[int, Field(ge=1, le=36500)] | None = DEFAULT_RETENTION_DAYS
+
+    @model_validator(mode="after")
+    def _existing_bucket_is_used_as_is(self) -> BucketConfig:
+        if self.existing_name is None:
+            return self
+        clashes = [
+            key
+            for key in ("name", "kms_key_arn", "retention_days")
+            if key in self.model_fields_set and getattr(self, key) is not None
+        ]
+        if clashes:
+            raise invalid(
+                f"existing_name cannot be combined with {', '.join(clashes)}: those shape a new bucket, and an existing"
+                " bucket is used exactly as it is (its policy, encryption and lifecycle are never changed)."
+                f" Remove {', '.join(clashes)} (or set to null), or remove existing_name to create a bucket."
+            )
+        return self
+
+
+class FlowLogsConfig(Section):
+    """``flow_logs``: which subnets and VPCs get flow logs, and how they are written."""
+
+    subnet_ids: list[SubnetId] = []
+    vpc_ids: list[VpcId] = []
+    hourly_partitions: bool = True
+    file_format: Literal["plain-text", "parquet"] = "plain-text"
+    max_aggregation_seconds: Literal[60, 600] = 600
+    include_ecs_fields: bool = False
+    bucket: BucketConfig = BucketConfig()
+
+    @model_validator(mode="after")
+    def _each_target_once(self) -> FlowLogsConfig:
+        targets = [*self.subnet_ids, *self.vpc_ids]
+        if not targets:
+            raise invalid("no subnet_ids and no vpc_ids (expected at least one subnet or VPC to log)")
+        duplicates = sorted({t for t in targets if targets.count(t) > 1})
+        if duplicates:
+            raise invalid(f"{', '.join(map(repr, duplicates))} listed more than once (expected each id once)")
+        return self
+
+
+class OnboardingConfig(Section):
+    """The whole config file."""
+
+    account: AccountId | None = None
+    region: Region
+    stack_name: StackName = DEFAULT_STACK_NAME
+    tags: Annotated[dict[TagKey, TagValue], Field(max_length=50)] = {}
+    flow_logs: FlowLogsConfig
+
+    @model_validator(mode="after")
+    def _key_in_bucket_region(self) -> OnboardingConfig:
+        key_arn = self.flow_logs.bucket.kms_key_arn
+        if key_arn and (problem := kms_key_arn_problem(key_arn, region=self.region)):
+            raise invalid(problem, path="flow_logs.bucket.kms_key_arn")
+        return self

@@ -1,0 +1,150 @@
+"""The short report printed after ``make synth`` / ``make deploy``, read from the cloud assembly.
+
+``python -m onboarding_app.summary cdk.out`` lists each stack with its template path and resource
+counts, then the values the AIRS onboarding wizard asks for: taken from the stack outputs, resolved
+when the template already knows them, otherwise read from ``outputs.json`` after a deploy, or
+shown with the command that fetches them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+WIZARD_PREFIX = "Onboarding wizard: "
+OUTPUTS_FILE = "outputs.json"
+
+
+@dataclass(frozen=True)
+class StackSummary:
+    name: str
+    region: str | None
+    template_path: Path
+    resource_counts: Counter[str]
+    wizard_values: list[tuple[str, str | None]]  # (label, value or None when known only after deploy)
+
+
+def summarize(assembly_dir: Path) -> list[StackSummary]:
+    manifest = json.loads((assembly_dir / "manifest.json").read_text())
+    deployed = _deployed_outputs(assembly_dir)
+    summaries = []
+    for artifact_id, artifact in sorted(manifest.get("artifacts", {}).items()):
+        if artifact.get("type") != "aws:cloudformation:stack":
+            continue
+        properties = artifact.get("properties", {})
+        stack_name = properties.get("stackName", artifact_id)
+        template_path = assembly_dir / properties["templateFile"]
+        template = json.loads(template_path.read_text())
+        account, region = _environment(artifact.get("environment", ""))
+        values = []
+        for output_id, output in template.get("Outputs", {}).items():
+            description = output.get("Description", "")
+            if not description.startswith(WIZARD_PREFIX):
+                continue
+            value = deployed.get(stack_name, {}).get(output_id)
+            if value is None:
+                value = _resolve(output.get("Value"), account=account, region=region)
+            values.append((description.removeprefix(WIZARD_PREFIX), value))
+        summaries.append(
+            StackSummary(
+                name=stack_name,
+                region=region,
+                template_path=template_path,
+                resource_counts=Counter(r["Type"] for r in template.get("Resources", {}).values()),
+                wizard_values=values,
+            )
+        )
+    return summaries
+
+
+def render(summaries: list[StackSummary]) -> str:
+    lines = []
+    for summary in summaries:
+        total = sum(summary.resource_counts.values())
+        counts = ", ".join(f"{kind} x{count}" for kind, count in sorted(summary.resource_counts.items()))
+        lines += [
+            f"Stack {summary.name} ({summary.region or 'region from the CLI environment'})",
+            f"  template:  {summary.template_path}",
+            f"  resources: {total} ({counts})",
+        ]
+        if summary.wizard_values:
+            lines.append("  values for the AIRS onboarding wizard:")
+            width = max(len(label) for label, _ in summary.wizard_values)
+            pending = False
+            for label, value in summary.wizard_values:
+                pending |= value is None
+                lines.append(f"    {label.ljust(width)}  {value if value is not None else '(known after deploy)'}")
+            if pending:
+                region = f" --region {summary.region}" if summary.region else ""
+                lines += [
+                    "  after `make deploy`, read them with:",
+                    f"    aws cloudformation describe-stacks --stack-name {summary.name}{region}"
+                    " --query 'Stacks[0].Outputs'",
+                ]
+    return "\n".join(lines)
+
+
+def _deployed_outputs(assembly_dir: Path) -> dict[str, dict[str, str]]:
+    path = assembly_dir / OUTPUTS_FILE
+    if not path.is_file():
+        return {}
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError:
+        return {}
+
+
+def _environment(environment: str) -> tuple[str | None, str | None]:
+    """``aws://<account>/<region>``, where either may be ``unknown-...``."""
+    _, _, rest = environment.partition("aws://")
+    account, _, region = rest.partition("/")
+    known = lambda part: part if part and not part.startswith("unknown-") else None  # noqa: E731
+    return known(account), known(region)
+
+
+def _partition(region: str | None) -> str | None:
+    if region is None:
+        return None
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
+
+
+def _resolve(value: Any, *, account: str | None, region: str | None) -> str | None:
+    """A template value as text if it is known before deploy; None for anything AWS assigns."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    (function, argument), = value.items()
+    if function == "Ref":
+        return {"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": _partition(region)}.get(argument)
+    if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
+        separator, parts = argument
+        resolved = [_resolve(part, account=account, region=region) for part in parts]
+        return None if any(part is None for part in resolved) else separator.join(resolved)  # type: ignore[arg-type]
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("assembly", type=Path, help="the cloud assembly directory, e.g. cdk.out")
+    args = parser.parse_args(argv)
+    if not (args.assembly / "manifest.json").is_file():
+        print(f"{args.assembly} holds no cloud assembly: run `make synth` first", file=sys.stderr)
+        return 1
+    summaries = summarize(args.assembly)
+    print(f"Synthesized {len(summaries)} stack{'s' if len(summaries) != 1 else ''} into {args.assembly}/")
+    print(render(summaries))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

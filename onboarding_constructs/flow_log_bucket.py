@@ -1,0 +1,223 @@
+"""``FlowLogBucket``: the S3 bucket AI Runtime Security reads VPC flow logs from."""
+
+from __future__ import annotations
+
+from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from . import log_delivery
+from .identifiers import bucket_name_problem, is_token
+from .suppressions import acknowledge_nag, skip_checkov
+
+#: Default lifetime of flow-log objects.
+DEFAULT_RETENTION = Duration.days(365)
+#: How long a version stays recoverable after it was expired or overwritten (versioning is on).
+NONCURRENT_VERSION_RETENTION = Duration.days(30)
+#: Incomplete multipart uploads are cleaned up after this.
+INCOMPLETE_UPLOAD_RETENTION = Duration.days(7)
+#: Prefix of the flow-log bucket's S3 server access logs inside the access-log bucket.
+ACCESS_LOG_PREFIX = "flow-log-bucket/"
+
+
+class FlowLogBucket(Construct):
+    """A hardened S3 bucket for VPC flow logs, or an existing bucket used as it is.
+
+    A new bucket has all four Block Public Access settings, ``BucketOwnerEnforced`` object
+    ownership (ACLs disabled), a bucket policy that denies anything but TLS 1.2+ on the bucket and
+    its objects, versioning, default encryption, S3 server access logs into a separate bucket,
+    lifecycle expiry, and a bucket policy that lets ``delivery.logs.amazonaws.com`` write flow logs
+    only for this account's log sources (``aws:SourceAccount`` and ``aws:SourceArn``).
+
+    With ``existing_bucket`` the construct defines nothing and never writes that bucket's policy:
+    the bucket's owner must already allow log delivery (see the README).
+
+    :param existing_bucket: Use this bucket instead of creating one. Default: a new bucket.
+    :param bucket_name: Physical name of the new bucket. Default: a name CloudFormation generates.
+    :param encryption_key: SSE-KMS key of the new bucket. A key defined in the same app gets a key
+        policy statement for log delivery; an imported key's policy is the owner's to change, and
+        synth warns about it. Default: SSE-S3 (S3-managed keys).
+    :param retention: Objects expire after this; ``None`` keeps them forever. Default: 365 days.
+    :param removal_policy: What happens to the new buckets when the stack is deleted.
+        Default: ``RemovalPolicy.RETAIN`` (flow logs outlive the stack).
+    :param server_access_logs_bucket: Where S3 server access logs of the new bucket go.
+        Default: a new access-log bucket with the same hardening (SSE-S3, which S3 requires for
+        access-log targets) and the same retention.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        existing_bucket: s3.IBucket | None = None,
+        bucket_name: str | None = None,
+        encryption_key: kms.IKey | None = None,
+        retention: Duration | None = DEFAULT_RETENTION,
+        removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
+        server_access_logs_bucket: s3.IBucket | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        if existing_bucket is not None:
+            _reject_props_for_existing_bucket(
+                bucket_name=bucket_name,
+                encryption_key=encryption_key,
+                retention_is_default=retention is DEFAULT_RETENTION,
+                removal_policy=removal_policy,
+                server_access_logs_bucket=server_access_logs_bucket,
+            )
+            self._bucket: s3.IBucket = existing_bucket
+            self._access_logs_bucket: s3.IBucket | None = None
+            self._encryption_key: kms.IKey | None = None
+            self._created = False
+            return
+
+        if bucket_name is not None and (problem := bucket_name_problem(bucket_name)):
+            raise ValueError(f"FlowLogBucket bucket_name: {problem}")
+        if retention is not None and not is_token(retention.to_string()) and retention.to_days() < 1:
+            raise ValueError(f"FlowLogBucket retention: {retention.to_human_string()} is too short (expected at least 1 day)")
+
+        if server_access_logs_bucket is None:
+            server_access_logs_bucket = self._new_access_logs_bucket(retention, removal_policy)
+        self._access_logs_bucket = server_access_logs_bucket
+        self._encryption_key = encryption_key
+        self._created = True
+        bucket = s3.Bucket(
+            self,
+            "Bucket",
+            bucket_name=bucket_name,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            versioned=True,
+            encryption=s3.BucketEncryption.KMS if encryption_key else s3.BucketEncryption.S3_MANAGED,
+            encryption_key=encryption_key,
+            # An S3 Bucket Key cuts the KMS requests of high-volume log writes by orders of magnitude.
+            bucket_key_enabled=True if encryption_key else None,
+            server_access_logs_bucket=server_access_logs_bucket,
+            server_access_logs_prefix=ACCESS_LOG_PREFIX,
+            lifecycle_rules=_lifecycle_rules(retention),
+            removal_policy=removal_policy,
+        )
+        for statement in log_delivery.bucket_statements(self, bucket):
+            bucket.add_to_resource_policy(statement)
+        if encryption_key is not None:
+            self._allow_log_delivery_to_use(encryption_key)
+        else:
+            acknowledge_nag(
+                bucket,
+                "NIST.800.53.R5-S3DefaultEncryptionKMS",
+                "SSE-S3 is the default so log delivery works without a key policy; pass encryption_key"
+                " (config: flow_logs.bucket.kms_key_arn) for SSE-KMS.",
+            )
+        _acknowledge_no_replication(bucket)
+        self._bucket = bucket
+
+    @property
+    def bucket(self) -> s3.IBucket:
+        """The flow-log bucket: the new one, or ``existing_bucket``."""
+        return self._bucket
+
+    @property
+    def access_logs_bucket(self) -> s3.IBucket | None:
+        """Where the new bucket's S3 server access logs go; ``None`` for an existing bucket."""
+        return self._access_logs_bucket
+
+    @property
+    def encryption_key(self) -> kms.IKey | None:
+        """The SSE-KMS key of the new bucket; ``None`` with SSE-S3 or an existing bucket."""
+        return self._encryption_key
+
+    @property
+    def created(self) -> bool:
+        """True when this construct defines the bucket, False for ``existing_bucket``."""
+        return self._created
+
+    def _new_access_logs_bucket(self, retention: Duration | None, removal_policy: RemovalPolicy) -> s3.Bucket:
+        access_logs = s3.Bucket(
+            self,
+            "AccessLogsBucket",
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            enforce_ssl=True,
+            minimum_tls_version=1.2,
+            versioned=True,
+            # S3 server access logging delivers only to SSE-S3 buckets.
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            lifecycle_rules=_lifecycle_rules(retention),
+            removal_policy=removal_policy,
+        )
+        reason = "This bucket receives S3 server access logs; logging it again would need a third bucket, and into itself would loop."
+        acknowledge_nag(access_logs, "AwsSolutions-S1", reason)
+        acknowledge_nag(access_logs, "NIST.800.53.R5-S3BucketLoggingEnabled", reason)
+        skip_checkov(access_logs, "CKV_AWS_18", reason)
+        acknowledge_nag(
+            access_logs,
+            "NIST.800.53.R5-S3DefaultEncryptionKMS",
+            "S3 server access logging only delivers to buckets whose default encryption is SSE-S3.",
+        )
+        _acknowledge_no_replication(access_logs)
+        return access_logs
+
+    def _allow_log_delivery_to_use(self, key: kms.IKey) -> None:
+        result = key.add_to_resource_policy(log_delivery.key_statement(self), allow_no_op=True)
+        if not result.statement_added:
+            Annotations.of(self).add_warning_v2(
+                "airs-onboarding:importedKmsKey",
+                f"The key policy of {key.key_arn} is not managed here: it must allow"
+                f" {log_delivery.LOG_DELIVERY_SERVICE} the actions {', '.join(log_delivery.KMS_ACTIONS)}"
+                " for this account's log sources, or flow log delivery fails. See the README, 'SSE-KMS'.",
+            )
+
+
+def _lifecycle_rules(retention: Duration | None) -> list[s3.LifecycleRule]:
+    rules = [
+        s3.LifecycleRule(id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=INCOMPLETE_UPLOAD_RETENTION),
+        s3.LifecycleRule(id="ExpireNoncurrentVersions", noncurrent_version_expiration=NONCURRENT_VERSION_RETENTION),
+    ]
+    if retention is not None:
+        rules.append(s3.LifecycleRule(id="ExpireObjects", expiration=retention))
+        # S3 refuses ExpiredObjectDeleteMarker in a rule that also expires by age.
+        rules.append(s3.LifecycleRule(id="RemoveExpiredDeleteMarkers", expired_object_delete_marker=True))
+    return rules
+
+
+def _acknowledge_no_replication(bucket: s3.Bucket) -> None:
+    acknowledge_nag(
+        bucket,
+        "NIST.800.53.R5-S3BucketReplicationEnabled",
+        "Flow logs are read in the region they are written; cross-region replication would double storage"
+        " cost for no reader. Add a replication rule to the bucket if your backup policy requires one.",
+    )
+
+
+def _reject_props_for_existing_bucket(
+    *,
+    bucket_name: str | None,
+    encryption_key: kms.IKey | None,
+    retention_is_default: bool,
+    removal_policy: RemovalPolicy,
+    server_access_logs_bucket: s3.IBucket | None,
+) -> None:
+    """Props that only shape a new bucket are an error with an existing one, not silently ignored."""
+    given = [
+        name
+        for name, is_given in (
+            ("bucket_name", bucket_name is not None),
+            ("encryption_key", encryption_key is not None),
+            ("retention", not retention_is_default),
+            ("removal_policy", removal_policy != RemovalPolicy.RETAIN),
+            ("server_access_logs_bucket", server_access_logs_bucket is not None),
+        )
+        if is_given
+    ]
+    if given:
+        raise ValueError(
+            f"FlowLogBucket: existing_bucket cannot be combined with {', '.join(given)}: those shape a new bucket,"
+            " and an existing bucket is used exactly as it is. Pass existing_bucket alone, or drop it to create a bucket."
+        )
+
+
+__all__ = ["FlowLogBucket", "DEFAULT_RETENTION"]

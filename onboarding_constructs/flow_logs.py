@@ -1,0 +1,133 @@
+"""``FlowLogs``: VPC flow logs for subnets and VPCs, into S3, in the format discovery reads."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Mapping, Sequence
+
+from aws_cdk import CfnResource, Tags
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from . import flow_log_fields, log_delivery
+from .identifiers import subnet_id_problem, vpc_id_problem
+
+#: Tag ``Name`` of each flow log is this prefix plus the subnet or VPC id.
+DEFAULT_NAME_PREFIX = "airs-discovery-"
+
+
+class FlowLogFileFormat(str, Enum):
+    """Format of the log files in S3 (``DestinationOptions.FileFormat``)."""
+
+    PLAIN_TEXT = "plain-text"
+    PARQUET = "parquet"
+
+
+class FlowLogAggregationInterval(int, Enum):
+    """Longest time, in seconds, a flow is aggregated into one record (``MaxAggregationInterval``)."""
+
+    ONE_MINUTE = 60
+    TEN_MINUTES = 600
+
+
+class FlowLogs(Construct):
+    """One flow log per subnet and per VPC, delivered to S3 with every standard record field.
+
+    Each flow log records ALL traffic (accepted and rejected) in a custom format holding every
+    standard field (``flow_log_fields.STANDARD_FIELDS``; ECS fields on request). Construct ids are
+    the subnet and VPC ids, so reordering the lists changes nothing and removing an id removes only
+    that flow log. A flow log's format and destination cannot be edited in AWS: changing them
+    replaces the flow log, which CloudFormation does on the next deploy.
+
+    If ``bucket`` is defined in this app, its policy gets the log-delivery statements (conditioned
+    on ``aws:SourceAccount`` and ``aws:SourceArn``); an imported bucket's policy is never touched.
+
+    :param bucket: Destination bucket. Required.
+    :param subnet_ids: Subnets to log, ``subnet-...``. Default: none.
+    :param vpc_ids: VPCs to log (all their subnets and interfaces), ``vpc-...``. Default: none.
+        At least one subnet or VPC is required.
+    :param hourly_partitions: Partition objects per hour instead of per day, which cuts the S3
+        requests of readers. Default: True.
+    :param file_format: ``FlowLogFileFormat.PLAIN_TEXT`` or ``PARQUET``. Default: plain text.
+    :param max_aggregation_interval: 60 or 600 seconds. Default: 600 (``TEN_MINUTES``).
+    :param include_ecs_fields: Add the Amazon ECS fields (flow log version 7). Default: False.
+    :param name_prefix: ``Name`` tag prefix of each flow log. Default: ``airs-discovery-``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket: s3.IBucket,
+        subnet_ids: Sequence[str] = (),
+        vpc_ids: Sequence[str] = (),
+        hourly_partitions: bool = True,
+        file_format: FlowLogFileFormat = FlowLogFileFormat.PLAIN_TEXT,
+        max_aggregation_interval: FlowLogAggregationInterval = FlowLogAggregationInterval.TEN_MINUTES,
+        include_ecs_fields: bool = False,
+        name_prefix: str = DEFAULT_NAME_PREFIX,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        targets = _validated_targets(subnet_ids=subnet_ids, vpc_ids=vpc_ids)
+        file_format = FlowLogFileFormat(file_format)
+        max_aggregation_interval = FlowLogAggregationInterval(max_aggregation_interval)
+
+        for statement in log_delivery.bucket_statements(self, bucket):
+            bucket.add_to_resource_policy(statement)
+        bucket_policy = bucket.policy.node.default_child if bucket.policy is not None else None
+
+        self._log_format = flow_log_fields.log_format(include_ecs_fields=include_ecs_fields)
+        self._flow_logs: dict[str, ec2.CfnFlowLog] = {}
+        for resource_id, resource_type in targets.items():
+            flow_log = ec2.CfnFlowLog(
+                self,
+                resource_id,
+                resource_id=resource_id,
+                resource_type=resource_type,
+                traffic_type="ALL",
+                log_destination_type="s3",
+                log_destination=bucket.bucket_arn,
+                log_format=self._log_format,
+                max_aggregation_interval=max_aggregation_interval.value,
+                # PascalCase keys, as the resource schema documents; the CDK's L2 FlowLog writes
+                # camelCase here (aws/aws-cdk#25432), which is why this uses the L1.
+                destination_options={
+                    "FileFormat": file_format.value,
+                    "HiveCompatiblePartitions": False,
+                    "PerHourPartition": hourly_partitions,
+                },
+            )
+            Tags.of(flow_log).add("Name", f"{name_prefix}{resource_id}")
+            # Without the delivery statements in place first, log delivery would write its own.
+            if isinstance(bucket_policy, CfnResource):
+                flow_log.add_resource_dependency(bucket_policy)
+            self._flow_logs[resource_id] = flow_log
+
+    @property
+    def flow_logs(self) -> Mapping[str, ec2.CfnFlowLog]:
+        """The flow logs, keyed by the subnet or VPC id they log."""
+        return dict(self._flow_logs)
+
+    @property
+    def log_format(self) -> str:
+        """The custom record format every flow log uses."""
+        return self._log_format
+
+
+def _validated_targets(*, subnet_ids: Sequence[str], vpc_ids: Sequence[str]) -> dict[str, str]:
+    if isinstance(subnet_ids, str) or isinstance(vpc_ids, str):
+        raise TypeError("FlowLogs subnet_ids and vpc_ids are lists of ids, not a single string")
+    problems = [f"subnet_ids: {p}" for p in map(subnet_id_problem, subnet_ids) if p]
+    problems += [f"vpc_ids: {p}" for p in map(vpc_id_problem, vpc_ids) if p]
+    targets: dict[str, str] = {}
+    for resource_id, resource_type in [*((s, "Subnet") for s in subnet_ids), *((v, "VPC") for v in vpc_ids)]:
+        if resource_id in targets:
+            problems.append(f"{resource_id!r} is listed twice (a subnet allows at most 2 flow logs, so each id is logged once)")
+        targets[resource_id] = resource_type
+    if not targets:
+        problems.append("no subnet_ids and no vpc_ids given (expected at least one id to log)")
+    if problems:
+        raise ValueError("FlowLogs: " + "; ".join(problems))
+    return targets

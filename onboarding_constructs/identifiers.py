@@ -1,0 +1,92 @@
+"""Checks for the AWS identifiers the constructs accept, phrased in the user's terms.
+
+Each ``*_problem`` function returns ``None`` for a valid value, otherwise one sentence that
+names the value and says what was expected. The constructs raise it as a ``ValueError``; the
+config loader reports it against the key path. Values that are CDK tokens (resolved only at
+deploy time, e.g. a CloudFormation parameter) cannot be checked here and always pass.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from aws_cdk import Token
+
+_SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+_VPC_ID = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+_PARTITION = r"aws(?:-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?"
+_REGION = r"[a-z]{2}(?:-[a-z]+)+-\d+"
+_KMS_KEY_ARN = re.compile(
+    rf"arn:(?P<partition>{_PARTITION}):kms:(?P<region>{_REGION}):(?P<account>\d{{12}}):key/"
+    r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
+)
+_BUCKET_NAME_CHARS = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
+# Prefixes and suffixes S3 reserves for access points and Outposts (S3 bucket naming rules).
+_RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
+_RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+
+
+def is_token(value: object) -> bool:
+    """True when the value is only known at deploy time and so cannot be checked at synth."""
+    return isinstance(value, str) and Token.is_unresolved(value)
+
+
+def subnet_id_problem(value: str) -> str | None:
+    if is_token(value) or _SUBNET_ID.fullmatch(value):
+        return None
+    return f"{value!r} is not a subnet id (expected 'subnet-' followed by 8 or 17 lowercase hex digits)"
+
+
+def vpc_id_problem(value: str) -> str | None:
+    if is_token(value) or _VPC_ID.fullmatch(value):
+        return None
+    return f"{value!r} is not a VPC id (expected 'vpc-' followed by 8 or 17 lowercase hex digits)"
+
+
+def bucket_name_problem(value: str) -> str | None:
+    """S3 general purpose bucket naming rules, so a typo fails at synth and not mid-deploy."""
+    if is_token(value):
+        return None
+    expected = (
+        "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
+    )
+    if not 3 <= len(value) <= 63 or not _BUCKET_NAME_CHARS.fullmatch(value):
+        return f"{value!r} is not a valid S3 bucket name (expected {expected})"
+    if ".." in value or ".-" in value or "-." in value:
+        return f"{value!r} is not a valid S3 bucket name (a dot may not be next to another dot or a hyphen)"
+    if _is_ip_address(value):
+        return f"{value!r} is not a valid S3 bucket name (it may not look like an IP address)"
+    for prefix in _RESERVED_BUCKET_PREFIXES:
+        if value.startswith(prefix):
+            return f"{value!r} is not a valid S3 bucket name (the prefix {prefix!r} is reserved by S3)"
+    for suffix in _RESERVED_BUCKET_SUFFIXES:
+        if value.endswith(suffix):
+            return f"{value!r} is not a valid S3 bucket name (the suffix {suffix!r} is reserved by S3)"
+    return None
+
+
+def kms_key_arn_problem(value: str, *, region: str | None = None) -> str | None:
+    """A KMS key ARN (not an alias: a key policy belongs to the key), optionally in ``region``."""
+    if is_token(value):
+        return None
+    match = _KMS_KEY_ARN.fullmatch(value)
+    if not match:
+        return (
+            f"{value!r} is not a KMS key ARN (expected arn:<partition>:kms:<region>:<12-digit account>:key/<key id>;"
+            " an alias ARN is not accepted because the key policy belongs to the key)"
+        )
+    if region is not None and not is_token(region) and match["region"] != region:
+        return (
+            f"the KMS key {value!r} is in {match['region']}, but an S3 bucket can only use a key in its own"
+            f" region ({region})"
+        )
+    return None
+
+
+def _is_ip_address(value: str) -> bool:
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return False
+    return True

@@ -1,0 +1,31 @@
+"""Recording an accepted gate finding on the narrowest construct: the CloudFormation resource.
+
+A finding is fixed, or acknowledged here with the reason it does not apply. cdk-nag findings are
+acknowledged through the CDK's ``Validations`` (cdk-nag 3); checkov reads skips from the
+resource's ``Metadata.checkov.skip``.
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Acknowledgment, CfnResource, Validations
+from constructs import IConstruct
+
+
+def _resource(construct: IConstruct) -> CfnResource:
+    resource = construct if isinstance(construct, CfnResource) else construct.node.default_child
+    if not isinstance(resource, CfnResource):
+        raise TypeError(f"{construct.node.path} has no CloudFormation resource to attach a finding to")
+    return resource
+
+
+def acknowledge_nag(construct: IConstruct, finding_id: str, reason: str) -> None:
+    """Acknowledge one cdk-nag finding (exact id, e.g. ``AwsSolutions-IAM5[Resource::*]``)."""
+    Validations.of(_resource(construct)).acknowledge(Acknowledgment(id=finding_id, reason=reason))
+
+
+def skip_checkov(construct: IConstruct, check_id: str, reason: str) -> None:
+    """Record a checkov skip with its reason in the resource's metadata."""
+    resource = _resource(construct)
+    checkov = resource.get_metadata("checkov") or {}
+    skips = [*checkov.get("skip", []), {"id": check_id, "comment": reason}]
+    resource.add_metadata("checkov", {**checkov, "skip": skips})
