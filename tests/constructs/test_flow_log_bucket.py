@@ -1,0 +1,363 @@
+"""FlowLogBucket: defaults, every prop, every error message."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import Duration, RemovalPolicy, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Annotations, Match, Template
+
+from onboarding_constructs import DEFAULT_RETENTION, FlowLogBucket
+from onboarding_constructs.log_delivery import KMS_ACTIONS, LOG_DELIVERY_SERVICE
+from tests.conftest import new_stack
+
+#: Log sources of account 111111111111 in us-east-1, partition-aware.
+LOGS_SOURCE_ARN = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:us-east-1:111111111111:*"]]}
+KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def bucket_of(stack: Stack, construct: FlowLogBucket) -> str:
+    return stack.get_logical_id(construct.bucket.node.default_child)
+
+
+def test_default_bucket_is_hardened() -> None:
+    stack = new_stack()
+    construct = FlowLogBucket(stack, "Logs")
+    template = Template.from_stack(stack)
+    logical_id = bucket_of(stack, construct)
+    bucket = template.to_json()["Resources"][logical_id]
+    props = bucket["Properties"]
+    assert props["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+    assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    assert "BucketName" not in props
+    assert bucket["DeletionPolicy"] == "Retain"
+    assert bucket["UpdateReplacePolicy"] == "Retain"
+    assert construct.created is True
+    assert construct.encryption_key is None
+
+
+def test_default_lifecycle_expires_after_365_days_and_cleans_up() -> None:
+    stack = new_stack()
+    construct = FlowLogBucket(stack, "Logs")
+    rules = Template.from_stack(stack).to_json()["Resources"][bucket_of(stack, construct)]["Properties"][
+        "LifecycleConfiguration"
+    ]["Rules"]
+    by_id = {rule["Id"]: rule for rule in rules}
+    assert DEFAULT_RETENTION.to_days() == 365
+    assert by_id["ExpireObjects"]["ExpirationInDays"] == 365
+    assert by_id["ExpireNoncurrentVersions"]["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
+    assert by_id["AbortIncompleteUploads"]["AbortIncompleteMultipartUpload"] == {"DaysAfterInitiation": 7}
+    assert by_id["RemoveExpiredDeleteMarkers"]["ExpiredObjectDeleteMarker"] is True
+    assert all(rule["Status"] == "Enabled" for rule in rules)
+
+
+def test_retention_none_keeps_objects() -> None:
+    stack = new_stack()
+    construct = FlowLogBucket(stack, "Logs", retention=None)
+    rules = Template.from_stack(stack).to_json()["Resources"][bucket_of(stack, construct)]["Properties"][
+        "LifecycleConfiguration"
+    ]["Rules"]
+    assert not any("ExpirationInDays" in rule for rule in rules)
+    assert not any(rule.get("ExpiredObjectDeleteMarker") for rule in rules)
+
+
+def test_retention_is_configurable() -> None:
+    stack = new_stack()
+    FlowLogBucket(stack, "Logs", retention=Duration.days(90))
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::S3::Bucket",
+        {"LifecycleConfiguration": {"Rules": Match.array_with([Match.object_like({"ExpirationInDays": 90})])}},
+    )
+
+
+def test_bucket_policy_denies_anything_but_tls_on_bucket_and_objects() -> None:
+    stack = new_stack()
+    construct = FlowLogBucket(stack, "Logs")
+    logical_id = bucket_of(stack, construct)
+    arn = {"Fn::GetAtt": [logical_id, "Arn"]}
+    objects = {"Fn::Join": ["", [arn, "/*"]]}
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": logical_id},
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Action": "s3:*",
+                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+                            "Effect": "Deny",
+                            "Principal": {"AWS": "*"},
+                            "Resource": [arn, objects],
+                        },
+                        {
+                            "Action": "s3:*",
+                            "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}},
+                            "Effect": "Deny",
+                            "Principal": {"AWS": "*"},
+                            "Resource": [arn, objects],
+                        },
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_log_delivery_statements_are_scoped_to_this_account_and_region() -> None:
+    stack = new_stack(region="eu-west-1", account="222222222222")
+    construct = FlowLogBucket(stack, "Logs")
+    logical_id = bucket_of(stack, construct)
+    arn = {"Fn::GetAtt": [logical_id, "Arn"]}
+    source_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:eu-west-1:222222222222:*"]]}
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": logical_id},
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Action": "s3:PutObject",
+                            "Effect": "Allow",
+                            "Principal": {"Service": LOG_DELIVERY_SERVICE},
+                            "Resource": {"Fn::Join": ["", [arn, "/AWSLogs/222222222222/*"]]},
+                            "Condition": {
+                                "StringEquals": {
+                                    "s3:x-amz-acl": "bucket-owner-full-control",
+                                    "aws:SourceAccount": "222222222222",
+                                },
+                                "ArnLike": {"aws:SourceArn": source_arn},
+                            },
+                        },
+                        {
+                            "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
+                            "Effect": "Allow",
+                            "Principal": {"Service": LOG_DELIVERY_SERVICE},
+                            "Resource": arn,
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": "222222222222"},
+                                "ArnLike": {"aws:SourceArn": source_arn},
+                            },
+                        },
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_server_access_logs_go_to_a_separate_hardened_bucket() -> None:
+    stack = new_stack()
+    construct = FlowLogBucket(stack, "Logs")
+    template = Template.from_stack(stack)
+    assert construct.access_logs_bucket is not None
+    access_logs_id = stack.get_logical_id(construct.access_logs_bucket.node.default_child)
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {"LoggingConfiguration": {"DestinationBucketName": {"Ref": access_logs_id}, "LogFilePrefix": "flow-log-bucket/"}},
+    )
+    access_logs = template.to_json()["Resources"][access_logs_id]
+    assert access_logs["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
+        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
+    ]
+    assert access_logs["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
+    assert access_logs["Properties"]["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
+    assert access_logs["DeletionPolicy"] == "Retain"
+    # S3 writes access logs as logging.s3.amazonaws.com, limited to the flow-log bucket as source.
+    template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": access_logs_id},
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {
+                                "Principal": {"Service": "logging.s3.amazonaws.com"},
+                                "Condition": {
+                                    "ArnLike": {"aws:SourceArn": {"Fn::GetAtt": [bucket_of(stack, construct), "Arn"]}},
+                                    "StringEquals": {"aws:SourceAccount": "111111111111"},
+                                },
+                            }
+                        )
+                    ]
+                )
+            },
+        },
+    )
+
+
+def test_given_access_logs_bucket_is_used_and_none_is_created() -> None:
+    stack = new_stack()
+    target = s3.Bucket.from_bucket_name(stack, "Target", "central-access-logs")
+    construct = FlowLogBucket(stack, "Logs", server_access_logs_bucket=target)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::S3::Bucket", 1)
+    template.has_resource_properties(
+        "AWS::S3::Bucket", {"LoggingConfiguration": {"DestinationBucketName": "central-access-logs"}}
+    )
+    assert construct.access_logs_bucket is target
+
+
+def test_bucket_name_is_used() -> None:
+    stack = new_stack()
+    FlowLogBucket(stack, "Logs", bucket_name="acme-airs-flow-logs")
+    Template.from_stack(stack).has_resource_properties("AWS::S3::Bucket", {"BucketName": "acme-airs-flow-logs"})
+
+
+def test_removal_policy_destroy_is_applied_to_both_buckets() -> None:
+    stack = new_stack()
+    FlowLogBucket(stack, "Logs", removal_policy=RemovalPolicy.DESTROY)
+    buckets = Template.from_stack(stack).find_resources("AWS::S3::Bucket")
+    assert len(buckets) == 2
+    assert {b["DeletionPolicy"] for b in buckets.values()} == {"Delete"}
+
+
+def test_kms_key_in_the_app_gets_a_scoped_key_policy_statement() -> None:
+    stack = new_stack()
+    key = kms.Key(stack, "Key", enable_key_rotation=True)
+    construct = FlowLogBucket(stack, "Logs", encryption_key=key)
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {
+                        "BucketKeyEnabled": True,
+                        "ServerSideEncryptionByDefault": {
+                            "SSEAlgorithm": "aws:kms",
+                            "KMSMasterKeyID": {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]},
+                        },
+                    }
+                ]
+            }
+        },
+    )
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Sid": "AllowVpcFlowLogDeliveryToUseTheKey",
+                            "Effect": "Allow",
+                            "Principal": {"Service": LOG_DELIVERY_SERVICE},
+                            "Action": list(KMS_ACTIONS),
+                            "Resource": "*",
+                            "Condition": {
+                                "StringEquals": {"aws:SourceAccount": "111111111111"},
+                                "ArnLike": {"aws:SourceArn": LOGS_SOURCE_ARN},
+                            },
+                        }
+                    ]
+                )
+            }
+        },
+    )
+    assert construct.encryption_key is key
+    assert not Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("key policy"))
+
+
+def test_imported_kms_key_policy_is_not_touched_and_synth_warns() -> None:
+    stack = new_stack()
+    key = kms.Key.from_key_arn(stack, "Key", KEY_ARN)
+    FlowLogBucket(stack, "Logs", encryption_key=key)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::KMS::Key", 0)
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN}}
+                ]
+            }
+        },
+    )
+    warnings = Annotations.from_stack(stack).find_warning("/TestStack/Logs", Match.string_like_regexp(".*"))
+    assert len(warnings) == 1
+    message = warnings[0].entry.data
+    assert KEY_ARN in message and LOG_DELIVERY_SERVICE in message and "kms:GenerateDataKey*" in message
+
+
+def test_existing_bucket_defines_nothing_and_writes_no_policy() -> None:
+    stack = new_stack()
+    existing = s3.Bucket.from_bucket_name(stack, "Existing", "customer-owned-logs")
+    construct = FlowLogBucket(stack, "Logs", existing_bucket=existing)
+    template = Template.from_stack(stack)
+    assert template.to_json().get("Resources", {}) == {}
+    assert construct.bucket is existing
+    assert construct.created is False
+    assert construct.access_logs_bucket is None
+    assert construct.encryption_key is None
+
+
+@pytest.mark.parametrize(
+    ("props", "named"),
+    [
+        ({"bucket_name": "my-new-bucket"}, "bucket_name"),
+        ({"retention": Duration.days(30)}, "retention"),
+        ({"retention": None}, "retention"),
+        ({"removal_policy": RemovalPolicy.DESTROY}, "removal_policy"),
+    ],
+    ids=["bucket_name", "retention", "retention-none", "removal_policy"],
+)
+def test_existing_bucket_with_new_bucket_props_is_refused(props: dict, named: str) -> None:
+    stack = new_stack()
+    existing = s3.Bucket.from_bucket_name(stack, "Existing", "customer-owned-logs")
+    with pytest.raises(ValueError, match=rf"existing_bucket cannot be combined with {named}.*used exactly as it is"):
+        FlowLogBucket(stack, "Logs", existing_bucket=existing, **props)
+
+
+def test_existing_bucket_refusal_names_every_clashing_prop() -> None:
+    stack = new_stack()
+    existing = s3.Bucket.from_bucket_name(stack, "Existing", "customer-owned-logs")
+    key = kms.Key.from_key_arn(stack, "Key", KEY_ARN)
+    access = s3.Bucket.from_bucket_name(stack, "Access", "access-logs")
+    with pytest.raises(ValueError, match="combined with encryption_key, server_access_logs_bucket"):
+        FlowLogBucket(stack, "Logs", existing_bucket=existing, encryption_key=key, server_access_logs_bucket=access)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Upper-Case", "3 to 63 lowercase letters"),
+        ("ab", "3 to 63 lowercase letters"),
+        ("a" * 64, "3 to 63 lowercase letters"),
+        ("logs..bucket", "may not be next to another dot"),
+        ("192.168.10.12", "IP address"),
+        ("xn--logs", "prefix 'xn--' is reserved"),
+        ("logs-s3alias", "suffix '-s3alias' is reserved"),
+    ],
+)
+def test_invalid_bucket_name_is_refused_with_the_rule(name: str, expected: str) -> None:
+    with pytest.raises(ValueError, match=rf"FlowLogBucket bucket_name: '{name}' is not a valid S3 bucket name \(.*{expected}"):
+        FlowLogBucket(new_stack(), "Logs", bucket_name=name)
+
+
+@pytest.mark.parametrize(("hours", "shown"), [(12, "12 hours"), (36, "1 day 12 hours")], ids=["under-a-day", "not-whole-days"])
+def test_retention_must_be_whole_days(hours: int, shown: str) -> None:
+    with pytest.raises(ValueError, match=rf"FlowLogBucket retention: {shown} is not a whole number of days of at least 1"):
+        FlowLogBucket(new_stack(), "Logs", retention=Duration.hours(hours))
+
+
+def test_construct_ids_are_stable() -> None:
+    """Renaming these ids replaces the buckets: the logical ids must not drift."""
+    stack = new_stack()
+    construct = FlowLogBucket(stack, "Logs")
+    assert construct.bucket.node.path == "TestStack/Logs/Bucket"
+    assert construct.access_logs_bucket is not None
+    assert construct.access_logs_bucket.node.path == "TestStack/Logs/AccessLogsBucket"

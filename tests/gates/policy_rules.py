@@ -1,0 +1,122 @@
+"""Our own policy rules: what cdk-nag, cfn-lint and checkov do not check.
+
+Each rule takes a CloudFormation template (a dict) and returns one line per violation, naming the
+resource; an empty list means the template complies.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+Template = dict[str, Any]
+
+SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn")
+
+
+def _as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _resources(template: Template, kind: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") == kind:
+            yield logical_id, resource.get("Properties", {})
+
+
+def _policy_documents(template: Template) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Every policy document in the template: bucket, key, IAM (managed and inline) policies."""
+    for logical_id, resource in template.get("Resources", {}).items():
+        props = resource.get("Properties", {})
+        for key in ("PolicyDocument", "KeyPolicy", "AssumeRolePolicyDocument"):
+            if isinstance(props.get(key), dict):
+                yield logical_id, props[key]
+        for inline in props.get("Policies", []) or []:
+            if isinstance(inline, dict) and isinstance(inline.get("PolicyDocument"), dict):
+                yield logical_id, inline["PolicyDocument"]
+
+
+def _condition_keys(statement: dict[str, Any]) -> set[str]:
+    return {key for operator in statement.get("Condition", {}).values() for key in operator}
+
+
+def service_principal_grants_are_source_scoped(template: Template) -> list[str]:
+    """Every bucket-policy Allow to a service principal has aws:SourceAccount or aws:SourceArn."""
+    violations = []
+    for logical_id, props in _resources(template, "AWS::S3::BucketPolicy"):
+        for statement in _as_list(props.get("PolicyDocument", {}).get("Statement", [])):
+            principal = statement.get("Principal")
+            if statement.get("Effect") != "Allow" or not isinstance(principal, dict) or "Service" not in principal:
+                continue
+            if not _condition_keys(statement) & set(SOURCE_KEYS):
+                violations.append(f"{logical_id}: Allow to {principal['Service']} has no aws:SourceAccount/aws:SourceArn")
+    return violations
+
+
+def buckets_deny_insecure_transport(template: Template) -> list[str]:
+    """Every bucket has a policy with a Deny on aws:SecureTransport=false over the bucket and its objects."""
+    covered: set[str] = set()
+    for _, props in _resources(template, "AWS::S3::BucketPolicy"):
+        bucket = props.get("Bucket", {}).get("Ref") if isinstance(props.get("Bucket"), dict) else None
+        arn = {"Fn::GetAtt": [bucket, "Arn"]}
+        objects = {"Fn::Join": ["", [arn, "/*"]]}
+        for statement in _as_list(props.get("PolicyDocument", {}).get("Statement", [])):
+            denies_plain_http = statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") in ("false", False)
+            resources = _as_list(statement.get("Resource"))
+            if (
+                statement.get("Effect") == "Deny"
+                and denies_plain_http
+                and statement.get("Principal") in ({"AWS": "*"}, "*")
+                and "s3:*" in _as_list(statement.get("Action"))
+                and arn in resources
+                and objects in resources
+            ):
+                covered.add(bucket)
+    return [
+        f"{logical_id}: no TLS-only Deny covering the bucket and its objects"
+        for logical_id, _ in _resources(template, "AWS::S3::Bucket")
+        if logical_id not in covered
+    ]
+
+
+def no_wildcard_actions(template: Template) -> list[str]:
+    """No Allow statement grants '*' or a whole service ('s3:*')."""
+    violations = []
+    for logical_id, document in _policy_documents(template):
+        for statement in _as_list(document.get("Statement", [])):
+            if statement.get("Effect") != "Allow":
+                continue
+            for action in _as_list(statement.get("Action", [])) + _as_list(statement.get("NotAction", [])):
+                if isinstance(action, str) and (action == "*" or action.endswith(":*")):
+                    violations.append(f"{logical_id}: Allow of {action!r}")
+            if "NotAction" in statement:
+                violations.append(f"{logical_id}: Allow with NotAction grants everything else")
+    return violations
+
+
+def buckets_are_private_and_retained(template: Template) -> list[str]:
+    """Every bucket blocks public access four ways, disables ACLs, encrypts, versions, and is retained."""
+    violations = []
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::S3::Bucket":
+            continue
+        props = resource.get("Properties", {})
+        block = props.get("PublicAccessBlockConfiguration", {})
+        if not all(block.get(k) is True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")):
+            violations.append(f"{logical_id}: not all four Block Public Access settings are on")
+        if props.get("OwnershipControls") != {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}:
+            violations.append(f"{logical_id}: ACLs are not disabled (BucketOwnerEnforced)")
+        if not props.get("BucketEncryption"):
+            violations.append(f"{logical_id}: no default encryption")
+        if props.get("VersioningConfiguration", {}).get("Status") != "Enabled":
+            violations.append(f"{logical_id}: versioning is off")
+        if resource.get("DeletionPolicy") != "Retain" or resource.get("UpdateReplacePolicy") != "Retain":
+            violations.append(f"{logical_id}: would be deleted with the stack (DeletionPolicy/UpdateReplacePolicy not Retain)")
+    return violations
+
+
+RULES = (
+    service_principal_grants_are_source_scoped,
+    buckets_deny_insecure_transport,
+    no_wildcard_actions,
+    buckets_are_private_and_retained,
+)
