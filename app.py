@@ -13,8 +13,9 @@ from onboarding_app.config_loader import ConfigError, load_config
 DEFAULT_CONFIG = "config/example.yaml"
 
 
-def main() -> int:
-    app = App()
+def main(app: App | None = None) -> int:
+    """Synthesize ``app`` (default: the App the CDK CLI configures through the environment)."""
+    app = app or App()
     config_path = app.node.try_get_context("config") or DEFAULT_CONFIG
     try:
         config = load_config(config_path)

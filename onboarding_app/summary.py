@@ -48,7 +48,7 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
                 continue
             value = deployed.get(stack_name, {}).get(output_id)
             if value is None:
-                value = _resolve(output.get("Value"), account=account, region=region)
+                value = _resolve(output.get("Value"), template=template, account=account, region=region)
             values.append((description.removeprefix(WIZARD_PREFIX), value))
         summaries.append(
             StackSummary(
@@ -117,20 +117,34 @@ def _partition(region: str | None) -> str | None:
     return "aws"
 
 
-def _resolve(value: Any, *, account: str | None, region: str | None) -> str | None:
-    """A template value as text if it is known before deploy; None for anything AWS assigns."""
+def _resolve(value: Any, *, template: dict[str, Any], account: str | None, region: str | None) -> str | None:
+    """A template value as text if it is known before deploy; None for anything AWS assigns.
+
+    Handles literals, the pseudo parameters, Fn::Join, and the name and ARN of a bucket whose
+    name the template fixes.
+    """
     if isinstance(value, str):
         return value
     if not isinstance(value, dict) or len(value) != 1:
         return None
     (function, argument), = value.items()
     if function == "Ref":
-        return {"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": _partition(region)}.get(argument)
+        pseudo = {"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": _partition(region)}
+        return pseudo[argument] if argument in pseudo else _fixed_bucket_name(template, argument)
+    if function == "Fn::GetAtt" and isinstance(argument, list) and argument[1:] == ["Arn"]:
+        name, partition = _fixed_bucket_name(template, argument[0]), _partition(region)
+        return f"arn:{partition}:s3:::{name}" if name and partition else None
     if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
         separator, parts = argument
-        resolved = [_resolve(part, account=account, region=region) for part in parts]
+        resolved = [_resolve(part, template=template, account=account, region=region) for part in parts]
         return None if any(part is None for part in resolved) else separator.join(resolved)  # type: ignore[arg-type]
     return None
+
+
+def _fixed_bucket_name(template: dict[str, Any], logical_id: str) -> str | None:
+    resource = template.get("Resources", {}).get(logical_id, {})
+    name = resource.get("Properties", {}).get("BucketName") if resource.get("Type") == "AWS::S3::Bucket" else None
+    return name if isinstance(name, str) else None
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -484,3 +484,24 @@ def test_control_character_is_reported_on_one_line_with_its_line_number() -> Non
 )
 def test_token_looking_text_in_the_file_is_still_validated(data: dict[str, Any], path: str) -> None:
     assert the_problem(data).path == path
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: account ids are checked with \\d, which also matches non-ASCII digits, so '１１１…' (full-width)"
+    " or Arabic-Indic digits pass as a 12-digit account id (also inside a KMS key ARN)",
+)
+@pytest.mark.parametrize(
+    ("data", "path"),
+    [
+        pytest.param(config_with(account="１" * 12), "account", id="account-full-width"),
+        pytest.param(config_with(account="١" * 12), "account", id="account-arabic-indic"),
+        pytest.param(
+            flow_logs_with(bucket={"kms_key_arn": f"arn:aws:kms:us-east-1:{'１' * 12}:key/{KEY_ID}"}),
+            "flow_logs.bucket.kms_key_arn",
+            id="kms-key-account-full-width",
+        ),
+    ],
+)
+def test_non_ascii_digits_are_not_an_account_id(data: dict[str, Any], path: str) -> None:
+    assert the_problem(data).path == path

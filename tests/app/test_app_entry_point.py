@@ -1,0 +1,50 @@
+"""app.py: a bad config or a compliance finding ends synth with a message and exit 1, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aws_cdk import App, Stack
+from aws_cdk import aws_s3 as s3
+
+import app as app_module
+from tests.conftest import EXAMPLE_CONFIG
+
+
+def run_main(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, config: str | None) -> int:
+    context = {"config": config} if config is not None else {}
+    return app_module.main(App(outdir=str(tmp_path / "out"), context=context))
+
+
+def test_example_config_synthesizes(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert run_main(monkeypatch, tmp_path, str(EXAMPLE_CONFIG)) == 0
+    assert (tmp_path / "out" / "AirsOnboarding.template.json").is_file()
+
+
+def test_default_config_is_the_example(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    assert app_module.DEFAULT_CONFIG == "config/example.yaml"
+    monkeypatch.chdir(EXAMPLE_CONFIG.parent.parent)
+    assert run_main(monkeypatch, tmp_path, None) == 0
+    assert (tmp_path / "out" / "AirsOnboarding.template.json").is_file()
+
+
+def test_invalid_config_prints_every_problem_and_exits_1(monkeypatch, tmp_path, capsys) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("region: us-eest-1\nflow_logs:\n  subnet_ids: [subnet-12]\n")
+    assert run_main(monkeypatch, tmp_path, str(bad)) == 1
+    err = capsys.readouterr().err
+    assert f"{bad}: 2 problems; nothing was synthesized or deployed." in err
+    assert "region: 'us-eest-1' is not an AWS region" in err
+    assert "flow_logs.subnet_ids[0]: 'subnet-12' is not a subnet id" in err
+    assert "Traceback" not in err
+    assert not list((tmp_path / "out").glob("*.template.json"))
+
+
+def test_compliance_finding_exits_1_with_a_pointer(monkeypatch, tmp_path, capsys) -> None:
+    def add_insecure_stack(app: App, config) -> None:
+        s3.Bucket(Stack(app, "Insecure"), "Bucket")
+
+    monkeypatch.setattr(app_module, "add_stacks", add_insecure_stack)
+    assert run_main(monkeypatch, tmp_path, str(EXAMPLE_CONFIG)) == 1
+    assert "cdk-nag findings above must be fixed or acknowledged" in capsys.readouterr().err

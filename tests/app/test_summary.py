@@ -1,0 +1,57 @@
+"""The report after synth: stacks, resource counts, template paths, onboarding wizard values."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from onboarding_app import summary
+from tests.conftest import flow_logs_with
+from tests.synth import synthesize
+
+
+def test_summary_of_a_generated_bucket_name(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    synthesize(flow_logs_with(subnet_ids=["subnet-1234abcd", "subnet-abcd1234"]), tmp_path)
+    assert summary.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert f"Synthesized 1 stack into {tmp_path}/" in out
+    assert "Stack AirsOnboarding (us-east-1)" in out
+    assert f"template:  {tmp_path}/AirsOnboarding.template.json" in out
+    assert "resources: 6 (AWS::EC2::FlowLog x2, AWS::S3::Bucket x2, AWS::S3::BucketPolicy x2)" in out
+    assert "S3 bucket name for VPC flow logs" in out and "(known after deploy)" in out
+    assert "region of the AI models, the bucket and the flow logs  us-east-1" in out
+    assert "aws cloudformation describe-stacks --stack-name AirsOnboarding --region us-east-1" in out
+
+
+def test_summary_resolves_a_fixed_bucket_name_and_arn(tmp_path: Path) -> None:
+    synthesize(flow_logs_with(bucket={"name": "acme-airs-logs"}) | {"region": "cn-north-1"}, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    values = dict(stack.wizard_values)
+    assert values["S3 bucket name for VPC flow logs"] == "acme-airs-logs"
+    assert values["S3 bucket ARN for VPC flow logs"] == "arn:aws-cn:s3:::acme-airs-logs"
+    assert values["region of the AI models, the bucket and the flow logs"] == "cn-north-1"
+    assert "known after deploy" not in summary.render([stack])
+
+
+def test_summary_of_an_existing_bucket(tmp_path: Path) -> None:
+    synthesize(flow_logs_with(bucket={"existing_name": "customer-logs"}), tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert dict(stack.wizard_values)["S3 bucket ARN for VPC flow logs"] == "arn:aws:s3:::customer-logs"
+    assert stack.resource_counts == {"AWS::EC2::FlowLog": 1}
+
+
+def test_deployed_outputs_fill_in_what_synth_cannot_know(tmp_path: Path) -> None:
+    synthesize(flow_logs_with(), tmp_path)
+    (tmp_path / summary.OUTPUTS_FILE).write_text(
+        json.dumps({"AirsOnboarding": {"FlowLogBucketName": "airsonboarding-flowlogbucket-abc", "FlowLogBucketArn": "arn:aws:s3:::airsonboarding-flowlogbucket-abc"}})
+    )
+    [stack] = summary.summarize(tmp_path)
+    assert dict(stack.wizard_values)["S3 bucket name for VPC flow logs"] == "airsonboarding-flowlogbucket-abc"
+    assert "describe-stacks" not in summary.render([stack])
+
+
+def test_missing_assembly_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert summary.main([str(tmp_path / "nothing")]) == 1
+    assert "holds no cloud assembly: run `make synth` first" in capsys.readouterr().err
