@@ -8,6 +8,7 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 CONFIG ?= config/example.yaml
+PYTEST_ARGS ?=
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
 PIP_QUIET := --quiet --disable-pip-version-check
@@ -29,7 +30,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
 help:
 	@echo "make synth [CONFIG=file.yaml]   synthesize the onboarding stack into cdk.out/ (no AWS account needed)"
-	@echo "make test                       run the test suite and the security gates"
+	@echo "make test [PYTEST_ARGS=...]     run the test suite and the security gates"
 	@echo "make diff [CONFIG=file.yaml]    compare with what is deployed (needs AWS credentials)"
 	@echo "make deploy [CONFIG=file.yaml]  deploy (needs AWS credentials and a bootstrapped account)"
 	@echo "make clean                      remove cdk.out/ and the local environments"
@@ -67,7 +68,7 @@ synth: $(PY_STAMP) $(NODE_STAMP)
 	@$(VENV)/bin/python -m onboarding_app.summary cdk.out
 
 test: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
-	@$(VENV)/bin/python -m pytest
+	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 diff: $(PY_STAMP) $(NODE_STAMP)
 	@$(CDK) diff $(CDK_ARGS)
