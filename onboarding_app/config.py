@@ -8,13 +8,14 @@ and ``yes`` in quotes is not true. ``load_config`` in ``config_loader`` turns a 
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Callable, Literal
+from typing import Annotated, Any, Callable, Literal, Mapping
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
 from onboarding_constructs.identifiers import (
     bucket_name_problem,
+    is_token,
     kms_key_arn_problem,
     subnet_id_problem,
     vpc_id_problem,
@@ -36,6 +37,9 @@ def invalid(problem: str, *, path: str | None = None) -> PydanticCustomError:
 
 def _checked_by(problem_of: Callable[[str], str | None]) -> AfterValidator:
     def validate(value: str) -> str:
+        # The constructs let CDK tokens through unchecked; a file can only hold literal values.
+        if is_token(value):
+            raise invalid(f"{value!r} is CDK token syntax, which a config file cannot use (write the literal value)")
         if problem := problem_of(value):
             raise invalid(problem)
         return value
@@ -44,16 +48,48 @@ def _checked_by(problem_of: Callable[[str], str | None]) -> AfterValidator:
 
 
 def _account_problem(value: str) -> str | None:
-    if re.fullmatch(r"\d{12}", value):
+    if re.fullmatch(r"[0-9]{12}", value):
         return None
     return f"{value!r} is not an AWS account id (expected exactly 12 digits, in quotes)"
 
 
 def _no_unquoted_account_number(value: Any) -> Any:
-    # YAML reads 011111111111 as a number (and would drop the zero): insist on quotes.
+    # YAML turns unquoted digits into a number: leading zeros are lost and 0-prefixed ones read as
+    # octal, so the number we got may not be what the user wrote. Do not echo it back.
     if isinstance(value, int) and not isinstance(value, bool):
-        raise invalid(f"{value} must be written in quotes, like \"{value:012d}\" (YAML reads an unquoted account id as a number)")
+        raise invalid(
+            'got an unquoted number; write the account id in quotes as exactly 12 digits, e.g. account: "123456789012"'
+            " (YAML reads unquoted digits as a number and loses leading zeros)"
+        )
     return value
+
+
+def _whole_number(value: Any) -> Any:
+    # Literal[60, 600] would accept 600.0 and True == 1 style lookalikes; the file must say 60 or 600.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(f"{value!r} is not allowed (expected 60 or 600, a whole number of seconds)")
+    return value
+
+
+def _list_as_tuple(value: Any) -> Any:
+    # YAML gives lists; the config stores tuples so a loaded config cannot be changed in place.
+    return tuple(value) if isinstance(value, list) else value
+
+
+class ReadOnlyDict(dict):  # type: ignore[type-arg]
+    """A dict that refuses changes, so a validated config cannot be edited into an invalid one."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a loaded config is read-only; change the file instead")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+
+def _read_only_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
+    return ReadOnlyDict(value)
 
 
 def _stack_name_problem(value: str) -> str | None:
@@ -86,6 +122,9 @@ TagKey = Annotated[str, _checked_by(_tag_key_problem)]
 TagValue = Annotated[str, _checked_by(_tag_value_problem)]
 SubnetId = Annotated[str, _checked_by(subnet_id_problem)]
 VpcId = Annotated[str, _checked_by(vpc_id_problem)]
+SubnetIds = Annotated[tuple[SubnetId, ...], BeforeValidator(_list_as_tuple)]
+VpcIds = Annotated[tuple[VpcId, ...], BeforeValidator(_list_as_tuple)]
+Tags = Annotated[Mapping[TagKey, TagValue], Field(max_length=50), AfterValidator(_read_only_mapping)]
 BucketName = Annotated[str, _checked_by(bucket_name_problem)]
 KmsKeyArn = Annotated[str, _checked_by(kms_key_arn_problem)]
 
@@ -125,11 +164,11 @@ class BucketConfig(Section):
 class FlowLogsConfig(Section):
     """``flow_logs``: which subnets and VPCs get flow logs, and how they are written."""
 
-    subnet_ids: list[SubnetId] = []
-    vpc_ids: list[VpcId] = []
+    subnet_ids: SubnetIds = ()
+    vpc_ids: VpcIds = ()
     hourly_partitions: bool = True
     file_format: Literal["plain-text", "parquet"] = "plain-text"
-    max_aggregation_seconds: Literal[60, 600] = 600
+    max_aggregation_seconds: Annotated[Literal[60, 600], BeforeValidator(_whole_number)] = 600
     include_ecs_fields: bool = False
     bucket: BucketConfig = BucketConfig()
 
@@ -150,7 +189,7 @@ class OnboardingConfig(Section):
     account: AccountId | None = None
     region: Region
     stack_name: StackName = DEFAULT_STACK_NAME
-    tags: Annotated[dict[TagKey, TagValue], Field(max_length=50)] = {}
+    tags: Tags = ReadOnlyDict()
     flow_logs: FlowLogsConfig
 
     @model_validator(mode="after")

@@ -7,9 +7,11 @@ expected. No Python traceback reaches the user for a mistake in the file.
 from __future__ import annotations
 
 import difflib
+import types
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Annotated, Any, Iterable, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -55,7 +57,9 @@ def parse_config(text: str, *, source: str = "<config>") -> OnboardingConfig:
     try:
         data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as error:
-        raise ConfigError(source, [Problem("", _describe_yaml_error(error))]) from None
+        raise ConfigError(source, [Problem("", _describe_yaml_error(error, text))]) from None
+    except RecursionError:
+        raise ConfigError(source, [Problem("", _TOO_DEEP)]) from None
     if data is None:
         raise ConfigError(source, [Problem("", "the file is empty (expected a mapping with at least region and flow_logs)")])
     return config_from_mapping(data, source=source)
@@ -68,14 +72,22 @@ def config_from_mapping(data: Any, *, source: str = "<config>") -> OnboardingCon
         return OnboardingConfig.model_validate(data)
     except ValidationError as error:
         raise ConfigError(source, [_describe(e) for e in error.errors(include_url=False)]) from None
+    except RecursionError:
+        raise ConfigError(source, [Problem("", _TOO_DEEP)]) from None
+
+
+_TOO_DEEP = "the file is nested too deeply to be a config (expected the sections of the README's config reference)"
 
 
 class _StrictLoader(yaml.SafeLoader):
-    """SafeLoader that refuses a key given twice instead of silently keeping the last one."""
+    """SafeLoader that refuses a key given twice instead of silently keeping the last one, and keeps
+    date-like text (``2024-01-01``) as text."""
 
     def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
         seen: dict[Any, yaml.Mark] = {}
         for key_node, _ in node.value:
+            if key_node.tag == _MERGE_TAG:  # `<<: *anchor`; keys written here override merged ones
+                continue
             key = self.construct_object(key_node, deep=deep)
             try:
                 first = seen.get(key)
@@ -94,14 +106,22 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_mapping)
+_StrictLoader.yaml_implicit_resolvers = {
+    first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
 
 
-def _describe_yaml_error(error: yaml.YAMLError) -> str:
+def _describe_yaml_error(error: yaml.YAMLError, text: str) -> str:
+    if isinstance(error, yaml.reader.ReaderError):
+        line = text.count("\n", 0, error.position) + 1
+        return f"not valid YAML: line {line}: the character {error.character!r} is not allowed in a YAML file"
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
-    return f"not valid YAML: {where}{problem}"
+    return " ".join(f"not valid YAML: {where}{problem}".split())
 
 
 def _describe(error: dict[str, Any]) -> Problem:
@@ -119,19 +139,19 @@ def _describe(error: dict[str, Any]) -> Problem:
     elif kind == "literal_error":
         message = f"{value!r} is not allowed (expected {context['expected']})"
     elif kind in ("string_type", "str_type"):
-        message = f"expected text, got {_kind(value)} {value!r} (put it in quotes)"
+        message = f"expected text, got {_shown(value)} (put it in quotes)"
     elif kind == "bool_type":
-        message = f"expected true or false, got {_kind(value)} {value!r}"
+        message = f"expected true or false, got {_shown(value)}"
     elif kind in ("int_type", "int_parsing", "int_from_float"):
-        message = f"expected a whole number, got {_kind(value)} {value!r}"
+        message = f"expected a whole number, got {_shown(value)}"
     elif kind in ("greater_than_equal", "less_than_equal"):
         bound = "at least" if kind == "greater_than_equal" else "at most"
         limit = context.get("ge", context.get("le"))
         message = f"{value!r} is out of range (expected {bound} {limit}, or null)"
-    elif kind == "list_type":
-        message = f"expected a list, got {_kind(value)} {value!r}"
-    elif kind in ("dict_type", "model_type", "model_attributes_type"):
-        message = f"expected a mapping of keys, got {_kind(value)} {value!r}"
+    elif kind in ("list_type", "tuple_type"):
+        message = f"expected a list, got {_shown(value)}"
+    elif kind in ("dict_type", "mapping_type", "model_type", "model_attributes_type"):
+        message = f"expected a mapping of keys, got {_shown(value)}"
     elif kind == "too_long":
         message = f"too many entries (expected at most {context.get('max_length')})"
     else:
@@ -140,15 +160,54 @@ def _describe(error: dict[str, Any]) -> Problem:
 
 
 def _format_path(loc: tuple[Any, ...]) -> str:
+    """``flow_logs.subnet_ids[0]``: list positions in brackets, mapping keys (even numbers) after dots."""
     path = ""
-    for part in loc:
+    for part, is_position in _walk(loc):
         if part == "[key]":
             path += " (key)"
-        elif isinstance(part, int):
+        elif is_position:
             path += f"[{part}]"
         else:
             path += f".{part}" if path else str(part)
     return path
+
+
+def _walk(loc: tuple[Any, ...]) -> Iterable[tuple[Any, bool]]:
+    """Each part of a pydantic error location with whether it is a list position, by the schema."""
+    annotation: Any = OnboardingConfig
+    for part in loc:
+        annotation = _unwrap(annotation)
+        origin = get_origin(annotation)
+        if part == "[key]":
+            yield part, False
+        elif origin in (list, tuple) and isinstance(part, int):
+            yield part, True
+            annotation = get_args(annotation)[0]
+        elif origin in (dict, Mapping):
+            yield part, False
+            annotation = get_args(annotation)[1]
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield part, False
+            field = annotation.model_fields.get(part) if isinstance(part, str) else None
+            annotation = field.annotation if field is not None else None
+        else:
+            yield part, False
+            annotation = None
+
+
+def _unwrap(annotation: Any) -> Any:
+    """Strip ``Annotated[...]`` and ``X | None`` down to the type that holds the data."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            options = [arg for arg in get_args(annotation) if arg is not type(None)]
+            if len(options) != 1:
+                return annotation
+            annotation = options[0]
+        else:
+            return annotation
 
 
 def _unknown_key_message(loc: tuple[Any, ...]) -> str:
@@ -160,15 +219,23 @@ def _unknown_key_message(loc: tuple[Any, ...]) -> str:
 
 
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
-    """The section model a key path points into (list indices are skipped)."""
-    model: type[BaseModel] = OnboardingConfig
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        annotation = model.model_fields[part].annotation
-        candidates = [annotation, *getattr(annotation, "__args__", ())]
-        model = next(c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel))
-    return model
+    """The section model a key path points into."""
+    model: Any = OnboardingConfig
+    for part, is_position in _walk(loc):
+        model = _unwrap(model)
+        if is_position:
+            model = get_args(model)[0]
+        else:
+            model = _unwrap(model).model_fields[part].annotation
+    return _unwrap(model)
+
+
+def _shown(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return f"{_kind(value)} {value!r}"
 
 
 def _kind(value: Any) -> str:
