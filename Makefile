@@ -26,11 +26,12 @@ DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help synth test deploy diff clean lock setup
+.PHONY: help synth test bootstrap deploy diff clean lock setup
 
 help:
 	@echo "make synth [CONFIG=file.yaml]   synthesize the onboarding stack into cdk.out/ (no AWS account needed)"
 	@echo "make test [PYTEST_ARGS=...]     run the test suite and the security gates"
+	@echo "make bootstrap [CONFIG=...]     CDK-bootstrap the config's account and region, once (needs AWS credentials)"
 	@echo "make diff [CONFIG=file.yaml]    compare with what is deployed (needs AWS credentials)"
 	@echo "make deploy [CONFIG=file.yaml]  deploy (needs AWS credentials and a bootstrapped account)"
 	@echo "make clean                      remove cdk.out/ and the local environments"
@@ -69,6 +70,10 @@ synth: $(PY_STAMP) $(NODE_STAMP)
 
 test: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Bootstraps the environment of the config's stack (account from the config or the credentials).
+bootstrap: $(PY_STAMP) $(NODE_STAMP)
+	@$(CDK) bootstrap $(CDK_ARGS)
 
 diff: $(PY_STAMP) $(NODE_STAMP)
 	@$(CDK) diff $(CDK_ARGS)

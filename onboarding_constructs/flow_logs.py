@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import flow_log_fields, log_delivery
-from .identifiers import subnet_id_problem, vpc_id_problem
+from .identifiers import is_token, subnet_id_problem, vpc_id_problem
 
 #: Tag ``Name`` of each flow log is this prefix plus the subnet or VPC id.
 DEFAULT_NAME_PREFIX = "airs-discovery-"
@@ -37,7 +37,8 @@ class FlowLogs(Construct):
     Each flow log records ALL traffic (accepted and rejected) in a custom format holding every
     standard field (``flow_log_fields.STANDARD_FIELDS``; ECS fields on request). Construct ids are
     the subnet and VPC ids, so reordering the lists changes nothing and removing an id removes only
-    that flow log. A flow log's format and destination cannot be edited in AWS: changing them
+    that flow log. An id only known at deploy time (a token, e.g. a CloudFormation parameter) is
+    not checked and is named by its type and position instead (``Subnet0``). A flow log's format and destination cannot be edited in AWS: changing them
     replaces the flow log, which CloudFormation does on the next deploy.
 
     If ``bucket`` is defined in this app, its policy gets the log-delivery statements (conditioned
@@ -80,10 +81,10 @@ class FlowLogs(Construct):
 
         self._log_format = flow_log_fields.log_format(include_ecs_fields=include_ecs_fields)
         self._flow_logs: dict[str, ec2.CfnFlowLog] = {}
-        for resource_id, resource_type in targets.items():
+        for position, (resource_id, resource_type) in enumerate(targets.items()):
             flow_log = ec2.CfnFlowLog(
                 self,
-                resource_id,
+                _construct_id(resource_id, resource_type, position),
                 resource_id=resource_id,
                 resource_type=resource_type,
                 traffic_type="ALL",
@@ -114,6 +115,12 @@ class FlowLogs(Construct):
     def log_format(self) -> str:
         """The custom record format every flow log uses."""
         return self._log_format
+
+
+def _construct_id(resource_id: str, resource_type: str, position: int) -> str:
+    # A deploy-time value (e.g. a CloudFormation parameter) cannot name a construct: fall back to
+    # its position, which makes that flow log's logical id depend on the order of the list.
+    return f"{resource_type}{position}" if is_token(resource_id) else resource_id
 
 
 def _validated_targets(*, subnet_ids: Sequence[str], vpc_ids: Sequence[str]) -> dict[str, str]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import CfnParameter, Stack
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
@@ -80,6 +80,15 @@ def test_one_flow_log_per_subnet_and_vpc_keyed_by_id() -> None:
     template.has_resource_properties("AWS::EC2::FlowLog", {"ResourceId": SUBNET_B, "ResourceType": "Subnet"})
     assert set(construct.flow_logs) == {SUBNET_A, SUBNET_B, VPC}
     assert construct.flow_logs[VPC].node.path == f"TestStack/FlowLogs/{VPC}"
+
+
+def test_deploy_time_ids_are_accepted_and_named_by_position() -> None:
+    stack = new_stack()
+    subnet = CfnParameter(stack, "SubnetId").value_as_string
+    construct, _ = flow_logs_in(stack, subnet_ids=[subnet, SUBNET_A])
+    assert construct.flow_logs[subnet].node.id == "Subnet0"
+    assert construct.flow_logs[SUBNET_A].node.id == SUBNET_A
+    Template.from_stack(stack).has_resource_properties("AWS::EC2::FlowLog", {"ResourceId": {"Ref": "SubnetId"}})
 
 
 def test_reordering_ids_keeps_logical_ids() -> None:

@@ -1,0 +1,41 @@
+"""Recording accepted findings: on the CloudFormation resource, under the rule pack's name."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+from constructs import Construct
+
+from onboarding_constructs.suppressions import acknowledge_nag, skip_checkov
+from tests.conftest import new_stack
+
+
+def test_checkov_skips_accumulate_in_resource_metadata() -> None:
+    stack = new_stack()
+    bucket = s3.Bucket(stack, "Bucket")
+    skip_checkov(bucket, "CKV_AWS_18", "first reason")
+    skip_checkov(bucket, "CKV_AWS_21", "second reason")
+    [resource] = Template.from_stack(stack).find_resources("AWS::S3::Bucket").values()
+    assert resource["Metadata"]["checkov"] == {
+        "skip": [{"id": "CKV_AWS_18", "comment": "first reason"}, {"id": "CKV_AWS_21", "comment": "second reason"}]
+    }
+
+
+def test_nag_acknowledgment_is_filed_under_its_pack() -> None:
+    stack = new_stack()
+    bucket = s3.Bucket(stack, "Bucket")
+    acknowledge_nag(bucket, "AwsSolutions-IAM5[Resource::arn:aws:s3:::my-bucket/*]", "reason")
+    entries = [e.data for e in bucket.node.default_child.node.metadata if e.type == "aws:cdk:acknowledged-rules"]
+    assert entries == [{"AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::my-bucket/*]": "reason"}]
+
+
+def test_a_finding_id_without_a_pack_is_refused() -> None:
+    with pytest.raises(ValueError, match=r"'S1' is not a cdk-nag finding id \(expected <pack>-<rule>, e.g. AwsSolutions-S1\)"):
+        acknowledge_nag(s3.Bucket(new_stack(), "Bucket"), "S1", "reason")
+
+
+def test_a_construct_without_a_resource_is_refused() -> None:
+    stack = new_stack()
+    with pytest.raises(TypeError, match="TestStack/Empty has no CloudFormation resource"):
+        skip_checkov(Construct(stack, "Empty"), "CKV_AWS_18", "reason")
