@@ -103,8 +103,11 @@ def _environment(environment: str) -> tuple[str | None, str | None]:
     """``aws://<account>/<region>``, where either may be ``unknown-...``."""
     _, _, rest = environment.partition("aws://")
     account, _, region = rest.partition("/")
-    known = lambda part: part if part and not part.startswith("unknown-") else None  # noqa: E731
-    return known(account), known(region)
+    return _known(account), _known(region)
+
+
+def _known(part: str) -> str | None:
+    return part if part and not part.startswith("unknown-") else None
 
 
 def _partition(region: str | None) -> str | None:

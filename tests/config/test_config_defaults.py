@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from onboarding_app.config import BucketConfig, FlowLogsConfig, OnboardingConfig, ReadOnlyDict
+from onboarding_app.config import BucketConfig, FlowLogsConfig, OnboardingConfig
+from onboarding_app.config_types import ReadOnlyDict
 from onboarding_app.config_loader import load_config
 from tests.conftest import EXAMPLE_CONFIG, MINIMAL_CONFIG, config_with, flow_logs_with, load
 

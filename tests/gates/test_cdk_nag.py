@@ -10,7 +10,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_s3 as s3
 
 from tests.gates.scenarios import SCENARIOS
-from tests.synth import Synthesized, synthesize
+from tests.synth import Synthesized
 
 ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
 NAG_PACKS = {"AwsSolutions", "NIST.800.53.R5"}

@@ -1,0 +1,124 @@
+"""The value types of the config file: each an annotated type that validates in the user's terms.
+
+A failed check raises ``invalid(...)``, whose message the loader reports against the key path.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Callable, Mapping
+
+from pydantic import AfterValidator, BeforeValidator, Field
+from pydantic_core import PydanticCustomError
+
+from onboarding_constructs.identifiers import (
+    bucket_name_problem,
+    is_token,
+    kms_key_arn_problem,
+    subnet_id_problem,
+    vpc_id_problem,
+)
+
+from .regions import region_problem
+
+
+def invalid(problem: str, *, path: str | None = None) -> PydanticCustomError:
+    """A validation error whose message is ``problem``; ``path`` overrides where it is reported."""
+    context: dict[str, Any] = {"problem": problem}
+    if path is not None:
+        context["path"] = path
+    return PydanticCustomError("invalid_value", "{problem}", context)
+
+
+def _checked_by(problem_of: Callable[[str], str | None]) -> AfterValidator:
+    def validate(value: str) -> str:
+        # The constructs let CDK tokens through unchecked; a file can only hold literal values.
+        if is_token(value):
+            raise invalid(f"{value!r} is CDK token syntax, which a config file cannot use (write the literal value)")
+        if problem := problem_of(value):
+            raise invalid(problem)
+        return value
+
+    return AfterValidator(validate)
+
+
+def _account_problem(value: str) -> str | None:
+    if re.fullmatch(r"[0-9]{12}", value):
+        return None
+    return f"{value!r} is not an AWS account id (expected exactly 12 digits, in quotes)"
+
+
+def _no_unquoted_account_number(value: Any) -> Any:
+    # YAML turns unquoted digits into a number: leading zeros are lost and 0-prefixed ones read as
+    # octal, so the number we got may not be what the user wrote. Do not echo it back.
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise invalid(
+            'got an unquoted number; write the account id in quotes as exactly 12 digits, e.g. account: "123456789012"'
+            " (YAML reads unquoted digits as a number and loses leading zeros)"
+        )
+    return value
+
+
+def whole_number(value: Any) -> Any:
+    # Literal[60, 600] would accept 600.0 and True == 1 style lookalikes; the file must say 60 or 600.
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise invalid(f"{value!r} is not allowed (expected 60 or 600, a whole number of seconds)")
+    return value
+
+
+def _list_as_tuple(value: Any) -> Any:
+    # YAML gives lists; the config stores tuples so a loaded config cannot be changed in place.
+    return tuple(value) if isinstance(value, list) else value
+
+
+class ReadOnlyDict(dict):  # type: ignore[type-arg]
+    """A dict that refuses changes, so a validated config cannot be edited into an invalid one."""
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> None:
+        raise TypeError("a loaded config is read-only; change the file instead")
+
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+
+def _read_only_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
+    return ReadOnlyDict(value)
+
+
+def _stack_name_problem(value: str) -> str | None:
+    if re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", value):
+        return None
+    return f"{value!r} is not a valid CloudFormation stack name (expected a letter, then up to 127 letters, digits and hyphens)"
+
+
+_TAG_CHARS = re.compile(r"[\w\s+=.:/@-]*", re.UNICODE)
+
+
+def _tag_key_problem(value: str) -> str | None:
+    if not 1 <= len(value) <= 128 or not _TAG_CHARS.fullmatch(value):
+        return f"tag key {value!r} is not valid (expected 1 to 128 letters, digits, spaces and + - = . _ : / @)"
+    if value.lower().startswith("aws:"):
+        return f"tag key {value!r} is not allowed (the 'aws:' prefix is reserved for AWS)"
+    return None
+
+
+def _tag_value_problem(value: str) -> str | None:
+    if len(value) <= 256 and _TAG_CHARS.fullmatch(value):
+        return None
+    return f"tag value {value!r} is not valid (expected up to 256 letters, digits, spaces and + - = . _ : / @)"
+
+
+AccountId = Annotated[str, BeforeValidator(_no_unquoted_account_number), _checked_by(_account_problem)]
+Region = Annotated[str, _checked_by(region_problem)]
+StackName = Annotated[str, _checked_by(_stack_name_problem)]
+TagKey = Annotated[str, _checked_by(_tag_key_problem)]
+TagValue = Annotated[str, _checked_by(_tag_value_problem)]
+SubnetId = Annotated[str, _checked_by(subnet_id_problem)]
+VpcId = Annotated[str, _checked_by(vpc_id_problem)]
+SubnetIds = Annotated[tuple[SubnetId, ...], BeforeValidator(_list_as_tuple)]
+VpcIds = Annotated[tuple[VpcId, ...], BeforeValidator(_list_as_tuple)]
+Tags = Annotated[Mapping[TagKey, TagValue], Field(max_length=50), AfterValidator(_read_only_mapping)]
+BucketName = Annotated[str, _checked_by(bucket_name_problem)]
+KmsKeyArn = Annotated[str, _checked_by(kms_key_arn_problem)]
