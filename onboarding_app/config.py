@@ -14,17 +14,23 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_valida
 
 from onboarding_constructs.identifiers import kms_key_arn_problem
 
+from onboarding_constructs.eks_discovery_access import DISCOVERY_CIDRS, MAX_PUBLIC_CIDRS
+
 from .config_types import (
     AccountId,
     BucketName,
+    ClusterName,
     KmsKeyArn,
+    PublicCidrs,
     ReadOnlyDict,
     Region,
+    RoleArn,
     StackName,
     SubnetIds,
     Tags,
     VpcIds,
     invalid,
+    list_as_tuple,
     whole_number,
 )
 
@@ -86,6 +92,37 @@ class FlowLogsConfig(Section):
         return self
 
 
+class EksClusterConfig(Section):
+    """``eks.clusters[]``: one existing cluster to open to discovery."""
+
+    name: ClusterName
+    enable_public_endpoint: bool = False
+
+
+class EksConfig(Section):
+    """``eks``: the discovery role's access to existing EKS clusters."""
+
+    discovery_role_arn: RoleArn
+    allowed_cidrs: PublicCidrs = DISCOVERY_CIDRS
+    clusters: Annotated[tuple[EksClusterConfig, ...], BeforeValidator(list_as_tuple)] = ()
+
+    @model_validator(mode="after")
+    def _each_once_and_within_limits(self) -> EksConfig:
+        names = [cluster.name for cluster in self.clusters]
+        duplicates = sorted({n for n in names if names.count(n) > 1})
+        if duplicates:
+            raise invalid(f"cluster {', '.join(map(repr, duplicates))} listed more than once (expected each cluster once)", path="eks.clusters")
+        cidrs = list(self.allowed_cidrs)
+        if not cidrs:
+            raise invalid("empty (expected the discovery service's addresses; omit the key for the default)", path="eks.allowed_cidrs")
+        repeated = sorted({c for c in cidrs if cidrs.count(c) > 1})
+        if repeated:
+            raise invalid(f"{', '.join(map(repr, repeated))} listed more than once", path="eks.allowed_cidrs")
+        if len(cidrs) > MAX_PUBLIC_CIDRS:
+            raise invalid(f"{len(cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)", path="eks.allowed_cidrs")
+        return self
+
+
 class OnboardingConfig(Section):
     """The whole config file."""
 
@@ -94,6 +131,7 @@ class OnboardingConfig(Section):
     stack_name: StackName = DEFAULT_STACK_NAME
     tags: Tags = ReadOnlyDict()
     flow_logs: FlowLogsConfig
+    eks: EksConfig | None = None
 
     @model_validator(mode="after")
     def _key_in_bucket_region(self) -> OnboardingConfig:

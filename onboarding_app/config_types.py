@@ -13,8 +13,11 @@ from pydantic_core import PydanticCustomError
 
 from onboarding_constructs.identifiers import (
     bucket_name_problem,
+    cluster_name_problem,
     is_token,
     kms_key_arn_problem,
+    public_cidr_problem,
+    role_arn_problem,
     subnet_id_problem,
     vpc_id_problem,
 )
@@ -66,7 +69,7 @@ def whole_number(value: Any) -> Any:
     return value
 
 
-def _list_as_tuple(value: Any) -> Any:
+def list_as_tuple(value: Any) -> Any:
     # YAML gives lists; the config stores tuples so a loaded config cannot be changed in place.
     return tuple(value) if isinstance(value, list) else value
 
@@ -117,8 +120,12 @@ TagKey = Annotated[str, _checked_by(_tag_key_problem)]
 TagValue = Annotated[str, _checked_by(_tag_value_problem)]
 SubnetId = Annotated[str, _checked_by(subnet_id_problem)]
 VpcId = Annotated[str, _checked_by(vpc_id_problem)]
-SubnetIds = Annotated[tuple[SubnetId, ...], BeforeValidator(_list_as_tuple)]
-VpcIds = Annotated[tuple[VpcId, ...], BeforeValidator(_list_as_tuple)]
+SubnetIds = Annotated[tuple[SubnetId, ...], BeforeValidator(list_as_tuple)]
+VpcIds = Annotated[tuple[VpcId, ...], BeforeValidator(list_as_tuple)]
 Tags = Annotated[Mapping[TagKey, TagValue], Field(max_length=50), AfterValidator(_read_only_mapping)]
 BucketName = Annotated[str, _checked_by(bucket_name_problem)]
 KmsKeyArn = Annotated[str, _checked_by(kms_key_arn_problem)]
+ClusterName = Annotated[str, _checked_by(cluster_name_problem)]
+RoleArn = Annotated[str, _checked_by(role_arn_problem)]
+PublicCidr = Annotated[str, _checked_by(public_cidr_problem)]
+PublicCidrs = Annotated[tuple[PublicCidr, ...], BeforeValidator(list_as_tuple)]

@@ -27,6 +27,7 @@ class StackSummary:
     template_path: Path
     resource_counts: Counter[str]
     wizard_values: list[tuple[str, str | None]]  # (label, value or None when known only after deploy)
+    eks_access: list[tuple[str, str]]  # (cluster name, principal ARN) of each access entry
 
 
 def summarize(assembly_dir: Path) -> list[StackSummary]:
@@ -57,6 +58,11 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
                 template_path=template_path,
                 resource_counts=Counter(r["Type"] for r in template.get("Resources", {}).values()),
                 wizard_values=values,
+                eks_access=[
+                    (str(r["Properties"]["ClusterName"]), str(r["Properties"]["PrincipalArn"]))
+                    for r in template.get("Resources", {}).values()
+                    if r.get("Type") == "AWS::EKS::AccessEntry"
+                ],
             )
         )
     return summaries
@@ -72,6 +78,10 @@ def render(summaries: list[StackSummary]) -> str:
             f"  template:  {summary.template_path}",
             f"  resources: {total} ({counts})",
         ]
+        if summary.eks_access:
+            lines.append("  EKS clusters opened to discovery (authentication mode, endpoint allow-list, access entry):")
+            lines += [f"    {cluster}: access entry for {principal}" for cluster, principal in summary.eks_access]
+            lines.append("    note: a cluster moved from CONFIG_MAP to API_AND_CONFIG_MAP stays there; EKS cannot undo it")
         if summary.wizard_values:
             lines.append("  values for the AIRS onboarding wizard:")
             width = max(len(label) for label, _ in summary.wizard_values)

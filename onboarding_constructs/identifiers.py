@@ -21,6 +21,8 @@ _KMS_KEY_ARN = re.compile(
     rf"arn:(?P<partition>{_PARTITION}):kms:(?P<region>{_REGION}):(?P<account>[0-9]{{12}}):key/"
     r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
 )
+_CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
+_ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::[0-9]{{12}}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{{1,64}}", re.ASCII)
 _BUCKET_NAME_CHARS = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
 # Prefixes and suffixes S3 reserves for access points and Outposts (S3 bucket naming rules).
 _RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -42,6 +44,36 @@ def vpc_id_problem(value: str) -> str | None:
     if is_token(value) or _VPC_ID.fullmatch(value):
         return None
     return f"{value!r} is not a VPC id (expected 'vpc-' followed by 8 or 17 lowercase hex digits)"
+
+
+def cluster_name_problem(value: str) -> str | None:
+    if is_token(value) or _CLUSTER_NAME.fullmatch(value):
+        return None
+    return (
+        f"{value!r} is not an EKS cluster name (expected 1 to 100 letters, digits, hyphens and underscores,"
+        " starting with a letter or digit)"
+    )
+
+
+def role_arn_problem(value: str) -> str | None:
+    if is_token(value) or _ROLE_ARN.fullmatch(value):
+        return None
+    return f"{value!r} is not an IAM role ARN (expected arn:<partition>:iam::<12-digit account>:role/<name>)"
+
+
+def public_cidr_problem(value: str) -> str | None:
+    """A CIDR block that may be allowed on a public endpoint: well-formed, public, not everyone."""
+    if is_token(value):
+        return None
+    try:
+        network = ipaddress.ip_network(value, strict=True)
+    except ValueError as error:
+        return f"{value!r} is not a CIDR block ({error})"
+    if network.prefixlen == 0:
+        return f"{value!r} would allow the whole internet (expected the discovery service's own addresses)"
+    if not network.is_global:
+        return f"{value!r} is not a public address range (expected the discovery service's public addresses)"
+    return None
 
 
 def bucket_name_problem(value: str) -> str | None:

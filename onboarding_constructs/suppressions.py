@@ -36,3 +36,12 @@ def skip_checkov(construct: IConstruct, check_id: str, reason: str) -> None:
     checkov = resource.get_metadata("checkov") or {}
     skips = [*checkov.get("skip", []), {"id": check_id, "comment": reason}]
     resource.add_metadata("checkov", {**checkov, "skip": skips})
+
+
+def ignore_cfn_lint(construct: IConstruct, rule_id: str, reason: str) -> None:
+    """Have cfn-lint skip one rule on this resource (``Metadata.cfn-lint``), with the reason beside it."""
+    resource = _resource(construct)
+    config = resource.get_metadata("cfn-lint") or {}
+    ignored = [*config.get("config", {}).get("ignore_checks", []), rule_id]
+    reasons = {**config.get("reasons", {}), rule_id: reason}
+    resource.add_metadata("cfn-lint", {"config": {"ignore_checks": ignored}, "reasons": reasons})

@@ -11,13 +11,14 @@ from constructs import Construct
 
 from onboarding_app.config import BucketConfig, OnboardingConfig
 from onboarding_constructs import (
+    EksDiscoveryAccess,
     FlowLogAggregationInterval,
     FlowLogBucket,
     FlowLogFileFormat,
     FlowLogs,
 )
 
-DESCRIPTION = "Prisma AIRS (AI Runtime Security) discovery prerequisites: flow-log bucket and VPC flow logs"
+DESCRIPTION = "Prisma AIRS (AI Runtime Security) discovery prerequisites: flow logs to S3, EKS discovery access"
 
 
 class AccountOnboardingStack(Stack):
@@ -43,6 +44,19 @@ class AccountOnboardingStack(Stack):
             max_aggregation_interval=FlowLogAggregationInterval(flow_logs_config.max_aggregation_seconds),
             include_ecs_fields=flow_logs_config.include_ecs_fields,
         )
+
+        eks = config.eks
+        self.eks_access = {
+            cluster.name: EksDiscoveryAccess(
+                self,
+                f"Eks-{cluster.name}",
+                cluster_name=cluster.name,
+                principal_arn=eks.discovery_role_arn,
+                allowed_cidrs=eks.allowed_cidrs,
+                enable_public_endpoint=cluster.enable_public_endpoint,
+            )
+            for cluster in (eks.clusters if eks else ())
+        }
 
         CfnOutput(
             self,

@@ -30,6 +30,7 @@ DEFAULTS: list[tuple[str, object]] = [
     ("flow_logs.bucket.existing_name", None),
     ("flow_logs.bucket.kms_key_arn", None),
     ("flow_logs.bucket.retention_days", 365),
+    ("eks", None),
 ]
 
 
@@ -258,6 +259,11 @@ def test_every_key_at_once_is_accepted() -> None:
                 "kms_key_arn": f"arn:aws:kms:eu-west-1:123456789012:key/{KEY_ID}",
                 "retention_days": 7,
             },
+        },
+        "eks": {
+            "discovery_role_arn": "arn:aws:iam::123456789012:role/airs-discovery",
+            "allowed_cidrs": ["34.71.64.3/32"],
+            "clusters": [{"name": "prod-eks", "enable_public_endpoint": True}],
         },
     }
     assert load(data).model_dump(mode="json") == {

@@ -238,6 +238,7 @@ def expected_dump(data: dict[str, Any]) -> dict[str, Any]:
         "account": None,
         "stack_name": "AirsOnboarding",
         "tags": {},
+        "eks": None,
         **data,
         "flow_logs": {**DEFAULT_FLOW_LOGS, **flow_logs, "bucket": {**DEFAULT_BUCKET, **flow_logs.get("bucket", {})}},
     }

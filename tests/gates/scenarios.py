@@ -28,5 +28,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "bucket": {"retention_days": None},
             "max_aggregation_seconds": 60,
         },
+        "eks": {
+            "discovery_role_arn": "arn:aws:iam::222222222222:role/path/airs-discovery",
+            "allowed_cidrs": ["34.71.64.3/32", "34.28.60.186/32", "2600:1f18:4000::/40"],
+            "clusters": [{"name": "prod-eks"}, {"name": "private_cluster-2", "enable_public_endpoint": True}],
+        },
     },
 }

@@ -28,8 +28,11 @@ def synth(config: dict[str, Any], tmp_path: Path) -> Template:
 
 
 def _scrub(value: Any) -> Any:
-    """Drop what changes without a change of ours: asset hashes and the CDK's path metadata traces."""
+    """Drop what changes without a change of ours (asset hashes, path metadata) and the inline handler
+    source, which its own tests cover."""
     if isinstance(value, dict):
+        if "ZipFile" in value:
+            return {**value, "ZipFile": "<inline handler source>"}
         return {k: _scrub(v) for k, v in value.items() if k not in ("aws:asset:path", "aws:cdk:path")}
     if isinstance(value, list):
         return [_scrub(v) for v in value]
@@ -48,7 +51,12 @@ def test_stack_defines_no_resource_itself(example: Synthesized) -> None:
     own = [child.node.id for child in stack.node.children if isinstance(child, CfnResource)]
     assert own == []
     resources = [c for c in stack.node.find_all() if isinstance(c, CfnResource)]
-    assert {r.node.path.split("/")[1] for r in resources} == {"FlowLogBucket", "FlowLogs"}
+    assert {r.node.path.split("/")[1] for r in resources} == {
+        "FlowLogBucket",
+        "FlowLogs",
+        "Eks-prod-eks",
+        "EksClusterAccessHandler",  # the singleton handler EksDiscoveryAccess shares per stack
+    }
 
 
 def test_example_resources(example: Synthesized) -> None:

@@ -1,0 +1,152 @@
+"""The one Lambda function per stack that serves every ``Custom::EksClusterAccess`` resource."""
+
+from __future__ import annotations
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+from constructs import Construct, IConstruct
+
+from .handler_code import handler_source
+from .suppressions import acknowledge_nag, ignore_cfn_lint, skip_checkov
+
+HANDLER_ID = "EksClusterAccessHandler"
+#: How long CloudFormation waits for an answer; the handler gives up a minute earlier, with a reason.
+SERVICE_TIMEOUT = Duration.minutes(30)
+FUNCTION_TIMEOUT = Duration.minutes(15)
+POLL_INTERVAL = Duration.seconds(15)
+LOG_RETENTION = logs.RetentionDays.ONE_YEAR
+#: SSM parameters under this path record what each resource added to its cluster.
+STATE_PARAMETER_PREFIX = "/airs-onboarding/eks-cluster-access"
+EKS_ACTIONS = ("eks:DescribeCluster", "eks:UpdateClusterConfig", "eks:DescribeUpdate")
+SSM_ACTIONS = ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter")
+
+
+class EksClusterAccessHandler(Construct):
+    """Lambda function, role and log group of the EKS cluster access custom resource.
+
+    Use ``EksClusterAccessHandler.of(scope)``: one per stack, shared by every cluster. Its role may
+    call the EKS actions only on the clusters registered with ``allow_cluster``, keep its records
+    under ``STATE_PARAMETER_PREFIX`` in SSM, write its own log group and invoke itself (to continue
+    long work in a new invocation).
+    """
+
+    @classmethod
+    def of(cls, scope: IConstruct) -> EksClusterAccessHandler:
+        stack = Stack.of(scope)
+        existing = stack.node.try_find_child(HANDLER_ID)
+        return existing if isinstance(existing, EksClusterAccessHandler) else cls(stack, HANDLER_ID)
+
+    def __init__(self, scope: Construct, construct_id: str) -> None:
+        super().__init__(scope, construct_id)
+        stack = Stack.of(self)
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Custom::EksClusterAccess handler: authentication mode and endpoint allow-list of listed EKS clusters",
+        )
+        self._cluster_statement = iam.PolicyStatement(actions=list(EKS_ACTIONS), resources=[])
+        self._state_parameters = stack.format_arn(
+            service="ssm", resource="parameter", resource_name=f"{STATE_PARAMETER_PREFIX.lstrip('/')}/*"
+        )
+        self.function = lambda_.Function(
+            self,
+            "Function",
+            runtime=lambda_.Runtime.PYTHON_3_14,
+            handler="index.handler",
+            code=lambda_.Code.from_inline(handler_source("eks_cluster_access")),
+            role=self.role,
+            timeout=FUNCTION_TIMEOUT,
+            memory_size=256,
+            log_group=self.log_group,
+            description="Custom::EksClusterAccess: opens existing EKS clusters to AIRS discovery, and undoes only that",
+            environment={
+                "POLL_INTERVAL_SECONDS": str(POLL_INTERVAL.to_seconds()),
+                # Answer CloudFormation with a reason a minute before it would stop waiting.
+                "TIME_BUDGET_SECONDS": str(SERVICE_TIMEOUT.to_seconds() - 60),
+                "STATE_PARAMETER_PREFIX": STATE_PARAMETER_PREFIX,
+            },
+        )
+        # A customer managed policy attached to the role: the function's own ARN in the role's
+        # default policy would make a dependency cycle, and NIST 800-53 asks for no inline policies.
+        self.policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description="Custom::EksClusterAccess handler: listed EKS clusters, its SSM records, its logs, itself",
+            roles=[self.role],
+            statements=[
+                self._cluster_statement,
+                iam.PolicyStatement(actions=list(SSM_ACTIONS), resources=[self._state_parameters]),
+                iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]),
+                iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.function.function_arn]),
+            ],
+        )
+        self._acknowledge_findings()
+
+    @property
+    def service_token(self) -> str:
+        return self.function.function_arn
+
+    def allow_cluster(self, cluster_name: str) -> None:
+        """Let the handler describe and update this cluster (and nothing else)."""
+        arn = Stack.of(self).format_arn(service="eks", resource="cluster", resource_name=cluster_name)
+        self._cluster_statement.add_resources(arn)
+
+    def _acknowledge_findings(self) -> None:
+        function = self.function
+        ignore_cfn_lint(
+            function,
+            "W3005",
+            "lambda.Function always adds DependsOn on its role, which the Role GetAtt already implies; harmless.",
+        )
+        acknowledge_nag(
+            function,
+            "NIST.800.53.R5-LambdaInsideVPC",
+            "The handler calls the regional EKS, SSM and Lambda APIs and the CloudFormation response URL; a VPC would need"
+            " NAT or five endpoints in every account for no isolation gain.",
+        )
+        skip_checkov(function, "CKV_AWS_117", "The handler calls regional AWS APIs and the CloudFormation response URL only; see the NIST LambdaInsideVPC acknowledgment.")
+        acknowledge_nag(
+            function,
+            "NIST.800.53.R5-LambdaDLQ",
+            "CloudFormation waits for the answer, with ServiceTimeout: a lost invocation fails the stack operation within"
+            " 30 minutes instead of sitting in a queue nobody reads.",
+        )
+        skip_checkov(function, "CKV_AWS_116", "CloudFormation waits for the answer with ServiceTimeout; a dead-letter queue would hold failures nobody reads.")
+        acknowledge_nag(
+            function,
+            "NIST.800.53.R5-LambdaConcurrency",
+            "Runs only during deployments, one invocation per cluster at a time; reserving concurrency would take it from the"
+            " account's unreserved pool, which new accounts cannot spare.",
+        )
+        skip_checkov(function, "CKV_AWS_115", "Runs only during deployments; reserved concurrency would be taken from the account's unreserved pool.")
+        skip_checkov(
+            function,
+            "CKV_AWS_173",
+            "The environment holds three non-secret settings (poll interval, time budget, SSM path); a KMS key for them adds cost and no protection.",
+        )
+        acknowledge_nag(
+            self.log_group,
+            "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
+            "The handler logs cluster names, CIDR lists and update ids, no secrets; CloudWatch Logs encrypts at rest with"
+            " service keys already.",
+        )
+        skip_checkov(self.log_group, "CKV_AWS_158", "The handler logs cluster names, CIDR lists and update ids, no secrets; service-key encryption at rest applies.")
+        acknowledge_nag(
+            self.policy,
+            f"AwsSolutions-IAM5[Resource::{_as_nag_shows_it(Stack.of(self), self._state_parameters)}]",
+            "One SSM parameter per cluster and resource, named at run time from the stack and resource ids; the path is"
+            " this handler's own.",
+        )
+
+
+def _as_nag_shows_it(stack: Stack, value: str) -> str:
+    """cdk-nag names a finding by the resolved value, with pseudo parameters written <AWS::Name>."""
+    resolved = stack.resolve(value)
+    if isinstance(resolved, str):
+        return resolved
+    separator, parts = resolved["Fn::Join"]
+    return separator.join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)

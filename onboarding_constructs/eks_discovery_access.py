@@ -1,0 +1,118 @@
+"""``EksDiscoveryAccess``: one existing EKS cluster opened to the AIRS discovery role."""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from aws_cdk import CustomResource, Stack
+from aws_cdk import aws_eks as eks
+from constructs import Construct
+
+from .eks_cluster_access_handler import SERVICE_TIMEOUT, EksClusterAccessHandler
+from .identifiers import cluster_name_problem, is_token, public_cidr_problem, role_arn_problem
+
+#: The addresses AIRS discovery reaches cluster endpoints from (published onboarding prerequisites).
+DISCOVERY_CIDRS: tuple[str, ...] = ("34.71.64.3/32", "34.28.60.186/32")
+DEFAULT_ACCESS_POLICY = "AmazonEKSViewPolicy"
+#: EKS accepts at most this many CIDRs on a public endpoint.
+MAX_PUBLIC_CIDRS = 40
+_POLICY_NAME = re.compile(r"AmazonEKS[A-Za-z0-9]+Policy")
+
+
+class EksDiscoveryAccess(Construct):
+    """Prepares one existing EKS cluster for AIRS discovery, without harming what it has.
+
+    Defines a ``Custom::EksClusterAccess`` resource that (1) moves the cluster's authentication mode
+    from CONFIG_MAP to API_AND_CONFIG_MAP (never backwards, never to API; a cluster already there
+    gets no call; EKS cannot undo this step, so stack deletion leaves it) and (2) appends the allowed
+    CIDRs to the public endpoint's allow-list, keeping every existing entry; on deletion it removes
+    exactly what it added. Then an ``AWS::EKS::AccessEntry`` gives ``principal_arn`` the access
+    policy at cluster scope. One Lambda function per stack serves every cluster
+    (``EksClusterAccessHandler``); CloudFormation waits at most 30 minutes for it (``ServiceTimeout``).
+
+    :param cluster_name: Name of the existing cluster, in this stack's account and region. Required.
+    :param principal_arn: IAM role discovery uses (the role the AIRS onboarding created). Required.
+    :param allowed_cidrs: Public addresses to allow on the cluster endpoint.
+        Default: ``DISCOVERY_CIDRS`` (34.71.64.3/32, 34.28.60.186/32).
+    :param enable_public_endpoint: Allow turning public access on, for exactly ``allowed_cidrs``, when
+        the cluster is private-only. Without it such a cluster fails the deployment with a reason
+        and is not changed. Default: False.
+    :param access_policy: EKS access policy name for the access entry, at cluster scope.
+        Default: ``AmazonEKSViewPolicy``.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        cluster_name: str,
+        principal_arn: str,
+        allowed_cidrs: Sequence[str] = DISCOVERY_CIDRS,
+        enable_public_endpoint: bool = False,
+        access_policy: str = DEFAULT_ACCESS_POLICY,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        _validate(cluster_name=cluster_name, principal_arn=principal_arn, allowed_cidrs=allowed_cidrs, access_policy=access_policy)
+        self._handler = EksClusterAccessHandler.of(self)
+        self._handler.allow_cluster(cluster_name)
+
+        self.cluster_access = CustomResource(
+            self,
+            "ClusterAccess",
+            service_token=self._handler.service_token,
+            resource_type="Custom::EksClusterAccess",
+            properties={
+                "ClusterName": cluster_name,
+                "AllowedCidrs": list(allowed_cidrs),
+                "EnablePublicEndpoint": "true" if enable_public_endpoint else "false",
+            },
+            service_timeout=SERVICE_TIMEOUT,
+        )
+        # The handler's permissions (including invoking itself) exist before the first request.
+        self.cluster_access.node.add_dependency(self._handler.policy)
+
+        partition = Stack.of(self).partition
+        self.access_entry = eks.CfnAccessEntry(
+            self,
+            "AccessEntry",
+            cluster_name=cluster_name,
+            principal_arn=principal_arn,
+            type="STANDARD",
+            access_policies=[
+                eks.CfnAccessEntry.AccessPolicyProperty(
+                    policy_arn=f"arn:{partition}:eks::aws:cluster-access-policy/{access_policy}",
+                    access_scope=eks.CfnAccessEntry.AccessScopeProperty(type="cluster"),
+                )
+            ],
+        )
+        # An access entry needs the cluster in API or API_AND_CONFIG_MAP mode first.
+        self.access_entry.node.add_dependency(self.cluster_access)
+
+    @property
+    def handler(self) -> EksClusterAccessHandler:
+        """The stack's shared handler (function, role, log group)."""
+        return self._handler
+
+
+def _validate(*, cluster_name: str, principal_arn: str, allowed_cidrs: Sequence[str], access_policy: str) -> None:
+    if isinstance(allowed_cidrs, str):
+        raise TypeError("EksDiscoveryAccess allowed_cidrs is a list of CIDR blocks, not a single string")
+    problems = []
+    if problem := cluster_name_problem(cluster_name):
+        problems.append(f"cluster_name: {problem}")
+    if problem := role_arn_problem(principal_arn):
+        problems.append(f"principal_arn: {problem}")
+    problems += [f"allowed_cidrs: {p}" for p in map(public_cidr_problem, allowed_cidrs) if p]
+    if not allowed_cidrs:
+        problems.append("allowed_cidrs: empty (expected the discovery service's addresses)")
+    literal = [c for c in allowed_cidrs if not is_token(c)]
+    if len(set(literal)) != len(literal):
+        problems.append(f"allowed_cidrs: {sorted({c for c in literal if literal.count(c) > 1})} listed more than once")
+    if len(allowed_cidrs) > MAX_PUBLIC_CIDRS:
+        problems.append(f"allowed_cidrs: {len(allowed_cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)")
+    if not is_token(access_policy) and not _POLICY_NAME.fullmatch(access_policy):
+        problems.append(f"access_policy: {access_policy!r} is not an EKS access policy name (e.g. AmazonEKSViewPolicy)")
+    if problems:
+        raise ValueError("EksDiscoveryAccess: " + "; ".join(problems))
