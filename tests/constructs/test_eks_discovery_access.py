@@ -1,0 +1,213 @@
+"""EksDiscoveryAccess and its shared handler: resources, ordering, least privilege, every error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk.assertions import Match, Template
+
+from onboarding_constructs import DISCOVERY_CIDRS, EksClusterAccessHandler, EksDiscoveryAccess
+from tests.conftest import REPO_ROOT, new_stack
+
+ROLE = "arn:aws:iam::111111111111:role/airs-discovery"
+HANDLER_SOURCE = REPO_ROOT / "lambda" / "eks_cluster_access" / "index.py"
+
+
+def access(stack: Stack, construct_id: str = "Prod", **props) -> EksDiscoveryAccess:
+    return EksDiscoveryAccess(stack, construct_id, **{"cluster_name": "prod-eks", "principal_arn": ROLE, **props})
+
+
+def logical_id(stack: Stack, construct) -> str:
+    target = construct.node.default_child if not hasattr(construct, "cfn_options") else construct
+    return stack.resolve(stack.get_logical_id(target))
+
+
+def test_defaults_custom_resource_properties_and_service_timeout() -> None:
+    stack = new_stack()
+    access(stack)
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::EksClusterAccess",
+        {
+            "ClusterName": "prod-eks",
+            "AllowedCidrs": ["34.71.64.3/32", "34.28.60.186/32"],
+            "EnablePublicEndpoint": "false",
+            "ServiceTimeout": "1800",
+        },
+    )
+    assert DISCOVERY_CIDRS == ("34.71.64.3/32", "34.28.60.186/32")
+
+
+def test_access_entry_with_view_policy_at_cluster_scope_after_the_custom_resource() -> None:
+    stack = new_stack(region=None, account=None)
+    construct = access(stack)
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::EKS::AccessEntry",
+        {
+            "ClusterName": "prod-eks",
+            "PrincipalArn": ROLE,
+            "Type": "STANDARD",
+            "AccessPolicies": [
+                {
+                    "PolicyArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":eks::aws:cluster-access-policy/AmazonEKSViewPolicy"]]},
+                    "AccessScope": {"Type": "cluster"},
+                }
+            ],
+        },
+    )
+    entry = template.to_json()["Resources"][logical_id(stack, construct.access_entry)]
+    assert entry["DependsOn"] == [logical_id(stack, construct.cluster_access)]
+
+
+def test_options_reach_the_resources() -> None:
+    stack = new_stack()
+    access(stack, allowed_cidrs=["34.71.64.3/32"], enable_public_endpoint=True, access_policy="AmazonEKSAdminViewPolicy")
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "Custom::EksClusterAccess", {"AllowedCidrs": ["34.71.64.3/32"], "EnablePublicEndpoint": "true"}
+    )
+    template.has_resource_properties(
+        "AWS::EKS::AccessEntry",
+        {
+            "AccessPolicies": [
+                Match.object_like(
+                    {"PolicyArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"]]}}
+                )
+            ]
+        },
+    )
+
+
+def test_one_handler_per_stack_serves_every_cluster() -> None:
+    stack = new_stack()
+    first = access(stack, "Prod")
+    second = access(stack, "Dev", cluster_name="dev-eks")
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::Lambda::Function", 1)
+    template.resource_count_is("AWS::IAM::Role", 1)
+    template.resource_count_is("Custom::EksClusterAccess", 2)
+    template.resource_count_is("AWS::EKS::AccessEntry", 2)
+    assert first.handler is second.handler is EksClusterAccessHandler.of(stack)
+    function_id = logical_id(stack, first.handler.function)
+    for resource in template.find_resources("Custom::EksClusterAccess").values():
+        assert resource["Properties"]["ServiceToken"] == {"Fn::GetAtt": [function_id, "Arn"]}
+
+
+def test_handler_policy_is_least_privilege() -> None:
+    stack = new_stack()
+    first = access(stack, "Prod")
+    access(stack, "Dev", cluster_name="dev-eks")
+    handler = first.handler
+    template = Template.from_stack(stack)
+    [policy] = template.find_resources("AWS::IAM::ManagedPolicy").values()
+    statements = {tuple(sorted(s["Action"])) if isinstance(s["Action"], list) else (s["Action"],): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    eks = statements[("eks:DescribeCluster", "eks:DescribeUpdate", "eks:UpdateClusterConfig")]
+    assert eks["Resource"] == [
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":eks:us-east-1:111111111111:cluster/prod-eks"]]},
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":eks:us-east-1:111111111111:cluster/dev-eks"]]},
+    ]
+    ssm = statements[("ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter")]
+    assert ssm["Resource"] == {
+        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ssm:us-east-1:111111111111:parameter/airs-onboarding/eks-cluster-access/*"]]
+    }
+    logs = statements[("logs:CreateLogStream", "logs:PutLogEvents")]
+    assert logs["Resource"] == {"Fn::GetAtt": [logical_id(stack, handler.log_group), "Arn"]}
+    invoke = statements[("lambda:InvokeFunction",)]
+    assert invoke["Resource"] == {"Fn::GetAtt": [logical_id(stack, handler.function), "Arn"]}
+    assert len(statements) == 4
+    assert policy["Properties"]["Roles"] == [{"Ref": logical_id(stack, handler.role)}]
+    role = template.to_json()["Resources"][logical_id(stack, handler.role)]["Properties"]
+    assert role["AssumeRolePolicyDocument"]["Statement"] == [
+        {"Action": "sts:AssumeRole", "Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}}
+    ]
+    assert "ManagedPolicyArns" not in role and "Policies" not in role
+
+
+def test_custom_resource_waits_for_the_handler_policy() -> None:
+    stack = new_stack()
+    construct = access(stack)
+    resource = Template.from_stack(stack).to_json()["Resources"][logical_id(stack, construct.cluster_access)]
+    assert logical_id(stack, construct.handler.policy) in resource["DependsOn"]
+
+
+def test_handler_is_inline_with_its_settings_and_log_group() -> None:
+    stack = new_stack()
+    handler = access(stack).handler
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Code": {"ZipFile": HANDLER_SOURCE.read_text()},
+            "Handler": "index.handler",
+            "Runtime": "python3.14",
+            "Timeout": 900,
+            "Environment": {
+                "Variables": {
+                    "POLL_INTERVAL_SECONDS": "15",
+                    "TIME_BUDGET_SECONDS": "1740",
+                    "STATE_PARAMETER_PREFIX": "/airs-onboarding/eks-cluster-access",
+                }
+            },
+            "LoggingConfig": {"LogGroup": {"Ref": logical_id(stack, handler.log_group)}},
+        },
+    )
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
+    assert Path(HANDLER_SOURCE).stat().st_size < 4 * 1024 * 1024  # CloudFormation's inline code limit
+
+
+def test_handler_code_is_self_contained() -> None:
+    """Only the standard library and boto3/botocore, which the Lambda runtime provides."""
+    import ast
+    import sys
+
+    tree = ast.parse(HANDLER_SOURCE.read_text())
+    modules = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+    modules |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+    assert modules - set(sys.stdlib_module_names) == {"boto3", "botocore"}
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        ({"cluster_name": "-prod"}, "cluster_name: '-prod' is not an EKS cluster name"),
+        ({"cluster_name": "a" * 101}, "is not an EKS cluster name (expected 1 to 100 letters"),
+        ({"principal_arn": "arn:aws:iam::111111111111:user/bob"}, "principal_arn: 'arn:aws:iam::111111111111:user/bob' is not an IAM role ARN"),
+        ({"allowed_cidrs": ["0.0.0.0/0"]}, "allowed_cidrs: '0.0.0.0/0' would allow the whole internet"),
+        ({"allowed_cidrs": ["::/0"]}, "allowed_cidrs: '::/0' would allow the whole internet"),
+        ({"allowed_cidrs": ["10.0.0.0/8"]}, "allowed_cidrs: '10.0.0.0/8' is not a public address range"),
+        ({"allowed_cidrs": ["34.71.64.3/24"]}, "allowed_cidrs: '34.71.64.3/24' is not a CIDR block"),
+        ({"allowed_cidrs": ["34.71.64.3"]}, None),
+        ({"allowed_cidrs": []}, "allowed_cidrs: empty"),
+        ({"allowed_cidrs": ["34.71.64.3/32", "34.71.64.3/32"]}, "listed more than once"),
+        ({"allowed_cidrs": [f"34.71.64.{i}/32" for i in range(41)]}, "41 CIDRs (EKS allows at most 40 on an endpoint)"),
+        ({"access_policy": "ViewEverything"}, "access_policy: 'ViewEverything' is not an EKS access policy name"),
+    ],
+    ids=[
+        "cluster-name", "cluster-name-long", "user-arn", "everyone-v4", "everyone-v6", "private", "host-bits",
+        "bare-address-is-a-/32", "empty", "duplicate", "over-40", "policy-name",
+    ],
+)
+def test_invalid_props_are_refused(props: dict, message: str | None) -> None:
+    if message is None:
+        access(new_stack(), **props)  # a bare address is a valid /32
+        return
+    with pytest.raises(ValueError) as error:
+        access(new_stack(), **props)
+    assert str(error.value).startswith("EksDiscoveryAccess: ")
+    assert message in str(error.value)
+
+
+def test_a_single_string_of_cidrs_is_refused() -> None:
+    with pytest.raises(TypeError, match="allowed_cidrs is a list of CIDR blocks, not a single string"):
+        access(new_stack(), allowed_cidrs="34.71.64.3/32")
+
+
+def test_construct_ids_are_stable() -> None:
+    stack = new_stack()
+    construct = access(stack)
+    assert construct.cluster_access.node.path == "TestStack/Prod/ClusterAccess"
+    assert construct.access_entry.node.path == "TestStack/Prod/AccessEntry"
+    assert construct.handler.node.path == "TestStack/EksClusterAccessHandler"
+    assert construct.handler.function.node.path == "TestStack/EksClusterAccessHandler/Function"
