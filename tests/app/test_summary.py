@@ -55,3 +55,16 @@ def test_deployed_outputs_fill_in_what_synth_cannot_know(tmp_path: Path) -> None
 def test_missing_assembly_is_explained(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert summary.main([str(tmp_path / "nothing")]) == 1
     assert "holds no cloud assembly: run `make synth` first" in capsys.readouterr().err
+
+
+def test_summary_lists_the_eks_clusters_and_the_one_way_auth_change(tmp_path: Path) -> None:
+    config = flow_logs_with() | {
+        "eks": {"discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery", "clusters": [{"name": "a"}, {"name": "b"}]}
+    }
+    synthesize(config, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    role = "arn:aws:iam::111111111111:role/airs-discovery"
+    assert sorted(stack.eks_access) == [("a", role), ("b", role)]
+    text = summary.render([stack])
+    assert f"    a: access entry for {role}" in text
+    assert "EKS cannot undo it" in text

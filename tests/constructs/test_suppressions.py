@@ -39,3 +39,20 @@ def test_a_construct_without_a_resource_is_refused() -> None:
     stack = new_stack()
     with pytest.raises(TypeError, match="TestStack/Empty has no CloudFormation resource"):
         skip_checkov(Construct(stack, "Empty"), "CKV_AWS_18", "reason")
+
+
+def test_cfn_lint_ignores_are_recorded_with_their_reasons() -> None:
+    from onboarding_constructs.suppressions import ignore_cfn_lint
+
+    stack = new_stack()
+    bucket = s3.Bucket(stack, "Bucket")
+    ignore_cfn_lint(bucket, "W3005", "why")
+    [resource] = Template.from_stack(stack).find_resources("AWS::S3::Bucket").values()
+    assert resource["Metadata"]["cfn-lint"] == {"config": {"ignore_checks": ["W3005"]}, "reasons": {"W3005": "why"}}
+
+
+def test_missing_handler_source_is_explained() -> None:
+    from onboarding_constructs.handler_code import handler_source
+
+    with pytest.raises(FileNotFoundError, match="handler 'nope' not found"):
+        handler_source("nope")
