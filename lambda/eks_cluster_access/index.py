@@ -204,9 +204,13 @@ class Run:
             return physical_id, {}  # nothing was ever changed by this resource
         while True:
             cluster = self._describe(cluster_name)
-            if cluster is None:
-                break  # the cluster is gone, and with it what we added
-            if cluster["status"] != "ACTIVE":
+            if cluster is None or cluster.get("status") == "DELETING":
+                break  # the cluster is (going) away, and with it what we added
+            if cluster.get("status") == "FAILED":
+                # Nothing can be updated on it; blocking the stack's deletion would not help either.
+                LOG.warning("cluster %s is FAILED: left %s on its endpoint", cluster_name, record.added_cidrs)
+                break
+            if cluster.get("status") != "ACTIVE":
                 self._ready_cluster(cluster_name)
                 continue
             vpc_change, remaining = plan_revert(cluster, record)

@@ -264,6 +264,17 @@ def test_delete_of_a_cluster_that_is_gone_succeeds_without_change(cfn: Harness) 
     assert len(cfn.mutations()) == before
 
 
+@pytest.mark.parametrize("status", ["DELETING", "FAILED"])
+def test_delete_of_a_cluster_being_deleted_or_failed_succeeds_without_change(cfn: Harness, status: str) -> None:
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
+    cfn.create()
+    cfn.aws.remove_cluster("prod")
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE, *DISCOVERY], status=status)
+    before = len(cfn.mutations())
+    assert cfn.delete()["Status"] == "SUCCESS"
+    assert len(cfn.mutations()) == before
+
+
 def test_delete_after_a_failed_create_succeeds_without_change(cfn: Harness) -> None:
     cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
     bad = cfn.run(cfn.event("Create", properties={"ClusterName": "prod", "AllowedCidrs": ["0.0.0.0/0"], "EnablePublicEndpoint": "false"}))
