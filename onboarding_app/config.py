@@ -12,9 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from onboarding_constructs.identifiers import kms_key_arn_problem
-
 from onboarding_constructs.eks_discovery_access import DISCOVERY_CIDRS, MAX_PUBLIC_CIDRS
+from onboarding_constructs.identifiers import kms_key_arn_problem
 
 from .config_types import (
     AccountId,

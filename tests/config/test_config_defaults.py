@@ -6,9 +6,15 @@ import pytest
 from pydantic import ValidationError
 
 from onboarding_app.config import BucketConfig, FlowLogsConfig, OnboardingConfig
-from onboarding_app.config_types import ReadOnlyDict
 from onboarding_app.config_loader import load_config
-from tests.conftest import EXAMPLE_CONFIG, MINIMAL_CONFIG, config_with, flow_logs_with, load
+from onboarding_app.config_types import ReadOnlyDict
+from tests.conftest import (
+    EXAMPLE_CONFIG,
+    MINIMAL_CONFIG,
+    config_with,
+    flow_logs_with,
+    load,
+)
 
 SUBNET_17 = "subnet-0a1b2c3d4e5f60718"
 KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
