@@ -7,22 +7,12 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from . import log_delivery
-from .identifiers import bucket_name_problem
-from .suppressions import acknowledge_nag, skip_checkov
+from . import log_delivery, secure_bucket
 
 #: Default lifetime of flow-log objects.
 DEFAULT_RETENTION = Duration.days(365)
-#: How long a version stays recoverable after it was expired or overwritten (versioning is on).
-NONCURRENT_VERSION_RETENTION = Duration.days(30)
-#: Incomplete multipart uploads are cleaned up after this.
-INCOMPLETE_UPLOAD_RETENTION = Duration.days(7)
 #: Prefix of the flow-log bucket's S3 server access logs inside the access-log bucket.
 ACCESS_LOG_PREFIX = "flow-log-bucket/"
-#: Feature flag: grant S3 server access logging through a bucket policy instead of the legacy
-#: LogDeliveryWrite ACL, which BucketOwnerEnforced forbids. Set on this construct so it works in
-#: any app, whatever its cdk.json says.
-_ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 
 class FlowLogBucket(Construct):
@@ -63,7 +53,7 @@ class FlowLogBucket(Construct):
         server_access_logs_bucket: s3.IBucket | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        self.node.set_context(_ACCESS_LOGS_USE_BUCKET_POLICY, True)
+        self.node.set_context(secure_bucket.ACCESS_LOGS_USE_BUCKET_POLICY, True)
         if existing_bucket is not None:
             _reject_props_for_existing_bucket(
                 bucket_name=bucket_name,
@@ -78,51 +68,30 @@ class FlowLogBucket(Construct):
             self._created = False
             return
 
-        if bucket_name is not None and (problem := bucket_name_problem(bucket_name)):
-            raise ValueError(f"FlowLogBucket bucket_name: {problem}")
-        if retention is not None and not retention.is_unresolved():
-            hours = retention.to_hours(integral=False)
-            if hours < 24 or hours % 24:
-                raise ValueError(
-                    f"FlowLogBucket retention: {retention.to_human_string()} is not a whole number of days"
-                    " of at least 1 (S3 lifecycle rules count in days)"
-                )
-
+        secure_bucket.check_bucket_props("FlowLogBucket", bucket_name=bucket_name, retention=retention)
         if server_access_logs_bucket is None:
-            server_access_logs_bucket = self._new_access_logs_bucket(retention, removal_policy)
+            server_access_logs_bucket = secure_bucket.access_logs_bucket(
+                self, "AccessLogsBucket", retention=retention, removal_policy=removal_policy
+            )
         self._access_logs_bucket = server_access_logs_bucket
         self._encryption_key = encryption_key
         self._created = True
-        bucket = s3.Bucket(
+        bucket = secure_bucket.log_bucket(
             self,
             "Bucket",
             bucket_name=bucket_name,
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            versioned=True,
-            encryption=s3.BucketEncryption.KMS if encryption_key else s3.BucketEncryption.S3_MANAGED,
             encryption_key=encryption_key,
-            # An S3 Bucket Key cuts the KMS requests of high-volume log writes by orders of magnitude.
-            bucket_key_enabled=True if encryption_key else None,
+            retention=retention,
+            removal_policy=removal_policy,
             server_access_logs_bucket=server_access_logs_bucket,
             server_access_logs_prefix=ACCESS_LOG_PREFIX,
-            lifecycle_rules=_lifecycle_rules(retention),
-            removal_policy=removal_policy,
+            sse_s3_reason="SSE-S3 is the default so log delivery works without a key policy; pass encryption_key"
+            " (config: flow_logs.bucket.kms_key_arn) for SSE-KMS.",
         )
         for statement in log_delivery.bucket_statements(self, bucket):
             bucket.add_to_resource_policy(statement)
         if encryption_key is not None:
             self._allow_log_delivery_to_use(encryption_key)
-        else:
-            acknowledge_nag(
-                bucket,
-                "NIST.800.53.R5-S3DefaultEncryptionKMS",
-                "SSE-S3 is the default so log delivery works without a key policy; pass encryption_key"
-                " (config: flow_logs.bucket.kms_key_arn) for SSE-KMS.",
-            )
-        _acknowledge_no_replication(bucket)
         self._bucket = bucket
 
     @property
@@ -145,32 +114,6 @@ class FlowLogBucket(Construct):
         """True when this construct defines the bucket, False for ``existing_bucket``."""
         return self._created
 
-    def _new_access_logs_bucket(self, retention: Duration | None, removal_policy: RemovalPolicy) -> s3.Bucket:
-        access_logs = s3.Bucket(
-            self,
-            "AccessLogsBucket",
-            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
-            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            enforce_ssl=True,
-            minimum_tls_version=1.2,
-            versioned=True,
-            # S3 server access logging delivers only to SSE-S3 buckets.
-            encryption=s3.BucketEncryption.S3_MANAGED,
-            lifecycle_rules=_lifecycle_rules(retention),
-            removal_policy=removal_policy,
-        )
-        reason = "This bucket receives S3 server access logs; logging it again would need a third bucket, and into itself would loop."
-        acknowledge_nag(access_logs, "AwsSolutions-S1", reason)
-        acknowledge_nag(access_logs, "NIST.800.53.R5-S3BucketLoggingEnabled", reason)
-        skip_checkov(access_logs, "CKV_AWS_18", reason)
-        acknowledge_nag(
-            access_logs,
-            "NIST.800.53.R5-S3DefaultEncryptionKMS",
-            "S3 server access logging only delivers to buckets whose default encryption is SSE-S3.",
-        )
-        _acknowledge_no_replication(access_logs)
-        return access_logs
-
     def _allow_log_delivery_to_use(self, key: kms.IKey) -> None:
         result = key.add_to_resource_policy(log_delivery.key_statement(self), allow_no_op=True)
         if not result.statement_added:
@@ -180,27 +123,6 @@ class FlowLogBucket(Construct):
                 f" {log_delivery.LOG_DELIVERY_SERVICE} the actions {', '.join(log_delivery.KMS_ACTIONS)}"
                 " for this account's log sources, or flow log delivery fails. See the README, 'SSE-KMS'.",
             )
-
-
-def _lifecycle_rules(retention: Duration | None) -> list[s3.LifecycleRule]:
-    rules = [
-        s3.LifecycleRule(id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=INCOMPLETE_UPLOAD_RETENTION),
-        s3.LifecycleRule(id="ExpireNoncurrentVersions", noncurrent_version_expiration=NONCURRENT_VERSION_RETENTION),
-    ]
-    if retention is not None:
-        rules.append(s3.LifecycleRule(id="ExpireObjects", expiration=retention))
-        # S3 refuses ExpiredObjectDeleteMarker in a rule that also expires by age.
-        rules.append(s3.LifecycleRule(id="RemoveExpiredDeleteMarkers", expired_object_delete_marker=True))
-    return rules
-
-
-def _acknowledge_no_replication(bucket: s3.Bucket) -> None:
-    acknowledge_nag(
-        bucket,
-        "NIST.800.53.R5-S3BucketReplicationEnabled",
-        "Flow logs are read in the region they are written; cross-region replication would double storage"
-        " cost for no reader. Add a replication rule to the bucket if your backup policy requires one.",
-    )
 
 
 def _reject_props_for_existing_bucket(
