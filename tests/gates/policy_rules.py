@@ -114,9 +114,89 @@ def buckets_are_private_and_retained(template: Template) -> list[str]:
     return violations
 
 
+
+
+def _role_trust_statements(template: Template) -> Iterator[tuple[str, dict[str, Any]]]:
+    for logical_id, props in _resources(template, "AWS::IAM::Role"):
+        for statement in _as_list(props.get("AssumeRolePolicyDocument", {}).get("Statement", [])):
+            yield logical_id, statement
+
+
+def _is_this_account(principal: Any) -> bool:
+    """An AWS principal of the stack's own account (a Ref/Join on AWS::AccountId, or account root)."""
+    return "AWS::AccountId" in str(principal)
+
+
+def cross_account_trust_requires_external_id(template: Template) -> list[str]:
+    """Every role another account may assume demands sts:ExternalId (confused-deputy protection)."""
+    violations = []
+    for logical_id, statement in _role_trust_statements(template):
+        principal = statement.get("Principal", {})
+        aws = principal.get("AWS") if isinstance(principal, dict) else principal
+        if statement.get("Effect") != "Allow" or aws is None or _is_this_account(aws):
+            continue
+        if "sts:ExternalId" not in _condition_keys(statement):
+            violations.append(f"{logical_id}: {aws} may assume the role without sts:ExternalId")
+    return violations
+
+
+def no_bedrock_wildcards(template: Template) -> list[str]:
+    """Bedrock permissions name their actions and resources: no bedrock:*, no Resource '*' with them."""
+    violations = []
+    for logical_id, document in _policy_documents(template):
+        for statement in _as_list(document.get("Statement", [])):
+            actions = [a for a in _as_list(statement.get("Action", [])) if isinstance(a, str)]
+            bedrock = [a for a in actions if a.lower().startswith("bedrock:")]
+            if statement.get("Effect") != "Allow" or not bedrock:
+                continue
+            if any("*" in a for a in bedrock):
+                violations.append(f"{logical_id}: wildcard Bedrock action in {bedrock}")
+            invoke = [a for a in bedrock if a.lower().startswith("bedrock:invoke")]
+            if invoke and "*" in _as_list(statement.get("Resource")):
+                violations.append(f"{logical_id}: {invoke} on Resource '*'")
+    return violations
+
+
+POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
+
+
+def pod_identity_trust_is_exact(template: Template) -> list[str]:
+    """A role trusted by EKS Pod Identity: only sts:AssumeRole + sts:TagSession, only for this
+    account, and only for the namespace and service account it was made for."""
+    violations = []
+    for logical_id, statement in _role_trust_statements(template):
+        principal = statement.get("Principal", {})
+        if not isinstance(principal, dict) or POD_IDENTITY_SERVICE not in _as_list(principal.get("Service")):
+            continue
+        if sorted(_as_list(statement.get("Action"))) != ["sts:AssumeRole", "sts:TagSession"]:
+            violations.append(f"{logical_id}: pod trust actions are {statement.get('Action')}")
+        keys = _condition_keys(statement)
+        for required in ("aws:SourceAccount", "aws:RequestTag/kubernetes-namespace", "aws:RequestTag/kubernetes-service-account"):
+            if required not in keys:
+                violations.append(f"{logical_id}: pod trust is not conditioned on {required}")
+    return violations
+
+
+def permissions_boundary_on_every_role(boundary: Any) -> Any:
+    """A rule for a given boundary: every role carries it."""
+
+    def rule(template: Template) -> list[str]:
+        return [
+            f"{logical_id}: PermissionsBoundary is {props.get('PermissionsBoundary')!r}, expected {boundary!r}"
+            for logical_id, props in _resources(template, "AWS::IAM::Role")
+            if props.get("PermissionsBoundary") != boundary
+        ]
+
+    rule.__name__ = "permissions_boundary_on_every_role"
+    return rule
+
+
 RULES = (
     service_principal_grants_are_source_scoped,
     buckets_deny_insecure_transport,
     no_wildcard_actions,
     buckets_are_private_and_retained,
+    cross_account_trust_requires_external_id,
+    no_bedrock_wildcards,
+    pod_identity_trust_is_exact,
 )

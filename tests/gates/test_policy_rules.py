@@ -124,3 +124,79 @@ def test_public_or_unretained_bucket_is_caught() -> None:
         "Bucket: versioning is off",
         "Bucket: would be deleted with the stack (DeletionPolicy/UpdateReplacePolicy not Retain)",
     ]
+
+
+def _role(statement: dict, **props) -> dict:
+    return {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [statement]}, **props}}}}
+
+
+VENDOR = {"AWS": "arn:aws:iam::999999999999:role/discovery"}
+
+
+def test_cross_account_trust_without_external_id_is_caught() -> None:
+    template = _role({"Effect": "Allow", "Principal": VENDOR, "Action": "sts:AssumeRole"})
+    assert policy_rules.cross_account_trust_requires_external_id(template) == [
+        "Role: arn:aws:iam::999999999999:role/discovery may assume the role without sts:ExternalId"
+    ]
+
+
+def test_cross_account_trust_with_external_id_passes() -> None:
+    template = _role(
+        {"Effect": "Allow", "Principal": VENDOR, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "x1"}}}
+    )
+    assert policy_rules.cross_account_trust_requires_external_id(template) == []
+
+
+@pytest.mark.parametrize(
+    ("statement", "count"),
+    [
+        ({"Effect": "Allow", "Action": "bedrock:*", "Resource": "arn:aws:bedrock:us-east-1::foundation-model/x"}, 1),
+        ({"Effect": "Allow", "Action": "bedrock:Invoke*", "Resource": "arn:aws:bedrock:us-east-1::foundation-model/x"}, 1),
+        ({"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": "*"}, 1),
+        ({"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": "arn:aws:bedrock:us-east-1::foundation-model/x"}, 0),
+        ({"Effect": "Allow", "Action": ["bedrock:ListCustomModels"], "Resource": "*"}, 0),
+    ],
+    ids=["bedrock-star", "invoke-star", "invoke-on-everything", "scoped", "list-needs-star"],
+)
+def test_bedrock_wildcards_are_caught(statement: dict, count: int) -> None:
+    template = {"Resources": {"Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": [statement]}}}}}
+    assert len(policy_rules.no_bedrock_wildcards(template)) == count
+
+
+POD_TRUST = {
+    "Effect": "Allow",
+    "Principal": {"Service": "pods.eks.amazonaws.com"},
+    "Action": ["sts:AssumeRole", "sts:TagSession"],
+    "Condition": {
+        "StringEquals": {
+            "aws:SourceAccount": "111111111111",
+            "aws:RequestTag/kubernetes-namespace": "app1",
+            "aws:RequestTag/kubernetes-service-account": "app1-sa",
+        }
+    },
+}
+
+
+def test_exact_pod_trust_passes() -> None:
+    assert policy_rules.pod_identity_trust_is_exact(_role(POD_TRUST)) == []
+
+
+@pytest.mark.parametrize(
+    ("change", "expected"),
+    [
+        ({"Action": "sts:AssumeRole"}, "pod trust actions are sts:AssumeRole"),
+        ({"Condition": {"StringEquals": {"aws:SourceAccount": "111111111111"}}}, "not conditioned on aws:RequestTag/kubernetes-namespace"),
+        ({"Condition": {}}, "not conditioned on aws:SourceAccount"),
+    ],
+    ids=["assume-only", "no-session-tags", "no-conditions"],
+)
+def test_loose_pod_trust_is_caught(change: dict, expected: str) -> None:
+    violations = policy_rules.pod_identity_trust_is_exact(_role({**POD_TRUST, **change}))
+    assert any(expected in v for v in violations), violations
+
+
+def test_missing_permissions_boundary_is_caught() -> None:
+    boundary = "arn:aws:iam::111111111111:policy/boundary"
+    rule = policy_rules.permissions_boundary_on_every_role(boundary)
+    assert rule(_role(POD_TRUST, PermissionsBoundary=boundary)) == []
+    assert rule(_role(POD_TRUST)) == [f"Role: PermissionsBoundary is None, expected {boundary!r}"]
