@@ -4,16 +4,31 @@ One construct per onboarding prerequisite; the app in this repository composes t
 config file, and other CDK apps can use them directly.
 """
 
+from .bedrock_audit_trail import BEDROCK_DATA_RESOURCE_TYPES, DEFAULT_TRAIL_NAME, BedrockAuditTrail
+from .bedrock_invoker_instance_role import BedrockInvokerInstanceRole
+from .discovery_role import DiscoveryRole
 from .eks_cluster_access_handler import EksClusterAccessHandler
-from .eks_discovery_access import DEFAULT_ACCESS_POLICY, DISCOVERY_CIDRS, EksDiscoveryAccess
+from .eks_discovery_access import (
+    DEFAULT_ACCESS_POLICY,
+    DISCOVERY_CIDRS,
+    EksDiscoveryAccess,
+)
 from .flow_log_bucket import DEFAULT_RETENTION, FlowLogBucket
 from .flow_log_fields import ECS_FIELDS, STANDARD_FIELDS
 from .flow_logs import FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
+from .kubernetes_manifest import manifest_path, render_manifest
+from .pod_bedrock_access import PodAccessMode, PodBedrockAccess
+from .role_policy import apply_role_policy
 
 __all__ = [
+    "BEDROCK_DATA_RESOURCE_TYPES",
+    "BedrockAuditTrail",
+    "BedrockInvokerInstanceRole",
     "DEFAULT_ACCESS_POLICY",
     "DEFAULT_RETENTION",
+    "DEFAULT_TRAIL_NAME",
     "DISCOVERY_CIDRS",
+    "DiscoveryRole",
     "ECS_FIELDS",
     "EksClusterAccessHandler",
     "EksDiscoveryAccess",
@@ -22,4 +37,9 @@ __all__ = [
     "FlowLogBucket",
     "FlowLogFileFormat",
     "FlowLogs",
+    "PodAccessMode",
+    "PodBedrockAccess",
+    "apply_role_policy",
+    "manifest_path",
+    "render_manifest",
 ]

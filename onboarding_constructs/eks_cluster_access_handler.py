@@ -9,7 +9,12 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from .handler_code import handler_source
-from .suppressions import acknowledge_nag, ignore_cfn_lint, skip_checkov
+from .suppressions import (
+    acknowledge_nag,
+    ignore_cfn_lint,
+    nag_resource_text,
+    skip_checkov,
+)
 
 HANDLER_ID = "EksClusterAccessHandler"
 #: How long CloudFormation waits for an answer; the handler gives up a minute earlier, with a reason.
@@ -137,16 +142,9 @@ class EksClusterAccessHandler(Construct):
         skip_checkov(self.log_group, "CKV_AWS_158", "The handler logs cluster names, CIDR lists and update ids, no secrets; service-key encryption at rest applies.")
         acknowledge_nag(
             self.policy,
-            f"AwsSolutions-IAM5[Resource::{_as_nag_shows_it(Stack.of(self), self._state_parameters)}]",
+            f"AwsSolutions-IAM5[Resource::{nag_resource_text(Stack.of(self), self._state_parameters)}]",
             "One SSM parameter per cluster and resource, named at run time from the stack and resource ids; the path is"
             " this handler's own.",
         )
 
 
-def _as_nag_shows_it(stack: Stack, value: str) -> str:
-    """cdk-nag names a finding by the resolved value, with pseudo parameters written <AWS::Name>."""
-    resolved = stack.resolve(value)
-    if isinstance(resolved, str):
-        return resolved
-    separator, parts = resolved["Fn::Join"]
-    return separator.join(part if isinstance(part, str) else f"<{part['Ref']}>" for part in parts)

@@ -10,7 +10,12 @@ from aws_cdk import aws_eks as eks
 from constructs import Construct
 
 from .eks_cluster_access_handler import SERVICE_TIMEOUT, EksClusterAccessHandler
-from .identifiers import cluster_name_problem, is_token, public_cidr_problem, role_arn_problem
+from .identifiers import (
+    cluster_name_problem,
+    is_token,
+    public_cidr_problem,
+    role_arn_problem,
+)
 
 #: The addresses AIRS discovery reaches cluster endpoints from (published onboarding prerequisites).
 DISCOVERY_CIDRS: tuple[str, ...] = ("34.71.64.3/32", "34.28.60.186/32")

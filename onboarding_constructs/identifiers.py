@@ -15,14 +15,18 @@ from aws_cdk import Token
 
 _SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 _VPC_ID = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})")
-_PARTITION = r"aws(?:-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?"
-_REGION = r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]+"
+PARTITION_PATTERN = r"aws(?:-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?"
+REGION_PATTERN = r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]+"
 _KMS_KEY_ARN = re.compile(
-    rf"arn:(?P<partition>{_PARTITION}):kms:(?P<region>{_REGION}):(?P<account>[0-9]{{12}}):key/"
+    rf"arn:(?P<partition>{PARTITION_PATTERN}):kms:(?P<region>{REGION_PATTERN}):(?P<account>[0-9]{{12}}):key/"
     r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
 )
 _CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
-_ROLE_ARN = re.compile(rf"arn:{_PARTITION}:iam::[0-9]{{12}}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{{1,64}}", re.ASCII)
+_ROLE_ARN = re.compile(rf"arn:{PARTITION_PATTERN}:iam::[0-9]{{12}}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{{1,64}}", re.ASCII)
+_TRAIL_NAME_CHARS = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
+_ADJACENT_SEPARATORS = re.compile(r"[._-]{2}")
+_TRAIL_ARN = re.compile(rf"arn:{PARTITION_PATTERN}:cloudtrail:{REGION_PATTERN}:[0-9]{{12}}:trail/[A-Za-z0-9._-]{{3,128}}")
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 _BUCKET_NAME_CHARS = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
 # Prefixes and suffixes S3 reserves for access points and Outposts (S3 bucket naming rules).
 _RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
@@ -76,6 +80,12 @@ def public_cidr_problem(value: str) -> str | None:
     return None
 
 
+def role_name_problem(value: str) -> str | None:
+    if is_token(value) or _ROLE_NAME.fullmatch(value):
+        return None
+    return f"{value!r} is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)"
+
+
 def bucket_name_problem(value: str) -> str | None:
     """S3 general purpose bucket naming rules, so a typo fails at synth and not mid-deploy."""
     if is_token(value):
@@ -114,6 +124,32 @@ def kms_key_arn_problem(value: str, *, region: str | None = None) -> str | None:
             f" region ({region})"
         )
     return None
+
+
+def trail_name_problem(value: str) -> str | None:
+    if is_token(value):
+        return None
+    if not 3 <= len(value) <= 128 or not _TRAIL_NAME_CHARS.fullmatch(value):
+        return (
+            f"{value!r} is not a valid trail name (expected 3 to 128 ASCII letters, digits, periods, underscores"
+            " and hyphens, starting and ending with a letter or digit)"
+        )
+    if _ADJACENT_SEPARATORS.search(value):
+        return f"{value!r} is not a valid trail name (periods, underscores and hyphens may not be next to each other)"
+    try:
+        ipaddress.IPv4Address(value)
+    except ValueError:
+        return None
+    return f"{value!r} is not a valid trail name (it may not look like an IP address)"
+
+
+def trail_arn_problem(value: str) -> str | None:
+    if is_token(value) or _TRAIL_ARN.fullmatch(value):
+        return None
+    return (
+        f"{value!r} is not a CloudTrail trail ARN"
+        " (expected arn:<partition>:cloudtrail:<region>:<12-digit account>:trail/<name>)"
+    )
 
 
 def _is_ip_address(value: str) -> bool:

@@ -7,7 +7,9 @@ resource's ``Metadata.checkov.skip``.
 
 from __future__ import annotations
 
-from aws_cdk import Acknowledgment, CfnResource, Validations
+from typing import Any
+
+from aws_cdk import Acknowledgment, CfnResource, Stack, Validations
 from constructs import IConstruct
 
 
@@ -45,3 +47,27 @@ def ignore_cfn_lint(construct: IConstruct, rule_id: str, reason: str) -> None:
     ignored = [*config.get("config", {}).get("ignore_checks", []), rule_id]
     reasons = {**config.get("reasons", {}), rule_id: reason}
     resource.add_metadata("cfn-lint", {"config": {"ignore_checks": ignored}, "reasons": reasons})
+
+
+def nag_resource_text(stack: Stack, value: str) -> str:
+    """cdk-nag names an IAM5 finding by the resolved value, flattened: Fn::Join joined, Ref as
+    <Name>, Fn::GetAtt as <LogicalId.Attribute> (cdk-nag's flattenCfnReference)."""
+
+    def flatten(node: Any) -> str:
+        if isinstance(node, str):
+            return node.replace("${", "<").replace("}", ">")
+        if isinstance(node, dict) and "Fn::Join" in node:
+            separator, parts = node["Fn::Join"]
+            return separator.join(flatten(part) for part in parts)
+        if isinstance(node, dict) and "Fn::Sub" in node:
+            return flatten(node["Fn::Sub"])
+        if isinstance(node, dict) and "Fn::GetAtt" in node:
+            resource, attribute = node["Fn::GetAtt"]
+            return f"<{flatten(resource)}.{flatten(attribute)}>"
+        if isinstance(node, dict) and "Fn::ImportValue" in node:
+            return flatten(node["Fn::ImportValue"])
+        if isinstance(node, dict) and "Ref" in node:
+            return f"<{flatten(node['Ref'])}>"
+        raise ValueError(f"cannot name the cdk-nag finding for {node!r}")
+
+    return flatten(stack.resolve(value))

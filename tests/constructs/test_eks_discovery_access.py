@@ -8,7 +8,11 @@ import pytest
 from aws_cdk import Stack
 from aws_cdk.assertions import Match, Template
 
-from onboarding_constructs import DISCOVERY_CIDRS, EksClusterAccessHandler, EksDiscoveryAccess
+from onboarding_constructs import (
+    DISCOVERY_CIDRS,
+    EksClusterAccessHandler,
+    EksDiscoveryAccess,
+)
 from tests.conftest import REPO_ROOT, new_stack
 
 ROLE = "arn:aws:iam::111111111111:role/airs-discovery"

@@ -1,0 +1,81 @@
+"""``BedrockInvokerInstanceRole``: an EC2 instance role that may invoke Bedrock models, and nothing else."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+from .bedrock_models import invoke_models_policy, model_ids_problems
+from .identifiers import role_name_problem
+
+EC2_SERVICE = "ec2.amazonaws.com"
+
+
+class BedrockInvokerInstanceRole(Construct):
+    """An IAM role for EC2 instances, with its instance profile, allowed to invoke Bedrock models.
+
+    The prerequisite "Associate a role for VM model invocation", done safely: the role trusts
+    ``ec2.amazonaws.com`` (``sts:AssumeRole``) and a customer managed policy allows exactly
+    ``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithResponseStream`` (which also authorize
+    Converse and ConverseStream) on the models of this stack's region, never ``bedrock:*`` or
+    ``Resource: "*"``. Calls are made as this role, so CloudTrail records which instance role invoked
+    which model. Attach the instance profile to the instances (launch template or
+    ``aws ec2 associate-iam-instance-profile``); this construct changes no existing instance.
+
+    :param model_ids: Bedrock model ids (``anthropic.claude-3-5-sonnet-20240620-v1:0``) and
+        cross-Region inference profile ids (``us.anthropic.claude-3-5-sonnet-20240620-v1:0``) the
+        instances may invoke. An inference profile also allows its foundation model in the profile's
+        destination regions, only through that profile. Default: every foundation model and
+        inference profile of the stack's region.
+    :param role_name: Name of the role. IAM names are global per account: a named role deployed to
+        two regions of one account collides, so leave it unset for StackSets. Default: a name
+        CloudFormation generates.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        model_ids: Sequence[str] = (),
+        role_name: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        _validate(model_ids=model_ids, role_name=role_name)
+        self._model_ids = tuple(model_ids)
+        self.role = iam.Role(
+            self,
+            "Role",
+            role_name=role_name,
+            assumed_by=iam.ServicePrincipal(EC2_SERVICE),
+            description="EC2 instances that invoke Amazon Bedrock models (AIRS onboarding)",
+        )
+        self.policy = invoke_models_policy(
+            self,
+            "InvokeModelsPolicy",
+            role=self.role,
+            model_ids=self._model_ids,
+            description="Invoke the listed Amazon Bedrock models and inference profiles, nothing else",
+        )
+        self.instance_profile = iam.InstanceProfile(self, "InstanceProfile", role=self.role)
+
+    @property
+    def role_arn(self) -> str:
+        return self.role.role_arn
+
+    @property
+    def model_ids(self) -> tuple[str, ...]:
+        """The model and inference profile ids the role may invoke; empty means every model of the region."""
+        return self._model_ids
+
+
+def _validate(*, model_ids: Sequence[str], role_name: str | None) -> None:
+    if isinstance(model_ids, str):
+        raise TypeError("BedrockInvokerInstanceRole model_ids is a list of model ids, not a single string")
+    problems = [f"model_ids: {p}" for p in model_ids_problems(list(model_ids))]
+    if role_name is not None and (problem := role_name_problem(role_name)):
+        problems.append(f"role_name: {problem}")
+    if problems:
+        raise ValueError("; ".join(f"BedrockInvokerInstanceRole {p}" for p in problems))

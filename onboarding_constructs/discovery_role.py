@@ -1,0 +1,255 @@
+"""``DiscoveryRole``: the cross-account IAM role the AIRS discovery service assumes."""
+
+from __future__ import annotations
+
+import re
+
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from .identifiers import (
+    PARTITION_PATTERN,
+    is_token,
+    role_arn_problem,
+    role_name_problem,
+)
+from .suppressions import acknowledge_nag, nag_resource_text
+
+#: The published "Discovery" permission set, one statement per service (Sid, actions), each on
+#: Resource "*": read-only calls that discover every resource of these types in the account.
+#: Actions are sorted, as the CDK renders them with @aws-cdk/aws-iam:minimizePolicies.
+DISCOVERY_STATEMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("DescribeLoadBalancers", ("elasticloadbalancing:Describe*",)),
+    ("DescribeNetworkFirewalls", ("network-firewall:Describe*", "network-firewall:List*")),
+    ("DescribeEc2", ("ec2:Describe*", "ec2:Get*", "ec2:List*")),
+    ("ReadLambdaFunctions", ("lambda:Get*", "lambda:List*")),
+    ("DescribeEksClusters", ("eks:AccessKubernetesApi", "eks:DescribeCluster", "eks:ListClusters")),
+    ("ListBedrockCustomModels", ("bedrock:ListCustomModels",)),
+)
+#: Denied although ec2:Get* covers it: the (encrypted) Windows administrator passwords of EC2
+#: instances. Discovery has no use for them (checkov CKV_AWS_107, credentials exposure).
+DENIED_ACTIONS: tuple[str, ...] = ("ec2:GetPasswordData",)
+DENY_SID = "DenyWindowsPasswords"
+#: Read access to the flow-log bucket (when one is given).
+BUCKET_OBJECT_ACTIONS: tuple[str, ...] = ("s3:GetObject",)
+BUCKET_ACTIONS: tuple[str, ...] = ("s3:ListBucket", "s3:GetBucketLocation")
+KEY_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
+#: How long one AssumeRole session of the discovery service lasts at most (IAM's default and minimum).
+MAX_SESSION_DURATION = Duration.hours(1)
+#: sts:ExternalId as STS AssumeRole accepts it (API reference: 2 to 1224 characters, [\w+=,.@:/-]*).
+EXTERNAL_ID_MIN_LENGTH = 2
+EXTERNAL_ID_MAX_LENGTH = 1224
+#: Error messages show at most this many leading characters of an external ID, with its length.
+EXTERNAL_ID_SHOWN_CHARACTERS = 4
+
+_EXTERNAL_ID_CHAR = re.compile(r"[\w+=,.@:/-]", re.ASCII)
+_ACCOUNT_ROOT_ARN = re.compile(rf"arn:{PARTITION_PATTERN}:iam::[0-9]{{12}}:root")
+
+
+class DiscoveryRole(Construct):
+    """The IAM role AIRS discovery assumes from the vendor's account, for users who onboard without
+    the vendor's generated Terraform.
+
+    Trust: only ``trusted_principal_arn`` may assume the role (``sts:AssumeRole``), and only with
+    ``sts:ExternalId`` equal to ``external_id`` (confused-deputy protection; the condition is always
+    there). Sessions last at most one hour.
+
+    Permissions, in one customer managed policy attached to the role (no inline policy): the
+    published "Discovery" permission set (``DISCOVERY_STATEMENTS``: Describe/List/Get of load
+    balancers, network firewalls, EC2 and Lambda; ``eks:AccessKubernetesApi``,
+    ``eks:DescribeCluster``, ``eks:ListClusters``; ``bedrock:ListCustomModels``), all read-only, on
+    every resource of the account, except ``ec2:GetPasswordData`` (``DENIED_ACTIONS``: encrypted
+    Windows administrator passwords, which discovery does not need). With ``flow_log_bucket``:
+    ``s3:GetObject`` on its objects and ``s3:ListBucket``, ``s3:GetBucketLocation`` on the bucket.
+    With ``flow_log_bucket_key`` as well: ``kms:Decrypt`` on that key, only through S3 in the
+    bucket's region (``kms:ViaService``). The key's own policy must let IAM policies of the account
+    grant access (the default key policy does); it is not changed here.
+
+    Error messages never show more than the first ``EXTERNAL_ID_SHOWN_CHARACTERS`` characters of an
+    external ID (with its length): the value is not a password (it sits in the trust policy), but it
+    is specific to this customer and error messages end up in CI logs and tickets.
+
+    :param trusted_principal_arn: The vendor's IAM role ARN or account root ARN
+        (``arn:<partition>:iam::<account>:role/<name>`` or ``...:root``). Required.
+    :param external_id: The external ID the AIRS onboarding shows: 2 to 1224 letters, digits and
+        ``_+=,.@:/-``. Required.
+    :param flow_log_bucket: The bucket VPC flow logs are delivered to. Default: no S3 access.
+    :param flow_log_bucket_key: The SSE-KMS key of ``flow_log_bucket``. Default: no KMS access
+        (right for SSE-S3). Only together with ``flow_log_bucket``.
+    :param role_name: Physical name of the role. Default: a name CloudFormation generates (or, under
+        ``apply_role_policy`` with a prefix, a prefixed one).
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        trusted_principal_arn: str,
+        external_id: str,
+        flow_log_bucket: s3.IBucket | None = None,
+        flow_log_bucket_key: kms.IKey | None = None,
+        role_name: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        _validate(
+            trusted_principal_arn=trusted_principal_arn,
+            external_id=external_id,
+            flow_log_bucket=flow_log_bucket,
+            flow_log_bucket_key=flow_log_bucket_key,
+            role_name=role_name,
+        )
+        self._role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ArnPrincipal(trusted_principal_arn),
+            external_ids=[external_id],
+            role_name=role_name,
+            max_session_duration=MAX_SESSION_DURATION,
+            description="AIRS discovery: read-only discovery of network, compute, EKS and Bedrock resources, assumed by the AIRS service",
+        )
+        statements = [
+            iam.PolicyStatement(sid=sid, actions=list(actions), resources=["*"]) for sid, actions in DISCOVERY_STATEMENTS
+        ]
+        statements.append(iam.PolicyStatement(sid=DENY_SID, effect=iam.Effect.DENY, actions=list(DENIED_ACTIONS), resources=["*"]))
+        if flow_log_bucket is not None:
+            statements += _bucket_statements(self, flow_log_bucket, flow_log_bucket_key)
+        self._policy = iam.ManagedPolicy(
+            self,
+            "Policy",
+            description="AIRS discovery: the published Discovery permission set (read-only) and read access to VPC flow logs",
+            roles=[self._role],
+            statements=statements,
+        )
+        self._acknowledge_findings(flow_log_bucket)
+
+    @property
+    def role(self) -> iam.Role:
+        """The discovery role."""
+        return self._role
+
+    @property
+    def role_arn(self) -> str:
+        """ARN of the discovery role: what the AIRS onboarding asks for."""
+        return self._role.role_arn
+
+    @property
+    def policy(self) -> iam.ManagedPolicy:
+        """The customer managed policy with the role's permissions."""
+        return self._policy
+
+    def _acknowledge_findings(self, flow_log_bucket: s3.IBucket | None) -> None:
+        for sid, actions in DISCOVERY_STATEMENTS:
+            for action in actions:
+                if "*" in action:
+                    acknowledge_nag(
+                        self._policy,
+                        f"AwsSolutions-IAM5[Action::{action}]",
+                        f"{action} is part of the published AIRS Discovery permission set ({sid}): read-only calls that"
+                        " discover every resource of that type; the family holds no create, modify, delete, tag or"
+                        " permission-changing action.",
+                    )
+        acknowledge_nag(
+            self._policy,
+            "AwsSolutions-IAM5[Resource::*]",
+            "Read-only discovery of every load balancer, network firewall, EC2, Lambda, EKS and Bedrock custom-model"
+            " resource in the account; the List/Describe calls support no resource-level permissions, and an"
+            " identity policy grants nothing outside this account.",
+        )
+        if flow_log_bucket is not None:
+            objects = nag_resource_text(Stack.of(self), flow_log_bucket.arn_for_objects("*"))
+            acknowledge_nag(
+                self._policy,
+                f"AwsSolutions-IAM5[Resource::{objects}]",
+                "Discovery reads the VPC flow logs of this one bucket; log delivery writes them under keys"
+                " partitioned by account, region and hour, so no narrower prefix holds them all.",
+            )
+
+
+def _bucket_statements(scope: Construct, bucket: s3.IBucket, key: kms.IKey | None) -> list[iam.PolicyStatement]:
+    statements = [
+        iam.PolicyStatement(sid="ReadFlowLogObjects", actions=list(BUCKET_OBJECT_ACTIONS), resources=[bucket.arn_for_objects("*")]),
+        iam.PolicyStatement(sid="ListFlowLogBucket", actions=list(BUCKET_ACTIONS), resources=[bucket.bucket_arn]),
+    ]
+    if key is not None:
+        # S3 decrypts SSE-KMS objects on the reader's behalf; the role needs the key only through S3.
+        region = bucket.env.region or Stack.of(scope).region
+        # amazonaws.com, or amazonaws.com.cn in the China partition.
+        url_suffix = Stack.of(scope).url_suffix
+        statements.append(
+            iam.PolicyStatement(
+                sid="DecryptFlowLogObjects",
+                actions=list(KEY_ACTIONS),
+                resources=[key.key_arn],
+                conditions={"StringEquals": {"kms:ViaService": f"s3.{region}.{url_suffix}"}},
+            )
+        )
+    return statements
+
+
+def _validate(
+    *,
+    trusted_principal_arn: str,
+    external_id: str,
+    flow_log_bucket: s3.IBucket | None,
+    flow_log_bucket_key: kms.IKey | None,
+    role_name: str | None,
+) -> None:
+    problems = []
+    if problem := principal_arn_problem(trusted_principal_arn):
+        problems.append(f"trusted_principal_arn: {problem}")
+    if problem := external_id_problem(external_id):
+        problems.append(f"external_id: {problem}")
+    if flow_log_bucket_key is not None and flow_log_bucket is None:
+        problems.append(
+            "flow_log_bucket_key is the key of flow_log_bucket's objects, but no flow_log_bucket was given"
+            " (pass the bucket too, or drop the key)"
+        )
+    if role_name is not None and (problem := role_name_problem(role_name)):
+        problems.append(f"role_name: {problem}")
+    if problems:
+        raise ValueError("DiscoveryRole: " + "; ".join(problems))
+
+
+def principal_arn_problem(value: str) -> str | None:
+    """An IAM role ARN or an account root ARN: who may be trusted across accounts."""
+    if not isinstance(value, str) or not value:
+        return "missing (expected the AIRS service's IAM role ARN or account root ARN)"
+    if role_arn_problem(value) is None or _ACCOUNT_ROOT_ARN.fullmatch(value):
+        return None
+    return (
+        f"{value!r} is not an IAM role ARN or account root ARN (expected arn:<partition>:iam::<12-digit account>:role/<name>"
+        " or arn:<partition>:iam::<12-digit account>:root)"
+    )
+
+
+def external_id_problem(value: str) -> str | None:
+    """The external ID as STS AssumeRole accepts it; messages show only its start and length."""
+    expected = (
+        f"expected {EXTERNAL_ID_MIN_LENGTH} to {EXTERNAL_ID_MAX_LENGTH} letters, digits and _+=,.@:/-,"
+        " as the AIRS onboarding shows it"
+    )
+    if not isinstance(value, str) or not value:
+        return f"missing ({expected})"
+    if is_token(value):
+        return None
+    shown = _shown(value)
+    bad = sorted({c for c in value if not _EXTERNAL_ID_CHAR.fullmatch(c)}, key=value.index)
+    if bad:
+        return f"{shown} contains {', '.join(map(repr, bad))}, which STS does not accept ({expected})"
+    if not EXTERNAL_ID_MIN_LENGTH <= len(value) <= EXTERNAL_ID_MAX_LENGTH:
+        return f"{shown} is too {'short' if len(value) < EXTERNAL_ID_MIN_LENGTH else 'long'} ({expected})"
+    return None
+
+
+def _shown(value: str) -> str:
+    """The start of an external ID and its length, never the whole value (see the class docstring)."""
+    head = value[:EXTERNAL_ID_SHOWN_CHARACTERS]
+    ellipsis = "..." if len(value) > EXTERNAL_ID_SHOWN_CHARACTERS else ""
+    return f"{head + ellipsis!r} ({len(value)} character{'' if len(value) == 1 else 's'})"
+
+
+__all__ = ["DiscoveryRole", "DISCOVERY_STATEMENTS", "DENIED_ACTIONS", "MAX_SESSION_DURATION"]

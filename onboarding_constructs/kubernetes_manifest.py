@@ -1,0 +1,181 @@
+"""The Kubernetes side of ``PodBedrockAccess``: a ServiceAccount and a small Deployment that proves it.
+
+Pure functions: they return text and write nothing (the app decides where files go). Apply the
+result with ``kubectl apply -f <file>`` into an existing namespace.
+
+- ``pod-identity``: the ServiceAccount needs nothing; the Pod Identity association maps it to the
+  role, and EKS injects ``AWS_CONTAINER_CREDENTIALS_FULL_URI`` and
+  ``AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`` into its pods. The manifest sets neither
+  ``AWS_ROLE_ARN`` nor ``AWS_WEB_IDENTITY_TOKEN_FILE``: those would switch the SDK to IRSA.
+- ``irsa``: the ServiceAccount carries ``eks.amazonaws.com/role-arn``, and the EKS pod identity
+  webhook injects ``AWS_ROLE_ARN``, ``AWS_WEB_IDENTITY_TOKEN_FILE`` and the projected token.
+
+The Deployment runs one AWS CLI pod that prints ``aws sts get-caller-identity`` every few minutes,
+so ``kubectl logs`` shows which role the pods assume; it never invokes a model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any
+
+import yaml
+
+from .identifiers import REGION_PATTERN, cluster_name_problem, is_token
+from .pod_bedrock_access import (
+    PodAccessMode,
+    mode_problem,
+    namespace_problem,
+    service_account_problem,
+)
+
+#: AWS CLI v2 image (EKS Pod Identity needs AWS CLI 2.15.0 or later).
+DEFAULT_IMAGE = "public.ecr.aws/aws-cli/aws-cli:2.32.9"
+#: Seconds between two ``aws sts get-caller-identity`` calls.
+CHECK_INTERVAL_SECONDS = 300
+ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
+#: The ``nobody`` user: the AWS CLI image runs as root unless told otherwise.
+NON_ROOT_UID = 65534
+_REGION = re.compile(REGION_PATTERN)
+_MAX_LABEL = 63
+
+
+def render_manifest(
+    *,
+    namespace: str,
+    service_account: str,
+    mode: PodAccessMode | str,
+    role_arn: str,
+    region: str,
+    image: str = DEFAULT_IMAGE,
+) -> str:
+    """A two-document YAML string: the ServiceAccount, then a one-replica check Deployment.
+
+    :param role_arn: The role's ARN as text (e.g. from the stack output). Written into the IRSA
+        annotation; in ``pod-identity`` mode only into the header comment.
+    :param region: Region the AWS CLI calls (``AWS_REGION``), the stack's region.
+    """
+    _validate(namespace=namespace, service_account=service_account, mode=mode, role_arn=role_arn, region=region, image=image)
+    mode = PodAccessMode(mode)
+    name = deployment_name(service_account)
+    documents = [_service_account(namespace, service_account, mode, role_arn), _deployment(namespace, service_account, name, region, image)]
+    return _header(mode, role_arn) + yaml.safe_dump_all(documents, sort_keys=False, default_flow_style=False)
+
+
+def manifest_path(cluster: str, namespace: str, service_account: str) -> str:
+    """Where the app writes the manifest: ``k8s/<cluster>/<namespace>-<service-account>.yaml``."""
+    problems = []
+    for field, value, check in (
+        ("cluster", cluster, cluster_name_problem),
+        ("namespace", namespace, namespace_problem),
+        ("service_account", service_account, service_account_problem),
+    ):
+        problem = "a deploy-time value cannot name a file" if is_token(value) else check(value)
+        if problem:
+            problems.append(f"{field}: {problem}")
+    if problems:
+        raise ValueError("manifest_path " + "; ".join(problems))
+    return f"k8s/{cluster}/{namespace}-{service_account}.yaml"
+
+
+def deployment_name(service_account: str) -> str:
+    """``bedrock-check-<service account>``, made a DNS label (pod names and label values need one)."""
+    name = f"bedrock-check-{service_account}".replace(".", "-")
+    if len(name) <= _MAX_LABEL:
+        return name
+    digest = hashlib.sha256(service_account.encode()).hexdigest()[:8]
+    return f"{name[: _MAX_LABEL - 9].rstrip('-')}-{digest}"
+
+
+def _header(mode: PodAccessMode, role_arn: str) -> str:
+    if mode is PodAccessMode.POD_IDENTITY:
+        how = (
+            "# Credentials: EKS Pod Identity (the stack's PodIdentityAssociation maps this service account to the role;\n"
+            "# the eks-pod-identity-agent add-on must run on the cluster). No annotation, no AWS_ROLE_ARN.\n"
+        )
+    else:
+        how = "# Credentials: IAM roles for service accounts (the annotation below; the cluster's OIDC provider must exist).\n"
+    return f"# Role: {role_arn}\n{how}# The namespace must exist; apply with: kubectl apply -f <this file>\n"
+
+
+def _service_account(namespace: str, service_account: str, mode: PodAccessMode, role_arn: str) -> dict[str, Any]:
+    metadata: dict[str, Any] = {"name": service_account, "namespace": namespace}
+    if mode is PodAccessMode.IRSA:
+        metadata["annotations"] = {ROLE_ARN_ANNOTATION: role_arn}
+    return {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": metadata}
+
+
+def _deployment(namespace: str, service_account: str, name: str, region: str, image: str) -> dict[str, Any]:
+    labels = {"app.kubernetes.io/name": "bedrock-access-check", "app.kubernetes.io/instance": name}
+    check = f"while true; do aws sts get-caller-identity --output json; sleep {CHECK_INTERVAL_SECONDS}; done"
+    container = {
+        "name": "aws-cli",
+        "image": image,
+        "imagePullPolicy": "IfNotPresent",
+        "command": ["/bin/sh", "-c"],
+        "args": [check],
+        # Region only: credentials come from EKS (Pod Identity agent or IRSA webhook), never from here.
+        "env": [
+            {"name": "AWS_REGION", "value": region},
+            {"name": "AWS_DEFAULT_REGION", "value": region},
+            # The CLI writes its cache under $HOME; the root filesystem is read-only.
+            {"name": "HOME", "value": "/tmp"},
+        ],
+        "resources": {
+            "requests": {"cpu": "10m", "memory": "64Mi"},
+            "limits": {"cpu": "200m", "memory": "256Mi"},
+        },
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "capabilities": {"drop": ["ALL"]},
+        },
+        "volumeMounts": [{"name": "tmp", "mountPath": "/tmp"}],
+    }
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "spec": {
+            "replicas": 1,
+            "selector": {"matchLabels": dict(labels)},
+            "template": {
+                "metadata": {"labels": dict(labels)},
+                "spec": {
+                    "serviceAccountName": service_account,
+                    "securityContext": {
+                        "runAsNonRoot": True,
+                        "runAsUser": NON_ROOT_UID,
+                        "runAsGroup": NON_ROOT_UID,
+                        "seccompProfile": {"type": "RuntimeDefault"},
+                    },
+                    "containers": [container],
+                    "volumes": [{"name": "tmp", "emptyDir": {"sizeLimit": "64Mi"}}],
+                },
+            },
+        },
+    }
+
+
+def _validate(*, namespace: str, service_account: str, mode: object, role_arn: str, region: str, image: str) -> None:
+    problems = []
+    for field, value in (("namespace", namespace), ("service_account", service_account), ("role_arn", role_arn), ("region", region), ("image", image)):
+        if is_token(value):
+            problems.append(f"{field}: a deploy-time value cannot be written into a manifest (pass the resolved text)")
+    if not problems:
+        if problem := namespace_problem(namespace):
+            problems.append(f"namespace: {problem}")
+        if problem := service_account_problem(service_account):
+            problems.append(f"service_account: {problem}")
+        if not isinstance(role_arn, str) or not role_arn.strip():
+            problems.append("role_arn: empty (expected the role's ARN, e.g. arn:aws:iam::111122223333:role/name)")
+        if not isinstance(region, str) or not _REGION.fullmatch(region):
+            problems.append(f"region: {region!r} is not an AWS region (expected e.g. us-east-1)")
+        if not isinstance(image, str) or not image or any(c.isspace() for c in image):
+            problems.append(f"image: {image!r} is not a container image reference")
+    if problem := mode_problem(mode):
+        problems.append(f"mode: {problem}")
+    if problems:
+        raise ValueError("render_manifest " + "; ".join(problems))

@@ -1,0 +1,335 @@
+"""DiscoveryRole: exact trust and permissions, the flow-log bucket and key, gate acknowledgments, every error."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_cdk import App, CfnParameter, Environment, Stack
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_s3 as s3
+from aws_cdk.assertions import Template
+
+from onboarding_app.assembly import add_compliance_checks
+from onboarding_constructs import FlowLogBucket
+from onboarding_constructs.discovery_role import (
+    DENIED_ACTIONS,
+    DISCOVERY_STATEMENTS,
+    MAX_SESSION_DURATION,
+    DiscoveryRole,
+)
+from tests.conftest import new_stack
+from tests.gates import policy_rules
+from tests.synth import cdk_json_context
+
+VENDOR_ROLE = "arn:aws:iam::999999999999:role/airs-discovery"
+VENDOR_ROOT = "arn:aws:iam::999999999999:root"
+EXTERNAL_ID = "airs-7f3a9c21-tenant-42"
+KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+ALL_RESOURCES_STATEMENTS = [
+    {"Sid": "DescribeLoadBalancers", "Effect": "Allow", "Action": ["elasticloadbalancing:Describe*"], "Resource": "*"},
+    {"Sid": "DescribeNetworkFirewalls", "Effect": "Allow", "Action": ["network-firewall:Describe*", "network-firewall:List*"], "Resource": "*"},
+    {"Sid": "DescribeEc2", "Effect": "Allow", "Action": ["ec2:Describe*", "ec2:Get*", "ec2:List*"], "Resource": "*"},
+    {"Sid": "ReadLambdaFunctions", "Effect": "Allow", "Action": ["lambda:Get*", "lambda:List*"], "Resource": "*"},
+    {"Sid": "DescribeEksClusters", "Effect": "Allow", "Action": ["eks:AccessKubernetesApi", "eks:DescribeCluster", "eks:ListClusters"], "Resource": "*"},
+    {"Sid": "ListBedrockCustomModels", "Effect": "Allow", "Action": ["bedrock:ListCustomModels"], "Resource": "*"},
+    {"Sid": "DenyWindowsPasswords", "Effect": "Deny", "Action": ["ec2:GetPasswordData"], "Resource": "*"},
+]
+WILDCARD_ACTIONS = [
+    "elasticloadbalancing:Describe*",
+    "network-firewall:Describe*",
+    "network-firewall:List*",
+    "ec2:Describe*",
+    "ec2:Get*",
+    "ec2:List*",
+    "lambda:Get*",
+    "lambda:List*",
+]
+
+
+def discovery(stack: Stack, construct_id: str = "Discovery", **props: Any) -> DiscoveryRole:
+    return DiscoveryRole(stack, construct_id, **{"trusted_principal_arn": VENDOR_ROLE, "external_id": EXTERNAL_ID, **props})
+
+
+def logical_id(stack: Stack, construct) -> str:
+    target = construct.node.default_child if not hasattr(construct, "cfn_options") else construct
+    return stack.resolve(stack.get_logical_id(target))
+
+
+def role_props(stack: Stack, construct: DiscoveryRole) -> dict[str, Any]:
+    return Template.from_stack(stack).to_json()["Resources"][logical_id(stack, construct.role)]["Properties"]
+
+
+def statements(stack: Stack, construct: DiscoveryRole) -> list[dict[str, Any]]:
+    """The managed policy's statements, each Action as a sorted list (the CDK renders one action as a string)."""
+    policy = Template.from_stack(stack).to_json()["Resources"][logical_id(stack, construct.policy)]
+    result = []
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        actions = statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]
+        result.append({**statement, "Action": sorted(actions)})
+    return result
+
+
+def acknowledged(construct: DiscoveryRole) -> dict[str, str]:
+    return {
+        key: reason
+        for entry in construct.policy.node.default_child.node.metadata
+        if entry.type == "aws:cdk:acknowledged-rules"
+        for key, reason in entry.data.items()
+    }
+
+
+def test_trust_is_the_vendor_principal_with_the_external_id_and_nothing_else() -> None:
+    stack = new_stack()
+    construct = discovery(stack)
+    assert role_props(stack, construct)["AssumeRolePolicyDocument"] == {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Action": "sts:AssumeRole",
+                "Effect": "Allow",
+                "Principal": {"AWS": VENDOR_ROLE},
+                "Condition": {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}},
+            }
+        ],
+    }
+
+
+def test_an_account_root_may_be_trusted_and_still_needs_the_external_id() -> None:
+    stack = new_stack()
+    construct = discovery(stack, trusted_principal_arn=VENDOR_ROOT, external_id="ab")
+    [statement] = role_props(stack, construct)["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"AWS": VENDOR_ROOT}
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": "ab"}}
+
+
+def test_defaults_one_hour_sessions_generated_name_managed_policy_only() -> None:
+    stack = new_stack()
+    construct = discovery(stack)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::IAM::Role", 1)
+    template.resource_count_is("AWS::IAM::ManagedPolicy", 1)
+    template.resource_count_is("AWS::IAM::Policy", 0)
+    props = role_props(stack, construct)
+    assert MAX_SESSION_DURATION.to_seconds() == 3600
+    assert props["MaxSessionDuration"] == 3600
+    assert "RoleName" not in props
+    assert "Policies" not in props and "ManagedPolicyArns" not in props and "PermissionsBoundary" not in props
+    policy = template.to_json()["Resources"][logical_id(stack, construct.policy)]["Properties"]
+    assert policy["Roles"] == [{"Ref": logical_id(stack, construct.role)}]
+    assert stack.resolve(construct.role_arn) == {"Fn::GetAtt": [logical_id(stack, construct.role), "Arn"]}
+
+
+def test_permissions_are_exactly_the_discovery_set_without_a_bucket() -> None:
+    stack = new_stack()
+    construct = discovery(stack)
+    assert statements(stack, construct) == ALL_RESOURCES_STATEMENTS
+    assert [(sid, sorted(actions)) for sid, actions in DISCOVERY_STATEMENTS] == [
+        (s["Sid"], s["Action"]) for s in ALL_RESOURCES_STATEMENTS if s["Effect"] == "Allow"
+    ]
+    assert DENIED_ACTIONS == ("ec2:GetPasswordData",)
+
+
+def test_bucket_read_statements_for_a_bucket_in_the_stack() -> None:
+    stack = new_stack()
+    bucket = s3.Bucket(stack, "FlowLogs")
+    construct = discovery(stack, flow_log_bucket=bucket)
+    bucket_arn = {"Fn::GetAtt": [logical_id(stack, bucket), "Arn"]}
+    assert statements(stack, construct) == ALL_RESOURCES_STATEMENTS + [
+        {"Sid": "ReadFlowLogObjects", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": {"Fn::Join": ["", [bucket_arn, "/*"]]}},
+        {"Sid": "ListFlowLogBucket", "Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": bucket_arn},
+    ]
+
+
+def test_key_decrypt_only_through_s3_in_the_bucket_region() -> None:
+    stack = new_stack()
+    bucket = s3.Bucket(stack, "FlowLogs")
+    key = kms.Key(stack, "Key")
+    construct = discovery(stack, flow_log_bucket=bucket, flow_log_bucket_key=key)
+    assert statements(stack, construct)[-1] == {
+        "Sid": "DecryptFlowLogObjects",
+        "Effect": "Allow",
+        "Action": ["kms:Decrypt"],
+        "Resource": {"Fn::GetAtt": [logical_id(stack, key), "Arn"]},
+        "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.us-east-1.", {"Ref": "AWS::URLSuffix"}]]}}},
+    }
+    assert len(statements(stack, construct)) == len(ALL_RESOURCES_STATEMENTS) + 3
+
+
+def test_imported_bucket_and_key() -> None:
+    stack = new_stack()
+    bucket = s3.Bucket.from_bucket_attributes(stack, "Bucket", bucket_name="acme-flow-logs", region="eu-west-1")
+    key = kms.Key.from_key_arn(stack, "Key", KEY_ARN.replace("us-east-1", "eu-west-1"))
+    construct = discovery(stack, flow_log_bucket=bucket, flow_log_bucket_key=key)
+    bucket_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::acme-flow-logs"]]}
+    assert statements(stack, construct)[len(ALL_RESOURCES_STATEMENTS):] == [
+        {
+            "Sid": "ReadFlowLogObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::acme-flow-logs/*"]]},
+        },
+        {"Sid": "ListFlowLogBucket", "Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": bucket_arn},
+        {
+            "Sid": "DecryptFlowLogObjects",
+            "Effect": "Allow",
+            "Action": ["kms:Decrypt"],
+            "Resource": KEY_ARN.replace("us-east-1", "eu-west-1"),
+            "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.eu-west-1.", {"Ref": "AWS::URLSuffix"}]]}}},
+        },
+    ]
+
+
+def test_env_agnostic_stack_names_the_region_at_deploy_time() -> None:
+    stack = new_stack(region=None, account=None)
+    construct = discovery(stack, flow_log_bucket=s3.Bucket(stack, "FlowLogs"), flow_log_bucket_key=kms.Key(stack, "Key"))
+    assert statements(stack, construct)[-1]["Condition"] == {
+        "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]]}}
+    }
+
+
+def test_no_action_is_everything_or_a_whole_service_and_the_policy_rules_hold() -> None:
+    stack = new_stack()
+    discovery(stack, flow_log_bucket=s3.Bucket(stack, "FlowLogs"), flow_log_bucket_key=kms.Key.from_key_arn(stack, "Key", KEY_ARN))
+    template = Template.from_stack(stack).to_json()
+    [policy] = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
+    for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
+        for action in statement["Action"] if isinstance(statement["Action"], list) else [statement["Action"]]:
+            assert action != "*" and not action.endswith(":*"), action
+        assert "NotAction" not in statement
+    assert policy_rules.no_wildcard_actions(template) == []
+    assert policy_rules.cross_account_trust_requires_external_id(template) == []
+    assert policy_rules.no_bedrock_wildcards(template) == []
+
+
+def test_role_name() -> None:
+    stack = new_stack()
+    construct = discovery(stack, role_name="acme-airs-discovery")
+    assert role_props(stack, construct)["RoleName"] == "acme-airs-discovery"
+
+
+def test_deploy_time_values_are_accepted() -> None:
+    stack = new_stack()
+    principal = CfnParameter(stack, "Principal").value_as_string
+    external_id = CfnParameter(stack, "ExternalId", no_echo=True).value_as_string
+    construct = discovery(stack, trusted_principal_arn=principal, external_id=external_id, role_name=CfnParameter(stack, "Name").value_as_string)
+    [statement] = role_props(stack, construct)["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Principal"] == {"AWS": {"Ref": "Principal"}}
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
+
+
+def test_each_wildcard_finding_is_acknowledged_on_the_policy() -> None:
+    stack = new_stack()
+    construct = discovery(stack)
+    expected = {f"AwsSolutions::AwsSolutions-IAM5[Action::{a}]" for a in WILDCARD_ACTIONS} | {"AwsSolutions::AwsSolutions-IAM5[Resource::*]"}
+    assert set(acknowledged(construct)) == expected
+    assert all(len(reason) > 80 for reason in acknowledged(construct).values())
+    assert not [e for e in construct.role.node.default_child.node.metadata if e.type == "aws:cdk:acknowledged-rules"]
+
+
+def test_bucket_object_findings_are_named_as_cdk_nag_prints_them() -> None:
+    stack = new_stack()
+    bucket = s3.Bucket(stack, "FlowLogs")
+    in_stack = discovery(stack, "InStack", flow_log_bucket=bucket)
+    imported = discovery(stack, "Imported", flow_log_bucket=s3.Bucket.from_bucket_name(stack, "ImportedBucket", "acme-flow-logs"))
+    assert f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id(stack, bucket)}.Arn>/*]" in acknowledged(in_stack)
+    assert "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-flow-logs/*]" in acknowledged(imported)
+
+
+@pytest.mark.parametrize("variant", ["plain", "bucket-and-key", "imported", "flow-log-bucket"])
+def test_synthesizes_with_no_unacknowledged_cdk_nag_finding(variant: str, tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path), context=cdk_json_context())
+    add_compliance_checks(app)
+    stack = Stack(app, "DiscoveryStack", env=Environment(region="us-east-1"))
+    if variant == "plain":
+        discovery(stack)
+    elif variant == "bucket-and-key":
+        discovery(stack, flow_log_bucket=s3.Bucket.from_bucket_name(stack, "B", "acme-flow-logs"), flow_log_bucket_key=kms.Key.from_key_arn(stack, "K", KEY_ARN))
+    elif variant == "imported":
+        discovery(stack, flow_log_bucket=s3.Bucket.from_bucket_attributes(stack, "B", bucket_name="acme-flow-logs", region="us-east-1"))
+    else:
+        key = kms.Key(stack, "Key", enable_key_rotation=True)
+        flow_logs = FlowLogBucket(stack, "FlowLogs", encryption_key=key)
+        discovery(stack, flow_log_bucket=flow_logs.bucket, flow_log_bucket_key=key)
+    app.synth()  # raises on any unacknowledged finding
+
+
+def test_construct_ids_are_stable() -> None:
+    stack = new_stack()
+    construct = discovery(stack)
+    assert construct.role.node.path == "TestStack/Discovery/Role"
+    assert construct.policy.node.path == "TestStack/Discovery/Policy"
+
+
+@pytest.mark.parametrize(
+    ("props", "message"),
+    [
+        (
+            {"trusted_principal_arn": "arn:aws:iam::999999999999:user/bob"},
+            "trusted_principal_arn: 'arn:aws:iam::999999999999:user/bob' is not an IAM role ARN or account root ARN"
+            " (expected arn:<partition>:iam::<12-digit account>:role/<name> or arn:<partition>:iam::<12-digit account>:root)",
+        ),
+        ({"trusted_principal_arn": "999999999999"}, "trusted_principal_arn: '999999999999' is not an IAM role ARN or account root ARN"),
+        ({"trusted_principal_arn": "arn:aws:iam::99999:root"}, "trusted_principal_arn: 'arn:aws:iam::99999:root' is not an IAM role ARN"),
+        ({"trusted_principal_arn": ""}, "trusted_principal_arn: missing (expected the AIRS service's IAM role ARN or account root ARN)"),
+        ({"external_id": ""}, "external_id: missing (expected 2 to 1224 letters, digits and _+=,.@:/-, as the AIRS onboarding shows it)"),
+        ({"external_id": None}, "external_id: missing (expected 2 to 1224"),
+        ({"external_id": "a"}, "external_id: 'a' (1 character) is too short (expected 2 to 1224 letters, digits and _+=,.@:/-"),
+        ({"external_id": "x" * 1225}, "external_id: 'xxxx...' (1225 characters) is too long (expected 2 to 1224"),
+        ({"external_id": "abcd efgh#ij"}, "external_id: 'abcd...' (12 characters) contains ' ', '#', which STS does not accept"),
+        ({"external_id": "tenant-é"}, "external_id: 'tena...' (8 characters) contains 'é', which STS does not accept"),
+        (
+            {"flow_log_bucket_key": "key"},
+            "flow_log_bucket_key is the key of flow_log_bucket's objects, but no flow_log_bucket was given (pass the bucket too,"
+            " or drop the key)",
+        ),
+        ({"role_name": "airs discovery"}, "role_name: 'airs discovery' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)"),
+        ({"role_name": "r" * 65}, "is not an IAM role name (expected 1 to 64"),
+    ],
+    ids=[
+        "user-arn", "account-id", "short-account", "empty-principal", "empty-external-id", "no-external-id", "short-external-id",
+        "long-external-id", "bad-characters", "non-ascii", "key-without-bucket", "role-name-characters", "role-name-long",
+    ],
+)
+def test_invalid_props_are_refused(props: dict[str, Any], message: str) -> None:
+    stack = new_stack()
+    if props.get("flow_log_bucket_key") == "key":
+        props = {"flow_log_bucket_key": kms.Key.from_key_arn(stack, "Key", KEY_ARN)}
+    with pytest.raises(ValueError) as error:
+        discovery(stack, **props)
+    assert str(error.value).startswith("DiscoveryRole: ")
+    assert message in str(error.value)
+
+
+def test_error_messages_never_show_a_whole_long_external_id() -> None:
+    secret_looking = "9f86d081884c7d659a2feaa0c55ad015 a3bf4f1b2b0b822cd15d6c15b0f00a08"
+    with pytest.raises(ValueError) as error:
+        discovery(new_stack(), external_id=secret_looking)
+    assert secret_looking not in str(error.value)
+    assert secret_looking[4:12] not in str(error.value)
+    assert "'9f86...' (65 characters) contains ' '" in str(error.value)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(ValueError) as error:
+        discovery(new_stack(), trusted_principal_arn="nope", external_id="a", role_name="bad name")
+    assert str(error.value).count(";") == 2
+    for prop in ("trusted_principal_arn:", "external_id:", "role_name:"):
+        assert prop in str(error.value)
+
+
+@pytest.mark.parametrize("external_id", ["ab", "x" * 1224, "Aa0_+=,.@:/-", "arn:aws:iam::999999999999:role/x"])
+def test_valid_external_ids(external_id: str) -> None:
+    stack = new_stack()
+    construct = discovery(stack, external_id=external_id)
+    [statement] = role_props(stack, construct)["AssumeRolePolicyDocument"]["Statement"]
+    assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": external_id}}
+
+
+@pytest.mark.parametrize(
+    "principal",
+    ["arn:aws-cn:iam::999999999999:root", "arn:aws-us-gov:iam::999999999999:role/path/to/airs", "arn:aws:iam::999999999999:role/a+b=c,d.e@f-g_h"],
+)
+def test_valid_principals(principal: str) -> None:
+    discovery(new_stack(), trusted_principal_arn=principal)

@@ -1,0 +1,181 @@
+"""The Kubernetes manifest of a PodBedrockAccess: documents, names, credentials wiring, hardening, errors."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+from aws_cdk import CfnParameter
+
+from onboarding_constructs.kubernetes_manifest import (
+    DEFAULT_IMAGE,
+    deployment_name,
+    manifest_path,
+    render_manifest,
+)
+from onboarding_constructs.pod_bedrock_access import PodAccessMode, PodBedrockAccess
+from tests.conftest import new_stack
+
+ROLE_ARN = "arn:aws:iam::111111111111:role/app1-bedrock"
+CREDENTIAL_ENV = {"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"}
+
+
+def render(**changes) -> str:
+    props = {"namespace": "app1", "service_account": "app1-sa", "mode": "pod-identity", "role_arn": ROLE_ARN, "region": "us-east-1", **changes}
+    return render_manifest(**props)
+
+
+def documents(**changes) -> tuple[dict, dict]:
+    service_account, deployment = yaml.safe_load_all(render(**changes))
+    return service_account, deployment
+
+
+@pytest.mark.parametrize("mode", ["pod-identity", "irsa"])
+def test_a_service_account_and_a_deployment_that_uses_it(mode: str) -> None:
+    service_account, deployment = documents(mode=mode)
+    assert service_account["apiVersion"] == "v1" and service_account["kind"] == "ServiceAccount"
+    assert service_account["metadata"]["name"] == "app1-sa"
+    assert service_account["metadata"]["namespace"] == "app1"
+    assert deployment["apiVersion"] == "apps/v1" and deployment["kind"] == "Deployment"
+    assert deployment["metadata"]["name"] == "bedrock-check-app1-sa"
+    assert deployment["metadata"]["namespace"] == "app1"
+    spec = deployment["spec"]
+    assert spec["replicas"] == 1
+    assert spec["selector"]["matchLabels"] == spec["template"]["metadata"]["labels"] == deployment["metadata"]["labels"]
+    assert spec["template"]["spec"]["serviceAccountName"] == "app1-sa"
+    [container] = spec["template"]["spec"]["containers"]
+    assert container["image"] == DEFAULT_IMAGE
+    assert "aws sts get-caller-identity" in " ".join(container["command"] + container["args"])
+
+
+def test_pod_identity_has_no_annotation_and_no_irsa_environment() -> None:
+    text = render(mode="pod-identity")
+    service_account, deployment = yaml.safe_load_all(text)
+    assert "annotations" not in service_account["metadata"]
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    names = {variable["name"] for variable in container["env"]}
+    assert names == {"AWS_REGION", "AWS_DEFAULT_REGION", "HOME"}
+    assert not names & CREDENTIAL_ENV
+    parsed = yaml.safe_dump_all([service_account, deployment])  # the documents, without the header comment
+    assert "AWS_ROLE_ARN" not in parsed and "AWS_WEB_IDENTITY_TOKEN_FILE" not in parsed
+    assert "eks.amazonaws.com/role-arn" not in text
+
+
+def test_irsa_annotates_the_service_account_and_leaves_the_environment_to_the_webhook() -> None:
+    service_account, deployment = documents(mode="irsa")
+    assert service_account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": ROLE_ARN}
+    [container] = deployment["spec"]["template"]["spec"]["containers"]
+    assert not {variable["name"] for variable in container["env"]} & CREDENTIAL_ENV
+
+
+def test_region_reaches_the_cli() -> None:
+    [container] = documents(region="eu-west-1")[1]["spec"]["template"]["spec"]["containers"]
+    assert {"name": "AWS_REGION", "value": "eu-west-1"} in container["env"]
+    assert {"name": "AWS_DEFAULT_REGION", "value": "eu-west-1"} in container["env"]
+
+
+def test_the_pod_is_hardened_and_bounded() -> None:
+    pod = documents()[1]["spec"]["template"]["spec"]
+    assert pod["securityContext"]["runAsNonRoot"] is True
+    assert pod["securityContext"]["runAsUser"] != 0
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    [container] = pod["containers"]
+    assert container["securityContext"] == {
+        "allowPrivilegeEscalation": False,
+        "readOnlyRootFilesystem": True,
+        "runAsNonRoot": True,
+        "capabilities": {"drop": ["ALL"]},
+    }
+    assert set(container["resources"]) == {"requests", "limits"}
+    assert set(container["resources"]["requests"]) == set(container["resources"]["limits"]) == {"cpu", "memory"}
+    # The CLI needs a writable $HOME on a read-only root filesystem.
+    assert {"name": "HOME", "value": "/tmp"} in container["env"]
+    assert container["volumeMounts"] == [{"name": "tmp", "mountPath": "/tmp"}]
+    assert pod["volumes"][0]["name"] == "tmp" and "emptyDir" in pod["volumes"][0]
+
+
+def test_the_text_is_plain_yaml_with_a_header() -> None:
+    text = render(mode="irsa")
+    assert text.startswith(f"# Role: {ROLE_ARN}\n")
+    assert "&id" not in text and "*id" not in text  # no YAML anchors
+    assert text.count("\n---\n") == 1
+
+
+def test_image_can_be_replaced() -> None:
+    [container] = documents(image="123456789012.dkr.ecr.us-east-1.amazonaws.com/aws-cli:2.32.9")[1]["spec"]["template"]["spec"]["containers"]
+    assert container["image"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/aws-cli:2.32.9"
+
+
+def test_renders_from_a_construct() -> None:
+    construct = PodBedrockAccess(
+        new_stack(),
+        "App1",
+        cluster_name="prod-eks",
+        namespace="app1",
+        service_account="app1-sa",
+        mode=PodAccessMode.IRSA,
+        oidc_issuer="https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+    )
+    text = render_manifest(
+        namespace=construct.namespace, service_account=construct.service_account, mode=construct.mode, role_arn=ROLE_ARN, region="us-east-1"
+    )
+    service_account, _ = yaml.safe_load_all(text)
+    assert service_account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": ROLE_ARN}
+    assert manifest_path(construct.cluster_name, construct.namespace, construct.service_account) == "k8s/prod-eks/app1-app1-sa.yaml"
+
+
+def test_manifest_path() -> None:
+    assert manifest_path("prod-eks", "app1", "app1-sa") == "k8s/prod-eks/app1-app1-sa.yaml"
+    assert manifest_path("Prod_EKS", "default", "sa.v1") == "k8s/Prod_EKS/default-sa.v1.yaml"
+
+
+def test_deployment_name_is_a_dns_label() -> None:
+    assert deployment_name("app1-sa") == "bedrock-check-app1-sa"
+    assert deployment_name("sa.v1") == "bedrock-check-sa-v1"
+    long_name = deployment_name("a" * 200)
+    assert len(long_name) == 63 and long_name != deployment_name("a" * 199)
+    assert long_name.startswith("bedrock-check-aaa")
+    deployment = documents(service_account="b" * 250)[1]
+    assert len(deployment["metadata"]["name"]) == 63
+    assert all(len(value) <= 63 for value in deployment["metadata"]["labels"].values())
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"namespace": "App_1"}, "render_manifest namespace: 'App_1' is not a Kubernetes namespace name"),
+        ({"service_account": "App-SA"}, "render_manifest service_account: 'App-SA' is not a Kubernetes service account name"),
+        ({"mode": "kiam"}, "render_manifest mode: 'kiam' is not an access mode (expected 'pod-identity' or 'irsa')"),
+        ({"role_arn": " "}, "render_manifest role_arn: empty"),
+        ({"region": "useast1"}, "render_manifest region: 'useast1' is not an AWS region (expected e.g. us-east-1)"),
+        ({"image": "aws cli"}, "render_manifest image: 'aws cli' is not a container image reference"),
+    ],
+    ids=["namespace", "service-account", "mode", "role-arn", "region", "image"],
+)
+def test_invalid_arguments_are_refused(changes: dict, message: str) -> None:
+    with pytest.raises(ValueError) as error:
+        render(**changes)
+    assert message in str(error.value)
+
+
+def test_deploy_time_values_cannot_be_written() -> None:
+    stack = new_stack()
+    token = CfnParameter(stack, "RoleArn").value_as_string
+    with pytest.raises(ValueError, match="render_manifest role_arn: a deploy-time value cannot be written into a manifest"):
+        render(role_arn=token)
+    with pytest.raises(ValueError, match="manifest_path cluster: a deploy-time value cannot name a file"):
+        manifest_path(token, "app1", "app1-sa")
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("-prod", "app1", "sa"), "manifest_path cluster: '-prod' is not an EKS cluster name"),
+        (("prod", "App1", "sa"), "manifest_path namespace: 'App1' is not a Kubernetes namespace name"),
+        (("prod", "app1", "../sa"), "manifest_path service_account: '../sa' is not a Kubernetes service account name"),
+    ],
+    ids=["cluster", "namespace", "service-account"],
+)
+def test_manifest_path_refuses_what_is_not_a_name(args: tuple, message: str) -> None:
+    with pytest.raises(ValueError) as error:
+        manifest_path(*args)
+    assert message in str(error.value)
