@@ -4,11 +4,13 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 from aws_cdk import App
 
 from onboarding_app.assembly import add_compliance_checks, add_stacks
 from onboarding_app.config_loader import ConfigError, load_config
+from onboarding_app.manifests import write_manifests
 
 DEFAULT_CONFIG = "config/example.yaml"
 
@@ -23,7 +25,7 @@ def main(app: App | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     add_compliance_checks(app)
-    add_stacks(app, config)
+    stack = add_stacks(app, config)
     try:
         app.synth()
     except RuntimeError as error:
@@ -32,6 +34,7 @@ def main(app: App | None = None) -> int:
         # The CDK has already printed each finding and where to acknowledge it.
         print("cdk-nag findings above must be fixed or acknowledged; nothing was synthesized.", file=sys.stderr)
         return 1
+    write_manifests(stack, Path(app.outdir))
     return 0
 
 

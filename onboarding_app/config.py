@@ -12,21 +12,34 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
+from onboarding_constructs.bedrock_audit_trail import DEFAULT_TRAIL_NAME
 from onboarding_constructs.eks_discovery_access import DISCOVERY_CIDRS, MAX_PUBLIC_CIDRS
+from onboarding_constructs.kubernetes_manifest import manifest_path
 from onboarding_constructs.identifiers import kms_key_arn_problem
 
 from .config_types import (
     AccountId,
+    BoundaryArn,
     BucketName,
     ClusterName,
+    ExternalId,
     KmsKeyArn,
+    ModelIds,
+    Namespace,
+    OidcIssuer,
     PublicCidrs,
     ReadOnlyDict,
     Region,
+    RetentionDays,
     RoleArn,
+    RoleNamePrefix,
+    ServiceAccount,
     StackName,
     SubnetIds,
     Tags,
+    TrailArn,
+    TrailName,
+    TrustedPrincipalArn,
     VpcIds,
     invalid,
     list_as_tuple,
@@ -49,7 +62,7 @@ class BucketConfig(Section):
     name: BucketName | None = None
     existing_name: BucketName | None = None
     kms_key_arn: KmsKeyArn | None = None
-    retention_days: Annotated[int, Field(ge=1, le=36500)] | None = DEFAULT_RETENTION_DAYS
+    retention_days: RetentionDays | None = DEFAULT_RETENTION_DAYS
 
     @model_validator(mode="after")
     def _existing_bucket_is_used_as_is(self) -> BucketConfig:
@@ -101,7 +114,7 @@ class EksClusterConfig(Section):
 class EksConfig(Section):
     """``eks``: the discovery role's access to existing EKS clusters."""
 
-    discovery_role_arn: RoleArn
+    discovery_role_arn: RoleArn | None = None
     allowed_cidrs: PublicCidrs = DISCOVERY_CIDRS
     clusters: Annotated[tuple[EksClusterConfig, ...], BeforeValidator(list_as_tuple)] = ()
 
@@ -122,6 +135,90 @@ class EksConfig(Section):
         return self
 
 
+class CloudTrailConfig(Section):
+    """``cloudtrail``: the trail that records Bedrock calls, created or reused."""
+
+    existing_trail_arn: TrailArn | None = None
+    bedrock_data_events: bool = False
+    trail_name: TrailName = DEFAULT_TRAIL_NAME
+    kms_key_arn: KmsKeyArn | None = None
+    retention_days: RetentionDays | None = DEFAULT_RETENTION_DAYS
+
+    @model_validator(mode="after")
+    def _existing_trail_is_used_as_is(self) -> CloudTrailConfig:
+        if self.existing_trail_arn is None:
+            return self
+        clashes = [
+            key
+            for key in ("trail_name", "kms_key_arn", "retention_days", "bedrock_data_events")
+            if key in self.model_fields_set and getattr(self, key) not in (None, False)
+        ]
+        if clashes:
+            raise invalid(
+                f"existing_trail_arn cannot be combined with {', '.join(clashes)}: those shape a new trail, and an"
+                f" existing trail is used as it is. Remove {', '.join(clashes)}, or remove existing_trail_arn to create a trail."
+            )
+        return self
+
+
+class PodAccessConfig(Section):
+    """``bedrock.pod_access[]``: one Kubernetes service account whose pods may invoke the models."""
+
+    cluster: ClusterName
+    namespace: Namespace
+    service_account: ServiceAccount
+    mode: Literal["pod-identity", "irsa"] = "pod-identity"
+    oidc_issuer: OidcIssuer | None = None
+    install_pod_identity_agent: bool = False
+
+    @model_validator(mode="after")
+    def _mode_fits(self) -> PodAccessConfig:
+        if self.mode == "irsa" and self.oidc_issuer is None:
+            raise invalid("mode irsa needs oidc_issuer (the cluster's OpenID Connect issuer URL, from `aws eks describe-cluster`)")
+        if self.mode == "pod-identity" and self.oidc_issuer is not None:
+            raise invalid("oidc_issuer is only used with mode: irsa; remove it, or set mode: irsa")
+        if self.mode == "irsa" and self.install_pod_identity_agent:
+            raise invalid("install_pod_identity_agent is only used with mode: pod-identity")
+        return self
+
+
+class BedrockConfig(Section):
+    """``bedrock``: identities whose Bedrock calls discovery can attribute."""
+
+    model_ids: ModelIds = ()
+    ec2_role: bool = True
+    pod_access: Annotated[tuple[PodAccessConfig, ...], BeforeValidator(list_as_tuple)] = ()
+
+    @model_validator(mode="after")
+    def _each_once(self) -> BedrockConfig:
+        repeated = sorted({m for m in self.model_ids if self.model_ids.count(m) > 1})
+        if repeated:
+            raise invalid(f"{', '.join(map(repr, repeated))} listed more than once", path="bedrock.model_ids")
+        paths = [manifest_path(p.cluster, p.namespace, p.service_account) for p in self.pod_access]
+        clashing = sorted({p for p in paths if paths.count(p) > 1})
+        if clashing:
+            raise invalid(
+                f"two entries would share the manifest {clashing[0]} (the same cluster, namespace and service account,"
+                " or names that run together); each service account once",
+                path="bedrock.pod_access",
+            )
+        return self
+
+
+class DiscoveryRoleConfig(Section):
+    """``discovery_role``: the cross-account role AIRS discovery assumes, when you create it here."""
+
+    trusted_principal_arn: TrustedPrincipalArn
+    external_id: ExternalId
+
+
+class IamConfig(Section):
+    """``iam``: rules every role this app creates follows."""
+
+    permissions_boundary_arn: BoundaryArn | None = None
+    role_name_prefix: RoleNamePrefix | None = None
+
+
 class OnboardingConfig(Section):
     """The whole config file."""
 
@@ -131,10 +228,34 @@ class OnboardingConfig(Section):
     tags: Tags = ReadOnlyDict()
     flow_logs: FlowLogsConfig
     eks: EksConfig | None = None
+    cloudtrail: CloudTrailConfig | None = None
+    bedrock: BedrockConfig | None = None
+    discovery_role: DiscoveryRoleConfig | None = None
+    iam: IamConfig = IamConfig()
 
     @model_validator(mode="after")
-    def _key_in_bucket_region(self) -> OnboardingConfig:
-        key_arn = self.flow_logs.bucket.kms_key_arn
-        if key_arn and (problem := kms_key_arn_problem(key_arn, region=self.region)):
-            raise invalid(problem, path="flow_logs.bucket.kms_key_arn")
+    def _keys_in_the_region(self) -> OnboardingConfig:
+        keys = {"flow_logs.bucket.kms_key_arn": self.flow_logs.bucket.kms_key_arn}
+        if self.cloudtrail is not None:
+            keys["cloudtrail.kms_key_arn"] = self.cloudtrail.kms_key_arn
+        for path, key_arn in keys.items():
+            if key_arn and (problem := kms_key_arn_problem(key_arn, region=self.region)):
+                raise invalid(problem, path=path)
+        return self
+
+    @model_validator(mode="after")
+    def _eks_knows_its_role(self) -> OnboardingConfig:
+        if self.eks is None:
+            return self
+        if self.eks.discovery_role_arn is None and self.discovery_role is None:
+            raise invalid(
+                "missing: give the role the AIRS onboarding created, or add a discovery_role section to create one here",
+                path="eks.discovery_role_arn",
+            )
+        if self.eks.discovery_role_arn is not None and self.discovery_role is not None:
+            raise invalid(
+                "not used together with a discovery_role section (the access entries use the role created there);"
+                " remove one of them",
+                path="eks.discovery_role_arn",
+            )
         return self

@@ -11,6 +11,10 @@ from typing import Annotated, Any, Callable, Mapping
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from onboarding_constructs.bedrock_models import model_id_problem
+from onboarding_constructs.discovery_role import external_id_problem, principal_arn_problem
+from onboarding_constructs.pod_bedrock_access import namespace_problem, oidc_issuer_problem, service_account_problem
+from onboarding_constructs.role_policy import boundary_arn_problem, role_name_prefix_problem
 from onboarding_constructs.identifiers import (
     bucket_name_problem,
     cluster_name_problem,
@@ -19,6 +23,8 @@ from onboarding_constructs.identifiers import (
     public_cidr_problem,
     role_arn_problem,
     subnet_id_problem,
+    trail_arn_problem,
+    trail_name_problem,
     vpc_id_problem,
 )
 
@@ -129,3 +135,15 @@ ClusterName = Annotated[str, _checked_by(cluster_name_problem)]
 RoleArn = Annotated[str, _checked_by(role_arn_problem)]
 PublicCidr = Annotated[str, _checked_by(public_cidr_problem)]
 PublicCidrs = Annotated[tuple[PublicCidr, ...], BeforeValidator(list_as_tuple)]
+TrailArn = Annotated[str, _checked_by(trail_arn_problem)]
+TrailName = Annotated[str, _checked_by(trail_name_problem)]
+ModelId = Annotated[str, _checked_by(model_id_problem)]
+ModelIds = Annotated[tuple[ModelId, ...], BeforeValidator(list_as_tuple)]
+Namespace = Annotated[str, _checked_by(namespace_problem)]
+ServiceAccount = Annotated[str, _checked_by(service_account_problem)]
+OidcIssuer = Annotated[str, _checked_by(oidc_issuer_problem)]
+TrustedPrincipalArn = Annotated[str, _checked_by(principal_arn_problem)]
+ExternalId = Annotated[str, _checked_by(external_id_problem)]
+BoundaryArn = Annotated[str, _checked_by(boundary_arn_problem)]
+RoleNamePrefix = Annotated[str, _checked_by(role_name_prefix_problem)]
+RetentionDays = Annotated[int, Field(ge=1, le=36500)]

@@ -17,6 +17,9 @@ from pathlib import Path
 from typing import Any
 
 WIZARD_PREFIX = "Onboarding wizard: "
+ROLE_PREFIX = "Role: "
+AUDIT_PREFIX = "Audit trail: "
+MANIFEST_DIR = "k8s"
 OUTPUTS_FILE = "outputs.json"
 
 
@@ -28,6 +31,8 @@ class StackSummary:
     resource_counts: Counter[str]
     wizard_values: list[tuple[str, str | None]]  # (label, value or None when known only after deploy)
     eks_access: list[tuple[str, str]]  # (cluster name, principal ARN) of each access entry
+    roles: list[tuple[str, str | None]]  # (what the role is for, ARN or None when known only after deploy)
+    audit_trail: list[tuple[str, str | None]]  # (created or reused, trail ARN)
 
 
 def summarize(assembly_dir: Path) -> list[StackSummary]:
@@ -42,15 +47,19 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
         template_path = assembly_dir / properties["templateFile"]
         template = json.loads(template_path.read_text())
         account, region = _environment(artifact.get("environment", ""))
-        values = []
+        values: list[tuple[str, str | None]] = []
+        roles: list[tuple[str, str | None]] = []
+        audit: list[tuple[str, str | None]] = []
+        groups = {WIZARD_PREFIX: values, ROLE_PREFIX: roles, AUDIT_PREFIX: audit}
         for output_id, output in template.get("Outputs", {}).items():
             description = output.get("Description", "")
-            if not description.startswith(WIZARD_PREFIX):
+            prefix = next((p for p in groups if description.startswith(p)), None)
+            if prefix is None:
                 continue
             value = deployed.get(stack_name, {}).get(output_id)
             if value is None:
                 value = _resolve(output.get("Value"), template=template, account=account, region=region)
-            values.append((description.removeprefix(WIZARD_PREFIX), value))
+            groups[prefix].append((description.removeprefix(prefix), value))
         summaries.append(
             StackSummary(
                 name=stack_name,
@@ -58,6 +67,8 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
                 template_path=template_path,
                 resource_counts=Counter(r["Type"] for r in template.get("Resources", {}).values()),
                 wizard_values=values,
+                roles=roles,
+                audit_trail=audit,
                 eks_access=[
                     (str(r["Properties"]["ClusterName"]), str(r["Properties"]["PrincipalArn"]))
                     for r in template.get("Resources", {}).values()
@@ -82,6 +93,11 @@ def render(summaries: list[StackSummary]) -> str:
             lines.append("  EKS clusters opened to discovery (authentication mode, endpoint allow-list, access entry):")
             lines += [f"    {cluster}: access entry for {principal}" for cluster, principal in summary.eks_access]
             lines.append("    note: a cluster moved from CONFIG_MAP to API_AND_CONFIG_MAP stays there; EKS cannot undo it")
+        for how, arn in summary.audit_trail:
+            lines.append(f"  audit trail ({how}): {arn or '(ARN known after deploy)'}")
+        if summary.roles:
+            lines.append("  roles:")
+            lines += [f"    {label}: {arn or '(ARN known after deploy)'}" for label, arn in summary.roles]
         if summary.wizard_values:
             lines.append("  values for the AIRS onboarding wizard:")
             width = max(len(label) for label, _ in summary.wizard_values)
@@ -170,6 +186,10 @@ def main(argv: list[str] | None = None) -> int:
     summaries = summarize(args.assembly)
     print(f"Synthesized {len(summaries)} stack{'s' if len(summaries) != 1 else ''} into {args.assembly}/")
     print(render(summaries))
+    manifests = sorted((args.assembly / MANIFEST_DIR).rglob("*.yaml"))
+    if manifests:
+        print("Kubernetes manifests (kubectl apply -f <file>):")
+        print("\n".join(f"  {path}" for path in manifests))
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
@@ -9,16 +10,28 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from onboarding_app.config import BucketConfig, OnboardingConfig
+from onboarding_app.config import BucketConfig, CloudTrailConfig, OnboardingConfig
 from onboarding_constructs import (
+    BedrockAuditTrail,
+    BedrockInvokerInstanceRole,
+    DiscoveryRole,
     EksDiscoveryAccess,
     FlowLogAggregationInterval,
     FlowLogBucket,
     FlowLogFileFormat,
     FlowLogs,
+    PodBedrockAccess,
+    apply_role_policy,
 )
 
-DESCRIPTION = "Prisma AIRS (AI Runtime Security) discovery prerequisites: flow logs to S3, EKS discovery access"
+DESCRIPTION = (
+    "Prisma AIRS (AI Runtime Security) discovery prerequisites: flow logs to S3, EKS discovery access,"
+    " Bedrock audit trail and workload identities"
+)
+#: Output descriptions the synth summary groups by.
+WIZARD = "Onboarding wizard: "
+ROLE = "Role: "
+AUDIT = "Audit trail: "
 
 
 class AccountOnboardingStack(Stack):
@@ -45,37 +58,114 @@ class AccountOnboardingStack(Stack):
             include_ecs_fields=flow_logs_config.include_ecs_fields,
         )
 
+        self.discovery_role = (
+            DiscoveryRole(
+                self,
+                "DiscoveryRole",
+                trusted_principal_arn=config.discovery_role.trusted_principal_arn,
+                external_id=config.discovery_role.external_id,
+                flow_log_bucket=flow_log_bucket.bucket,
+                flow_log_bucket_key=flow_log_bucket.encryption_key,
+            )
+            if config.discovery_role
+            else None
+        )
+
         eks = config.eks
+        discovery_principal = self.discovery_role.role_arn if self.discovery_role else (eks.discovery_role_arn if eks else None)
         self.eks_access = {
             cluster.name: EksDiscoveryAccess(
                 self,
                 f"Eks-{cluster.name}",
                 cluster_name=cluster.name,
-                principal_arn=eks.discovery_role_arn,
+                principal_arn=discovery_principal,
                 allowed_cidrs=eks.allowed_cidrs,
                 enable_public_endpoint=cluster.enable_public_endpoint,
             )
             for cluster in (eks.clusters if eks else ())
         }
 
+        self.audit_trail = BedrockAuditTrail(self, "BedrockAuditTrail", **self._trail_props(config.cloudtrail)) if config.cloudtrail else None
+
+        bedrock = config.bedrock
+        self.instance_role = (
+            BedrockInvokerInstanceRole(self, "BedrockInvokerInstanceRole", model_ids=bedrock.model_ids)
+            if bedrock and bedrock.ec2_role
+            else None
+        )
+        self.pod_access = {
+            (pod.cluster, pod.namespace, pod.service_account): PodBedrockAccess(
+                self,
+                f"Pod-{pod.cluster}-{pod.namespace}-{pod.service_account}",
+                cluster_name=pod.cluster,
+                namespace=pod.namespace,
+                service_account=pod.service_account,
+                model_ids=bedrock.model_ids,
+                mode=pod.mode,
+                oidc_issuer=pod.oidc_issuer,
+                install_pod_identity_agent=pod.install_pod_identity_agent,
+            )
+            for pod in (bedrock.pod_access if bedrock else ())
+        }
+
+        # Every role above, and the ones constructs make internally (the EKS handler's), follows the rules.
+        apply_role_policy(
+            self,
+            permissions_boundary_arn=config.iam.permissions_boundary_arn,
+            role_name_prefix=config.iam.role_name_prefix,
+        )
+
         CfnOutput(
             self,
             "FlowLogBucketName",
             value=flow_log_bucket.bucket.bucket_name,
-            description="Onboarding wizard: S3 bucket name for VPC flow logs",
+            description=f"{WIZARD}S3 bucket name for VPC flow logs",
         )
         CfnOutput(
             self,
             "FlowLogBucketArn",
             value=flow_log_bucket.bucket.bucket_arn,
-            description="Onboarding wizard: S3 bucket ARN for VPC flow logs",
+            description=f"{WIZARD}S3 bucket ARN for VPC flow logs",
         )
         CfnOutput(
             self,
             "Region",
             value=self.region,
-            description="Onboarding wizard: region of the AI models, the bucket and the flow logs",
+            description=f"{WIZARD}region of the AI models, the bucket and the flow logs",
         )
+        self._identity_outputs()
+
+    def _identity_outputs(self) -> None:
+        if self.discovery_role:
+            CfnOutput(self, "DiscoveryRoleArn", value=self.discovery_role.role_arn, description=f"{ROLE}AIRS discovery (cross-account)")
+        if self.audit_trail:
+            how = "created by this stack" if self.audit_trail.created else "reused, nothing created"
+            CfnOutput(self, "BedrockAuditTrailArn", value=self.audit_trail.trail_arn, description=f"{AUDIT}{how}")
+        if self.instance_role:
+            CfnOutput(self, "Ec2BedrockRoleArn", value=self.instance_role.role_arn, description=f"{ROLE}EC2 instances invoking Bedrock")
+            CfnOutput(
+                self,
+                "Ec2BedrockInstanceProfileName",
+                value=self.instance_role.instance_profile.instance_profile_name,
+                description="Instance profile to attach to EC2 instances that invoke Bedrock",
+            )
+        for (cluster, namespace, service_account), access in self.pod_access.items():
+            CfnOutput(
+                self,
+                "PodRole" + "".join(part.title() for part in re.split(r"[^A-Za-z0-9]+", f"{cluster}-{namespace}-{service_account}")),
+                value=access.role_arn,
+                description=f"{ROLE}pods of {cluster}/{namespace}/{service_account} invoking Bedrock ({access.mode.value})",
+            )
+
+    def _trail_props(self, trail: CloudTrailConfig) -> dict[str, Any]:
+        if trail.existing_trail_arn is not None:
+            return {"existing_trail_arn": trail.existing_trail_arn}
+        return {
+            "trail_name": trail.trail_name,
+            "bedrock_data_events": trail.bedrock_data_events,
+            "encryption_key": kms.Key.from_key_arn(self, "TrailKey", trail.kms_key_arn) if trail.kms_key_arn else None,
+            "retention": Duration.days(trail.retention_days) if trail.retention_days is not None else None,
+        }
 
     def _bucket_props(self, bucket: BucketConfig) -> dict[str, Any]:
         if bucket.existing_name is not None:

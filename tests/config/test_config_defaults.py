@@ -37,6 +37,11 @@ DEFAULTS: list[tuple[str, object]] = [
     ("flow_logs.bucket.kms_key_arn", None),
     ("flow_logs.bucket.retention_days", 365),
     ("eks", None),
+    ("cloudtrail", None),
+    ("bedrock", None),
+    ("discovery_role", None),
+    ("iam.permissions_boundary_arn", None),
+    ("iam.role_name_prefix", None),
 ]
 
 
@@ -273,6 +278,10 @@ def test_every_key_at_once_is_accepted() -> None:
         },
     }
     assert load(data).model_dump(mode="json") == {
+        "cloudtrail": None,
+        "bedrock": None,
+        "discovery_role": None,
+        "iam": {"permissions_boundary_arn": None, "role_name_prefix": None},
         **data,
         "flow_logs": {**data["flow_logs"], "bucket": {**data["flow_logs"]["bucket"], "existing_name": None}},
     }

@@ -76,4 +76,21 @@ def test_errors(eks: dict[str, Any], path: str, fragment: str) -> None:
 
 
 def test_missing_role_is_reported() -> None:
-    assert problems(config_with(eks={"clusters": [{"name": "prod"}]})) == [("eks.discovery_role_arn", "required key is missing")]
+    [(path, message)] = problems(config_with(eks={"clusters": [{"name": "prod"}]}))
+    assert path == "eks.discovery_role_arn"
+    assert "missing: give the role the AIRS onboarding created, or add a discovery_role section" in message
+
+
+def test_role_arn_and_discovery_role_section_together_are_refused() -> None:
+    data = with_eks(clusters=[{"name": "prod"}]) | {
+        "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"}
+    }
+    [(path, message)] = problems(data)
+    assert path == "eks.discovery_role_arn" and "remove one of them" in message
+
+
+def test_a_discovery_role_section_stands_in_for_the_role_arn() -> None:
+    data = config_with(eks={"clusters": [{"name": "prod"}]}) | {
+        "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"}
+    }
+    assert load(data).eks.discovery_role_arn is None

@@ -95,14 +95,14 @@ SINGLE_PROBLEM_CASES = [
         "regoin",
         "unknown key 'regoin'",
         "did you mean 'region'?",
-        "expected one of: account, eks, flow_logs, region, stack_name, tags",
+        "expected one of: account, bedrock, cloudtrail, discovery_role, eks, flow_logs, iam, region, stack_name, tags",
         id="unknown-top-level-typo",
     ),
     case(
         config_with(extra=1),
         "extra",
         "unknown key 'extra'",
-        "expected one of: account, eks, flow_logs, region, stack_name, tags",
+        "expected one of: account, bedrock, cloudtrail, discovery_role, eks, flow_logs, iam, region, stack_name, tags",
         id="unknown-top-level",
     ),
     case(

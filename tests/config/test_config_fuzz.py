@@ -239,6 +239,10 @@ def expected_dump(data: dict[str, Any]) -> dict[str, Any]:
         "stack_name": "AirsOnboarding",
         "tags": {},
         "eks": None,
+        "cloudtrail": None,
+        "bedrock": None,
+        "discovery_role": None,
+        "iam": {"permissions_boundary_arn": None, "role_name_prefix": None},
         **data,
         "flow_logs": {**DEFAULT_FLOW_LOGS, **flow_logs, "bucket": {**DEFAULT_BUCKET, **flow_logs.get("bucket", {})}},
     }

@@ -44,7 +44,9 @@ def test_example_config_synthesizes_through_the_cli(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     template = json.loads((tmp_path / "out" / "AirsOnboarding.template.json").read_text())
     types = sorted(r["Type"] for r in template["Resources"].values())
-    assert types.count("AWS::EC2::FlowLog") == 2 and types.count("AWS::S3::Bucket") == 2
+    # Flow-log and trail buckets, each with its access-log bucket.
+    assert types.count("AWS::EC2::FlowLog") == 2 and types.count("AWS::S3::Bucket") == 4
+    assert types.count("AWS::CloudTrail::Trail") == 1 and types.count("AWS::EKS::PodIdentityAssociation") == 1
     # One custom resource and one access entry per cluster of the example config (prod-eks).
     assert types.count("Custom::EksClusterAccess") == 1 and types.count("AWS::EKS::AccessEntry") == 1
     assert types.count("AWS::Lambda::Function") == 1
@@ -62,6 +64,8 @@ def test_example_config_synthesizes_through_the_cli(tmp_path: Path) -> None:
     ).stdout
     assert "Stack AirsOnboarding (us-east-1)" in summary
     assert "values for the AIRS onboarding wizard" in summary
+    manifest = tmp_path / "out" / "k8s" / "prod-eks" / "app1-app1-sa.yaml"
+    assert manifest.is_file()
 
 
 def test_invalid_config_fails_with_messages_and_no_traceback(tmp_path: Path) -> None:

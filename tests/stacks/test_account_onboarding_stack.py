@@ -56,13 +56,16 @@ def test_stack_defines_no_resource_itself(example: Synthesized) -> None:
         "FlowLogs",
         "Eks-prod-eks",
         "EksClusterAccessHandler",  # the singleton handler EksDiscoveryAccess shares per stack
+        "BedrockAuditTrail",
+        "BedrockInvokerInstanceRole",
+        "Pod-prod-eks-app1-app1-sa",
     }
 
 
 def test_example_resources(example: Synthesized) -> None:
     template = Template.from_stack(example.stack)
-    template.resource_count_is("AWS::S3::Bucket", 2)
-    template.resource_count_is("AWS::S3::BucketPolicy", 2)
+    template.resource_count_is("AWS::S3::Bucket", 4)
+    template.resource_count_is("AWS::S3::BucketPolicy", 4)
     template.resource_count_is("AWS::EC2::FlowLog", 2)
     assert example.stack.region == "us-east-1"
     assert example.stack.stack_name == "AirsOnboarding"
