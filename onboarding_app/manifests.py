@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from aws_cdk import aws_iam as iam
+
 from onboarding_constructs import manifest_path, render_manifest
 from stacks import AccountOnboardingStack
 
@@ -17,9 +19,9 @@ from stacks import AccountOnboardingStack
 def write_manifests(stack: AccountOnboardingStack, assembly_dir: Path) -> list[Path]:
     written = []
     for (cluster, namespace, service_account), access in sorted(stack.pod_access.items()):
-        role_arn = stack.resolve(access.role_arn)
-        if not isinstance(role_arn, str):
-            role_arn = f"REPLACE-WITH-ROLE-ARN (stack {stack.stack_name}, output for {cluster}/{namespace}/{service_account})"
+        role_arn = _known_role_arn(stack, access.role) or (
+            f"REPLACE-WITH-ROLE-ARN (stack {stack.stack_name}, output for {cluster}/{namespace}/{service_account})"
+        )
         path = assembly_dir / manifest_path(cluster, namespace, service_account)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(
@@ -28,3 +30,15 @@ def write_manifests(stack: AccountOnboardingStack, assembly_dir: Path) -> list[P
         )
         written.append(path)
     return written
+
+
+def _known_role_arn(stack: AccountOnboardingStack, role: iam.IRole) -> str | None:
+    """The role's ARN if synth already fixes it: a literal account, partition and role name."""
+    cfn_role = role.node.default_child
+    if not isinstance(cfn_role, iam.CfnRole):
+        return None
+    parts = [stack.resolve(value) for value in (stack.partition, stack.account, cfn_role.role_name)]
+    if not all(isinstance(part, str) for part in parts):
+        return None
+    partition, account, name = parts
+    return f"arn:{partition}:iam::{account}:role/{name}"

@@ -68,3 +68,36 @@ def test_summary_lists_the_eks_clusters_and_the_one_way_auth_change(tmp_path: Pa
     text = summary.render([stack])
     assert f"    a: access entry for {role}" in text
     assert "EKS cannot undo it" in text
+
+
+def test_summary_lists_roles_the_trail_and_manifests(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from onboarding_app.manifests import write_manifests
+
+    config = flow_logs_with() | {
+        "account": "111111111111",
+        "cloudtrail": {},
+        "bedrock": {"pod_access": [{"cluster": "prod-eks", "namespace": "app1", "service_account": "app1-sa"}]},
+        "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"},
+    }
+    result = synthesize(config, tmp_path)
+    write_manifests(result.stack, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    labels = [label for label, _ in stack.roles]
+    assert labels == [
+        "AIRS discovery (cross-account)",
+        "EC2 instances invoking Bedrock",
+        "pods of prod-eks/app1/app1-sa invoking Bedrock (pod-identity)",
+    ]
+    assert stack.audit_trail == [("created by this stack", "arn:aws:cloudtrail:us-east-1:111111111111:trail/airs-bedrock-audit")]
+    assert summary.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "audit trail (created by this stack): arn:aws:cloudtrail:us-east-1:111111111111:trail/airs-bedrock-audit" in out
+    assert "EC2 instances invoking Bedrock: (ARN known after deploy)" in out
+    assert f"Kubernetes manifests (kubectl apply -f <file>):\n  {tmp_path}/k8s/prod-eks/app1-app1-sa.yaml" in out
+
+
+def test_summary_of_a_reused_trail(tmp_path: Path) -> None:
+    arn = "arn:aws:cloudtrail:us-east-1:222222222222:trail/org-trail"
+    synthesize(flow_logs_with() | {"cloudtrail": {"existing_trail_arn": arn}}, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.audit_trail == [("reused, nothing created", arn)]

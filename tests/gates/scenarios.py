@@ -10,6 +10,8 @@ from tests.conftest import EXAMPLE_CONFIG, REPO_ROOT
 
 KEY_ARN = "arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
+BOUNDARY = "arn:aws:iam::111111111111:policy/platform/permissions-boundary"
+
 SCENARIOS: dict[str, dict[str, Any]] = {
     "example": yaml.safe_load(EXAMPLE_CONFIG.read_text()),
     "sse-kms-example": yaml.safe_load((REPO_ROOT / "config" / "sse-kms.example.yaml").read_text()),
@@ -33,5 +35,41 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "allowed_cidrs": ["34.71.64.3/32", "34.28.60.186/32", "2600:1f18:4000::/40"],
             "clusters": [{"name": "prod-eks"}, {"name": "private_cluster-2", "enable_public_endpoint": True}],
         },
+    },
+    "every-identity": {
+        "account": "111111111111",
+        "region": "eu-central-1",
+        "stack_name": "AirsEveryIdentity",
+        "flow_logs": {
+            "subnet_ids": ["subnet-0a1b2c3d"],
+            "bucket": {"kms_key_arn": "arn:aws:kms:eu-central-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
+        },
+        "eks": {"clusters": [{"name": "prod-eks"}]},
+        "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "airs-ext-1234"},
+        "cloudtrail": {
+            "bedrock_data_events": True,
+            "kms_key_arn": "arn:aws:kms:eu-central-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        },
+        "bedrock": {
+            "model_ids": ["anthropic.claude-3-5-sonnet-20240620-v1:0", "eu.anthropic.claude-3-5-sonnet-20240620-v1:0"],
+            "pod_access": [
+                {"cluster": "prod-eks", "namespace": "app1", "service_account": "app1-sa", "install_pod_identity_agent": True},
+                {
+                    "cluster": "legacy",
+                    "namespace": "ml",
+                    "service_account": "inference",
+                    "mode": "irsa",
+                    "oidc_issuer": "https://oidc.eks.eu-central-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+                },
+            ],
+        },
+        "iam": {"permissions_boundary_arn": BOUNDARY, "role_name_prefix": "airs-"},
+    },
+    "reused-trail": {
+        "region": "us-east-2",
+        "stack_name": "AirsReusedTrail",
+        "flow_logs": {"vpc_ids": ["vpc-0a1b2c3d"]},
+        "cloudtrail": {"existing_trail_arn": "arn:aws:cloudtrail:us-east-1:222222222222:trail/org-trail"},
+        "bedrock": {"ec2_role": True},
     },
 }

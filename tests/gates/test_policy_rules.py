@@ -15,6 +15,18 @@ def test_rule_holds(synthesized: dict[str, Synthesized], scenario: str, rule) ->
     assert rule(synthesized[scenario].template) == []
 
 
+def test_permissions_boundary_is_on_every_role_of_the_boundary_scenario(synthesized: dict[str, Synthesized]) -> None:
+    from tests.gates.scenarios import BOUNDARY
+
+    template = synthesized["every-identity"].template
+    roles = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    assert len(roles) >= 5  # handler, discovery, EC2, two pod roles
+    assert policy_rules.permissions_boundary_on_every_role(BOUNDARY)(template) == []
+    names = [r["Properties"]["RoleName"] for r in roles]
+    assert all(isinstance(n, str) and n.startswith("airs-") and n.endswith("-eu-central-1") and len(n) <= 64 for n in names), names
+    assert len(set(names)) == len(names)
+
+
 def _bucket_policy(*statements: dict) -> dict:
     return {
         "Resources": {
