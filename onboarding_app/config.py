@@ -194,6 +194,14 @@ class BedrockConfig(Section):
         repeated = sorted({m for m in self.model_ids if self.model_ids.count(m) > 1})
         if repeated:
             raise invalid(f"{', '.join(map(repr, repeated))} listed more than once", path="bedrock.model_ids")
+        agents = [p.cluster for p in self.pod_access if p.install_pod_identity_agent]
+        twice = sorted({c for c in agents if agents.count(c) > 1})
+        if twice:
+            raise invalid(
+                f"install_pod_identity_agent is true on more than one entry of cluster {twice[0]!r}; an add-on is installed"
+                " once per cluster, so set it on one entry only",
+                path="bedrock.pod_access",
+            )
         paths = [manifest_path(p.cluster, p.namespace, p.service_account) for p in self.pod_access]
         clashing = sorted({p for p in paths if paths.count(p) > 1})
         if clashing:
