@@ -70,7 +70,11 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
                 roles=roles,
                 audit_trail=audit,
                 eks_access=[
-                    (str(r["Properties"]["ClusterName"]), str(r["Properties"]["PrincipalArn"]))
+                    (
+                        str(r["Properties"]["ClusterName"]),
+                        _resolve(r["Properties"]["PrincipalArn"], template=template, account=account, region=region)
+                        or "the discovery role of this stack (ARN known after deploy)",
+                    )
                     for r in template.get("Resources", {}).values()
                     if r.get("Type") == "AWS::EKS::AccessEntry"
                 ],

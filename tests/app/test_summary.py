@@ -101,3 +101,13 @@ def test_summary_of_a_reused_trail(tmp_path: Path) -> None:
     synthesize(flow_logs_with() | {"cloudtrail": {"existing_trail_arn": arn}}, tmp_path)
     [stack] = summary.summarize(tmp_path)
     assert stack.audit_trail == [("reused, nothing created", arn)]
+
+
+def test_access_entries_for_a_role_created_here_say_so(tmp_path: Path) -> None:
+    config = flow_logs_with() | {
+        "eks": {"clusters": [{"name": "prod"}]},
+        "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"},
+    }
+    synthesize(config, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.eks_access == [("prod", "the discovery role of this stack (ARN known after deploy)")]

@@ -59,6 +59,7 @@ def test_stack_defines_no_resource_itself(example: Synthesized) -> None:
         "BedrockAuditTrail",
         "BedrockInvokerInstanceRole",
         "Pod-prod-eks-app1-app1-sa",
+        "DiscoveryRole",
     }
 
 
