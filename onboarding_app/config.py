@@ -50,6 +50,20 @@ DEFAULT_STACK_NAME = "AirsOnboarding"
 DEFAULT_RETENTION_DAYS = 365
 
 
+def _refuse_with_existing(section: BaseModel, existing_key: str, new_only: tuple[str, ...], kind: str, *, kept: str) -> None:
+    """Keys that only shape a new resource, written next to ``existing_key``, are an error (a value of
+    null or false counts as not written)."""
+    if getattr(section, existing_key) is None:
+        return
+    clashes = [k for k in new_only if k in section.model_fields_set and getattr(section, k) not in (None, False)]
+    if clashes:
+        keys = ", ".join(clashes)
+        raise invalid(
+            f"{existing_key} cannot be combined with {keys}: those shape a new {kind}, and an existing {kind} is used"
+            f" exactly as it is ({kept} are never changed). Remove {keys}, or remove {existing_key} to create a {kind}."
+        )
+
+
 class Section(BaseModel):
     """Shared rules: unknown keys are errors, no type coercion, and the result is read-only."""
 
@@ -66,19 +80,9 @@ class BucketConfig(Section):
 
     @model_validator(mode="after")
     def _existing_bucket_is_used_as_is(self) -> BucketConfig:
-        if self.existing_name is None:
-            return self
-        clashes = [
-            key
-            for key in ("name", "kms_key_arn", "retention_days")
-            if key in self.model_fields_set and getattr(self, key) is not None
-        ]
-        if clashes:
-            raise invalid(
-                f"existing_name cannot be combined with {', '.join(clashes)}: those shape a new bucket, and an existing"
-                " bucket is used exactly as it is (its policy, encryption and lifecycle are never changed)."
-                f" Remove {', '.join(clashes)} (or set to null), or remove existing_name to create a bucket."
-            )
+        _refuse_with_existing(
+            self, "existing_name", ("name", "kms_key_arn", "retention_days"), "bucket", kept="its policy, encryption and lifecycle"
+        )
         return self
 
 
@@ -146,18 +150,13 @@ class CloudTrailConfig(Section):
 
     @model_validator(mode="after")
     def _existing_trail_is_used_as_is(self) -> CloudTrailConfig:
-        if self.existing_trail_arn is None:
-            return self
-        clashes = [
-            key
-            for key in ("trail_name", "kms_key_arn", "retention_days", "bedrock_data_events")
-            if key in self.model_fields_set and getattr(self, key) not in (None, False)
-        ]
-        if clashes:
-            raise invalid(
-                f"existing_trail_arn cannot be combined with {', '.join(clashes)}: those shape a new trail, and an"
-                f" existing trail is used as it is. Remove {', '.join(clashes)}, or remove existing_trail_arn to create a trail."
-            )
+        _refuse_with_existing(
+            self,
+            "existing_trail_arn",
+            ("trail_name", "kms_key_arn", "retention_days", "bedrock_data_events"),
+            "trail",
+            kept="its selectors, bucket and key",
+        )
         return self
 
 

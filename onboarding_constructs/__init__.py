@@ -4,7 +4,11 @@ One construct per onboarding prerequisite; the app in this repository composes t
 config file, and other CDK apps can use them directly.
 """
 
-from .bedrock_audit_trail import BEDROCK_DATA_RESOURCE_TYPES, DEFAULT_TRAIL_NAME, BedrockAuditTrail
+from .bedrock_audit_trail import (
+    BEDROCK_DATA_RESOURCE_TYPES,
+    DEFAULT_TRAIL_NAME,
+    BedrockAuditTrail,
+)
 from .bedrock_invoker_instance_role import BedrockInvokerInstanceRole
 from .discovery_role import DiscoveryRole
 from .eks_cluster_access_handler import EksClusterAccessHandler

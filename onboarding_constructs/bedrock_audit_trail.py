@@ -23,6 +23,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import secure_bucket
+from .existing_resource import refuse_props_for_existing
 from .identifiers import trail_arn_problem, trail_name_problem
 from .suppressions import acknowledge_nag, skip_checkov
 
@@ -102,12 +103,18 @@ class BedrockAuditTrail(Construct):
         if existing_trail_arn is not None:
             if problem := trail_arn_problem(existing_trail_arn):
                 raise ValueError(f"BedrockAuditTrail existing_trail_arn: {problem}")
-            _reject_props_for_existing_trail(
-                trail_name=trail_name,
-                encryption_key=encryption_key,
-                retention_is_default=retention is DEFAULT_TRAIL_RETENTION,
-                removal_policy=removal_policy,
-                bedrock_data_events=bedrock_data_events,
+            refuse_props_for_existing(
+                "BedrockAuditTrail",
+                "existing_trail_arn",
+                "trail",
+                {
+                    "trail_name": trail_name != DEFAULT_TRAIL_NAME,
+                    "encryption_key": encryption_key is not None,
+                    "retention": retention is not DEFAULT_TRAIL_RETENTION,
+                    "removal_policy": removal_policy != RemovalPolicy.RETAIN,
+                    "bedrock_data_events": bedrock_data_events,
+                },
+                kept="its selectors, bucket and key stay its owner's",
             )
             self._trail_arn = existing_trail_arn
             self._trail: cloudtrail.CfnTrail | None = None
@@ -317,34 +324,6 @@ def _key_statements(scope: Construct, trail_arn: str) -> list[iam.PolicyStatemen
             conditions={"StringEquals": this_trail},
         ),
     ]
-
-
-def _reject_props_for_existing_trail(
-    *,
-    trail_name: str,
-    encryption_key: kms.IKey | None,
-    retention_is_default: bool,
-    removal_policy: RemovalPolicy,
-    bedrock_data_events: bool,
-) -> None:
-    """Props that only shape a new trail are an error with an existing one, not silently ignored."""
-    given = [
-        name
-        for name, is_given in (
-            ("trail_name", trail_name != DEFAULT_TRAIL_NAME),
-            ("encryption_key", encryption_key is not None),
-            ("retention", not retention_is_default),
-            ("removal_policy", removal_policy != RemovalPolicy.RETAIN),
-            ("bedrock_data_events", bedrock_data_events),
-        )
-        if is_given
-    ]
-    if given:
-        raise ValueError(
-            f"BedrockAuditTrail: existing_trail_arn cannot be combined with {', '.join(given)}: those shape a new"
-            " trail, and an existing trail is used exactly as it is (its selectors, bucket and key stay its owner's)."
-            " Pass existing_trail_arn alone, or drop it to create a trail."
-        )
 
 
 __all__ = [

@@ -52,13 +52,7 @@ class BedrockInvokerInstanceRole(Construct):
             assumed_by=iam.ServicePrincipal(EC2_SERVICE),
             description="EC2 instances that invoke Amazon Bedrock models (AIRS onboarding)",
         )
-        self.policy = invoke_models_policy(
-            self,
-            "InvokeModelsPolicy",
-            role=self.role,
-            model_ids=self._model_ids,
-            description="Invoke the listed Amazon Bedrock models and inference profiles, nothing else",
-        )
+        self.policy = invoke_models_policy(self, self.role, self._model_ids)
         self.instance_profile = iam.InstanceProfile(self, "InstanceProfile", role=self.role)
 
     @property

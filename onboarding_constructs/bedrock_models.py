@@ -190,10 +190,12 @@ def invoke_statements(scope: IConstruct, model_ids: Sequence[str] = ()) -> list[
     return [grant.statement() for grant in invoke_grants(scope, model_ids)]
 
 
-def invoke_models_policy(
-    scope: Construct, construct_id: str, *, role: iam.IRole, model_ids: Sequence[str], description: str
-) -> iam.ManagedPolicy:
-    """A customer managed policy with the invoke statements, attached to ``role``.
+INVOKE_POLICY_DESCRIPTION = "Invoke the listed Amazon Bedrock models and inference profiles, nothing else"
+
+
+def invoke_models_policy(scope: Construct, role: iam.IRole, model_ids: Sequence[str]) -> iam.ManagedPolicy:
+    """A customer managed policy (construct id ``InvokeModelsPolicy``) with the invoke statements,
+    attached to ``role``: the one Bedrock permission every invoking role gets.
 
     Managed rather than inline: NIST 800-53 (cdk-nag IAMNoInlinePolicy) asks for no inline
     policies. The wildcard resources each statement needs are acknowledged on this policy only,
@@ -201,7 +203,11 @@ def invoke_models_policy(
     """
     grants = invoke_grants(scope, model_ids)
     policy = iam.ManagedPolicy(
-        scope, construct_id, description=description, roles=[role], statements=[g.statement() for g in grants]
+        scope,
+        "InvokeModelsPolicy",
+        description=INVOKE_POLICY_DESCRIPTION,
+        roles=[role],
+        statements=[g.statement() for g in grants],
     )
     stack = Stack.of(scope)
     for grant in grants:

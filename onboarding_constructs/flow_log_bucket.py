@@ -8,6 +8,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import log_delivery, secure_bucket
+from .existing_resource import refuse_props_for_existing
 
 #: Default lifetime of flow-log objects.
 DEFAULT_RETENTION = Duration.days(365)
@@ -55,12 +56,17 @@ class FlowLogBucket(Construct):
         super().__init__(scope, construct_id)
         self.node.set_context(secure_bucket.ACCESS_LOGS_USE_BUCKET_POLICY, True)
         if existing_bucket is not None:
-            _reject_props_for_existing_bucket(
-                bucket_name=bucket_name,
-                encryption_key=encryption_key,
-                retention_is_default=retention is DEFAULT_RETENTION,
-                removal_policy=removal_policy,
-                server_access_logs_bucket=server_access_logs_bucket,
+            refuse_props_for_existing(
+                "FlowLogBucket",
+                "existing_bucket",
+                "bucket",
+                {
+                    "bucket_name": bucket_name is not None,
+                    "encryption_key": encryption_key is not None,
+                    "retention": retention is not DEFAULT_RETENTION,
+                    "removal_policy": removal_policy != RemovalPolicy.RETAIN,
+                    "server_access_logs_bucket": server_access_logs_bucket is not None,
+                },
             )
             self._bucket: s3.IBucket = existing_bucket
             self._access_logs_bucket: s3.IBucket | None = None
@@ -123,33 +129,6 @@ class FlowLogBucket(Construct):
                 f" {log_delivery.LOG_DELIVERY_SERVICE} the actions {', '.join(log_delivery.KMS_ACTIONS)}"
                 " for this account's log sources, or flow log delivery fails. See the README, 'SSE-KMS'.",
             )
-
-
-def _reject_props_for_existing_bucket(
-    *,
-    bucket_name: str | None,
-    encryption_key: kms.IKey | None,
-    retention_is_default: bool,
-    removal_policy: RemovalPolicy,
-    server_access_logs_bucket: s3.IBucket | None,
-) -> None:
-    """Props that only shape a new bucket are an error with an existing one, not silently ignored."""
-    given = [
-        name
-        for name, is_given in (
-            ("bucket_name", bucket_name is not None),
-            ("encryption_key", encryption_key is not None),
-            ("retention", not retention_is_default),
-            ("removal_policy", removal_policy != RemovalPolicy.RETAIN),
-            ("server_access_logs_bucket", server_access_logs_bucket is not None),
-        )
-        if is_given
-    ]
-    if given:
-        raise ValueError(
-            f"FlowLogBucket: existing_bucket cannot be combined with {', '.join(given)}: those shape a new bucket,"
-            " and an existing bucket is used exactly as it is. Pass existing_bucket alone, or drop it to create a bucket."
-        )
 
 
 __all__ = ["FlowLogBucket", "DEFAULT_RETENTION"]

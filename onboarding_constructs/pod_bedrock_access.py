@@ -185,13 +185,7 @@ class PodBedrockAccess(Construct):
             assumed_by=principal,
             description=f"Pods of {namespace}/{service_account} that invoke Amazon Bedrock models (AIRS onboarding)",
         )
-        self.policy = invoke_models_policy(
-            self,
-            "InvokeModelsPolicy",
-            role=self.role,
-            model_ids=self._model_ids,
-            description="Invoke the listed Amazon Bedrock models and inference profiles, nothing else",
-        )
+        self.policy = invoke_models_policy(self, self.role, self._model_ids)
 
         self.addon: eks.CfnAddon | None = None
         self.association: eks.CfnPodIdentityAssociation | None = None

@@ -502,7 +502,7 @@ def test_existing_name_combined_with_new_bucket_settings_is_reported(extra: dict
         [
             f"existing_name cannot be combined with {clashes}:",
             "used exactly as it is",
-            f"Remove {clashes} (or set to null), or remove existing_name to create a bucket",
+            f"Remove {clashes}, or remove existing_name to create a bucket",
         ],
     )
 
