@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from onboarding_constructs.bedrock_audit_trail import DEFAULT_TRAIL_NAME
 from onboarding_constructs.eks_discovery_access import DISCOVERY_CIDRS, MAX_PUBLIC_CIDRS
-from onboarding_constructs.kubernetes_manifest import manifest_path
 from onboarding_constructs.identifiers import kms_key_arn_problem
+from onboarding_constructs.kubernetes_manifest import manifest_path
 
 from .config_types import (
     AccountId,

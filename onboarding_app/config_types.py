@@ -12,9 +12,10 @@ from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from onboarding_constructs.bedrock_models import model_id_problem
-from onboarding_constructs.discovery_role import external_id_problem, principal_arn_problem
-from onboarding_constructs.pod_bedrock_access import namespace_problem, oidc_issuer_problem, service_account_problem
-from onboarding_constructs.role_policy import boundary_arn_problem, role_name_prefix_problem
+from onboarding_constructs.discovery_role import (
+    external_id_problem,
+    principal_arn_problem,
+)
 from onboarding_constructs.identifiers import (
     bucket_name_problem,
     cluster_name_problem,
@@ -26,6 +27,15 @@ from onboarding_constructs.identifiers import (
     trail_arn_problem,
     trail_name_problem,
     vpc_id_problem,
+)
+from onboarding_constructs.pod_bedrock_access import (
+    namespace_problem,
+    oidc_issuer_problem,
+    service_account_problem,
+)
+from onboarding_constructs.role_policy import (
+    boundary_arn_problem,
+    role_name_prefix_problem,
 )
 
 from .regions import region_problem

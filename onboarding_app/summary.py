@@ -16,9 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-WIZARD_PREFIX = "Onboarding wizard: "
-ROLE_PREFIX = "Role: "
-AUDIT_PREFIX = "Audit trail: "
+from .output_groups import AUDIT, ROLE, WIZARD
+
 MANIFEST_DIR = "k8s"
 OUTPUTS_FILE = "outputs.json"
 
@@ -50,7 +49,7 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
         values: list[tuple[str, str | None]] = []
         roles: list[tuple[str, str | None]] = []
         audit: list[tuple[str, str | None]] = []
-        groups = {WIZARD_PREFIX: values, ROLE_PREFIX: roles, AUDIT_PREFIX: audit}
+        groups = {WIZARD: values, ROLE: roles, AUDIT: audit}
         for output_id, output in template.get("Outputs", {}).items():
             description = output.get("Description", "")
             prefix = next((p for p in groups if description.startswith(p)), None)

@@ -11,6 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from onboarding_app.config import BucketConfig, CloudTrailConfig, OnboardingConfig
+from onboarding_app.output_groups import AUDIT, ROLE, WIZARD
 from onboarding_constructs import (
     BedrockAuditTrail,
     BedrockInvokerInstanceRole,
@@ -28,10 +29,7 @@ DESCRIPTION = (
     "Prisma AIRS (AI Runtime Security) discovery prerequisites: flow logs to S3, EKS discovery access,"
     " Bedrock audit trail and workload identities"
 )
-#: Output descriptions the synth summary groups by.
-WIZARD = "Onboarding wizard: "
-ROLE = "Role: "
-AUDIT = "Audit trail: "
+
 
 
 class AccountOnboardingStack(Stack):

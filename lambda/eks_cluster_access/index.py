@@ -86,14 +86,12 @@ class Record:
 
     added_cidrs: list[str] = field(default_factory=list)
     enabled_public_access: bool = False
-    authentication_mode_before: str | None = None
 
     def to_json(self) -> str:
         return json.dumps(
             {
                 "added_cidrs": self.added_cidrs,
                 "enabled_public_access": self.enabled_public_access,
-                "authentication_mode_before": self.authentication_mode_before,
             }
         )
 
@@ -103,7 +101,6 @@ class Record:
         return cls(
             added_cidrs=list(data.get("added_cidrs", [])),
             enabled_public_access=bool(data.get("enabled_public_access", False)),
-            authentication_mode_before=data.get("authentication_mode_before"),
         )
 
 
@@ -175,8 +172,7 @@ class Run:
             vpc_change, planned = plan_endpoint(cluster, props, record)  # validates before any change
             try:
                 if cluster["accessConfig"].get("authenticationMode") == "CONFIG_MAP":
-                    record.authentication_mode_before = record.authentication_mode_before or "CONFIG_MAP"
-                    self._save_record(props.cluster_name, record)
+                    # Nothing to record: EKS cannot undo this step, so Delete never will.
                     self._update(props.cluster_name, "authentication mode", accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"})
                     continue
                 if vpc_change is not None:
@@ -399,7 +395,7 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
         if len(props.allowed_cidrs) > MAX_PUBLIC_CIDRS:
             raise Failure(f"{len(props.allowed_cidrs)} allowed CIDRs exceed the EKS limit of {MAX_PUBLIC_CIDRS}. Nothing was changed.")
         change = {"endpointPublicAccess": True, "endpointPrivateAccess": private, "publicAccessCidrs": list(props.allowed_cidrs)}
-        return change, Record(list(props.allowed_cidrs), True, record.authentication_mode_before)
+        return change, Record(list(props.allowed_cidrs), True)
 
     if record.enabled_public_access and not props.enable_public_endpoint:
         # The opt-in was withdrawn: put the endpoint back the way this resource found it.
@@ -408,7 +404,7 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
                 f"EKS cluster {props.cluster_name!r}: this stack turned public access on, but private access is now off, so"
                 " public access cannot be turned off again. Turn private access on first. Nothing was changed."
             )
-        return {"endpointPublicAccess": False, "endpointPrivateAccess": True}, Record([], False, record.authentication_mode_before)
+        return {"endpointPublicAccess": False, "endpointPrivateAccess": True}, Record([], False)
 
     unwanted = [c for c in record.added_cidrs if c not in props.allowed_cidrs]
     kept = remove_cidrs(current, unwanted) or current  # never leave a public endpoint with an empty list
@@ -421,7 +417,7 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
         )
     added_now = [c for c in wanted if c not in current]
     still_ours = [c for c in record.added_cidrs if c in wanted and c not in added_now]
-    planned = Record(still_ours + added_now, record.enabled_public_access, record.authentication_mode_before)
+    planned = Record(still_ours + added_now, record.enabled_public_access)
     if wanted == current:
         return None, planned
     return {"endpointPublicAccess": True, "endpointPrivateAccess": private, "publicAccessCidrs": wanted}, planned

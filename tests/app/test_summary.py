@@ -111,3 +111,10 @@ def test_access_entries_for_a_role_created_here_say_so(tmp_path: Path) -> None:
     synthesize(config, tmp_path)
     [stack] = summary.summarize(tmp_path)
     assert stack.eks_access == [("prod", "the discovery role of this stack (ARN known after deploy)")]
+
+
+def test_an_unreadable_outputs_file_is_ignored(tmp_path: Path) -> None:
+    synthesize(flow_logs_with(), tmp_path)
+    (tmp_path / summary.OUTPUTS_FILE).write_text("{not json")
+    [stack] = summary.summarize(tmp_path)
+    assert dict(stack.wizard_values)["S3 bucket name for VPC flow logs"] is None
