@@ -11,6 +11,7 @@ from aws_cdk import App
 from onboarding_app.assembly import add_compliance_checks, add_stacks
 from onboarding_app.config_loader import ConfigError, load_config
 from onboarding_app.manifests import write_manifests
+from stacks import OrgOnboardingStack
 
 DEFAULT_CONFIG = "config/example.yaml"
 
@@ -34,7 +35,7 @@ def main(app: App | None = None) -> int:
         # The CDK has already printed each finding and where to acknowledge it.
         print("cdk-nag findings above must be fixed or acknowledged; nothing was synthesized.", file=sys.stderr)
         return 1
-    write_manifests(stack, Path(app.outdir))
+    write_manifests(stack.member if isinstance(stack, OrgOnboardingStack) else stack, Path(app.outdir))
     return 0
 
 

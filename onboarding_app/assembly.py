@@ -5,7 +5,7 @@ from __future__ import annotations
 from aws_cdk import App, Environment, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
-from stacks import AccountOnboardingStack
+from stacks import AccountOnboardingStack, OrgOnboardingStack
 
 from .config import OnboardingConfig
 
@@ -15,9 +15,12 @@ def add_compliance_checks(app: App) -> None:
     Validations.of(app).add_plugins(AwsSolutionsChecks(app), NIST80053R5Checks(app))
 
 
-def add_stacks(app: App, config: OnboardingConfig) -> AccountOnboardingStack:
+def add_stacks(app: App, config: OnboardingConfig) -> AccountOnboardingStack | OrgOnboardingStack:
+    """The account stack, or with an organization section the StackSet stack (which carries the
+    member template)."""
+    stack_type = OrgOnboardingStack if config.organization else AccountOnboardingStack
     # account None: the CDK CLI fills it in from the credentials at deploy; synth needs none.
-    stack = AccountOnboardingStack(
+    stack = stack_type(
         app,
         config.stack_name,
         config=config,

@@ -8,9 +8,9 @@ the value types and their checks are in ``config_types``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, Mapping
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from onboarding_constructs.bedrock_audit_trail import DEFAULT_TRAIL_NAME
 from onboarding_constructs.eks_discovery_access import DISCOVERY_CIDRS, MAX_PUBLIC_CIDRS
@@ -19,6 +19,8 @@ from onboarding_constructs.kubernetes_manifest import manifest_path
 
 from .config_types import (
     AccountId,
+    AccountIds,
+    ConcurrencyPercentage,
     BoundaryArn,
     BucketName,
     ClusterName,
@@ -27,9 +29,12 @@ from .config_types import (
     ModelIds,
     Namespace,
     OidcIssuer,
+    OrganizationalUnitIds,
     PublicCidrs,
     ReadOnlyDict,
+    read_only_mapping,
     Region,
+    Regions,
     RetentionDays,
     RoleArn,
     RoleNamePrefix,
@@ -38,6 +43,7 @@ from .config_types import (
     SubnetIds,
     Tags,
     TrailArn,
+    ToleratedFailurePercentage,
     TrailName,
     TrustedPrincipalArn,
     VpcIds,
@@ -99,13 +105,22 @@ class FlowLogsConfig(Section):
 
     @model_validator(mode="after")
     def _each_target_once(self) -> FlowLogsConfig:
-        targets = [*self.subnet_ids, *self.vpc_ids]
-        if not targets:
-            raise invalid("no subnet_ids and no vpc_ids (expected at least one subnet or VPC to log)")
-        duplicates = sorted({t for t in targets if targets.count(t) > 1})
-        if duplicates:
-            raise invalid(f"{', '.join(map(repr, duplicates))} listed more than once (expected each id once)")
+        _each_target_once(self.subnet_ids, self.vpc_ids)
         return self
+
+
+def _each_target_once(subnet_ids: tuple[str, ...], vpc_ids: tuple[str, ...]) -> None:
+    targets = [*subnet_ids, *vpc_ids]
+    duplicates = sorted({t for t in targets if targets.count(t) > 1})
+    if duplicates:
+        raise invalid(f"{', '.join(map(repr, duplicates))} listed more than once (expected each id once)")
+
+
+def _each_cluster_once(clusters: tuple[EksClusterConfig, ...], path: str) -> None:
+    names = [cluster.name for cluster in clusters]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise invalid(f"cluster {', '.join(map(repr, duplicates))} listed more than once (expected each cluster once)", path=path)
 
 
 class EksClusterConfig(Section):
@@ -124,10 +139,7 @@ class EksConfig(Section):
 
     @model_validator(mode="after")
     def _each_once_and_within_limits(self) -> EksConfig:
-        names = [cluster.name for cluster in self.clusters]
-        duplicates = sorted({n for n in names if names.count(n) > 1})
-        if duplicates:
-            raise invalid(f"cluster {', '.join(map(repr, duplicates))} listed more than once (expected each cluster once)", path="eks.clusters")
+        _each_cluster_once(self.clusters, "eks.clusters")
         cidrs = list(self.allowed_cidrs)
         if not cidrs:
             raise invalid("empty (expected the discovery service's addresses; omit the key for the default)", path="eks.allowed_cidrs")
@@ -226,6 +238,73 @@ class IamConfig(Section):
     role_name_prefix: RoleNamePrefix | None = None
 
 
+class AccountOverrideConfig(Section):
+    """``organization.account_overrides.<account>``: this account's own values for the member template.
+
+    A key given here replaces the config's value for that account; a key left out keeps it.
+    """
+
+    subnet_ids: SubnetIds | None = None
+    vpc_ids: VpcIds | None = None
+    clusters: Annotated[tuple[EksClusterConfig, ...], BeforeValidator(list_as_tuple)] | None = None
+    discovery_role_arn: RoleArn | None = None
+
+    @model_validator(mode="after")
+    def _says_something(self) -> AccountOverrideConfig:
+        if not self.model_fields_set:
+            raise invalid(f"empty (expected at least one of: {', '.join(type(self).model_fields)})")
+        _each_target_once(self.subnet_ids or (), self.vpc_ids or ())
+        return self
+
+
+class OrganizationConfig(Section):
+    """``organization``: roll the onboarding out to the accounts of AWS Organizations OUs with a
+    service-managed StackSet, deployed from the management or a delegated administrator account."""
+
+    call_as: Literal["SELF", "DELEGATED_ADMIN"] = "SELF"
+    organizational_units: OrganizationalUnitIds
+    regions: Regions
+    include_accounts: AccountIds = ()
+    exclude_accounts: AccountIds = ()
+    auto_deploy: bool = True
+    retain_stacks_on_account_removal: bool = True
+    max_concurrent_percentage: ConcurrencyPercentage = 25
+    failure_tolerance_percentage: ToleratedFailurePercentage = 10
+    account_overrides: Annotated[Mapping[AccountId, AccountOverrideConfig], AfterValidator(read_only_mapping)] = ReadOnlyDict()
+
+    @property
+    def home_region(self) -> str:
+        """Where account-wide resources (a created multi-region trail) are made: the first region."""
+        return self.regions[0]
+
+    @model_validator(mode="after")
+    def _targets_make_sense(self) -> OrganizationConfig:
+        for key in ("organizational_units", "regions"):
+            values = list(getattr(self, key))
+            if not values:
+                raise invalid("empty (expected at least one)", path=f"organization.{key}")
+            if repeated := sorted({v for v in values if values.count(v) > 1}):
+                raise invalid(f"{', '.join(map(repr, repeated))} listed more than once", path=f"organization.{key}")
+        for key in ("include_accounts", "exclude_accounts"):
+            values = list(getattr(self, key))
+            if repeated := sorted({v for v in values if values.count(v) > 1}):
+                raise invalid(f"{', '.join(map(repr, repeated))} listed more than once", path=f"organization.{key}")
+        if self.include_accounts and self.exclude_accounts:
+            raise invalid(
+                "include_accounts and exclude_accounts cannot both be given: list the accounts to onboard in"
+                " include_accounts, or the accounts to skip in exclude_accounts"
+            )
+        if "retain_stacks_on_account_removal" in self.model_fields_set and not self.auto_deploy:
+            raise invalid("retain_stacks_on_account_removal only applies with auto_deploy: true; remove it")
+        for account in self.account_overrides:
+            where = f"organization.account_overrides.{account}"
+            if account in self.exclude_accounts:
+                raise invalid(f"account {account} is in exclude_accounts, so it gets no stack to override", path=where)
+            if self.include_accounts and account not in self.include_accounts:
+                raise invalid(f"account {account} is not in include_accounts, so it gets no stack to override", path=where)
+        return self
+
+
 class OnboardingConfig(Section):
     """The whole config file."""
 
@@ -239,6 +318,22 @@ class OnboardingConfig(Section):
     bedrock: BedrockConfig | None = None
     discovery_role: DiscoveryRoleConfig | None = None
     iam: IamConfig = IamConfig()
+    organization: OrganizationConfig | None = None
+
+    @model_validator(mode="after")
+    def _something_to_log(self) -> OnboardingConfig:
+        if self.flow_logs.subnet_ids or self.flow_logs.vpc_ids:
+            return self
+        if self.organization is None:
+            raise invalid("no subnet_ids and no vpc_ids (expected at least one subnet or VPC to log)", path="flow_logs")
+        # With an organization, accounts may get their subnets and VPCs from account_overrides only.
+        if not any(o.subnet_ids or o.vpc_ids for o in self.organization.account_overrides.values()):
+            raise invalid(
+                "no subnet_ids and no vpc_ids, here or in any organization.account_overrides entry (expected at least one"
+                " subnet or VPC to log)",
+                path="flow_logs",
+            )
+        return self
 
     @model_validator(mode="after")
     def _keys_in_the_region(self) -> OnboardingConfig:
@@ -265,4 +360,52 @@ class OnboardingConfig(Section):
                 " remove one of them",
                 path="eks.discovery_role_arn",
             )
+        return self
+
+    @model_validator(mode="after")
+    def _fits_every_account(self) -> OnboardingConfig:
+        """One member template deploys to many accounts and regions: values that name something in
+        one account or region cannot be in it."""
+        if self.organization is None:
+            return self
+        targets = "the StackSet deploys one template to every account and region of the organization section"
+        single_account = "onboard that account with a config without an organization section"
+        bucket = self.flow_logs.bucket
+        refusals = {
+            "flow_logs.bucket.name": (
+                bucket.name,
+                f"bucket names are global across all of AWS, and {targets}: remove it (CloudFormation names each bucket)",
+            ),
+            "flow_logs.bucket.existing_name": (
+                bucket.existing_name,
+                f"it names one account's bucket, and {targets}: remove it (each stack instance creates its bucket), or {single_account}",
+            ),
+            "flow_logs.bucket.kms_key_arn": (
+                bucket.kms_key_arn,
+                f"a KMS key belongs to one account and region, and {targets}: remove it (SSE-S3), or {single_account}",
+            ),
+            "cloudtrail.kms_key_arn": (
+                self.cloudtrail.kms_key_arn if self.cloudtrail else None,
+                f"a KMS key belongs to one account and region, and {targets}: remove it (SSE-S3), or {single_account}",
+            ),
+            "bedrock.pod_access": (
+                self.bedrock.pod_access if self.bedrock else None,
+                f"pod roles name clusters and namespaces of one account, and {targets}: {single_account}",
+            ),
+        }
+        for path, (value, reason) in refusals.items():
+            if value:
+                raise invalid(f"not used with organization: {reason}", path=path)
+        for account, override in self.organization.account_overrides.items():
+            where = f"organization.account_overrides.{account}"
+            if override.clusters is not None and self.eks is None:
+                raise invalid("clusters needs an eks section (it says which role the access entries are for)", path=f"{where}.clusters")
+            if override.discovery_role_arn is not None and (self.eks is None or self.eks.discovery_role_arn is None):
+                raise invalid(
+                    "discovery_role_arn replaces eks.discovery_role_arn for this account, which the config does not set"
+                    " (with a discovery_role section, each account's access entries use the role created there)",
+                    path=f"{where}.discovery_role_arn",
+                )
+            if override.clusters is not None:
+                _each_cluster_once(override.clusters, f"{where}.clusters")
         return self

@@ -174,25 +174,29 @@ def _format_path(loc: tuple[Any, ...]) -> str:
 
 def _walk(loc: tuple[Any, ...]) -> Iterable[tuple[Any, bool]]:
     """Each part of a pydantic error location with whether it is a list position, by the schema."""
+    for part, is_position, _annotation in _steps(loc):
+        yield part, is_position
+
+
+def _steps(loc: tuple[Any, ...]) -> Iterable[tuple[Any, bool, Any]]:
+    """Each part of a location, whether it is a list position, and the type of the value it reaches."""
     annotation: Any = OnboardingConfig
     for part in loc:
         annotation = _unwrap(annotation)
         origin = get_origin(annotation)
         if part == "[key]":
-            yield part, False
-        elif origin in (list, tuple) and isinstance(part, int):
-            yield part, True
-            annotation = get_args(annotation)[0]
+            yield part, False, None
+            continue
+        if origin in (list, tuple) and isinstance(part, int):
+            annotation, is_position = get_args(annotation)[0], True
         elif origin in (dict, Mapping):
-            yield part, False
-            annotation = get_args(annotation)[1]
+            annotation, is_position = get_args(annotation)[1], False
         elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
-            yield part, False
             field = annotation.model_fields.get(part) if isinstance(part, str) else None
-            annotation = field.annotation if field is not None else None
+            annotation, is_position = (field.annotation if field is not None else None), False
         else:
-            yield part, False
-            annotation = None
+            annotation, is_position = None, False
+        yield part, is_position, annotation
 
 
 def _unwrap(annotation: Any) -> Any:
@@ -221,12 +225,8 @@ def _unknown_key_message(loc: tuple[Any, ...]) -> str:
 def _model_at(loc: tuple[Any, ...]) -> type[BaseModel]:
     """The section model a key path points into."""
     model: Any = OnboardingConfig
-    for part, is_position in _walk(loc):
-        model = _unwrap(model)
-        if is_position:
-            model = get_args(model)[0]
-        else:
-            model = _unwrap(model).model_fields[part].annotation
+    for _part, _is_position, annotation in _steps(loc):
+        model = annotation
     return _unwrap(model)
 
 

@@ -102,8 +102,26 @@ class ReadOnlyDict(dict):  # type: ignore[type-arg]
         return (type(self), (dict(self),))
 
 
-def _read_only_mapping(value: Mapping[str, str]) -> Mapping[str, str]:
+def read_only_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return ReadOnlyDict(value)
+
+
+def _organizational_unit_problem(value: str) -> str | None:
+    if re.fullmatch(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32}", value):
+        return None
+    return (
+        f"{value!r} is not an organizational unit id (expected ou-<4 to 32 lowercase letters or digits>-<8 to 32 more>,"
+        " e.g. ou-ab12-cd345678, or the root id r-<4 to 32>)"
+    )
+
+
+def _percentage_between(low: int) -> AfterValidator:
+    def validate(value: int) -> int:
+        if not low <= value <= 100:
+            raise invalid(f"{value!r} is out of range (expected a whole percentage from {low} to 100)")
+        return value
+
+    return AfterValidator(validate)
 
 
 def _stack_name_problem(value: str) -> str | None:
@@ -138,7 +156,7 @@ SubnetId = Annotated[str, _checked_by(subnet_id_problem)]
 VpcId = Annotated[str, _checked_by(vpc_id_problem)]
 SubnetIds = Annotated[tuple[SubnetId, ...], BeforeValidator(list_as_tuple)]
 VpcIds = Annotated[tuple[VpcId, ...], BeforeValidator(list_as_tuple)]
-Tags = Annotated[Mapping[TagKey, TagValue], Field(max_length=50), AfterValidator(_read_only_mapping)]
+Tags = Annotated[Mapping[TagKey, TagValue], Field(max_length=50), AfterValidator(read_only_mapping)]
 BucketName = Annotated[str, _checked_by(bucket_name_problem)]
 KmsKeyArn = Annotated[str, _checked_by(kms_key_arn_problem)]
 ClusterName = Annotated[str, _checked_by(cluster_name_problem)]
@@ -157,3 +175,10 @@ ExternalId = Annotated[str, _checked_by(external_id_problem)]
 BoundaryArn = Annotated[str, _checked_by(boundary_arn_problem)]
 RoleNamePrefix = Annotated[str, _checked_by(role_name_prefix_problem)]
 RetentionDays = Annotated[int, Field(ge=1, le=36500)]
+AccountIds = Annotated[tuple[AccountId, ...], BeforeValidator(list_as_tuple)]
+OrganizationalUnitId = Annotated[str, _checked_by(_organizational_unit_problem)]
+OrganizationalUnitIds = Annotated[tuple[OrganizationalUnitId, ...], BeforeValidator(list_as_tuple)]
+Regions = Annotated[tuple[Region, ...], BeforeValidator(list_as_tuple)]
+#: At least one account at a time: a StackSet operation with 0% would never start.
+ConcurrencyPercentage = Annotated[int, _percentage_between(1)]
+ToleratedFailurePercentage = Annotated[int, _percentage_between(0)]

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +33,21 @@ class StackSummary:
     eks_access: list[tuple[str, str]]  # (cluster name, principal ARN) of each access entry
     roles: list[tuple[str, str | None]]  # (what the role is for, ARN or None when known only after deploy)
     audit_trail: list[tuple[str, str | None]]  # (created or reused, trail ARN)
+    stack_sets: list[StackSetSummary] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class StackSetSummary:
+    name: str
+    call_as: str
+    member_template_path: Path | None
+    member_resource_counts: Counter[str]
+    member_parameters: list[str]
+    regions: list[str]
+    targets: list[str]  # one line per stack-instance group
+    max_concurrent_percentage: int | None
+    failure_tolerance_percentage: int | None
+    auto_deployment: str
 
 
 def summarize(assembly_dir: Path) -> list[StackSummary]:
@@ -77,9 +93,67 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
                     for r in template.get("Resources", {}).values()
                     if r.get("Type") == "AWS::EKS::AccessEntry"
                 ],
+                stack_sets=[
+                    _stack_set(r["Properties"], assembly_dir, manifest)
+                    for r in template.get("Resources", {}).values()
+                    if r.get("Type") == "AWS::CloudFormation::StackSet"
+                ],
             )
         )
     return summaries
+
+
+def _stack_set(properties: dict[str, Any], assembly_dir: Path, manifest: dict[str, Any]) -> StackSetSummary:
+    member_path = _member_template(properties.get("TemplateURL"), assembly_dir, manifest)
+    member = json.loads(member_path.read_text()) if member_path else {}
+    preferences = properties.get("OperationPreferences", {})
+    auto = properties.get("AutoDeployment", {})
+    if auto.get("Enabled"):
+        kept = "kept" if auto.get("RetainStacksOnAccountRemoval") else "deleted"
+        auto_deployment = f"on: accounts that join these OUs are onboarded; an account that leaves has its stacks {kept}"
+    else:
+        auto_deployment = "off: accounts that join these OUs later are not onboarded until the next deploy"
+    groups = properties.get("StackInstancesGroup", [])
+    return StackSetSummary(
+        name=str(properties.get("StackSetName", "")),
+        call_as=str(properties.get("CallAs", "SELF")),
+        member_template_path=member_path,
+        member_resource_counts=Counter(r["Type"] for r in member.get("Resources", {}).values()),
+        member_parameters=list(member.get("Parameters", {})),
+        regions=list(groups[0].get("Regions", [])) if groups else [],
+        targets=[_target_line(group) for group in groups],
+        max_concurrent_percentage=preferences.get("MaxConcurrentPercentage"),
+        failure_tolerance_percentage=preferences.get("FailureTolerancePercentage"),
+        auto_deployment=auto_deployment,
+    )
+
+
+def _target_line(group: dict[str, Any]) -> str:
+    targets = group.get("DeploymentTargets", {})
+    units = ", ".join(targets.get("OrganizationalUnitIds", []))
+    accounts = ", ".join(targets.get("Accounts", []))
+    overrides = len(group.get("ParameterOverrides", []))
+    values = f"{overrides} parameter override{'s' if overrides != 1 else ''}" if overrides else "the template's defaults"
+    where = {
+        "INTERSECTION": f"{accounts} (in {units})",
+        "DIFFERENCE": f"every account of {units} except {accounts}",
+    }.get(targets.get("AccountFilterType"), f"every account of {units}")
+    return f"{where}: {values}"
+
+
+def _member_template(url: Any, assembly_dir: Path, manifest: dict[str, Any]) -> Path | None:
+    """The template file a StackSet's TemplateURL uploads, found in the asset manifests."""
+    match = re.search(r"([0-9a-f]{64})\.json", json.dumps(url))
+    if match is None:
+        return None
+    for artifact in manifest.get("artifacts", {}).values():
+        if artifact.get("type") != "cdk:asset-manifest":
+            continue
+        assets = json.loads((assembly_dir / artifact["properties"]["file"]).read_text())
+        source = assets.get("files", {}).get(match.group(1), {}).get("source", {})
+        if "path" in source:
+            return assembly_dir / source["path"]
+    return None
 
 
 def render(summaries: list[StackSummary]) -> str:
@@ -96,6 +170,8 @@ def render(summaries: list[StackSummary]) -> str:
             lines.append("  EKS clusters opened to discovery (authentication mode, endpoint allow-list, access entry):")
             lines += [f"    {cluster}: access entry for {principal}" for cluster, principal in summary.eks_access]
             lines.append("    note: a cluster moved from CONFIG_MAP to API_AND_CONFIG_MAP stays there; EKS cannot undo it")
+        for stack_set in summary.stack_sets:
+            lines += _render_stack_set(stack_set)
         for how, arn in summary.audit_trail:
             lines.append(f"  audit trail ({how}): {arn or '(ARN known after deploy)'}")
         if summary.roles:
@@ -116,6 +192,26 @@ def render(summaries: list[StackSummary]) -> str:
                     " --query 'Stacks[0].Outputs'",
                 ]
     return "\n".join(lines)
+
+
+def _render_stack_set(stack_set: StackSetSummary) -> list[str]:
+    total = sum(stack_set.member_resource_counts.values())
+    counts = ", ".join(f"{kind} x{count}" for kind, count in sorted(stack_set.member_resource_counts.items()))
+    pace = f"regions in parallel, at most {stack_set.max_concurrent_percentage}% of the accounts at a time"
+    pace += f", stopping when more than {stack_set.failure_tolerance_percentage}% fail"
+    lines = [
+        f"  StackSet {stack_set.name} (service-managed, call as {stack_set.call_as})",
+        f"    member template: {stack_set.member_template_path or '(not found in the cloud assembly)'}",
+        f"    resources per account and region, at most: {total} ({counts})",
+        f"    parameters: {', '.join(stack_set.member_parameters) or 'none'}",
+        f"    regions: {', '.join(stack_set.regions)} ({pace})",
+        "    targets:",
+        *(f"      {line}" for line in stack_set.targets),
+        f"    auto-deployment: {stack_set.auto_deployment}",
+        "    note: StackSets never deploy to the organization's management account. Onboard it with a config",
+        "          without an organization section (like config/example.yaml) and that account's credentials.",
+    ]
+    return lines
 
 
 def _deployed_outputs(assembly_dir: Path) -> dict[str, dict[str, str]]:

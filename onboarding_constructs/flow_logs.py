@@ -38,7 +38,8 @@ class FlowLogs(Construct):
     standard field (``flow_log_fields.STANDARD_FIELDS``; ECS fields on request). Construct ids are
     the subnet and VPC ids, so reordering the lists changes nothing and removing an id removes only
     that flow log. An id only known at deploy time (a token, e.g. a CloudFormation parameter) is
-    not checked and is named by its type and position instead (``Subnet0``). A flow log's format and destination cannot be edited in AWS: changing them
+    not checked and is named by its type and its position among the ids of that type instead
+    (``Subnet0``, ``VPC0``). A flow log's format and destination cannot be edited in AWS: changing them
     replaces the flow log, which CloudFormation does on the next deploy.
 
     If ``bucket`` is defined in this app, its policy gets the log-delivery statements (conditioned
@@ -81,7 +82,10 @@ class FlowLogs(Construct):
 
         self._log_format = flow_log_fields.log_format(include_ecs_fields=include_ecs_fields)
         self._flow_logs: dict[str, ec2.CfnFlowLog] = {}
-        for position, (resource_id, resource_type) in enumerate(targets.items()):
+        positions = {"Subnet": 0, "VPC": 0}
+        for resource_id, resource_type in targets.items():
+            position = positions[resource_type]
+            positions[resource_type] += 1
             flow_log = ec2.CfnFlowLog(
                 self,
                 _construct_id(resource_id, resource_type, position),
@@ -119,7 +123,7 @@ class FlowLogs(Construct):
 
 def _construct_id(resource_id: str, resource_type: str, position: int) -> str:
     # A deploy-time value (e.g. a CloudFormation parameter) cannot name a construct: fall back to
-    # its position, which makes that flow log's logical id depend on the order of the list.
+    # its position in its own list, so adding a subnet never renames (replaces) a VPC's flow log.
     return f"{resource_type}{position}" if is_token(resource_id) else resource_id
 
 

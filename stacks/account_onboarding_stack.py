@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Sequence
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_kms as kms
@@ -31,6 +32,24 @@ DESCRIPTION = (
 )
 
 
+@dataclass(frozen=True)
+class ClusterTarget:
+    name: str
+    enable_public_endpoint: bool = False
+    #: What names the cluster's constructs when ``name`` is only known at deploy time.
+    slot: str | None = None
+
+
+@dataclass(frozen=True)
+class AccountTargets:
+    """The ids that differ from account to account: literal values from the config for one
+    account, or CloudFormation parameters in a StackSet template."""
+
+    subnet_ids: Sequence[str]
+    vpc_ids: Sequence[str]
+    clusters: Sequence[ClusterTarget]
+    discovery_role_arn: str | None
+
 
 class AccountOnboardingStack(Stack):
     """Composes the prerequisite constructs from a validated config; defines no resource itself.
@@ -39,8 +58,10 @@ class AccountOnboardingStack(Stack):
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: OnboardingConfig, **kwargs: Any) -> None:
-        super().__init__(scope, construct_id, description=DESCRIPTION, **kwargs)
+        kwargs.setdefault("description", DESCRIPTION)
+        super().__init__(scope, construct_id, **kwargs)
         flow_logs_config = config.flow_logs
+        targets = self._account_targets(config)
 
         flow_log_bucket = FlowLogBucket(self, "FlowLogBucket", **self._bucket_props(flow_logs_config.bucket))
         self.flow_log_bucket = flow_log_bucket
@@ -48,8 +69,8 @@ class AccountOnboardingStack(Stack):
             self,
             "FlowLogs",
             bucket=flow_log_bucket.bucket,
-            subnet_ids=flow_logs_config.subnet_ids,
-            vpc_ids=flow_logs_config.vpc_ids,
+            subnet_ids=targets.subnet_ids,
+            vpc_ids=targets.vpc_ids,
             hourly_partitions=flow_logs_config.hourly_partitions,
             file_format=FlowLogFileFormat(flow_logs_config.file_format),
             max_aggregation_interval=FlowLogAggregationInterval(flow_logs_config.max_aggregation_seconds),
@@ -70,17 +91,17 @@ class AccountOnboardingStack(Stack):
         )
 
         eks = config.eks
-        discovery_principal = self.discovery_role.role_arn if self.discovery_role else (eks.discovery_role_arn if eks else None)
+        discovery_principal = self.discovery_role.role_arn if self.discovery_role else targets.discovery_role_arn
         self.eks_access = {
             cluster.name: EksDiscoveryAccess(
                 self,
-                f"Eks-{cluster.name}",
+                f"Eks-{cluster.slot or cluster.name}",
                 cluster_name=cluster.name,
                 principal_arn=discovery_principal,
                 allowed_cidrs=eks.allowed_cidrs,
                 enable_public_endpoint=cluster.enable_public_endpoint,
             )
-            for cluster in (eks.clusters if eks else ())
+            for cluster in (targets.clusters if eks else ())
         }
 
         self.audit_trail = BedrockAuditTrail(self, "BedrockAuditTrail", **self._trail_props(config.cloudtrail)) if config.cloudtrail else None
@@ -132,6 +153,15 @@ class AccountOnboardingStack(Stack):
             description=f"{WIZARD}region of the AI models, the bucket and the flow logs",
         )
         self._identity_outputs()
+
+    def _account_targets(self, config: OnboardingConfig) -> AccountTargets:
+        """This account's ids, from the config (a StackSet template makes them parameters)."""
+        return AccountTargets(
+            subnet_ids=config.flow_logs.subnet_ids,
+            vpc_ids=config.flow_logs.vpc_ids,
+            clusters=[ClusterTarget(c.name, c.enable_public_endpoint) for c in (config.eks.clusters if config.eks else ())],
+            discovery_role_arn=config.eks.discovery_role_arn if config.eks else None,
+        )
 
     def _identity_outputs(self) -> None:
         if self.discovery_role:

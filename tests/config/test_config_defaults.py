@@ -282,6 +282,7 @@ def test_every_key_at_once_is_accepted() -> None:
         "bedrock": None,
         "discovery_role": None,
         "iam": {"permissions_boundary_arn": None, "role_name_prefix": None},
+        "organization": None,
         **data,
         "flow_logs": {**data["flow_logs"], "bucket": {**data["flow_logs"]["bucket"], "existing_name": None}},
     }

@@ -95,14 +95,14 @@ SINGLE_PROBLEM_CASES = [
         "regoin",
         "unknown key 'regoin'",
         "did you mean 'region'?",
-        "expected one of: account, bedrock, cloudtrail, discovery_role, eks, flow_logs, iam, region, stack_name, tags",
+        "expected one of: account, bedrock, cloudtrail, discovery_role, eks, flow_logs, iam, organization, region, stack_name, tags",
         id="unknown-top-level-typo",
     ),
     case(
         config_with(extra=1),
         "extra",
         "unknown key 'extra'",
-        "expected one of: account, bedrock, cloudtrail, discovery_role, eks, flow_logs, iam, region, stack_name, tags",
+        "expected one of: account, bedrock, cloudtrail, discovery_role, eks, flow_logs, iam, organization, region, stack_name, tags",
         id="unknown-top-level",
     ),
     case(
@@ -543,9 +543,17 @@ def test_problems_in_different_sections_are_all_reported() -> None:
 
 
 def test_section_rules_are_checked_alongside_problems_elsewhere() -> None:
-    problems = problems_of({"region": "nowhere", "flow_logs": {}})
+    problems = problems_of({"region": "nowhere", "flow_logs": {"subnet_ids": ["subnet-1234abcd", "subnet-1234abcd"]}})
     assert [p.path for p in problems] == ["region", "flow_logs"]
-    assert "no subnet_ids and no vpc_ids" in problems[1].message
+    assert "'subnet-1234abcd' listed more than once" in problems[1].message
+
+
+def test_nothing_to_log_is_reported_once_the_sections_are_valid() -> None:
+    # Whether an account has anything to log depends on the organization section too, so this
+    # whole-file rule runs after the sections have loaded.
+    assert [(p.path, p.message) for p in problems_of({"region": "us-east-1", "flow_logs": {}})] == [
+        ("flow_logs", "no subnet_ids and no vpc_ids (expected at least one subnet or VPC to log)")
+    ]
 
 
 # --- reading the file -----------------------------------------------------------------------------------------

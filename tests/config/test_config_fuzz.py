@@ -243,6 +243,7 @@ def expected_dump(data: dict[str, Any]) -> dict[str, Any]:
         "bedrock": None,
         "discovery_role": None,
         "iam": {"permissions_boundary_arn": None, "role_name_prefix": None},
+        "organization": None,
         **data,
         "flow_logs": {**DEFAULT_FLOW_LOGS, **flow_logs, "bucket": {**DEFAULT_BUCKET, **flow_logs.get("bucket", {})}},
     }
