@@ -251,7 +251,7 @@ class AccountOverrideConfig(Section):
 
     @model_validator(mode="after")
     def _says_something(self) -> AccountOverrideConfig:
-        if not self.model_fields_set:
+        if all(getattr(self, key) is None for key in type(self).model_fields):  # null counts as not written
             raise invalid(f"empty (expected at least one of: {', '.join(type(self).model_fields)})")
         _each_target_once(self.subnet_ids or (), self.vpc_ids or ())
         return self

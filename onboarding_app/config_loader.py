@@ -7,6 +7,7 @@ expected. No Python traceback reaches the user for a mistake in the file.
 from __future__ import annotations
 
 import difflib
+import re
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from .config import OnboardingConfig
+from .config_types import UnquotedNumber
 
 
 @dataclass(frozen=True)
@@ -106,8 +108,18 @@ class _StrictLoader(yaml.SafeLoader):
         return super().construct_mapping(node, deep=deep)
 
 
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
+        # YAML 1.1 reads 0-prefixed digits as octal (011 is 9): keep the digits as written, marked
+        # as unquoted, so an account id keeps its leading zero in messages.
+        text = self.construct_scalar(node)
+        if isinstance(text, str) and re.fullmatch(r"0[0-9_]+", text):
+            return UnquotedNumber(text)
+        return super().construct_yaml_int(node)
+
+
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 _StrictLoader.add_constructor("tag:yaml.org,2002:map", _StrictLoader.construct_mapping)
+_StrictLoader.add_constructor("tag:yaml.org,2002:int", _StrictLoader.construct_yaml_int)
 _StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, pattern) for tag, pattern in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
@@ -240,6 +252,7 @@ def _shown(value: Any) -> str:
 
 def _kind(value: Any) -> str:
     return {
+        UnquotedNumber: "an unquoted number",
         bool: "a boolean",
         int: "a number",
         float: "a number",

@@ -67,12 +67,17 @@ def _account_problem(value: str) -> str | None:
     return f"{value!r} is not an AWS account id (expected exactly 12 digits, in quotes)"
 
 
+class UnquotedNumber(str):
+    """Digits with a leading zero written without quotes, kept as written (YAML 1.1 would read them
+    as an octal number)."""
+
+
 def _no_unquoted_account_number(value: Any) -> Any:
-    # YAML turns unquoted digits into a number: leading zeros are lost and 0-prefixed ones read as
-    # octal, so the number we got may not be what the user wrote. Do not echo it back.
-    if isinstance(value, int) and not isinstance(value, bool):
+    # An id written as a bare number is refused with or without a leading zero, so the rule is one:
+    # account ids go in quotes.
+    if isinstance(value, UnquotedNumber) or (isinstance(value, int) and not isinstance(value, bool)):
         raise invalid(
-            'got an unquoted number; write the account id in quotes as exactly 12 digits, e.g. account: "123456789012"'
+            'got an unquoted number; write account ids in quotes, as exactly 12 digits: "123456789012"'
             " (YAML reads unquoted digits as a number and loses leading zeros)"
         )
     return value

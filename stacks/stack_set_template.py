@@ -36,10 +36,11 @@ class StackSetTemplateSynthesizer(StackSynthesizer):
         """File name of the template in the cloud assembly, once synthesized."""
         return self._template_file
 
-    def add_file_asset(self, **_asset: Any) -> Any:
+    # jsii passes the asset description positionally; Python callers may pass its fields.
+    def add_file_asset(self, *_asset: Any, **_fields: Any) -> Any:
         raise ValueError(self._no_assets("file"))
 
-    def add_docker_image_asset(self, **_asset: Any) -> Any:
+    def add_docker_image_asset(self, *_asset: Any, **_fields: Any) -> Any:
         raise ValueError(self._no_assets("Docker image"))
 
     def synthesize(self, session: ISynthesisSession) -> None:

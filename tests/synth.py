@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -12,7 +13,7 @@ from aws_cdk.cx_api import CloudFormationStackArtifact
 
 from onboarding_app.assembly import add_compliance_checks, add_stacks
 from onboarding_app.config_loader import config_from_mapping
-from stacks import AccountOnboardingStack
+from stacks import AccountOnboardingStack, OrgOnboardingStack
 from tests.conftest import REPO_ROOT
 
 
@@ -22,7 +23,7 @@ def cdk_json_context() -> dict[str, Any]:
 
 @dataclass(frozen=True)
 class Synthesized:
-    stack: AccountOnboardingStack
+    stack: AccountOnboardingStack | OrgOnboardingStack
     artifact: CloudFormationStackArtifact
 
     @property
@@ -32,6 +33,26 @@ class Synthesized:
     @property
     def template(self) -> dict[str, Any]:
         return json.loads(self.template_path.read_text())
+
+    @property
+    def member_template_path(self) -> Path | None:
+        """The StackSet member template of an organization config (not a stack artifact of its own)."""
+        if not isinstance(self.stack, OrgOnboardingStack):
+            return None
+        file_name = self.stack.member.stack_set_synthesizer.template_file
+        assert file_name is not None, "the member template was not synthesized"
+        return self.template_path.parent / file_name
+
+    @property
+    def member_template(self) -> dict[str, Any]:
+        assert self.member_template_path is not None, "not an organization config"
+        return json.loads(self.member_template_path.read_text())
+
+    @property
+    def template_paths(self) -> dict[str, Path]:
+        """Every template this config produces: ``stack``, and ``member`` for an organization."""
+        member = self.member_template_path
+        return {"stack": self.template_path, **({"member": member} if member else {})}
 
     def metadata_of_type(self, kind: str) -> list[tuple[str, Any]]:
         """(construct path, data) of each metadata entry of ``kind``, read from the cloud assembly."""
@@ -50,3 +71,17 @@ def synthesize(config: dict[str, Any], outdir: Path) -> Synthesized:
     stack = add_stacks(app, config_from_mapping(config, source="test"))
     assembly = app.synth()
     return Synthesized(stack=stack, artifact=assembly.get_stack_by_name(stack.stack_name))
+
+
+def scrubbed(value: Any) -> Any:
+    """A template without what changes with no change of ours (asset hashes, path metadata) and
+    without the inline handler source, which its own tests cover: for snapshots."""
+    if isinstance(value, dict):
+        if "ZipFile" in value:
+            return {**value, "ZipFile": "<inline handler source>"}
+        return {k: scrubbed(v) for k, v in value.items() if k not in ("aws:asset:path", "aws:cdk:path")}
+    if isinstance(value, list):
+        return [scrubbed(v) for v in value]
+    if isinstance(value, str):
+        return re.sub(r"\b[0-9a-f]{64}\b", "<sha256>", value)
+    return value

@@ -195,7 +195,7 @@ SINGLE_PROBLEM_CASES = [
         config_with(account=111111111111),
         "account",
         "got an unquoted number",
-        "in quotes as exactly 12 digits",
+        "in quotes, as exactly 12 digits",
         "YAML reads unquoted digits as a number",
         id="account-unquoted",
     ),
@@ -668,15 +668,20 @@ def test_problem_str_joins_path_and_message() -> None:
     assert str(Problem("", "bad")) == "bad"
 
 
-# --- suspected bugs (written for the correct behaviour) ------------------------------------------------------
+# --- numbers YAML 1.1 would read as octal ---------------------------------------------------------------------
 
 
 def test_unquoted_account_with_leading_zero_does_not_suggest_a_different_account() -> None:
     problem = the_text_problem(VALID_YAML + "account: 011111111111\n")
     assert problem.path == "account"
-    # YAML read it as octal 1227133513: the message must not echo a different account id back.
+    # YAML 1.1 reads it as octal 1227133513: the message must not echo a different account id back.
     assert "1227133513" not in problem.message
-    assert "in quotes as exactly 12 digits" in problem.message
+    assert "in quotes, as exactly 12 digits" in problem.message
+
+
+def test_zero_prefixed_digits_are_never_read_as_octal() -> None:
+    problem = the_text_problem(VALID_YAML.replace("flow_logs:", "flow_logs:\n  bucket: {retention_days: 0365}\n", 1))
+    assert (problem.path, problem.message) == ("flow_logs.bucket.retention_days", "expected a whole number, got an unquoted number '0365'")
 
 
 @pytest.mark.parametrize("number", [1234567890123, -5], ids=["13-digits", "negative"])

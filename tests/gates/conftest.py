@@ -15,9 +15,19 @@ def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesiz
 
 
 @pytest.fixture(scope="session")
-def template_dir(synthesized: dict[str, Synthesized], tmp_path_factory: pytest.TempPathFactory) -> Path:
+def gate_templates(synthesized: dict[str, Synthesized]) -> dict[str, Path]:
+    """Every template of every scenario, by the labels of ``template_labels()``."""
+    return {
+        name if part == "stack" else f"{name}/{part}": path
+        for name, result in synthesized.items()
+        for part, path in result.template_paths.items()
+    }
+
+
+@pytest.fixture(scope="session")
+def template_dir(gate_templates: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
     """All scenario templates side by side, for the scanners that take a directory."""
     directory = tmp_path_factory.mktemp("templates")
-    for name, result in synthesized.items():
-        (directory / f"{name}.template.json").write_text(result.template_path.read_text())
+    for label, path in gate_templates.items():
+        (directory / f"{label.replace('/', '.')}.template.json").write_text(path.read_text())
     return directory

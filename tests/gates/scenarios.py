@@ -65,6 +65,32 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         },
         "iam": {"permissions_boundary_arn": BOUNDARY, "role_name_prefix": "airs-"},
     },
+    "organization-example": yaml.safe_load((REPO_ROOT / "config" / "organization.example.yaml").read_text()),
+    # Delegated administrator, a fixed discovery role per account, more cluster slots than one
+    # Fn::Or can hold, generated role names, a reused trail, no auto-deployment.
+    "organization-delegated": {
+        "region": "eu-west-1",
+        "stack_name": "AirsOrgDelegated",
+        "organization": {
+            "call_as": "DELEGATED_ADMIN",
+            "organizational_units": ["ou-ab12-cd345678", "r-ab12"],
+            "regions": ["eu-west-1", "eu-central-1", "us-east-1"],
+            "include_accounts": ["222222222222", "333333333333", "444444444444"],
+            "auto_deploy": False,
+            "max_concurrent_percentage": 100,
+            "failure_tolerance_percentage": 0,
+            "account_overrides": {
+                "333333333333": {
+                    "clusters": [{"name": f"cluster-{n}", "enable_public_endpoint": n == 3} for n in range(1, 13)],
+                    "discovery_role_arn": "arn:aws:iam::333333333333:role/airs-discovery",
+                },
+            },
+        },
+        "flow_logs": {"vpc_ids": ["vpc-0a1b2c3d"]},
+        "eks": {"discovery_role_arn": "arn:aws:iam::222222222222:role/airs-discovery", "clusters": [{"name": "prod-eks"}]},
+        "cloudtrail": {"existing_trail_arn": "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail"},
+        "bedrock": {"ec2_role": True, "model_ids": ["anthropic.claude-3-5-sonnet-20240620-v1:0"]},
+    },
     "reused-trail": {
         "region": "us-east-2",
         "stack_name": "AirsReusedTrail",
@@ -73,3 +99,14 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "bedrock": {"ec2_role": True},
     },
 }
+
+
+def template_labels() -> list[str]:
+    """One label per template the scenarios produce: ``<scenario>``, and ``<scenario>/member`` for the
+    StackSet member template of an organization scenario."""
+    labels = []
+    for name, config in sorted(SCENARIOS.items()):
+        labels.append(name)
+        if config.get("organization"):
+            labels.append(f"{name}/member")
+    return labels

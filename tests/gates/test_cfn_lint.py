@@ -8,17 +8,16 @@ from pathlib import Path
 import pytest
 from cfnlint.api import lint_file
 
-from tests.gates.scenarios import SCENARIOS
-from tests.synth import Synthesized
+from tests.gates.scenarios import template_labels
 
 
 def _findings(path: Path) -> list[str]:
     return [f"{m.rule.id} {m.linenumber}: {m.message}" for m in lint_file(path)]
 
 
-@pytest.mark.parametrize("scenario", sorted(SCENARIOS))
-def test_template_is_clean(synthesized: dict[str, Synthesized], scenario: str) -> None:
-    assert _findings(synthesized[scenario].template_path) == []
+@pytest.mark.parametrize("label", template_labels())
+def test_template_is_clean(gate_templates: dict[str, Path], label: str) -> None:
+    assert _findings(gate_templates[label]) == []
 
 
 def test_cfn_lint_reports_a_broken_template(tmp_path: Path) -> None:

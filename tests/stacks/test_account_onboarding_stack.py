@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +12,7 @@ from aws_cdk import CfnResource
 from aws_cdk.assertions import Match, Template
 
 from tests.conftest import EXAMPLE_CONFIG, flow_logs_with
-from tests.synth import Synthesized, synthesize
+from tests.synth import Synthesized, scrubbed, synthesize
 
 KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 
@@ -27,23 +26,9 @@ def synth(config: dict[str, Any], tmp_path: Path) -> Template:
     return Template.from_stack(synthesize(config, tmp_path).stack)
 
 
-def _scrub(value: Any) -> Any:
-    """Drop what changes without a change of ours (asset hashes, path metadata) and the inline handler
-    source, which its own tests cover."""
-    if isinstance(value, dict):
-        if "ZipFile" in value:
-            return {**value, "ZipFile": "<inline handler source>"}
-        return {k: _scrub(v) for k, v in value.items() if k not in ("aws:asset:path", "aws:cdk:path")}
-    if isinstance(value, list):
-        return [_scrub(v) for v in value]
-    if isinstance(value, str):
-        return re.sub(r"\b[0-9a-f]{64}\b", "<sha256>", value)
-    return value
-
-
 def test_example_snapshot(example: Synthesized, snapshot) -> None:
     """Logical ids are kept on purpose: a changed id means CloudFormation replaces the resource."""
-    assert _scrub(example.template) == snapshot
+    assert scrubbed(example.template) == snapshot
 
 
 def test_stack_defines_no_resource_itself(example: Synthesized) -> None:
