@@ -9,6 +9,7 @@ import pytest
 
 from onboarding_app import summary
 from tests.conftest import flow_logs_with
+from tests.gates.scenarios import SCENARIOS
 from tests.synth import synthesize
 
 
@@ -118,3 +119,35 @@ def test_an_unreadable_outputs_file_is_ignored(tmp_path: Path) -> None:
     (tmp_path / summary.OUTPUTS_FILE).write_text("{not json")
     [stack] = summary.summarize(tmp_path)
     assert dict(stack.wizard_values)["S3 bucket name for VPC flow logs"] is None
+
+
+def test_summary_of_an_organization_rollout(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    synthesize(SCENARIOS["organization-example"], tmp_path)
+    assert summary.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "resources: 1 (AWS::CloudFormation::StackSet x1)" in out
+    assert "  StackSet AirsOnboarding (service-managed, call as SELF)" in out
+    assert f"    member template: {tmp_path}/AirsOnboarding.MemberTemplate.template.json" in out
+    assert "    parameters: FlowLogSubnet1, FlowLogSubnet2, FlowLogVpc1, EksCluster1Name, EksCluster1PublicEndpoint" in out
+    assert "    regions: us-east-1, us-west-2 (regions in parallel, at most 25% of the accounts at a time, stopping when more than 10% fail)" in out
+    assert "      every account of ou-abcd-12345678 except 222222222222, 333333333333: the template's defaults" in out
+    assert "      222222222222 (in ou-abcd-12345678): 4 parameter overrides" in out
+    assert "    auto-deployment: on: accounts that join these OUs are onboarded; an account that leaves has its stacks kept" in out
+    assert "StackSets never deploy to the organization's management account" in out
+    # The member template's resources, counted once per account and region with every slot used.
+    [stack] = summary.summarize(tmp_path)
+    [stack_set] = stack.stack_sets
+    assert stack_set.member_resource_counts["AWS::EC2::FlowLog"] == 3
+    assert stack_set.member_resource_counts["AWS::CloudTrail::Trail"] == 1
+
+
+def test_summary_of_a_delegated_rollout_without_auto_deployment(tmp_path: Path) -> None:
+    synthesize(SCENARIOS["organization-delegated"], tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    [stack_set] = stack.stack_sets
+    assert stack_set.call_as == "DELEGATED_ADMIN"
+    assert stack_set.auto_deployment == "off: accounts that join these OUs later are not onboarded until the next deploy"
+    assert stack_set.targets == [
+        "222222222222, 444444444444 (in ou-ab12-cd345678, r-ab12): the template's defaults",
+        "333333333333 (in ou-ab12-cd345678, r-ab12): 25 parameter overrides",
+    ]

@@ -68,6 +68,25 @@ def test_example_config_synthesizes_through_the_cli(tmp_path: Path) -> None:
     assert manifest.is_file()
 
 
+def test_organization_config_synthesizes_the_stack_set_and_its_member_template(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    result = cdk_synth("config/organization.example.yaml", out)
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((out / "manifest.json").read_text())
+    stacks = {k: a for k, a in manifest["artifacts"].items() if a["type"] == "aws:cloudformation:stack"}
+    assert list(stacks) == ["AirsOnboarding"]  # `cdk deploy` deploys the StackSet stack only
+    member = json.loads((out / "AirsOnboarding.MemberTemplate.template.json").read_text())
+    assert "BootstrapVersion" not in member.get("Parameters", {}) and "Rules" not in member
+    # The member template travels as an asset of the StackSet stack, next to its own template.
+    assets = json.loads((out / "AirsOnboarding.assets.json").read_text())
+    assert sorted(a["source"]["path"] for a in assets["files"].values()) == [
+        "AirsOnboarding.MemberTemplate.template.json",
+        "AirsOnboarding.template.json",
+    ]
+    report = json.loads((out / "validation-report.json").read_text())
+    assert [r for r in report["pluginReports"] if r["violations"] and r["pluginName"] != "Construct Annotations"] == []
+
+
 def test_invalid_config_fails_with_messages_and_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.yaml"
     bad.write_text("region: us-east-1\nflow_log:\n  subnet_ids: [subnet-0a1b2c3d]\n")
