@@ -155,7 +155,8 @@ class AccountOnboardingStack(Stack):
         self._identity_outputs()
 
     def _account_targets(self, config: OnboardingConfig) -> AccountTargets:
-        """This account's ids, from the config (a StackSet template makes them parameters)."""
+        """This account's ids, from the config. Called before anything is composed, so a subclass
+        can define CloudFormation parameters here and return them (``MemberOnboardingStack``)."""
         return AccountTargets(
             subnet_ids=config.flow_logs.subnet_ids,
             vpc_ids=config.flow_logs.vpc_ids,

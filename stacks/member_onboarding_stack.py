@@ -98,14 +98,25 @@ class MemberOnboardingStack(AccountOnboardingStack):
         assert organization is not None  # checked in __init__
         overrides = list(organization.account_overrides.values())
 
-        def longest(default: Sequence[Any], key: str) -> int:
-            return max([len(default), *(len(getattr(o, key) or ()) for o in overrides)])
+        def slot_count(defaults: Sequence[Any], key: str) -> int:
+            """Enough slots for the defaults and for the longest list any account override gives."""
+            return max([len(defaults), *(len(getattr(o, key) or ()) for o in overrides)])
 
-        self.subnet_slots = self._slots("FlowLogSubnet", "", config.flow_logs.subnet_ids, longest(config.flow_logs.subnet_ids, "subnet_ids"), SUBNET_PATTERN, "subnet id (subnet-...) to log, or empty")
-        self.vpc_slots = self._slots("FlowLogVpc", "", config.flow_logs.vpc_ids, longest(config.flow_logs.vpc_ids, "vpc_ids"), VPC_PATTERN, "VPC id (vpc-...) to log, or empty")
+        subnets, vpcs = config.flow_logs.subnet_ids, config.flow_logs.vpc_ids
         clusters = config.eks.clusters if config.eks else ()
-        count = longest(clusters, "clusters") if config.eks else 0
-        self.cluster_slots = self._slots("EksCluster", "Name", [c.name for c in clusters], count, CLUSTER_PATTERN, "name of an EKS cluster to open to discovery, or empty")
+        count = slot_count(clusters, "clusters") if config.eks else 0
+        self.subnet_slots = self._slots(
+            "FlowLogSubnet", defaults=subnets, count=slot_count(subnets, "subnet_ids"), pattern=SUBNET_PATTERN,
+            what="subnet id (subnet-...) to log, or empty",
+        )
+        self.vpc_slots = self._slots(
+            "FlowLogVpc", defaults=vpcs, count=slot_count(vpcs, "vpc_ids"), pattern=VPC_PATTERN,
+            what="VPC id (vpc-...) to log, or empty",
+        )
+        self.cluster_slots = self._slots(
+            "EksCluster", suffix="Name", defaults=[c.name for c in clusters], count=count, pattern=CLUSTER_PATTERN,
+            what="name of an EKS cluster to open to discovery, or empty",
+        )
         self.public_endpoint_parameters = [
             CfnParameter(
                 self,
@@ -138,7 +149,11 @@ class MemberOnboardingStack(AccountOnboardingStack):
             discovery_role_arn=self.discovery_role_parameter.value_as_string if self.discovery_role_parameter else None,
         )
 
-    def _slots(self, stem: str, suffix: str, defaults: Sequence[str], count: int, pattern: str, what: str) -> list[Slot]:
+    def _slots(
+        self, stem: str, *, suffix: str = "", defaults: Sequence[str], count: int, pattern: str, what: str
+    ) -> list[Slot]:
+        """``count`` parameters ``<stem><n><suffix>`` (defaults in order, then empty), each with a
+        ``Has<stem><n>`` condition that it is not empty."""
         slots = []
         for n in range(1, count + 1):
             parameter = CfnParameter(
