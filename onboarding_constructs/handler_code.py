@@ -3,6 +3,10 @@
 Inline code keeps templates free of assets, so they deploy through StackSets into accounts that
 were never CDK-bootstrapped. Each handler is one self-contained file, ``lambda/<name>/index.py``
 in the repository.
+
+An installed package carries those files as ``onboarding_constructs/lambda_handlers/<name>/index.py``
+(pyproject.toml maps that subpackage to ``lambda/``), so that location is read first; a source
+checkout has no such directory and reads the repository's ``lambda/`` instead.
 """
 
 from __future__ import annotations
@@ -10,12 +14,16 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-HANDLERS = Path(__file__).resolve().parent.parent / "lambda"
+_PACKAGE = Path(__file__).resolve().parent
+#: Where to look for ``<name>/index.py``, in order: the installed package, then the source checkout.
+HANDLER_DIRS = (_PACKAGE / "lambda_handlers", _PACKAGE.parent / "lambda")
 
 
 @lru_cache(maxsize=None)
 def handler_source(name: str) -> str:
-    path = HANDLERS / name / "index.py"
-    if not path.is_file():
-        raise FileNotFoundError(f"handler {name!r} not found: expected {path}")
-    return path.read_text(encoding="utf-8")
+    for directory in HANDLER_DIRS:
+        path = directory / name / "index.py"
+        if path.is_file():
+            return path.read_text(encoding="utf-8")
+    tried = ", ".join(str(directory / name / "index.py") for directory in HANDLER_DIRS)
+    raise FileNotFoundError(f"handler {name!r} not found: expected one of {tried}")
