@@ -34,6 +34,8 @@ DESCRIPTION = (
 
 @dataclass(frozen=True)
 class ClusterTarget:
+    """One cluster to open to discovery."""
+
     name: str
     enable_public_endpoint: bool = False
     #: What names the cluster's constructs when ``name`` is only known at deploy time.

@@ -91,6 +91,17 @@ def test_deploy_time_ids_are_accepted_and_named_by_position() -> None:
     Template.from_stack(stack).has_resource_properties("AWS::EC2::FlowLog", {"ResourceId": {"Ref": "SubnetId"}})
 
 
+def test_deploy_time_ids_are_numbered_per_type() -> None:
+    """A VPC's position counts VPCs only, so a subnet added to the list never renames (replaces) it."""
+    for subnet_count in (1, 3):
+        stack = new_stack()
+        subnets = [CfnParameter(stack, f"Subnet{n}").value_as_string for n in range(subnet_count)]
+        vpc = CfnParameter(stack, "Vpc").value_as_string
+        construct, _ = flow_logs_in(stack, subnet_ids=subnets, vpc_ids=[vpc])
+        assert construct.flow_logs[vpc].node.id == "VPC0"
+        assert [construct.flow_logs[s].node.id for s in subnets] == [f"Subnet{n}" for n in range(subnet_count)]
+
+
 def test_reordering_ids_keeps_logical_ids() -> None:
     first, second = new_stack(), new_stack()
     a, _ = flow_logs_in(first, subnet_ids=[SUBNET_A, SUBNET_B])
