@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 import yaml
 from aws_cdk import App, Stack
+from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk.assertions import Match, Template
 
@@ -275,12 +276,15 @@ def test_unnamed_roles_and_profiles_get_a_name_per_stack_from_cloudformation(del
 # --- construction rules ------------------------------------------------------------------------------------
 
 
-def test_stack_set_template_refuses_assets() -> None:
+def test_stack_set_template_refuses_assets(tmp_path: Path) -> None:
     app = App()
     parent = Stack(app, "Parent")
     member = Stack(parent, "Member", synthesizer=StackSetTemplateSynthesizer(parent))
-    with pytest.raises(Exception, match="Member is a StackSet template, which cannot use file assets"):
+    with pytest.raises(Exception, match="Member is a StackSet template, which cannot use file assets: its target accounts"):
         s3_assets.Asset(member, "Asset", path=__file__)
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    with pytest.raises(Exception, match="cannot use Docker image assets.*Inline the code"):
+        ecr_assets.DockerImageAsset(member, "Image", directory=str(tmp_path))
 
 
 @pytest.mark.parametrize("stack_type", [OrgOnboardingStack, MemberOnboardingStack])
