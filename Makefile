@@ -9,6 +9,7 @@ SHELL := /bin/bash
 PYTHON ?= python3
 CONFIG ?= config/example.yaml
 PYTEST_ARGS ?=
+CHECK_ARGS ?=
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
 PIP_QUIET := --quiet --disable-pip-version-check
@@ -26,12 +27,14 @@ DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help synth test dist bootstrap deploy diff clean lock setup
+.PHONY: help synth test dist doctor verify bootstrap deploy diff clean lock setup
 
 help:
 	@echo "make synth [CONFIG=file.yaml]   synthesize the onboarding stack into cdk.out/ (no AWS account needed)"
 	@echo "make test [PYTEST_ARGS=...]     run the test suite and the security gates"
 	@echo "make dist                       build the constructs library (sdist and wheel) into dist/, offline, and check them"
+	@echo "make doctor [CONFIG=...]        read-only checks of the account before a deploy (needs AWS credentials; CHECK_ARGS=--json)"
+	@echo "make verify [CONFIG=...]        read-only checks that the deployed onboarding works (needs AWS credentials)"
 	@echo "make bootstrap [CONFIG=...]     CDK-bootstrap the config's account and region, once (needs AWS credentials)"
 	@echo "make diff [CONFIG=file.yaml]    compare with what is deployed (needs AWS credentials)"
 	@echo "make deploy [CONFIG=file.yaml]  deploy (needs AWS credentials and a bootstrapped account)"
@@ -80,6 +83,10 @@ dist: $(DEV_STAMP)
 	@$(VENV)/bin/python -m build --no-isolation --quiet --outdir dist .
 	@rm -rf airs_onboarding_constructs.egg-info
 	@$(VENV)/bin/python -m twine check --strict dist/*
+
+# Read-only checks with your AWS credentials (AWS_PROFILE, SSO, environment); never change anything.
+doctor verify: $(PY_STAMP)
+	@$(VENV)/bin/python -m onboarding_checks $@ --config $(CONFIG) $(CHECK_ARGS)
 
 # Bootstraps the environment of the config's stack (account from the config or the credentials).
 bootstrap: $(PY_STAMP) $(NODE_STAMP)

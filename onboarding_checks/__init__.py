@@ -1,0 +1,2 @@
+"""Read-only checks of a real AWS account against an onboarding config: ``doctor`` before a deploy,
+``verify`` after it. Uses boto3 with the caller's credentials and never makes a mutating call."""

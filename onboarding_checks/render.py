@@ -1,0 +1,42 @@
+"""The findings as a table a person reads at a glance, or as JSON for machines."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+
+from .results import Result, Status
+
+STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
+
+
+def table(command: str, account: str | None, region: str, results: list[Result], console: Console) -> None:
+    grid = Table(title=f"{command}: account {account or '?'}, {region}", title_justify="left", expand=False)
+    for column in ("", "check", "on", "finding", "fix"):
+        grid.add_column(column, overflow="fold")
+    for result in results:
+        grid.add_row(f"[{STYLES[result.status]}]{result.status.value.upper()}[/]", result.check, result.target, result.detail, result.fix)
+    console.print(grid)
+    console.print(summary_line(results))
+
+
+def summary_line(results: list[Result]) -> str:
+    counts = Counter(result.status for result in results)
+    return f"{counts[Status.PASS]} passed, {counts[Status.WARN]} warnings, {counts[Status.FAIL]} failed"
+
+
+def as_json(command: str, account: str | None, region: str, results: list[Result]) -> str:
+    counts = Counter(result.status.value for result in results)
+    return json.dumps(
+        {
+            "command": command,
+            "account": account,
+            "region": region,
+            "summary": {status.value: counts[status.value] for status in Status},
+            "results": [result.to_dict() for result in results],
+        },
+        indent=2,
+    )

@@ -1,0 +1,65 @@
+"""Running checks one after another with a progress line, turning what AWS refuses into findings."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
+
+from onboarding_app.config import OnboardingConfig
+
+from .aws import Aws, MissingPermission, error_code
+from .results import Result, warned
+
+
+@dataclass(frozen=True)
+class Context:
+    config: OnboardingConfig
+    aws: Aws
+    account: str
+
+
+@dataclass(frozen=True)
+class Check:
+    """A named step that yields findings; ``target`` is shown while it runs."""
+
+    title: str
+    target: str
+    run: Callable[[Context], Iterable[Result]]
+
+
+def run_checks(context: Context, checks: Sequence[Check], *, progress_console: Console | None = None) -> list[Result]:
+    results: list[Result] = []
+    console = progress_console or Console(stderr=True)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        console=console, transient=True,
+    ) as progress:
+        task = progress.add_task("checking", total=len(checks))
+        for check in checks:
+            progress.update(task, description=f"{check.title}: {check.target}")
+            results.extend(_findings(check, context))
+            progress.advance(task)
+    return results
+
+
+def _findings(check: Check, context: Context) -> list[Result]:
+    try:
+        return list(check.run(context))
+    except MissingPermission as missing:
+        return [
+            warned(
+                check.title, check.target, f"not checked: your credentials may not call {missing.action}",
+                f"allow {missing.action} to the identity running the check, or check this by hand",
+            )
+        ]
+    except ClientError as error:
+        message = error.response.get("Error", {}).get("Message", "")
+        return [
+            warned(check.title, check.target, f"not checked: AWS answered {error_code(error)}: {message}", "retry; if it persists, check this by hand")
+        ]
+    except BotoCoreError as error:
+        return [warned(check.title, check.target, f"not checked: {error}", "retry; if it persists, check this by hand")]

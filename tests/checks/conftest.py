@@ -1,0 +1,56 @@
+"""A fake AWS account for the checks: moto for EC2, S3, CloudTrail, IAM and STS, and
+``FakeServices`` for EKS, Bedrock and CloudFormation, all behind one boto3 session."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+import yaml
+from moto import mock_aws
+
+from onboarding_checks.cli import main
+from tests.checks.fake_services import ACCOUNT, PASSTHROUGH, REGION, FakeServices
+
+
+@dataclass
+class Account:
+    """The fake account: ``fake`` holds EKS, Bedrock and CloudFormation state, ``session`` is what
+    the checks use, ``client(service)`` arranges moto's state."""
+
+    fake: FakeServices
+    session: boto3.Session
+    tmp_path: Path
+    account_id: str = ACCOUNT
+    region: str = REGION
+
+    def client(self, service: str) -> Any:
+        return boto3.client(service, region_name=self.region)
+
+    def config_file(self, config: dict[str, Any]) -> str:
+        path = self.tmp_path / "config.yaml"
+        path.write_text(yaml.safe_dump({"region": self.region, **config}))
+        return str(path)
+
+    def run(self, command: str, config: dict[str, Any], *extra: str) -> int:
+        return main([command, "--config", self.config_file(config), *extra], session=self.session)
+
+
+@pytest.fixture
+def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Account]:
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": REGION,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    with mock_aws(config=PASSTHROUGH):
+        fake = FakeServices()
+        yield Account(fake=fake, session=fake.attach(boto3.Session(region_name=REGION)), tmp_path=tmp_path)

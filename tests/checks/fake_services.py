@@ -1,0 +1,190 @@
+"""A stateful fake of the read-only EKS, Bedrock and CloudFormation calls the checks make: moto has
+no EKS access entries, add-ons or pod identity associations, no Bedrock model lists, and its
+CloudFormation needs packages this project does not install. Use it with moto passing these
+services through (``PASSTHROUGH``).
+
+It answers through botocore's ``before-send`` event, registered first on a boto3 session, so real
+request serialization, response parsing, error handling and retries (throttling) run as against AWS.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape
+from typing import Any
+from urllib.parse import parse_qs, unquote, urlsplit
+
+import boto3
+from botocore.awsrequest import AWSResponse
+
+REGION = "us-east-1"
+ACCOUNT = "123456789012"  # moto's default account
+SERVICES = ("eks", "bedrock", "cloudformation")
+#: moto's config for the services this fake answers instead.
+PASSTHROUGH = {"core": {"passthrough": {"services": list(SERVICES)}}}
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_kwargs: Any) -> Any:
+        yield self._body
+
+
+@dataclass
+class FakeServices:
+    clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: (cluster, principal ARN) -> associated access policy ARNs
+    access_entries: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    addons: dict[str, set[str]] = field(default_factory=dict)
+    #: (cluster, namespace, service account) of each pod identity association
+    associations: list[tuple[str, str, str]] = field(default_factory=list)
+    models: set[str] = field(default_factory=set)
+    profiles: set[str] = field(default_factory=set)
+    #: operation -> how many of its next calls are throttled (HTTP 429)
+    throttled: dict[str, int] = field(default_factory=dict)
+    #: operations answered with AccessDeniedException
+    denied: set[str] = field(default_factory=set)
+    #: deployed stack name -> its outputs ({OutputKey, OutputValue, Description})
+    stacks: dict[str, list[dict[str, str]]] = field(default_factory=dict)
+    calls: list[str] = field(default_factory=list)
+
+    def attach(self, session: boto3.Session) -> boto3.Session:
+        for service in SERVICES:
+            session.events.register_first(f"before-send.{service}", self._answer)
+        return session
+
+    def add_cluster(
+        self,
+        name: str,
+        *,
+        status: str = "ACTIVE",
+        version: str = "1.31",
+        platform_version: str = "eks.12",
+        auth_mode: str = "API_AND_CONFIG_MAP",
+        public: bool = True,
+        private: bool = True,
+        cidrs: list[str] | None = None,
+    ) -> None:
+        self.clusters[name] = {
+            "name": name,
+            "arn": f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{name}",
+            "status": status,
+            "version": version,
+            "platformVersion": platform_version,
+            "accessConfig": {"authenticationMode": auth_mode},
+            "resourcesVpcConfig": {
+                "endpointPublicAccess": public,
+                "endpointPrivateAccess": private,
+                "publicAccessCidrs": cidrs if cidrs is not None else (["0.0.0.0/0"] if public else []),
+            },
+        }
+        self.addons.setdefault(name, set())
+
+    # --- the wire ------------------------------------------------------------------------------------
+
+    def _answer(self, request: Any, event_name: str, **_kwargs: Any) -> AWSResponse:
+        operation = event_name.rsplit(".", 1)[-1]
+        self.calls.append(operation)
+        url = urlsplit(request.url)
+        segments = [unquote(s) for s in url.path.strip("/").split("/")]
+        query = {k: v[0] for k, v in parse_qs(url.query).items()}
+        if self.throttled.get(operation, 0) > 0:
+            self.throttled[operation] -= 1
+            return _error(request.url, 429, "ThrottlingException", "Rate exceeded")
+        if operation in self.denied:
+            return _error(request.url, 403, "AccessDeniedException", f"not authorized to perform {operation}")
+        handler = getattr(self, f"_{operation}", None)
+        if handler is None:
+            raise NotImplementedError(f"the fake does not model {operation}")
+        if operation == "DescribeStacks":
+            return self._describe_stacks(request)
+        try:
+            return _ok(request.url, handler(segments, query))
+        except _NotFound as missing:
+            return _error(request.url, 404, "ResourceNotFoundException", str(missing))
+
+    def _cluster(self, name: str) -> dict[str, Any]:
+        if name not in self.clusters:
+            raise _NotFound(f"No cluster found for name: {name}.")
+        return self.clusters[name]
+
+    def _DescribeCluster(self, segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
+        return {"cluster": self._cluster(segments[1])}
+
+    def _DescribeAccessEntry(self, segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
+        cluster, principal = segments[1], segments[3]
+        self._cluster(cluster)
+        if (cluster, principal) not in self.access_entries:
+            raise _NotFound(f"The specified principalArn could not be found: {principal}")
+        return {"accessEntry": {"clusterName": cluster, "principalArn": principal, "type": "STANDARD"}}
+
+    def _ListAssociatedAccessPolicies(self, segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
+        cluster, principal = segments[1], segments[3]
+        self._cluster(cluster)
+        if (cluster, principal) not in self.access_entries:
+            raise _NotFound(f"The specified principalArn could not be found: {principal}")
+        policies = [{"policyArn": arn, "accessScope": {"type": "cluster"}} for arn in self.access_entries[(cluster, principal)]]
+        return {"clusterName": cluster, "principalArn": principal, "associatedAccessPolicies": policies}
+
+    def _DescribeAddon(self, segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
+        cluster, addon = segments[1], segments[3]
+        self._cluster(cluster)
+        if addon not in self.addons.get(cluster, set()):
+            raise _NotFound(f"No addon: {addon} found in cluster: {cluster}")
+        return {"addon": {"addonName": addon, "clusterName": cluster, "status": "ACTIVE"}}
+
+    def _ListPodIdentityAssociations(self, segments: list[str], query: dict[str, str]) -> dict[str, Any]:
+        cluster = segments[1]
+        self._cluster(cluster)
+        found = [
+            {"clusterName": c, "namespace": ns, "serviceAccount": sa, "associationId": f"a-{i:017d}"}
+            for i, (c, ns, sa) in enumerate(self.associations)
+            if c == cluster and query.get("namespace", ns) == ns and query.get("serviceAccount", sa) == sa
+        ]
+        return {"associations": found}
+
+    def _ListFoundationModels(self, _segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
+        return {"modelSummaries": [{"modelId": m, "modelArn": f"arn:aws:bedrock:{REGION}::foundation-model/{m}"} for m in sorted(self.models)]}
+
+    def _ListInferenceProfiles(self, _segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
+        return {"inferenceProfileSummaries": [{"inferenceProfileId": p} for p in sorted(self.profiles)]}
+
+
+    def _DescribeStacks(self, _segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
+        raise AssertionError("answered by _describe_stacks (query protocol)")
+
+    def _describe_stacks(self, request: Any) -> AWSResponse:
+        body = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
+        name = unquote(parse_qs(body).get("StackName", [""])[0])
+        if name not in self.stacks:
+            error = (
+                "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
+                f"<Message>Stack with id {escape(name)} does not exist</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+            )
+            return AWSResponse(request.url, 400, {"Content-Type": "text/xml"}, _Raw(error.encode()))
+        outputs = "".join(
+            "<member>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in output.items()) + "</member>" for output in self.stacks[name]
+        )
+        xml = (
+            '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>'
+            f"<StackName>{escape(name)}</StackName><StackId>arn:aws:cloudformation:{REGION}:{ACCOUNT}:stack/{escape(name)}/1</StackId>"
+            f"<CreationTime>2026-01-01T00:00:00Z</CreationTime><StackStatus>CREATE_COMPLETE</StackStatus><Outputs>{outputs}</Outputs>"
+            "</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeStacksResponse>"
+        )
+        return AWSResponse(request.url, 200, {"Content-Type": "text/xml"}, _Raw(xml.encode()))
+
+
+class _NotFound(Exception):
+    pass
+
+
+def _ok(url: str, body: dict[str, Any]) -> AWSResponse:
+    return AWSResponse(url, 200, {"Content-Type": "application/json"}, _Raw(json.dumps(body).encode()))
+
+
+def _error(url: str, status: int, code: str, message: str) -> AWSResponse:
+    headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
+    return AWSResponse(url, status, headers, _Raw(json.dumps({"message": message}).encode()))
