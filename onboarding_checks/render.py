@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -14,8 +15,10 @@ STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 
 
 def table(command: str, account: str | None, region: str, results: list[Result], console: Console) -> None:
-    grid = Table(title=f"{command}: account {account or '?'}, {region}", title_justify="left", expand=False)
-    for column in ("", "check", "on", "finding", "fix"):
+    grid = Table(title=f"{command}: account {account or '?'}, {region}", title_justify="left", box=box.SIMPLE_HEAD, expand=False)
+    grid.add_column("", no_wrap=True)
+    grid.add_column("check", no_wrap=True)
+    for column in ("on", "finding", "fix"):
         grid.add_column(column, overflow="fold")
     for result in results:
         grid.add_row(f"[{STYLES[result.status]}]{result.status.value.upper()}[/]", result.check, result.target, result.detail, result.fix)
