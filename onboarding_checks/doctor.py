@@ -256,8 +256,8 @@ def _access_entries_supported(name: str, cluster: dict) -> Result:
     ) and major_minor >= (1, 23)
     if supported:
         return passed(title, name, f"Kubernetes {version}, platform {platform}: access entries available")
-    needed = f"eks.{minimum}" if minimum else "a Kubernetes version of 1.23 or later"
-    return failed(title, name, f"Kubernetes {version}, platform {platform}: no access entries", f"update the cluster to {needed} or later first")
+    needed = f"platform version eks.{minimum} or later" if minimum else "Kubernetes 1.23 or later"
+    return failed(title, name, f"Kubernetes {version}, platform {platform}: no access entries", f"update the cluster to {needed} first")
 
 
 def _auth_mode(name: str, cluster: dict) -> Result:
