@@ -39,8 +39,12 @@ class ConfigError(Exception):
         super().__init__(str(self))
 
     def __str__(self) -> str:
+        return self.report("nothing was synthesized or deployed")
+
+    def report(self, consequence: str) -> str:
+        """One line naming the file, the count and ``consequence``, then one line per problem."""
         count = len(self.problems)
-        header = f"{self.source}: {count} problem{'s' if count != 1 else ''}; nothing was synthesized or deployed."
+        header = f"{self.source}: {count} problem{'s' if count != 1 else ''}; {consequence}."
         return "\n".join([header, *(f"  - {problem}" for problem in self.problems)])
 
 
@@ -49,7 +53,7 @@ def load_config(path: str | Path) -> OnboardingConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(str(path), [Problem("", "file not found (pass an existing file: make synth CONFIG=path/to/file.yaml)")]) from None
+        raise ConfigError(str(path), [Problem("", "file not found (pass an existing file: make <target> CONFIG=path/to/file.yaml)")]) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(str(path), [Problem("", f"cannot be read: {error}")]) from None
     return parse_config(text, source=str(path))

@@ -28,16 +28,18 @@ class Aws:
     def __init__(self, session: boto3.Session, region: str) -> None:
         self.session = session
         self.region = region
-        self._clients: dict[str, Any] = {}
+        self._clients: dict[tuple[str, str], Any] = {}
 
-    def client(self, service: str) -> Any:
-        if service not in self._clients:
-            self._clients[service] = self.session.client(service, region_name=self.region, config=RETRIES)
-        return self._clients[service]
+    def client(self, service: str, region: str | None = None) -> Any:
+        key = (service, region or self.region)
+        if key not in self._clients:
+            self._clients[key] = self.session.client(service, region_name=key[1], config=RETRIES)
+        return self._clients[key]
 
-    def call(self, service: str, operation: str, **params: Any) -> dict[str, Any]:
-        """``client(service).<operation>(**params)``; AccessDenied raises ``MissingPermission``."""
-        client = self.client(service)
+    def call(self, service: str, operation: str, *, region: str | None = None, **params: Any) -> dict[str, Any]:
+        """``client(service).<operation>(**params)`` (in ``region``, default the config's);
+        AccessDenied raises ``MissingPermission``."""
+        client = self.client(service, region)
         method: Callable[..., dict[str, Any]] = getattr(client, operation)
         try:
             return method(**params)

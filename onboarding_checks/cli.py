@@ -11,6 +11,7 @@ import sys
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, ProfileNotFound
+from botocore.parsers import ResponseParserError
 from rich.console import Console
 
 from onboarding_app.config_loader import ConfigError, load_config
@@ -38,7 +39,7 @@ def main(argv: list[str] | None = None, *, session: boto3.Session | None = None,
     try:
         config = load_config(args.config)
     except ConfigError as error:
-        print(error, file=sys.stderr)
+        print(error.report("nothing was checked"), file=sys.stderr)
         return CANNOT_RUN
     if config.organization is not None:
         print(
@@ -66,7 +67,7 @@ def main(argv: list[str] | None = None, *, session: boto3.Session | None = None,
     else:
         try:
             outputs = stack_outputs(context)
-        except (ClientError, BotoCoreError, MissingPermission) as error:
+        except (ClientError, BotoCoreError, ResponseParserError, MissingPermission) as error:
             reason = f"may not call {error.action}" if isinstance(error, MissingPermission) else str(error)
             _report(args, out, identity, config.region, [failed("stack", config.stack_name, f"cannot read the stack: {reason}", "allow cloudformation:DescribeStacks")])
             return 1

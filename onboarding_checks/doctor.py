@@ -176,7 +176,7 @@ def _room_for_a_trail(context: Context) -> Iterator[Result]:
             "reuse one with cloudtrail.existing_trail_arn, or delete one",
         )
         return
-    reusable = [t for t in trails if t.get("IsMultiRegionTrail") and _logs_management_events(context, t["TrailARN"])]
+    reusable = [t for t in trails if t.get("IsMultiRegionTrail") and _reusable(context, t)]
     if reusable:
         arn = reusable[0]["TrailARN"]
         yield warned(
@@ -185,6 +185,13 @@ def _room_for_a_trail(context: Context) -> Iterator[Result]:
         )
         return
     yield passed(title, region, f"{len(own)} of {MAX_TRAILS_PER_REGION} trails: room for one more")
+
+
+def _reusable(context: Context, trail: dict) -> bool:
+    """A trail that is logging management events; asked in its home region, which owns it."""
+    home = trail.get("HomeRegion") or context.aws.region
+    status = context.aws.call("cloudtrail", "get_trail_status", Name=trail["TrailARN"], region=home)
+    return bool(status.get("IsLogging")) and _logs_management_events(context, trail["TrailARN"], region=home)
 
 
 def _reused_trail(arn: str):
@@ -207,8 +214,8 @@ def _reused_trail(arn: str):
     return run
 
 
-def _logs_management_events(context: Context, arn: str) -> bool:
-    selectors = context.aws.call("cloudtrail", "get_event_selectors", TrailName=arn)
+def _logs_management_events(context: Context, arn: str, *, region: str | None = None) -> bool:
+    selectors = context.aws.call("cloudtrail", "get_event_selectors", TrailName=arn, region=region)
     for selector in selectors.get("EventSelectors") or []:
         if selector.get("IncludeManagementEvents", True) and selector.get("ReadWriteType", "All") in ("All", "ReadOnly"):
             return True
@@ -314,6 +321,15 @@ def _no_access_entry_yet(context: Context, name: str, principal: str) -> Result:
 def _pod_identity_agent(name: str, install: bool):
     def run(context: Context) -> Iterator[Result]:
         title = "Pod Identity agent"
+        try:
+            context.aws.call("eks", "describe_cluster", name=name)
+        except ClientError as error:
+            if error_code(error) == "ResourceNotFoundException":
+                yield failed(
+                    title, name, f"no such cluster in account {context.account}, {context.aws.region}", "correct bedrock.pod_access[].cluster"
+                )
+                return
+            raise
         try:
             context.aws.call("eks", "describe_addon", clusterName=name, addonName=POD_IDENTITY_AGENT)
         except ClientError as error:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
@@ -61,5 +62,6 @@ def _findings(check: Check, context: Context) -> list[Result]:
         return [
             warned(check.title, check.target, f"not checked: AWS answered {error_code(error)}: {message}", "retry; if it persists, check this by hand")
         ]
-    except BotoCoreError as error:
+    except (BotoCoreError, ResponseParserError) as error:
+        # ResponseParserError: an answer that is not AWS's (a proxy's error page, say).
         return [warned(check.title, check.target, f"not checked: {error}", "retry; if it persists, check this by hand")]

@@ -9,12 +9,17 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import botocore.loaders
+import botocore.session
 import pytest
 import yaml
 from moto import mock_aws
 
 from onboarding_checks.cli import main
 from tests.checks.fake_services import ACCOUNT, PASSTHROUGH, REGION, FakeServices
+
+#: botocore's service models, read once for every test (reading them per session was most of a test's time).
+SHARED_LOADER = botocore.loaders.create_loader()
 
 
 @dataclass
@@ -29,7 +34,11 @@ class Account:
     region: str = REGION
 
     def client(self, service: str) -> Any:
-        return boto3.client(service, region_name=self.region)
+        """A client on the checks' own session, to arrange moto's state (created once per test)."""
+        clients = vars(self).setdefault("_clients", {})
+        if service not in clients:
+            clients[service] = self.session.client(service, region_name=self.region)
+        return clients[service]
 
     def config_file(self, config: dict[str, Any]) -> str:
         path = self.tmp_path / "config.yaml"
@@ -47,10 +56,14 @@ def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Account
         "AWS_SECRET_ACCESS_KEY": "testing",
         "AWS_DEFAULT_REGION": REGION,
         "AWS_EC2_METADATA_DISABLED": "true",
+        "MOTO_EC2_LOAD_DEFAULT_AMIS": "false",  # no check reads AMIs; loading them is slow
     }.items():
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     with mock_aws(config=PASSTHROUGH):
         fake = FakeServices()
-        yield Account(fake=fake, session=fake.attach(boto3.Session(region_name=REGION)), tmp_path=tmp_path)
+        botocore_session = botocore.session.get_session()
+        botocore_session.register_component("data_loader", SHARED_LOADER)
+        session = fake.attach(boto3.Session(botocore_session=botocore_session, region_name=REGION))
+        yield Account(fake=fake, session=session, tmp_path=tmp_path)

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
+from xml.sax.saxutils import escape
 
 import boto3
 from botocore.awsrequest import AWSResponse
@@ -95,6 +95,8 @@ class FakeServices:
             self.throttled[operation] -= 1
             return _error(request.url, 429, "ThrottlingException", "Rate exceeded")
         if operation in self.denied:
+            if operation == "DescribeStacks":  # the query protocol: errors are XML
+                return _xml_error(request.url, 403, "AccessDenied", f"not authorized to perform cloudformation:{operation}")
             return _error(request.url, 403, "AccessDeniedException", f"not authorized to perform {operation}")
         handler = getattr(self, f"_{operation}", None)
         if handler is None:
@@ -160,11 +162,7 @@ class FakeServices:
         body = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
         name = unquote(parse_qs(body).get("StackName", [""])[0])
         if name not in self.stacks:
-            error = (
-                "<ErrorResponse><Error><Type>Sender</Type><Code>ValidationError</Code>"
-                f"<Message>Stack with id {escape(name)} does not exist</Message></Error><RequestId>r</RequestId></ErrorResponse>"
-            )
-            return AWSResponse(request.url, 400, {"Content-Type": "text/xml"}, _Raw(error.encode()))
+            return _xml_error(request.url, 400, "ValidationError", f"Stack with id {name} does not exist")
         outputs = "".join(
             "<member>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in output.items()) + "</member>" for output in self.stacks[name]
         )
@@ -188,3 +186,11 @@ def _ok(url: str, body: dict[str, Any]) -> AWSResponse:
 def _error(url: str, status: int, code: str, message: str) -> AWSResponse:
     headers = {"Content-Type": "application/json", "x-amzn-ErrorType": code}
     return AWSResponse(url, status, headers, _Raw(json.dumps({"message": message}).encode()))
+
+
+def _xml_error(url: str, status: int, code: str, message: str) -> AWSResponse:
+    body = (
+        f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{escape(message)}</Message></Error>"
+        "<RequestId>r</RequestId></ErrorResponse>"
+    )
+    return AWSResponse(url, status, {"Content-Type": "text/xml"}, _Raw(body.encode()))

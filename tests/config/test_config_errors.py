@@ -603,7 +603,7 @@ def test_missing_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(missing)
     assert info.value.source == str(missing)
-    assert info.value.problems == [Problem("", "file not found (pass an existing file: make synth CONFIG=path/to/file.yaml)")]
+    assert info.value.problems == [Problem("", "file not found (pass an existing file: make <target> CONFIG=path/to/file.yaml)")]
 
 
 def test_directory_instead_of_file_is_reported(tmp_path: Path) -> None:
