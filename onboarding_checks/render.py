@@ -7,6 +7,7 @@ from collections import Counter
 
 from rich import box
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from .results import Result, Status
@@ -18,10 +19,12 @@ def table(command: str, account: str | None, region: str, results: list[Result],
     grid = Table(title=f"{command}: account {account or '?'}, {region}", title_justify="left", box=box.SIMPLE_HEAD, expand=False)
     grid.add_column("", no_wrap=True)
     grid.add_column("check", no_wrap=True)
-    for column in ("on", "finding", "fix"):
-        grid.add_column(column, overflow="fold")
+    grid.add_column("on", overflow="fold", max_width=44)
+    grid.add_column("finding, and the fix", overflow="fold")
     for result in results:
-        grid.add_row(f"[{STYLES[result.status]}]{result.status.value.upper()}[/]", result.check, result.target, result.detail, result.fix)
+        # The fix goes under the finding, so a passing row spends no width on an empty column.
+        finding = escape(result.detail) + (f"\n[bold]fix:[/] {escape(result.fix)}" if result.fix else "")
+        grid.add_row(f"[{STYLES[result.status]}]{result.status.value.upper()}[/]", result.check, escape(result.target), finding)
     console.print(grid)
     console.print(summary_line(results))
 

@@ -93,9 +93,11 @@ def test_table(account: Account, doctor_config: dict[str, Any]) -> None:
     assert text.splitlines()[0].strip() == "doctor: account 123456789012, us-east-1"
     rows = [re.split(r"\s{2,}|\s*│\s*", line.strip(" │")) for line in text.splitlines()]
     assert sorted(row[0] for row in rows if row[0] in ("PASS", "WARN", "FAIL")) == ["FAIL", "PASS", "PASS", "PASS", "PASS", "WARN"]
-    failure = next(row for row in rows if row[0] == "FAIL")
-    assert failure[1:4] == ["flow log target", MISSING_SUBNET, "no such subnet in account 123456789012, us-east-1"]
-    assert failure[4].startswith("correct the id in flow_logs.subnet_ids")  # the fix column
+    lines = text.splitlines()
+    at = next(i for i, row in enumerate(rows) if row[0] == "FAIL")
+    assert rows[at][1:4] == ["flow log target", MISSING_SUBNET, "no such subnet in account 123456789012, us-east-1"]
+    # The fix sits on the next line, under the finding.
+    assert lines[at + 1].strip().startswith("fix: correct the id in flow_logs.subnet_ids")
     warning = next(row for row in rows if row[0] == "WARN")
     assert warning[1:3] == ["EKS authentication mode", "prod-eks"]
     assert warning[3].startswith("CONFIG_MAP")
