@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from aws_cdk import Token
 
 _SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 _VPC_ID = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})")
@@ -33,9 +32,17 @@ _RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 
 
+#: How the CDK encodes a token in a string, and a list token in a string list element.
+_TOKEN_MARKERS = ("${Token[", "#{Token[")
+
+
 def is_token(value: object) -> bool:
-    """True when the value is only known at deploy time and so cannot be checked at synth."""
-    return isinstance(value, str) and Token.is_unresolved(value)
+    """True when the value is only known at deploy time and so cannot be checked at synth.
+
+    Same answer as ``Token.is_unresolved`` for strings, without a jsii round trip: the checks run
+    once per subnet, cluster and CIDR, so this is on the synth path of large estates.
+    """
+    return isinstance(value, str) and any(marker in value for marker in _TOKEN_MARKERS)
 
 
 def subnet_id_problem(value: str) -> str | None:
