@@ -32,8 +32,8 @@ _RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
 
 
-#: How the CDK encodes a token in a string, and a list token in a string list element.
-_TOKEN_MARKERS = ("${Token[", "#{Token[")
+#: How the CDK encodes a token in a string (its STRING_TOKEN_REGEX).
+_STRING_TOKEN = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}")
 
 
 def is_token(value: object) -> bool:
@@ -42,7 +42,7 @@ def is_token(value: object) -> bool:
     Same answer as ``Token.is_unresolved`` for strings, without a jsii round trip: the checks run
     once per subnet, cluster and CIDR, so this is on the synth path of large estates.
     """
-    return isinstance(value, str) and any(marker in value for marker in _TOKEN_MARKERS)
+    return isinstance(value, str) and _STRING_TOKEN.search(value) is not None
 
 
 def subnet_id_problem(value: str) -> str | None:
