@@ -92,11 +92,12 @@ doctor verify: $(PY_STAMP)
 bootstrap: $(PY_STAMP) $(NODE_STAMP)
 	@$(CDK) bootstrap $(CDK_ARGS)
 
+# --all: a large estate has its flow logs in stacks of their own beside the account stack.
 diff: $(PY_STAMP) $(NODE_STAMP)
-	@$(CDK) diff $(CDK_ARGS)
+	@$(CDK) diff --all $(CDK_ARGS)
 
 deploy: $(PY_STAMP) $(NODE_STAMP)
-	@$(CDK) deploy $(CDK_ARGS) --outputs-file cdk.out/outputs.json
+	@$(CDK) deploy --all $(CDK_ARGS) --outputs-file cdk.out/outputs.json
 	@$(VENV)/bin/python -m onboarding_app.summary cdk.out
 
 # Re-resolve the transitive pins after changing requirements*.txt. --all keeps setuptools (the build

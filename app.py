@@ -10,6 +10,7 @@ from aws_cdk import App
 
 from onboarding_app.assembly import add_compliance_checks, add_stacks
 from onboarding_app.config_loader import ConfigError, load_config
+from onboarding_app.limits import LimitError, check_template_sizes
 from onboarding_app.manifests import write_manifests
 from stacks import OrgOnboardingStack
 
@@ -26,7 +27,11 @@ def main(app: App | None = None) -> int:
         print(error, file=sys.stderr)
         return 1
     add_compliance_checks(app)
-    stack = add_stacks(app, config)
+    try:
+        stack = add_stacks(app, config)
+    except LimitError as error:
+        print(f"{config_path}: {error}\nNothing was synthesized.", file=sys.stderr)
+        return 1
     try:
         app.synth()
     except RuntimeError as error:
@@ -34,6 +39,11 @@ def main(app: App | None = None) -> int:
             raise
         # The CDK has already printed each finding and where to acknowledge it.
         print("cdk-nag findings above must be fixed or acknowledged; nothing was synthesized.", file=sys.stderr)
+        return 1
+    try:
+        check_template_sizes(Path(app.outdir))
+    except LimitError as error:
+        print(f"{config_path}: {error}\nDo not deploy this cloud assembly.", file=sys.stderr)
         return 1
     write_manifests(stack.member if isinstance(stack, OrgOnboardingStack) else stack, Path(app.outdir))
     return 0

@@ -8,6 +8,7 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 from stacks import AccountOnboardingStack, OrgOnboardingStack
 
 from .config import OnboardingConfig
+from .limits import check_resource_counts
 
 
 def add_compliance_checks(app: App) -> None:
@@ -26,6 +27,9 @@ def add_stacks(app: App, config: OnboardingConfig) -> AccountOnboardingStack | O
         config=config,
         env=Environment(account=config.account, region=config.region),
     )
-    for key, value in config.tags.items():
-        Tags.of(stack).add(key, value)
+    shards = stack.flow_log_shards if isinstance(stack, AccountOnboardingStack) else []
+    for tagged in (stack, *shards):
+        for key, value in config.tags.items():
+            Tags.of(tagged).add(key, value)
+    check_resource_counts(app)
     return stack

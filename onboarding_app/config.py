@@ -53,6 +53,8 @@ from .config_types import (
 )
 
 DEFAULT_STACK_NAME = "AirsOnboarding"
+#: CloudFormation's limit on parameters per template.
+MAX_TEMPLATE_PARAMETERS = 200
 DEFAULT_RETENTION_DAYS = 365
 
 
@@ -396,6 +398,7 @@ class OnboardingConfig(Section):
         for path, (value, reason) in refusals.items():
             if value:
                 raise invalid(f"not used with organization: {reason}", path=path)
+        self._member_template_fits()
         for account, override in self.organization.account_overrides.items():
             where = f"organization.account_overrides.{account}"
             if override.clusters is not None and self.eks is None:
@@ -409,3 +412,30 @@ class OnboardingConfig(Section):
             if override.clusters is not None:
                 _each_cluster_once(override.clusters, f"{where}.clusters")
         return self
+
+    def member_slots(self) -> dict[str, int]:
+        """With an organization: how many subnet, VPC and cluster slots the member template needs,
+        enough for the defaults and for the longest list any account override gives."""
+        overrides = list(self.organization.account_overrides.values()) if self.organization else []
+
+        def count(defaults: tuple[object, ...], key: str) -> int:
+            return max([len(defaults), *(len(getattr(o, key) or ()) for o in overrides)])
+
+        return {
+            "subnet_ids": count(self.flow_logs.subnet_ids, "subnet_ids"),
+            "vpc_ids": count(self.flow_logs.vpc_ids, "vpc_ids"),
+            "clusters": count(self.eks.clusters, "clusters") if self.eks else 0,
+        }
+
+    def _member_template_fits(self) -> None:
+        """A parameter per subnet and VPC slot, two per cluster slot and the discovery role's: one
+        template cannot be split over stacks, so it must stay within CloudFormation's limit."""
+        slots = self.member_slots()
+        parameters = slots["subnet_ids"] + slots["vpc_ids"] + 2 * slots["clusters"] + 1
+        if parameters > MAX_TEMPLATE_PARAMETERS:
+            raise invalid(
+                f"the member template would need {parameters} parameters (one per subnet and VPC, two per cluster, in the"
+                f" longest lists), and CloudFormation allows {MAX_TEMPLATE_PARAMETERS}: log whole VPCs (vpc_ids) instead of"
+                " their subnets, or split the accounts over several organization configs",
+                path="organization",
+            )

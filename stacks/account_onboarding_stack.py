@@ -26,6 +26,8 @@ from onboarding_constructs import (
     apply_role_policy,
 )
 
+from .flow_log_shards import RESOURCE_BUDGET, SHARDS, FlowLogShardStack, resource_count, split_by_shard
+
 DESCRIPTION = (
     "Prisma AIRS (AI Runtime Security) discovery prerequisites: flow logs to S3, EKS discovery access,"
     " Bedrock audit trail and workload identities"
@@ -67,17 +69,6 @@ class AccountOnboardingStack(Stack):
 
         flow_log_bucket = FlowLogBucket(self, "FlowLogBucket", **self._bucket_props(flow_logs_config.bucket))
         self.flow_log_bucket = flow_log_bucket
-        self.flow_logs = FlowLogs(
-            self,
-            "FlowLogs",
-            bucket=flow_log_bucket.bucket,
-            subnet_ids=targets.subnet_ids,
-            vpc_ids=targets.vpc_ids,
-            hourly_partitions=flow_logs_config.hourly_partitions,
-            file_format=FlowLogFileFormat(flow_logs_config.file_format),
-            max_aggregation_interval=FlowLogAggregationInterval(flow_logs_config.max_aggregation_seconds),
-            include_ecs_fields=flow_logs_config.include_ecs_fields,
-        )
 
         self.discovery_role = (
             DiscoveryRole(
@@ -129,6 +120,8 @@ class AccountOnboardingStack(Stack):
             for pod in (bedrock.pod_access if bedrock else ())
         }
 
+        self._place_flow_logs(scope, construct_id, config, targets, **kwargs)
+
         # Every role above, and the ones constructs make internally (the EKS handler's), follows the rules.
         apply_role_policy(
             self,
@@ -155,6 +148,42 @@ class AccountOnboardingStack(Stack):
             description=f"{WIZARD}region of the AI models, the bucket and the flow logs",
         )
         self._identity_outputs()
+
+    #: False where flow logs must stay in this stack (a StackSet template is one template).
+    can_split_flow_logs = True
+
+    def _place_flow_logs(self, scope: Construct, construct_id: str, config: OnboardingConfig, targets: AccountTargets, **kwargs: Any) -> None:
+        """In this stack while it stays within ``RESOURCE_BUDGET``; otherwise in shard stacks beside it
+        (see ``flow_log_shards``)."""
+        flow_logs_config = config.flow_logs
+        props: dict[str, Any] = {
+            "hourly_partitions": flow_logs_config.hourly_partitions,
+            "file_format": FlowLogFileFormat(flow_logs_config.file_format),
+            "max_aggregation_interval": FlowLogAggregationInterval(flow_logs_config.max_aggregation_seconds),
+            "include_ecs_fields": flow_logs_config.include_ecs_fields,
+        }
+        bucket = self.flow_log_bucket.bucket
+        count = len(targets.subnet_ids) + len(targets.vpc_ids)
+        self.flow_log_shards: list[FlowLogShardStack] = []
+        if not self.can_split_flow_logs or resource_count(self) + count <= RESOURCE_BUDGET:
+            self.flow_logs: FlowLogs | None = FlowLogs(self, "FlowLogs", bucket=bucket, subnet_ids=targets.subnet_ids, vpc_ids=targets.vpc_ids, **props)
+            return
+        self.flow_logs = None
+        subnets, vpcs = split_by_shard(targets.subnet_ids), split_by_shard(targets.vpc_ids)
+        shard_kwargs = {k: v for k, v in kwargs.items() if k in ("env", "synthesizer", "termination_protection")}
+        for shard in sorted({*subnets, *vpcs}):
+            self.flow_log_shards.append(
+                FlowLogShardStack(
+                    scope,
+                    f"{construct_id}-FlowLogs{shard}",
+                    bucket=bucket,
+                    subnet_ids=subnets.get(shard, []),
+                    vpc_ids=vpcs.get(shard, []),
+                    flow_log_props=props,
+                    description=f"{DESCRIPTION}: flow logs of shard {shard} of {SHARDS} (subnets and VPCs by a hash of their id)",
+                    **shard_kwargs,
+                )
+            )
 
     def _account_targets(self, config: OnboardingConfig) -> AccountTargets:
         """This account's ids, from the config. Called before anything is composed, so a subclass

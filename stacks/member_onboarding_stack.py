@@ -66,6 +66,9 @@ class MemberOnboardingStack(AccountOnboardingStack):
         self._trail_in_home_region(config.organization.home_region)
         self.template_options.metadata = {"AWS::CloudFormation::Interface": self._parameter_groups()}
 
+    # One template for every account: its size is checked with the config (config.py).
+    can_split_flow_logs = False
+
     def parameter_values(self, override: AccountOverrideConfig) -> dict[str, str]:
         """The parameter values that give one account its ``account_overrides`` entry (a list fills
         its slots in order and empties the rest)."""
@@ -94,23 +97,16 @@ class MemberOnboardingStack(AccountOnboardingStack):
         return name
 
     def _account_targets(self, config: OnboardingConfig) -> AccountTargets:
-        organization = config.organization
-        assert organization is not None  # checked in __init__
-        overrides = list(organization.account_overrides.values())
-
-        def slot_count(defaults: Sequence[Any], key: str) -> int:
-            """Enough slots for the defaults and for the longest list any account override gives."""
-            return max([len(defaults), *(len(getattr(o, key) or ()) for o in overrides)])
-
+        slots = config.member_slots()
         subnets, vpcs = config.flow_logs.subnet_ids, config.flow_logs.vpc_ids
         clusters = config.eks.clusters if config.eks else ()
-        count = slot_count(clusters, "clusters") if config.eks else 0
+        count = slots["clusters"]
         self.subnet_slots = self._slots(
-            "FlowLogSubnet", defaults=subnets, count=slot_count(subnets, "subnet_ids"), pattern=SUBNET_PATTERN,
+            "FlowLogSubnet", defaults=subnets, count=slots["subnet_ids"], pattern=SUBNET_PATTERN,
             what="subnet id (subnet-...) to log, or empty",
         )
         self.vpc_slots = self._slots(
-            "FlowLogVpc", defaults=vpcs, count=slot_count(vpcs, "vpc_ids"), pattern=VPC_PATTERN,
+            "FlowLogVpc", defaults=vpcs, count=slots["vpc_ids"], pattern=VPC_PATTERN,
             what="VPC id (vpc-...) to log, or empty",
         )
         self.cluster_slots = self._slots(
@@ -181,6 +177,7 @@ class MemberOnboardingStack(AccountOnboardingStack):
 
     def _only_where_used(self) -> None:
         """An empty slot creates nothing, and the EKS handler exists only when some slot names a cluster."""
+        assert self.flow_logs is not None  # can_split_flow_logs is False
         for slot in [*self.subnet_slots, *self.vpc_slots]:
             self.flow_logs.flow_logs[slot.value].cfn_options.condition = slot.condition
         for slot, public_endpoint in zip(self.cluster_slots, self.public_endpoint_parameters):
