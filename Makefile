@@ -27,7 +27,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help synth test dist doctor verify bootstrap deploy diff clean lock setup
+.PHONY: help synth test dist bench doctor verify bootstrap deploy diff clean lock setup
 
 help:
 	@echo "make synth [CONFIG=file.yaml]   synthesize the onboarding stack into cdk.out/ (no AWS account needed)"
@@ -35,6 +35,7 @@ help:
 	@echo "make dist                       build the constructs library (sdist and wheel) into dist/, offline, and check them"
 	@echo "make doctor [CONFIG=...]        read-only checks of the account before a deploy (needs AWS credentials; CHECK_ARGS=--json)"
 	@echo "make verify [CONFIG=...]        read-only checks that the deployed onboarding works (needs AWS credentials)"
+	@echo "make bench                      synth time against an empty CDK app, a scale series, the test suite (minutes)"
 	@echo "make bootstrap [CONFIG=...]     CDK-bootstrap the config's account and region, once (needs AWS credentials)"
 	@echo "make diff [CONFIG=file.yaml]    compare with what is deployed (needs AWS credentials)"
 	@echo "make deploy [CONFIG=file.yaml]  deploy (needs AWS credentials and a bootstrapped account)"
@@ -83,6 +84,11 @@ dist: $(DEV_STAMP)
 	@$(VENV)/bin/python -m build --no-isolation --quiet --outdir dist .
 	@rm -rf airs_onboarding_constructs.egg-info
 	@$(VENV)/bin/python -m twine check --strict dist/*
+
+# Times on this machine, as tables; BENCH_ARGS=--help lists the options (e.g. --skip-tests, --runs 3).
+BENCH_ARGS ?=
+bench: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
+	@$(VENV)/bin/python -m bench $(BENCH_ARGS)
 
 # Read-only checks with your AWS credentials (AWS_PROFILE, SSO, environment); never change anything.
 doctor verify: $(PY_STAMP)

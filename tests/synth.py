@@ -66,7 +66,8 @@ class Synthesized:
 
 def synthesize(config: dict[str, Any], outdir: Path) -> Synthesized:
     """Exactly what app.py does, into ``outdir``; raises RuntimeError on a cdk-nag finding."""
-    app = App(outdir=str(outdir), context=cdk_json_context())
+    # As app.py: the CDK's built-in CloudFormation validation off (the cfn-lint gate covers it).
+    app = App(outdir=str(outdir), context=cdk_json_context(), builtin_cloud_formation_validation=False)
     add_compliance_checks(app)
     stack = add_stacks(app, config_from_mapping(config, source="test"))
     assembly = app.synth()

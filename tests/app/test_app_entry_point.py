@@ -48,3 +48,28 @@ def test_compliance_finding_exits_1_with_a_pointer(monkeypatch, tmp_path, capsys
     monkeypatch.setattr(app_module, "add_stacks", add_insecure_stack)
     assert run_main(monkeypatch, tmp_path, str(EXAMPLE_CONFIG)) == 1
     assert "cdk-nag findings above must be fixed or acknowledged" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(("value", "enabled"), [(None, False), ("false", False), ("", False), ("true", True), ("TRUE", True)])
+def test_builtin_cloudformation_validation_only_with_cdk_validation_true(
+    monkeypatch: pytest.MonkeyPatch, value: str | None, enabled: bool
+) -> None:
+    if value is None:
+        monkeypatch.delenv("CDK_VALIDATION", raising=False)
+    else:
+        monkeypatch.setenv("CDK_VALIDATION", value)
+    assert app_module.builtin_validation() is enabled
+
+
+def test_the_cli_app_gets_the_validation_setting(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """main() without an app builds the one the CDK CLI configures, with the validation setting."""
+    made: list[dict] = []
+
+    def app_spy(**kwargs: object) -> App:
+        made.append(kwargs)
+        return App(outdir=str(tmp_path / "out"), context={"config": str(EXAMPLE_CONFIG)})
+
+    monkeypatch.setattr(app_module, "App", app_spy)
+    monkeypatch.setenv("CDK_VALIDATION", "true")
+    assert app_module.main() == 0
+    assert made == [{"builtin_cloud_formation_validation": True}]

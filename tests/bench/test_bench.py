@@ -1,0 +1,64 @@
+"""The benchmark's pieces: generated estates are valid configs, the assembly statistics and the
+linearity verdict; one tiny end-to-end run through the real CDK CLI."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bench.__main__ import _linearity
+from bench.estates import estate_config
+from bench.measure import assembly_stats
+from onboarding_app.config_loader import config_from_mapping
+from tests.conftest import REPO_ROOT
+from tests.synth import synthesize
+
+
+@pytest.mark.parametrize(("subnets", "clusters"), [(10, 1), (1000, 50)])
+def test_generated_estates_are_valid_configs(subnets: int, clusters: int) -> None:
+    config = config_from_mapping(estate_config(subnets, clusters), source="bench")
+    assert len(config.flow_logs.subnet_ids) == len(set(config.flow_logs.subnet_ids)) == subnets
+    assert config.eks is not None and len(config.eks.clusters) == clusters
+    assert config.stack_name == f"Bench{subnets}x{clusters}"
+
+
+def test_assembly_stats_count_stacks_the_largest_template_and_resources(tmp_path: Path) -> None:
+    synthesized = synthesize(estate_config(10, 1), tmp_path)
+    stacks, largest, most = assembly_stats(tmp_path)
+    template = synthesized.template_path
+    assert stacks == 1
+    assert largest == template.stat().st_size
+    assert most == len(synthesized.template["Resources"])
+
+
+def test_linearity_compares_the_last_step_with_the_average_rate() -> None:
+    linear = {(10, 1): 3.0, (100, 1): 3.9, (1000, 1): 12.9}  # 10 ms per subnet throughout
+    [line] = _linearity(linear, [10, 100, 1000], [1])
+    assert line == (
+        "- linear in subnets (1 clusters): 10.0 ms per subnet from 10 to 100; the last step (100 to 1000) took 9.00 s,"
+        " allowed 13.80 s: met"
+    )
+    worse = {(10, 1): 3.0, (100, 1): 3.1, (1000, 1): 30.0}  # nearly flat, then steep: superlinear
+    assert _linearity(worse, [10, 100, 1000], [1])[0].endswith("NOT met")
+    assert _linearity(linear, [10, 100], [1]) == []  # two points say nothing about the shape
+
+
+@pytest.mark.slow
+def test_a_tiny_bench_run_prints_the_tables() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "bench", "--runs", "1", "--scale-runs", "1", "--subnets", "10", "--clusters", "1", "--skip-tests"],
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "| empty CDK Python app (one empty stack) |" in out and "| config/example.yaml |" in out
+    assert "| 10 | 1 |" in out
+    assert "- example config at most 1.5x the empty app:" in out
+    assert "bench: run 1/1: empty app and example config" in result.stderr
