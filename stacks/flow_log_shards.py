@@ -15,7 +15,7 @@ from typing import Any
 
 from aws_cdk import CfnResource, Stack
 from aws_cdk import aws_s3 as s3
-from constructs import Construct, IConstruct
+from constructs import Construct
 
 from onboarding_constructs import FlowLogs
 
@@ -61,7 +61,3 @@ def split_by_shard(ids: Sequence[str]) -> dict[int, list[str]]:
     for resource_id in ids:
         shards.setdefault(shard_of(resource_id), []).append(resource_id)
     return shards
-
-
-def stacks_in(scope: IConstruct) -> list[Stack]:
-    return [node for node in scope.node.find_all() if isinstance(node, Stack)]

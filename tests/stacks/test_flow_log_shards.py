@@ -16,8 +16,7 @@ from app import main
 from onboarding_app.assembly import add_stacks
 from onboarding_app.config_loader import ConfigError, config_from_mapping
 from onboarding_app.limits import MAX_TEMPLATE_BYTES, LimitError, check_template_sizes
-from stacks import AccountOnboardingStack
-from stacks import flow_log_shards
+from stacks import AccountOnboardingStack, flow_log_shards
 from stacks.flow_log_shards import MAX_RESOURCES, RESOURCE_BUDGET, SHARDS, FlowLogShardStack, resource_count, shard_of
 from tests.synth import Synthesized, synthesize
 
