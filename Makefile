@@ -30,7 +30,7 @@ CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 .PHONY: help synth test dist bench doctor verify bootstrap deploy diff clean lock setup
 
 help:
-	@echo "make synth [CONFIG=file.yaml]   synthesize the onboarding stack into cdk.out/ (no AWS account needed)"
+	@echo "make synth [CONFIG=file.yaml]   synthesize the onboarding stacks into cdk.out/ (no AWS account needed)"
 	@echo "make test [PYTEST_ARGS=...]     run the test suite and the security gates"
 	@echo "make dist                       build the constructs library (sdist and wheel) into dist/, offline, and check them"
 	@echo "make doctor [CONFIG=...]        read-only checks of the account before a deploy (needs AWS credentials; CHECK_ARGS=--json)"
