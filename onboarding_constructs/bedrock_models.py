@@ -185,11 +185,6 @@ def _all_models(scope: IConstruct) -> list[InvokeGrant]:
     ]
 
 
-def invoke_statements(scope: IConstruct, model_ids: Sequence[str] = ()) -> list[iam.PolicyStatement]:
-    """``invoke_grants`` as IAM policy statements."""
-    return [grant.statement() for grant in invoke_grants(scope, model_ids)]
-
-
 INVOKE_POLICY_DESCRIPTION = "Invoke the listed Amazon Bedrock models and inference profiles, nothing else"
 
 

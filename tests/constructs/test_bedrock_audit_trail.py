@@ -18,6 +18,7 @@ from onboarding_constructs.bedrock_audit_trail import (
     BedrockAuditTrail,
 )
 from tests.conftest import new_stack
+from tests.constructs.bucket_checks import assert_access_logs_bucket, assert_hardened_log_bucket
 from tests.synth import cdk_json_context
 
 KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -86,22 +87,9 @@ def test_default_attributes() -> None:
 def test_default_bucket_is_hardened_and_retained() -> None:
     stack = new_stack()
     construct = BedrockAuditTrail(stack, "Audit")
-    bucket = Template.from_stack(stack).to_json()["Resources"][bucket_id(stack, construct)]
-    props = bucket["Properties"]
-    assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True,
-        "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True,
-    }
-    assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
-        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-    ]
-    assert "BucketName" not in props
-    assert bucket["DeletionPolicy"] == "Retain"
-    assert bucket["UpdateReplacePolicy"] == "Retain"
+    assert construct.bucket is not None
+    assert_hardened_log_bucket(stack, construct.bucket)
+    props = Template.from_stack(stack).to_json()["Resources"][bucket_id(stack, construct)]["Properties"]
     rules = {rule["Id"]: rule for rule in props["LifecycleConfiguration"]["Rules"]}
     assert rules["ExpireObjects"]["ExpirationInDays"] == 365
 
@@ -159,66 +147,12 @@ def test_every_cloudtrail_statement_is_conditioned_on_the_trail_arn() -> None:
         assert statement["Condition"]["StringEquals"]["aws:SourceArn"] == trail_arn(), statement["Sid"]
 
 
-def test_bucket_policy_denies_anything_but_tls() -> None:
-    stack = new_stack()
-    construct = BedrockAuditTrail(stack, "Audit")
-    Template.from_stack(stack).has_resource_properties(
-        "AWS::S3::BucketPolicy",
-        {
-            "Bucket": {"Ref": bucket_id(stack, construct)},
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}),
-                        Match.object_like({"Effect": "Deny", "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}}}),
-                    ]
-                )
-            },
-        },
-    )
-
-
 def test_server_access_logs_go_to_a_separate_hardened_bucket() -> None:
     stack = new_stack()
     construct = BedrockAuditTrail(stack, "Audit")
-    assert construct.access_logs_bucket is not None
-    access_logs_id = logical_id(stack, construct.access_logs_bucket)
-    template = Template.from_stack(stack)
-    template.has_resource_properties(
-        "AWS::S3::Bucket",
-        {
-            "LoggingConfiguration": {
-                "DestinationBucketName": {"Ref": access_logs_id},
-                "LogFilePrefix": "bedrock-audit-trail-bucket/",
-            }
-        },
-    )
-    access_logs = template.to_json()["Resources"][access_logs_id]
-    assert access_logs["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
-        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-    ]
-    assert access_logs["DeletionPolicy"] == "Retain"
-    # Granted by bucket policy (the feature flag the construct sets), not by the ACL BucketOwnerEnforced forbids.
-    template.has_resource_properties(
-        "AWS::S3::BucketPolicy",
-        {
-            "Bucket": {"Ref": access_logs_id},
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Principal": {"Service": "logging.s3.amazonaws.com"},
-                                "Condition": {
-                                    "ArnLike": {"aws:SourceArn": {"Fn::GetAtt": [bucket_id(stack, construct), "Arn"]}},
-                                    "StringEquals": {"aws:SourceAccount": "111111111111"},
-                                },
-                            }
-                        )
-                    ]
-                )
-            },
-        },
+    assert construct.bucket is not None and construct.access_logs_bucket is not None
+    assert_access_logs_bucket(
+        stack, logged=construct.bucket, access_logs=construct.access_logs_bucket, prefix="bedrock-audit-trail-bucket/"
     )
 
 

@@ -17,7 +17,7 @@ from onboarding_constructs.bedrock_models import (
     INVOKE_ACTIONS,
     foundation_model_arn,
     inference_profile_arn,
-    invoke_statements,
+    invoke_grants,
     is_inference_profile,
     model_id_problem,
     profile_model_id,
@@ -237,7 +237,7 @@ def test_profiles_and_their_models() -> None:
     assert is_inference_profile(US_SONNET) and is_inference_profile(GLOBAL_SONNET_45)
     assert not is_inference_profile(SONNET) and not is_inference_profile(TITAN)
     assert profile_model_id(US_SONNET) == SONNET
-    assert [s.sid for s in invoke_statements(new_stack(), [TITAN])] == ["InvokeFoundationModels"]
+    assert [g.statement().sid for g in invoke_grants(new_stack(), [TITAN])] == ["InvokeFoundationModels"]
     assert INVOKE_ACTIONS == tuple(ACTIONS)
 
 

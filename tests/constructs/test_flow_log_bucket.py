@@ -11,6 +11,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from onboarding_constructs import DEFAULT_RETENTION, FlowLogBucket
 from onboarding_constructs.log_delivery import KMS_ACTIONS, LOG_DELIVERY_SERVICE
 from tests.conftest import new_stack
+from tests.constructs.bucket_checks import assert_access_logs_bucket, assert_hardened_log_bucket
 
 #: Log sources of account 111111111111 in us-east-1, partition-aware.
 LOGS_SOURCE_ARN = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:us-east-1:111111111111:*"]]}
@@ -24,24 +25,7 @@ def bucket_of(stack: Stack, construct: FlowLogBucket) -> str:
 def test_default_bucket_is_hardened() -> None:
     stack = new_stack()
     construct = FlowLogBucket(stack, "Logs")
-    template = Template.from_stack(stack)
-    logical_id = bucket_of(stack, construct)
-    bucket = template.to_json()["Resources"][logical_id]
-    props = bucket["Properties"]
-    assert props["PublicAccessBlockConfiguration"] == {
-        "BlockPublicAcls": True,
-        "BlockPublicPolicy": True,
-        "IgnorePublicAcls": True,
-        "RestrictPublicBuckets": True,
-    }
-    assert props["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-    assert props["VersioningConfiguration"] == {"Status": "Enabled"}
-    assert props["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
-        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-    ]
-    assert "BucketName" not in props
-    assert bucket["DeletionPolicy"] == "Retain"
-    assert bucket["UpdateReplacePolicy"] == "Retain"
+    assert_hardened_log_bucket(stack, construct.bucket)
     assert construct.created is True
     assert construct.encryption_key is None
 
@@ -77,40 +61,6 @@ def test_retention_is_configurable() -> None:
     Template.from_stack(stack).has_resource_properties(
         "AWS::S3::Bucket",
         {"LifecycleConfiguration": {"Rules": Match.array_with([Match.object_like({"ExpirationInDays": 90})])}},
-    )
-
-
-def test_bucket_policy_denies_anything_but_tls_on_bucket_and_objects() -> None:
-    stack = new_stack()
-    construct = FlowLogBucket(stack, "Logs")
-    logical_id = bucket_of(stack, construct)
-    arn = {"Fn::GetAtt": [logical_id, "Arn"]}
-    objects = {"Fn::Join": ["", [arn, "/*"]]}
-    Template.from_stack(stack).has_resource_properties(
-        "AWS::S3::BucketPolicy",
-        {
-            "Bucket": {"Ref": logical_id},
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        {
-                            "Action": "s3:*",
-                            "Condition": {"Bool": {"aws:SecureTransport": "false"}},
-                            "Effect": "Deny",
-                            "Principal": {"AWS": "*"},
-                            "Resource": [arn, objects],
-                        },
-                        {
-                            "Action": "s3:*",
-                            "Condition": {"NumericLessThan": {"s3:TlsVersion": 1.2}},
-                            "Effect": "Deny",
-                            "Principal": {"AWS": "*"},
-                            "Resource": [arn, objects],
-                        },
-                    ]
-                )
-            },
-        },
     )
 
 
@@ -160,42 +110,8 @@ def test_log_delivery_statements_are_scoped_to_this_account_and_region() -> None
 def test_server_access_logs_go_to_a_separate_hardened_bucket() -> None:
     stack = new_stack()
     construct = FlowLogBucket(stack, "Logs")
-    template = Template.from_stack(stack)
     assert construct.access_logs_bucket is not None
-    access_logs_id = stack.get_logical_id(construct.access_logs_bucket.node.default_child)
-    template.has_resource_properties(
-        "AWS::S3::Bucket",
-        {"LoggingConfiguration": {"DestinationBucketName": {"Ref": access_logs_id}, "LogFilePrefix": "flow-log-bucket/"}},
-    )
-    access_logs = template.to_json()["Resources"][access_logs_id]
-    assert access_logs["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [
-        {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}
-    ]
-    assert access_logs["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
-    assert access_logs["Properties"]["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
-    assert access_logs["DeletionPolicy"] == "Retain"
-    # S3 writes access logs as logging.s3.amazonaws.com, limited to the flow-log bucket as source.
-    template.has_resource_properties(
-        "AWS::S3::BucketPolicy",
-        {
-            "Bucket": {"Ref": access_logs_id},
-            "PolicyDocument": {
-                "Statement": Match.array_with(
-                    [
-                        Match.object_like(
-                            {
-                                "Principal": {"Service": "logging.s3.amazonaws.com"},
-                                "Condition": {
-                                    "ArnLike": {"aws:SourceArn": {"Fn::GetAtt": [bucket_of(stack, construct), "Arn"]}},
-                                    "StringEquals": {"aws:SourceAccount": "111111111111"},
-                                },
-                            }
-                        )
-                    ]
-                )
-            },
-        },
-    )
+    assert_access_logs_bucket(stack, logged=construct.bucket, access_logs=construct.access_logs_bucket, prefix="flow-log-bucket/")
 
 
 def test_given_access_logs_bucket_is_used_and_none_is_created() -> None:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 import jsii
+import pytest
 from aws_cdk import Aws, CfnParameter, Fn, IStringProducer, Lazy, Stack, Token
 
 from onboarding_constructs.identifiers import is_token
