@@ -15,7 +15,7 @@ the table "Logging data events" shows too) and "CloudTrail trail naming requirem
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, Duration, RemovalPolicy, Stack
+from aws_cdk import Duration, RemovalPolicy, Stack
 from aws_cdk import aws_cloudtrail as cloudtrail
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -207,16 +207,15 @@ class BedrockAuditTrail(Construct):
         return self._created
 
     def _allow_cloudtrail_to_use(self, key: kms.IKey, trail_name: str) -> None:
-        statements = _key_statements(self, self._trail_arn)
-        added = [key.add_to_resource_policy(statement, allow_no_op=True).statement_added for statement in statements]
-        if not all(added):
-            Annotations.of(self).add_warning_v2(
-                "airs-onboarding:importedTrailKmsKey",
-                f"The key policy of {key.key_arn} is not managed here: it must allow {CLOUDTRAIL_SERVICE}"
-                f" kms:GenerateDataKey*, kms:Decrypt and kms:DescribeKey for the trail '{trail_name}' of this account,"
-                " or CloudTrail refuses to create the trail. See the AWS CloudTrail User Guide,"
-                " 'Configure AWS KMS key policies for CloudTrail'.",
-            )
+        secure_bucket.allow_key_use(
+            self,
+            key,
+            _key_statements(self, self._trail_arn),
+            warning_id="airs-onboarding:importedTrailKmsKey",
+            requirement=f"{CLOUDTRAIL_SERVICE} kms:GenerateDataKey*, kms:Decrypt and kms:DescribeKey for the trail"
+            f" '{trail_name}' of this account, or CloudTrail refuses to create the trail. See the AWS CloudTrail User Guide,"
+            " 'Configure AWS KMS key policies for CloudTrail'.",
+        )
 
     @staticmethod
     def _acknowledge_trail_findings(trail: cloudtrail.CfnTrail, *, encrypted: bool) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import Duration, RemovalPolicy
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -121,14 +121,14 @@ class FlowLogBucket(Construct):
         return self._created
 
     def _allow_log_delivery_to_use(self, key: kms.IKey) -> None:
-        result = key.add_to_resource_policy(log_delivery.key_statement(self), allow_no_op=True)
-        if not result.statement_added:
-            Annotations.of(self).add_warning_v2(
-                "airs-onboarding:importedKmsKey",
-                f"The key policy of {key.key_arn} is not managed here: it must allow"
-                f" {log_delivery.LOG_DELIVERY_SERVICE} the actions {', '.join(log_delivery.KMS_ACTIONS)}"
-                " for this account's log sources, or flow log delivery fails. See the README, 'SSE-KMS'.",
-            )
+        secure_bucket.allow_key_use(
+            self,
+            key,
+            [log_delivery.key_statement(self)],
+            warning_id="airs-onboarding:importedKmsKey",
+            requirement=f"{log_delivery.LOG_DELIVERY_SERVICE} the actions {', '.join(log_delivery.KMS_ACTIONS)} for this"
+            " account's log sources, or flow log delivery fails. See the README, 'SSE-KMS'.",
+        )
 
 
 __all__ = ["FlowLogBucket", "DEFAULT_RETENTION"]

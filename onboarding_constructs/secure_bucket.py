@@ -8,7 +8,8 @@ bucket gets the same hardening with SSE-S3, the only encryption S3 server access
 
 from __future__ import annotations
 
-from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import Annotations, Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
@@ -102,6 +103,14 @@ def access_logs_bucket(scope: Construct, construct_id: str, *, retention: Durati
     )
     _acknowledge_no_replication(bucket)
     return bucket
+
+
+def allow_key_use(scope: Construct, key: kms.IKey, statements: list[iam.PolicyStatement], *, warning_id: str, requirement: str) -> None:
+    """Add ``statements`` to the key policy of a key defined in this app. An imported key's policy
+    is not managed here: warn that it ``must allow {requirement}``."""
+    added = [key.add_to_resource_policy(statement, allow_no_op=True).statement_added for statement in statements]
+    if not all(added):
+        Annotations.of(scope).add_warning_v2(warning_id, f"The key policy of {key.key_arn} is not managed here: it must allow {requirement}")
 
 
 def lifecycle_rules(retention: Duration | None) -> list[s3.LifecycleRule]:
