@@ -11,7 +11,6 @@ from __future__ import annotations
 import ipaddress
 import re
 
-
 _SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 _VPC_ID = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 PARTITION_PATTERN = r"aws(?:-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?"
