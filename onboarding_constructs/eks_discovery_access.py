@@ -42,7 +42,8 @@ class EksDiscoveryAccess(Construct):
         Default: ``DISCOVERY_CIDRS`` (34.71.64.3/32, 34.28.60.186/32).
     :param enable_public_endpoint: Allow turning public access on, for exactly ``allowed_cidrs``, when
         the cluster is private-only. Without it such a cluster fails the deployment with a reason
-        and is not changed. Default: False.
+        and is not changed. A deploy-time value (a CloudFormation parameter) that resolves to
+        ``"true"`` or ``"false"`` is accepted too. Default: False.
     :param access_policy: EKS access policy name for the access entry, at cluster scope.
         Default: ``AmazonEKSViewPolicy``.
     """
@@ -55,11 +56,16 @@ class EksDiscoveryAccess(Construct):
         cluster_name: str,
         principal_arn: str,
         allowed_cidrs: Sequence[str] = DISCOVERY_CIDRS,
-        enable_public_endpoint: bool = False,
+        enable_public_endpoint: bool | str = False,
         access_policy: str = DEFAULT_ACCESS_POLICY,
     ) -> None:
         super().__init__(scope, construct_id)
         _validate(cluster_name=cluster_name, principal_arn=principal_arn, allowed_cidrs=allowed_cidrs, access_policy=access_policy)
+        if isinstance(enable_public_endpoint, str) and not is_token(enable_public_endpoint):
+            raise ValueError(
+                f"EksDiscoveryAccess: enable_public_endpoint: {enable_public_endpoint!r} is not allowed (expected True or False,"
+                " or a deploy-time value that resolves to 'true' or 'false')"
+            )
         self._handler = EksClusterAccessHandler.of(self)
         self._handler.allow_cluster(cluster_name)
 
@@ -71,7 +77,9 @@ class EksDiscoveryAccess(Construct):
             properties={
                 "ClusterName": cluster_name,
                 "AllowedCidrs": list(allowed_cidrs),
-                "EnablePublicEndpoint": "true" if enable_public_endpoint else "false",
+                "EnablePublicEndpoint": enable_public_endpoint
+                if isinstance(enable_public_endpoint, str)
+                else ("true" if enable_public_endpoint else "false"),
             },
             service_timeout=SERVICE_TIMEOUT,
         )

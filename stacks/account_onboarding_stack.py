@@ -39,7 +39,8 @@ class ClusterTarget:
     """One cluster to open to discovery."""
 
     name: str
-    enable_public_endpoint: bool = False
+    #: True/False, or a deploy-time "true"/"false" (a StackSet template's parameter).
+    enable_public_endpoint: bool | str = False
     #: What names the cluster's constructs when ``name`` is only known at deploy time.
     slot: str | None = None
 

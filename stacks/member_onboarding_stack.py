@@ -140,8 +140,10 @@ class MemberOnboardingStack(AccountOnboardingStack):
         return AccountTargets(
             subnet_ids=[slot.value for slot in self.subnet_slots],
             vpc_ids=[slot.value for slot in self.vpc_slots],
-            # The public-endpoint opt-in is a parameter too; _only_where_used puts it in place.
-            clusters=[ClusterTarget(slot.value, slot=f"Cluster{n}") for n, slot in enumerate(self.cluster_slots, start=1)],
+            clusters=[
+                ClusterTarget(slot.value, enable_public_endpoint=opt_in.value_as_string, slot=f"Cluster{n}")
+                for n, (slot, opt_in) in enumerate(zip(self.cluster_slots, self.public_endpoint_parameters), start=1)
+            ],
             discovery_role_arn=self.discovery_role_parameter.value_as_string if self.discovery_role_parameter else None,
         )
 
@@ -180,12 +182,8 @@ class MemberOnboardingStack(AccountOnboardingStack):
         assert self.flow_logs is not None  # can_split_flow_logs is False
         for slot in [*self.subnet_slots, *self.vpc_slots]:
             self.flow_logs.flow_logs[slot.value].cfn_options.condition = slot.condition
-        for slot, public_endpoint in zip(self.cluster_slots, self.public_endpoint_parameters):
-            access = self.eks_access[slot.value]
-            _condition_all(access, slot.condition)
-            custom_resource = access.cluster_access.node.default_child
-            assert isinstance(custom_resource, CfnResource)
-            custom_resource.add_property_override("EnablePublicEndpoint", public_endpoint.value_as_string)
+        for slot in self.cluster_slots:
+            _condition_all(self.eks_access[slot.value], slot.condition)
         if self.any_cluster is not None:
             _condition_all(EksClusterAccessHandler.of(self), self.any_cluster)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from aws_cdk import Stack
+from aws_cdk import CfnParameter, Stack
 from aws_cdk.assertions import Match, Template
 
 from onboarding_constructs import (
@@ -215,3 +215,19 @@ def test_construct_ids_are_stable() -> None:
     assert construct.access_entry.node.path == "TestStack/Prod/AccessEntry"
     assert construct.handler.node.path == "TestStack/EksClusterAccessHandler"
     assert construct.handler.function.node.path == "TestStack/EksClusterAccessHandler/Function"
+
+
+def test_public_endpoint_opt_in_may_be_a_deploy_time_value() -> None:
+    stack = new_stack()
+    opt_in = CfnParameter(stack, "OptIn", allowed_values=["true", "false"])
+    access(stack, enable_public_endpoint=opt_in.value_as_string)
+    Template.from_stack(stack).has_resource_properties("Custom::EksClusterAccess", {"EnablePublicEndpoint": {"Ref": "OptIn"}})
+
+
+def test_public_endpoint_opt_in_as_literal_text_is_refused() -> None:
+    with pytest.raises(ValueError) as info:
+        access(new_stack(), enable_public_endpoint="yes")
+    assert str(info.value) == (
+        "EksDiscoveryAccess: enable_public_endpoint: 'yes' is not allowed (expected True or False, or a deploy-time value"
+        " that resolves to 'true' or 'false')"
+    )
