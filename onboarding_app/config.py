@@ -14,7 +14,7 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, mod
 
 from onboarding_constructs.bedrock_audit_trail import DEFAULT_TRAIL_NAME
 from onboarding_constructs.eks_discovery_access import DISCOVERY_CIDRS, MAX_PUBLIC_CIDRS
-from onboarding_constructs.identifiers import kms_key_arn_problem
+from onboarding_constructs.identifiers import kms_key_arn_problem, repeated
 from onboarding_constructs.kubernetes_manifest import manifest_path
 
 from .config_types import (
@@ -112,17 +112,13 @@ class FlowLogsConfig(Section):
 
 
 def _each_target_once(subnet_ids: tuple[str, ...], vpc_ids: tuple[str, ...]) -> None:
-    targets = [*subnet_ids, *vpc_ids]
-    duplicates = sorted({t for t in targets if targets.count(t) > 1})
-    if duplicates:
-        raise invalid(f"{', '.join(map(repr, duplicates))} listed more than once (expected each id once)")
+    if twice := repeated([*subnet_ids, *vpc_ids]):
+        raise invalid(f"{', '.join(map(repr, twice))} listed more than once (expected each id once)")
 
 
 def _each_cluster_once(clusters: tuple[EksClusterConfig, ...], path: str) -> None:
-    names = [cluster.name for cluster in clusters]
-    duplicates = sorted({n for n in names if names.count(n) > 1})
-    if duplicates:
-        raise invalid(f"cluster {', '.join(map(repr, duplicates))} listed more than once (expected each cluster once)", path=path)
+    if twice := repeated([cluster.name for cluster in clusters]):
+        raise invalid(f"cluster {', '.join(map(repr, twice))} listed more than once (expected each cluster once)", path=path)
 
 
 class EksClusterConfig(Section):
@@ -145,9 +141,8 @@ class EksConfig(Section):
         cidrs = list(self.allowed_cidrs)
         if not cidrs:
             raise invalid("empty (expected the discovery service's addresses; omit the key for the default)", path="eks.allowed_cidrs")
-        repeated = sorted({c for c in cidrs if cidrs.count(c) > 1})
-        if repeated:
-            raise invalid(f"{', '.join(map(repr, repeated))} listed more than once", path="eks.allowed_cidrs")
+        if twice := repeated(cidrs):
+            raise invalid(f"{', '.join(map(repr, twice))} listed more than once", path="eks.allowed_cidrs")
         if len(cidrs) > MAX_PUBLIC_CIDRS:
             raise invalid(f"{len(cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)", path="eks.allowed_cidrs")
         return self
@@ -204,11 +199,10 @@ class BedrockConfig(Section):
 
     @model_validator(mode="after")
     def _each_once(self) -> BedrockConfig:
-        repeated = sorted({m for m in self.model_ids if self.model_ids.count(m) > 1})
-        if repeated:
-            raise invalid(f"{', '.join(map(repr, repeated))} listed more than once", path="bedrock.model_ids")
+        if twice := repeated(self.model_ids):
+            raise invalid(f"{', '.join(map(repr, twice))} listed more than once", path="bedrock.model_ids")
         agents = [p.cluster for p in self.pod_access if p.install_pod_identity_agent]
-        twice = sorted({c for c in agents if agents.count(c) > 1})
+        twice = repeated(agents)
         if twice:
             raise invalid(
                 f"install_pod_identity_agent is true on more than one entry of cluster {twice[0]!r}; an add-on is installed"
@@ -216,7 +210,7 @@ class BedrockConfig(Section):
                 path="bedrock.pod_access",
             )
         paths = [manifest_path(p.cluster, p.namespace, p.service_account) for p in self.pod_access]
-        clashing = sorted({p for p in paths if paths.count(p) > 1})
+        clashing = repeated(paths)
         if clashing:
             raise invalid(
                 f"two entries would share the manifest {clashing[0]} (the same cluster, namespace and service account,"
@@ -281,16 +275,12 @@ class OrganizationConfig(Section):
 
     @model_validator(mode="after")
     def _targets_make_sense(self) -> OrganizationConfig:
-        for key in ("organizational_units", "regions"):
-            values = list(getattr(self, key))
-            if not values:
+        for key in ("organizational_units", "regions", "include_accounts", "exclude_accounts"):
+            values = getattr(self, key)
+            if not values and key in ("organizational_units", "regions"):
                 raise invalid("empty (expected at least one)", path=f"organization.{key}")
-            if repeated := sorted({v for v in values if values.count(v) > 1}):
-                raise invalid(f"{', '.join(map(repr, repeated))} listed more than once", path=f"organization.{key}")
-        for key in ("include_accounts", "exclude_accounts"):
-            values = list(getattr(self, key))
-            if repeated := sorted({v for v in values if values.count(v) > 1}):
-                raise invalid(f"{', '.join(map(repr, repeated))} listed more than once", path=f"organization.{key}")
+            if twice := repeated(values):
+                raise invalid(f"{', '.join(map(repr, twice))} listed more than once", path=f"organization.{key}")
         if self.include_accounts and self.exclude_accounts:
             raise invalid(
                 "include_accounts and exclude_accounts cannot both be given: list the accounts to onboard in"

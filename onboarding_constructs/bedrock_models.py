@@ -29,7 +29,7 @@ from aws_cdk import Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from .identifiers import is_token
+from .identifiers import is_token, repeated
 from .suppressions import acknowledge_nag, nag_resource_text
 
 #: The only actions granted. Converse and ConverseStream are authorized through these two.
@@ -79,9 +79,8 @@ def model_id_problem(value: str) -> str | None:
 def model_ids_problems(model_ids: Sequence[str]) -> list[str]:
     """Every problem of a list of model ids: each id, and ids listed twice."""
     problems = [p for p in map(model_id_problem, model_ids) if p]
-    repeated = sorted({m for m in model_ids if model_ids.count(m) > 1})
-    if repeated:
-        problems.append(f"{repeated} listed more than once")
+    if twice := repeated(list(model_ids)):
+        problems.append(f"{twice} listed more than once")
     return problems
 
 

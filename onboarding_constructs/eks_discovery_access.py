@@ -14,6 +14,7 @@ from .identifiers import (
     cluster_name_problem,
     is_token,
     public_cidr_problem,
+    repeated,
     role_arn_problem,
 )
 
@@ -120,9 +121,8 @@ def _validate(*, cluster_name: str, principal_arn: str, allowed_cidrs: Sequence[
     problems += [f"allowed_cidrs: {p}" for p in map(public_cidr_problem, allowed_cidrs) if p]
     if not allowed_cidrs:
         problems.append("allowed_cidrs: empty (expected the discovery service's addresses)")
-    literal = [c for c in allowed_cidrs if not is_token(c)]
-    if len(set(literal)) != len(literal):
-        problems.append(f"allowed_cidrs: {sorted({c for c in literal if literal.count(c) > 1})} listed more than once")
+    if twice := repeated([c for c in allowed_cidrs if not is_token(c)]):
+        problems.append(f"allowed_cidrs: {twice} listed more than once")
     if len(allowed_cidrs) > MAX_PUBLIC_CIDRS:
         problems.append(f"allowed_cidrs: {len(allowed_cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)")
     if not is_token(access_policy) and not _POLICY_NAME.fullmatch(access_policy):

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from collections.abc import Sequence
+from typing import TypeVar
 
+T = TypeVar("T")
 _SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 _VPC_ID = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 PARTITION_PATTERN = r"aws(?:-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?"
@@ -33,6 +36,11 @@ _RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-
 
 #: How the CDK encodes a token in a string (its STRING_TOKEN_REGEX).
 _STRING_TOKEN = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}")
+
+
+def repeated(values: Sequence[T]) -> list[T]:
+    """The values listed more than once, each once, sorted: for "listed more than once" messages."""
+    return sorted({value for value in values if values.count(value) > 1})  # type: ignore[type-var]
 
 
 def is_token(value: object) -> bool:
