@@ -23,6 +23,7 @@ from .flow_logs import FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
 from .kubernetes_manifest import manifest_path, render_manifest
 from .pod_bedrock_access import PodAccessMode, PodBedrockAccess
 from .role_policy import apply_role_policy
+from .service_managed_stack_set import ServiceManagedStackSet
 
 __all__ = [
     "BEDROCK_DATA_RESOURCE_TYPES",
@@ -43,6 +44,7 @@ __all__ = [
     "FlowLogs",
     "PodAccessMode",
     "PodBedrockAccess",
+    "ServiceManagedStackSet",
     "apply_role_policy",
     "manifest_path",
     "render_manifest",

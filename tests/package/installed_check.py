@@ -38,6 +38,15 @@ manifest = oc.render_manifest(
     namespace="apps", service_account="bedrock-caller", mode=pod.mode, role_arn="arn:aws:iam::111111111111:role/x", region="us-east-1"
 )
 oc.apply_role_policy(stack, role_name_prefix="airs-")
+oc.ServiceManagedStackSet(
+    stack,
+    "StackSet",
+    template_url="https://bucket.s3.us-east-1.amazonaws.com/member.json",
+    stack_set_name="AirsMembers",
+    organizational_units=["ou-abcd-12345678"],
+    regions=["us-east-1"],
+    parameter_overrides={"222222222222": {"DiscoveryRoleArn": "arn:aws:iam::222222222222:role/other"}},
+)
 
 public_constructs = {
     name for name in oc.__all__ if inspect.isclass(getattr(oc, name)) and issubclass(getattr(oc, name), Construct)

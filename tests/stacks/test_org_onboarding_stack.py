@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import yaml
-from aws_cdk import App, Stack
+from aws_cdk import App, CfnResource, Stack
 from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk.assertions import Match, Template
@@ -89,6 +89,15 @@ def test_stack_set_is_service_managed_with_the_configured_operation(example: Syn
             "Tags": Match.array_with([{"Key": "team", "Value": "platform"}]),
         },
     )
+
+
+def test_stack_defines_no_resource_itself(example: Synthesized) -> None:
+    stack = example.stack
+    own = [child.node.id for child in stack.node.children if isinstance(child, CfnResource)]
+    assert own == []
+    resources = [c for c in stack.node.find_all() if isinstance(c, CfnResource)]
+    # The member template is a stack of its own: its resources are not this stack's.
+    assert {r.node.path.split("/")[1] for r in resources if r.stack is stack} == {"StackSet"}
 
 
 def test_org_stack_has_only_the_stack_set(example: Synthesized) -> None:

@@ -1,0 +1,228 @@
+"""``ServiceManagedStackSet``: one template deployed by a service-managed StackSet to the accounts of
+AWS Organizations OUs, with per-account parameter values."""
+
+from __future__ import annotations
+
+from types import MappingProxyType
+from typing import Mapping, Sequence
+
+from aws_cdk import Token
+from aws_cdk import aws_cloudformation as cloudformation
+from constructs import Construct
+
+from .identifiers import is_token
+
+#: Named roles need CAPABILITY_NAMED_IAM; service-managed StackSets refuse CAPABILITY_AUTO_EXPAND.
+DEFAULT_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
+_CALL_AS = ("SELF", "DELEGATED_ADMIN")
+
+
+class ServiceManagedStackSet(Construct):
+    """A service-managed StackSet that deploys ``template_url`` to every account of the given OUs in
+    every given region.
+
+    The OUs' accounts are narrowed by ``include_accounts`` (only these) or ``exclude_accounts``
+    (all but these). An account in ``parameter_overrides`` gets a stack-instance group of its own
+    with its parameter values, and every other group leaves it out, so no account is targeted twice;
+    when every included account has overrides there is no shared group. Regions deploy in parallel,
+    and managed execution is on (StackSets run non-conflicting operations at once and queue the
+    others). The StackSet is this construct's default child with the id ``Default``, so its logical
+    id is this construct's id when the construct sits directly in a stack.
+
+    Values only known at deploy time (tokens) are not checked.
+
+    :param template_url: S3 URL of the template each account gets. Required.
+    :param stack_set_name: Name of the StackSet. Required.
+    :param organizational_units: OU (or root) ids whose accounts get the template. Required, at least one.
+    :param regions: Regions each account gets the template in. Required, at least one.
+    :param include_accounts: Deploy only to these accounts of the OUs. Default: every account of the OUs.
+    :param exclude_accounts: Deploy to every account of the OUs but these (not with ``include_accounts``).
+        Default: no account is left out.
+    :param parameter_overrides: Account id to parameter name to value, for accounts that need values
+        other than the template's defaults; each account must be one the StackSet targets.
+        Default: every account uses the template's parameter defaults.
+    :param call_as: ``SELF`` in the management account, ``DELEGATED_ADMIN`` in a delegated
+        administrator account. Default: ``SELF``.
+    :param auto_deploy: Deploy to accounts that join the OUs later, and remove the stacks of accounts
+        that leave. Default: True.
+    :param retain_stacks_on_account_removal: Keep (rather than delete) the stack resources of an account
+        that leaves the OUs; applies only with ``auto_deploy`` and is left out of the template otherwise.
+        Default: True, the resources are kept.
+    :param max_concurrent_percentage: Percentage of the accounts deployed at once per region, 1 to 100.
+        Default: 25.
+    :param failure_tolerance_percentage: Percentage of the accounts per region that may fail before the
+        operation stops in that region, 0 to 100. Default: 10.
+    :param capabilities: Capabilities the template needs. Default: ``CAPABILITY_IAM`` and
+        ``CAPABILITY_NAMED_IAM`` (service-managed StackSets refuse ``CAPABILITY_AUTO_EXPAND``).
+    :param description: Description of the StackSet. Default: none.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        template_url: str,
+        stack_set_name: str,
+        organizational_units: Sequence[str],
+        regions: Sequence[str],
+        include_accounts: Sequence[str] = (),
+        exclude_accounts: Sequence[str] = (),
+        parameter_overrides: Mapping[str, Mapping[str, str]] = MappingProxyType({}),
+        call_as: str = "SELF",
+        auto_deploy: bool = True,
+        retain_stacks_on_account_removal: bool = True,
+        max_concurrent_percentage: int = 25,
+        failure_tolerance_percentage: int = 10,
+        capabilities: Sequence[str] = DEFAULT_CAPABILITIES,
+        description: str | None = None,
+    ) -> None:
+        super().__init__(scope, construct_id)
+        _validate(
+            organizational_units=organizational_units,
+            regions=regions,
+            include_accounts=include_accounts,
+            exclude_accounts=exclude_accounts,
+            parameter_overrides=parameter_overrides,
+            call_as=call_as,
+            max_concurrent_percentage=max_concurrent_percentage,
+            failure_tolerance_percentage=failure_tolerance_percentage,
+        )
+        # "Default" is left out of logical ids (unlike "Resource"): a stack that moves its L1
+        # StackSet into this construct, under the L1's old id, keeps the logical id and so the StackSet.
+        self._stack_set = cloudformation.CfnStackSet(
+            self,
+            "Default",
+            stack_set_name=stack_set_name,
+            description=description,
+            permission_model="SERVICE_MANAGED",
+            call_as=call_as,
+            capabilities=list(capabilities),
+            auto_deployment=cloudformation.CfnStackSet.AutoDeploymentProperty(
+                enabled=auto_deploy,
+                # CloudFormation accepts this only with auto-deployment on.
+                retain_stacks_on_account_removal=retain_stacks_on_account_removal if auto_deploy else None,
+            ),
+            managed_execution={"Active": True},
+            operation_preferences=cloudformation.CfnStackSet.OperationPreferencesProperty(
+                region_concurrency_type="PARALLEL",
+                max_concurrent_percentage=max_concurrent_percentage,
+                failure_tolerance_percentage=failure_tolerance_percentage,
+            ),
+            stack_instances_group=_instance_groups(
+                units=list(organizational_units),
+                regions=list(regions),
+                include_accounts=list(include_accounts),
+                exclude_accounts=list(exclude_accounts),
+                parameter_overrides=parameter_overrides,
+            ),
+            template_url=template_url,
+        )
+
+    @property
+    def stack_set(self) -> cloudformation.CfnStackSet:
+        """The StackSet resource."""
+        return self._stack_set
+
+    @property
+    def stack_set_id(self) -> str:
+        """The StackSet's id (``name:uuid``), known at deploy time."""
+        return self._stack_set.attr_stack_set_id
+
+
+def _instance_groups(
+    *,
+    units: list[str],
+    regions: list[str],
+    include_accounts: list[str],
+    exclude_accounts: list[str],
+    parameter_overrides: Mapping[str, Mapping[str, str]],
+) -> list[cloudformation.CfnStackSet.StackInstancesProperty]:
+    overridden = list(parameter_overrides)
+    groups = []
+    if include_accounts:
+        accounts = [a for a in include_accounts if a not in overridden]
+        shared = _targets(units, accounts, "INTERSECTION") if accounts else None
+    elif exclude_accounts or overridden:
+        shared = _targets(units, [*exclude_accounts, *overridden], "DIFFERENCE")
+    else:
+        shared = _targets(units, [], None)
+    if shared is not None:
+        groups.append(cloudformation.CfnStackSet.StackInstancesProperty(deployment_targets=shared, regions=regions))
+    for account, parameters in parameter_overrides.items():
+        groups.append(
+            cloudformation.CfnStackSet.StackInstancesProperty(
+                deployment_targets=_targets(units, [account], "INTERSECTION"),
+                regions=regions,
+                parameter_overrides=[
+                    cloudformation.CfnStackSet.ParameterProperty(parameter_key=key, parameter_value=value)
+                    for key, value in parameters.items()
+                ],
+            )
+        )
+    return groups
+
+
+def _targets(units: list[str], accounts: list[str], account_filter: str | None) -> cloudformation.CfnStackSet.DeploymentTargetsProperty:
+    return cloudformation.CfnStackSet.DeploymentTargetsProperty(
+        organizational_unit_ids=units,
+        accounts=accounts or None,
+        account_filter_type=account_filter,
+    )
+
+
+def _validate(
+    *,
+    organizational_units: Sequence[str],
+    regions: Sequence[str],
+    include_accounts: Sequence[str],
+    exclude_accounts: Sequence[str],
+    parameter_overrides: Mapping[str, Mapping[str, str]],
+    call_as: str,
+    max_concurrent_percentage: int,
+    failure_tolerance_percentage: int,
+) -> None:
+    lists = {
+        "organizational_units": organizational_units,
+        "regions": regions,
+        "include_accounts": include_accounts,
+        "exclude_accounts": exclude_accounts,
+    }
+    if strings := [name for name, value in lists.items() if isinstance(value, str)]:
+        raise TypeError(f"ServiceManagedStackSet: {', '.join(strings)} must be a list of strings, not a single string")
+    problems = []
+    if not organizational_units:
+        problems.append("organizational_units is empty (expected at least one OU id, e.g. 'ou-abcd-12345678')")
+    if not regions:
+        problems.append("regions is empty (expected at least one region, e.g. 'us-east-1')")
+    if include_accounts and exclude_accounts:
+        problems.append(
+            "include_accounts and exclude_accounts are both given (expected one of them: the accounts to"
+            " deploy to, or the accounts to leave out)"
+        )
+    for account in parameter_overrides:
+        if is_token(account):
+            continue
+        if account in exclude_accounts:
+            problems.append(f"parameter_overrides account {account!r} is in exclude_accounts, so it gets no stack to override")
+        elif include_accounts and account not in include_accounts and not any(map(is_token, include_accounts)):
+            problems.append(f"parameter_overrides account {account!r} is not in include_accounts, so it gets no stack to override")
+    if not is_token(call_as) and call_as not in _CALL_AS:
+        problems.append(f"call_as {call_as!r} is not valid (expected 'SELF' or 'DELEGATED_ADMIN')")
+    for name, value, low in (
+        ("max_concurrent_percentage", max_concurrent_percentage, 1),
+        ("failure_tolerance_percentage", failure_tolerance_percentage, 0),
+    ):
+        if problem := _percentage_problem(value, low):
+            problems.append(f"{name} {problem}")
+    if problems:
+        raise ValueError("ServiceManagedStackSet: " + "; ".join(problems))
+
+
+def _percentage_problem(value: object, low: int) -> str | None:
+    # A number token (e.g. a CloudFormation parameter) is a float the CDK resolves at synth.
+    if isinstance(value, float) and Token.is_unresolved(value):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= 100:
+        return None
+    return f"{value!r} is out of range (expected a whole percentage from {low} to 100)"
