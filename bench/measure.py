@@ -17,7 +17,7 @@ CDK = REPO_ROOT / "node_modules" / ".bin" / "cdk"
 #: Runs a command and prints the peak resident memory (KiB) of the largest process it waited for.
 _PEAK_RSS = (
     "import resource, subprocess, sys\n"
-    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE).returncode\n"
+    "code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"  # stderr passes through, for errors
     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, code)\n"
 )
 

@@ -68,8 +68,11 @@ def main(argv: list[str] | None = None, *, session: boto3.Session | None = None,
         try:
             outputs = stack_outputs(context)
         except (ClientError, BotoCoreError, ResponseParserError, MissingPermission) as error:
-            reason = f"may not call {error.action}" if isinstance(error, MissingPermission) else str(error)
-            _report(args, out, identity, config.region, [failed("stack", config.stack_name, f"cannot read the stack: {reason}", "allow cloudformation:DescribeStacks")])
+            if isinstance(error, MissingPermission):
+                reason, fix = f"may not call {error.action}", f"allow {error.action}"
+            else:
+                reason, fix = str(error), "retry; if it persists, check your network and AWS configuration"
+            _report(args, out, identity, config.region, [failed("stack", config.stack_name, f"cannot read the stack: {reason}", fix)])
             return 1
         if outputs is None:
             result = failed("stack", config.stack_name, f"not deployed in {identity}, {config.region}", "deploy it first: make deploy CONFIG=...")

@@ -151,3 +151,11 @@ def test_summary_of_a_delegated_rollout_without_auto_deployment(tmp_path: Path) 
         "222222222222, 444444444444 (in ou-ab12-cd345678, r-ab12): the template's defaults",
         "333333333333 (in ou-ab12-cd345678, r-ab12): 25 parameter overrides",
     ]
+
+
+def test_a_stack_set_whose_template_is_not_in_the_assembly_says_so(tmp_path: Path) -> None:
+    (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": {}}))
+    stack_set = summary._stack_set({"StackSetName": "X", "TemplateURL": "https://example.com/t.json"}, tmp_path, {"artifacts": {}})
+    assert stack_set.member_template_path is None and stack_set.member_parameters == []
+    assert "    member template: (not found in the cloud assembly)" in summary._render_stack_set(stack_set)
+    assert stack_set.targets == [] and stack_set.auto_deployment.startswith("off:")

@@ -3,12 +3,14 @@ linearity verdict; one tiny end-to-end run through the real CDK CLI."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from bench import measure
 from bench.__main__ import _linearity
 from bench.estates import estate_config
 from bench.measure import assembly_stats
@@ -62,3 +64,19 @@ def test_a_tiny_bench_run_prints_the_tables() -> None:
     assert "| 10 | 1 |" in out
     assert "- example config at most 1.5x the empty app:" in out
     assert "bench: run 1/1: empty app and example config" in result.stderr
+
+
+def test_a_missing_cdk_cli_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(measure, "CDK", tmp_path / "cdk")
+    with pytest.raises(SystemExit) as info:
+        measure.cdk_synth(tmp_path, tmp_path / "out")
+    assert str(info.value) == f"{tmp_path / 'cdk'} is missing: run `make bench`, which installs the pinned CDK CLI"
+
+
+@pytest.mark.slow
+def test_a_failing_synth_stops_the_bench_with_its_output(tmp_path: Path) -> None:
+    (tmp_path / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} -c \"raise SystemExit('no app here')\""}))
+    with pytest.raises(SystemExit) as info:
+        measure.cdk_synth(tmp_path, tmp_path / "out", "config=x.yaml")
+    assert str(info.value).startswith(f"cdk synth failed in {tmp_path} (config=x.yaml):\n")
+    assert "no app here" in str(info.value)
