@@ -68,7 +68,7 @@ def test_member_template_snapshot(example: Synthesized, snapshot) -> None:
     assert scrubbed(example.member_template) == snapshot
 
 
-# --- the StackSet ------------------------------------------------------------------------------------------
+# --- the StackSet (its instance-group rules are ServiceManagedStackSet's, tested with it) ----------------
 
 
 def test_stack_set_is_service_managed_with_the_configured_operation(example: Synthesized) -> None:
@@ -121,12 +121,6 @@ def test_template_url_is_the_uploaded_member_template(example: Synthesized) -> N
     assert example.member_template_path == example.template_path.parent / "AirsOnboarding.MemberTemplate.template.json"
 
 
-def test_every_account_of_the_units_when_nothing_narrows_them(tmp_path: Path) -> None:
-    assert groups_of(org_config(), tmp_path) == [
-        {"DeploymentTargets": {"OrganizationalUnitIds": [OU]}, "Regions": ["us-east-1", "eu-west-1"]}
-    ]
-
-
 def test_accounts_with_overrides_get_their_own_group_and_are_left_out_of_the_shared_one(tmp_path: Path) -> None:
     config = org_config(
         exclude_accounts=["999999999999"],
@@ -158,12 +152,6 @@ def test_include_accounts_narrow_the_shared_group_to_those_without_overrides(tmp
     shared, own = groups_of(config, tmp_path)
     assert shared["DeploymentTargets"] == {"OrganizationalUnitIds": [OU], "AccountFilterType": "INTERSECTION", "Accounts": ["444444444444"]}
     assert own["ParameterOverrides"] == [{"ParameterKey": "DiscoveryRoleArn", "ParameterValue": "arn:aws:iam::222222222222:role/other"}]
-
-
-def test_no_shared_group_when_every_included_account_has_overrides(tmp_path: Path) -> None:
-    config = org_config(include_accounts=["222222222222"], account_overrides={"222222222222": {"subnet_ids": ["subnet-abcd1234"]}})
-    [own] = groups_of(config, tmp_path)
-    assert own["DeploymentTargets"]["Accounts"] == ["222222222222"]
 
 
 def test_management_account_is_named_in_an_output(example: Synthesized) -> None:
