@@ -12,9 +12,10 @@ from typing import Annotated, Literal, Mapping
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 
-from onboarding_constructs.bedrock_audit_trail import DEFAULT_TRAIL_NAME
+from onboarding_constructs.bedrock_audit_trail import DEFAULT_TRAIL_NAME, DEFAULT_TRAIL_RETENTION
 from onboarding_constructs.eks_discovery_access import DISCOVERY_CIDRS, MAX_PUBLIC_CIDRS
-from onboarding_constructs.identifiers import kms_key_arn_problem, repeated
+from onboarding_constructs.flow_log_bucket import DEFAULT_RETENTION
+from onboarding_constructs.identifiers import canonical_cidr, kms_key_arn_problem, repeated
 from onboarding_constructs.kubernetes_manifest import manifest_path
 
 from .config_types import (
@@ -55,7 +56,9 @@ from .config_types import (
 DEFAULT_STACK_NAME = "AirsOnboarding"
 #: CloudFormation's limit on parameters per template.
 MAX_TEMPLATE_PARAMETERS = 200
-DEFAULT_RETENTION_DAYS = 365
+#: The constructs' defaults, in the config's unit.
+DEFAULT_BUCKET_RETENTION_DAYS = int(DEFAULT_RETENTION.to_days())
+DEFAULT_TRAIL_RETENTION_DAYS = int(DEFAULT_TRAIL_RETENTION.to_days())
 
 
 def _refuse_with_existing(section: BaseModel, existing_key: str, new_only: tuple[str, ...], kind: str, *, kept: str) -> None:
@@ -84,7 +87,7 @@ class BucketConfig(Section):
     name: BucketName | None = None
     existing_name: BucketName | None = None
     kms_key_arn: KmsKeyArn | None = None
-    retention_days: RetentionDays | None = DEFAULT_RETENTION_DAYS
+    retention_days: RetentionDays | None = DEFAULT_BUCKET_RETENTION_DAYS
 
     @model_validator(mode="after")
     def _existing_bucket_is_used_as_is(self) -> BucketConfig:
@@ -141,7 +144,7 @@ class EksConfig(Section):
         cidrs = list(self.allowed_cidrs)
         if not cidrs:
             raise invalid("empty (expected the discovery service's addresses; omit the key for the default)", path="eks.allowed_cidrs")
-        if twice := repeated(cidrs):
+        if twice := repeated([canonical_cidr(c) for c in cidrs]):  # 1.2.3.4 and 1.2.3.4/32 are one block
             raise invalid(f"{', '.join(map(repr, twice))} listed more than once", path="eks.allowed_cidrs")
         if len(cidrs) > MAX_PUBLIC_CIDRS:
             raise invalid(f"{len(cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)", path="eks.allowed_cidrs")
@@ -155,7 +158,7 @@ class CloudTrailConfig(Section):
     bedrock_data_events: bool = False
     trail_name: TrailName = DEFAULT_TRAIL_NAME
     kms_key_arn: KmsKeyArn | None = None
-    retention_days: RetentionDays | None = DEFAULT_RETENTION_DAYS
+    retention_days: RetentionDays | None = DEFAULT_TRAIL_RETENTION_DAYS
 
     @model_validator(mode="after")
     def _existing_trail_is_used_as_is(self) -> CloudTrailConfig:

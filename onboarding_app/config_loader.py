@@ -133,7 +133,9 @@ _StrictLoader.yaml_implicit_resolvers = {
 def _describe_yaml_error(error: yaml.YAMLError, text: str) -> str:
     if isinstance(error, yaml.reader.ReaderError):
         line = text.count("\n", 0, error.position) + 1
-        return f"not valid YAML: line {line}: the character {error.character!r} is not allowed in a YAML file"
+        # PyYAML gives the character's code point.
+        character = chr(error.character) if isinstance(error.character, int) else error.character
+        return f"not valid YAML: line {line}: the character {character!r} is not allowed in a YAML file"
     mark = getattr(error, "problem_mark", None)
     problem = getattr(error, "problem", None) or str(error)
     where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""

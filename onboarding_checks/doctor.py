@@ -9,6 +9,8 @@ from collections.abc import Iterator
 from botocore.exceptions import ClientError
 
 from onboarding_constructs.eks_discovery_access import MAX_PUBLIC_CIDRS
+from onboarding_constructs.identifiers import canonical_cidr
+from onboarding_constructs.pod_bedrock_access import POD_IDENTITY_AGENT_ADDON
 
 from .aws import error_code
 from .results import Result, failed, passed, warned
@@ -16,7 +18,7 @@ from .runner import Check, Context
 
 MAX_FLOW_LOGS_PER_RESOURCE = 2
 MAX_TRAILS_PER_REGION = 5
-POD_IDENTITY_AGENT = "eks-pod-identity-agent"
+POD_IDENTITY_AGENT = POD_IDENTITY_AGENT_ADDON
 OPEN_TO_EVERYONE = ("0.0.0.0/0", "::/0")
 #: The first platform version of each Kubernetes version with access entries (EKS user guide);
 #: every later Kubernetes version has them from its first platform version.
@@ -281,7 +283,7 @@ def _auth_mode(name: str, cluster: dict) -> Result:
 def _endpoint(context: Context, name: str, cluster: dict, enable_public_endpoint: bool) -> Result:
     title = "EKS endpoint access"
     vpc = cluster.get("resourcesVpcConfig") or {}
-    allowed = list(context.config.eks.allowed_cidrs) if context.config.eks else []
+    allowed = discovery_cidrs(context)
     if not vpc.get("endpointPublicAccess"):
         if enable_public_endpoint:
             return warned(
@@ -383,6 +385,11 @@ def _inference_profiles(context: Context) -> list[dict]:
         token = page.get("nextToken")
         if not token:
             return profiles
+
+
+def discovery_cidrs(context: Context) -> list[str]:
+    """The config's allowed CIDRs as EKS spells them, to compare with a cluster's allow-list."""
+    return [canonical_cidr(c) for c in context.config.eks.allowed_cidrs] if context.config.eks else []
 
 
 def _partition(region: str) -> str:

@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from botocore.exceptions import ClientError
 
 from onboarding_app.output_groups import ROLE
+from onboarding_constructs.eks_discovery_access import DEFAULT_ACCESS_POLICY
 
 from .aws import error_code
-from .doctor import OPEN_TO_EVERYONE, POD_IDENTITY_AGENT
+from .doctor import OPEN_TO_EVERYONE, POD_IDENTITY_AGENT, discovery_cidrs
 from .results import Result, failed, passed, warned
 from .runner import Check, Context
 
-VIEW_POLICY = "AmazonEKSViewPolicy"
+VIEW_POLICY = DEFAULT_ACCESS_POLICY  # what the stack grants the discovery role
 RECENT = datetime.timedelta(hours=1)
 
 
@@ -142,7 +143,7 @@ def _cluster_open(name: str, principal: str):
 def _endpoint_admits(context: Context, name: str, cluster: dict) -> Result:
     title = "EKS endpoint access"
     vpc = cluster.get("resourcesVpcConfig") or {}
-    allowed = list(context.config.eks.allowed_cidrs) if context.config.eks else []
+    allowed = discovery_cidrs(context)
     current = list(vpc.get("publicAccessCidrs") or [])
     if not vpc.get("endpointPublicAccess"):
         return failed(title, name, "no public endpoint: discovery cannot reach the cluster", "set enable_public_endpoint: true for it and deploy again")

@@ -121,7 +121,6 @@ class BedrockAuditTrail(Construct):
             self._bucket: s3.IBucket | None = None
             self._access_logs_bucket: s3.IBucket | None = None
             self._encryption_key: kms.IKey | None = None
-            self._created = False
             return
 
         if problem := trail_name_problem(trail_name):
@@ -174,7 +173,6 @@ class BedrockAuditTrail(Construct):
         self._bucket = bucket
         self._access_logs_bucket = access_logs
         self._encryption_key = encryption_key
-        self._created = True
 
     @property
     def trail_arn(self) -> str:
@@ -204,7 +202,7 @@ class BedrockAuditTrail(Construct):
     @property
     def created(self) -> bool:
         """True when this construct defines the trail, False for ``existing_trail_arn``."""
-        return self._created
+        return self._trail is not None
 
     def _allow_cloudtrail_to_use(self, key: kms.IKey, trail_name: str) -> None:
         secure_bucket.allow_key_use(

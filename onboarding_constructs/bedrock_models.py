@@ -65,7 +65,7 @@ def model_id_problem(value: str) -> str | None:
         return f"{value!r} is not a Bedrock model id ({_EXPECTED})"
     if value.startswith("arn:"):
         return f"{value!r} is an ARN; give the model or inference profile id instead ({_EXPECTED})"
-    if _FOUNDATION_MODEL_ID.fullmatch(value) and value.split(".", 1)[0] not in INFERENCE_PROFILE_GEOGRAPHIES:
+    if _FOUNDATION_MODEL_ID.fullmatch(value) and not is_inference_profile(value):
         return None
     profile = _PROFILE_ID.fullmatch(value)
     if profile is None:
@@ -84,9 +84,14 @@ def model_ids_problems(model_ids: Sequence[str]) -> list[str]:
     return problems
 
 
+def profile_geography(model_id: str) -> str:
+    """The part before the first period: an inference profile's geography (``us``, ``global``)."""
+    return model_id.split(".", 1)[0]
+
+
 def is_inference_profile(model_id: str) -> bool:
     """True for a cross-Region inference profile id (``us.anthropic...``), False for a model id."""
-    return model_id.split(".", 1)[0] in INFERENCE_PROFILE_GEOGRAPHIES
+    return profile_geography(model_id) in INFERENCE_PROFILE_GEOGRAPHIES
 
 
 def profile_model_id(profile_id: str) -> str:
@@ -148,7 +153,7 @@ def invoke_grants(scope: IConstruct, model_ids: Sequence[str] = ()) -> list[Invo
         for profile in profiles:
             model = profile_model_id(profile)
             routed.append(foundation_model_arn(scope, model, region="*"))
-            if profile.split(".", 1)[0] == GLOBAL_GEOGRAPHY:
+            if profile_geography(profile) == GLOBAL_GEOGRAPHY:
                 routed.append(foundation_model_arn(scope, model, region=""))
         grants.append(
             InvokeGrant(

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from .eks_cluster_access_handler import SERVICE_TIMEOUT, EksClusterAccessHandler
 from .identifiers import (
+    canonical_cidr,
     cluster_name_problem,
     is_token,
     public_cidr_problem,
@@ -62,6 +63,7 @@ class EksDiscoveryAccess(Construct):
     ) -> None:
         super().__init__(scope, construct_id)
         _validate(cluster_name=cluster_name, principal_arn=principal_arn, allowed_cidrs=allowed_cidrs, access_policy=access_policy)
+        allowed_cidrs = [canonical_cidr(c) for c in allowed_cidrs]
         if isinstance(enable_public_endpoint, str) and not is_token(enable_public_endpoint):
             raise ValueError(
                 f"EksDiscoveryAccess: enable_public_endpoint: {enable_public_endpoint!r} is not allowed (expected True or False,"
@@ -121,7 +123,9 @@ def _validate(*, cluster_name: str, principal_arn: str, allowed_cidrs: Sequence[
     problems += [f"allowed_cidrs: {p}" for p in map(public_cidr_problem, allowed_cidrs) if p]
     if not allowed_cidrs:
         problems.append("allowed_cidrs: empty (expected the discovery service's addresses)")
-    if twice := repeated([c for c in allowed_cidrs if not is_token(c)]):
+    literal = [c for c in allowed_cidrs if not is_token(c)]
+    # Spelt differently, 34.71.64.3 and 34.71.64.3/32 are still the same block.
+    if not any(map(public_cidr_problem, literal)) and (twice := repeated([canonical_cidr(c) for c in literal])):
         problems.append(f"allowed_cidrs: {twice} listed more than once")
     if len(allowed_cidrs) > MAX_PUBLIC_CIDRS:
         problems.append(f"allowed_cidrs: {len(allowed_cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)")

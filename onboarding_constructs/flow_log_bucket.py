@@ -71,7 +71,6 @@ class FlowLogBucket(Construct):
             self._bucket: s3.IBucket = existing_bucket
             self._access_logs_bucket: s3.IBucket | None = None
             self._encryption_key: kms.IKey | None = None
-            self._created = False
             return
 
         secure_bucket.check_bucket_props("FlowLogBucket", bucket_name=bucket_name, retention=retention)
@@ -81,7 +80,6 @@ class FlowLogBucket(Construct):
             )
         self._access_logs_bucket = server_access_logs_bucket
         self._encryption_key = encryption_key
-        self._created = True
         bucket = secure_bucket.log_bucket(
             self,
             "Bucket",
@@ -118,7 +116,7 @@ class FlowLogBucket(Construct):
     @property
     def created(self) -> bool:
         """True when this construct defines the bucket, False for ``existing_bucket``."""
-        return self._created
+        return self._access_logs_bucket is not None  # a new bucket always logs its access somewhere
 
     def _allow_log_delivery_to_use(self, key: kms.IKey) -> None:
         secure_bucket.allow_key_use(

@@ -11,7 +11,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import flow_log_fields, log_delivery
-from .identifiers import is_token, subnet_id_problem, vpc_id_problem
+from .identifiers import is_token, repeated, subnet_id_problem, vpc_id_problem
 
 #: Tag ``Name`` of each flow log is this prefix plus the subnet or VPC id.
 DEFAULT_NAME_PREFIX = "airs-discovery-"
@@ -136,11 +136,11 @@ def _validated_targets(*, subnet_ids: Sequence[str], vpc_ids: Sequence[str]) -> 
         raise TypeError("FlowLogs subnet_ids and vpc_ids are lists of ids, not a single string")
     problems = [f"subnet_ids: {p}" for p in map(subnet_id_problem, subnet_ids) if p]
     problems += [f"vpc_ids: {p}" for p in map(vpc_id_problem, vpc_ids) if p]
-    targets: dict[str, str] = {}
-    for resource_id, resource_type in [*((s, "Subnet") for s in subnet_ids), *((v, "VPC") for v in vpc_ids)]:
-        if resource_id in targets:
-            problems.append(f"{resource_id!r} is listed twice (a subnet allows at most 2 flow logs, so each id is logged once)")
-        targets[resource_id] = resource_type
+    problems += [
+        f"{resource_id!r} is listed twice (a subnet allows at most 2 flow logs, so each id is logged once)"
+        for resource_id in repeated([*subnet_ids, *vpc_ids])
+    ]
+    targets = {**{s: "Subnet" for s in subnet_ids}, **{v: "VPC" for v in vpc_ids}}
     if not targets:
         problems.append("no subnet_ids and no vpc_ids given (expected at least one id to log)")
     if problems:

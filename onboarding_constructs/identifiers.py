@@ -94,6 +94,14 @@ def public_cidr_problem(value: str) -> str | None:
     return None
 
 
+def canonical_cidr(value: str) -> str:
+    """A valid CIDR block as EKS writes it back (``34.71.64.3`` -> ``34.71.64.3/32``); a token as it is.
+
+    The handler merges and removes allow-list entries by text, so both sides must be spelt alike.
+    """
+    return value if is_token(value) else str(ipaddress.ip_network(value, strict=True))
+
+
 def role_name_problem(value: str) -> str | None:
     if is_token(value) or _ROLE_NAME.fullmatch(value):
         return None
@@ -150,11 +158,9 @@ def trail_name_problem(value: str) -> str | None:
         )
     if _ADJACENT_SEPARATORS.search(value):
         return f"{value!r} is not a valid trail name (periods, underscores and hyphens may not be next to each other)"
-    try:
-        ipaddress.IPv4Address(value)
-    except ValueError:
-        return None
-    return f"{value!r} is not a valid trail name (it may not look like an IP address)"
+    if _is_ip_address(value):
+        return f"{value!r} is not a valid trail name (it may not look like an IP address)"
+    return None
 
 
 def trail_arn_problem(value: str) -> str | None:

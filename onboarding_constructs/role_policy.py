@@ -126,6 +126,8 @@ class RoleNamePrefix:
         if isinstance(name, str) and name.startswith(self.prefix):
             return
         path = role.node.path.removesuffix("/Resource")
+        # Only a name that starts with a deploy-time value is unknown where it matters: one with a
+        # literal start (discovery-${AWS::Region}) is checked by that start, below.
         if not isinstance(name, str) or name.startswith("${Token["):
             Annotations.of(role).add_warning_v2(
                 "airs-onboarding:roleNameUnchecked",

@@ -515,5 +515,6 @@ def _respond(event: dict[str, Any], status: str, reason: str, physical_id: str, 
                 return
         except OSError:
             LOG.warning("response PUT failed (attempt %d): %s", attempt + 1, traceback.format_exc())
-            _sleep(2**attempt)
+            if attempt < 2:  # no wait after the last attempt
+                _sleep(2**attempt)
     raise RuntimeError("could not deliver the response to CloudFormation")

@@ -73,3 +73,26 @@ def test_the_cli_app_gets_the_validation_setting(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("CDK_VALIDATION", "true")
     assert app_module.main() == 0
     assert made == [{"builtin_cloud_formation_validation": True}]
+
+
+def test_a_template_over_the_size_limit_stops_the_app_with_the_file_and_sizes(monkeypatch, tmp_path, capsys) -> None:
+    """After synth, a template larger than CloudFormation accepts is named with its size; no manifests are written."""
+    import onboarding_app.limits as limits
+
+    limit = 1_000
+    monkeypatch.setattr(limits, "MAX_TEMPLATE_BYTES", limit)
+    assert run_main(monkeypatch, tmp_path, str(EXAMPLE_CONFIG)) == 1
+    err = capsys.readouterr().err
+    out = tmp_path / "out"
+    too_large = [p for p in sorted(out.glob("*.template.json")) if p.stat().st_size > limit]
+    assert out / "AirsOnboarding.template.json" in too_large
+    lines = [
+        f"{p.name} is {p.stat().st_size:,} bytes, and CloudFormation allows {limit:,}. Split the config over several"
+        " configs, each with its own stack_name."
+        for p in too_large
+    ]
+    assert err == f"{EXAMPLE_CONFIG}: " + "\n".join(lines) + "\nDo not deploy this cloud assembly.\n"
+    assert err.rstrip().endswith("Do not deploy this cloud assembly.")
+    assert "AirsOnboarding.template.json is " in err and "bytes, and CloudFormation allows 1,000." in err
+    assert "Traceback" not in err
+    assert not list(out.rglob("*.yaml"))  # the example's pod_access manifest is not written

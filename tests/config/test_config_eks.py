@@ -94,3 +94,10 @@ def test_a_discovery_role_section_stands_in_for_the_role_arn() -> None:
         "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"}
     }
     assert load(data).eks.discovery_role_arn is None
+
+
+def test_one_cidr_block_spelt_two_ways_is_listed_twice() -> None:
+    with pytest.raises(ConfigError) as info:
+        load(config_with(eks={"discovery_role_arn": "arn:aws:iam::111111111111:role/d", "allowed_cidrs": ["34.71.64.3", "34.71.64.3/32"]}))
+    [problem] = info.value.problems
+    assert (problem.path, problem.message) == ("eks.allowed_cidrs", "'34.71.64.3/32' listed more than once")

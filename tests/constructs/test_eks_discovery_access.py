@@ -231,3 +231,17 @@ def test_public_endpoint_opt_in_as_literal_text_is_refused() -> None:
         "EksDiscoveryAccess: enable_public_endpoint: 'yes' is not allowed (expected True or False, or a deploy-time value"
         " that resolves to 'true' or 'false')"
     )
+
+
+def test_cidrs_are_sent_as_eks_spells_them() -> None:
+    """The handler merges and removes allow-list entries by text; EKS writes 34.71.64.3 as 34.71.64.3/32."""
+    stack = new_stack()
+    access(stack, allowed_cidrs=["34.71.64.3", "34.28.60.0/24"])
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::EksClusterAccess", {"AllowedCidrs": ["34.71.64.3/32", "34.28.60.0/24"]}
+    )
+
+
+def test_one_block_spelt_two_ways_is_listed_twice() -> None:
+    with pytest.raises(ValueError, match=r"allowed_cidrs: \['34.71.64.3/32'\] listed more than once"):
+        access(new_stack(), allowed_cidrs=["34.71.64.3", "34.71.64.3/32"])

@@ -231,3 +231,17 @@ def test_a_single_string_instead_of_a_list_is_refused() -> None:
 def test_invalid_options_are_refused(props: dict, error: str) -> None:
     with pytest.raises(ValueError, match=error):
         flow_logs_in(new_stack(), subnet_ids=[SUBNET_A], **props)
+
+
+def test_tags_from_above_merge_with_the_name_tag() -> None:
+    from aws_cdk import Tags
+
+    stack = new_stack()
+    Tags.of(stack).add("team", "x")
+    flow_logs_in(stack, subnet_ids=[SUBNET_A, SUBNET_B], vpc_ids=[VPC])
+    flow_logs = Template.from_stack(stack).find_resources("AWS::EC2::FlowLog")
+    assert len(flow_logs) == 3
+    for resource in flow_logs.values():
+        props = resource["Properties"]
+        tags = {tag["Key"]: tag["Value"] for tag in props["Tags"]}
+        assert tags == {"Name": f"airs-discovery-{props['ResourceId']}", "team": "x"}

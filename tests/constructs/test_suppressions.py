@@ -56,3 +56,29 @@ def test_missing_handler_source_is_explained() -> None:
 
     with pytest.raises(FileNotFoundError, match="handler 'nope' not found"):
         handler_source("nope")
+
+
+def test_a_value_cdk_nag_cannot_flatten_is_refused_naming_it() -> None:
+    from aws_cdk import CfnParameter, Fn
+
+    from onboarding_constructs.suppressions import nag_resource_text
+
+    stack = new_stack()
+    selected = Fn.select(0, CfnParameter(stack, "Arns", type="CommaDelimitedList").value_as_list)
+    with pytest.raises(ValueError, match=r"^cannot name the cdk-nag finding for \{'Fn::Select': \[0, \{'Ref': 'Arns'\}\]\}$"):
+        nag_resource_text(stack, selected)
+    # Nested in a join, the part it cannot flatten is the one named.
+    with pytest.raises(ValueError, match="cannot name the cdk-nag finding for {'Fn::Select'"):
+        nag_resource_text(stack, Fn.join("", ["arn:aws:s3:::", selected, "/*"]))
+
+
+def test_missing_handler_source_names_every_place_it_looked() -> None:
+    from onboarding_constructs.handler_code import HANDLER_DIRS, handler_source
+
+    with pytest.raises(FileNotFoundError) as error:
+        handler_source("nope")
+    message = str(error.value)
+    assert "expected one of" in message
+    assert len(HANDLER_DIRS) == 2
+    for directory in HANDLER_DIRS:
+        assert str(directory / "nope" / "index.py") in message

@@ -141,17 +141,24 @@ def test_shard_flow_logs_write_to_the_account_stacks_bucket(large: Synthesized) 
 def test_too_many_clusters_for_one_stack_is_refused_with_the_fix() -> None:
     with pytest.raises(LimitError) as info:
         compose(estate(subnets(1), clusters=250))
-    message = str(info.value)
-    assert message.startswith("stack AirsEstate would hold 5")
-    assert "CloudFormation allows 500" in message and "Split eks.clusters and bedrock.pod_access over several configs" in message
+    # 250 clusters: an access entry and its custom resource each, plus the account stack's own 8.
+    assert str(info.value) == (
+        "stack AirsEstate would hold 508 resources (Custom::EksClusterAccess x250, AWS::EKS::AccessEntry x250,"
+        f" AWS::S3::Bucket x2, ...), and CloudFormation allows {MAX_RESOURCES}. Split eks.clusters and bedrock.pod_access"
+        " over several configs, each with its own stack_name."
+    )
 
 
 def test_an_overfull_shard_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(flow_log_shards, "SHARDS", 1)
     with pytest.raises(LimitError) as info:
         compose(estate(subnets(MAX_RESOURCES + 1)))
-    assert str(info.value).startswith(f"stack AirsEstate-FlowLogs0 would hold {MAX_RESOURCES + 1} flow logs")
-    assert "Log whole VPCs (flow_logs.vpc_ids) instead of their subnets" in str(info.value)
+    # The message names the app's shard count (onboarding_app.limits.SHARDS), which the patch above leaves alone.
+    assert str(info.value) == (
+        f"stack AirsEstate-FlowLogs0 would hold {MAX_RESOURCES + 1} flow logs, and CloudFormation allows {MAX_RESOURCES}"
+        f" resources per stack: the subnets and VPCs do not fit in {SHARDS} flow log stacks. Log whole VPCs"
+        " (flow_logs.vpc_ids) instead of their subnets, or split them over several configs, each with its own stack_name."
+    )
 
 
 def test_a_limit_stops_the_app_with_a_message_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
