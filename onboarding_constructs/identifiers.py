@@ -14,16 +14,21 @@ from collections.abc import Sequence
 from typing import TypeVar
 
 T = TypeVar("T")
-_SUBNET_ID = re.compile(r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})")
-_VPC_ID = re.compile(r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 PARTITION_PATTERN = r"aws(?:-cn|-us-gov|-iso|-iso-[a-z]|-eusc)?"
+#: Patterns a whole value must match; also the AllowedPattern of template parameters (Java regex).
+SUBNET_ID_PATTERN = r"subnet-(?:[0-9a-f]{8}|[0-9a-f]{17})"
+VPC_ID_PATTERN = r"vpc-(?:[0-9a-f]{8}|[0-9a-f]{17})"
+CLUSTER_NAME_PATTERN = r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}"
+ROLE_ARN_PATTERN = rf"arn:{PARTITION_PATTERN}:iam::[0-9]{{12}}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{{1,64}}"
+_SUBNET_ID = re.compile(SUBNET_ID_PATTERN)
+_VPC_ID = re.compile(VPC_ID_PATTERN)
 REGION_PATTERN = r"[a-z]{2,4}(?:-[a-z]+)+-[0-9]+"
 _KMS_KEY_ARN = re.compile(
     rf"arn:(?P<partition>{PARTITION_PATTERN}):kms:(?P<region>{REGION_PATTERN}):(?P<account>[0-9]{{12}}):key/"
     r"(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|mrk-[0-9a-f]{32})"
 )
-_CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
-_ROLE_ARN = re.compile(rf"arn:{PARTITION_PATTERN}:iam::[0-9]{{12}}:role/(?:[\w+=,.@-]+/)*[\w+=,.@-]{{1,64}}", re.ASCII)
+_CLUSTER_NAME = re.compile(CLUSTER_NAME_PATTERN)
+_ROLE_ARN = re.compile(ROLE_ARN_PATTERN, re.ASCII)
 _TRAIL_NAME_CHARS = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _ADJACENT_SEPARATORS = re.compile(r"[._-]{2}")
 _TRAIL_ARN = re.compile(rf"arn:{PARTITION_PATTERN}:cloudtrail:{REGION_PATTERN}:[0-9]{{12}}:trail/[A-Za-z0-9._-]{{3,128}}")

@@ -11,17 +11,25 @@ from constructs import IConstruct
 
 from onboarding_app.config import AccountOverrideConfig, OnboardingConfig
 from onboarding_constructs import EksClusterAccessHandler
+from onboarding_constructs.identifiers import CLUSTER_NAME_PATTERN, SUBNET_ID_PATTERN, VPC_ID_PATTERN
+from onboarding_constructs.identifiers import ROLE_ARN_PATTERN as ROLE_ARN
 
 from .account_onboarding_stack import DESCRIPTION, AccountOnboardingStack, AccountTargets, ClusterTarget
 from .stack_set_template import StackSetTemplateSynthesizer
 
 #: CloudFormation's ``Fn::Or`` takes at most this many conditions.
 MAX_OR_CONDITIONS = 10
-#: Allowed patterns of the id parameters: an id of that kind, or empty for an unused slot.
-SUBNET_PATTERN = r"^$|^subnet-([0-9a-f]{8}|[0-9a-f]{17})$"
-VPC_PATTERN = r"^$|^vpc-([0-9a-f]{8}|[0-9a-f]{17})$"
-CLUSTER_PATTERN = r"^$|^[0-9A-Za-z][A-Za-z0-9\-_]{0,99}$"
-ROLE_ARN_PATTERN = r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\w+=,.@/-]+$"
+
+
+def _or_empty(pattern: str) -> str:
+    """AllowedPattern of a slot parameter: a value the construct accepts, or empty for an unused slot."""
+    return rf"^$|^(?:{pattern})$"
+
+
+SUBNET_PATTERN = _or_empty(SUBNET_ID_PATTERN)
+VPC_PATTERN = _or_empty(VPC_ID_PATTERN)
+CLUSTER_PATTERN = _or_empty(CLUSTER_NAME_PATTERN)
+ROLE_ARN_PATTERN = rf"^(?:{ROLE_ARN})$"
 
 
 @dataclass(frozen=True)
