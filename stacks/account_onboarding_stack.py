@@ -150,28 +150,18 @@ class AccountOnboardingStack(Stack):
         )
         self._identity_outputs()
 
-    #: False where flow logs must stay in this stack (a StackSet template is one template).
-    can_split_flow_logs = True
-
     def _place_flow_logs(self, scope: Construct, construct_id: str, config: OnboardingConfig, targets: AccountTargets, **kwargs: Any) -> None:
         """In this stack while it stays within ``RESOURCE_BUDGET``; otherwise in shard stacks beside it
         (see ``flow_log_shards``)."""
-        flow_logs_config = config.flow_logs
-        props: dict[str, Any] = {
-            "hourly_partitions": flow_logs_config.hourly_partitions,
-            "file_format": FlowLogFileFormat(flow_logs_config.file_format),
-            "max_aggregation_interval": FlowLogAggregationInterval(flow_logs_config.max_aggregation_seconds),
-            "include_ecs_fields": flow_logs_config.include_ecs_fields,
-        }
-        bucket = self.flow_log_bucket.bucket
-        count = len(targets.subnet_ids) + len(targets.vpc_ids)
         self.flow_log_shards: list[FlowLogShardStack] = []
-        if not self.can_split_flow_logs or resource_count(self) + count <= RESOURCE_BUDGET:
-            self.flow_logs: FlowLogs | None = FlowLogs(self, "FlowLogs", bucket=bucket, subnet_ids=targets.subnet_ids, vpc_ids=targets.vpc_ids, **props)
+        if resource_count(self) + len(targets.subnet_ids) + len(targets.vpc_ids) <= RESOURCE_BUDGET:
+            self.flow_logs: FlowLogs | None = self._flow_logs_here(config, targets)
             return
         self.flow_logs = None
+        bucket, props = self.flow_log_bucket.bucket, _flow_log_props(config)
         subnets, vpcs = split_by_shard(targets.subnet_ids), split_by_shard(targets.vpc_ids)
-        shard_kwargs = {k: v for k, v in kwargs.items() if k in ("env", "synthesizer", "termination_protection")}
+        # Not the synthesizer: one synthesizer serves one stack.
+        shard_kwargs = {k: v for k, v in kwargs.items() if k in ("env", "termination_protection")}
         for shard in sorted({*subnets, *vpcs}):
             self.flow_log_shards.append(
                 FlowLogShardStack(
@@ -185,6 +175,16 @@ class AccountOnboardingStack(Stack):
                     **shard_kwargs,
                 )
             )
+
+    def _flow_logs_here(self, config: OnboardingConfig, targets: AccountTargets) -> FlowLogs:
+        return FlowLogs(
+            self,
+            "FlowLogs",
+            bucket=self.flow_log_bucket.bucket,
+            subnet_ids=targets.subnet_ids,
+            vpc_ids=targets.vpc_ids,
+            **_flow_log_props(config),
+        )
 
     def _account_targets(self, config: OnboardingConfig) -> AccountTargets:
         """This account's ids, from the config. Called before anything is composed, so a subclass
@@ -238,3 +238,14 @@ class AccountOnboardingStack(Stack):
             ),
             "retention": Duration.days(bucket.retention_days) if bucket.retention_days is not None else None,
         }
+
+
+def _flow_log_props(config: OnboardingConfig) -> dict[str, Any]:
+    """``FlowLogs`` props from the config's flow_logs section, other than where and what to log."""
+    flow_logs = config.flow_logs
+    return {
+        "hourly_partitions": flow_logs.hourly_partitions,
+        "file_format": FlowLogFileFormat(flow_logs.file_format),
+        "max_aggregation_interval": FlowLogAggregationInterval(flow_logs.max_aggregation_seconds),
+        "include_ecs_fields": flow_logs.include_ecs_fields,
+    }

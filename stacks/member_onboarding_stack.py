@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any, Sequence
 
 from aws_cdk import CfnCondition, CfnOutput, CfnParameter, CfnResource, Fn, ICfnConditionExpression, Stack
-from constructs import IConstruct
+from constructs import Construct, IConstruct
 
 from onboarding_app.config import AccountOverrideConfig, OnboardingConfig
 from onboarding_constructs import EksClusterAccessHandler
@@ -74,8 +74,10 @@ class MemberOnboardingStack(AccountOnboardingStack):
         self._trail_in_home_region(config.organization.home_region)
         self.template_options.metadata = {"AWS::CloudFormation::Interface": self._parameter_groups()}
 
-    # One template for every account: its size is checked with the config (config.py).
-    can_split_flow_logs = False
+    def _place_flow_logs(self, scope: Construct, construct_id: str, config: OnboardingConfig, targets: AccountTargets, **kwargs: Any) -> None:
+        """Always in this template: a StackSet deploys one template (its size is checked with the config)."""
+        self.flow_log_shards = []
+        self.flow_logs = self._flow_logs_here(config, targets)
 
     def parameter_values(self, override: AccountOverrideConfig) -> dict[str, str]:
         """The parameter values that give one account its ``account_overrides`` entry (a list fills
@@ -187,7 +189,7 @@ class MemberOnboardingStack(AccountOnboardingStack):
 
     def _only_where_used(self) -> None:
         """An empty slot creates nothing, and the EKS handler exists only when some slot names a cluster."""
-        assert self.flow_logs is not None  # can_split_flow_logs is False
+        assert self.flow_logs is not None  # _place_flow_logs keeps them here
         for slot in [*self.subnet_slots, *self.vpc_slots]:
             self.flow_logs.flow_logs[slot.value].cfn_options.condition = slot.condition
         for slot in self.cluster_slots:

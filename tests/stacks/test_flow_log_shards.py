@@ -199,3 +199,13 @@ def test_every_flow_log_is_a_resource_of_its_stack(large: Synthesized) -> None:
         assert isinstance(shard, FlowLogShardStack)
         own = [n for n in shard.node.find_all() if isinstance(n, CfnResource)]
         assert own and all(Stack.of(n) is shard for n in own)
+
+
+def test_a_stack_synthesizer_is_not_shared_with_the_shard_stacks() -> None:
+    """One synthesizer binds to one stack: the shards get their own default."""
+    from aws_cdk import DefaultStackSynthesizer
+
+    synthesizer = DefaultStackSynthesizer(qualifier="acme")
+    stack = AccountOnboardingStack(App(), "AirsEstate", config=config_from_mapping(estate(subnets(600)), source="test"), synthesizer=synthesizer)
+    assert stack.synthesizer is synthesizer
+    assert stack.flow_log_shards and all(shard.synthesizer is not synthesizer for shard in stack.flow_log_shards)
