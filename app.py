@@ -10,12 +10,10 @@ from pathlib import Path
 from aws_cdk import App
 
 from onboarding_app.assembly import add_compliance_checks, add_stacks
-from onboarding_app.config_loader import ConfigError, load_config
+from onboarding_app.config_loader import DEFAULT_CONFIG, ConfigError, load_config
 from onboarding_app.limits import LimitError, check_template_sizes
 from onboarding_app.manifests import write_manifests
-from stacks import OrgOnboardingStack
-
-DEFAULT_CONFIG = "config/example.yaml"
+from stacks import AccountOnboardingStack
 
 
 def builtin_validation() -> bool:
@@ -55,7 +53,8 @@ def main(app: App | None = None) -> int:
     except LimitError as error:
         print(f"{config_path}: {error}\nDo not deploy this cloud assembly.", file=sys.stderr)
         return 1
-    write_manifests(stack.member if isinstance(stack, OrgOnboardingStack) else stack, Path(app.outdir))
+    if isinstance(stack, AccountOnboardingStack):  # an organization's member template has no pod roles
+        write_manifests(stack, Path(app.outdir))
     return 0
 
 

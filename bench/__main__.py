@@ -12,6 +12,8 @@ from pathlib import Path
 
 import yaml
 
+from onboarding_app.config_loader import DEFAULT_CONFIG
+
 from .estates import estate_config
 from .measure import REPO_ROOT, Synth, cdk_synth, empty_app, timed
 
@@ -39,18 +41,18 @@ def main(argv: list[str] | None = None) -> int:
 
         _progress("warm-up: empty app and example config")
         cdk_synth(empty_dir, work / "out")
-        cdk_synth(REPO_ROOT, work / "out", "config=config/example.yaml")
+        cdk_synth(REPO_ROOT, work / "out", f"config={DEFAULT_CONFIG}")
         empty, example = [], []
         for run in range(1, args.runs + 1):
             _progress(f"run {run}/{args.runs}: empty app and example config")
             empty.append(cdk_synth(empty_dir, work / "out"))
-            example.append(cdk_synth(REPO_ROOT, work / "out", "config=config/example.yaml"))
+            example.append(cdk_synth(REPO_ROOT, work / "out", f"config={DEFAULT_CONFIG}"))
         floor = statistics.median(s.seconds for s in empty)
         example_ratio = statistics.median(s.seconds for s in example) / floor
         print(f"## cdk synth, median of {args.runs} runs after a warm-up\n")
         print("| app | wall time | ratio to the empty app | peak memory |")
         print("| --- | ---: | ---: | ---: |")
-        for name, runs in (("empty CDK Python app (one empty stack)", empty), ("config/example.yaml", example)):
+        for name, runs in (("empty CDK Python app (one empty stack)", empty), (DEFAULT_CONFIG, example)):
             median = statistics.median(s.seconds for s in runs)
             print(f"| {name} | {median:.2f} s | {median / floor:.2f}x | {max(s.peak_mib for s in runs):.0f} MiB |")
 

@@ -424,7 +424,8 @@ class OnboardingConfig(Section):
         """A parameter per subnet and VPC slot, two per cluster slot and the discovery role's: one
         template cannot be split over stacks, so it must stay within CloudFormation's limit."""
         slots = self.member_slots()
-        parameters = slots["subnet_ids"] + slots["vpc_ids"] + 2 * slots["clusters"] + 1
+        discovery_role_parameter = 1 if self.eks is not None and self.eks.discovery_role_arn is not None else 0
+        parameters = slots["subnet_ids"] + slots["vpc_ids"] + 2 * slots["clusters"] + discovery_role_parameter
         if parameters > MAX_TEMPLATE_PARAMETERS:
             raise invalid(
                 f"the member template would need {parameters} parameters (one per subnet and VPC, two per cluster, in the"

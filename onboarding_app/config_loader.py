@@ -48,6 +48,10 @@ class ConfigError(Exception):
         return "\n".join([header, *(f"  - {problem}" for problem in self.problems)])
 
 
+#: The config every command uses when none is given: it synthesizes with no AWS account.
+DEFAULT_CONFIG = "config/example.yaml"
+
+
 def load_config(path: str | Path) -> OnboardingConfig:
     path = Path(path)
     try:
@@ -180,7 +184,7 @@ def _describe(error: dict[str, Any]) -> Problem:
 def _format_path(loc: tuple[Any, ...]) -> str:
     """``flow_logs.subnet_ids[0]``: list positions in brackets, mapping keys (even numbers) after dots."""
     path = ""
-    for part, is_position in _walk(loc):
+    for part, is_position, _reached in _steps(loc):
         if part == "[key]":
             path += " (key)"
         elif is_position:
@@ -188,12 +192,6 @@ def _format_path(loc: tuple[Any, ...]) -> str:
         else:
             path += f".{part}" if path else str(part)
     return path
-
-
-def _walk(loc: tuple[Any, ...]) -> Iterable[tuple[Any, bool]]:
-    """Each part of a pydantic error location with whether it is a list position, by the schema."""
-    for part, is_position, _annotation in _steps(loc):
-        yield part, is_position
 
 
 def _steps(loc: tuple[Any, ...]) -> Iterable[tuple[Any, bool, Any]]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from aws_cdk import CfnResource, Stack
+from aws_cdk import Stack
 from constructs import IConstruct
 
-from stacks.flow_log_shards import MAX_RESOURCES, SHARDS, FlowLogShardStack
+from stacks.flow_log_shards import MAX_RESOURCES, SHARDS, FlowLogShardStack, cfn_resources
 
 #: CloudFormation's limit on a template's size (uploaded through S3, as `cdk deploy` does).
 MAX_TEMPLATE_BYTES = 1_000_000
@@ -23,9 +23,7 @@ def check_resource_counts(scope: IConstruct) -> None:
     """Every stack under ``scope`` within ``MAX_RESOURCES``; raises ``LimitError`` naming the fix."""
     problems = []
     for stack in (node for node in scope.node.find_all() if isinstance(node, Stack)):
-        kinds = Counter(
-            node.cfn_resource_type for node in stack.node.find_all() if isinstance(node, CfnResource) and Stack.of(node) is stack
-        )
+        kinds = Counter(resource.cfn_resource_type for resource in cfn_resources(stack))
         total = sum(kinds.values())
         if total <= MAX_RESOURCES:
             continue

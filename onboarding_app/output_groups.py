@@ -7,3 +7,9 @@ place both take them from (and it imports no CDK, so the summary starts fast).
 WIZARD = "Onboarding wizard: "
 ROLE = "Role: "
 AUDIT = "Audit trail: "
+
+#: What to do about the management account, which service-managed StackSets never deploy to.
+MANAGEMENT_ACCOUNT_NOTE = (
+    "Service-managed StackSets never deploy to the organization's management account: onboard it with a config"
+    " without an organization section (like config/example.yaml) and that account's credentials."
+)

@@ -12,12 +12,13 @@ import argparse
 import json
 import re
 import sys
+import textwrap
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .output_groups import AUDIT, ROLE, WIZARD
+from .output_groups import AUDIT, MANAGEMENT_ACCOUNT_NOTE, ROLE, WIZARD
 
 MANIFEST_DIR = "k8s"
 OUTPUTS_FILE = "outputs.json"
@@ -208,8 +209,7 @@ def _render_stack_set(stack_set: StackSetSummary) -> list[str]:
         "    targets:",
         *(f"      {line}" for line in stack_set.targets),
         f"    auto-deployment: {stack_set.auto_deployment}",
-        "    note: StackSets never deploy to the organization's management account. Onboard it with a config",
-        "          without an organization section (like config/example.yaml) and that account's credentials.",
+        *textwrap.wrap(MANAGEMENT_ACCOUNT_NOTE, width=100, initial_indent="    note: ", subsequent_indent="          "),
     ]
     return lines
 

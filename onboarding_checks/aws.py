@@ -7,7 +7,7 @@ from typing import Any, Callable
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, NoCredentialsError, NoRegionError
+from botocore.exceptions import ClientError
 
 #: Throttling is retried with backoff (adaptive mode also slows the client down).
 RETRIES = Config(retries={"mode": "adaptive", "max_attempts": 10}, connect_timeout=10, read_timeout=30)
@@ -54,4 +54,4 @@ def error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-__all__ = ["Aws", "MissingPermission", "error_code", "NoCredentialsError", "NoRegionError"]
+__all__ = ["Aws", "MissingPermission", "error_code"]

@@ -14,7 +14,7 @@ from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError, 
 from botocore.parsers import ResponseParserError
 from rich.console import Console
 
-from onboarding_app.config_loader import ConfigError, load_config
+from onboarding_app.config_loader import DEFAULT_CONFIG, ConfigError, load_config
 
 from . import render
 from .aws import Aws, MissingPermission, error_code
@@ -29,7 +29,7 @@ CANNOT_RUN = 2
 def main(argv: list[str] | None = None, *, session: boto3.Session | None = None, console: Console | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m onboarding_checks", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["doctor", "verify"], help="doctor: before a deploy; verify: after it")
-    parser.add_argument("--config", default="config/example.yaml", help="the onboarding config (default: %(default)s)")
+    parser.add_argument("--config", default=DEFAULT_CONFIG, help="the onboarding config (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON instead of a table")
     parser.add_argument("--profile", help="AWS profile to use (default: the usual AWS credential chain)")
     args = parser.parse_args(argv)

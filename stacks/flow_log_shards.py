@@ -33,9 +33,13 @@ def shard_of(resource_id: str) -> int:
     return int.from_bytes(hashlib.sha256(resource_id.encode()).digest()[:4], "big") % SHARDS
 
 
-def resource_count(stack: Stack) -> int:
+def cfn_resources(stack: Stack) -> list[CfnResource]:
     """CloudFormation resources defined in ``stack`` itself (not in stacks nested in its scope)."""
-    return sum(1 for node in stack.node.find_all() if isinstance(node, CfnResource) and Stack.of(node) is stack)
+    return [node for node in stack.node.find_all() if isinstance(node, CfnResource) and Stack.of(node) is stack]
+
+
+def resource_count(stack: Stack) -> int:
+    return len(cfn_resources(stack))
 
 
 class FlowLogShardStack(Stack):

@@ -9,15 +9,12 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from onboarding_app.config import OnboardingConfig
+from onboarding_app.output_groups import MANAGEMENT_ACCOUNT_NOTE
 from onboarding_constructs import ServiceManagedStackSet
 
 from .member_onboarding_stack import MemberOnboardingStack
 
 DESCRIPTION = "Prisma AIRS (AI Runtime Security) discovery prerequisites for the member accounts of an organization (StackSet)"
-MANAGEMENT_ACCOUNT_NOTE = (
-    "Service-managed StackSets never deploy to the organization's management account: onboard it with a config"
-    " without an organization section (make deploy CONFIG=...) and that account's credentials."
-)
 
 
 class OrgOnboardingStack(Stack):
