@@ -82,7 +82,7 @@ def _flow_log_target(resource_id: str, kind: str):
             raise
         flow_logs = context.aws.call("ec2", "describe_flow_logs", Filters=[{"Name": "resource-id", "Values": [resource_id]}])["FlowLogs"]
         destination = _destination(context)
-        same = [f["FlowLogId"] for f in flow_logs if destination and str(f.get("LogDestination", "")).split("/")[0] == destination]
+        same = [f["FlowLogId"] for f in flow_logs_to(flow_logs, destination)]
         if same:
             yield failed(
                 title, resource_id, f"already logs to {destination} ({', '.join(same)}); a second flow log would write every record twice",
@@ -385,6 +385,11 @@ def _inference_profiles(context: Context) -> list[dict]:
         token = page.get("nextToken")
         if not token:
             return profiles
+
+
+def flow_logs_to(flow_logs: list[dict], bucket_arn: str | None) -> list[dict]:
+    """The flow logs that deliver to ``bucket_arn`` (a destination may add a folder: ``arn.../prefix``)."""
+    return [f for f in flow_logs if bucket_arn and str(f.get("LogDestination", "")).split("/")[0] == bucket_arn]
 
 
 def discovery_cidrs(context: Context) -> list[str]:

@@ -12,7 +12,7 @@ from onboarding_app.output_groups import ROLE
 from onboarding_constructs.eks_discovery_access import DEFAULT_ACCESS_POLICY
 
 from .aws import error_code
-from .doctor import OPEN_TO_EVERYONE, POD_IDENTITY_AGENT, discovery_cidrs
+from .doctor import OPEN_TO_EVERYONE, POD_IDENTITY_AGENT, discovery_cidrs, flow_logs_to
 from .results import Result, failed, passed, warned
 from .runner import Check, Context
 
@@ -60,7 +60,7 @@ def _flow_log(resource_id: str, bucket_arn: str | None):
     def run(context: Context) -> Iterator[Result]:
         title = "flow log"
         flow_logs = context.aws.call("ec2", "describe_flow_logs", Filters=[{"Name": "resource-id", "Values": [resource_id]}])["FlowLogs"]
-        ours = [f for f in flow_logs if bucket_arn and str(f.get("LogDestination", "")).split("/")[0] == bucket_arn]
+        ours = flow_logs_to(flow_logs, bucket_arn)
         if not ours:
             yield failed(title, resource_id, f"no flow log to {bucket_arn or 'the stack bucket'}", "deploy the stack (make deploy), then verify again")
             return
