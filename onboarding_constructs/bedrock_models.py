@@ -41,8 +41,9 @@ INFERENCE_PROFILE_GEOGRAPHIES: tuple[str, ...] = ("us", "us-gov", "eu", "apac", 
 GLOBAL_GEOGRAPHY = "global"
 
 # provider.model-name-version[:n[:context]], lowercase, e.g. anthropic.claude-3-5-sonnet-20240620-v1:0,
-# amazon.titan-text-express-v1, anthropic.claude-3-haiku-20240307-v1:0:200k.
-_PROVIDER = r"[a-z][a-z0-9-]*[a-z0-9]"
+# amazon.titan-text-express-v1, anthropic.claude-3-haiku-20240307-v1:0:200k. No Bedrock provider
+# (amazon, anthropic, ai21, twelvelabs, ...) has a hyphen: 'claude-3.5-sonnet' is not provider 'claude-3'.
+_PROVIDER = r"[a-z][a-z0-9]*"
 _MODEL_NAME = r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?::[a-z0-9]+){0,2}"
 _FOUNDATION_MODEL_ID = re.compile(rf"(?P<provider>{_PROVIDER})\.(?P<name>{_MODEL_NAME})")
 _PROFILE_ID = re.compile(rf"(?P<geo>[a-z]+(?:-[a-z]+)?)\.(?P<model>{_PROVIDER}\.{_MODEL_NAME})")
@@ -69,6 +70,12 @@ def model_id_problem(value: str) -> str | None:
         return None
     profile = _PROFILE_ID.fullmatch(value)
     if profile is None:
+        provider = value.split(".", 1)[0]
+        if "." in value and not re.fullmatch(_PROVIDER, provider) and provider not in INFERENCE_PROFILE_GEOGRAPHIES:
+            return (
+                f"{value!r} is not a Bedrock model id: {provider!r} is not a provider (the part before the first period is"
+                f" lowercase letters and digits, such as anthropic, amazon or meta) ({_EXPECTED})"
+            )
         return f"{value!r} is not a Bedrock model id ({_EXPECTED})"
     if profile["geo"] not in INFERENCE_PROFILE_GEOGRAPHIES:
         known = ", ".join(f"{g}." for g in INFERENCE_PROFILE_GEOGRAPHIES)

@@ -233,6 +233,12 @@ def test_cloudtrail_key_in_another_region_names_both_regions() -> None:
     [
         ({"model_ids": ["gpt-4"]}, "bedrock.model_ids[0]", "'gpt-4' is not a Bedrock model id (expected a Bedrock model id such as"),
         ({"model_ids": ["Anthropic.claude-v2"]}, "bedrock.model_ids[0]", "'Anthropic.claude-v2' is not a Bedrock model id"),
+        (
+            {"model_ids": ["claude-3.5-sonnet"]},
+            "bedrock.model_ids[0]",
+            "'claude-3.5-sonnet' is not a Bedrock model id: 'claude-3' is not a provider (the part before the first period is"
+            " lowercase letters and digits, such as anthropic, amazon or meta) (expected a Bedrock model id such as",
+        ),
         ({"model_ids": [""]}, "bedrock.model_ids[0]", "'' is not a Bedrock model id"),
         ({"model_ids": ["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2"]}, "bedrock.model_ids[0]", "is an ARN; give the model or inference profile id instead"),
         ({"model_ids": ["xx.anthropic.claude-v2"]}, "bedrock.model_ids[0]", "an inference profile id starts with one of us., us-gov., eu., apac."),
@@ -251,7 +257,7 @@ def test_cloudtrail_key_in_another_region_names_both_regions() -> None:
         ({"podaccess": []}, "bedrock.podaccess", "did you mean 'pod_access'?"),
     ],
     ids=[
-        "gpt-4", "uppercase", "empty-id", "model-arn", "unknown-geography", "duplicate-model", "model-ids-text", "ec2-role-text",
+        "gpt-4", "uppercase", "provider-with-hyphen", "empty-id", "model-arn", "unknown-geography", "duplicate-model", "model-ids-text", "ec2-role-text",
         "pod-access-text", "duplicate-service-account", "duplicate-across-modes", "names-run-together", "typo-model-ids", "typo-pod-access",
     ],
 )
