@@ -25,10 +25,11 @@ import re
 from dataclasses import dataclass
 from typing import Sequence
 
-from aws_cdk import Stack
+from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
+from .bedrock_catalogue import model_catalogue
 from .identifiers import is_token, repeated
 from .suppressions import acknowledge_nag, nag_resource_text
 
@@ -51,6 +52,9 @@ _EXPECTED = (
     "expected a Bedrock model id such as anthropic.claude-3-5-sonnet-20240620-v1:0 or amazon.titan-text-express-v1,"
     " or an inference profile id such as us.anthropic.claude-3-5-sonnet-20240620-v1:0"
 )
+
+#: The id users acknowledge the warning about a model id the catalogue does not hold by.
+UNKNOWN_MODEL_WARNING = "airs-onboarding:unknownBedrockModelId"
 
 _SID_FOUNDATION_MODELS = "InvokeFoundationModels"
 _SID_INFERENCE_PROFILES = "InvokeInferenceProfiles"
@@ -81,6 +85,34 @@ def model_id_problem(value: str) -> str | None:
         known = ", ".join(f"{g}." for g in INFERENCE_PROFILE_GEOGRAPHIES)
         return f"{value!r} is not a Bedrock model id (an inference profile id starts with one of {known})"
     return None
+
+
+def unknown_model_id_note(model_id: str) -> str | None:
+    """Why a well-formed id deserves a second look: it is not in this version's catalogue (None when
+    it is, or when it is an inference profile of a known model). Not an error: AWS adds models
+    every month."""
+    catalogue = model_catalogue()
+    geography, model = (profile_geography(model_id), profile_model_id(model_id)) if is_inference_profile(model_id) else ("", model_id)
+    if catalogue.knows(model):
+        return None
+    suggestions = [f"{geography}.{m}" if geography else m for m in catalogue.closest(model)]
+    guess = f"; did you mean {_one_of(suggestions)}?" if suggestions else "."
+    return (
+        f"bedrock model id {model_id!r} is not in this version's catalogue (Amazon Bedrock model ids as of"
+        f" {catalogue.retrieved}){guess} If the id is new, run make doctor (or aws bedrock list-foundation-models"
+        " in the region) to confirm the region offers it."
+    )
+
+
+def _one_of(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else f"{', '.join(items[:-1])} or {items[-1]}"
+
+
+def warn_unknown_model_ids(scope: IConstruct, model_ids: Sequence[str]) -> None:
+    """A synth warning on ``scope`` for each id the catalogue does not hold (ids known at synth only)."""
+    for model_id in model_ids:
+        if not is_token(model_id) and (note := unknown_model_id_note(model_id)):
+            Annotations.of(scope).add_warning_v2(UNKNOWN_MODEL_WARNING, note)
 
 
 def model_ids_problems(model_ids: Sequence[str]) -> list[str]:
@@ -201,12 +233,14 @@ INVOKE_POLICY_DESCRIPTION = "Invoke the listed Amazon Bedrock models and inferen
 
 def invoke_models_policy(scope: Construct, role: iam.IRole, model_ids: Sequence[str]) -> iam.ManagedPolicy:
     """A customer managed policy (construct id ``InvokeModelsPolicy``) with the invoke statements,
-    attached to ``role``: the one Bedrock permission every invoking role gets.
+    attached to ``role``: the one Bedrock permission every invoking role gets. An id this version's
+    catalogue does not hold gets a synth warning on ``scope`` (``UNKNOWN_MODEL_WARNING``).
 
     Managed rather than inline: NIST 800-53 (cdk-nag IAMNoInlinePolicy) asks for no inline
     policies. The wildcard resources each statement needs are acknowledged on this policy only,
     finding by finding, with the statement's reason.
     """
+    warn_unknown_model_ids(scope, model_ids)
     grants = invoke_grants(scope, model_ids)
     policy = iam.ManagedPolicy(
         scope,

@@ -7,7 +7,7 @@ from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk.assertions import Annotations, Match
 
-from onboarding_constructs import BedrockAuditTrail, FlowLogBucket
+from onboarding_constructs import BedrockAuditTrail, BedrockInvokerInstanceRole, FlowLogBucket
 from onboarding_constructs.role_policy import apply_role_policy
 from tests.conftest import new_stack
 
@@ -43,6 +43,12 @@ def test_audit_trail_with_an_imported_key_warns_with_imported_trail_kms_key() ->
     stack = new_stack()
     BedrockAuditTrail(stack, "Audit", encryption_key=kms.Key.from_key_arn(stack, "Key", KEY_ARN))
     assert_warns_with_id(stack, "/TestStack/Audit", "airs-onboarding:importedTrailKmsKey")
+
+
+def test_a_model_id_not_in_the_catalogue_warns_with_unknown_bedrock_model_id() -> None:
+    stack = new_stack()
+    BedrockInvokerInstanceRole(stack, "Invoker", model_ids=["anthropic.claude-3-5-sonet-20240620-v1:0"])
+    assert_warns_with_id(stack, "/TestStack/Invoker", "airs-onboarding:unknownBedrockModelId")
 
 
 def test_the_ids_are_distinct_per_case() -> None:

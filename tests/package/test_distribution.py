@@ -73,7 +73,7 @@ def test_twine_check_strict_passes(dist: Dist) -> None:
 
 def test_wheel_holds_every_module_py_typed_and_the_handlers_and_nothing_else(dist: Dist) -> None:
     expected = {f"onboarding_constructs/{path.name}" for path in PACKAGE.glob("*.py")}
-    expected.add("onboarding_constructs/py.typed")
+    expected |= {"onboarding_constructs/py.typed", "onboarding_constructs/bedrock_model_catalogue.json"}
     expected |= {f"onboarding_constructs/lambda_handlers/{path.parent.name}/index.py" for path in HANDLERS}
     with zipfile.ZipFile(dist.wheel) as wheel:
         files = {name for name in wheel.namelist() if ".dist-info/" not in name}
@@ -109,6 +109,7 @@ def test_sdist_holds_the_library_and_the_handlers(dist: Dist) -> None:
             assert member is not None and member.read() == handler.read_bytes()
     expected = {f"{root}/onboarding_constructs/{path.name}" for path in PACKAGE.glob("*.py")}
     expected |= {f"{root}/onboarding_constructs/py.typed", f"{root}/onboarding_constructs/README.md", f"{root}/pyproject.toml"}
+    expected.add(f"{root}/onboarding_constructs/bedrock_model_catalogue.json")
     assert expected <= names
     assert f"{root}/lambda/README.md" not in names
 

@@ -1,0 +1,168 @@
+"""Bedrock model ids: the shape is an error, an id the catalogue does not hold is a synth warning."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import re
+from pathlib import Path
+
+import pytest
+from aws_cdk import Stack
+from aws_cdk.assertions import Annotations, Match
+
+from onboarding_constructs import BedrockInvokerInstanceRole, PodBedrockAccess
+from onboarding_constructs.bedrock_catalogue import CATALOGUE_FILE, MAX_SUGGESTIONS, model_catalogue
+from onboarding_constructs.bedrock_models import (
+    INFERENCE_PROFILE_GEOGRAPHIES,
+    UNKNOWN_MODEL_WARNING,
+    is_inference_profile,
+    model_id_problem,
+    unknown_model_id_note,
+)
+from tests.conftest import REPO_ROOT, flow_logs_with, new_stack
+from tests.synth import synthesize
+
+CATALOGUE_PATH = REPO_ROOT / "onboarding_constructs" / CATALOGUE_FILE
+SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+MISSPELT = "anthropic.claude-3-5-sonet-20240620-v1:0"
+
+
+def warnings(stack: Stack, path: str) -> list[str]:
+    return [str(w.entry.data) for w in Annotations.from_stack(stack).find_warning(path, Match.any_value())]
+
+
+def pod_access(stack: Stack, model_ids: list[str]) -> PodBedrockAccess:
+    return PodBedrockAccess(stack, "Pods", cluster_name="prod", namespace="app", service_account="app-sa", model_ids=model_ids)
+
+
+# --- the catalogue file --------------------------------------------------------------------------------
+
+
+def test_the_catalogue_file_names_its_aws_source_and_date() -> None:
+    data = json.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))
+    assert re.fullmatch(r"https://docs\.aws\.amazon\.com/bedrock/latest/userguide/[a-z0-9-]+\.html", data["source"]), data["source"]
+    retrieved = datetime.date.fromisoformat(data["retrieved"])
+    assert retrieved.isoformat() == data["retrieved"]
+    assert retrieved <= datetime.date.today()
+    catalogue = model_catalogue()
+    assert (catalogue.source, catalogue.retrieved, list(catalogue.models)) == (data["source"], data["retrieved"], data["models"])
+
+
+def test_the_catalogue_is_sorted_without_duplicates_and_holds_foundation_model_ids_only() -> None:
+    models = list(model_catalogue().models)
+    assert models == sorted(models)
+    assert len(models) == len(set(models))
+    assert len(models) > 50
+    assert [m for m in models if model_id_problem(m)] == []
+    assert [m for m in models if is_inference_profile(m)] == []
+
+
+def test_nothing_in_the_catalogue_is_refused_as_a_model_or_as_a_profile() -> None:
+    for model in model_catalogue().models:
+        for geography in INFERENCE_PROFILE_GEOGRAPHIES:
+            assert model_id_problem(f"{geography}.{model}") is None, model
+            assert unknown_model_id_note(f"{geography}.{model}") is None, model
+        assert unknown_model_id_note(model) is None
+
+
+def test_the_wheel_reads_the_catalogue_as_package_data() -> None:
+    pyproject = (REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(rf'^onboarding_constructs = \[.*"{re.escape(CATALOGUE_FILE)}".*\]$', pyproject, re.MULTILINE)
+
+
+# --- shape: an error ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["amazon.nova-pro-v1:0", "twelvelabs.pegasus-1-2-v1:0", "openai.gpt-oss-120b-1:0", "ai21.jamba-1-5-mini-v1:0", "us-gov.amazon.nova-pro-v1:0"],
+)
+def test_providers_without_hyphens_are_accepted(value: str) -> None:
+    assert model_id_problem(value) is None
+
+
+def test_a_provider_with_a_hyphen_is_not_a_model_id() -> None:
+    assert model_id_problem("claude-3.5-sonnet") == (
+        "'claude-3.5-sonnet' is not a Bedrock model id: 'claude-3' is not a provider (the part before the first period is"
+        " lowercase letters and digits, such as anthropic, amazon or meta) (expected a Bedrock model id such as"
+        " anthropic.claude-3-5-sonnet-20240620-v1:0 or amazon.titan-text-express-v1, or an inference profile id such as"
+        " us.anthropic.claude-3-5-sonnet-20240620-v1:0)"
+    )
+
+
+@pytest.mark.parametrize("construct", [BedrockInvokerInstanceRole, PodBedrockAccess])
+def test_a_provider_with_a_hyphen_is_refused_by_the_constructs(construct: type) -> None:
+    stack = new_stack()
+    with pytest.raises(ValueError) as error:
+        if construct is PodBedrockAccess:
+            pod_access(stack, ["claude-3.5-sonnet"])
+        else:
+            construct(stack, "Invoker", model_ids=["claude-3.5-sonnet"])
+    assert str(error.value).startswith(
+        f"{construct.__name__} model_ids: 'claude-3.5-sonnet' is not a Bedrock model id: 'claude-3' is not a provider"
+    )
+
+
+# --- not in the catalogue: a warning --------------------------------------------------------------------
+
+
+def test_a_misspelt_id_names_the_closest_known_ids() -> None:
+    catalogue = model_catalogue()
+    note = unknown_model_id_note(MISSPELT)
+    assert note is not None
+    assert note.startswith(
+        f"bedrock model id {MISSPELT!r} is not in this version's catalogue (Amazon Bedrock model ids as of"
+        f" {catalogue.retrieved}); did you mean {SONNET}, "
+    )
+    assert note.endswith(
+        "? If the id is new, run make doctor (or aws bedrock list-foundation-models in the region) to confirm the region"
+        " offers it."
+    )
+    suggested = note.split("did you mean ", 1)[1].split("?", 1)[0].replace(" or ", ", ").split(", ")
+    assert 1 <= len(suggested) <= MAX_SUGGESTIONS and all(catalogue.knows(s) for s in suggested)
+
+
+def test_a_misspelt_profile_suggests_profiles_of_the_same_geography() -> None:
+    note = unknown_model_id_note(f"eu.{MISSPELT}")
+    assert note is not None and f"did you mean eu.{SONNET}, " in note
+
+
+def test_an_id_like_no_known_one_suggests_nothing() -> None:
+    note = unknown_model_id_note("zz.qq-v9")
+    assert note is not None
+    assert "did you mean" not in note
+    assert "(Amazon Bedrock model ids as of" in note and "). If the id is new, run make doctor" in note
+
+
+def test_the_instance_role_warns_about_a_misspelt_id_with_the_warning_id() -> None:
+    stack = new_stack()
+    BedrockInvokerInstanceRole(stack, "Invoker", model_ids=[MISSPELT])
+    [message] = warnings(stack, "/TestStack/Invoker")
+    assert f"did you mean {SONNET}, " in message
+    assert message.endswith(f"[ack: {UNKNOWN_MODEL_WARNING}]")
+    assert UNKNOWN_MODEL_WARNING == "airs-onboarding:unknownBedrockModelId"
+
+
+def test_pod_access_warns_about_a_misspelt_profile() -> None:
+    stack = new_stack()
+    pod_access(stack, [f"us.{MISSPELT}", SONNET])
+    [message] = warnings(stack, "/TestStack/Pods")
+    assert f"bedrock model id 'us.{MISSPELT}' is not in this version's catalogue" in message
+    assert f"did you mean us.{SONNET}, " in message and f"[ack: {UNKNOWN_MODEL_WARNING}]" in message
+
+
+@pytest.mark.parametrize("model_ids", [[SONNET], [f"us.{SONNET}", "global.anthropic.claude-sonnet-4-5-20250929-v1:0"], []])
+def test_known_ids_and_known_profiles_do_not_warn(model_ids: list[str]) -> None:
+    stack = new_stack()
+    BedrockInvokerInstanceRole(stack, "Invoker", model_ids=model_ids)
+    pod_access(stack, model_ids)
+    assert warnings(stack, "*") == []
+
+
+def test_the_warning_reaches_the_cloud_assembly_from_the_config(tmp_path: Path) -> None:
+    result = synthesize(flow_logs_with() | {"bedrock": {"model_ids": [MISSPELT]}}, tmp_path)
+    found = [(path, data) for path, data in result.metadata_of_type("aws:cdk:warning") if UNKNOWN_MODEL_WARNING in str(data)]
+    [(path, data)] = found
+    assert path == "/AirsOnboarding/BedrockInvokerInstanceRole"
+    assert f"bedrock model id {MISSPELT!r} is not in this version's catalogue" in data
