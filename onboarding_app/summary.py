@@ -3,7 +3,8 @@
 ``python -m onboarding_app.summary cdk.out`` lists each stack with its template path and resource
 counts, then the values the AIRS onboarding wizard asks for: taken from the stack outputs, resolved
 when the template already knows them, otherwise read from ``outputs.json`` after a deploy, or
-shown with the command that fetches them.
+shown with the command that fetches them. Under each role that may invoke Bedrock, the models its
+policy allows; then each published prerequisite (onboarding-prerequisites) no template sets up.
 """
 
 from __future__ import annotations
@@ -22,6 +23,32 @@ from .output_groups import AUDIT, MANAGEMENT_ACCOUNT_NOTE, ROLE, WIZARD
 
 MANIFEST_DIR = "k8s"
 OUTPUTS_FILE = "outputs.json"
+#: The Sids of the invoke policy's statements that name what a role may call directly
+#: (``onboarding_constructs.bedrock_models``; read as text so the summary needs no CDK).
+INVOKE_SIDS = {"InvokeFoundationModels": "foundation-model/", "InvokeInferenceProfiles": "inference-profile/"}
+EC2_SERVICE = "ec2.amazonaws.com"
+#: Each published prerequisite (onboarding-prerequisites), and what to change when a config leaves it out.
+PREREQUISITES = {
+    "flow_logs": "VPC flow logs (the published prerequisite; list subnet_ids or vpc_ids under flow_logs)",
+    "cloudtrail": (
+        "CloudTrail for Bedrock (the published prerequisite; add a cloudtrail section, or reuse a trail that logs"
+        " management events with cloudtrail.existing_trail_arn)"
+    ),
+    "eks": "EKS access for AIRS discovery (the published prerequisite; add an eks section with the clusters to open)",
+    "ec2_role": (
+        "a role for EC2 instances invoking Bedrock (the published prerequisite; add a bedrock section, where ec2_role:"
+        " true is the default)"
+    ),
+    "pod_access": (
+        "a role for pods invoking Bedrock (the published prerequisite; add bedrock.pod_access entries for the service"
+        " accounts)"
+    ),
+}
+#: Pod roles name one account's clusters, so an organization config cannot have them.
+POD_ACCESS_IN_AN_ORGANIZATION = (
+    "a role for pods invoking Bedrock (the published prerequisite; pod roles name one account's clusters: onboard that"
+    " account with a config without an organization section, with bedrock.pod_access)"
+)
 
 
 @dataclass(frozen=True)
@@ -35,6 +62,9 @@ class StackSummary:
     roles: list[tuple[str, str | None]]  # (what the role is for, ARN or None when known only after deploy)
     audit_trail: list[tuple[str, str | None]]  # (created or reused, trail ARN)
     stack_sets: list[StackSetSummary] = field(default_factory=list)
+    # role label -> the model and inference profile ids it may invoke; empty: every one of the region
+    may_invoke: dict[str, list[str]] = field(default_factory=dict)
+    missing_prerequisites: list[str] = field(default_factory=list)  # published prerequisites left out
 
 
 @dataclass(frozen=True)
@@ -66,6 +96,7 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
         values: list[tuple[str, str | None]] = []
         roles: list[tuple[str, str | None]] = []
         audit: list[tuple[str, str | None]] = []
+        may_invoke: dict[str, list[str]] = {}
         groups = {WIZARD: values, ROLE: roles, AUDIT: audit}
         for output_id, output in template.get("Outputs", {}).items():
             description = output.get("Description", "")
@@ -76,6 +107,13 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
             if value is None:
                 value = _resolve(output.get("Value"), template=template, account=account, region=region)
             groups[prefix].append((description.removeprefix(prefix), value))
+            if prefix == ROLE and (invokable := _invokable(template, output.get("Value"))) is not None:
+                may_invoke[description.removeprefix(prefix)] = invokable
+        stack_sets = [
+            _stack_set(r["Properties"], assembly_dir, manifest)
+            for r in template.get("Resources", {}).values()
+            if r.get("Type") == "AWS::CloudFormation::StackSet"
+        ]
         summaries.append(
             StackSummary(
                 name=stack_name,
@@ -94,14 +132,110 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
                     for r in template.get("Resources", {}).values()
                     if r.get("Type") == "AWS::EKS::AccessEntry"
                 ],
-                stack_sets=[
-                    _stack_set(r["Properties"], assembly_dir, manifest)
-                    for r in template.get("Resources", {}).values()
-                    if r.get("Type") == "AWS::CloudFormation::StackSet"
-                ],
+                stack_sets=stack_sets,
+                may_invoke=may_invoke,
+                missing_prerequisites=_missing_prerequisites(
+                    stack_name, template, stack_sets, assembly_dir, manifest, onboards=bool(values or stack_sets)
+                ),
             )
         )
     return summaries
+
+
+def _invokable(template: dict[str, Any], role_arn: Any) -> list[str] | None:
+    """The model and inference profile ids the invoke policy attached to the role allows (empty for
+    every one of the region); None for a role without one. Read from the statements themselves."""
+    if not (isinstance(role_arn, dict) and isinstance(role_arn.get("Fn::GetAtt"), list)):
+        return None
+    role_ref = {"Ref": role_arn["Fn::GetAtt"][0]}
+    ids: list[str] = []
+    found = False
+    for resource in template.get("Resources", {}).values():
+        properties = resource.get("Properties", {})
+        if resource.get("Type") != "AWS::IAM::ManagedPolicy" or role_ref not in properties.get("Roles", []):
+            continue
+        for statement in properties.get("PolicyDocument", {}).get("Statement", []):
+            marker = INVOKE_SIDS.get(statement.get("Sid", ""))
+            if marker is None:
+                continue
+            found = True
+            resources = statement.get("Resource", [])
+            for arn in resources if isinstance(resources, list) else [resources]:
+                _, _, model_id = _arn_text(arn).partition(marker)
+                if model_id == "*":
+                    return []
+                ids.append(model_id)
+    return ids if found else None
+
+
+def _arn_text(value: Any) -> str:
+    """An ARN as text, with whatever is only known at deploy time left as ``?``."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and isinstance(value.get("Fn::Join"), list) and len(value["Fn::Join"]) == 2:
+        separator, parts = value["Fn::Join"]
+        return separator.join(_arn_text(part) for part in parts)
+    return "?"
+
+
+def _missing_prerequisites(
+    stack_name: str,
+    template: dict[str, Any],
+    stack_sets: list[StackSetSummary],
+    assembly_dir: Path,
+    manifest: dict[str, Any],
+    *,
+    onboards: bool,
+) -> list[str]:
+    """The published prerequisites no template of this onboarding sets up: the stack's own (or its
+    StackSet's member template) and, for flow logs, the shard stacks beside it."""
+    if not onboards:
+        return []  # a flow log shard: the stack it belongs to says what is left out
+    templates = [json.loads(s.member_template_path.read_text()) for s in stack_sets if s.member_template_path] or [template]
+    flow_log_templates = templates + _shard_templates(stack_name, assembly_dir, manifest)
+    resources = [r for t in templates for r in t.get("Resources", {}).values()]
+    invoking_roles = [_trust(r) for t in templates for r in _invoking_roles(t)]
+    present = {
+        "flow_logs": any(r.get("Type") == "AWS::EC2::FlowLog" for t in flow_log_templates for r in t.get("Resources", {}).values()),
+        "cloudtrail": any(o.get("Description", "").startswith(AUDIT) for t in templates for o in t.get("Outputs", {}).values()),
+        "eks": any(r.get("Type") == "AWS::EKS::AccessEntry" for r in resources),
+        "ec2_role": "ec2" in invoking_roles,
+        "pod_access": "pods" in invoking_roles,
+    }
+    missing = [PREREQUISITES[key] for key, there in present.items() if not there]
+    if stack_sets:
+        missing = [POD_ACCESS_IN_AN_ORGANIZATION if m == PREREQUISITES["pod_access"] else m for m in missing]
+    return missing
+
+
+def _shard_templates(stack_name: str, assembly_dir: Path, manifest: dict[str, Any]) -> list[dict[str, Any]]:
+    prefix = f"{stack_name}-FlowLogs"
+    return [
+        json.loads((assembly_dir / a["properties"]["templateFile"]).read_text())
+        for artifact_id, a in manifest.get("artifacts", {}).items()
+        if a.get("type") == "aws:cloudformation:stack" and a.get("properties", {}).get("stackName", artifact_id).startswith(prefix)
+    ]
+
+
+def _invoking_roles(template: dict[str, Any]) -> list[dict[str, Any]]:
+    """The roles an invoke policy (a statement with an invoke Sid) is attached to."""
+    resources = template.get("Resources", {})
+    names = {
+        role["Ref"]
+        for r in resources.values()
+        if r.get("Type") == "AWS::IAM::ManagedPolicy"
+        and any(st.get("Sid") in INVOKE_SIDS for st in r.get("Properties", {}).get("PolicyDocument", {}).get("Statement", []))
+        for role in r.get("Properties", {}).get("Roles", [])
+        if isinstance(role, dict) and "Ref" in role
+    }
+    return [resources[name] for name in sorted(names) if name in resources]
+
+
+def _trust(role: dict[str, Any]) -> str:
+    """``ec2`` for a role EC2 instances assume, ``pods`` for one pods assume (Pod Identity or IRSA)."""
+    statements = role.get("Properties", {}).get("AssumeRolePolicyDocument", {}).get("Statement", [])
+    principals = json.dumps([st.get("Principal", {}) for st in statements])
+    return "ec2" if EC2_SERVICE in principals else "pods"
 
 
 def _stack_set(properties: dict[str, Any], assembly_dir: Path, manifest: dict[str, Any]) -> StackSetSummary:
@@ -177,7 +311,11 @@ def render(summaries: list[StackSummary]) -> str:
             lines.append(f"  audit trail ({how}): {arn or '(ARN known after deploy)'}")
         if summary.roles:
             lines.append("  roles:")
-            lines += [f"    {label}: {arn or '(ARN known after deploy)'}" for label, arn in summary.roles]
+            for label, arn in summary.roles:
+                lines.append(f"    {label}: {arn or '(ARN known after deploy)'}")
+                if (models := summary.may_invoke.get(label)) is not None:
+                    lines.append(f"      may invoke: {_invokable_text(models, summary.region)}")
+        lines += [f"  not set up by this stack: {what}" for what in summary.missing_prerequisites]
         if summary.wizard_values:
             lines.append("  values for the AIRS onboarding wizard:")
             width = max(len(label) for label, _ in summary.wizard_values)
@@ -193,6 +331,12 @@ def render(summaries: list[StackSummary]) -> str:
                     " --query 'Stacks[0].Outputs'",
                 ]
     return "\n".join(lines)
+
+
+def _invokable_text(models: list[str], region: str | None) -> str:
+    if models:
+        return ", ".join(models)
+    return f"every foundation model and inference profile of {region or 'the stack region'} (no model_ids given)"
 
 
 def _render_stack_set(stack_set: StackSetSummary) -> list[str]:

@@ -159,3 +159,122 @@ def test_a_stack_set_whose_template_is_not_in_the_assembly_says_so(tmp_path: Pat
     assert stack_set.member_template_path is None and stack_set.member_parameters == []
     assert "    member template: (not found in the cloud assembly)" in summary._render_stack_set(stack_set)
     assert stack_set.targets == [] and stack_set.auto_deployment.startswith("off:")
+
+
+# --- what each role may invoke, and the published prerequisites a config leaves out ----------------------
+
+SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
+POD = {"cluster": "prod-eks", "namespace": "app1", "service_account": "app1-sa"}
+
+
+def test_each_invoking_role_lists_the_models_its_policy_allows(tmp_path: Path) -> None:
+    config = flow_logs_with() | {
+        "bedrock": {"model_ids": [SONNET, f"us.{SONNET}"], "pod_access": [POD]},
+        "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"},
+    }
+    synthesize(config, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.may_invoke == {
+        "EC2 instances invoking Bedrock": [SONNET, f"us.{SONNET}"],
+        "pods of prod-eks/app1/app1-sa invoking Bedrock (pod-identity)": [SONNET, f"us.{SONNET}"],
+    }
+    text = summary.render([stack])
+    assert (
+        "    EC2 instances invoking Bedrock: (ARN known after deploy)\n"
+        f"      may invoke: {SONNET}, us.{SONNET}\n"
+        "    pods of prod-eks/app1/app1-sa invoking Bedrock (pod-identity): (ARN known after deploy)\n"
+        f"      may invoke: {SONNET}, us.{SONNET}\n"
+    ) in text
+    # The discovery role invokes nothing.
+    assert "    AIRS discovery (cross-account): (ARN known after deploy)\n    EC2 instances" in text
+
+
+def test_a_role_without_model_ids_may_invoke_every_model_of_the_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    synthesize(flow_logs_with() | {"region": "eu-west-1", "bedrock": {}}, tmp_path)
+    assert summary.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "    EC2 instances invoking Bedrock: (ARN known after deploy)\n"
+        "      may invoke: every foundation model and inference profile of eu-west-1 (no model_ids given)\n"
+    ) in out
+
+
+def test_the_invoke_sids_are_the_ones_the_policy_writes() -> None:
+    from onboarding_constructs import bedrock_models
+
+    assert set(summary.INVOKE_SIDS) == {bedrock_models._SID_FOUNDATION_MODELS, bedrock_models._SID_INFERENCE_PROFILES}
+    assert summary.EC2_SERVICE == "ec2.amazonaws.com"
+
+
+def test_every_published_prerequisite_a_config_leaves_out_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    synthesize(flow_logs_with(), tmp_path)  # flow logs only: no cloudtrail, eks or bedrock section
+    assert summary.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  not set up by this stack: CloudTrail for Bedrock (the published prerequisite; add a cloudtrail section, or"
+        " reuse a trail that logs management events with cloudtrail.existing_trail_arn)\n"
+        "  not set up by this stack: EKS access for AIRS discovery (the published prerequisite; add an eks section with"
+        " the clusters to open)\n"
+        "  not set up by this stack: a role for EC2 instances invoking Bedrock (the published prerequisite; add a bedrock"
+        " section, where ec2_role: true is the default)\n"
+        "  not set up by this stack: a role for pods invoking Bedrock (the published prerequisite; add"
+        " bedrock.pod_access entries for the service accounts)\n"
+    ) in out
+    assert "VPC flow logs (the published" not in out
+
+
+def test_a_config_with_every_prerequisite_leaves_nothing_out(tmp_path: Path) -> None:
+    synthesize(SCENARIOS["every-identity"], tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.missing_prerequisites == []
+    assert "not set up by this stack" not in summary.render([stack])
+    assert stack.may_invoke["pods of legacy/ml/inference invoking Bedrock (irsa)"] == [SONNET, f"eu.{SONNET}"]
+
+
+def test_pods_without_an_ec2_role(tmp_path: Path) -> None:
+    synthesize(flow_logs_with() | {"bedrock": {"ec2_role": False, "pod_access": [POD]}, "cloudtrail": {}}, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.missing_prerequisites == [summary.PREREQUISITES["eks"], summary.PREREQUISITES["ec2_role"]]
+
+
+def test_an_organization_rollout_is_judged_by_its_member_template(tmp_path: Path) -> None:
+    synthesize(SCENARIOS["organization-example"], tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    # The member template has flow logs, EKS access and a trail; pod roles cannot be in it.
+    assert summary.POD_ACCESS_IN_AN_ORGANIZATION in stack.missing_prerequisites
+    assert summary.PREREQUISITES["pod_access"] not in stack.missing_prerequisites
+    assert summary.PREREQUISITES["flow_logs"] not in stack.missing_prerequisites
+    assert summary.PREREQUISITES["eks"] not in stack.missing_prerequisites
+    assert (
+        "  not set up by this stack: a role for pods invoking Bedrock (the published prerequisite; pod roles name one"
+        " account's clusters: onboard that account with a config without an organization section, with"
+        " bedrock.pod_access)"
+    ) in summary.render([stack])
+
+
+def write_assembly(directory: Path, templates: dict[str, dict]) -> None:
+    artifacts = {
+        name: {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/us-east-1", "properties": {"templateFile": f"{name}.template.json"}}
+        for name in templates
+    }
+    (directory / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    for name, template in templates.items():
+        (directory / f"{name}.template.json").write_text(json.dumps(template))
+
+
+def test_flow_logs_in_shard_stacks_count_and_the_shards_name_nothing(tmp_path: Path) -> None:
+    wizard = {"Outputs": {"Region": {"Description": "Onboarding wizard: region", "Value": "us-east-1"}}}
+    shard = {"Resources": {"FlowLog": {"Type": "AWS::EC2::FlowLog", "Properties": {}}}}
+    write_assembly(tmp_path, {"Airs": wizard, "Airs-FlowLogs3": shard})
+    stacks = {s.name: s for s in summary.summarize(tmp_path)}
+    assert summary.PREREQUISITES["flow_logs"] not in stacks["Airs"].missing_prerequisites
+    assert stacks["Airs-FlowLogs3"].missing_prerequisites == []
+
+
+def test_a_stack_without_flow_logs_says_so(tmp_path: Path) -> None:
+    write_assembly(tmp_path, {"Airs": {"Outputs": {"Region": {"Description": "Onboarding wizard: region", "Value": "us-east-1"}}}})
+    [stack] = summary.summarize(tmp_path)
+    assert (
+        "  not set up by this stack: VPC flow logs (the published prerequisite; list subnet_ids or vpc_ids under flow_logs)"
+        in summary.render([stack])
+    )
