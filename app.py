@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""CDK app entry point: ``cdk synth --context config=path/to/file.yaml`` (default: config/example.yaml)."""
+"""CDK app entry point: ``cdk synth --context config=path/to/file.yaml`` (default: config/example.yaml).
+
+``--context template=true`` synthesizes the stacks without CDK bootstrap resources (no
+``BootstrapVersion`` parameter or rule, no assets), for ``make template``.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +13,7 @@ from pathlib import Path
 
 from aws_cdk import App
 
-from onboarding_app.assembly import add_compliance_checks, add_stacks
+from onboarding_app.assembly import add_compliance_checks, add_stacks, default_synthesizer
 from onboarding_app.config_loader import DEFAULT_CONFIG, ConfigError, load_config
 from onboarding_app.limits import LimitError, check_template_sizes
 from onboarding_app.manifests import write_manifests
@@ -25,14 +29,40 @@ def builtin_validation() -> bool:
     return os.environ.get("CDK_VALIDATION", "").lower() == "true"
 
 
+def standalone_template(app: App) -> bool:
+    """``--context template=true``: templates deployable without CDK bootstrap (``make template``)."""
+    return str(app.node.try_get_context("template")).lower() == "true"
+
+
+def cli_app() -> App:
+    """The App the CDK CLI configures through the environment, with the stack synthesizer of the
+    mode asked for (``--context template=true``: no CDK bootstrap)."""
+    probe = App()  # the CLI's context is only readable through an App, and the synthesizer is an App prop
+    return App(
+        builtin_cloud_formation_validation=builtin_validation(),
+        default_stack_synthesizer=default_synthesizer(standalone_template=standalone_template(probe)),
+    )
+
+
 def main(app: App | None = None) -> int:
-    """Synthesize ``app`` (default: the App the CDK CLI configures through the environment)."""
-    app = app or App(builtin_cloud_formation_validation=builtin_validation())
-    config_path = app.node.try_get_context("config") or DEFAULT_CONFIG
+    """Synthesize ``app`` (default: ``cli_app()``)."""
+    app = app or cli_app()
+    config_path = app.node.try_get_context("config")
+    if config_path is None:
+        config_path = DEFAULT_CONFIG
+        print(f"No config named (--context config=path/to/file.yaml): using the bundled example {DEFAULT_CONFIG}.", file=sys.stderr)
     try:
         config = load_config(config_path)
     except ConfigError as error:
         print(error, file=sys.stderr)
+        return 1
+    if standalone_template(app) and config.organization is not None:
+        print(
+            f"{config_path}: make template writes the stacks of one account, and this config rolls out to an organization"
+            " through a StackSet, whose member template `make synth` already writes without CDK bootstrap"
+            f" (cdk.out/{config.stack_name}.MemberTemplate.template.json). Nothing was synthesized.",
+            file=sys.stderr,
+        )
         return 1
     add_compliance_checks(app)
     try:

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from aws_cdk import App, Environment, Tags, Validations
+from aws_cdk import App, BootstraplessSynthesizer, Environment, IReusableStackSynthesizer, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from stacks import AccountOnboardingStack, OrgOnboardingStack
 
 from .config import OnboardingConfig
 from .limits import check_resource_counts
+
+
+def default_synthesizer(*, standalone_template: bool) -> IReusableStackSynthesizer | None:
+    """The App's default stack synthesizer: the CDK's own (None), or for ``make template``
+    ``BootstraplessSynthesizer``, whose templates need no CDK bootstrap (no ``BootstrapVersion``
+    parameter or rule) and which refuses assets, so the templates deploy from the console."""
+    return BootstraplessSynthesizer() if standalone_template else None
 
 
 def add_compliance_checks(app: App) -> None:

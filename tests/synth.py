@@ -11,7 +11,7 @@ from typing import Any
 from aws_cdk import App
 from aws_cdk.cx_api import CloudFormationStackArtifact
 
-from onboarding_app.assembly import add_compliance_checks, add_stacks
+from onboarding_app.assembly import add_compliance_checks, add_stacks, default_synthesizer
 from onboarding_app.config_loader import config_from_mapping
 from stacks import AccountOnboardingStack, OrgOnboardingStack
 from tests.conftest import REPO_ROOT
@@ -64,10 +64,16 @@ class Synthesized:
         return [(path, entry["data"]) for path, entries in metadata.items() for entry in entries if entry["type"] == kind]
 
 
-def synthesize(config: dict[str, Any], outdir: Path) -> Synthesized:
-    """Exactly what app.py does, into ``outdir``; raises RuntimeError on a cdk-nag finding."""
+def synthesize(config: dict[str, Any], outdir: Path, *, standalone_template: bool = False) -> Synthesized:
+    """Exactly what app.py does, into ``outdir``; raises RuntimeError on a cdk-nag finding.
+    ``standalone_template``: as ``make template`` (``--context template=true``)."""
     # As app.py: the CDK's built-in CloudFormation validation off (the cfn-lint gate covers it).
-    app = App(outdir=str(outdir), context=cdk_json_context(), builtin_cloud_formation_validation=False)
+    app = App(
+        outdir=str(outdir),
+        context=cdk_json_context(),
+        builtin_cloud_formation_validation=False,
+        default_stack_synthesizer=default_synthesizer(standalone_template=standalone_template),
+    )
     add_compliance_checks(app)
     stack = add_stacks(app, config_from_mapping(config, source="test"))
     assembly = app.synth()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
-from aws_cdk import App, Stack
+from aws_cdk import App, BootstraplessSynthesizer, Stack
 from aws_cdk import aws_s3 as s3
 
 import app as app_module
+from onboarding_app.assembly import default_synthesizer
 from tests.conftest import EXAMPLE_CONFIG
 
 
@@ -22,11 +24,19 @@ def test_example_config_synthesizes(monkeypatch: pytest.MonkeyPatch, tmp_path: P
     assert (tmp_path / "out" / "AirsOnboarding.template.json").is_file()
 
 
-def test_default_config_is_the_example(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_default_config_is_the_example_and_says_so(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
     assert app_module.DEFAULT_CONFIG == "config/example.yaml"
     monkeypatch.chdir(EXAMPLE_CONFIG.parent.parent)
     assert run_main(monkeypatch, tmp_path, None) == 0
     assert (tmp_path / "out" / "AirsOnboarding.template.json").is_file()
+    assert capsys.readouterr().err.startswith(
+        "No config named (--context config=path/to/file.yaml): using the bundled example config/example.yaml.\n"
+    )
+
+
+def test_a_named_config_is_not_announced(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    assert run_main(monkeypatch, tmp_path, str(EXAMPLE_CONFIG)) == 0
+    assert "bundled example" not in capsys.readouterr().err
 
 
 def test_invalid_config_prints_every_problem_and_exits_1(monkeypatch, tmp_path, capsys) -> None:
@@ -72,7 +82,47 @@ def test_the_cli_app_gets_the_validation_setting(monkeypatch: pytest.MonkeyPatch
     monkeypatch.setattr(app_module, "App", app_spy)
     monkeypatch.setenv("CDK_VALIDATION", "true")
     assert app_module.main() == 0
-    assert made == [{"builtin_cloud_formation_validation": True}]
+    # A probe App reads the CLI's context first; the App that synthesizes gets the settings.
+    assert made[1:] == [{"builtin_cloud_formation_validation": True, "default_stack_synthesizer": None}]
+
+
+@pytest.mark.parametrize(("value", "standalone"), [(None, False), ("false", False), ("true", True), (True, True)])
+def test_template_context_picks_the_bootstrapless_synthesizer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value, standalone: bool) -> None:
+    context = {"config": str(EXAMPLE_CONFIG), **({} if value is None else {"template": value})}
+    assert app_module.standalone_template(App(context=context)) is standalone
+    made: list[dict] = []
+    real_app = App
+
+    def app_spy(**kwargs: object) -> App:
+        made.append(kwargs)
+        return real_app(context=context, outdir=str(tmp_path / "out"))  # as the CLI's environment would
+
+    monkeypatch.setattr(app_module, "App", app_spy)
+    app_module.cli_app()
+    synthesizer = made[-1]["default_stack_synthesizer"]
+    assert isinstance(synthesizer, BootstraplessSynthesizer) if standalone else synthesizer is None
+
+
+def test_template_mode_writes_a_template_without_cdk_bootstrap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    app = App(outdir=str(tmp_path / "out"), context={"config": str(EXAMPLE_CONFIG)}, default_stack_synthesizer=default_synthesizer(standalone_template=True))
+    assert app_module.main(app) == 0
+    template = json.loads((tmp_path / "out" / "AirsOnboarding.template.json").read_text())
+    assert "BootstrapVersion" not in template.get("Parameters", {})
+    assert "Rules" not in template
+    assert not list((tmp_path / "out").glob("*.assets.json"))
+    assert (tmp_path / "out" / "k8s" / "prod-eks" / "app1-app1-sa.yaml").is_file()
+
+
+def test_template_mode_refuses_an_organization_config(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, capsys) -> None:
+    org = str(EXAMPLE_CONFIG.parent / "organization.example.yaml")
+    app = App(outdir=str(tmp_path / "out"), context={"config": org, "template": "true"})
+    assert app_module.main(app) == 1
+    assert capsys.readouterr().err == (
+        f"{org}: make template writes the stacks of one account, and this config rolls out to an organization through a"
+        " StackSet, whose member template `make synth` already writes without CDK bootstrap"
+        " (cdk.out/AirsOnboarding.MemberTemplate.template.json). Nothing was synthesized.\n"
+    )
+    assert not list((tmp_path / "out").glob("*.template.json"))
 
 
 def test_a_template_over_the_size_limit_stops_the_app_with_the_file_and_sizes(monkeypatch, tmp_path, capsys) -> None:

@@ -4,14 +4,17 @@ from pathlib import Path
 
 import pytest
 
-from tests.gates.scenarios import SCENARIOS
+from tests.gates.scenarios import SCENARIOS, STANDALONE_TEMPLATE_SCENARIOS
 from tests.synth import Synthesized, synthesize
 
 
 @pytest.fixture(scope="session")
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
     """Every scenario synthesized once per test worker, cdk-nag packs on (a finding raises)."""
-    return {name: synthesize(config, tmp_path_factory.mktemp(name)) for name, config in SCENARIOS.items()}
+    return {
+        name: synthesize(config, tmp_path_factory.mktemp(name), standalone_template=name in STANDALONE_TEMPLATE_SCENARIOS)
+        for name, config in SCENARIOS.items()
+    }
 
 
 @pytest.fixture(scope="session")

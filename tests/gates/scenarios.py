@@ -101,6 +101,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
 }
 
 
+#: The example as `make template` writes it (no CDK bootstrap): the gates check that template too.
+SCENARIOS["example-template"] = SCENARIOS["example"]
+#: Scenarios synthesized with --context template=true.
+STANDALONE_TEMPLATE_SCENARIOS = frozenset({"example-template"})
+
+
 def template_labels() -> list[str]:
     """One label per template the scenarios produce: ``<scenario>``, and ``<scenario>/member`` for the
     StackSet member template of an organization scenario."""
