@@ -1,6 +1,6 @@
 """The config file's shape: a typed, validated, read-only object (pydantic v2).
 
-Key names are the user-facing contract (see the README's config reference). Unknown keys are
+Key names are the user-facing contract (see docs/configuration.md). Unknown keys are
 errors, so a typo never silently falls back to a default. Values are strict: ``"600"`` is not 600
 and ``yes`` in quotes is not true. ``load_config`` in ``config_loader`` turns a file into this;
 the value types and their checks are in ``config_types``.

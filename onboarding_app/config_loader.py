@@ -86,7 +86,7 @@ def config_from_mapping(data: Any, *, source: str = "<config>") -> OnboardingCon
         raise ConfigError(source, [Problem("", _TOO_DEEP)]) from None
 
 
-_TOO_DEEP = "the file is nested too deeply to be a config (expected the sections of the README's config reference)"
+_TOO_DEEP = "the file is nested too deeply to be a config (expected the sections described in docs/configuration.md)"
 
 
 class _StrictLoader(yaml.SafeLoader):

@@ -26,7 +26,7 @@ class FlowLogBucket(Construct):
     only for this account's log sources (``aws:SourceAccount`` and ``aws:SourceArn``).
 
     With ``existing_bucket`` the construct defines nothing and never writes that bucket's policy:
-    the bucket's owner must already allow log delivery (see the README).
+    the bucket's owner must already allow log delivery (docs/configuration.md, 'Existing bucket', shows the statements).
 
     :param existing_bucket: Use this bucket instead of creating one. Default: a new bucket.
     :param bucket_name: Physical name of the new bucket. Default: a name CloudFormation generates.
@@ -125,7 +125,7 @@ class FlowLogBucket(Construct):
             [log_delivery.key_statement(self)],
             warning_id="airs-onboarding:importedKmsKey",
             requirement=f"{log_delivery.LOG_DELIVERY_SERVICE} the actions {', '.join(log_delivery.KMS_ACTIONS)} for this"
-            " account's log sources, or flow log delivery fails. See the README, 'SSE-KMS'.",
+            " account's log sources, or flow log delivery fails (the statement is in docs/configuration.md, 'SSE-KMS').",
         )
 
 

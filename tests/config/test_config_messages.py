@@ -46,7 +46,7 @@ def org_config(**changes: Any) -> dict[str, Any]:
 # --- config_loader: the YAML text itself -----------------------------------------------------------------
 
 
-TOO_DEEP = "the file is nested too deeply to be a config (expected the sections of the README's config reference)"
+TOO_DEEP = "the file is nested too deeply to be a config (expected the sections described in docs/configuration.md)"
 
 
 @pytest.mark.parametrize(
