@@ -1,19 +1,22 @@
-"""Running checks one after another with a progress line, turning what AWS refuses into findings."""
+"""Running checks one after another with a progress line, turning what AWS refuses into findings.
+When AWS stops answering, the run stops: the checks left would only wait in turn."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-from onboarding_app.config import OnboardingConfig
+from .aws import Aws, MissingPermission, Unreachable, error_code
+from .results import Result, failed, warned
 
-from .aws import Aws, MissingPermission, error_code
-from .results import Result, warned
+if TYPE_CHECKING:  # the config model loads the CDK (and Node.js): only what runs the checks needs it
+    from onboarding_app.config import OnboardingConfig
 
 
 @dataclass(frozen=True)
@@ -40,9 +43,15 @@ def run_checks(context: Context, checks: Sequence[Check], *, progress_console: C
         console=console, transient=True,
     ) as progress:
         task = progress.add_task("checking", total=len(checks))
-        for check in checks:
+        for done, check in enumerate(checks, start=1):
             progress.update(task, description=f"{check.title}: {check.target}")
-            results.extend(_findings(check, context))
+            try:
+                results.extend(_findings(check, context))
+            except Unreachable as silence:
+                results.append(failed(check.title, check.target, f"not checked: {silence.detail}", silence.fix))
+                if left := len(checks) - done:
+                    results.append(failed("checks", f"{left} more", "not run: AWS stopped answering", f"{silence.fix}, then run again"))
+                break
             progress.advance(task)
     return results
 
@@ -50,6 +59,8 @@ def run_checks(context: Context, checks: Sequence[Check], *, progress_console: C
 def _findings(check: Check, context: Context) -> list[Result]:
     try:
         return list(check.run(context))
+    except Unreachable:
+        raise
     except MissingPermission as missing:
         return [
             warned(

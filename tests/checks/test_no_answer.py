@@ -1,0 +1,110 @@
+"""When AWS does not answer: the checks give up within the time budget and say why; throttling, an
+answer, is still retried. No test leaves 127.0.0.1."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+
+import boto3
+import pytest
+
+from onboarding_checks.aws import DEFAULT_TIMING, MAX_BACKOFF_BEFORE_RETRY, Aws, Timing, Unreachable
+from onboarding_checks.results import Status
+from onboarding_checks.runner import Check, Context, run_checks
+from tests.checks.conftest import Account
+from tests.checks.silent_server import SilentServer, silent_server
+
+#: The budget, scaled down so a test waits about a second.
+FAST = Timing(connect_timeout=0.5, read_timeout=0.4, no_answer_attempts=2, no_answer_budget=2)
+FIX = "check your network, proxy (HTTPS_PROXY) or VPC endpoints"
+
+
+def test_the_default_budget_gives_up_within_30_s() -> None:
+    timing = DEFAULT_TIMING
+    assert (timing.connect_timeout, timing.read_timeout, timing.no_answer_attempts, timing.no_answer_budget) == (4, 10, 2, 30)
+    # Every attempt of a request that gets no answer waits at most connect + read timeout, with botocore's
+    # backoff between attempts; the total stays within the budget, and the budget within 30 s.
+    longest = timing.no_answer_attempts * (timing.connect_timeout + timing.read_timeout) + MAX_BACKOFF_BEFORE_RETRY
+    assert timing.longest_silence() == longest <= timing.no_answer_budget <= 30
+
+
+def test_clients_bound_each_wait_and_still_retry_throttling() -> None:
+    client = Aws(boto3.Session(region_name="us-east-1"), "us-east-1").client("sts")
+    config = client.meta.config
+    assert (config.connect_timeout, config.read_timeout) == (4, 10)
+    assert config.retries == {"mode": "adaptive", "total_max_attempts": 11}
+
+
+@pytest.fixture
+def offline_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Credentials that need no network, and no proxy between the client and 127.0.0.1."""
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", "AWS_PROFILE",
+                 "AWS_SESSION_TOKEN", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    yield
+
+
+@pytest.fixture
+def silent_sts(offline_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SilentServer]:
+    with silent_server() as server:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", server.url)
+        yield server
+
+
+def test_a_silent_endpoint_is_given_up_on_within_the_budget(silent_sts: SilentServer) -> None:
+    aws = Aws(boto3.Session(region_name="us-east-1"), "us-east-1", timing=FAST)
+    started = time.monotonic()
+    with pytest.raises(Unreachable) as raised:
+        aws.call("sts", "get_caller_identity")
+    waited = time.monotonic() - started
+    assert str(raised.value) == f"cannot reach AWS (127.0.0.1:{silent_sts.port}) within 2 s: {FIX}"
+    assert (raised.value.detail, raised.value.fix) == (f"cannot reach AWS (127.0.0.1:{silent_sts.port}) within 2 s", FIX)
+    assert len(silent_sts.connections) == FAST.no_answer_attempts
+    assert FAST.read_timeout * FAST.no_answer_attempts <= waited <= FAST.no_answer_budget
+
+
+def test_after_giving_up_no_call_waits_again(silent_sts: SilentServer) -> None:
+    aws = Aws(boto3.Session(region_name="us-east-1"), "us-east-1", timing=FAST)
+    with pytest.raises(Unreachable):
+        aws.call("sts", "get_caller_identity")
+    started = time.monotonic()
+    with pytest.raises(Unreachable) as raised:
+        aws.call("sts", "get_caller_identity")
+    assert time.monotonic() - started < 0.2
+    assert len(silent_sts.connections) == FAST.no_answer_attempts  # the second call never went out
+    assert raised.value.detail == f"cannot reach AWS (127.0.0.1:{silent_sts.port}) within 2 s"
+
+
+def test_throttling_is_an_answer_not_silence(account: Account) -> None:
+    account.fake.add_cluster("prod-eks")
+    account.fake.throttled["DescribeCluster"] = FAST.no_answer_attempts
+    aws = Aws(account.session, account.region, timing=FAST)
+    assert aws.call("eks", "describe_cluster", name="prod-eks")["cluster"]["name"] == "prod-eks"
+    assert account.fake.calls == ["DescribeCluster"] * 3
+    assert aws.gave_up is None
+
+
+def test_the_run_stops_at_the_first_check_aws_does_not_answer() -> None:
+    ran: list[str] = []
+
+    def check(name: str, error: Exception | None = None) -> Check:
+        def run(_context: Context):
+            ran.append(name)
+            if error:
+                raise error
+            return []
+
+        return Check("EKS cluster", name, run)
+
+    checks = [check("a"), check("b", Unreachable("eks.us-east-1.amazonaws.com", 30)), check("c"), check("d")]
+    results = run_checks(None, checks)  # type: ignore[arg-type]
+    assert ran == ["a", "b"]
+    assert [(r.check, r.target, r.status, r.detail, r.fix) for r in results] == [
+        ("EKS cluster", "b", Status.FAIL, "not checked: cannot reach AWS (eks.us-east-1.amazonaws.com) within 30 s", FIX),
+        ("checks", "2 more", Status.FAIL, "not run: AWS stopped answering", f"{FIX}, then run again"),
+    ]
