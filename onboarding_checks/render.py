@@ -15,8 +15,8 @@ from .results import Result, Status
 STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 
 
-def table(command: str, account: str | None, region: str, results: list[Result], console: Console) -> None:
-    grid = Table(title=f"{command}: account {account or '?'}, {region}", title_justify="left", box=box.SIMPLE_HEAD, expand=False)
+def table(command: str, account: str | None, region: str | None, results: list[Result], console: Console) -> None:
+    grid = Table(title=f"{command}: account {account or '?'}, {region or '?'}", title_justify="left", box=box.SIMPLE_HEAD, expand=False)
     grid.add_column("", no_wrap=True)
     grid.add_column("check", no_wrap=True)
     grid.add_column("on", overflow="fold", max_width=44)
@@ -34,7 +34,8 @@ def summary_line(results: list[Result]) -> str:
     return f"{counts[Status.PASS]} passed, {counts[Status.WARN]} warnings, {counts[Status.FAIL]} failed"
 
 
-def as_json(command: str, account: str | None, region: str, results: list[Result]) -> str:
+def as_json(command: str | None, account: str | None, region: str | None, results: list[Result]) -> str:
+    """The findings as one JSON document; ``None`` where the run stopped before knowing it."""
     counts = Counter(result.status.value for result in results)
     return json.dumps(
         {

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from moto import mock_aws
 
 from onboarding_checks.cli import main
 from tests.checks.fake_services import ACCOUNT, PASSTHROUGH, REGION, FakeServices
+from tests.checks.silent_server import SilentServer, silent_server
 
 #: botocore's service models, read once for every test (reading them per session was most of a test's time).
 SHARED_LOADER = botocore.loaders.create_loader()
@@ -41,9 +43,7 @@ class Account:
         return clients[service]
 
     def config_file(self, config: dict[str, Any]) -> str:
-        path = self.tmp_path / "config.yaml"
-        path.write_text(yaml.safe_dump({"region": self.region, **config}))
-        return str(path)
+        return write_config(self.tmp_path, config)
 
     def run(self, command: str, config: dict[str, Any], *extra: str) -> int:
         return main([command, "--config", self.config_file(config), *extra], session=self.session)
@@ -67,3 +67,33 @@ def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Account
         botocore_session.register_component("data_loader", SHARED_LOADER)
         session = fake.attach(boto3.Session(botocore_session=botocore_session, region_name=REGION))
         yield Account(fake=fake, session=session, tmp_path=tmp_path)
+
+
+def write_config(directory: Path, config: dict[str, Any]) -> str:
+    """``config`` (in the fake account's region) as directory/config.yaml."""
+    path = directory / "config.yaml"
+    path.write_text(yaml.safe_dump({"region": REGION, **config}))
+    return str(path)
+
+
+@pytest.fixture
+def no_aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No AWS credentials or settings anywhere, nothing that looks for them on the network, and no
+    proxy between a client and 127.0.0.1."""
+    for name in list(os.environ):
+        if name.startswith("AWS_") or name.lower() in ("http_proxy", "https_proxy", "all_proxy"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+
+
+@pytest.fixture
+def silent_sts(no_aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SilentServer]:
+    """Credentials that need no network, and an STS endpoint on 127.0.0.1 that never answers."""
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    with silent_server() as server:
+        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", server.url)
+        yield server

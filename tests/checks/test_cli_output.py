@@ -172,7 +172,35 @@ def _cli(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help() -> None:
     process = _cli("--help")
     assert process.returncode == 0
-    assert "doctor" in process.stdout and "verify" in process.stdout
+    assert process.stderr == ""
+    text = " ".join(process.stdout.split())  # as read, whatever the terminal's width
+    assert text.startswith("usage: python -m onboarding_checks {doctor,verify,credentials} [--config FILE] [--profile NAME] [--json]")
+    for command, when in [("doctor", "before a deploy"), ("verify", "after a deploy"), ("credentials", "before make deploy, diff or bootstrap")]:
+        assert f"{command} {when}: " in text
+    for option in [
+        "--config FILE the onboarding config (default: config/example.yaml)",
+        "--profile NAME the AWS profile to use (default: the AWS credential chain: AWS_PROFILE, SSO, environment)",
+        "--json print the findings as JSON on stdout (default: a table)",
+    ]:
+        assert option in text
+    assert "exit codes: 0 nothing failed (warnings allowed), 1 a check failed, 2 the checks could not run" in text
+    for markup in ("[bold", "[/", "%(", "[green", "[red"):
+        assert markup not in process.stdout
+
+
+def test_help_names_the_default_config_the_commands_use() -> None:
+    from onboarding_app.config_loader import DEFAULT_CONFIG
+    from onboarding_checks.cli import DEFAULT_CONFIG as IN_HELP
+
+    assert IN_HELP == DEFAULT_CONFIG
+
+
+def test_help_starts_no_node() -> None:
+    # The config model loads the CDK, whose jsii runtime starts Node.js: --help needs none of it.
+    code = "import sys\nfrom onboarding_checks.cli import main\nmain(['--help'])\nprint(sorted(m for m in sys.modules if m.startswith(('jsii', 'aws_cdk', 'onboarding_app'))), file=sys.stderr)"
+    process = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert process.returncode == 0
+    assert process.stderr == "[]\n"
 
 
 def test_missing_config_exits_2_with_the_loader_message() -> None:

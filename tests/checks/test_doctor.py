@@ -610,7 +610,8 @@ def test_exit_2_on_a_config_mistake(account: Account, capsys, net) -> None:
     code = account.run("doctor", base(net, flow_log={"typo": True}), "--json")
     out, err = capsys.readouterr()
     assert code == 2
-    assert out == ""
+    [result] = json.loads(out)["results"]  # with --json, the problem is JSON on stdout too
+    assert (result["check"], result["status"]) == ("config", "fail") and result["detail"].startswith("flow_log")
     assert "config.yaml: 1 problem" in err and "flow_log" in err and "nothing was checked" in err
 
 
@@ -620,7 +621,9 @@ def test_exit_2_on_an_organization_config(account: Account, capsys, net) -> None
     code = account.run("doctor", config, "--json")
     out, err = capsys.readouterr()
     assert code == 2
-    assert out == ""
+    [result] = json.loads(out)["results"]
+    assert (result["check"], result["status"]) == ("config", "fail")
+    assert result["detail"] == "doctor checks one account, and this config rolls out to an organization"
     assert "doctor checks one account" in err and "organization" in err
     assert account.fake.calls == []
 

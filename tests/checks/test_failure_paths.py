@@ -12,7 +12,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 from botocore.parsers import ResponseParserError
 
 from onboarding_checks import cli
-from onboarding_checks.aws import Aws, MissingPermission
+from onboarding_checks.aws import Aws, MissingPermission, Unreachable
 from onboarding_checks.results import Status
 from onboarding_checks.runner import Check, _findings
 from tests.checks.conftest import Account
@@ -129,3 +129,36 @@ def test_config_path_in_messages_is_the_one_given(tmp_path: Path, capsys: pytest
     missing = tmp_path / "missing.yaml"
     assert cli.main(["verify", "--config", str(missing)]) == 2
     assert capsys.readouterr().err.startswith(f"{missing}: 1 problem; nothing was checked.")
+
+
+def _silent(service_down: str):
+    """Aws.call as when ``service_down`` stops answering: the call gives up, and so would every later one."""
+    original = Aws.call
+
+    def call(self: Aws, service: str, operation: str, **params: object) -> dict:
+        if service == service_down:
+            self.gave_up = Unreachable(f"{service}.us-east-1.amazonaws.com", 30)
+            raise self.gave_up
+        return original(self, service, operation, **params)
+
+    return call
+
+
+def test_verify_that_gets_no_answer_for_the_stack_exits_2(account: Account, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Aws, "call", _silent("cloudformation"))
+    assert account.run("verify", {"flow_logs": {"subnet_ids": ["subnet-0a1b2c3d"]}}, "--json") == 2
+    [result] = _json(capsys)["results"]
+    assert (result["check"], result["detail"], result["fix"]) == (
+        "stack", "cannot read the stack: cannot reach AWS (cloudformation.us-east-1.amazonaws.com) within 30 s",
+        "check your network, proxy (HTTPS_PROXY) or VPC endpoints",
+    )
+
+
+def test_doctor_that_loses_aws_midway_stops_and_exits_2(account: Account, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Aws, "call", _silent("eks"))
+    config = {"flow_logs": {"subnet_ids": ["subnet-0a1b2c3d"]}, "eks": {"discovery_role_arn": "arn:aws:iam::123456789012:role/d",
+              "clusters": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}}
+    assert account.run("doctor", config, "--json") == 2
+    results = _json(capsys)["results"]
+    assert [(r["check"], r["target"], r["status"]) for r in results[-2:]] == [("EKS cluster", "a", "fail"), ("checks", "2 more", "fail")]
+    assert account.fake.calls == []

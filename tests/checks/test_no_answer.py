@@ -4,7 +4,6 @@ answer, is still retried. No test leaves 127.0.0.1."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import boto3
 import pytest
@@ -13,7 +12,7 @@ from onboarding_checks.aws import DEFAULT_TIMING, MAX_BACKOFF_BEFORE_RETRY, Aws,
 from onboarding_checks.results import Status
 from onboarding_checks.runner import Check, Context, run_checks
 from tests.checks.conftest import Account
-from tests.checks.silent_server import SilentServer, silent_server
+from tests.checks.silent_server import SilentServer
 
 #: The budget, scaled down so a test waits about a second.
 FAST = Timing(connect_timeout=0.5, read_timeout=0.4, no_answer_attempts=2, no_answer_budget=2)
@@ -34,26 +33,6 @@ def test_clients_bound_each_wait_and_still_retry_throttling() -> None:
     config = client.meta.config
     assert (config.connect_timeout, config.read_timeout) == (4, 10)
     assert config.retries == {"mode": "adaptive", "total_max_attempts": 11}
-
-
-@pytest.fixture
-def offline_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Credentials that need no network, and no proxy between the client and 127.0.0.1."""
-    for name in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy", "ALL_PROXY", "all_proxy", "AWS_PROFILE",
-                 "AWS_SESSION_TOKEN", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS", "AWS_ENDPOINT_URL"):
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    yield
-
-
-@pytest.fixture
-def silent_sts(offline_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SilentServer]:
-    with silent_server() as server:
-        monkeypatch.setenv("AWS_ENDPOINT_URL_STS", server.url)
-        yield server
 
 
 def test_a_silent_endpoint_is_given_up_on_within_the_budget(silent_sts: SilentServer) -> None:
