@@ -19,4 +19,7 @@ _own_node_first()
 
 from .cli import main  # noqa: E402 - after PATH is set, before anything starts Node.js
 
-sys.exit(main())
+try:
+    sys.exit(main())
+except KeyboardInterrupt:  # Ctrl-C while waiting on AWS: no traceback
+    sys.exit(130)
