@@ -8,29 +8,63 @@ SHELL := /bin/bash
 
 PYTHON ?= python3
 CONFIG ?= config/example.yaml
+# Extra flags for the CDK CLI (--verbose, --require-approval never, ...); the config always goes in CONFIG.
+CDK_ARGS ?=
+# An AWS profile for the CDK, doctor and verify alike (AWS_PROFILE works too).
+PROFILE ?=
 PYTEST_ARGS ?=
 CHECK_ARGS ?=
 VENV := .venv
 CHECKOV_VENV := .venv-checkov
+TEMPLATE_DIR := template
 PIP_QUIET := --quiet --disable-pip-version-check
 
 # The venv's bin holds python, node, npm and npx; nothing else on PATH is relied on.
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 export CDK_DISABLE_VERSION_CHECK := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
+# npm's update notices and warnings about a user's own ~/.npmrc are not ours to show.
+export NPM_CONFIG_UPDATE_NOTIFIER := false
+export NPM_CONFIG_FUND := false
+export NPM_CONFIG_AUDIT := false
+export NPM_CONFIG_LOGLEVEL := error
 
 CDK := npx --no-install cdk
-CDK_ARGS := --no-notices --context config=$(CONFIG)
+# The config is appended last, after the user's CDK_ARGS, so nothing the user adds can drop it.
+CDK_FLAGS = --no-notices $(CDK_ARGS) $(if $(PROFILE),--profile $(PROFILE)) --context config=$(CONFIG)
+CHECK_FLAGS = --config $(CONFIG) $(if $(PROFILE),--profile $(PROFILE))
+CREDENTIALS_CHECK = $(VENV)/bin/python -m onboarding_checks credentials $(CHECK_FLAGS)
+
+ifneq ($(findstring config=,$(CDK_ARGS)),)
+$(error CDK_ARGS='$(CDK_ARGS)' names a config: pass it as CONFIG=path/to/file.yaml (CDK_ARGS is for other cdk flags))
+endif
+
+# CONFIG given on the command line or in the environment, rather than the bundled default.
+CONFIG_NAMED := $(filter command line environment environment override override,$(origin CONFIG))
+# Each command that reads the config says so when it falls back to the bundled example.
+define note_example
+$(if $(CONFIG_NAMED),,@echo "==> No CONFIG given: using the bundled example $(CONFIG), whose ids are placeholders. Name yours: make $@ CONFIG=path/to/file.yaml" >&2)
+endef
+# deploy never falls back to the example: its subnets, clusters and account are placeholders.
+define refuse_example
+$(if $(CONFIG_NAMED),,@echo "make $@: no CONFIG given; the bundled example's ids are placeholders, so nothing was started. Copy it (cp config/example.yaml config/mine.yaml), put in your values, then run: make $@ CONFIG=config/mine.yaml" >&2; exit 2)
+endef
+
+# A PYTHON named for this run replaces environments that another interpreter made.
+ifneq ($(filter command line environment environment override override,$(origin PYTHON)),)
+$(foreach venv,$(VENV) $(CHECKOV_VENV),$(shell $(PYTHON) tools/ensure_venv.py --replace-if-other $(venv) >&2))
+endif
 
 PY_STAMP := $(VENV)/.installed-runtime
 DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help synth test dist bench doctor verify bootstrap deploy diff clean lock setup
+.PHONY: help synth template test dist bench doctor verify bootstrap deploy diff clean lock setup
 
 help:
 	@echo "make synth [CONFIG=file.yaml]   synthesize the onboarding stacks into cdk.out/ (no AWS account needed)"
+	@echo "make template [CONFIG=...]      CloudFormation template(s) for the console or aws cloudformation deploy, into $(TEMPLATE_DIR)/"
 	@echo "make test [PYTEST_ARGS=...]     run the test suite and the security gates"
 	@echo "make dist                       build the constructs library (sdist and wheel) into dist/, offline, and check them"
 	@echo "make doctor [CONFIG=...]        read-only checks of the account before a deploy (needs AWS credentials; CHECK_ARGS=--json)"
@@ -40,11 +74,15 @@ help:
 	@echo "make diff [CONFIG=file.yaml]    compare with what is deployed (needs AWS credentials)"
 	@echo "make deploy [CONFIG=file.yaml]  deploy (needs AWS credentials and a bootstrapped account)"
 	@echo "make clean                      remove cdk.out/ and the local environments"
+	@echo ""
+	@echo "CONFIG    the onboarding config (default: the bundled example $(CONFIG); deploy needs it named)"
+	@echo "PROFILE   an AWS profile for the CDK, doctor and verify (default: AWS_PROFILE or the credential chain)"
+	@echo "CDK_ARGS  extra flags for the CDK CLI, e.g. CDK_ARGS='--require-approval never' (default: none)"
+	@echo "PYTHON    the interpreter that makes the environments (default: python3; 3.11 or newer)"
 
 $(PY_STAMP): requirements.txt constraints.txt
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Python 3.11 or newer is needed; $(PYTHON) is " + sys.version.split()[0] + ". Run: make PYTHON=python3.11 ...")'
 	@echo "==> Creating $(VENV) and installing the app's pinned packages (first run only)"
-	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
+	@$(PYTHON) tools/ensure_venv.py $(VENV)
 	@$(VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements.txt -c constraints.txt
 	@touch $@
 
@@ -61,17 +99,27 @@ $(NODE_STAMP): package.json package-lock.json $(PY_STAMP)
 # checkov pins its own versions of boto3 and friends, which clash with ours: own venv.
 $(CHECKOV_STAMP): requirements-checkov.txt
 	@echo "==> Installing checkov into $(CHECKOV_VENV)"
-	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(PYTHON) tools/ensure_venv.py $(CHECKOV_VENV)
 	@$(CHECKOV_VENV)/bin/python -m pip install $(PIP_QUIET) -r requirements-checkov.txt
 	@touch $@
 
 setup: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 
 synth: $(PY_STAMP) $(NODE_STAMP)
+	$(note_example)
 	@echo "==> cdk synth with $(CONFIG)"
 	@rm -rf cdk.out
-	@$(CDK) synth --quiet $(CDK_ARGS)
+	@$(CDK) synth --quiet $(CDK_FLAGS)
 	@$(VENV)/bin/python -m onboarding_app.summary cdk.out
+
+# Stacks synthesized without CDK bootstrap resources (BootstraplessSynthesizer), into a scratch
+# cloud assembly; only their templates (and Kubernetes manifests) are kept, in $(TEMPLATE_DIR)/.
+template: $(PY_STAMP) $(NODE_STAMP)
+	$(note_example)
+	@echo "==> CloudFormation template(s) of $(CONFIG), without CDK bootstrap, into $(TEMPLATE_DIR)/"
+	@scratch=$$(mktemp -d) && trap 'rm -rf "$$scratch"' EXIT && \
+	  $(CDK) synth --quiet $(CDK_FLAGS) --context template=true --output "$$scratch" && \
+	  $(VENV)/bin/python -m onboarding_app.template_export "$$scratch" $(TEMPLATE_DIR)
 
 test: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
@@ -92,18 +140,29 @@ bench: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 
 # Read-only checks with your AWS credentials (AWS_PROFILE, SSO, environment); never change anything.
 doctor verify: $(PY_STAMP)
-	@$(VENV)/bin/python -m onboarding_checks $@ --config $(CONFIG) $(CHECK_ARGS)
+	$(note_example)
+	@$(VENV)/bin/python -m onboarding_checks $@ $(CHECK_FLAGS) $(CHECK_ARGS)
+
+# bootstrap, diff and deploy check the credentials first (doctor's first step), so a missing or
+# wrong account stops before the CDK starts, with a message that says what to do.
 
 # Bootstraps the environment of the config's stack (account from the config or the credentials).
 bootstrap: $(PY_STAMP) $(NODE_STAMP)
-	@$(CDK) bootstrap $(CDK_ARGS)
+	$(note_example)
+	@$(CREDENTIALS_CHECK)
+	@$(CDK) bootstrap $(CDK_FLAGS)
 
-# --all: a large estate has its flow logs in stacks of their own beside the account stack.
+# With no stack named, cdk diff compares every stack of the app (a large estate has flow-log
+# stacks beside the account stack).
 diff: $(PY_STAMP) $(NODE_STAMP)
-	@$(CDK) diff --all $(CDK_ARGS)
+	$(note_example)
+	@$(CREDENTIALS_CHECK)
+	@$(CDK) diff $(CDK_FLAGS)
 
 deploy: $(PY_STAMP) $(NODE_STAMP)
-	@$(CDK) deploy --all $(CDK_ARGS) --outputs-file cdk.out/outputs.json
+	$(refuse_example)
+	@$(CREDENTIALS_CHECK)
+	@$(CDK) deploy --all $(CDK_FLAGS) --outputs-file cdk.out/outputs.json
 	@$(VENV)/bin/python -m onboarding_app.summary cdk.out
 
 # Re-resolve the transitive pins after changing requirements*.txt. --all keeps setuptools (the build
@@ -117,4 +176,4 @@ lock:
 	@rm -rf .lock-venv .lock-checkov
 
 clean:
-	rm -rf cdk.out node_modules $(VENV) $(CHECKOV_VENV) .pytest_cache .hypothesis dist build airs_onboarding_constructs.egg-info
+	rm -rf cdk.out $(TEMPLATE_DIR) node_modules $(VENV) $(CHECKOV_VENV) .pytest_cache .hypothesis dist build airs_onboarding_constructs.egg-info

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.slow
 def make(*args: str) -> subprocess.CompletedProcess[str]:
     # No credentials anywhere, and no instance metadata to look them up from.
     env = {**os.environ, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true"}
-    for variable in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+    for variable in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
         env.pop(variable, None)
     return subprocess.run(["make", "--no-print-directory", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
 
