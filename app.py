@@ -11,13 +11,17 @@ import os
 import sys
 from pathlib import Path
 
-from aws_cdk import App
+from onboarding_app.node_runtime import use_own_node
 
-from onboarding_app.assembly import add_compliance_checks, add_stacks, default_synthesizer
-from onboarding_app.config_loader import DEFAULT_CONFIG, ConfigError, load_config
-from onboarding_app.limits import LimitError, check_template_sizes
-from onboarding_app.manifests import write_manifests
-from stacks import AccountOnboardingStack
+use_own_node()  # before the CDK loads: `npx cdk` from outside the venv must not run jsii on another Node
+
+from aws_cdk import App  # noqa: E402
+
+from onboarding_app.assembly import add_compliance_checks, add_stacks, default_synthesizer  # noqa: E402
+from onboarding_app.config_loader import DEFAULT_CONFIG, ConfigError, load_config  # noqa: E402
+from onboarding_app.limits import LimitError, check_template_sizes  # noqa: E402
+from onboarding_app.manifests import write_manifests  # noqa: E402
+from stacks import AccountOnboardingStack  # noqa: E402
 
 
 def builtin_validation() -> bool:

@@ -1,4 +1,5 @@
-"""``python -m bench`` (``make bench``). Prints Markdown tables to stdout and progress to stderr."""
+"""python -m bench (make bench): synth times against an empty CDK app, a scale series of generated
+estates, and the test suite, as Markdown tables on stdout (progress on stderr)."""
 
 from __future__ import annotations
 
@@ -10,12 +11,16 @@ import sys
 import tempfile
 from pathlib import Path
 
-import yaml
+from onboarding_app.node_runtime import use_own_node
 
-from onboarding_app.config_loader import DEFAULT_CONFIG
+use_own_node()
 
-from .estates import estate_config
-from .measure import REPO_ROOT, Synth, cdk_synth, empty_app, timed
+import yaml  # noqa: E402 - the imports below load the CDK, after PATH is set
+
+from onboarding_app.config_loader import DEFAULT_CONFIG  # noqa: E402
+
+from .estates import estate_config  # noqa: E402
+from .measure import REPO_ROOT, Synth, cdk_synth, empty_app, timed  # noqa: E402
 
 EXAMPLE_TARGET = 1.5  # example config synth, at most this many times the empty app
 LARGE_TARGET = 3.0  # 1000 subnets with 50 clusters
@@ -27,9 +32,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--runs", type=int, default=5, help="measured runs of the example and the empty app, after a warm-up (default 5)")
     parser.add_argument("--scale-runs", type=int, default=3, help="runs per generated estate (default 3)")
-    parser.add_argument("--subnets", default="10,100,500,1000", help="subnet counts of the scale series")
-    parser.add_argument("--clusters", default="1,10,50", help="cluster counts of the scale series")
-    parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite")
+    parser.add_argument("--subnets", default="10,100,500,1000", help="subnet counts of the scale series, comma-separated (default %(default)s)")
+    parser.add_argument("--clusters", default="1,10,50", help="cluster counts of the scale series, comma-separated (default %(default)s)")
+    parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite (default: time it)")
     args = parser.parse_args(argv)
     subnet_counts = [int(n) for n in args.subnets.split(",")]
     cluster_counts = [int(n) for n in args.clusters.split(",")]

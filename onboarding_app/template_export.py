@@ -145,7 +145,11 @@ def report(exported: list[ExportedTemplate], out_dir: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m onboarding_app.template_export", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m onboarding_app.template_export",
+        description="make template: copy the stack templates of a cloud assembly synthesized with --context template=true,"
+        " with the order and commands that deploy them.",
+    )
     parser.add_argument("assembly_dir", type=Path, help="a cloud assembly synthesized with --context template=true")
     parser.add_argument("out_dir", type=Path, help="where the templates are written (earlier templates there are replaced)")
     args = parser.parse_args(argv)
