@@ -98,14 +98,20 @@ def test_a_python_without_ensurepip_gets_the_debian_package_name(monkeypatch: py
 
 @pytest.mark.slow
 def test_make_with_another_python_replaces_the_environments(tmp_path: Path) -> None:
+    """Also named through the environment (PYTHON=... make), as CI does."""
     venv = fake_venv(tmp_path / "venv", "/nonexistent/python3.99")
     checkov = fake_venv(tmp_path / "checkov", "/nonexistent/python3.99")
     mine = fake_venv(tmp_path / "mine", os.path.realpath(sys.executable))
     base = ["make", "--no-print-directory", "help", f"CHECKOV_VENV={checkov}"]
+    # Not the PYTHON of an outer `make test PYTHON=...` (or CI's environment): this test names its own.
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHON", "MAKEFLAGS", "MFLAGS", "MAKELEVEL")}
     # PYTHON left to its default: whatever made the environments keeps them.
-    subprocess.run([*base, f"VENV={venv}"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    subprocess.run([*base, f"VENV={venv}"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
     assert venv.exists() and checkov.exists()
     # PYTHON named: environments of another interpreter go, one of this interpreter stays.
-    result = subprocess.run([*base, f"VENV={mine}", f"PYTHON={sys.executable}"], cwd=REPO_ROOT, capture_output=True, text=True, check=True)
+    result = subprocess.run([*base, f"VENV={mine}", f"PYTHON={sys.executable}"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
     assert not checkov.exists() and mine.exists()
     assert "was made by /nonexistent/python3.99" in result.stderr
+    fake_venv(checkov, "/nonexistent/python3.99")
+    subprocess.run([*base, f"VENV={mine}"], cwd=REPO_ROOT, env={**env, "PYTHON": sys.executable}, capture_output=True, text=True, check=True)
+    assert not checkov.exists() and mine.exists()
