@@ -39,8 +39,11 @@ ifneq ($(findstring config=,$(CDK_ARGS)),)
 $(error CDK_ARGS='$(CDK_ARGS)' names a config: pass it as CONFIG=path/to/file.yaml (CDK_ARGS is for other cdk flags))
 endif
 
+# The words $(origin) gives a variable set by the user: "command line", "environment", "override"
+# (and "environment override" with make -e), as opposed to "file" for this Makefile's defaults.
+USER_SET := command line environment override
 # CONFIG given on the command line or in the environment, rather than the bundled default.
-CONFIG_NAMED := $(filter command line environment environment override override,$(origin CONFIG))
+CONFIG_NAMED := $(filter $(USER_SET),$(origin CONFIG))
 # Each command that reads the config says so when it falls back to the bundled example.
 define note_example
 $(if $(CONFIG_NAMED),,@echo "==> No CONFIG given: using the bundled example $(CONFIG), whose ids are placeholders. Name yours: make $@ CONFIG=path/to/file.yaml" >&2)
@@ -51,7 +54,7 @@ $(if $(CONFIG_NAMED),,@echo "make $@: no CONFIG given; the bundled example's ids
 endef
 
 # A PYTHON named for this run replaces environments that another interpreter made.
-ifneq ($(filter command line environment environment override override,$(origin PYTHON)),)
+ifneq ($(filter $(USER_SET),$(origin PYTHON)),)
 $(foreach venv,$(VENV) $(CHECKOV_VENV),$(shell $(PYTHON) tools/ensure_venv.py --replace-if-other $(venv) >&2))
 endif
 
