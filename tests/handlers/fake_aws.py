@@ -8,9 +8,13 @@ Time is virtual: an EKS update ends once ``aws.clock`` has moved past its durati
 each request, so a handler given ``aws.clock.sleep`` polls through minutes of updates instantly.
 
 EKS messages are the ones real EKS returns, as quoted in public bug reports; where none could be
-found the message is marked as a guess. Anything the handler is not expected to call (another
+found the message is marked as a guess. The fake refuses at least what EKS refuses: where it is not
+known whether EKS accepts a request the handler never needs to send, the fake refuses it. Anything the handler is not expected to call (another
 update type, a synchronous Lambda invocation, another SSM action) gets a 501 ``NotImplemented``,
 which botocore does not retry, so a test fails loudly instead of passing against invented behaviour.
+
+No list API is modelled: the handler calls none (DescribeCluster, UpdateClusterConfig and
+DescribeUpdate name what they read), so nothing here paginates.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ AUTHENTICATION_MODES = ("CONFIG_MAP", "API_AND_CONFIG_MAP", "API")
 # mode update from CONFIG_MAP to API" (AWS EKS workshop; pulumi/pulumi-eks#1493).
 AUTHENTICATION_MODE_UPGRADES = {("CONFIG_MAP", "API_AND_CONFIG_MAP"), ("API_AND_CONFIG_MAP", "API")}
 ENDPOINT_FIELDS = {"endpointPublicAccess", "endpointPrivateAccess", "publicAccessCidrs"}
+# Ranges that are never the source of a request to a public endpoint: RFC 1918 and RFC 4193
+# unique local IPv6 (fc00::/7).
+PRIVATE_RANGES = tuple(ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
 RESPONSE_PATH = "cloudformation-response"
 
 
@@ -101,17 +108,21 @@ class FakeAws:
         self.clock = VirtualClock()
         # Virtual seconds an update stays InProgress, by EKS update type.
         self.update_durations: dict[str, float] = {"AccessConfigUpdate": 60.0, "EndpointAccessUpdate": 240.0}
+        # Virtual seconds each request takes (the response PUT to CloudFormation included).
+        self.request_latency = 0.0
         # Every EKS/Lambda/SSM request, in order: (operation, params as received, path params included;
         # botocore fills UpdateClusterConfig's clientRequestToken with a fresh UUID).
         self.calls: list[tuple[str, dict[str, Any]]] = []
         self.ssm_parameters: dict[str, str] = {}
         self.invocations: list[dict[str, Any]] = []
         self.responses: list[dict[str, Any]] = []
+        self.response_times: list[float] = []  # virtual time each response arrived, as `responses`
         self._clusters: dict[str, dict[str, Any]] = {}
         self._updates: dict[str, dict[str, _Update]] = {}  # cluster name -> update id -> update
         self._next_outcome: dict[str, tuple[str, list[dict[str, Any]]]] = {}
         self._faults: dict[str, list[ApiError]] = {}
         self._parameter_info: dict[str, tuple[str, int, float]] = {}  # name -> (type, version, modified)
+        self._omitted: dict[str, tuple[str, ...]] = {}  # cluster name -> fields DescribeCluster leaves out
         self._operations: dict[str, Callable[[dict[str, Any]], Result]] = {
             "DescribeCluster": self._describe_cluster,
             "UpdateClusterConfig": self._update_cluster_config,
@@ -178,8 +189,8 @@ class FakeAws:
         status: str = "ACTIVE",
     ) -> None:
         """An existing cluster. For one that is UPDATING, use start_foreign_update instead of status."""
-        if auth_mode not in AUTHENTICATION_MODES or ip_family not in ("ipv4", "ipv6") or not (public or private):
-            raise ValueError(f"not a cluster EKS can have: {auth_mode=}, {ip_family=}, {public=}, {private=}")
+        if auth_mode not in AUTHENTICATION_MODES or ip_family not in ("ipv4", "ipv6") or not (public or private) or cidrs == []:
+            raise ValueError(f"not a cluster EKS can have: {auth_mode=}, {ip_family=}, {public=}, {private=}, {cidrs=}")
         digest = hashlib.sha256(name.encode()).hexdigest()
         service_cidr = {"serviceIpv4Cidr": "172.20.0.0/16"} if ip_family == "ipv4" else {"serviceIpv6Cidr": "fd00:ec2:a1b2::/108"}
         with self._lock:
@@ -220,6 +231,14 @@ class FakeAws:
         with self._lock:
             del self._clusters[name], self._updates[name]
             self._next_outcome.pop(name, None)
+            self._omitted.pop(name, None)
+
+    def omit_from_description(self, name: str, *fields: str) -> None:
+        """DescribeCluster answers for the cluster leave out these optional fields (dotted paths such as
+        'accessConfig' or 'resourcesVpcConfig.publicAccessCidrs'); the cluster itself keeps them."""
+        with self._lock:
+            self._cluster_or_404(name)
+            self._omitted[name] = fields
 
     def fail_next_update(self, name: str, *, status: str = "Failed", errors: list[dict[str, Any]] | None = None) -> None:
         """The next update UpdateClusterConfig starts on this cluster ends with this status and errors, changing nothing."""
@@ -252,6 +271,7 @@ class FakeAws:
         """One HTTP request (header names in lower case) -> status, headers, body."""
         url = urlsplit(path)
         segments = [unquote(segment) for segment in url.path.split("/")[1:]]
+        self.clock.advance(self.request_latency)
         if method == "PUT" and len(segments) == 2 and segments[0] == RESPONSE_PATH:
             return self._record_response(body)
         operation, params, protocol = _route(method, segments, dict(parse_qsl(url.query)), headers, body)
@@ -281,6 +301,7 @@ class FakeAws:
             return 400, {}, b"the response body is not JSON"
         with self._lock:
             self.responses.append(response)
+            self.response_times.append(self.clock.now())
         return 200, {}, b""
 
     # --- EKS ---------------------------------------------------------------------------------------
@@ -326,7 +347,14 @@ class FakeAws:
         return cluster
 
     def _describe_cluster(self, params: dict[str, Any]) -> Result:
-        return 200, {"cluster": copy.deepcopy(self._cluster_or_404(params["name"]))}
+        cluster = copy.deepcopy(self._cluster_or_404(params["name"]))
+        for path in self._omitted.get(params["name"], ()):
+            *parents, leaf = path.split(".")
+            section = cluster
+            for parent in parents:
+                section = section.get(parent) or {}
+            section.pop(leaf, None)
+        return 200, {"cluster": cluster}
 
     def _describe_update(self, params: dict[str, Any]) -> Result:
         name, update_id = params["name"], params["updateId"]
@@ -383,13 +411,22 @@ class FakeAws:
         cidrs = list(sent_cidrs) if sent_cidrs is not None else vpc["publicAccessCidrs"]
         if not public and not private:
             raise _invalid("Both private and public endpoint access cannot be false", name)
-        # Guess: the CIDRs compare as a set (EKS is seen reading a list back sorted).
+        # Guess: the CIDRs compare as a set (EKS is seen reading a list back sorted). This check comes
+        # before the one below: EKS answered "already at the desired configuration" to a request with
+        # endpointPublicAccess false and the CIDR list the cluster already had
+        # (terraform-aws-modules/terraform-aws-eks#2320).
         if (public, private, set(cidrs)) == (vpc["endpointPublicAccess"], vpc["endpointPrivateAccess"], set(vpc["publicAccessCidrs"])):
             raise _invalid(
                 f"Cluster is already at the desired configuration with endpointPrivateAccess: {_bool(private)} ,"
                 f" endpointPublicAccess: {_bool(public)}, and Public Endpoint Restrictions: [{', '.join(cidrs)}]",
                 name,
             )
+        if sent_cidrs is not None and request.get("endpointPublicAccess") is False:
+            # Guess (message and refusal): a list for an endpoint the same request turns off.
+            raise _invalid("publicAccessCidrs cannot be set when endpointPublicAccess is false", name)
+        if public and not cidrs:
+            # Guess (message and refusal): a public endpoint that nobody may reach.
+            raise _invalid("publicAccessCidrs cannot be empty when endpointPublicAccess is true", name)
         # As EKS reports them: both flags as they will be, the CIDR list only when it was sent.
         params = [{"type": "EndpointPublicAccess", "value": _bool(public)}, {"type": "EndpointPrivateAccess", "value": _bool(private)}]
         if sent_cidrs is not None:
@@ -490,18 +527,27 @@ def _check_cidrs(cidrs: list[str], *, ipv6_allowed: bool, cluster_name: str) -> 
     if len(cidrs) > MAX_PUBLIC_CIDRS:
         # Guess: no real message for this quota was found.
         raise _invalid(f"publicAccessCidrs can contain at most {MAX_PUBLIC_CIDRS} CIDR blocks, {len(cidrs)} were given", cluster_name)
-    invalid = [cidr for cidr in cidrs if not _is_cidr(cidr, ipv6_allowed=ipv6_allowed)]
+    # Guess: private ranges share the message of malformed ones.
+    invalid = [cidr for cidr in cidrs if not _is_public_cidr(cidr, ipv6_allowed=ipv6_allowed)]
     if invalid:
         raise _invalid(f"The following CIDRs are invalid in publicAccessCidrs: [{', '.join(invalid)}]", cluster_name)
+    seen: set[Any] = set()
+    repeated = [cidr for cidr in cidrs if (network := ipaddress.ip_network(cidr)) in seen or seen.add(network)]
+    if repeated:
+        # Guess: no real message for a repeated block was found.
+        raise _invalid(f"The following CIDRs are duplicated in publicAccessCidrs: [{', '.join(repeated)}]", cluster_name)
 
 
-def _is_cidr(text: str, *, ipv6_allowed: bool) -> bool:
-    """A network in CIDR notation with no host bits set; IPv6 ones only on an IPv6 cluster (EKS API reference)."""
+def _is_public_cidr(text: str, *, ipv6_allowed: bool) -> bool:
+    """A network in CIDR notation with no host bits set, outside the private ranges; IPv6 ones only on an
+    IPv6 cluster (EKS API reference)."""
     if "/" not in text:
         return False
     try:
         network = ipaddress.ip_network(text, strict=True)
     except ValueError:
+        return False
+    if any(network.version == private.version and network.subnet_of(private) for private in PRIVATE_RANGES):  # type: ignore[arg-type]
         return False
     return network.version == 4 or ipv6_allowed
 

@@ -287,6 +287,152 @@ def test_both_endpoints_off_is_rejected(aws: FakeAws, eks: Any) -> None:
     assert error(rejected) == ("InvalidParameterException", 400, "Both private and public endpoint access cannot be false")
 
 
+def test_turning_both_endpoints_off_in_one_request_is_rejected(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", public=True, private=True)
+
+    with pytest.raises(ClientError) as rejected:
+        eks.update_cluster_config(name="dev", resourcesVpcConfig={"endpointPublicAccess": False, "endpointPrivateAccess": False})
+
+    assert error(rejected) == ("InvalidParameterException", 400, "Both private and public endpoint access cannot be false")
+    assert aws.cluster("dev")["status"] == "ACTIVE"
+
+
+@pytest.mark.parametrize("request_public", [True, None], ids=["turned-on", "stays-on"])
+def test_an_empty_cidr_list_for_a_public_endpoint_is_rejected(aws: FakeAws, eks: Any, request_public: bool | None) -> None:
+    aws.add_cluster("dev", public=True, private=True, cidrs=["198.51.100.0/24"])
+    config: dict[str, Any] = {"publicAccessCidrs": []}
+    if request_public is not None:
+        config["endpointPublicAccess"] = request_public
+
+    with pytest.raises(ClientError) as rejected:
+        eks.update_cluster_config(name="dev", resourcesVpcConfig=config)
+
+    assert error(rejected) == ("InvalidParameterException", 400, "publicAccessCidrs cannot be empty when endpointPublicAccess is true")
+    assert aws.cluster("dev")["resourcesVpcConfig"]["publicAccessCidrs"] == ["198.51.100.0/24"]
+
+
+def test_a_private_only_cluster_cannot_be_opened_with_an_empty_list(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", public=False, private=True)
+
+    with pytest.raises(ClientError) as rejected:
+        eks.update_cluster_config(name="dev", resourcesVpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": []})
+
+    assert error(rejected)[:2] == ("InvalidParameterException", 400)
+    assert aws.cluster("dev")["resourcesVpcConfig"]["endpointPublicAccess"] is False
+
+
+def test_cidrs_sent_while_the_same_request_turns_public_access_off_are_rejected(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", public=True, private=True, cidrs=["198.51.100.0/24"])
+
+    with pytest.raises(ClientError) as rejected:
+        eks.update_cluster_config(
+            name="dev", resourcesVpcConfig={"endpointPublicAccess": False, "publicAccessCidrs": ["203.0.113.0/24"]}
+        )
+
+    assert error(rejected) == ("InvalidParameterException", 400, "publicAccessCidrs cannot be set when endpointPublicAccess is false")
+    assert aws.cluster("dev")["resourcesVpcConfig"]["endpointPublicAccess"] is True
+
+
+@pytest.mark.parametrize("duplicate", ["198.51.100.0/24", "203.0.113.7/32"])
+def test_duplicate_cidrs_are_rejected(aws: FakeAws, eks: Any, duplicate: str) -> None:
+    aws.add_cluster("dev")
+
+    with pytest.raises(ClientError) as rejected:
+        eks.update_cluster_config(name="dev", resourcesVpcConfig={"publicAccessCidrs": ["198.51.100.0/24", "203.0.113.7/32", duplicate]})
+
+    assert error(rejected) == ("InvalidParameterException", 400, f"The following CIDRs are duplicated in publicAccessCidrs: [{duplicate}]")
+
+
+@pytest.mark.parametrize(
+    ("family", "cidr"),
+    [
+        ("ipv4", "10.0.0.0/8"),
+        ("ipv4", "10.20.0.0/16"),
+        ("ipv4", "172.16.0.0/12"),
+        ("ipv4", "172.31.5.0/24"),
+        ("ipv4", "192.168.0.0/16"),
+        ("ipv4", "192.168.1.7/32"),
+        ("ipv6", "fc00::/7"),
+        ("ipv6", "fd12:3456:789a::/48"),
+    ],
+)
+def test_private_ranges_are_rejected(aws: FakeAws, eks: Any, family: str, cidr: str) -> None:
+    aws.add_cluster("dev", ip_family=family)
+
+    with pytest.raises(ClientError) as rejected:
+        eks.update_cluster_config(name="dev", resourcesVpcConfig={"publicAccessCidrs": ["198.51.100.0/24", cidr]})
+
+    assert error(rejected) == ("InvalidParameterException", 400, f"The following CIDRs are invalid in publicAccessCidrs: [{cidr}]")
+
+
+@pytest.mark.parametrize("cidr", ["8.0.0.0/7", "172.32.0.0/11", "11.0.0.0/8", "2600:1f18::/32"])
+def test_public_ranges_beside_or_around_private_ones_are_accepted(aws: FakeAws, eks: Any, cidr: str) -> None:
+    aws.add_cluster("dev", ip_family="ipv6")
+
+    eks.update_cluster_config(name="dev", resourcesVpcConfig={"publicAccessCidrs": [cidr]})
+    aws.clock.advance(240)
+
+    assert aws.cluster("dev")["resourcesVpcConfig"]["publicAccessCidrs"] == [cidr]
+
+
+def test_more_than_40_cidrs_are_rejected_with_a_message(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev")
+
+    with pytest.raises(ClientError) as rejected:
+        eks.update_cluster_config(name="dev", resourcesVpcConfig={"publicAccessCidrs": [f"198.51.{i}.0/24" for i in range(41)]})
+
+    assert error(rejected) == ("InvalidParameterException", 400, "publicAccessCidrs can contain at most 40 CIDR blocks, 41 were given")
+
+
+def test_the_same_cidrs_in_another_order_change_nothing_and_are_rejected(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", cidrs=["198.51.100.0/24", "203.0.113.0/24"])
+
+    with pytest.raises(ClientError) as rejected:
+        eks.update_cluster_config(name="dev", resourcesVpcConfig={"publicAccessCidrs": ["203.0.113.0/24", "198.51.100.0/24"]})
+
+    code, status, message = error(rejected)
+    assert (code, status) == ("InvalidParameterException", 400)
+    assert message.startswith("Cluster is already at the desired configuration")
+    assert aws.count("UpdateClusterConfig") == 1 and aws.cluster("dev")["status"] == "ACTIVE"
+
+
+def test_a_cluster_eks_cannot_have_is_refused_by_the_fake() -> None:
+    fake = FakeAws()
+    for kwargs in ({"public": False, "private": False}, {"cidrs": []}, {"auth_mode": "IAM"}):
+        with pytest.raises(ValueError, match="^not a cluster EKS can have"):
+            fake.add_cluster("dev", **kwargs)
+
+
+def test_describe_cluster_can_leave_out_optional_fields(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("old", cidrs=["198.51.100.0/24"])
+    aws.omit_from_description("old", "accessConfig", "resourcesVpcConfig.publicAccessCidrs", "kubernetesNetworkConfig.ipFamily")
+
+    cluster = eks.describe_cluster(name="old")["cluster"]
+
+    assert "accessConfig" not in cluster
+    assert "publicAccessCidrs" not in cluster["resourcesVpcConfig"]
+    assert "ipFamily" not in cluster["kubernetesNetworkConfig"]
+    # The cluster itself still has them, and EKS still judges requests by them.
+    assert aws.cluster("old")["resourcesVpcConfig"]["publicAccessCidrs"] == ["198.51.100.0/24"]
+    with pytest.raises(ClientError) as rejected:
+        eks.update_cluster_config(name="old", resourcesVpcConfig={"publicAccessCidrs": ["198.51.100.0/24"]})
+    assert error(rejected)[2].startswith("Cluster is already at the desired configuration")
+
+
+def test_each_request_takes_the_set_virtual_latency(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev")
+    aws.request_latency = 2.5
+    start = aws.clock.now()
+
+    eks.describe_cluster(name="dev")
+    request = urllib.request.Request(aws.response_url("req-1"), data=b'{"Status": "SUCCESS"}', method="PUT", headers={"Content-Type": ""})
+    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - the fake's loopback URL
+        pass
+
+    assert aws.clock.now() == start + 5.0
+    assert aws.response_times == [start + 5.0]
+
+
 # --- injected faults -------------------------------------------------------------------------------------
 
 
