@@ -63,7 +63,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help synth template test dist bench doctor verify bootstrap deploy diff clean lock setup
+.PHONY: help synth template test dist bench doctor verify bootstrap deploy diff manifests clean lock setup
 
 help:
 	@echo "make synth [CONFIG=file.yaml]   synthesize the onboarding stacks into cdk.out/ (no AWS account needed)"
@@ -76,6 +76,7 @@ help:
 	@echo "make bootstrap [CONFIG=...]     CDK-bootstrap the config's account and region, once (needs AWS credentials)"
 	@echo "make diff [CONFIG=file.yaml]    compare with what is deployed (needs AWS credentials)"
 	@echo "make deploy [CONFIG=file.yaml]  deploy (needs AWS credentials and a bootstrapped account)"
+	@echo "make manifests [CONFIG=...]     after deploy: Kubernetes manifests with the deployed pod role ARNs, into cdk.out/k8s/"
 	@echo "make clean                      remove cdk.out/ and the local environments"
 	@echo ""
 	@echo "CONFIG    the onboarding config (default: the bundled example $(CONFIG); deploy needs it named)"
@@ -167,6 +168,12 @@ deploy: $(PY_STAMP) $(NODE_STAMP)
 	@$(CREDENTIALS_CHECK)
 	@$(CDK) deploy --all $(CDK_FLAGS) --outputs-file cdk.out/outputs.json
 	@$(VENV)/bin/python -m onboarding_app.summary cdk.out
+
+# IRSA manifests wait as .pending files until the role ARN exists; this writes them (and the Pod
+# Identity ones) from cdk.out/outputs.json of make deploy, or else DescribeStacks (read-only).
+manifests: $(PY_STAMP)
+	$(note_example)
+	@$(VENV)/bin/python -m onboarding_app.manifests_after_deploy $(CHECK_FLAGS) --assembly cdk.out
 
 # Re-resolve the transitive pins after changing requirements*.txt. --all keeps setuptools (the build
 # backend of 'make dist') and wheel, which a plain freeze leaves out.

@@ -8,7 +8,8 @@ result with ``kubectl apply -f <file>`` into an existing namespace.
   ``AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE`` into its pods. The manifest sets neither
   ``AWS_ROLE_ARN`` nor ``AWS_WEB_IDENTITY_TOKEN_FILE``: those would switch the SDK to IRSA.
 - ``irsa``: the ServiceAccount carries ``eks.amazonaws.com/role-arn``, and the EKS pod identity
-  webhook injects ``AWS_ROLE_ARN``, ``AWS_WEB_IDENTITY_TOKEN_FILE`` and the projected token.
+  webhook injects ``AWS_ROLE_ARN``, ``AWS_WEB_IDENTITY_TOKEN_FILE`` and the projected token. Until
+  the ARN is known (after deploy), ``render_pending_manifest`` gives a file that cannot be applied.
 
 The Deployment runs one AWS CLI pod that prints ``aws sts get-caller-identity`` every few minutes,
 so ``kubectl logs`` shows which role the pods assume; it never invokes a model.
@@ -61,6 +62,36 @@ def render_manifest(
     name = deployment_name(service_account)
     documents = [_service_account(namespace, service_account, mode, role_arn), _deployment(namespace, service_account, name, region, image)]
     return _header(mode, role_arn) + yaml.safe_dump_all(documents, sort_keys=False, default_flow_style=False)
+
+
+def render_pending_manifest(*, namespace: str, service_account: str, role_arn_source: str, next_step: str) -> str:
+    """Comments only, for an IRSA service account whose role ARN is not known yet (before deploy).
+
+    It holds no Kubernetes object, so ``kubectl apply -f`` refuses it ("no objects passed to apply")
+    rather than create a ServiceAccount without ``eks.amazonaws.com/role-arn``: the pods of such an
+    account get no web identity, and the AWS SDK falls back to the node's instance role.
+
+    :param role_arn_source: Where the ARN will be, e.g. the stack output that holds it.
+    :param next_step: What writes the complete manifest once the ARN exists.
+    """
+    problems = []
+    for field, value in (("role_arn_source", role_arn_source), ("next_step", next_step)):
+        if is_token(value) or not isinstance(value, str) or not value.strip() or "\n" in value:
+            problems.append(f"{field}: {value!r} is not one line of text")
+    if problem := namespace_problem(namespace):
+        problems.append(f"namespace: {problem}")
+    if problem := service_account_problem(service_account):
+        problems.append(f"service_account: {problem}")
+    if problems:
+        raise ValueError("render_pending_manifest " + "; ".join(problems))
+    return (
+        f"# NOT READY TO APPLY: ServiceAccount {namespace}/{service_account} (IAM roles for service accounts)\n"
+        f"# needs the annotation {ROLE_ARN_ANNOTATION}: <role ARN>, and the ARN is known only after deploy.\n"
+        f"# It will be in: {role_arn_source}.\n"
+        f"# {next_step}\n"
+        "# This file holds no Kubernetes object on purpose: without the annotation, the pods would get no\n"
+        "# web identity and the AWS SDK would use the node's instance role instead.\n"
+    )
 
 
 def manifest_path(cluster: str, namespace: str, service_account: str) -> str:

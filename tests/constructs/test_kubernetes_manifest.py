@@ -11,6 +11,7 @@ from onboarding_constructs.kubernetes_manifest import (
     deployment_name,
     manifest_path,
     render_manifest,
+    render_pending_manifest,
 )
 from onboarding_constructs.pod_bedrock_access import PodAccessMode, PodBedrockAccess
 from tests.conftest import new_stack
@@ -178,4 +179,42 @@ def test_deploy_time_values_cannot_be_written() -> None:
 def test_manifest_path_refuses_what_is_not_a_name(args: tuple, message: str) -> None:
     with pytest.raises(ValueError) as error:
         manifest_path(*args)
+    assert message in str(error.value)
+
+
+def pending(**changes) -> str:
+    props = {
+        "namespace": "ml",
+        "service_account": "inference",
+        "role_arn_source": "the output PodRoleLegacyMlInference of the stack AirsOnboarding",
+        "next_step": "After make deploy, run: make manifests CONFIG=config/mine.yaml",
+        **changes,
+    }
+    return render_pending_manifest(**props)
+
+
+def test_a_pending_irsa_manifest_holds_no_object_and_says_where_the_arn_will_be() -> None:
+    text = pending()
+    # kubectl apply refuses a file without objects ("no objects passed to apply").
+    assert [d for d in yaml.safe_load_all(text) if d] == []
+    assert all(line.startswith("# ") for line in text.splitlines())
+    assert "NOT READY TO APPLY: ServiceAccount ml/inference" in text
+    assert "the output PodRoleLegacyMlInference of the stack AirsOnboarding" in text
+    assert "make manifests CONFIG=config/mine.yaml" in text
+    assert "REPLACE-WITH" not in text and "arn:aws" not in text
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"namespace": "ML"}, "render_pending_manifest namespace: 'ML' is not a Kubernetes namespace name"),
+        ({"service_account": "../sa"}, "render_pending_manifest service_account: '../sa' is not a Kubernetes service account name"),
+        ({"role_arn_source": ""}, "render_pending_manifest role_arn_source: '' is not one line of text"),
+        ({"next_step": "a\nkind: Secret"}, "render_pending_manifest next_step: 'a\\nkind: Secret' is not one line of text"),
+    ],
+    ids=["namespace", "service-account", "empty-source", "two-lines"],
+)
+def test_pending_manifest_refuses_what_it_cannot_write(changes: dict, message: str) -> None:
+    with pytest.raises(ValueError) as error:
+        pending(**changes)
     assert message in str(error.value)
