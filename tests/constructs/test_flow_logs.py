@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+
 import pytest
 from aws_cdk import CfnParameter, Stack
 from aws_cdk import aws_s3 as s3
@@ -14,20 +16,42 @@ from onboarding_constructs import (
     FlowLogBucket,
     FlowLogFileFormat,
     FlowLogs,
+    flow_log_fields,
 )
-from onboarding_constructs.flow_log_fields import STANDARD_FIELDS_BY_VERSION, log_format
+from onboarding_constructs.flow_log_fields import STANDARD_FIELDS_BY_VERSION, log_format, missing_standard_fields
 from tests.conftest import new_stack
 
 SUBNET_A = "subnet-0a1b2c3d4e5f60718"
 SUBNET_B = "subnet-1234abcd"
 VPC = "vpc-0123456789abcdef0"
 
-#: Every standard field the published step asks for ("select all the Standard attributes").
-EXPECTED_STANDARD = (
-    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action "
-    "log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type "
-    "sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path reject-reason"
-).split()
+#: AWS's "Available fields" table (flow-log-records.html), as read on this day: field -> version, in
+#: the table's order. Written out from the page, not from the code: the module must agree with it.
+AWS_TABLE_READ_ON = "2026-11-30"
+AWS_TABLE = {
+    "version": 2, "account-id": 2, "interface-id": 2, "srcaddr": 2, "dstaddr": 2, "srcport": 2, "dstport": 2,
+    "protocol": 2, "packets": 2, "bytes": 2, "start": 2, "end": 2, "action": 2, "log-status": 2,
+    "vpc-id": 3, "subnet-id": 3, "instance-id": 3, "tcp-flags": 3, "type": 3, "pkt-srcaddr": 3, "pkt-dstaddr": 3,
+    "region": 4, "az-id": 4, "sublocation-type": 4, "sublocation-id": 4,
+    "pkt-src-aws-service": 5, "pkt-dst-aws-service": 5, "flow-direction": 5, "traffic-path": 5,
+    "ecs-cluster-arn": 7, "ecs-cluster-name": 7, "ecs-container-instance-arn": 7, "ecs-container-instance-id": 7,
+    "ecs-container-id": 7, "ecs-second-container-id": 7, "ecs-service-name": 7, "ecs-task-definition-arn": 7,
+    "ecs-task-arn": 7, "ecs-task-id": 7,
+    "reject-reason": 8,
+    "resource-id": 9,
+    "encryption-status": 10,
+    "instance-tag": 11, "instance-tag-2": 11, "interface-tag": 11, "interface-tag-2": 11, "asg-tag": 11, "asg-tag-2": 11,
+    "interface-type": 11, "next-hop-interface-id": 11, "next-hop-subnet-id": 11, "next-hop-az-id": 11,
+    "next-hop-vpc-id": 11, "next-hop-interface-type": 11,
+}
+#: Opt-in: only for ECS tasks.
+AWS_ECS_FIELDS = [f for f, version in AWS_TABLE.items() if version == 7]
+#: Left out: they show the values of tag keys the flow log must name (TagFieldSpecifications).
+AWS_TAG_FIELDS = [f for f, version in AWS_TABLE.items() if version == 11 and "tag" in f.split("-")]
+#: "All the Standard attributes": everything else, in version order.
+EXPECTED_STANDARD = [
+    f for f, _ in sorted(AWS_TABLE.items(), key=lambda item: item[1]) if f not in AWS_ECS_FIELDS and f not in AWS_TAG_FIELDS
+]
 
 
 def flow_logs_in(stack: Stack, **props) -> tuple[FlowLogs, FlowLogBucket]:
@@ -53,22 +77,55 @@ def test_defaults_log_all_traffic_with_every_standard_field_hourly_plain_text() 
             "Tags": [{"Key": "Name", "Value": f"airs-discovery-{SUBNET_A}"}],
         },
     )
-    assert construct.log_format == log_format(include_ecs_fields=False)
+    assert construct.log_format == " ".join(f"${{{f}}}" for f in EXPECTED_STANDARD)
 
 
-def test_standard_fields_are_every_non_ecs_field_of_versions_2_to_8() -> None:
+def test_the_module_lists_aws_table_as_read() -> None:
+    assert dict(flow_log_fields.FIELD_VERSIONS) == AWS_TABLE
     assert list(STANDARD_FIELDS) == EXPECTED_STANDARD
-    assert sorted(STANDARD_FIELDS_BY_VERSION) == [2, 3, 4, 5, 8]
-    assert not set(STANDARD_FIELDS) & set(ECS_FIELDS)
-    assert all(field.startswith("ecs-") for field in ECS_FIELDS)
+    assert list(ECS_FIELDS) == AWS_ECS_FIELDS
+    assert list(flow_log_fields.TAG_FIELDS) == AWS_TAG_FIELDS
+    assert flow_log_fields.READ_ON == AWS_TABLE_READ_ON  # a new reading changes both, or this test fails
+
+
+def test_standard_fields_include_the_newest_and_never_an_opt_in_field() -> None:
+    assert {"reject-reason", "resource-id", "encryption-status", "next-hop-interface-id"} <= set(STANDARD_FIELDS)
+    assert not set(STANDARD_FIELDS) & (set(ECS_FIELDS) | set(flow_log_fields.TAG_FIELDS))
+    assert len(STANDARD_FIELDS) == len(set(STANDARD_FIELDS)) == 38
+
+
+def test_the_list_records_its_source_date_and_versions() -> None:
+    assert flow_log_fields.SOURCE_URL == "https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html"
+    read_on = datetime.date.fromisoformat(flow_log_fields.READ_ON)
+    assert read_on <= datetime.date.today()
+    assert str(read_on) == flow_log_fields.READ_ON  # ISO 8601, written out in full
+    versions = flow_log_fields.FIELD_VERSIONS
+    assert all(isinstance(v, int) and 2 <= v for v in versions.values())
+    assert set(versions) == set(STANDARD_FIELDS) | set(ECS_FIELDS) | set(flow_log_fields.TAG_FIELDS)
+    for version, fields in STANDARD_FIELDS_BY_VERSION.items():
+        assert all(versions[f] == version for f in fields)
+    assert all(versions[f] == flow_log_fields.ECS_FIELDS_VERSION == 7 for f in ECS_FIELDS)
+
+
+@pytest.mark.parametrize(
+    ("format_string", "missing"),
+    [
+        (log_format(include_ecs_fields=False), ()),
+        (log_format(include_ecs_fields=True), ()),
+        (log_format(include_ecs_fields=False).replace(" ${encryption-status}", ""), ("encryption-status",)),
+        ("${srcaddr} ${dstaddr}", tuple(f for f in EXPECTED_STANDARD if f not in ("srcaddr", "dstaddr"))),
+    ],
+    ids=["ours", "ours-with-ecs", "no-encryption-status", "two-fields"],
+)
+def test_missing_standard_fields(format_string: str, missing: tuple[str, ...]) -> None:
+    assert missing_standard_fields(format_string) == missing
 
 
 def test_ecs_fields_are_appended_on_request() -> None:
     stack = new_stack()
     flow_logs_in(stack, subnet_ids=[SUBNET_A], include_ecs_fields=True)
-    expected = " ".join(f"${{{f}}}" for f in (*EXPECTED_STANDARD, *ECS_FIELDS))
+    expected = " ".join(f"${{{f}}}" for f in (*EXPECTED_STANDARD, *AWS_ECS_FIELDS))
     Template.from_stack(stack).has_resource_properties("AWS::EC2::FlowLog", {"LogFormat": expected})
-    assert len(ECS_FIELDS) == 10
 
 
 def test_one_flow_log_per_subnet_and_vpc_keyed_by_id() -> None:
