@@ -292,9 +292,21 @@ def test_a_single_string_of_model_ids_is_refused() -> None:
         access(new_stack(), model_ids=SONNET)
 
 
-def test_valid_kubernetes_names_are_accepted() -> None:
-    access(new_stack(), namespace="a" * 63, service_account="sa.v1-" + "b" * 200)
-    access(new_stack(), namespace="0", service_account="x")
+@pytest.mark.parametrize(
+    ("namespace", "service_account"),
+    [("a" * 63, "sa.v1-" + "b" * 200), ("0", "x")],
+    ids=["longest-and-dotted", "one-character"],
+)
+def test_valid_kubernetes_names_are_accepted(namespace: str, service_account: str) -> None:
+    """Names at the edges of the Kubernetes rules reach the association and the trust unchanged."""
+    stack = new_stack()
+    construct = access(stack, namespace=namespace, service_account=service_account)
+    assert (construct.namespace, construct.service_account) == (namespace, service_account)
+    association = resource(stack, construct.association)["Properties"]
+    assert (association["Namespace"], association["ServiceAccount"]) == (namespace, service_account)
+    condition = trust(stack, construct)["Statement"][0]["Condition"]["StringEquals"]
+    assert condition["aws:RequestTag/kubernetes-namespace"] == namespace
+    assert condition["aws:RequestTag/kubernetes-service-account"] == service_account
 
 
 def test_construct_ids_are_stable() -> None:
