@@ -342,8 +342,14 @@ def _invokable_text(models: list[str], region: str | None) -> str:
 def _render_stack_set(stack_set: StackSetSummary) -> list[str]:
     total = sum(stack_set.member_resource_counts.values())
     counts = ", ".join(f"{kind} x{count}" for kind, count in sorted(stack_set.member_resource_counts.items()))
-    pace = f"regions in parallel, at most {stack_set.max_concurrent_percentage}% of the accounts at a time"
-    pace += f", stopping when more than {stack_set.failure_tolerance_percentage}% fail"
+    # No ConcurrencyMode: STRICT_FAILURE_TOLERANCE, which runs at most the tolerated failures + 1 at once.
+    ceiling, tolerance = stack_set.max_concurrent_percentage, stack_set.failure_tolerance_percentage
+    if ceiling is not None and tolerance is not None and tolerance < ceiling:
+        pace = f"regions in parallel, at most {tolerance}% of the accounts + 1 at a time, up to {ceiling}%"
+        pace += " (STRICT_FAILURE_TOLERANCE caps concurrency at the failure tolerance + 1)"
+    else:
+        pace = f"regions in parallel, at most {ceiling}% of the accounts at a time"
+    pace += f", stopping when more than {tolerance}% fail"
     lines = [
         f"  StackSet {stack_set.name} (service-managed, call as {stack_set.call_as})",
         f"    member template: {stack_set.member_template_path or '(not found in the cloud assembly)'}",

@@ -48,10 +48,12 @@ class ServiceManagedStackSet(Construct):
     :param retain_stacks_on_account_removal: Keep (rather than delete) the stack resources of an account
         that leaves the OUs; applies only with ``auto_deploy`` and is left out of the template otherwise.
         Default: True, the resources are kept.
-    :param max_concurrent_percentage: Percentage of the accounts deployed at once per region, 1 to 100.
-        Default: 25.
+    :param max_concurrent_percentage: Ceiling on the percentage of the accounts deployed at once per
+        region, 1 to 100. The StackSet keeps CloudFormation's default ``STRICT_FAILURE_TOLERANCE``
+        concurrency mode, which runs at most ``failure_tolerance_percentage`` of the accounts + 1 at
+        once (and fewer as accounts fail): with the defaults 10 % + 1, not 25 %. Default: 25.
     :param failure_tolerance_percentage: Percentage of the accounts per region that may fail before the
-        operation stops in that region, 0 to 100. Default: 10.
+        operation stops in that region, 0 to 100; it also bounds the concurrency (see above). Default: 10.
     :param capabilities: Capabilities the template needs. Default: ``CAPABILITY_IAM`` and
         ``CAPABILITY_NAMED_IAM`` (service-managed StackSets refuse ``CAPABILITY_AUTO_EXPAND``).
     :param description: Description of the StackSet. Default: none.

@@ -129,7 +129,10 @@ def test_summary_of_an_organization_rollout(tmp_path: Path, capsys: pytest.Captu
     assert "  StackSet AirsOnboarding (service-managed, call as SELF)" in out
     assert f"    member template: {tmp_path}/AirsOnboarding.MemberTemplate.template.json" in out
     assert "    parameters: FlowLogSubnet1, FlowLogSubnet2, FlowLogVpc1, EksCluster1Name, EksCluster1PublicEndpoint" in out
-    assert "    regions: us-east-1, us-west-2 (regions in parallel, at most 25% of the accounts at a time, stopping when more than 10% fail)" in out
+    assert (
+        "    regions: us-east-1, us-west-2 (regions in parallel, at most 10% of the accounts + 1 at a time, up to 25%"
+        " (STRICT_FAILURE_TOLERANCE caps concurrency at the failure tolerance + 1), stopping when more than 10% fail)"
+    ) in out
     assert "      every account of ou-abcd-12345678 except 222222222222, 333333333333: the template's defaults" in out
     assert "      222222222222 (in ou-abcd-12345678): 4 parameter overrides" in out
     assert "    auto-deployment: on: accounts that join these OUs are onboarded; an account that leaves has its stacks kept" in out

@@ -16,6 +16,7 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk.assertions import Match, Template
 
+from onboarding_app import summary
 from onboarding_app.config_loader import config_from_mapping
 from stacks import MemberOnboardingStack, OrgOnboardingStack, StackSetTemplateSynthesizer
 from tests.conftest import REPO_ROOT
@@ -291,3 +292,30 @@ def test_org_stacks_need_an_organization_section(stack_type: type, tmp_path: Pat
     loaded = config_from_mapping(config, source="test")
     with pytest.raises(ValueError, match="needs a config with an organization section"):
         stack_type(Stack(App(), "Parent"), "X", config=loaded)
+
+
+# --- pacing ----------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    ("percentages", "pace"),
+    [
+        (
+            {"max_concurrent_percentage": 25, "failure_tolerance_percentage": 10},
+            "at most 10% of the accounts + 1 at a time, up to 25% (STRICT_FAILURE_TOLERANCE caps concurrency at the"
+            " failure tolerance + 1), stopping when more than 10% fail",
+        ),
+        (
+            {"max_concurrent_percentage": 20, "failure_tolerance_percentage": 20},
+            "at most 20% of the accounts at a time, stopping when more than 20% fail",
+        ),
+    ],
+    ids=["tolerance-below-ceiling", "tolerance-at-ceiling"],
+)
+def test_summary_states_the_concurrency_strict_failure_tolerance_allows(
+    percentages: dict[str, int], pace: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    result = synthesize(org_config(**percentages), tmp_path)
+    # No ConcurrencyMode: CloudFormation's default, STRICT_FAILURE_TOLERANCE, is what the text describes.
+    assert "ConcurrencyMode" not in stack_set(result)["OperationPreferences"]
+    assert summary.main([str(tmp_path)]) == 0
+    assert f"(regions in parallel, {pace})" in capsys.readouterr().out
