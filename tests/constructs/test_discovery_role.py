@@ -34,7 +34,7 @@ ALL_RESOURCES_STATEMENTS = [
     {"Sid": "ReadLambdaFunctions", "Effect": "Allow", "Action": ["lambda:Get*", "lambda:List*"], "Resource": "*"},
     {"Sid": "DescribeEksClusters", "Effect": "Allow", "Action": ["eks:AccessKubernetesApi", "eks:DescribeCluster", "eks:ListClusters"], "Resource": "*"},
     {"Sid": "ListBedrockCustomModels", "Effect": "Allow", "Action": ["bedrock:ListCustomModels"], "Resource": "*"},
-    {"Sid": "DenyWindowsPasswords", "Effect": "Deny", "Action": ["ec2:GetPasswordData"], "Resource": "*"},
+    {"Sid": "DenySensitiveReads", "Effect": "Deny", "Action": sorted(policy_rules.SENSITIVE_READS), "Resource": "*"},
 ]
 WILDCARD_ACTIONS = [
     "elasticloadbalancing:Describe*",
@@ -128,7 +128,7 @@ def test_permissions_are_exactly_the_discovery_set_without_a_bucket() -> None:
     assert [(sid, sorted(actions)) for sid, actions in DISCOVERY_STATEMENTS] == [
         (s["Sid"], s["Action"]) for s in ALL_RESOURCES_STATEMENTS if s["Effect"] == "Allow"
     ]
-    assert DENIED_ACTIONS == ("ec2:GetPasswordData",)
+    assert DENIED_ACTIONS == policy_rules.SENSITIVE_READS
 
 
 def test_bucket_read_statements_for_a_bucket_in_the_stack() -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any, Iterator
 
+from tests.gates import iam_actions
+
 Template = dict[str, Any]
 
 SOURCE_KEYS = ("aws:SourceAccount", "aws:SourceArn")
@@ -157,6 +159,71 @@ def no_bedrock_wildcards(template: Template) -> list[str]:
     return violations
 
 
+#: Reads that return secrets or code rather than inventory, reviewed by expanding every wildcard
+#: the project grants against tests/data/iam_actions.json. A role may hold them only with a Deny
+#: beside the Allow (or a vendor's documented need: allow_sensitive_reads). Written out here, not
+#: imported, so that dropping one from the library's list fails a test.
+SENSITIVE_READS = (
+    "ec2:DescribeBundleTasks",
+    "ec2:DescribeConversionTasks",
+    "ec2:DescribeInstanceAttribute",
+    "ec2:DescribeLaunchTemplateVersions",
+    "ec2:DescribeSpotFleetRequests",
+    "ec2:DescribeSpotInstanceRequests",
+    "ec2:DescribeVpnConnections",
+    "ec2:GetConsoleOutput",
+    "ec2:GetConsoleScreenshot",
+    "ec2:GetInstanceUefiData",
+    "ec2:GetLaunchTemplateData",
+    "ec2:GetPasswordData",
+    "ec2:GetVpnConnectionDeviceSampleConfiguration",
+    "lambda:GetFunction",
+    "lambda:GetFunctionConfiguration",
+    "lambda:GetLayerVersion",
+)
+_IDENTITY_POLICIES = ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::Role")
+
+
+def _identity_documents(template: Template) -> Iterator[tuple[str, dict[str, Any]]]:
+    for logical_id, resource in template.get("Resources", {}).items():
+        if resource.get("Type") not in _IDENTITY_POLICIES:
+            continue
+        props = resource.get("Properties", {})
+        if isinstance(props.get("PolicyDocument"), dict):
+            yield logical_id, props["PolicyDocument"]
+        for inline in props.get("Policies", []) or []:
+            if isinstance(inline, dict) and isinstance(inline.get("PolicyDocument"), dict):
+                yield logical_id, inline["PolicyDocument"]
+
+
+def sensitive_reads_are_denied(template: Template) -> list[str]:
+    """No IAM policy allows a reviewed sensitive read (wildcards expanded against the pinned action
+    list) without a Deny of it, on every resource and unconditioned, in the same policy."""
+    violations = []
+    for logical_id, document in _identity_documents(template):
+        statements = _as_list(document.get("Statement", []))
+        denied = [
+            pattern
+            for st in statements
+            if st.get("Effect") == "Deny" and "*" in _as_list(st.get("Resource")) and not st.get("Condition")
+            for pattern in _as_list(st.get("Action", []))
+            if isinstance(pattern, str)
+        ]
+        allowed = {
+            action
+            for st in statements
+            if st.get("Effect") == "Allow"
+            for pattern in _as_list(st.get("Action", []))
+            if isinstance(pattern, str)
+            for action in (iam_actions.expand(pattern) if "*" in pattern or "?" in pattern else [pattern])
+        }
+        for action in SENSITIVE_READS:
+            granted = any(iam_actions.covers(action, a) for a in allowed)
+            if granted and not any(iam_actions.covers(pattern, action) for pattern in denied):
+                violations.append(f"{logical_id}: allows {action} without a Deny of it")
+    return violations
+
+
 POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 
 
@@ -199,4 +266,5 @@ RULES = (
     cross_account_trust_requires_external_id,
     no_bedrock_wildcards,
     pod_identity_trust_is_exact,
+    sensitive_reads_are_denied,
 )

@@ -215,3 +215,45 @@ def test_missing_permissions_boundary_is_caught() -> None:
     rule = policy_rules.permissions_boundary_on_every_role(boundary)
     assert rule(_role(POD_TRUST, PermissionsBoundary=boundary)) == []
     assert rule(_role(POD_TRUST)) == [f"Role: PermissionsBoundary is None, expected {boundary!r}"]
+
+
+def _managed_policy(*statements: dict) -> dict:
+    return {"Resources": {"Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": list(statements)}}}}}
+
+
+LAMBDA_READS = {"Effect": "Allow", "Action": ["lambda:Get*", "lambda:List*"], "Resource": "*"}
+LAMBDA_DENY = {"Effect": "Deny", "Action": ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"], "Resource": "*"}
+
+
+def test_a_wildcard_reaching_sensitive_reads_without_a_deny_is_caught() -> None:
+    assert policy_rules.sensitive_reads_are_denied(_managed_policy(LAMBDA_READS)) == [
+        "Policy: allows lambda:GetFunction without a Deny of it",
+        "Policy: allows lambda:GetFunctionConfiguration without a Deny of it",
+        "Policy: allows lambda:GetLayerVersion without a Deny of it",
+    ]
+
+
+def test_a_named_sensitive_read_is_caught_too_and_case_does_not_hide_it() -> None:
+    template = _managed_policy({"Effect": "Allow", "Action": "EC2:getConsoleOutput", "Resource": "*"})
+    assert policy_rules.sensitive_reads_are_denied(template) == ["Policy: allows ec2:GetConsoleOutput without a Deny of it"]
+
+
+@pytest.mark.parametrize(
+    ("deny", "left"),
+    [
+        (LAMBDA_DENY, []),
+        ({**LAMBDA_DENY, "Action": "lambda:Get*"}, []),
+        ({**LAMBDA_DENY, "Action": ["lambda:GetFunction"]}, ["lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"]),
+        ({**LAMBDA_DENY, "Condition": {"Bool": {"aws:ViaAWSService": "false"}}}, ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"]),
+        ({**LAMBDA_DENY, "Resource": "arn:aws:lambda:us-east-1:111111111111:function:one"}, ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"]),
+    ],
+    ids=["each-action", "wildcard-deny", "partial", "conditional-deny", "deny-on-one-function"],
+)
+def test_only_an_unconditional_deny_on_every_resource_counts(deny: dict, left: list[str]) -> None:
+    violations = policy_rules.sensitive_reads_are_denied(_managed_policy(LAMBDA_READS, deny))
+    assert violations == [f"Policy: allows {action} without a Deny of it" for action in left]
+
+
+def test_the_sensitive_reads_rule_needs_a_pinned_service() -> None:
+    with pytest.raises(KeyError, match="service 'dynamodb' is not in iam_actions.json"):
+        policy_rules.sensitive_reads_are_denied(_managed_policy({"Effect": "Allow", "Action": "dynamodb:Get*", "Resource": "*"}))
