@@ -28,6 +28,12 @@ def assert_hardened_log_bucket(stack: Stack, bucket: s3.IBucket) -> None:
     ]
     assert "BucketName" not in props
     assert (resource["DeletionPolicy"], resource["UpdateReplacePolicy"]) == ("Retain", "Retain")
+    assert_denies_all_but_tls_1_2(template, bucket_id)
+
+
+def assert_denies_all_but_tls_1_2(template: Template, bucket_id: str) -> None:
+    """The policy of bucket ``bucket_id`` denies every S3 action, on the bucket and its objects,
+    to requests without TLS and to requests with a TLS version below 1.2."""
     arn = {"Fn::GetAtt": [bucket_id, "Arn"]}
     objects = {"Fn::Join": ["", [arn, "/*"]]}
     deny = {"Action": "s3:*", "Effect": "Deny", "Principal": {"AWS": "*"}, "Resource": [arn, objects]}
@@ -49,8 +55,8 @@ def assert_hardened_log_bucket(stack: Stack, bucket: s3.IBucket) -> None:
 
 def assert_access_logs_bucket(stack: Stack, *, logged: s3.IBucket, access_logs: s3.IBucket, prefix: str) -> None:
     """``logged`` writes its S3 server access logs under ``prefix`` to ``access_logs``, a second
-    hardened bucket (SSE-S3, private, owner-enforced, retained) that only S3 logging writes to,
-    conditioned on ``logged`` as the source and this account."""
+    hardened bucket (SSE-S3, private, owner-enforced, retained, TLS 1.2+ only) that only S3 logging
+    writes to, conditioned on ``logged`` as the source and this account."""
     template = Template.from_stack(stack)
     logged_id = stack.resolve(stack.get_logical_id(logged.node.default_child))
     access_logs_id = stack.resolve(stack.get_logical_id(access_logs.node.default_child))
@@ -64,6 +70,7 @@ def assert_access_logs_bucket(stack: Stack, *, logged: s3.IBucket, access_logs: 
     assert bucket["Properties"]["PublicAccessBlockConfiguration"]["BlockPublicPolicy"] is True
     assert bucket["Properties"]["OwnershipControls"] == {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}
     assert bucket["DeletionPolicy"] == "Retain"
+    assert_denies_all_but_tls_1_2(template, access_logs_id)
     # Granted by bucket policy (BucketOwnerEnforced forbids the log-delivery ACL), scoped to the source.
     template.has_resource_properties(
         "AWS::S3::BucketPolicy",
