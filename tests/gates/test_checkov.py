@@ -6,7 +6,12 @@ import json
 import subprocess
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import REPO_ROOT
+
+# An external scanner in its own environment, seconds per run: the "slow" marker's definition.
+pytestmark = pytest.mark.slow
 
 CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
 
