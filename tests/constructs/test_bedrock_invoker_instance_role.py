@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from aws_cdk import App, CfnParameter, Environment, Stack
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Match, Template
 
 from onboarding_app.assembly import add_compliance_checks
 from onboarding_constructs.bedrock_invoker_instance_role import (
@@ -23,7 +23,7 @@ from onboarding_constructs.bedrock_models import (
     profile_model_id,
 )
 from tests.conftest import new_stack
-from tests.gates import policy_rules
+from tests.gates import iam_actions, policy_rules
 from tests.synth import cdk_json_context
 
 SONNET = "anthropic.claude-3-5-sonnet-20240620-v1:0"
@@ -75,18 +75,70 @@ def test_defaults_trust_ec2_and_allow_every_model_of_the_region() -> None:
             "Sid": "InvokeInferenceProfiles",
             "Action": ACTIONS,
             "Effect": "Allow",
-            "Resource": arn(":bedrock:us-east-1:111111111111:inference-profile/*"),
+            "Resource": [
+                arn(":bedrock:us-east-1:111111111111:inference-profile/*"),
+                arn(":bedrock:us-east-1:111111111111:application-inference-profile/*"),
+            ],
         },
         {
             "Sid": "InvokeModelsThroughInferenceProfiles",
             "Action": ACTIONS,
             "Effect": "Allow",
             "Resource": [arn(":bedrock:*::foundation-model/*"), arn(":bedrock:::foundation-model/*")],
-            "Condition": {"ArnLike": {"bedrock:InferenceProfileArn": arn(":bedrock:us-east-1:111111111111:inference-profile/*")}},
+            "Condition": {
+                "ArnLike": {
+                    "bedrock:InferenceProfileArn": [
+                        arn(":bedrock:us-east-1:111111111111:inference-profile/*"),
+                        arn(":bedrock:us-east-1:111111111111:application-inference-profile/*"),
+                    ]
+                }
+            },
         },
     ]
     assert_no_bedrock_wildcards(stack)
     assert construct.model_ids == ()
+
+
+def test_default_invokes_application_inference_profiles_of_the_region_and_account_only() -> None:
+    stack = new_stack()
+    BedrockInvokerInstanceRole(stack, "Invoker")
+    application_profiles = arn(":bedrock:us-east-1:111111111111:application-inference-profile/*")
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [
+                        Match.object_like(
+                            {"Sid": "InvokeInferenceProfiles", "Action": ACTIONS, "Resource": Match.array_with([application_profiles])}
+                        ),
+                        Match.object_like(
+                            {
+                                "Sid": "InvokeModelsThroughInferenceProfiles",
+                                "Action": ACTIONS,
+                                "Condition": {"ArnLike": {"bedrock:InferenceProfileArn": Match.array_with([application_profiles])}},
+                            }
+                        ),
+                    ]
+                )
+            }
+        },
+    )
+    text = json.dumps(template.to_json())
+    assert ":bedrock:*:*:application-inference-profile" not in text and ":bedrock:us-east-1:*:" not in text
+
+
+def test_named_models_never_open_application_inference_profiles() -> None:
+    stack = new_stack()
+    BedrockInvokerInstanceRole(stack, "Invoker", model_ids=[SONNET, US_SONNET])
+    assert "application-inference-profile" not in json.dumps(Template.from_stack(stack).to_json())
+
+
+def test_the_granted_actions_are_every_model_invocation_action_of_the_pinned_list() -> None:
+    agents_and_flows = ("bedrock:InvokeAgent", "bedrock:InvokeBuilder", "bedrock:InvokeFlow", "bedrock:InvokeInlineAgent")
+    invoke = [a for a in iam_actions.expand("bedrock:Invoke*") if a not in agents_and_flows]
+    assert list(INVOKE_ACTIONS) == invoke == ACTIONS
 
 
 def test_managed_policy_attached_to_the_role_and_an_instance_profile() -> None:

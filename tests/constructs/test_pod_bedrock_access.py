@@ -187,8 +187,12 @@ def test_default_policy_allows_every_model_of_the_region() -> None:
     construct = access(stack)
     [direct, profiles, routed] = resource(stack, construct.policy)["Properties"]["PolicyDocument"]["Statement"]
     assert direct["Resource"] == arn(":bedrock:us-east-1::foundation-model/*")
-    assert profiles["Resource"] == arn(":bedrock:us-east-1:111111111111:inference-profile/*")
-    assert routed["Condition"] == {"ArnLike": {"bedrock:InferenceProfileArn": arn(":bedrock:us-east-1:111111111111:inference-profile/*")}}
+    region_profiles = [
+        arn(":bedrock:us-east-1:111111111111:inference-profile/*"),
+        arn(":bedrock:us-east-1:111111111111:application-inference-profile/*"),
+    ]
+    assert profiles["Resource"] == region_profiles
+    assert routed["Condition"] == {"ArnLike": {"bedrock:InferenceProfileArn": region_profiles}}
 
 
 def test_attributes_and_role_name() -> None:
