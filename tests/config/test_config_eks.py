@@ -101,3 +101,11 @@ def test_one_cidr_block_spelt_two_ways_is_listed_twice() -> None:
         load(config_with(eks={"discovery_role_arn": "arn:aws:iam::111111111111:role/d", "allowed_cidrs": ["34.71.64.3", "34.71.64.3/32"]}))
     [problem] = info.value.problems
     assert (problem.path, problem.message) == ("eks.allowed_cidrs", "'34.71.64.3/32' listed more than once")
+
+
+def test_40_allowed_cidrs_are_the_most_an_endpoint_takes() -> None:
+    forty = [f"34.71.64.{i}/32" for i in range(40)]
+    assert load(with_eks(allowed_cidrs=forty)).eks.allowed_cidrs == tuple(forty)
+    assert problems(with_eks(allowed_cidrs=[*forty, "34.71.65.0/32"])) == [
+        ("eks.allowed_cidrs", "41 CIDRs (EKS allows at most 40 on an endpoint)")
+    ]
