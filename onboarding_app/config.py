@@ -13,6 +13,7 @@ from typing import Annotated, Literal, Mapping
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from onboarding_constructs.bedrock_audit_trail import DEFAULT_TRAIL_NAME, DEFAULT_TRAIL_RETENTION
+from onboarding_constructs.discovery_role import sensitive_read_problem
 from onboarding_constructs.eks_discovery_access import DISCOVERY_CIDRS, MAX_PUBLIC_CIDRS
 from onboarding_constructs.flow_log_bucket import DEFAULT_RETENTION
 from onboarding_constructs.identifiers import canonical_cidr, kms_key_arn_problem, repeated
@@ -223,11 +224,29 @@ class BedrockConfig(Section):
         return self
 
 
+def _sensitive_read(value: str) -> str:
+    if problem := sensitive_read_problem(value):
+        raise invalid(problem)
+    return value
+
+
+def _each_sensitive_read_once(values: tuple[str, ...]) -> tuple[str, ...]:
+    if twice := repeated(list(values)):
+        raise invalid(f"{', '.join(map(repr, twice))} listed more than once (expected each action once)")
+    return values
+
+
 class DiscoveryRoleConfig(Section):
     """``discovery_role``: the cross-account role AIRS discovery assumes, when you create it here."""
 
     trusted_principal_arn: TrustedPrincipalArn
     external_id: ExternalId
+    #: Sensitive reads to leave out of the role's Deny, for a vendor that shows it needs them.
+    allow_sensitive_reads: Annotated[
+        tuple[Annotated[str, AfterValidator(_sensitive_read)], ...],
+        BeforeValidator(list_as_tuple),
+        AfterValidator(_each_sensitive_read_once),
+    ] = ()
 
 
 class IamConfig(Section):

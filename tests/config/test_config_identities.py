@@ -343,7 +343,7 @@ def test_pod_identity_agent_is_installed_once_per_cluster() -> None:
         ({"trusted_principal_arn": "arn:aws:sts::999999999999:assumed-role/discovery/s"}, "discovery_role.trusted_principal_arn", "is not an IAM role ARN or account root ARN"),
         ({"trusted_principal_arn": "999999999999"}, "discovery_role.trusted_principal_arn", "'999999999999' is not an IAM role ARN or account root ARN"),
         ({"trusted_principal_arn": ""}, "discovery_role.trusted_principal_arn", "missing (expected the AIRS service's IAM role ARN or account root ARN)"),
-        ({"externel_id": "abc123"}, "discovery_role.externel_id", "unknown key 'externel_id'; did you mean 'external_id'? expected one of: external_id, trusted_principal_arn"),
+        ({"externel_id": "abc123"}, "discovery_role.externel_id", "unknown key 'externel_id'; did you mean 'external_id'? expected one of: allow_sensitive_reads, external_id, trusted_principal_arn"),
     ],
     ids=[
         "id-too-short", "id-too-long", "id-space", "id-hash", "id-non-ascii", "id-empty", "id-number",
@@ -352,6 +352,33 @@ def test_pod_identity_agent_is_installed_once_per_cluster() -> None:
 )
 def test_discovery_role_errors(role: dict[str, Any], path: str, fragment: str) -> None:
     the_problem(with_discovery(**role), path, fragment)
+
+
+def test_discovery_role_denies_every_sensitive_read_by_default() -> None:
+    assert load(with_discovery()).discovery_role.allow_sensitive_reads == ()
+
+
+def test_discovery_role_allow_sensitive_reads() -> None:
+    role = load(with_discovery(allow_sensitive_reads=["lambda:GetFunction", "ec2:DescribeVpnConnections"])).discovery_role
+    assert role.allow_sensitive_reads == ("lambda:GetFunction", "ec2:DescribeVpnConnections")
+
+
+@pytest.mark.parametrize(
+    ("allow", "path", "fragment"),
+    [
+        (["ec2:GetPasswordData"], "discovery_role.allow_sensitive_reads[0]", "'ec2:GetPasswordData' is always denied: discovery never needs"),
+        (
+            ["lambda:GetFunction", "s3:GetObject"],
+            "discovery_role.allow_sensitive_reads[1]",
+            "'s3:GetObject' is not one of the denied sensitive reads (expected one of: ec2:DescribeBundleTasks,",
+        ),
+        (["lambda:GetFunction", "lambda:GetFunction"], "discovery_role.allow_sensitive_reads", "'lambda:GetFunction' listed more than once (expected each action once)"),
+        ("lambda:GetFunction", "discovery_role.allow_sensitive_reads", "expected a list, got text 'lambda:GetFunction'"),
+    ],
+    ids=["always-denied", "not-reviewed", "twice", "text"],
+)
+def test_discovery_role_allow_sensitive_reads_errors(allow: Any, path: str, fragment: str) -> None:
+    the_problem(with_discovery(allow_sensitive_reads=allow), path, fragment)
 
 
 def test_discovery_role_required_keys() -> None:
