@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
+from . import secure_bucket
 from .handler_code import handler_source
 from .suppressions import (
     acknowledge_nag,
@@ -35,18 +37,45 @@ class EksClusterAccessHandler(Construct):
     call the EKS actions only on the clusters registered with ``allow_cluster``, keep its records
     under ``STATE_PARAMETER_PREFIX`` in SSM, write its own log group and invoke itself (to continue
     long work in a new invocation).
+
+    :param log_group_encryption_key: KMS key that encrypts the log group. A key defined in the same
+        app gets a key-policy statement for CloudWatch Logs in this region, limited to log groups of
+        this account and region (``kms:EncryptionContext:aws:logs:arn``); an imported key's policy is
+        its owner's to change, and synth warns about it. Default: CloudWatch Logs' own encryption
+        at rest (service-owned keys).
     """
 
     @classmethod
-    def of(cls, scope: IConstruct) -> EksClusterAccessHandler:
+    def of(cls, scope: IConstruct, *, log_group_encryption_key: kms.IKey | None = None) -> EksClusterAccessHandler:
+        """The stack's handler, created on first use. Every caller must ask for the same log group key."""
         stack = Stack.of(scope)
         existing = stack.node.try_find_child(HANDLER_ID)
-        return existing if isinstance(existing, EksClusterAccessHandler) else cls(stack, HANDLER_ID)
+        if not isinstance(existing, EksClusterAccessHandler):
+            return cls(stack, HANDLER_ID, log_group_encryption_key=log_group_encryption_key)
+        if not _same_key(existing.log_group_encryption_key, log_group_encryption_key):
+            raise ValueError(
+                "EksClusterAccessHandler log_group_encryption_key: one handler and log group serve every cluster of the"
+                f" stack, already with {_shown(existing.log_group_encryption_key)}; pass the same key"
+                f" (received {_shown(log_group_encryption_key)})"
+            )
+        return existing
 
-    def __init__(self, scope: Construct, construct_id: str) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, log_group_encryption_key: kms.IKey | None = None) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION)
+        self.log_group_encryption_key = log_group_encryption_key
+        self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION, encryption_key=log_group_encryption_key)
+        if log_group_encryption_key is not None:
+            secure_bucket.allow_key_use(
+                self,
+                log_group_encryption_key,
+                [log_group_key_statement(self)],
+                warning_id="airs-onboarding:importedLogGroupKmsKey",
+                requirement=f"{logs_service_principal(self)} kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey*"
+                " and kms:Describe* with the condition ArnLike kms:EncryptionContext:aws:logs:arn on this account's log groups"
+                " in this region, or CloudFormation cannot create the handler's log group. See the Amazon CloudWatch Logs"
+                " User Guide, 'Encrypt log data in CloudWatch Logs using AWS Key Management Service'.",
+            )
         self.role = iam.Role(
             self,
             "Role",
@@ -133,13 +162,18 @@ class EksClusterAccessHandler(Construct):
             "CKV_AWS_173",
             "The environment holds three non-secret settings (poll interval, time budget, SSM path); a KMS key for them adds cost and no protection.",
         )
-        acknowledge_nag(
-            self.log_group,
-            "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
-            "The handler logs cluster names, CIDR lists and update ids, no secrets; CloudWatch Logs encrypts at rest with"
-            " service keys already.",
-        )
-        skip_checkov(self.log_group, "CKV_AWS_158", "The handler logs cluster names, CIDR lists and update ids, no secrets; service-key encryption at rest applies.")
+        if self.log_group_encryption_key is None:
+            acknowledge_nag(
+                self.log_group,
+                "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
+                "The handler logs cluster names, CIDR lists and update ids, no secrets; CloudWatch Logs encrypts at rest with"
+                " service keys already. Pass log_group_encryption_key (config: eks.log_group_kms_key_arn) for a KMS key.",
+            )
+            skip_checkov(
+                self.log_group,
+                "CKV_AWS_158",
+                "The handler logs cluster names, CIDR lists and update ids, no secrets; service-key encryption at rest applies.",
+            )
         acknowledge_nag(
             self.policy,
             f"AwsSolutions-IAM5[Resource::{nag_resource_text(Stack.of(self), self._state_parameters)}]",
@@ -148,3 +182,42 @@ class EksClusterAccessHandler(Construct):
         )
 
 
+def logs_service_principal(scope: IConstruct) -> str:
+    """CloudWatch Logs' regional service principal, which a log group's KMS key policy must name."""
+    return f"logs.{Stack.of(scope).region}.amazonaws.com"
+
+
+def log_group_key_statement(scope: IConstruct) -> iam.PolicyStatement:
+    """The key-policy statement CloudWatch Logs needs to encrypt log groups of this account and region.
+
+    The log group's name is made by CloudFormation, and naming its ARN here would make the key
+    policy and the log group depend on each other, so the condition covers this account's log
+    groups in this region, as the CloudWatch Logs User Guide's example does.
+    """
+    stack = Stack.of(scope)
+    return iam.PolicyStatement(
+        sid="AllowCloudWatchLogsToUseTheKey",
+        principals=[iam.ServicePrincipal(logs_service_principal(scope))],
+        actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        resources=["*"],
+        conditions={
+            "ArnLike": {
+                "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                    service="logs", resource="log-group", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
+                )
+            }
+        },
+    )
+
+
+def _same_key(first: kms.IKey | None, second: kms.IKey | None) -> bool:
+    if first is None or second is None:
+        return first is second
+    return first is second or Stack.of(first).resolve(first.key_arn) == Stack.of(second).resolve(second.key_arn)
+
+
+def _shown(key: kms.IKey | None) -> str:
+    if key is None:
+        return "no key"
+    arn = Stack.of(key).resolve(key.key_arn)
+    return repr(arn) if isinstance(arn, str) else f"the key {key.node.path}"

@@ -7,6 +7,7 @@ from typing import Sequence
 
 from aws_cdk import CustomResource, Stack
 from aws_cdk import aws_eks as eks
+from aws_cdk import aws_kms as kms
 from constructs import Construct
 
 from .eks_cluster_access_handler import SERVICE_TIMEOUT, EksClusterAccessHandler
@@ -48,6 +49,9 @@ class EksDiscoveryAccess(Construct):
         ``"true"`` or ``"false"`` is accepted too. Default: False.
     :param access_policy: EKS access policy name for the access entry, at cluster scope.
         Default: ``AmazonEKSViewPolicy``.
+    :param log_group_encryption_key: KMS key for the shared handler's log group; every
+        ``EksDiscoveryAccess`` of a stack must pass the same one (see ``EksClusterAccessHandler``).
+        Default: CloudWatch Logs' own encryption at rest.
     """
 
     def __init__(
@@ -60,6 +64,7 @@ class EksDiscoveryAccess(Construct):
         allowed_cidrs: Sequence[str] = DISCOVERY_CIDRS,
         enable_public_endpoint: bool | str = False,
         access_policy: str = DEFAULT_ACCESS_POLICY,
+        log_group_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         _validate(cluster_name=cluster_name, principal_arn=principal_arn, allowed_cidrs=allowed_cidrs, access_policy=access_policy)
@@ -69,7 +74,7 @@ class EksDiscoveryAccess(Construct):
                 f"EksDiscoveryAccess: enable_public_endpoint: {enable_public_endpoint!r} is not allowed (expected True or False,"
                 " or a deploy-time value that resolves to 'true' or 'false')"
             )
-        self._handler = EksClusterAccessHandler.of(self)
+        self._handler = EksClusterAccessHandler.of(self, log_group_encryption_key=log_group_encryption_key)
         self._handler.allow_cluster(cluster_name)
 
         self.cluster_access = CustomResource(
