@@ -138,6 +138,8 @@ class EksConfig(Section):
     discovery_role_arn: RoleArn | None = None
     allowed_cidrs: PublicCidrs = DISCOVERY_CIDRS
     clusters: Annotated[tuple[EksClusterConfig, ...], BeforeValidator(list_as_tuple)] = ()
+    #: KMS key of the cluster access handler's log group; None: CloudWatch Logs' own encryption.
+    log_group_kms_key_arn: KmsKeyArn | None = None
 
     @model_validator(mode="after")
     def _each_once_and_within_limits(self) -> EksConfig:
@@ -357,6 +359,14 @@ class OnboardingConfig(Section):
         for path, key_arn in keys.items():
             if key_arn and (problem := kms_key_arn_problem(key_arn, region=self.region)):
                 raise invalid(problem, path=path)
+        log_key = self.eks.log_group_kms_key_arn if self.eks else None
+        # The library's message names S3 buckets; a log group has the same rule (the key format is checked by KmsKeyArn).
+        if log_key and kms_key_arn_problem(log_key, region=self.region):
+            raise invalid(
+                f"the KMS key {log_key!r} is in {log_key.split(':')[3]}, but a CloudWatch Logs log group can only use a key"
+                f" in its own region ({self.region})",
+                path="eks.log_group_kms_key_arn",
+            )
         return self
 
     @model_validator(mode="after")
@@ -401,6 +411,11 @@ class OnboardingConfig(Section):
             "cloudtrail.kms_key_arn": (
                 self.cloudtrail.kms_key_arn if self.cloudtrail else None,
                 f"a KMS key belongs to one account and region, and {targets}: remove it (SSE-S3), or {single_account}",
+            ),
+            "eks.log_group_kms_key_arn": (
+                self.eks.log_group_kms_key_arn if self.eks else None,
+                f"a KMS key belongs to one account and region, and {targets}: remove it (CloudWatch Logs' own encryption),"
+                f" or {single_account}",
             ),
             "bedrock.pod_access": (
                 self.bedrock.pod_access if self.bedrock else None,

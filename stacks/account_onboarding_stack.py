@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from onboarding_app.config import BucketConfig, CloudTrailConfig, OnboardingConfig
+from onboarding_app.config import BucketConfig, CloudTrailConfig, EksConfig, OnboardingConfig
 from onboarding_app.output_groups import AUDIT, ROLE, WIZARD
 from onboarding_constructs import (
     BedrockAuditTrail,
@@ -94,6 +94,7 @@ class AccountOnboardingStack(Stack):
                 principal_arn=discovery_principal,
                 allowed_cidrs=eks.allowed_cidrs,
                 enable_public_endpoint=cluster.enable_public_endpoint,
+                log_group_encryption_key=self._eks_log_group_key(eks),
             )
             for cluster in (targets.clusters if eks else ())
         }
@@ -217,6 +218,13 @@ class AccountOnboardingStack(Stack):
                 value=access.role_arn,
                 description=f"{ROLE}pods of {cluster}/{namespace}/{service_account} invoking Bedrock ({access.mode.value})",
             )
+
+    def _eks_log_group_key(self, eks: EksConfig | None) -> kms.IKey | None:
+        """The one key object of the handler's log group, shared by every cluster (None: no key)."""
+        if eks is None or eks.log_group_kms_key_arn is None:
+            return None
+        existing = self.node.try_find_child("EksLogGroupKey")
+        return existing if existing is not None else kms.Key.from_key_arn(self, "EksLogGroupKey", eks.log_group_kms_key_arn)
 
     def _trail_props(self, trail: CloudTrailConfig) -> dict[str, Any]:
         if trail.existing_trail_arn is not None:

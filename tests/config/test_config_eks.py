@@ -103,6 +103,37 @@ def test_one_cidr_block_spelt_two_ways_is_listed_twice() -> None:
     assert (problem.path, problem.message) == ("eks.allowed_cidrs", "'34.71.64.3/32' listed more than once")
 
 
+# --- eks.log_group_kms_key_arn ---------------------------------------------------------------------------
+
+LOG_KEY = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_log_group_key_defaults_to_none_and_is_read() -> None:
+    assert load(with_eks()).eks.log_group_kms_key_arn is None
+    assert load(with_eks(log_group_kms_key_arn=LOG_KEY)).eks.log_group_kms_key_arn == LOG_KEY
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (
+            "arn:aws:kms:us-east-1:111111111111:alias/logs",
+            "'arn:aws:kms:us-east-1:111111111111:alias/logs' is not a KMS key ARN (expected"
+            " arn:<partition>:kms:<region>:<12-digit account>:key/<key id>; an alias ARN is not accepted because the key"
+            " policy belongs to the key)",
+        ),
+        (
+            LOG_KEY.replace("us-east-1", "eu-west-1"),
+            f"the KMS key {LOG_KEY.replace('us-east-1', 'eu-west-1')!r} is in eu-west-1, but a CloudWatch Logs log group can"
+            " only use a key in its own region (us-east-1)",
+        ),
+    ],
+    ids=["alias", "other-region"],
+)
+def test_log_group_key_must_be_a_key_arn_of_the_region(value: str, message: str) -> None:
+    assert problems(with_eks(log_group_kms_key_arn=value)) == [("eks.log_group_kms_key_arn", message)]
+
+
 def test_40_allowed_cidrs_are_the_most_an_endpoint_takes() -> None:
     forty = [f"34.71.64.{i}/32" for i in range(40)]
     assert load(with_eks(allowed_cidrs=forty)).eks.allowed_cidrs == tuple(forty)

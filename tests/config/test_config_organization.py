@@ -533,3 +533,15 @@ def test_unquoted_leading_zero_override_key_does_not_show_a_different_account() 
     # YAML read 011111111111 as octal 1227133513: no account id the user did not write may be shown.
     assert "1227133513" not in str(info.value)
     assert "organization.account_overrides.011111111111 (key): got an unquoted number" in str(info.value)
+
+
+def test_eks_log_group_key_is_refused_with_organization() -> None:
+    eks = {"discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery", "log_group_kms_key_arn": KEY_ARN}
+    found_path, message = the_problem(org_config() | {"eks": eks})
+    assert found_path == "eks.log_group_kms_key_arn"
+    assert message == (
+        "not used with organization: a KMS key belongs to one account and region, and the StackSet deploys one template to"
+        " every account and region of the organization section: remove it (CloudWatch Logs' own encryption), or onboard"
+        " that account with a config without an organization section"
+    )
+    assert load(config_with(eks=eks)).eks.log_group_kms_key_arn == KEY_ARN

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from aws_cdk import CfnParameter, Stack
-from aws_cdk.assertions import Match, Template
+from aws_cdk import aws_kms as kms
+from aws_cdk.assertions import Annotations, Match, Template
 
 from onboarding_constructs import (
     DISCOVERY_CIDRS,
@@ -14,6 +15,8 @@ from onboarding_constructs import (
     EksDiscoveryAccess,
 )
 from tests.conftest import REPO_ROOT, new_stack
+from tests.gates.scenarios import SCENARIOS
+from tests.synth import synthesize
 
 ROLE = "arn:aws:iam::111111111111:role/airs-discovery"
 HANDLER_SOURCE = REPO_ROOT / "lambda" / "eks_cluster_access" / "index.py"
@@ -245,3 +248,85 @@ def test_cidrs_are_sent_as_eks_spells_them() -> None:
 def test_one_block_spelt_two_ways_is_listed_twice() -> None:
     with pytest.raises(ValueError, match=r"allowed_cidrs: \['34.71.64.3/32'\] listed more than once"):
         access(new_stack(), allowed_cidrs=["34.71.64.3", "34.71.64.3/32"])
+
+
+# --- KMS key of the handler's log group -----------------------------------------------------------------
+
+KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+
+
+def test_log_group_without_a_key_uses_cloudwatch_logs_encryption() -> None:
+    stack = new_stack()
+    access(stack)
+    [log_group] = Template.from_stack(stack).find_resources("AWS::Logs::LogGroup").values()
+    assert "KmsKeyId" not in log_group["Properties"]
+
+
+def test_a_key_of_the_app_encrypts_the_log_group_and_lets_cloudwatch_logs_use_it() -> None:
+    stack = new_stack()
+    key = kms.Key(stack, "LogKey")
+    handler = access(stack, log_group_encryption_key=key).handler
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::Logs::LogGroup", {"KmsKeyId": {"Fn::GetAtt": [logical_id(stack, key), "Arn"]}, "RetentionInDays": 365}
+    )
+    template.has_resource_properties(
+        "AWS::KMS::Key",
+        {
+            "KeyPolicy": {
+                "Statement": Match.array_with(
+                    [
+                        {
+                            "Sid": "AllowCloudWatchLogsToUseTheKey",
+                            "Effect": "Allow",
+                            "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
+                            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                            "Resource": "*",
+                            "Condition": {
+                                "ArnLike": {
+                                    "kms:EncryptionContext:aws:logs:arn": {
+                                        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:us-east-1:111111111111:log-group:*"]]
+                                    }
+                                }
+                            },
+                        }
+                    ]
+                )
+            }
+        },
+    )
+    assert handler.log_group_encryption_key is key
+    assert not Annotations.from_stack(stack).find_warning("*", Match.string_like_regexp("importedLogGroupKmsKey"))
+
+
+def test_an_imported_key_encrypts_the_log_group_and_synth_warns_about_its_policy() -> None:
+    stack = new_stack()
+    access(stack, log_group_encryption_key=kms.Key.from_key_arn(stack, "LogKey", KEY_ARN))
+    Template.from_stack(stack).has_resource_properties("AWS::Logs::LogGroup", {"KmsKeyId": KEY_ARN})
+    [warning] = Annotations.from_stack(stack).find_warning("/TestStack/EksClusterAccessHandler", Match.any_value())
+    message = str(warning.entry.data)
+    assert f"The key policy of {KEY_ARN} is not managed here: it must allow logs.us-east-1.amazonaws.com" in message
+    assert "kms:EncryptionContext:aws:logs:arn" in message
+    assert "[ack: airs-onboarding:importedLogGroupKmsKey]" in message
+
+
+def test_every_cluster_of_a_stack_shares_one_log_group_key() -> None:
+    stack = new_stack()
+    key = kms.Key.from_key_arn(stack, "LogKey", KEY_ARN)
+    access(stack, "Prod", log_group_encryption_key=key)
+    access(stack, "Dev", cluster_name="dev-eks", log_group_encryption_key=kms.Key.from_key_arn(stack, "Same", KEY_ARN))
+    with pytest.raises(ValueError) as error:
+        access(stack, "Test", cluster_name="test-eks")
+    assert str(error.value) == (
+        "EksClusterAccessHandler log_group_encryption_key: one handler and log group serve every cluster of the stack,"
+        f" already with '{KEY_ARN}'; pass the same key (received no key)"
+    )
+
+
+def test_the_config_key_reaches_the_handler_log_group(tmp_path: Path) -> None:
+    result = synthesize(SCENARIOS["every-identity"], tmp_path)
+    key_arn = SCENARIOS["every-identity"]["eks"]["log_group_kms_key_arn"]
+    [log_group] = [r for r in result.template["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"]
+    assert log_group["Properties"]["KmsKeyId"] == key_arn
+    [(_, warning)] = [(path, data) for path, data in result.metadata_of_type("aws:cdk:warning") if "importedLogGroupKmsKey" in str(data)]
+    assert "logs.eu-central-1.amazonaws.com" in warning

@@ -44,7 +44,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "subnet_ids": ["subnet-0a1b2c3d"],
             "bucket": {"kms_key_arn": "arn:aws:kms:eu-central-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"},
         },
-        "eks": {"clusters": [{"name": "prod-eks"}]},
+        "eks": {
+            "clusters": [{"name": "prod-eks"}],
+            "log_group_kms_key_arn": "arn:aws:kms:eu-central-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+        },
         "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "airs-ext-1234"},
         "cloudtrail": {
             "bedrock_data_events": True,
