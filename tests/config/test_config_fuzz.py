@@ -1,7 +1,12 @@
-"""Property tests: any input gives a config or a ConfigError (never a crash); valid configs always load."""
+"""Property tests. What must be accepted: every valid config, as written (also through YAML). What
+must be refused, and how: anything that is not a mapping at the top level, text that is not YAML,
+a valid config with exactly one known defect (the one problem names that field and the value), an
+unknown key (at its path). Arbitrary config-shaped junk is either refused with a key path for every
+problem, or accepted exactly as written (no coercion): never a crash, never a silent change."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -10,7 +15,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from onboarding_app.config import BucketConfig, FlowLogsConfig, OnboardingConfig
-from onboarding_app.config_loader import ConfigError, parse_config
+from onboarding_app.config_loader import ConfigError, Problem, parse_config
 from onboarding_app.regions import known_regions
 from tests.conftest import load
 
@@ -18,8 +23,9 @@ KEY_NAMES = sorted({*OnboardingConfig.model_fields, *FlowLogsConfig.model_fields
 HEX = "0123456789abcdef"
 
 
-def assert_loads_or_explains(outcome: Any) -> None:
-    """``outcome`` is a thunk: it returns a config, or raises a ConfigError that explains every problem."""
+def refusal(outcome: Any) -> list[Problem] | None:
+    """``outcome`` is a thunk: None when it returns a config, else the problems of its ConfigError,
+    checked to be well-formed (each with a message, the header counting them)."""
     try:
         config = outcome()
     except ConfigError as error:
@@ -28,8 +34,9 @@ def assert_loads_or_explains(outcome: Any) -> None:
             assert isinstance(problem.path, str)
             assert isinstance(problem.message, str) and problem.message.strip(), problem
         assert str(error).startswith(f"{error.source}: {len(error.problems)} problem")
-    else:
-        assert isinstance(config, OnboardingConfig)
+        return error.problems
+    assert isinstance(config, OnboardingConfig)
+    return None
 
 
 # --- (a) arbitrary nested junk ------------------------------------------------------------------------------
@@ -100,19 +107,45 @@ near_configs = st.fixed_dictionaries(
 )
 
 
-@given(st.one_of(junk, st.dictionaries(keys, junk, max_size=6), near_configs))
-def test_any_mapping_loads_or_raises_config_error(data: Any) -> None:
-    assert_loads_or_explains(lambda: load(data))
+@given(junk.filter(lambda value: not isinstance(value, dict)))
+def test_a_top_level_that_is_not_a_mapping_is_refused_as_such(data: Any) -> None:
+    problems = refusal(lambda: load(data))
+    assert problems is not None and len(problems) == 1
+    assert problems[0].path == ""
+    assert problems[0].message.startswith("expected a mapping of keys at the top level, got ")
+
+
+def unknown_keys(data: dict[str, Any]) -> list[str]:
+    """Paths of the keys near_configs may add that no section has."""
+    paths = ["extra"] if "extra" in data else []
+    flow_logs = data.get("flow_logs")
+    if isinstance(flow_logs, dict) and isinstance(flow_logs.get("bucket"), dict) and "extra" in flow_logs["bucket"]:
+        paths.append("flow_logs.bucket.extra")
+    return paths
+
+
+def assert_refused_at_key_paths_or_accepted_as_written(data: dict[Any, Any]) -> list[Problem] | None:
+    problems = refusal(lambda: load(data))
+    if problems is None:
+        # Accepted: nothing was coerced or dropped, and no unknown key got through.
+        assert unknown_keys(data) == []
+        assert load(data).model_dump(mode="json") == expected_dump(data)
+    else:
+        # An unknown key is always among the problems (a section reports every key it has no field for).
+        assert set(unknown_keys(data)) <= {problem.path for problem in problems}, problems
+    return problems
+
+
+@given(st.dictionaries(keys, junk, max_size=6))
+def test_any_mapping_is_refused_with_its_unknown_keys_or_accepted_as_written(data: dict[Any, Any]) -> None:
+    assert_refused_at_key_paths_or_accepted_as_written(data)
 
 
 @given(near_configs)
-def test_every_problem_of_a_config_shaped_mapping_names_a_key_path(data: dict[str, Any]) -> None:
-    try:
-        load(data)
-    except ConfigError as error:
-        for problem in error.problems:
-            # Every problem of a mapping is about some key of it, so it names a path.
-            assert problem.path, problem
+def test_config_shaped_junk_is_refused_at_key_paths_or_accepted_as_written(data: dict[str, Any]) -> None:
+    problems = assert_refused_at_key_paths_or_accepted_as_written(data)
+    # Every problem of a mapping whose keys are names is about some key of it, so it names a path.
+    assert problems is None or all(problem.path for problem in problems), problems
 
 
 # --- (b) arbitrary text ---------------------------------------------------------------------------------------
@@ -129,8 +162,26 @@ texts = st.one_of(
 
 
 @given(texts)
-def test_any_text_loads_or_raises_config_error(text: str) -> None:
-    assert_loads_or_explains(lambda: parse_config(text, source="fuzz.yaml"))
+def test_text_is_refused_unless_it_is_a_yaml_mapping_and_then_judged_as_that_mapping(text: str) -> None:
+    problems = refusal(lambda: parse_config(text, source="fuzz.yaml"))
+    try:
+        data = yaml.safe_load(text)
+    except (yaml.YAMLError, RecursionError):
+        # Not YAML: one problem, for the whole file, that says so.
+        assert problems is not None and len(problems) == 1 and problems[0].path == "", problems
+        assert problems[0].message.startswith(("not valid YAML", "the file is nested too deeply")), problems
+        return
+    if data is None:
+        assert problems == [Problem("", "the file is empty (expected a mapping with at least region and flow_logs)")]
+    elif not isinstance(data, dict):
+        assert problems is not None and len(problems) == 1 and problems[0].path == "", problems
+        assert problems[0].message.startswith("expected a mapping of keys at the top level"), problems
+    elif problems is None:
+        # Accepted: the same config as the mapping the text holds.
+        assert parse_config(text, source="fuzz.yaml") == load(data)
+    else:
+        # Refused: a key of the mapping, or a stricter reading than safe_load's (a key given twice, say).
+        assert all(problem.path for problem in problems) or problems[0].message.startswith("not valid YAML"), problems
 
 
 # --- (c) valid configs -------------------------------------------------------------------------------------
@@ -233,7 +284,7 @@ DEFAULT_FLOW_LOGS = {
 
 def expected_dump(data: dict[str, Any]) -> dict[str, Any]:
     """What the loaded config holds: the given values over the documented defaults."""
-    flow_logs = data["flow_logs"]
+    flow_logs = data.get("flow_logs", {})
     return {
         "account": None,
         "stack_name": "AirsOnboarding",
@@ -270,3 +321,85 @@ def test_valid_config_with_an_unknown_key_is_rejected_at_that_key(section: str, 
         load(data)
     assert [p.path for p in info.value.problems] == [f"{section}.{typo}"]
     assert f"unknown key {typo!r}" in info.value.problems[0].message
+
+
+# --- (d) valid configs with exactly one defect -----------------------------------------------------------------
+
+not_a_bool = st.one_of(st.sampled_from(["yes", "no", "true", "on", ""]), st.integers(), st.none().map(lambda _: []))
+# Each defect: (key path, or a function of the config giving it; the bad value; text the message must show).
+DEFECTS: dict[str, st.SearchStrategy[tuple[str, Any, str]]] = {
+    "region": st.text(max_size=20).filter(lambda r: r not in known_regions()).map(lambda r: ("region", r, repr(r))),
+    "account": st.one_of(
+        st.text("0123456789", max_size=20).filter(lambda a: len(a) != 12).map(lambda a: ("account", a, repr(a))),
+        st.integers(0, 10**13).map(lambda a: ("account", a, "in quotes")),
+    ),
+    "stack_name": st.from_regex(r"[0-9-][A-Za-z0-9-]{0,20}", fullmatch=True).map(lambda n: ("stack_name", n, repr(n))),
+    "hourly_partitions": not_a_bool.map(lambda v: ("flow_logs.hourly_partitions", v, "expected true or false")),
+    "include_ecs_fields": not_a_bool.map(lambda v: ("flow_logs.include_ecs_fields", v, "expected true or false")),
+    "file_format": st.text(max_size=12).filter(lambda f: f not in ("plain-text", "parquet")).map(
+        lambda f: ("flow_logs.file_format", f, f"{f!r} is not allowed (expected 'plain-text' or 'parquet')")
+    ),
+    "max_aggregation_seconds": st.integers(-1000, 10**6).filter(lambda n: n not in (60, 600)).map(
+        lambda n: ("flow_logs.max_aggregation_seconds", n, f"{n} is not allowed (expected 60 or 600)")
+    ),
+    "bucket.name": st.sampled_from(["Upper-Case", "ab", "a" * 64, "logs..bucket", "192.168.10.12", "xn--logs", "logs-s3alias"]).map(
+        lambda n: ("flow_logs.bucket.name", n, repr(n))
+    ),
+    "bucket.retention_days": st.one_of(st.integers(max_value=0), st.integers(min_value=36501)).map(
+        lambda n: ("flow_logs.bucket.retention_days", n, f"{n} is out of range")
+    ),
+    "bucket.kms_key_arn": st.sampled_from(["alias/logs", "arn:aws:kms:us-east-1:111111111111:alias/logs", "key"]).map(
+        lambda k: ("flow_logs.bucket.kms_key_arn", k, repr(k))
+    ),
+}
+bad_ids = st.tuples(
+    st.sampled_from(["subnet", "vpc"]),
+    st.one_of(
+        st.integers(0, 20).filter(lambda n: n not in (8, 17)).flatmap(lambda n: st.text(HEX, min_size=n, max_size=n)),
+        st.sampled_from(["0A1B2C3D", "0a1b2c3g", "0a1b2c3d " ]),
+    ),
+)
+
+
+def _set(data: dict[str, Any], path: str, value: Any) -> None:
+    *sections, key = path.split(".")
+    target = data
+    for section in sections:
+        target = target.setdefault(section, {})
+    if sections == ["flow_logs", "bucket"]:
+        # A new bucket: these keys only shape one, so an existing_name would be a second problem.
+        target.pop("existing_name", None)
+    target[key] = value
+
+
+@st.composite
+def configs_with_one_defect(draw: st.DrawFn) -> tuple[dict[str, Any], str, str]:
+    """A valid config with one defect, the path of the one problem it must give, and text its message shows."""
+    data = draw(valid_configs())
+    flow_logs = data["flow_logs"]
+    kind = draw(st.sampled_from([*DEFECTS, "id", "repeated id"]))
+    if kind == "id":
+        prefix, digits = draw(bad_ids)
+        key, bad = f"{prefix}_ids", f"{prefix}-{digits}"
+        ids_ = [*flow_logs.get(key, [])]
+        position = draw(st.integers(0, len(ids_)))
+        ids_.insert(position, bad)
+        flow_logs[key] = ids_
+        return data, f"flow_logs.{key}[{position}]", repr(bad)
+    if kind == "repeated id":
+        key = "subnet_ids" if flow_logs.get("subnet_ids") else "vpc_ids"
+        twice = draw(st.sampled_from(flow_logs[key]))
+        flow_logs[key] = [*flow_logs[key], twice]
+        return data, "flow_logs", f"{twice!r} listed more than once"
+    path, bad, shown = draw(DEFECTS[kind])
+    _set(data, path, bad)
+    return data, path, shown
+
+
+@given(configs_with_one_defect())
+def test_a_valid_config_with_one_defect_is_refused_naming_that_field(case: tuple[dict[str, Any], str, str]) -> None:
+    data, path, shown = case
+    problems = refusal(lambda: load(data))
+    assert problems is not None, f"accepted with a defect at {path}"
+    assert [problem.path for problem in problems] == [path], problems
+    assert shown in problems[0].message, problems[0]
