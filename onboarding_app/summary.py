@@ -4,7 +4,8 @@
 counts, then the values the AIRS onboarding wizard asks for: taken from the stack outputs, resolved
 when the template already knows them, otherwise read from ``outputs.json`` after a deploy, or
 shown with the command that fetches them. Under each role that may invoke Bedrock, the models its
-policy allows; then each published prerequisite (onboarding-prerequisites) no template sets up.
+policy allows; under the discovery role, the sensitive reads it denies; then each published
+prerequisite (onboarding-prerequisites) no template sets up.
 """
 
 from __future__ import annotations
@@ -27,6 +28,27 @@ OUTPUTS_FILE = "outputs.json"
 #: (``onboarding_constructs.bedrock_models``; read as text so the summary needs no CDK).
 INVOKE_SIDS = {"InvokeFoundationModels": "foundation-model/", "InvokeInferenceProfiles": "inference-profile/"}
 EC2_SERVICE = "ec2.amazonaws.com"
+#: The Sid of the discovery role's Deny of sensitive reads, and what each denied action would
+#: return, in a word (``onboarding_constructs.discovery_role.SENSITIVE_READS`` says it in full).
+DENY_SID = "DenySensitiveReads"
+DENIED_READS = {
+    "ec2:DescribeBundleTasks": "S3 upload signature",
+    "ec2:DescribeConversionTasks": "presigned import URLs",
+    "ec2:DescribeInstanceAttribute": "user data",
+    "ec2:DescribeLaunchTemplateVersions": "user data",
+    "ec2:DescribeSpotFleetRequests": "user data",
+    "ec2:DescribeSpotInstanceRequests": "user data",
+    "ec2:DescribeVpnConnections": "VPN pre-shared keys",
+    "ec2:GetConsoleOutput": "console output",
+    "ec2:GetConsoleScreenshot": "console screenshot",
+    "ec2:GetInstanceUefiData": "UEFI variables",
+    "ec2:GetLaunchTemplateData": "user data",
+    "ec2:GetPasswordData": "Windows password",
+    "ec2:GetVpnConnectionDeviceSampleConfiguration": "VPN pre-shared keys",
+    "lambda:GetFunction": "function code",
+    "lambda:GetFunctionConfiguration": "environment variables",
+    "lambda:GetLayerVersion": "layer code",
+}
 #: Each published prerequisite (onboarding-prerequisites), and what to change when a config leaves it out.
 PREREQUISITES = {
     "flow_logs": "VPC flow logs (the published prerequisite; list subnet_ids or vpc_ids under flow_logs)",
@@ -64,6 +86,8 @@ class StackSummary:
     stack_sets: list[StackSetSummary] = field(default_factory=list)
     # role label -> the model and inference profile ids it may invoke; empty: every one of the region
     may_invoke: dict[str, list[str]] = field(default_factory=dict)
+    # role label -> the sensitive reads its policy denies (the discovery role)
+    denies: dict[str, list[str]] = field(default_factory=dict)
     missing_prerequisites: list[str] = field(default_factory=list)  # published prerequisites left out
 
 
@@ -97,6 +121,7 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
         roles: list[tuple[str, str | None]] = []
         audit: list[tuple[str, str | None]] = []
         may_invoke: dict[str, list[str]] = {}
+        denies: dict[str, list[str]] = {}
         groups = {WIZARD: values, ROLE: roles, AUDIT: audit}
         for output_id, output in template.get("Outputs", {}).items():
             description = output.get("Description", "")
@@ -109,6 +134,8 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
             groups[prefix].append((description.removeprefix(prefix), value))
             if prefix == ROLE and (invokable := _invokable(template, output.get("Value"))) is not None:
                 may_invoke[description.removeprefix(prefix)] = invokable
+            if prefix == ROLE and (denied := _denied(template, output.get("Value"))):
+                denies[description.removeprefix(prefix)] = denied
         stack_sets = [
             _stack_set(r["Properties"], assembly_dir, manifest)
             for r in template.get("Resources", {}).values()
@@ -134,6 +161,7 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
                 ],
                 stack_sets=stack_sets,
                 may_invoke=may_invoke,
+                denies=denies,
                 missing_prerequisites=_missing_prerequisites(
                     stack_name, template, stack_sets, assembly_dir, manifest, onboards=bool(values or stack_sets)
                 ),
@@ -166,6 +194,36 @@ def _invokable(template: dict[str, Any], role_arn: Any) -> list[str] | None:
                     return []
                 ids.append(model_id)
     return ids if found else None
+
+
+def _denied(template: dict[str, Any], role_arn: Any) -> list[str]:
+    """The actions of the ``DENY_SID`` statement of the policies attached to the role, sorted."""
+    if not (isinstance(role_arn, dict) and isinstance(role_arn.get("Fn::GetAtt"), list)):
+        return []
+    role_ref = {"Ref": role_arn["Fn::GetAtt"][0]}
+    denied: set[str] = set()
+    for resource in template.get("Resources", {}).values():
+        properties = resource.get("Properties", {})
+        if resource.get("Type") != "AWS::IAM::ManagedPolicy" or role_ref not in properties.get("Roles", []):
+            continue
+        for statement in properties.get("PolicyDocument", {}).get("Statement", []):
+            if statement.get("Sid") == DENY_SID:
+                actions = statement.get("Action", [])
+                denied.update(actions if isinstance(actions, list) else [actions])
+    return sorted(denied)
+
+
+def _denied_lines(actions: list[str], width: int = 100) -> list[str]:
+    """``denies: action (what it returns), ...`` wrapped at ``width``, never inside one entry."""
+    entries = [f"{a} ({DENIED_READS[a]})" if a in DENIED_READS else a for a in actions]
+    lines = ["      denies: " + entries[0]]
+    for entry in entries[1:]:
+        if len(lines[-1]) + len(", ") + len(entry) <= width:
+            lines[-1] += ", " + entry
+        else:
+            lines[-1] += ","
+            lines.append("        " + entry)
+    return lines
 
 
 def _arn_text(value: Any) -> str:
@@ -315,6 +373,8 @@ def render(summaries: list[StackSummary]) -> str:
                 lines.append(f"    {label}: {arn or '(ARN known after deploy)'}")
                 if (models := summary.may_invoke.get(label)) is not None:
                     lines.append(f"      may invoke: {_invokable_text(models, summary.region)}")
+                if denied := summary.denies.get(label):
+                    lines += _denied_lines(denied)
         lines += [f"  not set up by this stack: {what}" for what in summary.missing_prerequisites]
         if summary.wizard_values:
             lines.append("  values for the AIRS onboarding wizard:")

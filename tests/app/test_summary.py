@@ -188,8 +188,9 @@ def test_each_invoking_role_lists_the_models_its_policy_allows(tmp_path: Path) -
         "    pods of prod-eks/app1/app1-sa invoking Bedrock (pod-identity): (ARN known after deploy)\n"
         f"      may invoke: {SONNET}, us.{SONNET}\n"
     ) in text
-    # The discovery role invokes nothing.
-    assert "    AIRS discovery (cross-account): (ARN known after deploy)\n    EC2 instances" in text
+    # The discovery role invokes nothing; it lists the reads it denies.
+    discovery_block = text.split("    AIRS discovery (cross-account): (ARN known after deploy)\n", 1)[1].split("    EC2 instances", 1)[0]
+    assert discovery_block.startswith("      denies: ") and "may invoke" not in discovery_block
 
 
 def test_a_role_without_model_ids_may_invoke_every_model_of_the_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -281,3 +282,37 @@ def test_a_stack_without_flow_logs_says_so(tmp_path: Path) -> None:
         "  not set up by this stack: VPC flow logs (the published prerequisite; list subnet_ids or vpc_ids under flow_logs)"
         in summary.render([stack])
     )
+
+
+DISCOVERY_ROLE = {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"}
+
+
+def test_the_discovery_role_lists_the_reads_it_denies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    synthesize(flow_logs_with() | {"discovery_role": DISCOVERY_ROLE}, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.denies == {"AIRS discovery (cross-account)": sorted(summary.DENIED_READS)}
+    assert summary.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    role_line = next(i for i, line in enumerate(out.splitlines()) if line.startswith("    AIRS discovery (cross-account): "))
+    block = out.splitlines()[role_line + 1 :]
+    assert block[0].startswith("      denies: ec2:DescribeBundleTasks (S3 upload signature),")
+    shown = block[: next(i for i, line in enumerate(block) if not line.startswith(("      denies:", "        ")))]
+    entries = " ".join(line.strip() for line in shown).removeprefix("denies: ").split(", ")
+    assert entries == [f"{action} ({summary.DENIED_READS[action]})" for action in sorted(summary.DENIED_READS)]
+    assert "lambda:GetFunction (function code)" in entries and "ec2:GetPasswordData (Windows password)" in entries
+    assert all(len(line) <= 100 for line in shown)
+
+
+def test_roles_without_a_deny_list_nothing_denied(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    synthesize(flow_logs_with() | {"bedrock": {}}, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.denies == {}
+    summary.main([str(tmp_path)])
+    assert "denies:" not in capsys.readouterr().out
+
+
+def test_every_denied_read_has_a_word_in_the_summary() -> None:
+    from onboarding_constructs import discovery_role
+
+    assert summary.DENY_SID == discovery_role.DENY_SID
+    assert set(summary.DENIED_READS) == set(discovery_role.SENSITIVE_READS)
