@@ -129,10 +129,18 @@ def report(exported: list[ExportedTemplate], out_dir: Path) -> str:
     for item in exported:
         where = ", ".join(filter(None, [f"account {item.account}" if item.account else None, item.region]))
         lines.append(f"  {item.path}  stack {item.stack_name} ({where}), {item.resources} resources, {item.size:,} bytes")
-    manifests = sorted((out_dir / MANIFEST_DIR).rglob("*.yaml")) if (out_dir / MANIFEST_DIR).is_dir() else []
+    manifest_dir = out_dir / MANIFEST_DIR
+    manifests = sorted(manifest_dir.rglob("*.yaml")) if manifest_dir.is_dir() else []
+    pending = sorted(manifest_dir.rglob("*.yaml.pending")) if manifest_dir.is_dir() else []
     if manifests:
         lines.append("Kubernetes manifests (kubectl apply -f <file> once the stack is deployed):")
         lines += [f"  {path}" for path in manifests]
+    if pending:
+        lines.append(
+            "Kubernetes manifests that need the role ARN the deployed stack outputs (IRSA); once it is deployed, make"
+            " manifests CONFIG=<this config> writes them complete into cdk.out/k8s/:"
+        )
+        lines += [f"  {path}" for path in pending]
     lines.append("Deploy from the CloudFormation console (Create stack > With new resources > Upload a template file,")
     lines.append("and acknowledge the IAM capabilities), or with the AWS CLI:")
     lines += [f"  {item.deploy_command()}" for item in exported]

@@ -136,6 +136,22 @@ def test_the_report_gives_the_order_the_sizes_and_the_commands(tmp_path: Path) -
     ]
 
 
+def test_pending_irsa_manifests_are_copied_and_explained(tmp_path: Path) -> None:
+    assembly = tmp_path / "assembly"
+    (assembly / "k8s" / "legacy").mkdir(parents=True)
+    (assembly / "k8s" / "legacy" / "ml-inference.yaml.pending").write_text("# needs the role ARN\n")
+    (assembly / "manifest.json").write_text(json.dumps({"artifacts": {}}))
+    out = tmp_path / "template"
+    assert export_templates(assembly, out) == []
+    assert (out / "k8s" / "legacy" / "ml-inference.yaml.pending").read_text() == "# needs the role ARN\n"
+    text = report([], out)
+    assert (
+        "Kubernetes manifests that need the role ARN the deployed stack outputs (IRSA); once it is deployed, make manifests"
+        " CONFIG=<this config> writes them complete into cdk.out/k8s/:"
+    ) in text
+    assert f"  {out / 'k8s' / 'legacy' / 'ml-inference.yaml.pending'}" in text.splitlines()
+
+
 def test_flow_log_stacks_come_after_the_account_stack(tmp_path: Path) -> None:
     """A large estate: flow logs in shard stacks that import the account stack's bucket."""
     data = example()
