@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -12,7 +14,7 @@ from onboarding_constructs.eks_discovery_access import MAX_PUBLIC_CIDRS
 from onboarding_constructs.identifiers import canonical_cidr
 from onboarding_constructs.pod_bedrock_access import POD_IDENTITY_AGENT_ADDON
 
-from .aws import error_code
+from .aws import ACCESS_DENIED, MissingPermission, error_code
 from .results import Result, failed, passed, warned
 from .runner import Check, Context
 
@@ -80,7 +82,7 @@ def _flow_log_target(resource_id: str, kind: str):
                 )
                 return
             raise
-        flow_logs = context.aws.call("ec2", "describe_flow_logs", Filters=[{"Name": "resource-id", "Values": [resource_id]}])["FlowLogs"]
+        flow_logs = flow_logs_on(context, resource_id)
         destination = _destination(context)
         same = [f["FlowLogId"] for f in flow_logs_to(flow_logs, destination)]
         if same:
@@ -138,9 +140,14 @@ def _allows_log_delivery(policy: dict) -> bool:
         principal = statement.get("Principal") or {}
         services = _as_list(principal.get("Service")) if isinstance(principal, dict) else []
         actions = _as_list(statement.get("Action"))
-        if statement.get("Effect") == "Allow" and "delivery.logs.amazonaws.com" in services and ({"s3:PutObject", "s3:*"} & set(actions)):
+        if statement.get("Effect") == "Allow" and "delivery.logs.amazonaws.com" in services and any(_covers(a, "s3:PutObject") for a in actions):
             return True
     return False
+
+
+def _covers(pattern: object, action: str) -> bool:
+    """Whether an IAM ``Action`` entry grants ``action``: case-insensitive, with ``*`` and ``?``."""
+    return isinstance(pattern, str) and fnmatch.fnmatchcase(action.lower(), pattern.lower())
 
 
 def _bucket_name_free(name: str):
@@ -222,9 +229,15 @@ def _logs_management_events(context: Context, arn: str, *, region: str | None = 
         if selector.get("IncludeManagementEvents", True) and selector.get("ReadWriteType", "All") in ("All", "ReadOnly"):
             return True
     for selector in selectors.get("AdvancedEventSelectors") or []:
-        for field in selector.get("FieldSelectors", []):
-            if field.get("Field") == "eventCategory" and "Management" in field.get("Equals", []):
-                return True
+        fields = {field.get("Field"): field for field in selector.get("FieldSelectors", [])}
+        category, read_only, source = fields.get("eventCategory", {}), fields.get("readOnly", {}), fields.get("eventSource", {})
+        if (
+            "Management" in category.get("Equals", [])
+            and read_only.get("Equals") != ["false"]  # write events only: model calls are read events
+            and "bedrock.amazonaws.com" in source.get("Equals", ["bedrock.amazonaws.com"])
+            and "bedrock.amazonaws.com" not in source.get("NotEquals", [])
+        ):
+            return True
     return False
 
 
@@ -378,13 +391,25 @@ def _models_offered(model_ids: tuple[str, ...]):
 
 
 def _inference_profiles(context: Context) -> list[dict]:
-    profiles, token = [], None
-    while True:
-        page = context.aws.call("bedrock", "list_inference_profiles", **({"nextToken": token} if token else {}))
-        profiles += page.get("inferenceProfileSummaries", [])
-        token = page.get("nextToken")
-        if not token:
-            return profiles
+    return [p for page in pages(context, "bedrock", "list_inference_profiles") for p in page.get("inferenceProfileSummaries", [])]
+
+
+def pages(context: Context, service: str, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
+    """Every page of a paginated call, following its tokens with botocore's paginator; AccessDenied
+    raises ``MissingPermission`` as ``Aws.call`` does."""
+    client = context.aws.client(service)
+    try:
+        yield from client.get_paginator(operation).paginate(**params)
+    except ClientError as error:
+        if error_code(error) in ACCESS_DENIED:
+            raise MissingPermission(f"{client.meta.service_model.signing_name}:{client.meta.method_to_api_mapping[operation]}") from None
+        raise
+
+
+def flow_logs_on(context: Context, resource_id: str) -> list[dict]:
+    """The flow logs of a subnet or VPC (every page)."""
+    filters = [{"Name": "resource-id", "Values": [resource_id]}]
+    return [f for page in pages(context, "ec2", "describe_flow_logs", Filters=filters) for f in page.get("FlowLogs", [])]
 
 
 def flow_logs_to(flow_logs: list[dict], bucket_arn: str | None) -> list[dict]:

@@ -12,7 +12,7 @@ from onboarding_app.output_groups import ROLE
 from onboarding_constructs.eks_discovery_access import DEFAULT_ACCESS_POLICY
 
 from .aws import error_code
-from .doctor import OPEN_TO_EVERYONE, POD_IDENTITY_AGENT, discovery_cidrs, flow_logs_to
+from .doctor import OPEN_TO_EVERYONE, POD_IDENTITY_AGENT, discovery_cidrs, flow_logs_on, flow_logs_to, pages
 from .results import Result, failed, passed, warned
 from .runner import Check, Context
 
@@ -59,7 +59,7 @@ def stack_outputs(context: Context) -> dict[str, dict[str, str]] | None:
 def _flow_log(resource_id: str, bucket_arn: str | None):
     def run(context: Context) -> Iterator[Result]:
         title = "flow log"
-        flow_logs = context.aws.call("ec2", "describe_flow_logs", Filters=[{"Name": "resource-id", "Values": [resource_id]}])["FlowLogs"]
+        flow_logs = flow_logs_on(context, resource_id)
         ours = flow_logs_to(flow_logs, bucket_arn)
         if not ours:
             yield failed(title, resource_id, f"no flow log to {bucket_arn or 'the stack bucket'}", "deploy the stack (make deploy), then verify again")
@@ -83,7 +83,7 @@ def _recent_objects(outputs: dict[str, dict[str, str]]):
             return
         prefix = f"AWSLogs/{context.account}/vpcflowlogs/{context.aws.region}/"
         newest = None
-        for page in context.aws.client("s3").get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for page in pages(context, "s3", "list_objects_v2", Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
                 newest = item["LastModified"] if newest is None else max(newest, item["LastModified"])
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -158,12 +158,15 @@ def _view_access(context: Context, name: str, principal: str) -> Result:
     if not principal:
         return failed(title, name, "no discovery role known (no DiscoveryRoleArn output, no eks.discovery_role_arn)", "deploy the stack")
     try:
-        policies = context.aws.call("eks", "list_associated_access_policies", clusterName=name, principalArn=principal)
+        arns = [
+            p.get("policyArn", "")
+            for page in pages(context, "eks", "list_associated_access_policies", clusterName=name, principalArn=principal)
+            for p in page.get("associatedAccessPolicies", [])
+        ]
     except ClientError as error:
         if error_code(error) == "ResourceNotFoundException":
             return failed(title, name, f"no access entry for {principal}", "deploy the stack")
         raise
-    arns = [p.get("policyArn", "") for p in policies.get("associatedAccessPolicies", [])]
     if any(arn.endswith(f"/{VIEW_POLICY}") for arn in arns):
         return passed(title, name, f"{principal} has {VIEW_POLICY}")
     return failed(title, name, f"the access entry for {principal} lacks {VIEW_POLICY}", "deploy the stack again")
@@ -173,9 +176,11 @@ def _association(cluster: str, namespace: str, service_account: str):
     def run(context: Context) -> Iterator[Result]:
         title, target = "pod identity association", f"{cluster}/{namespace}/{service_account}"
         try:
-            found = context.aws.call(
-                "eks", "list_pod_identity_associations", clusterName=cluster, namespace=namespace, serviceAccount=service_account
-            )["associations"]
+            found = [
+                a
+                for page in pages(context, "eks", "list_pod_identity_associations", clusterName=cluster, namespace=namespace, serviceAccount=service_account)
+                for a in page.get("associations", [])
+            ]
         except ClientError as error:
             if error_code(error) == "ResourceNotFoundException":
                 yield failed(title, target, f"no cluster {cluster}", "correct bedrock.pod_access[].cluster")

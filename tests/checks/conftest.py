@@ -62,7 +62,7 @@ def account(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Account
     for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN"):
         monkeypatch.delenv(name, raising=False)
     with mock_aws(config=PASSTHROUGH):
-        fake = FakeServices()
+        fake = FakeServices(page_size=1)  # every paginated list answers one item a page
         botocore_session = botocore.session.get_session()
         botocore_session.register_component("data_loader", SHARED_LOADER)
         session = fake.attach(boto3.Session(botocore_session=botocore_session, region_name=REGION))

@@ -9,6 +9,7 @@ request serialization, response parsing, error handling and retries (throttling)
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -50,6 +51,9 @@ class FakeServices:
     #: deployed stack name -> its outputs ({OutputKey, OutputValue, Description})
     stacks: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    #: The most items one page of a paginated list holds (the caller's maxResults may ask for fewer).
+    #: AWS's own default is larger; tests use 1 so every list is read across pages.
+    page_size: int = 100
 
     def attach(self, session: boto3.Session) -> boto3.Session:
         for service in SERVICES:
@@ -107,6 +111,19 @@ class FakeServices:
             return _ok(request.url, handler(segments, query))
         except _NotFound as missing:
             return _error(request.url, 404, "ResourceNotFoundException", str(missing))
+        except _BadToken as bad:
+            code = "ValidationException" if operation == "ListInferenceProfiles" else "InvalidParameterException"
+            return _error(request.url, 400, code, str(bad))
+
+    def _page(self, items: list[Any], query: dict[str, str], key: str) -> dict[str, Any]:
+        """One page of ``items`` under ``key``, and a ``nextToken`` while more are left, as the paginated
+        EKS and Bedrock list operations answer (``maxResults``, ``nextToken`` in the query string)."""
+        start = _offset(query["nextToken"]) if "nextToken" in query else 0
+        size = min(self.page_size, int(query.get("maxResults", self.page_size)))
+        page: dict[str, Any] = {key: items[start : start + size]}
+        if start + size < len(items):
+            page["nextToken"] = base64.urlsafe_b64encode(f"offset:{start + size}".encode()).decode()
+        return page
 
     def _cluster(self, name: str) -> dict[str, Any]:
         if name not in self.clusters:
@@ -123,13 +140,13 @@ class FakeServices:
             raise _NotFound(f"The specified principalArn could not be found: {principal}")
         return {"accessEntry": {"clusterName": cluster, "principalArn": principal, "type": "STANDARD"}}
 
-    def _ListAssociatedAccessPolicies(self, segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
+    def _ListAssociatedAccessPolicies(self, segments: list[str], query: dict[str, str]) -> dict[str, Any]:
         cluster, principal = segments[1], segments[3]
         self._cluster(cluster)
         if (cluster, principal) not in self.access_entries:
             raise _NotFound(f"The specified principalArn could not be found: {principal}")
         policies = [{"policyArn": arn, "accessScope": {"type": "cluster"}} for arn in self.access_entries[(cluster, principal)]]
-        return {"clusterName": cluster, "principalArn": principal, "associatedAccessPolicies": policies}
+        return {"clusterName": cluster, "principalArn": principal, **self._page(policies, query, "associatedAccessPolicies")}
 
     def _DescribeAddon(self, segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
         cluster, addon = segments[1], segments[3]
@@ -146,19 +163,20 @@ class FakeServices:
             for i, (c, ns, sa) in enumerate(self.associations)
             if c == cluster and query.get("namespace", ns) == ns and query.get("serviceAccount", sa) == sa
         ]
-        return {"associations": found}
+        return self._page(found, query, "associations")
 
     def _ListFoundationModels(self, _segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
+        # Not paginated: the API has no nextToken and answers every model at once.
         return {"modelSummaries": [{"modelId": m, "modelArn": f"arn:aws:bedrock:{REGION}::foundation-model/{m}"} for m in sorted(self.models)]}
 
-    def _ListInferenceProfiles(self, _segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
-        return {"inferenceProfileSummaries": [{"inferenceProfileId": p} for p in sorted(self.profiles)]}
-
+    def _ListInferenceProfiles(self, _segments: list[str], query: dict[str, str]) -> dict[str, Any]:
+        return self._page([{"inferenceProfileId": p} for p in sorted(self.profiles)], query, "inferenceProfileSummaries")
 
     def _DescribeStacks(self, _segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
         raise AssertionError("answered by _describe_stacks (query protocol)")
 
     def _describe_stacks(self, request: Any) -> AWSResponse:
+        # Not paginated: asked for one StackName, CloudFormation answers that one stack and no NextToken.
         body = request.body.decode() if isinstance(request.body, bytes) else str(request.body or "")
         name = unquote(parse_qs(body).get("StackName", [""])[0])
         if name not in self.stacks:
@@ -177,6 +195,20 @@ class FakeServices:
 
 class _NotFound(Exception):
     pass
+
+
+class _BadToken(Exception):
+    pass
+
+
+def _offset(token: str) -> int:
+    try:
+        kind, _, offset = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
+        if kind == "offset" and offset.isdigit():
+            return int(offset)
+    except ValueError:
+        pass
+    raise _BadToken(f"The nextToken is not valid: {token}")
 
 
 def _ok(url: str, body: dict[str, Any]) -> AWSResponse:

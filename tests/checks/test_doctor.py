@@ -12,6 +12,7 @@ from typing import Any
 
 import boto3
 import pytest
+from moto.ec2.models import ec2_backends
 
 from onboarding_checks.cli import main
 from tests.checks.conftest import Account
@@ -82,14 +83,21 @@ def flow_log(account: Account, resource: str, bucket: str, kind: str = "Subnet")
     return answer["FlowLogIds"][0]
 
 
-def trail(account: Account, name: str, *, multi_region: bool = False, logging: bool = True, management: bool = True) -> str:
-    """A trail with its event selector written out: moto gives a new trail none (AWS: all management events)."""
+def trail(
+    account: Account, name: str, *, multi_region: bool = False, logging: bool = True, management: bool = True,
+    advanced: list[dict[str, Any]] | None = None,
+) -> str:
+    """A trail with its event selector written out: moto gives a new trail none (AWS: all management
+    events). ``advanced``: field selectors of one advanced event selector instead of a classic one."""
     s3 = account.client("s3")
     if "trail-logs-bucket" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket="trail-logs-bucket")
     cloudtrail = account.client("cloudtrail")
     arn = cloudtrail.create_trail(Name=name, S3BucketName="trail-logs-bucket", IsMultiRegionTrail=multi_region)["TrailARN"]
-    cloudtrail.put_event_selectors(TrailName=name, EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": management}])
+    if advanced is None:
+        cloudtrail.put_event_selectors(TrailName=name, EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": management}])
+    else:
+        cloudtrail.put_event_selectors(TrailName=name, AdvancedEventSelectors=[{"Name": "selected", "FieldSelectors": advanced}])
     if logging:
         cloudtrail.start_logging(Name=name)
     return arn
@@ -143,6 +151,24 @@ def test_flow_log_target_already_logging_to_the_bucket(account: Account, capsys,
     assert code == 1
 
 
+@pytest.mark.parametrize("folder", ["prefix/", "a/b/"])
+def test_flow_log_target_logging_to_a_folder_of_the_bucket(account: Account, capsys, net, folder: str) -> None:
+    flow_log_id = flow_log(account, net["subnet"], "flow-logs-existing")
+    # moto refuses a destination with a folder; AWS accepts it and returns it as given
+    ec2_backends[account.account_id][account.region].flow_logs[flow_log_id].log_destination = f"arn:aws:s3:::flow-logs-existing/{folder}"
+    code, report = doctor(account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {"name": "flow-logs-existing"}}})
+    result = row(report, "flow log target", net["subnet"])
+    assert result["status"] == "fail"
+    assert "already logs to arn:aws:s3:::flow-logs-existing" in result["detail"] and flow_log_id in result["detail"]
+    assert code == 1
+
+
+def test_flow_log_target_to_a_bucket_of_a_longer_name_is_another_bucket(account: Account, capsys, net) -> None:
+    flow_log(account, net["subnet"], "flow-logs-existing-2")
+    _, report = doctor(account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {"name": "flow-logs-existing"}}})
+    assert row(report, "flow log target", net["subnet"])["status"] == "pass"
+
+
 # --- buckets ----------------------------------------------------------------------------------------
 
 
@@ -178,6 +204,37 @@ def test_existing_bucket_with_delivery_policy(account: Account, capsys, net) -> 
     assert result["status"] == "pass"
     assert "in us-east-1" in result["detail"] and "delivery.logs.amazonaws.com" in result["detail"]
     assert code == 0
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        ("s3:*", "pass"),
+        (["s3:GetBucketAcl", "s3:*"], "pass"),
+        ("s3:Put*", "pass"),
+        ("*", "pass"),
+        ("S3:putobject", "pass"),  # IAM action names are case-insensitive
+        ("s3:GetBucketAcl", "warn"),
+        ("s3:PutObjectAcl", "warn"),
+    ],
+    ids=["s3-star", "list-with-s3-star", "put-star", "star", "case", "acl-only", "put-object-acl"],
+)
+def test_existing_bucket_policy_actions(account: Account, capsys, net, action: Any, status: str) -> None:
+    policy = {**DELIVERY_POLICY, "Statement": [{**DELIVERY_POLICY["Statement"][0], "Action": action}]}
+    s3 = account.client("s3")
+    s3.create_bucket(Bucket="flow-logs-existing")
+    s3.put_bucket_policy(Bucket="flow-logs-existing", Policy=json.dumps(policy))
+    _, report = doctor(account, capsys, existing_bucket(net))
+    assert row(report, "existing bucket", "flow-logs-existing")["status"] == status
+
+
+def test_existing_bucket_policy_that_denies_delivery_warns(account: Account, capsys, net) -> None:
+    policy = {**DELIVERY_POLICY, "Statement": [{**DELIVERY_POLICY["Statement"][0], "Effect": "Deny", "Action": "s3:*"}]}
+    s3 = account.client("s3")
+    s3.create_bucket(Bucket="flow-logs-existing")
+    s3.put_bucket_policy(Bucket="flow-logs-existing", Policy=json.dumps(policy))
+    _, report = doctor(account, capsys, existing_bucket(net))
+    assert row(report, "existing bucket", "flow-logs-existing")["status"] == "warn"
 
 
 def test_existing_bucket_without_policy(account: Account, capsys, net) -> None:
@@ -294,6 +351,39 @@ def test_reused_trail_logging_management_events(account: Account, capsys, net) -
     assert result["status"] == "pass"
     assert "logging, with management events" in result["detail"]
     assert code == 0
+
+
+MANAGEMENT = {"Field": "eventCategory", "Equals": ["Management"]}
+
+
+@pytest.mark.parametrize(
+    ("fields", "status"),
+    [
+        ([MANAGEMENT], "pass"),
+        ([MANAGEMENT, {"Field": "readOnly", "Equals": ["true"]}], "pass"),
+        ([MANAGEMENT, {"Field": "eventSource", "Equals": ["bedrock.amazonaws.com", "s3.amazonaws.com"]}], "pass"),
+        ([MANAGEMENT, {"Field": "readOnly", "Equals": ["false"]}], "fail"),
+        ([MANAGEMENT, {"Field": "eventSource", "NotEquals": ["bedrock.amazonaws.com"]}], "fail"),
+        ([MANAGEMENT, {"Field": "eventSource", "Equals": ["s3.amazonaws.com"]}], "fail"),
+        ([{"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}], "fail"),
+    ],
+    ids=["management", "read-only", "bedrock-among-sources", "write-only", "not-bedrock", "other-source", "data-only"],
+)
+def test_reused_trail_with_advanced_event_selectors(account: Account, capsys, net, fields: list[dict[str, Any]], status: str) -> None:
+    arn = trail(account, "org-trail", multi_region=True, advanced=fields)
+    _, report = doctor(account, capsys, reused(net, arn))
+    result = row(report, "reused trail", arn)
+    assert result["status"] == status
+    if status == "pass":
+        assert result["detail"] == "logging, with management events"
+
+
+def test_trails_multi_region_trail_with_advanced_selectors_to_reuse(account: Account, capsys, net) -> None:
+    arn = trail(account, "org-trail", multi_region=True, advanced=[MANAGEMENT])
+    _, report = doctor(account, capsys, base(net, cloudtrail={}))
+    result = row(report, "trails in the region", "us-east-1")
+    assert result["status"] == "warn"
+    assert result["fix"] == f"set cloudtrail.existing_trail_arn: {arn} to reuse it"
 
 
 def test_reused_trail_without_management_events(account: Account, capsys, net) -> None:
@@ -519,6 +609,14 @@ def test_bedrock_models(account: Account, capsys, net) -> None:
     assert (missing["status"], missing["detail"]) == ("fail", "not offered in us-east-1")
     assert "bedrock.model_ids" in missing["fix"] and "list-foundation-models" in missing["fix"]
     assert code == 1
+
+
+def test_bedrock_inference_profile_on_a_later_page(account: Account, capsys, net) -> None:
+    account.fake.profiles.update({"apac.first-profile-v1:0", "eu.second-profile-v1:0", PROFILE})  # PROFILE sorts last
+    code, report = doctor(account, capsys, base(net, bedrock={"model_ids": [PROFILE]}))
+    assert row(report, "Bedrock model", PROFILE)["status"] == "pass"
+    assert account.fake.calls.count("ListInferenceProfiles") == 3  # one profile a page
+    assert code == 0
 
 
 def test_bedrock_no_model_ids_no_row(account: Account, capsys, net) -> None:

@@ -369,6 +369,13 @@ def test_eks_access_entry_with_view_policy(deployed: Deployed, capsys: pytest.Ca
     assert result["detail"] == f"{deployed.roles['DiscoveryRoleArn']} has AmazonEKSViewPolicy"
 
 
+def test_eks_access_entry_with_view_policy_on_a_later_page(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
+    deployed.fake.access_entries[(CLUSTER, deployed.roles["DiscoveryRoleArn"])] = [ADMIN, VIEW]  # one policy a page
+    _, results = run_verify(deployed.account, deployed.config(), capsys)
+    assert only(results, "EKS access entry", CLUSTER)["status"] == "pass"
+    assert deployed.fake.calls.count("ListAssociatedAccessPolicies") == 2
+
+
 def test_eks_access_entry_without_view_policy_fails(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
     deployed.fake.access_entries[(CLUSTER, deployed.roles["DiscoveryRoleArn"])] = [ADMIN]
     code, results = run_verify(deployed.account, deployed.config(), capsys)
