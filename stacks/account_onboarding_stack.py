@@ -77,6 +77,7 @@ class AccountOnboardingStack(Stack):
                 "DiscoveryRole",
                 trusted_principal_arn=config.discovery_role.trusted_principal_arn,
                 external_id=config.discovery_role.external_id,
+                allow_sensitive_reads=config.discovery_role.allow_sensitive_reads,
                 flow_log_bucket=flow_log_bucket.bucket,
                 flow_log_bucket_key=flow_log_bucket.encryption_key,
             )

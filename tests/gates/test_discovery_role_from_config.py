@@ -27,10 +27,6 @@ def test_a_config_without_the_key_denies_every_sensitive_read(tmp_path: Path) ->
     assert _deny(template) == sorted(policy_rules.SENSITIVE_READS)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="stacks/account_onboarding_stack.py does not pass config.discovery_role.allow_sensitive_reads to DiscoveryRole yet",
-)
 def test_allow_sensitive_reads_leaves_the_listed_actions_out_of_the_deny(tmp_path: Path) -> None:
     config = config_with(discovery_role={**DISCOVERY, "allow_sensitive_reads": ["lambda:GetFunction"]})
     template = synthesize(config, tmp_path).template
