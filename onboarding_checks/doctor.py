@@ -11,6 +11,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from onboarding_constructs.eks_discovery_access import MAX_PUBLIC_CIDRS
+from onboarding_constructs.flow_log_fields import STANDARD_FIELDS_BY_VERSION, missing_standard_fields
 from onboarding_constructs.identifiers import canonical_cidr
 from onboarding_constructs.pod_bedrock_access import POD_IDENTITY_AGENT_ADDON
 
@@ -97,6 +98,7 @@ def _flow_log_target(resource_id: str, kind: str):
             )
         else:
             yield passed(title, resource_id, f"exists, {len(flow_logs)} flow log(s) of at most {MAX_FLOW_LOGS_PER_RESOURCE}")
+        yield from incomplete_formats(resource_id, flow_logs, destination)
 
     return run
 
@@ -410,6 +412,26 @@ def flow_logs_on(context: Context, resource_id: str) -> list[dict]:
     """The flow logs of a subnet or VPC (every page)."""
     filters = [{"Name": "resource-id", "Values": [resource_id]}]
     return [f for page in pages(context, "ec2", "describe_flow_logs", Filters=filters) for f in page.get("FlowLogs", [])]
+
+
+DEFAULT_FORMAT = " ".join(f"${{{field}}}" for field in STANDARD_FIELDS_BY_VERSION[2])
+
+
+def incomplete_formats(resource_id: str, flow_logs: list[dict], bucket_arn: str | None) -> Iterator[Result]:
+    """A warning for each flow log of ``resource_id`` whose format lacks a standard field; those to
+    ``bucket_arn`` are the stack's own."""
+    ours = {f["FlowLogId"] for f in flow_logs_to(flow_logs, bucket_arn)}
+    for flow_log in flow_logs:
+        missing = missing_standard_fields(flow_log.get("LogFormat") or DEFAULT_FORMAT)
+        if not missing:
+            continue
+        flow_log_id, destination = flow_log["FlowLogId"], flow_log.get("LogDestination") or flow_log.get("LogGroupName") or "?"
+        detail = f"{flow_log_id} (to {destination}) lacks {len(missing)} standard field(s): {', '.join(missing)}"
+        if flow_log_id in ours:
+            fix = "deploy the stack again (make deploy): it replaces its flow logs with every standard field"
+        else:
+            fix = f"recreate {flow_log_id} with every standard field (a flow log's format cannot be edited), or keep it and accept that AIRS sees less"
+        yield warned("flow log format", resource_id, detail, fix)
 
 
 def flow_logs_to(flow_logs: list[dict], bucket_arn: str | None) -> list[dict]:

@@ -12,7 +12,7 @@ from onboarding_app.output_groups import ROLE
 from onboarding_constructs.eks_discovery_access import DEFAULT_ACCESS_POLICY
 
 from .aws import error_code
-from .doctor import OPEN_TO_EVERYONE, POD_IDENTITY_AGENT, discovery_cidrs, flow_logs_on, flow_logs_to, pages
+from .doctor import OPEN_TO_EVERYONE, POD_IDENTITY_AGENT, discovery_cidrs, flow_logs_on, flow_logs_to, incomplete_formats, pages
 from .results import Result, failed, passed, warned
 from .runner import Check, Context
 
@@ -63,13 +63,14 @@ def _flow_log(resource_id: str, bucket_arn: str | None):
         ours = flow_logs_to(flow_logs, bucket_arn)
         if not ours:
             yield failed(title, resource_id, f"no flow log to {bucket_arn or 'the stack bucket'}", "deploy the stack (make deploy), then verify again")
-            return
-        flow_log = ours[0]
-        if flow_log.get("DeliverLogsStatus") == "SUCCESS":
-            yield passed(title, resource_id, f"{flow_log['FlowLogId']} delivers to {bucket_arn}")
         else:
-            error = flow_log.get("DeliverLogsErrorMessage") or flow_log.get("DeliverLogsStatus")
-            yield failed(title, resource_id, f"{flow_log['FlowLogId']} cannot deliver: {error}", "check the bucket policy allows delivery.logs.amazonaws.com")
+            flow_log = ours[0]
+            if flow_log.get("DeliverLogsStatus") == "SUCCESS":
+                yield passed(title, resource_id, f"{flow_log['FlowLogId']} delivers to {bucket_arn}")
+            else:
+                error = flow_log.get("DeliverLogsErrorMessage") or flow_log.get("DeliverLogsStatus")
+                yield failed(title, resource_id, f"{flow_log['FlowLogId']} cannot deliver: {error}", "check the bucket policy allows delivery.logs.amazonaws.com")
+        yield from incomplete_formats(resource_id, flow_logs, bucket_arn)
 
     return run
 

@@ -169,6 +169,45 @@ def test_flow_log_target_to_a_bucket_of_a_longer_name_is_another_bucket(account:
     assert row(report, "flow log target", net["subnet"])["status"] == "pass"
 
 
+V8_FORMAT = (  # the standard fields of versions 2 to 8, as an earlier release wrote them
+    "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} "
+    "${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} ${instance-id} ${tcp-flags} ${type} ${pkt-srcaddr} "
+    "${pkt-dstaddr} ${region} ${az-id} ${sublocation-type} ${sublocation-id} ${pkt-src-aws-service} ${pkt-dst-aws-service} "
+    "${flow-direction} ${traffic-path} ${reject-reason}"
+)
+ADDED = "resource-id, encryption-status, interface-type, next-hop-interface-id, next-hop-subnet-id, next-hop-az-id, next-hop-vpc-id, next-hop-interface-type"
+
+
+def test_existing_flow_log_lacking_standard_fields_warns(account: Account, capsys, net) -> None:
+    flow_log_id = flow_log(account, net["subnet"], "other-flow-logs")
+    ec2_backends[account.account_id][account.region].flow_logs[flow_log_id].log_format = V8_FORMAT
+    code, report = doctor(account, capsys, base(net))
+    assert row(report, "flow log target", net["subnet"])["status"] == "pass"
+    result = row(report, "flow log format", net["subnet"])
+    assert result["status"] == "warn"
+    assert result["detail"] == f"{flow_log_id} (to arn:aws:s3:::other-flow-logs) lacks 8 standard field(s): {ADDED}"
+    assert result["fix"].startswith(f"recreate {flow_log_id} with every standard field") and "AIRS sees less" in result["fix"]
+    assert code == 0
+
+
+def test_flow_log_to_the_stack_bucket_lacking_fields_says_deploy(account: Account, capsys, net) -> None:
+    flow_log_id = flow_log(account, net["vpc"], "flow-logs-existing", "VPC")  # the default format: version 2 fields only
+    _, report = doctor(account, capsys, {"flow_logs": {"vpc_ids": [net["vpc"]], "bucket": {"existing_name": "flow-logs-existing"}}})
+    result = row(report, "flow log format", net["vpc"])
+    assert result["status"] == "warn"
+    assert result["detail"].startswith(f"{flow_log_id} (to arn:aws:s3:::flow-logs-existing) lacks 24 standard field(s): vpc-id,")
+    assert result["detail"].endswith(f"reject-reason, {ADDED}")
+    assert "make deploy" in result["fix"]
+
+
+def test_flow_log_with_every_standard_field_gets_no_format_row(account: Account, capsys, net) -> None:
+    flow_log_id = flow_log(account, net["subnet"], "other-flow-logs")
+    full = V8_FORMAT + " " + " ".join(f"${{{f}}}" for f in ADDED.split(", ")) + " ${ecs-task-id}"
+    ec2_backends[account.account_id][account.region].flow_logs[flow_log_id].log_format = full
+    _, report = doctor(account, capsys, base(net))
+    assert rows(report, "flow log format") == []
+
+
 # --- buckets ----------------------------------------------------------------------------------------
 
 

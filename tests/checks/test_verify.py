@@ -15,6 +15,7 @@ from botocore.awsrequest import AWSResponse
 from moto.ec2.models import ec2_backends
 
 import onboarding_checks.verify as verify
+from onboarding_constructs.flow_log_fields import log_format
 from onboarding_app.output_groups import AUDIT, ROLE, WIZARD
 from tests.checks.conftest import Account
 from tests.checks.fake_services import FakeServices
@@ -27,6 +28,13 @@ ADMIN = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSAdminPolicy"
 BUCKET = "airs-flow-logs-123456789012"
 PREFIX = "AWSLogs/123456789012/vpcflowlogs/us-east-1/"
 ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
+#: The fields standard until AWS's table of 2026-11-30 (versions 2 to 8), and those it added.
+V8_FIELDS = (
+    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status "
+    "vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id "
+    "pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path reject-reason"
+).split()
+ADDED = "resource-id, encryption-status, interface-type, next-hop-interface-id, next-hop-subnet-id, next-hop-az-id, next-hop-vpc-id, next-hop-interface-type"
 
 
 
@@ -93,7 +101,8 @@ def deployed(account: Account) -> Deployed:
     aws.s3.create_bucket(Bucket=BUCKET)
     bucket_arn = f"arn:aws:s3:::{BUCKET}"
     flow_log_id = aws.ec2.create_flow_logs(
-        ResourceIds=[subnet_id], ResourceType="Subnet", TrafficType="ALL", LogDestinationType="s3", LogDestination=bucket_arn
+        ResourceIds=[subnet_id], ResourceType="Subnet", TrafficType="ALL", LogDestinationType="s3", LogDestination=bucket_arn,
+        LogFormat=log_format(include_ecs_fields=False),  # as the stack writes it
     )["FlowLogIds"][0]
     aws.s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}2026/01/01/00/flow.log.gz", Body=b"records")
     aws.s3.create_bucket(Bucket="airs-trail-logs")
@@ -239,6 +248,37 @@ def test_flow_log_failing_delivery_shows_the_error(deployed: Deployed, capsys: p
     assert result["status"] == "fail"
     assert f"{deployed.flow_log_id} cannot deliver: Access error" in result["detail"]
     assert "delivery.logs.amazonaws.com" in result["fix"]
+
+
+def test_flow_log_of_the_stack_in_an_older_format_warns(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
+    flow_log = ec2_backends[deployed.account.account_id][deployed.account.region].flow_logs[deployed.flow_log_id]
+    flow_log.log_format = " ".join(f"${{{f}}}" for f in V8_FIELDS)  # made by an earlier release
+    code, results = run_verify(deployed.account, deployed.config(), capsys)
+    assert code == 0
+    assert only(results, "flow log", deployed.subnet_id)["status"] == "pass"
+    result = only(results, "flow log format", deployed.subnet_id)
+    assert result["status"] == "warn"
+    assert result["detail"] == f"{deployed.flow_log_id} (to {deployed.bucket_arn}) lacks 8 standard field(s): {ADDED}"
+    assert "make deploy" in result["fix"] and "replaces" in result["fix"]
+
+
+def test_existing_flow_log_in_the_default_format_warns(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
+    deployed.aws.s3.create_bucket(Bucket="someone-elses-logs")
+    other = deployed.aws.ec2.create_flow_logs(  # no LogFormat: AWS's default, the version 2 fields
+        ResourceIds=[deployed.subnet_id], ResourceType="Subnet", TrafficType="ALL", LogDestinationType="s3",
+        LogDestination="arn:aws:s3:::someone-elses-logs",
+    )["FlowLogIds"][0]
+    code, results = run_verify(deployed.account, deployed.config(), capsys)
+    assert code == 0
+    result = only(results, "flow log format", deployed.subnet_id)
+    assert result["status"] == "warn"
+    assert result["detail"].startswith(f"{other} (to arn:aws:s3:::someone-elses-logs) lacks 24 standard field(s): vpc-id, subnet-id,")
+    assert result["fix"].startswith(f"recreate {other} with every standard field") and "AIRS sees less" in result["fix"]
+
+
+def test_flow_log_in_the_full_format_gets_no_format_row(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
+    _, results = run_verify(deployed.account, deployed.config(), capsys)
+    assert [r for r in results if r["check"] == "flow log format"] == []
 
 
 def test_flow_log_objects_recent(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
