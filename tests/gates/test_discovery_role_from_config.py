@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-
 from tests.conftest import config_with
 from tests.gates import policy_rules
 from tests.synth import synthesize
