@@ -63,7 +63,7 @@ DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help synth template test dist bench doctor verify bootstrap deploy diff manifests clean lock setup
+.PHONY: help synth template test dist bench mutate doctor verify bootstrap deploy diff manifests clean lock setup
 
 help:
 	@echo "make synth [CONFIG=file.yaml]   synthesize the onboarding stacks into cdk.out/ (no AWS account needed)"
@@ -73,6 +73,7 @@ help:
 	@echo "make doctor [CONFIG=...]        read-only checks of the account before a deploy (needs AWS credentials; CHECK_ARGS=--json)"
 	@echo "make verify [CONFIG=...]        read-only checks that the deployed onboarding works (needs AWS credentials)"
 	@echo "make bench                      synth time against an empty CDK app, a scale series, the test suite (minutes)"
+	@echo "make mutate [MUTATE_ARGS=...]   mutation score of the policy, config, flow-log field and EKS handler code (an hour or more)"
 	@echo "make bootstrap [CONFIG=...]     CDK-bootstrap the config's account and region, once (needs AWS credentials)"
 	@echo "make diff [CONFIG=file.yaml]    compare with what is deployed (needs AWS credentials)"
 	@echo "make deploy [CONFIG=file.yaml]  deploy (needs AWS credentials and a bootstrapped account)"
@@ -141,6 +142,12 @@ dist: $(DEV_STAMP)
 BENCH_ARGS ?=
 bench: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 	@$(VENV)/bin/python -m bench $(BENCH_ARGS)
+
+# Mutants of the modules listed in tools/mutate.py, each against its fast tests, from a scratch copy
+# of HEAD; not part of make test. MUTATE_ARGS=--help lists the options (--module NAME, --rev, --json).
+MUTATE_ARGS ?=
+mutate: $(DEV_STAMP)
+	@$(VENV)/bin/python tools/mutate.py $(MUTATE_ARGS)
 
 # Read-only checks with your AWS credentials (AWS_PROFILE, SSO, environment); never change anything.
 doctor verify: $(PY_STAMP)

@@ -1,0 +1,166 @@
+"""tools/mutate.py: the mutants it makes, the tests it picks for each, and its report (no test runs here)."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import REPO_ROOT
+
+_SPEC = importlib.util.spec_from_file_location("mutate_tool", REPO_ROOT / "tools" / "mutate.py")
+assert _SPEC is not None and _SPEC.loader is not None
+mutate = importlib.util.module_from_spec(_SPEC)
+sys.modules["mutate_tool"] = mutate  # dataclasses look their module up
+_SPEC.loader.exec_module(mutate)
+
+SOURCE = '''"""Module docstring."""
+from __future__ import annotations
+
+__all__ = ["check"]
+LIMIT: int = 40
+
+
+def check(value: str, count: int = 2) -> bool:
+    """Function docstring."""
+    if not value or count >= LIMIT:
+        return False
+    count += 1
+    return value in ("a", "b") and count * 2 == 6
+'''
+
+
+def mutated_lines(source: str) -> list[tuple[int, str, str]]:
+    """(line, description, the mutated line) of every mutant of ``source``."""
+    mutants, dropped = mutate.generate(source)
+    assert dropped == 0
+    return [(m.line, m.description, mutate.apply(source.encode(), m).decode().splitlines()[m.line - 1]) for m in mutants]
+
+
+def test_each_operator_is_applied_once_where_it_occurs() -> None:
+    assert mutated_lines(SOURCE) == [
+        (5, "40 -> 41", "LIMIT: int = 41"),
+        (8, "2 -> 3", "def check(value: str, count: int = 3) -> bool:"),
+        (10, "not removed: not value", "    if (value) or count >= LIMIT:"),
+        (10, "or -> and", "    if (not value and count >= LIMIT):"),
+        (10, ">= -> >", "    if not value or (count > LIMIT):"),
+        (11, "return False -> return None", "        return None"),
+        (11, "False -> True", "        return True"),
+        (12, "+= -> -=", "    count -= 1"),
+        (12, "1 -> 2", "    count += 2"),
+        (13, "return value in ('a', 'b') and count * 2 == 6 -> return None", "    return None"),
+        (13, "in -> not in", "    return (value not in ('a', 'b')) and count * 2 == 6"),
+        (13, "and -> or", "    return (value in ('a', 'b') or count * 2 == 6)"),
+        (13, "'a' -> 'XXaXX'", "    return value in ('XXaXX', \"b\") and count * 2 == 6"),
+        (13, "'b' -> 'XXbXX'", "    return value in (\"a\", 'XXbXX') and count * 2 == 6"),
+        (13, "* -> /", "    return value in (\"a\", \"b\") and (count / 2) == 6"),
+        (13, "== -> !=", "    return value in (\"a\", \"b\") and (count * 2 != 6)"),
+        (13, "2 -> 3", "    return value in (\"a\", \"b\") and count * 3 == 6"),
+        (13, "6 -> 7", "    return value in (\"a\", \"b\") and count * 2 == 7"),
+    ]
+
+
+def test_docstrings_annotations_imports_and_all_are_not_mutated() -> None:
+    descriptions = " ".join(description for _, description, _ in mutated_lines(SOURCE))
+    for untouched in ("docstring", "annotations", "check", "str", "int", "bool"):
+        assert untouched not in descriptions
+
+
+def test_every_comparison_and_binary_operator_has_its_swap() -> None:
+    lines = mutated_lines("a < b; a <= b; a > b; a >= b; a == b; a != b; a in b; a not in b; a is b; a is not b\n")
+    assert [description for _, description, _ in lines] == [
+        "< -> <=", "<= -> <", "> -> >=", ">= -> >", "== -> !=", "!= -> ==", "in -> not in", "not in -> in", "is -> is not", "is not -> is",
+    ]
+    lines = mutated_lines("a + b; a - b; a * b; a / b; a // b; a % b\n")
+    assert [description for _, description, _ in lines] == ["+ -> -", "- -> +", "* -> /", "/ -> *", "// -> /", "% -> //"]
+
+
+def test_a_chained_comparison_gets_one_mutant_per_operator() -> None:
+    mutants = [m for m in mutate.generate("ok = 0 < x <= 9\n")[0] if "<" in m.description]
+    assert [mutate.apply(b"ok = 0 < x <= 9\n", m).decode() for m in mutants] == ["ok = (0 <= x <= 9)\n", "ok = (0 < x < 9)\n"]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, False), (False, True), (0, 1), (41, 42), (1.5, 2.5), ("", "XXXX"), ("s3:*", "XXs3:*XX"), (None, None), (b"x", None)],
+)
+def test_constants(value: object, expected: object) -> None:
+    assert mutate.mutated_constant(value) == expected
+
+
+def test_f_strings_are_changed_whole_and_unicode_positions_hold() -> None:
+    source = 'message = f"café {name!r}: é"  # é\n'
+    (mutant,) = mutate.generate(source)[0]
+    assert mutant.description == "f\"café {name!r}: é\" -> 'XX' + ..."
+    assert mutate.apply(source.encode(), mutant).decode() == "message = ('XX' + f\"café {name!r}: é\")  # é\n"
+
+
+def test_return_none_is_not_mutated_to_itself() -> None:
+    assert mutated_lines("def f():\n    return None\n\ndef g():\n    return\n") == []
+
+
+@pytest.mark.parametrize("name", ["log_delivery", "flow_log_fields", "config_types"])
+def test_every_mutant_of_a_target_compiles_and_differs_from_the_original(name: str) -> None:
+    for target in (t for t in mutate.TARGETS if t.name == name):
+        source = (REPO_ROOT / target.path).read_bytes()
+        mutants, dropped = mutate.generate(source)
+        assert mutants and dropped == 0, target.name
+        for mutant in mutants:
+            assert mutate.apply(source, mutant) != source, (target.name, mutant)
+
+
+def test_scope_is_the_innermost_statement() -> None:
+    source = "def f(x=1):\n    if x:\n        y = [\n            2,\n        ]\n    return y\n"
+    scopes = {m.description: m.scope for m in mutate.generate(source)[0]}
+    assert scopes["1 -> 2"] == (1, 6)  # a default is evaluated where the function is defined
+    assert scopes["2 -> 3"] == (3, 5)
+    assert scopes["return y -> return None"] == (6, 6)
+
+
+def test_covering_tests_in_first_run_order_none_when_run_outside_a_test() -> None:
+    hits = {3: ["t::b", "t::a"], 4: ["t::a", "t::c"], 7: ["", "t::a"]}
+    assert mutate.covering_tests(hits, (3, 5)) == ["t::b", "t::a", "t::c"]
+    assert mutate.covering_tests(hits, (5, 6)) == []
+    assert mutate.covering_tests(hits, (6, 7)) is None
+
+
+def test_report_gives_counts_score_time_and_each_survivor() -> None:
+    first = mutate.ModuleResult("first", "pkg/first.py", generated=3, seconds=75)
+    first.outcomes = [
+        mutate.Outcome(3, "< -> <=", "killed", 1.0),
+        mutate.Outcome(4, "'a' -> 'XXaXX'", "survived", 2.0, "2 test(s)"),
+        mutate.Outcome(9, "True -> False", "timeout", 9.0),
+    ]
+    second = mutate.ModuleResult("second", "pkg/second.py", generated=1, seconds=5)
+    second.outcomes = [mutate.Outcome(1, "1 -> 2", "killed", 1.0)]
+    text = mutate.report([first, second], rev="0123456789ab")
+    assert text.splitlines()[0] == "Mutation score at 0123456789ab"
+    assert "first                      3      2        1   66.7%    1m15s" in text
+    assert "second                     1      1        0  100.0%    0m05s" in text
+    assert "total                      4      3        1   75.0%" in text
+    assert "Survivors in first (pkg/first.py):\n  pkg/first.py:4: 'a' -> 'XXaXX' (2 test(s))" in text
+    assert "Survivors in second" not in text
+    assert first.score == pytest.approx(2 / 3)
+    assert mutate.ModuleResult("empty", "x.py").score is None
+
+
+def test_targets_exist_and_their_subsets_are_fast_tests() -> None:
+    names = [target.name for target in mutate.TARGETS]
+    assert len(set(names)) == len(names)
+    assert names[-2:] == ["flow_log_fields", "handler"]
+    for target in mutate.TARGETS:
+        assert (REPO_ROOT / target.path).is_file(), target.path
+        for test_path in target.tests:
+            assert (REPO_ROOT / test_path).exists(), test_path
+            assert not test_path.startswith(("tests/e2e", "tests/package", "tests/gates", "tests/bench"))
+    assert {"-x", "not slow", "no:cacheprovider"} <= set(mutate.PYTEST_FLAGS)
+
+
+def test_make_mutate_runs_the_driver_and_is_not_part_of_make_test() -> None:
+    makefile = (REPO_ROOT / "Makefile").read_text()
+    recipe = makefile.split("\nmutate:", 1)[1].split("\n\n", 1)[0]
+    assert "tools/mutate.py" in recipe and "$(DEV_STAMP)" in recipe.splitlines()[0]
+    test_recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
+    assert "mutate" not in test_recipe

@@ -1,0 +1,541 @@
+"""Mutation testing of the modules whose mistakes cost most, with the fast tests that cover them.
+
+    python tools/mutate.py                       every module, one after the other (hours)
+    python tools/mutate.py --module log_delivery --module handler
+    python tools/mutate.py --list                the mutants, without running anything
+    python tools/mutate.py --rev HEAD~1 --json results.json
+
+Each mutant is one small change to one module: a comparison or boolean operator swapped, a
+constant changed, a ``not`` removed, a return value replaced by None, an arithmetic operator
+swapped. The driver writes it into a scratch copy of the repository at ``--rev`` (default HEAD,
+from ``git archive``, so a figure belongs to a commit) and runs tests there with ``-x``: killed when
+a test fails or the run exceeds its time limit, survived when every test passes. The working tree
+is never touched.
+
+Which tests: the module's subset runs once, unmutated, with a tracer (tools/mutate_trace.py) that
+records which tests run each line. A mutant then runs the tests that run its statement; a mutant
+in code run at import (constants, defaults, decorators) runs the tests that use the module and,
+if they pass, the whole subset; a mutant whose statement no test runs survives without a run.
+
+Not mutated: docstrings, annotations, imports and ``__all__``, which do not change what the code
+does, and the inside of f-strings (the f-string as a whole is). A mutant whose source does not
+compile is dropped before it runs, and counted.
+
+Why not mutmut: mutmut 3 runs the tests in-process and forks per mutant, and a forked child would
+share the parent's jsii Node.js process (the CDK runs in it) over the same pipes; the EKS handler
+also lives outside any package. A fresh pytest process per mutant is slower but each result stands
+on its own. See docs/testing.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+#: The fast subsets: no test here is marked slow, none runs the CDK CLI or a scanner.
+HANDLER_TESTS = ("tests/handlers",)
+CONSTRUCT_TESTS = ("tests/constructs", "tests/config")
+
+
+@dataclass(frozen=True)
+class Target:
+    """A module to mutate and its test subset, the tests that cover it most closely first."""
+
+    name: str
+    path: str
+    tests: tuple[str, ...]
+
+
+TARGETS: tuple[Target, ...] = (
+    # Policy statements: what AWS is allowed to do, and to whom.
+    Target("discovery_role", "onboarding_constructs/discovery_role.py", ("tests/constructs/test_discovery_role.py", *CONSTRUCT_TESTS)),
+    Target(
+        "bedrock_models",
+        "onboarding_constructs/bedrock_models.py",
+        (
+            "tests/constructs/test_bedrock_models_catalogue.py",
+            "tests/constructs/test_bedrock_invoker_instance_role.py",
+            "tests/constructs/test_pod_bedrock_access.py",
+            *CONSTRUCT_TESTS,
+        ),
+    ),
+    Target(
+        "log_delivery",
+        "onboarding_constructs/log_delivery.py",
+        ("tests/constructs/test_flow_log_bucket.py", "tests/constructs/test_flow_logs.py", *CONSTRUCT_TESTS),
+    ),
+    Target(
+        "bedrock_audit_trail",
+        "onboarding_constructs/bedrock_audit_trail.py",
+        ("tests/constructs/test_bedrock_audit_trail.py", *CONSTRUCT_TESTS),
+    ),
+    Target(
+        "eks_handler_policy",
+        "onboarding_constructs/eks_cluster_access_handler.py",
+        ("tests/constructs/test_eks_discovery_access.py", *CONSTRUCT_TESTS),
+    ),
+    # Config rules: what a config file may say.
+    Target("identifiers", "onboarding_constructs/identifiers.py", ("tests/constructs/test_identifiers.py", *CONSTRUCT_TESTS)),
+    Target("config_types", "onboarding_app/config_types.py", ("tests/config", "tests/constructs")),
+    Target("config", "onboarding_app/config.py", ("tests/config", "tests/constructs")),
+    # Others are adding tests for these two: run them last.
+    Target("flow_log_fields", "onboarding_constructs/flow_log_fields.py", ("tests/constructs/test_flow_logs.py", *CONSTRUCT_TESTS)),
+    Target("handler", "lambda/eks_cluster_access/index.py", HANDLER_TESTS),
+)
+
+PYTEST_FLAGS = ("-x", "-q", "-n", "0", "-p", "no:cacheprovider", "-m", "not slow")
+
+
+# --- mutation generation (pure) --------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Mutant:
+    """One change: the bytes ``start:end`` of the module replaced by ``replacement``. ``scope`` is
+    the first and last line of the innermost statement around it: the lines whose tests can see it."""
+
+    line: int
+    start: int
+    end: int
+    replacement: str
+    description: str
+    scope: tuple[int, int] = (0, 0)
+
+
+COMPARE_SWAPS: dict[type[ast.cmpop], type[ast.cmpop]] = {
+    ast.Lt: ast.LtE,
+    ast.LtE: ast.Lt,
+    ast.Gt: ast.GtE,
+    ast.GtE: ast.Gt,
+    ast.Eq: ast.NotEq,
+    ast.NotEq: ast.Eq,
+    ast.In: ast.NotIn,
+    ast.NotIn: ast.In,
+    ast.Is: ast.IsNot,
+    ast.IsNot: ast.Is,
+}
+BINOP_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
+    ast.Add: ast.Sub,
+    ast.Sub: ast.Add,
+    ast.Mult: ast.Div,
+    ast.Div: ast.Mult,
+    ast.FloorDiv: ast.Div,
+    ast.Mod: ast.FloorDiv,
+}
+SYMBOLS: dict[type[ast.AST], str] = {
+    ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
+    ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
+    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
+    ast.And: "and", ast.Or: "or",
+}
+
+
+def mutated_constant(value: object) -> object | None:
+    """The constant a mutant puts in place of ``value``; None when it is not mutated."""
+    if isinstance(value, bool):
+        return not value
+    if isinstance(value, (int, float)):
+        return value + 1
+    if isinstance(value, str):
+        return f"XX{value}XX"
+    return None
+
+
+def short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+class _Collector(ast.NodeVisitor):
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        starts = [0]
+        for line in source.splitlines(keepends=True):
+            starts.append(starts[-1] + len(line))
+        self.line_starts = starts
+        self.mutants: list[Mutant] = []
+        self.skipped: set[int] = set()
+        self.statements: list[ast.stmt] = []
+
+    def visit(self, node: ast.AST) -> None:
+        if not isinstance(node, ast.stmt):
+            return super().visit(node)
+        self.statements.append(node)
+        try:
+            return super().visit(node)
+        finally:
+            self.statements.pop()
+
+    # positions are (line, UTF-8 byte column): exactly what ast gives
+    def span(self, node: ast.AST) -> tuple[int, int]:
+        return (
+            self.line_starts[node.lineno - 1] + node.col_offset,  # type: ignore[attr-defined]
+            self.line_starts[node.end_lineno - 1] + node.end_col_offset,  # type: ignore[attr-defined]
+        )
+
+    def text(self, node: ast.AST) -> str:
+        start, end = self.span(node)
+        return self.source[start:end].decode("utf-8")
+
+    def add(self, node: ast.AST, replacement: str, description: str) -> None:
+        start, end = self.span(node)
+        statement = self.statements[-1]
+        scope = (statement.lineno, statement.end_lineno or statement.lineno)
+        self.mutants.append(Mutant(node.lineno, start, end, replacement, description, scope))  # type: ignore[attr-defined]
+
+    # what is not code that runs
+    def _skip_docstring(self, body: list[ast.stmt]) -> None:
+        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+            self.skipped.add(id(body[0].value))
+
+    def visit_Module(self, node: ast.Module) -> None:
+        self._skip_docstring(node.body)
+        self.generic_visit(node)
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> None:
+        self._skip_docstring(node.body)
+        for child in (*node.decorator_list, *node.bases, *node.keywords, *node.body):
+            self.visit(child)
+
+    def _visit_function(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self._skip_docstring(node.body)
+        arguments = node.args
+        for default in (*arguments.defaults, *(d for d in arguments.kw_defaults if d is not None)):
+            self.visit(default)
+        for child in (*node.decorator_list, *node.body):
+            self.visit(child)
+
+    visit_FunctionDef = _visit_function
+    visit_AsyncFunctionDef = _visit_function
+
+    def visit_Lambda(self, node: ast.Lambda) -> None:
+        for default in (*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)):
+            self.visit(default)
+        self.visit(node.body)
+
+    def visit_AnnAssign(self, node: ast.AnnAssign) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+
+    def visit_Assign(self, node: ast.Assign) -> None:
+        if any(isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
+            return
+        self.generic_visit(node)
+
+    def visit_ImportFrom(self, node: ast.ImportFrom) -> None:
+        return
+
+    # the operators
+    def visit_Constant(self, node: ast.Constant) -> None:
+        if id(node) in self.skipped:
+            return
+        new = mutated_constant(node.value)
+        if new is not None:
+            self.add(node, repr(new), f"{short(repr(node.value))} -> {short(repr(new))}")
+
+    def visit_JoinedStr(self, node: ast.JoinedStr) -> None:
+        # The parts of an f-string have no reliable positions before Python 3.12: change the whole.
+        original = self.text(node)
+        self.add(node, f"('XX' + {original})", f"{short(original)} -> 'XX' + ...")
+
+    def visit_Compare(self, node: ast.Compare) -> None:
+        for index, op in enumerate(node.ops):
+            swap = COMPARE_SWAPS.get(type(op))
+            if swap is None:
+                continue
+            ops = [*node.ops]
+            ops[index] = swap()
+            mutated = ast.Compare(left=node.left, ops=ops, comparators=node.comparators)
+            self.add(node, f"({ast.unparse(mutated)})", f"{SYMBOLS[type(op)]} -> {SYMBOLS[swap]}")
+        self.generic_visit(node)
+
+    def visit_BoolOp(self, node: ast.BoolOp) -> None:
+        swap = ast.Or if isinstance(node.op, ast.And) else ast.And
+        mutated = ast.BoolOp(op=swap(), values=node.values)
+        self.add(node, f"({ast.unparse(mutated)})", f"{SYMBOLS[type(node.op)]} -> {SYMBOLS[swap]}")
+        self.generic_visit(node)
+
+    def visit_UnaryOp(self, node: ast.UnaryOp) -> None:
+        if isinstance(node.op, ast.Not):
+            self.add(node, f"({ast.unparse(node.operand)})", f"not removed: {short(self.text(node))}")
+        self.generic_visit(node)
+
+    def visit_BinOp(self, node: ast.BinOp) -> None:
+        swap = BINOP_SWAPS.get(type(node.op))
+        if swap is not None:
+            mutated = ast.BinOp(left=node.left, op=swap(), right=node.right)
+            self.add(node, f"({ast.unparse(mutated)})", f"{SYMBOLS[type(node.op)]} -> {SYMBOLS[swap]}")
+        self.generic_visit(node)
+
+    def visit_AugAssign(self, node: ast.AugAssign) -> None:
+        swap = BINOP_SWAPS.get(type(node.op))
+        if swap is not None:
+            mutated = ast.AugAssign(target=node.target, op=swap(), value=node.value)
+            self.add(node, ast.unparse(mutated), f"{SYMBOLS[type(node.op)]}= -> {SYMBOLS[swap]}=")
+        self.generic_visit(node)
+
+    def visit_Return(self, node: ast.Return) -> None:
+        value = node.value
+        if value is not None and not (isinstance(value, ast.Constant) and value.value is None):
+            self.add(node, "return None", f"return {short(ast.unparse(value), 40)} -> return None")
+        self.generic_visit(node)
+
+
+def apply(source: bytes, mutant: Mutant) -> bytes:
+    return source[: mutant.start] + mutant.replacement.encode("utf-8") + source[mutant.end :]
+
+
+def generate(source: str | bytes) -> tuple[list[Mutant], int]:
+    """The mutants of a module, in source order, and how many were dropped for not compiling."""
+    data = source.encode("utf-8") if isinstance(source, str) else source
+    collector = _Collector(data)
+    collector.visit(ast.parse(data))
+    kept: list[Mutant] = []
+    dropped = 0
+    for mutant in sorted(collector.mutants, key=lambda m: (m.start, m.end, m.description)):
+        try:
+            compile(apply(data, mutant), "<mutant>", "exec", dont_inherit=True)
+        except SyntaxError:
+            dropped += 1
+        else:
+            kept.append(mutant)
+    return kept, dropped
+
+
+def covering_tests(hits: dict[int, list[str]], scope: tuple[int, int]) -> list[str] | None:
+    """The tests that run a line of ``scope``, in the order they first did; None when a line of it
+    runs outside any test (import or collection: every test may depend on it)."""
+    tests: dict[str, None] = {}
+    for line in range(scope[0], scope[1] + 1):
+        for test in hits.get(line, ()):
+            if test == "":
+                return None
+            tests[test] = None
+    return list(tests)
+
+
+# --- results and report (pure) ---------------------------------------------------------------------------------
+
+@dataclass
+class Outcome:
+    line: int
+    description: str
+    status: str  # "killed", "timeout" (counted as killed) or "survived"
+    seconds: float
+    tests: str = ""  # which tests ran
+
+
+@dataclass
+class ModuleResult:
+    name: str
+    path: str
+    generated: int = 0
+    baseline_seconds: float = 0.0
+    seconds: float = 0.0
+    dropped: int = 0
+    outcomes: list[Outcome] = field(default_factory=list)
+
+    @property
+    def killed(self) -> int:
+        return sum(o.status != "survived" for o in self.outcomes)
+
+    @property
+    def survivors(self) -> list[Outcome]:
+        return [o for o in self.outcomes if o.status == "survived"]
+
+    @property
+    def score(self) -> float | None:
+        return self.killed / len(self.outcomes) if self.outcomes else None
+
+
+def report(results: list[ModuleResult], *, rev: str) -> str:
+    lines = [f"Mutation score at {rev}", ""]
+    header = f"{'module':<20} {'mutants':>7} {'killed':>6} {'survived':>8} {'score':>7} {'time':>8}"
+    lines += [header, "-" * len(header)]
+    for result in results:
+        score = "-" if result.score is None else f"{result.score:.1%}"
+        lines.append(
+            f"{result.name:<20} {len(result.outcomes):>7} {result.killed:>6} {len(result.survivors):>8}"
+            f" {score:>7} {_minutes(result.seconds):>8}"
+        )
+    total = [o for r in results for o in r.outcomes]
+    if total:
+        killed = sum(o.status != "survived" for o in total)
+        lines.append(f"{'total':<20} {len(total):>7} {killed:>6} {len(total) - killed:>8} {killed / len(total):>7.1%}")
+    for result in results:
+        if result.survivors:
+            lines += ["", f"Survivors in {result.name} ({result.path}):"]
+            lines += [f"  {result.path}:{o.line}: {o.description} ({o.tests})" for o in result.survivors]
+    dropped = sum(r.dropped for r in results)
+    if dropped:
+        lines += ["", f"{dropped} mutant(s) dropped because they do not compile."]
+    return "\n".join(lines)
+
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)}m{int(seconds % 60):02d}s"
+
+
+# --- running (impure) ------------------------------------------------------------------------------------------
+
+def scratch_copy(rev: str, destination: Path) -> str:
+    """The tree of ``rev`` in ``destination``; returns the commit id."""
+    commit = subprocess.run(["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=REPO_ROOT, check=True,
+                            capture_output=True, text=True).stdout.strip()
+    archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=REPO_ROOT, check=True, capture_output=True).stdout
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        # The "data" filter exists from Python 3.11.4 on; the archive is our own commit either way.
+        tar.extractall(destination, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+    return commit
+
+
+#: pytest's exit codes: 0 every test passed, 1 some failed, 2 interrupted (a collection error, such
+#: as a mutant that does not import), 3 internal error, 4 usage error (a test id not found), 5 none collected.
+PASSED, FAILED, INTERRUPTED = 0, 1, 2
+
+
+def run_tests(tree: Path, tests: list[str] | tuple[str, ...], timeout: float | None, env: dict[str, str] | None = None) -> tuple[int | None, float]:
+    """pytest's exit code (None: stopped at ``timeout``) and the seconds it took."""
+    environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
+    started = time.monotonic()
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", "pytest", *tests, *PYTEST_FLAGS],
+            cwd=tree, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return None, time.monotonic() - started
+    return completed.returncode, time.monotonic() - started
+
+
+def trace(tree: Path, target: Target) -> tuple[dict[int, list[str]], float]:
+    """Run the subset once, unmutated, recording which tests run each line of the module."""
+    out = tree / ".mutate-trace.json"
+    env = {
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT / "tools"), os.environ.get("PYTHONPATH")])),
+        "MUTATE_TRACE_TARGET": str(tree / target.path),
+        "MUTATE_TRACE_OUT": str(out),
+    }
+    code, seconds = run_tests(tree, (*target.tests, "-p", "mutate_trace"), None, env)
+    if code != PASSED:
+        raise SystemExit(f"{target.name}: the tests fail without any mutant (pytest exit code {code}): {' '.join(target.tests)}")
+    hits = {int(line): tests for line, tests in json.loads(out.read_text()).items()}
+    out.unlink()
+    return hits, seconds
+
+
+def mutate_module(tree: Path, target: Target, *, log=print, on_outcome=None) -> ModuleResult:
+    """Each mutant runs the tests that run its statement with -x (all of the subset when it runs at
+    import); a mutant whose statement no test runs survives without a run."""
+    path = tree / target.path
+    original = path.read_bytes()
+    mutants, dropped = generate(original)
+    result = ModuleResult(target.name, target.path, generated=len(mutants), dropped=dropped)
+    started = time.monotonic()
+    hits, result.baseline_seconds = trace(tree, target)
+    users = [t for t in dict.fromkeys(t for tests in hits.values() for t in tests) if t]
+    # A mutant that makes a test loop or wait is stopped and counted killed; tracing is the slow run.
+    timeout = 2 * result.baseline_seconds + 60
+    log(f"==> {target.name}: {len(mutants)} mutants; the subset takes {result.baseline_seconds:.0f}s traced")
+    try:
+        for number, mutant in enumerate(mutants, 1):
+            tests = covering_tests(hits, mutant.scope)
+            seconds = 0.0
+            if tests == []:
+                status, note = "survived", "no test runs it"
+            else:
+                path.write_bytes(apply(original, mutant))
+                # Code run at import can change any test: the tests that run the module come first
+                # (a quick kill), then, when they pass, the whole subset decides.
+                stages = [tests] if tests is not None else [users, list(target.tests)] if users else [list(target.tests)]
+                note = f"{len(tests)} test(s)" if tests is not None else "all of the subset"
+                for stage in stages:
+                    code, took = run_tests(tree, stage, timeout)
+                    seconds += took
+                    if code not in (PASSED, FAILED, INTERRUPTED, None):  # a test id pytest did not find
+                        code, took = run_tests(tree, target.tests, timeout)
+                        seconds += took
+                        note = f"all of the subset (exit code {code} with the selection)"
+                    if code != PASSED:
+                        break
+                status = {PASSED: "survived", None: "timeout"}.get(code, "killed")
+                path.write_bytes(original)
+            result.outcomes.append(Outcome(mutant.line, mutant.description, status, round(seconds, 1), note))
+            log(f"[{number}/{len(mutants)}] {target.path}:{mutant.line}: {mutant.description}: {status} ({note}, {seconds:.0f}s)")
+            if on_outcome is not None:
+                on_outcome(result)
+    finally:
+        path.write_bytes(original)
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    names = [t.name for t in TARGETS]
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--module", action="append", choices=names, help="only this module (repeatable; default: all, in the listed order)")
+    parser.add_argument("--rev", default="HEAD", help="the commit to measure (default: HEAD)")
+    parser.add_argument("--list", action="store_true", help="print the mutants and stop")
+    parser.add_argument("--json", type=Path, help="also write the results to this file")
+    args = parser.parse_args(argv)
+    targets = [t for t in TARGETS if not args.module or t.name in args.module]
+
+    if args.list:
+        for target in targets:
+            mutants, dropped = generate((REPO_ROOT / target.path).read_bytes())
+            print(f"{target.name} ({target.path}): {len(mutants)} mutants, {dropped} dropped; tests: {' '.join(target.tests)}")
+            for mutant in mutants:
+                print(f"  {target.path}:{mutant.line}: {mutant.description}")
+        return 0
+
+    # Stopped with kill: unwind, so the scratch copy is removed.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    with tempfile.TemporaryDirectory(prefix="mutate-") as scratch:
+        tree = Path(scratch)
+        commit = scratch_copy(args.rev, tree)
+        print(f"==> Mutating {', '.join(t.name for t in targets)} at {commit[:12]} in {tree}", flush=True)
+        done: list[ModuleResult] = []
+        running: list[ModuleResult] = []
+
+        def save(current: ModuleResult) -> None:
+            # After every mutant, so an interrupted run keeps what it measured.
+            running[:] = [current]
+            if args.json:
+                modules = [_as_json(r) for r in (*done, current)]
+                args.json.write_text(json.dumps({"commit": commit, "modules": modules}, indent=2) + "\n")
+
+        try:
+            for target in targets:
+                done.append(mutate_module(tree, target, log=lambda text: print(text, flush=True), on_outcome=save))
+                running.clear()
+        except (KeyboardInterrupt, SystemExit) as stop:
+            if not (done or running) or stop.args[:1] not in ((), (143,)):
+                raise
+            print(f"\nStopped during {running[0].name}." if running else f"\nStopped after {done[-1].name}.")
+            for partial in running:
+                partial.name += f" ({len(partial.outcomes)} of {partial.generated})"
+            print(report([*done, *running], rev=commit[:12]))
+            return 130
+    print()
+    print(report(done, rev=commit[:12]))
+    return 0
+
+
+def _as_json(result: ModuleResult) -> dict:
+    return {**asdict(result), "mutants": len(result.outcomes), "killed": result.killed, "survived": len(result.survivors), "score": result.score}
+
+
+if __name__ == "__main__":
+    sys.exit(main())

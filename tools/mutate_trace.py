@@ -1,0 +1,58 @@
+"""pytest plugin of tools/mutate.py: which tests run each line of one module.
+
+Loaded with ``-p mutate_trace`` (tools/ on PYTHONPATH). ``MUTATE_TRACE_TARGET`` names the module's
+file, ``MUTATE_TRACE_OUT`` the JSON file written at the end: ``{line: [test ids]}``, where the id ""
+stands for a line run outside any test (at import or collection), which every test may depend on.
+The tracer is installed when pytest loads the plugin, before the tests and conftest files import
+anything, and only follows frames of the target file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+
+import pytest
+
+_TARGET = os.environ["MUTATE_TRACE_TARGET"]
+_OUT = os.environ["MUTATE_TRACE_OUT"]
+_FILES = {_TARGET, os.path.realpath(_TARGET)}
+_current: list[str] = [""]
+_hits: dict[int, dict[str, None]] = {}
+
+
+def _record(line: int) -> None:
+    _hits.setdefault(line, {})[_current[0]] = None
+
+
+def _local(frame, event, arg):  # noqa: ANN001, ANN202 - the sys.settrace signature
+    if event == "line":
+        _record(frame.f_lineno)
+    return _local
+
+
+def _global(frame, event, arg):  # noqa: ANN001, ANN202
+    if frame.f_code.co_filename in _FILES:
+        _record(frame.f_lineno)
+        return _local
+    return None
+
+
+sys.settrace(_global)
+threading.settrace(_global)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):  # noqa: ANN001, ANN201
+    _current[0] = item.nodeid
+    yield
+    _current[0] = ""
+
+
+def pytest_unconfigure(config):  # noqa: ANN001, ANN201
+    sys.settrace(None)
+    threading.settrace(None)  # type: ignore[arg-type]
+    with open(_OUT, "w", encoding="utf-8") as out:
+        json.dump({str(line): list(tests) for line, tests in sorted(_hits.items())}, out)
