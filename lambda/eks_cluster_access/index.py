@@ -43,6 +43,9 @@ LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
 
 MAX_PUBLIC_CIDRS = 40  # EKS limit on publicAccessCidrs
+# Access entries (and the authentication mode) need at least this platform version on these Kubernetes
+# versions, or a later Kubernetes version (Amazon EKS User Guide, "Manage access entries").
+ACCESS_ENTRY_PLATFORM_VERSIONS = (("1.28", "eks.6"), ("1.27", "eks.10"), ("1.26", "eks.11"), ("1.25", "eks.12"), ("1.24", "eks.15"), ("1.23", "eks.17"))
 OPEN_TO_EVERYONE = ("0.0.0.0/0", "::/0")
 PHYSICAL_ID_PREFIX = "eks-cluster-access:"
 MAX_RESPONSE_BYTES = 4096
@@ -169,9 +172,10 @@ class Run:
         record = self._load_record(props.cluster_name) or Record()
         while True:
             cluster = self._ready_cluster(props.cluster_name)
+            mode = authentication_mode(cluster, props.cluster_name)
             vpc_change, planned = plan_endpoint(cluster, props, record)  # validates before any change
             try:
-                if cluster["accessConfig"].get("authenticationMode") == "CONFIG_MAP":
+                if mode == "CONFIG_MAP":
                     # Nothing to record: EKS cannot undo this step, so Delete never will.
                     self._update(props.cluster_name, "authentication mode", accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"})
                     continue
@@ -209,7 +213,7 @@ class Run:
             if cluster.get("status") != "ACTIVE":
                 self._ready_cluster(cluster_name)
                 continue
-            vpc_change, remaining = plan_revert(cluster, record)
+            vpc_change, remaining = plan_revert(cluster, record, cluster_name)
             if vpc_change is None:
                 break
             # The record stays until the revert succeeded: a failed or interrupted Delete can be retried.
@@ -241,7 +245,7 @@ class Run:
             if status == "ACTIVE":
                 return cluster
             if status not in ("CREATING", "UPDATING", "PENDING"):
-                raise Failure(f"EKS cluster {name!r} is {status}, not ACTIVE. Nothing was changed.")
+                raise Failure(f"EKS cluster {name!r} is {status or 'of no reported status'}, not ACTIVE. Nothing was changed.")
             self._pause(f"cluster {name} to become ACTIVE (it is {status})")
 
     def _update(self, name: str, what: str, *, restore: Record | None = None, **change: Any) -> None:
@@ -284,7 +288,7 @@ class Run:
                     self._save_record(pending["cluster"], Record.from_json(pending["restore"]))
                 errors = "; ".join(
                     f"{e.get('errorCode', 'Unknown')}: {e.get('errorMessage', '')}".strip() for e in update.get("errors") or []
-                )
+                ).rstrip(".")
                 raise Failure(
                     f"EKS {pending['what']} update {pending['id']} of cluster {pending['cluster']!r} ended {status}"
                     f"{': ' + errors if errors else ''}. EKS applied nothing of it."
@@ -378,10 +382,8 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
 
     Raises Failure, before anything is changed, for a request that cannot or must not be done.
     """
-    vpc = cluster.get("resourcesVpcConfig") or {}
-    public, private = bool(vpc.get("endpointPublicAccess")), bool(vpc.get("endpointPrivateAccess"))
-    current = list(vpc.get("publicAccessCidrs") or [])
-    _check_family(cluster, props.allowed_cidrs)
+    public, private, current = endpoint_state(cluster, props.cluster_name)
+    _check_family(cluster, props.cluster_name, props.allowed_cidrs)
 
     if not public:
         if not props.enable_public_endpoint:
@@ -423,25 +425,67 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
     return {"endpointPublicAccess": True, "endpointPrivateAccess": private, "publicAccessCidrs": wanted}, planned
 
 
-def plan_revert(cluster: dict[str, Any], record: Record) -> tuple[dict[str, Any] | None, Record]:
+def plan_revert(cluster: dict[str, Any], record: Record, cluster_name: str) -> tuple[dict[str, Any] | None, Record]:
     """The change that undoes exactly what ``record`` says this resource did (None: nothing left)."""
-    vpc = cluster.get("resourcesVpcConfig") or {}
-    public, private = bool(vpc.get("endpointPublicAccess")), bool(vpc.get("endpointPrivateAccess"))
-    current = list(vpc.get("publicAccessCidrs") or [])
+    public, private, current = endpoint_state(cluster, cluster_name)
     if not public:
         return None, Record()
     if record.enabled_public_access and private:
         return {"endpointPublicAccess": False, "endpointPrivateAccess": True}, Record()
+    if record.enabled_public_access:
+        # EKS refuses an endpoint with neither public nor private access; turning public access off now
+        # would also cut off whoever relies on it since private access was turned off.
+        LOG.warning("left public access on for %s: private access is off, so it is the cluster's only endpoint", cluster_name)
     remaining = remove_cidrs(current, record.added_cidrs)
     if remaining == current or not remaining:
         # Nothing of ours is left, or removing it would leave a public endpoint with no CIDR.
         if not remaining:
-            LOG.warning("kept %s on %s: removing them would leave the public endpoint without any CIDR", record.added_cidrs, cluster.get("name"))
+            LOG.warning("kept %s on %s: removing them would leave the public endpoint without any CIDR", record.added_cidrs, cluster_name)
         return None, Record()
     return {"endpointPublicAccess": True, "endpointPrivateAccess": private, "publicAccessCidrs": remaining}, Record()
 
 
-def _check_family(cluster: dict[str, Any], cidrs: tuple[str, ...]) -> None:
+def authentication_mode(cluster: dict[str, Any], cluster_name: str) -> str:
+    """The cluster's authentication mode; Failure for a cluster whose platform predates access entries.
+
+    DescribeCluster leaves accessConfig out (the API reference marks it optional) for such a cluster:
+    it has only the aws-auth ConfigMap, and no mode can be set on it.
+    """
+    mode = (cluster.get("accessConfig") or {}).get("authenticationMode")
+    if isinstance(mode, str) and mode:
+        return mode
+    versions = [f"{label} {value}" for label, value in (("Kubernetes", cluster.get("version")), ("platform version", cluster.get("platformVersion"))) if value]
+    minimums = [f"{platform} on {kubernetes}" for kubernetes, platform in ACCESS_ENTRY_PLATFORM_VERSIONS]
+    raise Failure(
+        f"EKS cluster {cluster_name!r}{' (' + ', '.join(versions) + ')' if versions else ''} reports no authentication mode: its"
+        " platform version is older than access entries, which the discovery role's access needs. Access entries need"
+        f" Kubernetes 1.29 or later, or at least platform version {', '.join(minimums[:-1])} or {minimums[-1]}. EKS moves"
+        " clusters to newer platform versions by itself; to get there now, upgrade the cluster's Kubernetes version, then"
+        " deploy again. Nothing was changed."
+    )
+
+
+def endpoint_state(cluster: dict[str, Any], cluster_name: str) -> tuple[bool, bool, list[str]]:
+    """Public access, private access and the public CIDR list; Failure when DescribeCluster left one out.
+
+    A guess would be a change nobody asked for: a missing private-access flag sent as false cuts nodes
+    off, and a missing list read as empty narrows an endpoint open to everyone to the allowed CIDRs.
+    """
+    vpc = cluster.get("resourcesVpcConfig") or {}
+    public, private, cidrs = vpc.get("endpointPublicAccess"), vpc.get("endpointPrivateAccess"), vpc.get("publicAccessCidrs")
+    missing = [key for key, value in (("endpointPublicAccess", public), ("endpointPrivateAccess", private)) if not isinstance(value, bool)]
+    if public is not False and not (isinstance(cidrs, list) and cidrs and all(isinstance(c, str) for c in cidrs)):
+        missing.append("publicAccessCidrs")  # EKS always lists at least one CIDR for a public endpoint
+    if missing:
+        raise Failure(
+            f"EKS's description of cluster {cluster_name!r} has no {', '.join('resourcesVpcConfig.' + key for key in missing)}, so"
+            f" what a change would do to its endpoint cannot be known. Check the cluster with `aws eks describe-cluster --name"
+            f" {cluster_name}` and retry. Nothing was changed."
+        )
+    return bool(public), bool(private), list(cidrs or [])
+
+
+def _check_family(cluster: dict[str, Any], cluster_name: str, cidrs: tuple[str, ...]) -> None:
     # The public endpoint filters IPv4 sources on every cluster; IPv6 ranges only mean something
     # on an IPv6 cluster.
     family = ((cluster.get("kubernetesNetworkConfig") or {}).get("ipFamily") or "ipv4").lower()
@@ -449,7 +493,7 @@ def _check_family(cluster: dict[str, Any], cidrs: tuple[str, ...]) -> None:
         ipv6 = [c for c in cidrs if ipaddress.ip_network(c).version == 6]
         if ipv6:
             raise Failure(
-                f"EKS cluster {cluster.get('name')!r} is an IPv4 cluster; the IPv6 ranges {', '.join(ipv6)} cannot be allowed"
+                f"EKS cluster {cluster_name!r} is an IPv4 cluster; the IPv6 ranges {', '.join(ipv6)} cannot be allowed"
                 " on its endpoint. Nothing was changed."
             )
 

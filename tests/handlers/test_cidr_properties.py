@@ -62,7 +62,7 @@ def test_planned_change_never_narrows_and_its_revert_restores(current: list[str]
     after = change["publicAccessCidrs"] if change else current
     assert after[: len(current)] == current  # nothing existing removed or reordered
     assert record.added_cidrs == [c for c in after if c not in current]
-    revert, _ = handler.plan_revert(cluster(after), record)
+    revert, _ = handler.plan_revert(cluster(after), record, "prod")
     restored = revert["publicAccessCidrs"] if revert else after
     assert restored == current
 
