@@ -111,3 +111,10 @@ def test_respond_raises_when_no_put_reaches_cloudformation(monkeypatch: pytest.M
     with pytest.raises(RuntimeError, match="^could not deliver the response to CloudFormation$"):
         handler._respond(event, "SUCCESS", "", "eks-cluster-access:prod")
     assert sleeps == [1, 2]  # three attempts, a backoff between each, none after the last
+
+
+def test_an_eks_error_message_ending_in_a_full_stop_is_not_doubled(cfn: Harness) -> None:
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
+    cfn.aws.fail_next_update("prod")  # EKS's message: "The cluster control plane could not be reached."
+    answer = cfn.create()
+    assert answer["Reason"].endswith("ClusterUnreachable: The cluster control plane could not be reached. EKS applied nothing of it.")
