@@ -345,6 +345,7 @@ class ModuleResult:
     baseline_seconds: float = 0.0
     seconds: float = 0.0
     dropped: int = 0
+    failing: list[str] = field(default_factory=list)  # tests that fail without any mutant, left out
     outcomes: list[Outcome] = field(default_factory=list)
 
     @property
@@ -378,6 +379,10 @@ def report(results: list[ModuleResult], *, rev: str) -> str:
         if result.survivors:
             lines += ["", f"Survivors in {result.name} ({result.path}):"]
             lines += [f"  {result.path}:{o.line}: {o.description} ({o.tests})" for o in result.survivors]
+    for result in results:
+        if result.failing:
+            lines += ["", f"Left out of {result.name}'s runs, failing without any mutant:"]
+            lines += [f"  {test}" for test in result.failing]
     dropped = sum(r.dropped for r in results)
     if dropped:
         lines += ["", f"{dropped} mutant(s) dropped because they do not compile."]
@@ -406,13 +411,16 @@ def scratch_copy(rev: str, destination: Path) -> str:
 PASSED, FAILED, INTERRUPTED = 0, 1, 2
 
 
-def run_tests(tree: Path, tests: list[str] | tuple[str, ...], timeout: float | None, env: dict[str, str] | None = None) -> tuple[int | None, float]:
+def run_tests(
+    tree: Path, tests: list[str] | tuple[str, ...], timeout: float | None, env: dict[str, str] | None = None,
+    flags: tuple[str, ...] = PYTEST_FLAGS,
+) -> tuple[int | None, float]:
     """pytest's exit code (None: stopped at ``timeout``) and the seconds it took."""
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     started = time.monotonic()
     try:
         completed = subprocess.run(
-            [sys.executable, "-m", "pytest", *tests, *PYTEST_FLAGS],
+            [sys.executable, "-m", "pytest", *tests, *flags],
             cwd=tree, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, check=False,
         )
     except subprocess.TimeoutExpired:
@@ -420,20 +428,23 @@ def run_tests(tree: Path, tests: list[str] | tuple[str, ...], timeout: float | N
     return completed.returncode, time.monotonic() - started
 
 
-def trace(tree: Path, target: Target) -> tuple[dict[int, list[str]], float]:
-    """Run the subset once, unmutated, recording which tests run each line of the module."""
+def trace(tree: Path, target: Target) -> tuple[dict[int, list[str]], list[str], float]:
+    """Run the subset once, unmutated and to the end, recording which tests run each line of the
+    module and which tests fail already (those are left out of every mutant's run)."""
     out = tree / ".mutate-trace.json"
     env = {
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT / "tools"), os.environ.get("PYTHONPATH")])),
         "MUTATE_TRACE_TARGET": str(tree / target.path),
         "MUTATE_TRACE_OUT": str(out),
     }
-    code, seconds = run_tests(tree, (*target.tests, "-p", "mutate_trace"), None, env)
-    if code != PASSED:
-        raise SystemExit(f"{target.name}: the tests fail without any mutant (pytest exit code {code}): {' '.join(target.tests)}")
-    hits = {int(line): tests for line, tests in json.loads(out.read_text()).items()}
+    flags = tuple(flag for flag in PYTEST_FLAGS if flag != "-x")
+    code, seconds = run_tests(tree, (*target.tests, "-p", "mutate_trace"), None, env, flags)
+    if code not in (PASSED, FAILED) or not out.exists():
+        raise SystemExit(f"{target.name}: the unmutated run of {' '.join(target.tests)} stopped (pytest exit code {code})")
+    recorded = json.loads(out.read_text())
     out.unlink()
-    return hits, seconds
+    hits = {int(line): [t for t in tests if t not in recorded["failed"]] for line, tests in recorded["lines"].items()}
+    return hits, recorded["failed"], seconds
 
 
 def mutate_module(tree: Path, target: Target, *, log=print, on_outcome=None) -> ModuleResult:
@@ -444,8 +455,11 @@ def mutate_module(tree: Path, target: Target, *, log=print, on_outcome=None) -> 
     mutants, dropped = generate(original)
     result = ModuleResult(target.name, target.path, generated=len(mutants), dropped=dropped)
     started = time.monotonic()
-    hits, result.baseline_seconds = trace(tree, target)
+    hits, result.failing, result.baseline_seconds = trace(tree, target)
     users = [t for t in dict.fromkeys(t for tests in hits.values() for t in tests) if t]
+    everything = [*target.tests, *(f"--deselect={test}" for test in result.failing)]
+    for test in result.failing:
+        log(f"==> {target.name}: left out, fails without any mutant: {test}")
     # A mutant that makes a test loop or wait is stopped and counted killed; tracing is the slow run.
     timeout = 2 * result.baseline_seconds + 60
     log(f"==> {target.name}: {len(mutants)} mutants; the subset takes {result.baseline_seconds:.0f}s traced")
@@ -459,13 +473,13 @@ def mutate_module(tree: Path, target: Target, *, log=print, on_outcome=None) -> 
                 path.write_bytes(apply(original, mutant))
                 # Code run at import can change any test: the tests that run the module come first
                 # (a quick kill), then, when they pass, the whole subset decides.
-                stages = [tests] if tests is not None else [users, list(target.tests)] if users else [list(target.tests)]
-                note = f"{len(tests)} test(s)" if tests is not None else "all of the subset"
+                stages = [tests] if tests is not None else [users, everything] if users else [everything]
+                note = f"{len(tests)} test(s)" if tests is not None else "run at import: the module's tests, then the subset"
                 for stage in stages:
                     code, took = run_tests(tree, stage, timeout)
                     seconds += took
                     if code not in (PASSED, FAILED, INTERRUPTED, None):  # a test id pytest did not find
-                        code, took = run_tests(tree, target.tests, timeout)
+                        code, took = run_tests(tree, everything, timeout)
                         seconds += took
                         note = f"all of the subset (exit code {code} with the selection)"
                     if code != PASSED:

@@ -1,8 +1,9 @@
 """pytest plugin of tools/mutate.py: which tests run each line of one module.
 
 Loaded with ``-p mutate_trace`` (tools/ on PYTHONPATH). ``MUTATE_TRACE_TARGET`` names the module's
-file, ``MUTATE_TRACE_OUT`` the JSON file written at the end: ``{line: [test ids]}``, where the id ""
-stands for a line run outside any test (at import or collection), which every test may depend on.
+file, ``MUTATE_TRACE_OUT`` the JSON file written at the end: ``{"lines": {line: [test ids]}, "failed":
+[test ids]}``, where the id "" stands for a line run outside any test (at import or collection),
+which every test may depend on, and "failed" lists the tests that fail without any mutant.
 The tracer is installed when pytest loads the plugin, before the tests and conftest files import
 anything, and only follows frames of the target file.
 """
@@ -21,6 +22,7 @@ _OUT = os.environ["MUTATE_TRACE_OUT"]
 _FILES = {_TARGET, os.path.realpath(_TARGET)}
 _current: list[str] = [""]
 _hits: dict[int, dict[str, None]] = {}
+_failed: dict[str, None] = {}
 
 
 def _record(line: int) -> None:
@@ -51,8 +53,14 @@ def pytest_runtest_protocol(item, nextitem):  # noqa: ANN001, ANN201
     _current[0] = ""
 
 
+def pytest_runtest_logreport(report):  # noqa: ANN001, ANN201
+    if report.failed:
+        _failed[report.nodeid] = None
+
+
 def pytest_unconfigure(config):  # noqa: ANN001, ANN201
     sys.settrace(None)
     threading.settrace(None)  # type: ignore[arg-type]
+    lines = {str(line): list(tests) for line, tests in sorted(_hits.items())}
     with open(_OUT, "w", encoding="utf-8") as out:
-        json.dump({str(line): list(tests) for line, tests in sorted(_hits.items())}, out)
+        json.dump({"lines": lines, "failed": list(_failed)}, out)

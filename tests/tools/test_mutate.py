@@ -142,6 +142,9 @@ def test_report_gives_counts_score_time_and_each_survivor() -> None:
     assert "total                      4      3        1   75.0%" in text
     assert "Survivors in first (pkg/first.py):\n  pkg/first.py:4: 'a' -> 'XXaXX' (2 test(s))" in text
     assert "Survivors in second" not in text
+    assert "Left out" not in text
+    first.failing = ["tests/x.py::test_broken"]
+    assert "Left out of first's runs, failing without any mutant:\n  tests/x.py::test_broken" in mutate.report([first], rev="0")
     assert first.score == pytest.approx(2 / 3)
     assert mutate.ModuleResult("empty", "x.py").score is None
 
