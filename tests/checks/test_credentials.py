@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
+from onboarding_app.config_loader import load_config
 from onboarding_checks.aws import Aws, Timing
 from onboarding_checks.cli import main
 from tests.checks.conftest import Account, write_config
@@ -165,9 +166,11 @@ def test_credentials_that_wait_on_the_network_are_given_up_on_within_the_budget(
         raise ClientError({"Error": {"Code": "Late", "Message": "too late"}}, operation)
 
     monkeypatch.setattr(Aws, "call", hang)
+    path = write_config(tmp_path, config())
+    load_config(path)  # the first config load starts the CDK's Node.js: not part of the wait measured
     started = time.monotonic()
     try:
-        code = main(["credentials", "--config", write_config(tmp_path, config()), "--json"], timing=Timing(no_answer_budget=0.5))
+        code = main(["credentials", "--config", path, "--json"], timing=Timing(no_answer_budget=0.5))
     finally:
         release.set()
     assert time.monotonic() - started < 1.5

@@ -17,6 +17,7 @@ from tests.checks.silent_server import SilentServer
 #: The budget, scaled down so a test waits about a second.
 FAST = Timing(connect_timeout=0.5, read_timeout=0.4, no_answer_attempts=2, no_answer_budget=2)
 FIX = "check your network, proxy (HTTPS_PROXY) or VPC endpoints"
+SCHEDULING_SLACK = 0.5
 
 
 def test_the_default_budget_gives_up_within_30_s() -> None:
@@ -37,6 +38,7 @@ def test_clients_bound_each_wait_and_still_retry_throttling() -> None:
 
 def test_a_silent_endpoint_is_given_up_on_within_the_budget(silent_sts: SilentServer) -> None:
     aws = Aws(boto3.Session(region_name="us-east-1"), "us-east-1", timing=FAST)
+    aws.client("sts")  # made before the clock starts: loading botocore's models is not waiting on AWS
     started = time.monotonic()
     with pytest.raises(Unreachable) as raised:
         aws.call("sts", "get_caller_identity")
@@ -44,7 +46,8 @@ def test_a_silent_endpoint_is_given_up_on_within_the_budget(silent_sts: SilentSe
     assert str(raised.value) == f"cannot reach AWS (127.0.0.1:{silent_sts.port}) within 2 s: {FIX}"
     assert (raised.value.detail, raised.value.fix) == (f"cannot reach AWS (127.0.0.1:{silent_sts.port}) within 2 s", FIX)
     assert len(silent_sts.connections) == FAST.no_answer_attempts
-    assert FAST.read_timeout * FAST.no_answer_attempts <= waited <= FAST.no_answer_budget
+    # 0.5 s of slack for a busy 2-core machine (the test suite's other worker), not for the code.
+    assert FAST.read_timeout * FAST.no_answer_attempts <= waited <= FAST.no_answer_budget + SCHEDULING_SLACK
 
 
 def test_after_giving_up_no_call_waits_again(silent_sts: SilentServer) -> None:
