@@ -45,9 +45,10 @@ from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-#: The fast subsets: no test here is marked slow, none runs the CDK CLI or a scanner.
+#: The fast subsets (slow-marked tests are deselected: none runs the CDK CLI or a scanner). The stack
+#: tests hold the snapshots, the only tests that see every construct id (a changed id replaces a resource).
 HANDLER_TESTS = ("tests/handlers",)
-CONSTRUCT_TESTS = ("tests/constructs", "tests/config")
+CONSTRUCT_TESTS = ("tests/constructs", "tests/config", "tests/stacks")
 
 
 @dataclass(frozen=True)
@@ -89,8 +90,8 @@ TARGETS: tuple[Target, ...] = (
     ),
     # Config rules: what a config file may say.
     Target("identifiers", "onboarding_constructs/identifiers.py", ("tests/constructs/test_identifiers.py", *CONSTRUCT_TESTS)),
-    Target("config_types", "onboarding_app/config_types.py", ("tests/config", "tests/constructs")),
-    Target("config", "onboarding_app/config.py", ("tests/config", "tests/constructs")),
+    Target("config_types", "onboarding_app/config_types.py", ("tests/config", "tests/constructs", "tests/stacks")),
+    Target("config", "onboarding_app/config.py", ("tests/config", "tests/constructs", "tests/stacks")),
     # Others are adding tests for these two: run them last.
     Target("flow_log_fields", "onboarding_constructs/flow_log_fields.py", ("tests/constructs/test_flow_logs.py", *CONSTRUCT_TESTS)),
     Target("handler", "lambda/eks_cluster_access/index.py", HANDLER_TESTS),
