@@ -275,6 +275,7 @@ def test_every_key_at_once_is_accepted() -> None:
             "discovery_role_arn": "arn:aws:iam::123456789012:role/airs-discovery",
             "allowed_cidrs": ["34.71.64.3/32"],
             "clusters": [{"name": "prod-eks", "enable_public_endpoint": True}],
+            "log_group_kms_key_arn": f"arn:aws:kms:eu-west-1:123456789012:key/{KEY_ID}",
         },
     }
     assert load(data).model_dump(mode="json") == {
