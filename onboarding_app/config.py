@@ -17,7 +17,7 @@ from onboarding_constructs.discovery_role import sensitive_read_problem
 from onboarding_constructs.eks_discovery_access import DISCOVERY_CIDRS, MAX_PUBLIC_CIDRS
 from onboarding_constructs.flow_log_bucket import DEFAULT_RETENTION
 from onboarding_constructs.identifiers import canonical_cidr, kms_key_arn_problem, repeated
-from onboarding_constructs.kubernetes_manifest import manifest_path
+from onboarding_constructs.kubernetes_manifest import manifest_path, pod_access_id
 
 from .config_types import (
     AccountId,
@@ -215,15 +215,22 @@ class BedrockConfig(Section):
                 " once per cluster, so set it on one entry only",
                 path="bedrock.pod_access",
             )
-        paths = [manifest_path(p.cluster, p.namespace, p.service_account) for p in self.pod_access]
-        clashing = repeated(paths)
-        if clashing:
-            raise invalid(
-                f"two entries would share the manifest {clashing[0]} (the same cluster, namespace and service account,"
-                " or names that run together); each service account once",
-                path="bedrock.pod_access",
-            )
+        for what, name_of in (("manifest", manifest_path), ("construct id", pod_access_id)):
+            names = [name_of(p.cluster, p.namespace, p.service_account) for p in self.pod_access]
+            if clashing := repeated(names):
+                first, second = [i for i, name in enumerate(names) if name == clashing[0]][:2]
+                raise invalid(
+                    f"entries [{first}] ({_pod_access_text(self.pod_access[first])}) and [{second}]"
+                    f" ({_pod_access_text(self.pod_access[second])}) would share the {what} {clashing[0]!r} (the same"
+                    " service account, or names that run together at a hyphen); each service account once, and rename"
+                    " one namespace or service account if the names run together",
+                    path="bedrock.pod_access",
+                )
         return self
+
+
+def _pod_access_text(entry: PodAccessConfig) -> str:
+    return f"cluster {entry.cluster}, namespace {entry.namespace}, service_account {entry.service_account}"
 
 
 def _sensitive_read(value: str) -> str:

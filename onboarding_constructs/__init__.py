@@ -20,7 +20,7 @@ from .eks_discovery_access import (
 from .flow_log_bucket import DEFAULT_RETENTION, FlowLogBucket
 from .flow_log_fields import ECS_FIELDS, STANDARD_FIELDS
 from .flow_logs import FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
-from .kubernetes_manifest import manifest_path, render_manifest
+from .kubernetes_manifest import manifest_path, pod_access_id, render_manifest
 from .pod_bedrock_access import PodAccessMode, PodBedrockAccess
 from .role_policy import apply_role_policy
 from .service_managed_stack_set import ServiceManagedStackSet
@@ -47,5 +47,6 @@ __all__ = [
     "ServiceManagedStackSet",
     "apply_role_policy",
     "manifest_path",
+    "pod_access_id",
     "render_manifest",
 ]

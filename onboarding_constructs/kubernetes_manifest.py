@@ -110,6 +110,14 @@ def manifest_path(cluster: str, namespace: str, service_account: str) -> str:
     return f"k8s/{cluster}/{namespace}-{service_account}.yaml"
 
 
+def pod_access_id(cluster: str, namespace: str, service_account: str) -> str:
+    """The construct id of one service account's ``PodBedrockAccess`` in a stack:
+    ``Pod-<cluster>-<namespace>-<service account>``. Ids are API (they make logical ids), so this
+    spelling stays; names with hyphens can run together into one id (``a-b``/``c`` and ``a``/``b-c``),
+    which is why a config checks its entries with this same function."""
+    return f"Pod-{cluster}-{namespace}-{service_account}"
+
+
 def deployment_name(service_account: str) -> str:
     """``bedrock-check-<service account>``, made a DNS label (pod names and label values need one)."""
     name = f"bedrock-check-{service_account}".replace(".", "-")

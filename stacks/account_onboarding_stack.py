@@ -24,6 +24,7 @@ from onboarding_constructs import (
     FlowLogs,
     PodBedrockAccess,
     apply_role_policy,
+    pod_access_id,
 )
 
 from .flow_log_shards import RESOURCE_BUDGET, SHARDS, FlowLogShardStack, resource_count, split_by_shard
@@ -111,7 +112,7 @@ class AccountOnboardingStack(Stack):
         self.pod_access = {
             (pod.cluster, pod.namespace, pod.service_account): PodBedrockAccess(
                 self,
-                f"Pod-{pod.cluster}-{pod.namespace}-{pod.service_account}",
+                pod_access_id(pod.cluster, pod.namespace, pod.service_account),
                 cluster_name=pod.cluster,
                 namespace=pod.namespace,
                 service_account=pod.service_account,

@@ -51,6 +51,19 @@ def test_invalid_config_prints_every_problem_and_exits_1(monkeypatch, tmp_path, 
     assert not list((tmp_path / "out").glob("*.template.json"))
 
 
+def test_pod_access_entries_whose_construct_ids_run_together_are_refused_not_a_traceback(monkeypatch, tmp_path, capsys) -> None:
+    config = tmp_path / "pods.yaml"
+    config.write_text(
+        "region: us-east-1\nflow_logs:\n  subnet_ids: [subnet-0a1b2c3d]\nbedrock:\n  pod_access:\n"
+        "    - {cluster: a-b, namespace: c, service_account: d}\n    - {cluster: a, namespace: b-c, service_account: d}\n"
+    )
+    assert run_main(monkeypatch, tmp_path, str(config)) == 1
+    err = capsys.readouterr().err
+    assert f"{config}: 1 problem; nothing was synthesized or deployed." in err
+    assert "would share the construct id 'Pod-a-b-c-d'" in err
+    assert "Traceback" not in err
+
+
 def test_compliance_finding_exits_1_with_a_pointer(monkeypatch, tmp_path, capsys) -> None:
     def add_insecure_stack(app: App, config) -> None:
         s3.Bucket(Stack(app, "Insecure"), "Bucket")

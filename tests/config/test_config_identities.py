@@ -246,19 +246,35 @@ def test_cloudtrail_key_in_another_region_names_both_regions() -> None:
         ({"model_ids": "amazon.titan-text-express-v1"}, "bedrock.model_ids", "expected a list"),
         ({"ec2_role": "yes"}, "bedrock.ec2_role", "expected true or false"),
         ({"pod_access": "prod"}, "bedrock.pod_access", "expected a list"),
-        ({"pod_access": [POD, POD]}, "bedrock.pod_access", "two entries would share the manifest k8s/prod/app-invoker.yaml (the same cluster, namespace and service account"),
+        (
+            {"pod_access": [POD, POD]},
+            "bedrock.pod_access",
+            "entries [0] (cluster prod, namespace app, service_account invoker) and [1] (cluster prod, namespace app,"
+            " service_account invoker) would share the manifest 'k8s/prod/app-invoker.yaml' (the same service account, or"
+            " names that run together at a hyphen); each service account once, and rename one namespace or service account"
+            " if the names run together",
+        ),
         ({"pod_access": [POD, {**POD, "mode": "irsa", "oidc_issuer": ISSUER}]}, "bedrock.pod_access", "each service account once"),
         (
             {"pod_access": [{**POD, "namespace": "a-b", "service_account": "c"}, {**POD, "namespace": "a", "service_account": "b-c"}]},
             "bedrock.pod_access",
-            "k8s/prod/a-b-c.yaml",
+            "entries [0] (cluster prod, namespace a-b, service_account c) and [1] (cluster prod, namespace a, service_account"
+            " b-c) would share the manifest 'k8s/prod/a-b-c.yaml'",
+        ),
+        (
+            # Different manifests (k8s/a-b/c-d.yaml and k8s/a/b-c-d.yaml), one construct id: this crashed synth.
+            {"pod_access": [{**POD, "cluster": "a-b", "namespace": "c", "service_account": "d"}, {**POD, "cluster": "a", "namespace": "b-c", "service_account": "d"}]},
+            "bedrock.pod_access",
+            "entries [0] (cluster a-b, namespace c, service_account d) and [1] (cluster a, namespace b-c, service_account d)"
+            " would share the construct id 'Pod-a-b-c-d' (the same service account, or names that run together at a hyphen)",
         ),
         ({"model_id": [PROFILE]}, "bedrock.model_id", "unknown key 'model_id'; did you mean 'model_ids'? expected one of: ec2_role, model_ids, pod_access"),
         ({"podaccess": []}, "bedrock.podaccess", "did you mean 'pod_access'?"),
     ],
     ids=[
         "gpt-4", "uppercase", "provider-with-hyphen", "empty-id", "model-arn", "unknown-geography", "duplicate-model", "model-ids-text", "ec2-role-text",
-        "pod-access-text", "duplicate-service-account", "duplicate-across-modes", "names-run-together", "typo-model-ids", "typo-pod-access",
+        "pod-access-text", "duplicate-service-account", "duplicate-across-modes", "names-run-together", "ids-run-together",
+        "typo-model-ids", "typo-pod-access",
     ],
 )
 def test_bedrock_errors(bedrock: dict[str, Any], path: str, fragment: str) -> None:

@@ -10,6 +10,7 @@ from onboarding_constructs.kubernetes_manifest import (
     DEFAULT_IMAGE,
     deployment_name,
     manifest_path,
+    pod_access_id,
     render_manifest,
     render_pending_manifest,
 )
@@ -218,3 +219,10 @@ def test_pending_manifest_refuses_what_it_cannot_write(changes: dict, message: s
     with pytest.raises(ValueError) as error:
         pending(**changes)
     assert message in str(error.value)
+
+
+def test_pod_access_id_keeps_the_construct_ids_of_deployed_stacks() -> None:
+    # The logical ids of every deployed pod role derive from this spelling: it must not change.
+    assert pod_access_id("prod-eks", "app1", "app1-sa") == "Pod-prod-eks-app1-app1-sa"
+    # Which is why names can run together, and the config refuses such pairs.
+    assert pod_access_id("a-b", "c", "d") == pod_access_id("a", "b-c", "d")
