@@ -488,6 +488,7 @@ def mutate_module(tree: Path, target: Target, *, log=print, on_outcome=None) -> 
                 status = {PASSED: "survived", None: "timeout"}.get(code, "killed")
                 path.write_bytes(original)
             result.outcomes.append(Outcome(mutant.line, mutant.description, status, round(seconds, 1), note))
+            result.seconds = time.monotonic() - started
             log(f"[{number}/{len(mutants)}] {target.path}:{mutant.line}: {mutant.description}: {status} ({note}, {seconds:.0f}s)")
             if on_outcome is not None:
                 on_outcome(result)
