@@ -270,6 +270,7 @@ def test_construct_ids_are_stable() -> None:
         ({"external_id": "x" * 1225}, "external_id: 'xxxx...' (1225 characters) is too long (expected 2 to 1224"),
         ({"external_id": "abcd efgh#ij"}, "external_id: 'abcd...' (12 characters) contains ' ', '#', which STS does not accept"),
         ({"external_id": "tenant-é"}, "external_id: 'tena...' (8 characters) contains 'é', which STS does not accept"),
+        ({"external_id": "ab#c"}, "external_id: 'ab#c' (4 characters) contains '#', which STS does not accept"),
         (
             {"flow_log_bucket_key": "key"},
             "flow_log_bucket_key is the key of flow_log_bucket's objects, but no flow_log_bucket was given (pass the bucket too,"
@@ -280,7 +281,7 @@ def test_construct_ids_are_stable() -> None:
     ],
     ids=[
         "user-arn", "account-id", "short-account", "empty-principal", "empty-external-id", "no-external-id", "short-external-id",
-        "long-external-id", "bad-characters", "non-ascii", "key-without-bucket", "role-name-characters", "role-name-long",
+        "long-external-id", "bad-characters", "non-ascii", "shown-whole-at-four", "key-without-bucket", "role-name-characters", "role-name-long",
     ],
 )
 def test_invalid_props_are_refused(props: dict[str, Any], message: str) -> None:

@@ -198,3 +198,27 @@ def test_an_update_that_never_ends_fails_once_the_overall_budget_is_spent(cfn: H
     assert cfn.invocation_count >= 4  # several hand-offs, one budget for all of them
     # Given up when the next poll would overrun the budget: not a poll interval early, and not later.
     assert start + budget - 15 - 5 * cfn.aws.request_latency < answered_at <= start + budget + 2 * cfn.aws.request_latency
+
+
+# --- a record that no longer matches the cluster -----------------------------------------------------
+
+
+def test_an_update_forgets_cidrs_that_left_the_cluster_so_delete_never_takes_a_customers_own(cfn: Harness) -> None:
+    """Someone opened the endpoint to everyone by hand, which dropped the discovery CIDRs: an Update then
+    sends nothing (0.0.0.0/0 already admits discovery), but its record must say that nothing of ours is
+    left. Otherwise a CIDR the customer adds later under the same address would be removed on Delete."""
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
+    first = cfn.create()
+    assert cfn.record() == {"added_cidrs": DISCOVERY, "enabled_public_access": False}
+    someone_else_sets(cfn, publicAccessCidrs=["0.0.0.0/0"])
+    before = len(cfn.mutations())
+
+    update = cfn.run(cfn.event("Update", cidrs=DISCOVERY, physical_id=first["PhysicalResourceId"]))
+
+    assert update["Status"] == "SUCCESS", update["Reason"]
+    assert cfn.mutations()[before:] == []
+    assert cfn.record() == {"added_cidrs": [], "enabled_public_access": False}
+    # The customer now allows one of those addresses themselves, next to their office.
+    someone_else_sets(cfn, publicAccessCidrs=[OFFICE, DISCOVERY[0]])
+    assert cfn.delete()["Status"] == "SUCCESS"
+    assert cfn.endpoint() == (True, False, [OFFICE, DISCOVERY[0]])
