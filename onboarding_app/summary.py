@@ -170,46 +170,44 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
     return summaries
 
 
-def _invokable(template: dict[str, Any], role_arn: Any) -> list[str] | None:
-    """The model and inference profile ids the invoke policy attached to the role allows (empty for
-    every one of the region); None for a role without one. Read from the statements themselves."""
+def _attached_statements(template: dict[str, Any], role_arn: Any) -> list[dict[str, Any]] | None:
+    """The statements of the managed policies attached to the role whose ARN is ``role_arn``
+    (``Fn::GetAtt`` of a role in this template); None when it is not such a role."""
     if not (isinstance(role_arn, dict) and isinstance(role_arn.get("Fn::GetAtt"), list)):
         return None
     role_ref = {"Ref": role_arn["Fn::GetAtt"][0]}
+    return [
+        statement
+        for resource in template.get("Resources", {}).values()
+        if resource.get("Type") == "AWS::IAM::ManagedPolicy" and role_ref in resource.get("Properties", {}).get("Roles", [])
+        for statement in resource["Properties"].get("PolicyDocument", {}).get("Statement", [])
+    ]
+
+
+def _invokable(template: dict[str, Any], role_arn: Any) -> list[str] | None:
+    """The model and inference profile ids the invoke policy attached to the role allows (empty for
+    every one of the region); None for a role without one. Read from the statements themselves."""
+    statements = [st for st in _attached_statements(template, role_arn) or [] if st.get("Sid") in INVOKE_SIDS]
+    if not statements:
+        return None
     ids: list[str] = []
-    found = False
-    for resource in template.get("Resources", {}).values():
-        properties = resource.get("Properties", {})
-        if resource.get("Type") != "AWS::IAM::ManagedPolicy" or role_ref not in properties.get("Roles", []):
-            continue
-        for statement in properties.get("PolicyDocument", {}).get("Statement", []):
-            marker = INVOKE_SIDS.get(statement.get("Sid", ""))
-            if marker is None:
-                continue
-            found = True
-            resources = statement.get("Resource", [])
-            for arn in resources if isinstance(resources, list) else [resources]:
-                _, _, model_id = _arn_text(arn).partition(marker)
-                if model_id == "*":
-                    return []
-                ids.append(model_id)
-    return ids if found else None
+    for statement in statements:
+        resources = statement.get("Resource", [])
+        for arn in resources if isinstance(resources, list) else [resources]:
+            _, _, model_id = _arn_text(arn).partition(INVOKE_SIDS[statement["Sid"]])
+            if model_id == "*":
+                return []
+            ids.append(model_id)
+    return ids
 
 
 def _denied(template: dict[str, Any], role_arn: Any) -> list[str]:
     """The actions of the ``DENY_SID`` statement of the policies attached to the role, sorted."""
-    if not (isinstance(role_arn, dict) and isinstance(role_arn.get("Fn::GetAtt"), list)):
-        return []
-    role_ref = {"Ref": role_arn["Fn::GetAtt"][0]}
     denied: set[str] = set()
-    for resource in template.get("Resources", {}).values():
-        properties = resource.get("Properties", {})
-        if resource.get("Type") != "AWS::IAM::ManagedPolicy" or role_ref not in properties.get("Roles", []):
-            continue
-        for statement in properties.get("PolicyDocument", {}).get("Statement", []):
-            if statement.get("Sid") == DENY_SID:
-                actions = statement.get("Action", [])
-                denied.update(actions if isinstance(actions, list) else [actions])
+    for statement in _attached_statements(template, role_arn) or []:
+        if statement.get("Sid") == DENY_SID:
+            actions = statement.get("Action", [])
+            denied.update(actions if isinstance(actions, list) else [actions])
     return sorted(denied)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 
 import boto3
@@ -116,10 +116,15 @@ class Aws:
         try:
             return method(**params)
         except ClientError as error:
-            if error_code(error) in ACCESS_DENIED:
-                prefix = client.meta.service_model.signing_name
-                raise MissingPermission(f"{prefix}:{client.meta.method_to_api_mapping[operation]}") from None
-            raise
+            raise _missing_permission(client, operation, error) from None
+
+    def pages(self, service: str, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
+        """Every page of a paginated call, following its tokens with botocore's paginator; errors as ``call``."""
+        client = self.client(service)
+        try:
+            yield from client.get_paginator(operation).paginate(**params)
+        except ClientError as error:
+            raise _missing_permission(client, operation, error) from None
 
     # botocore events: one API call is one before-call, then one needs-retry per attempt.
 
@@ -146,6 +151,14 @@ class Aws:
 
 _SILENT_SINCE = "onboarding_checks_silent_since"
 _SILENT_ATTEMPTS = "onboarding_checks_silent_attempts"
+
+
+def _missing_permission(client: Any, operation: str, error: ClientError) -> Exception:
+    """What a refused call raises: ``MissingPermission`` naming the IAM action for AccessDenied,
+    otherwise the error itself."""
+    if error_code(error) in ACCESS_DENIED:
+        return MissingPermission(f"{client.meta.service_model.signing_name}:{client.meta.method_to_api_mapping[operation]}")
+    return error
 
 
 def error_code(error: ClientError) -> str:

@@ -15,7 +15,7 @@ from onboarding_constructs.flow_log_fields import STANDARD_FIELDS_BY_VERSION, mi
 from onboarding_constructs.identifiers import canonical_cidr
 from onboarding_constructs.pod_bedrock_access import POD_IDENTITY_AGENT_ADDON
 
-from .aws import ACCESS_DENIED, MissingPermission, error_code
+from .aws import error_code
 from .results import Result, failed, passed, warned
 from .runner import Check, Context
 
@@ -393,25 +393,13 @@ def _models_offered(model_ids: tuple[str, ...]):
 
 
 def _inference_profiles(context: Context) -> list[dict]:
-    return [p for page in pages(context, "bedrock", "list_inference_profiles") for p in page.get("inferenceProfileSummaries", [])]
-
-
-def pages(context: Context, service: str, operation: str, **params: Any) -> Iterator[dict[str, Any]]:
-    """Every page of a paginated call, following its tokens with botocore's paginator; AccessDenied
-    raises ``MissingPermission`` as ``Aws.call`` does."""
-    client = context.aws.client(service)
-    try:
-        yield from client.get_paginator(operation).paginate(**params)
-    except ClientError as error:
-        if error_code(error) in ACCESS_DENIED:
-            raise MissingPermission(f"{client.meta.service_model.signing_name}:{client.meta.method_to_api_mapping[operation]}") from None
-        raise
+    return [p for page in context.aws.pages("bedrock", "list_inference_profiles") for p in page.get("inferenceProfileSummaries", [])]
 
 
 def flow_logs_on(context: Context, resource_id: str) -> list[dict]:
     """The flow logs of a subnet or VPC (every page)."""
     filters = [{"Name": "resource-id", "Values": [resource_id]}]
-    return [f for page in pages(context, "ec2", "describe_flow_logs", Filters=filters) for f in page.get("FlowLogs", [])]
+    return [f for page in context.aws.pages("ec2", "describe_flow_logs", Filters=filters) for f in page.get("FlowLogs", [])]
 
 
 DEFAULT_FORMAT = " ".join(f"${{{field}}}" for field in STANDARD_FIELDS_BY_VERSION[2])

@@ -12,7 +12,7 @@ from onboarding_app.output_groups import ROLE
 from onboarding_constructs.eks_discovery_access import DEFAULT_ACCESS_POLICY
 
 from .aws import error_code
-from .doctor import OPEN_TO_EVERYONE, POD_IDENTITY_AGENT, discovery_cidrs, flow_logs_on, flow_logs_to, incomplete_formats, pages
+from .doctor import OPEN_TO_EVERYONE, POD_IDENTITY_AGENT, discovery_cidrs, flow_logs_on, flow_logs_to, incomplete_formats
 from .results import Result, failed, passed, warned
 from .runner import Check, Context
 
@@ -84,7 +84,7 @@ def _recent_objects(outputs: dict[str, dict[str, str]]):
             return
         prefix = f"AWSLogs/{context.account}/vpcflowlogs/{context.aws.region}/"
         newest = None
-        for page in pages(context, "s3", "list_objects_v2", Bucket=bucket, Prefix=prefix):
+        for page in context.aws.pages("s3", "list_objects_v2", Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
                 newest = item["LastModified"] if newest is None else max(newest, item["LastModified"])
         now = datetime.datetime.now(datetime.timezone.utc)
@@ -161,7 +161,7 @@ def _view_access(context: Context, name: str, principal: str) -> Result:
     try:
         arns = [
             p.get("policyArn", "")
-            for page in pages(context, "eks", "list_associated_access_policies", clusterName=name, principalArn=principal)
+            for page in context.aws.pages("eks", "list_associated_access_policies", clusterName=name, principalArn=principal)
             for p in page.get("associatedAccessPolicies", [])
         ]
     except ClientError as error:
@@ -179,7 +179,7 @@ def _association(cluster: str, namespace: str, service_account: str):
         try:
             found = [
                 a
-                for page in pages(context, "eks", "list_pod_identity_associations", clusterName=cluster, namespace=namespace, serviceAccount=service_account)
+                for page in context.aws.pages("eks", "list_pod_identity_associations", clusterName=cluster, namespace=namespace, serviceAccount=service_account)
                 for a in page.get("associations", [])
             ]
         except ClientError as error:

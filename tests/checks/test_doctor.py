@@ -14,6 +14,7 @@ import boto3
 import pytest
 from moto.ec2.models import ec2_backends
 
+from onboarding_checks.aws import Aws, MissingPermission
 from onboarding_checks.cli import main
 from tests.checks.conftest import Account
 
@@ -678,6 +679,14 @@ def test_access_denied_is_a_warning(account: Account, capsys, net) -> None:
     assert "allow eks:DescribeCluster" in result["fix"]
     assert row(report, "flow log target", net["subnet"])["status"] == "pass"  # the run went on
     assert code == 0
+
+
+def test_access_denied_on_a_paginated_call_names_the_action(account: Account) -> None:
+    account.fake.denied.add("ListInferenceProfiles")
+    aws = Aws(account.session, account.region)
+    with pytest.raises(MissingPermission) as refused:
+        list(aws.pages("bedrock", "list_inference_profiles"))
+    assert refused.value.action == "bedrock:ListInferenceProfiles"
 
 
 def test_throttling_is_retried(account: Account, capsys, net, monkeypatch: pytest.MonkeyPatch) -> None:
