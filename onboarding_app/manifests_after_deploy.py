@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from onboarding_app.node_runtime import use_own_node
+from onboarding_app.summary import OUTPUTS_FILE, deployed_outputs
 
-OUTPUTS_FILE = "outputs.json"
 DEFAULT_ASSEMBLY = "cdk.out"
 #: Give up on AWS soon when it does not answer, as the account checks do.
 _AWS_CONFIG = {"connect_timeout": 4, "read_timeout": 10, "retries": {"max_attempts": 3, "mode": "standard"}}
@@ -95,11 +95,7 @@ def _cdk_json_context() -> dict[str, Any]:
 
 def _outputs_file(assembly_dir: Path, stack_name: str, wanted: set[str]) -> dict[str, str] | None:
     """The stack's outputs from ``outputs.json``, when it holds every output wanted."""
-    path = assembly_dir / OUTPUTS_FILE
-    try:
-        outputs = json.loads(path.read_text()).get(stack_name)
-    except (OSError, ValueError, AttributeError):
-        return None
+    outputs = deployed_outputs(assembly_dir).get(stack_name) if (assembly_dir / OUTPUTS_FILE).is_file() else None
     if not isinstance(outputs, dict) or not wanted <= set(outputs):
         return None
     return {str(key): str(value) for key, value in outputs.items()}

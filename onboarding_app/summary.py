@@ -107,7 +107,7 @@ class StackSetSummary:
 
 def summarize(assembly_dir: Path) -> list[StackSummary]:
     manifest = json.loads((assembly_dir / "manifest.json").read_text())
-    deployed = _deployed_outputs(assembly_dir)
+    deployed = deployed_outputs(assembly_dir)
     summaries = []
     for artifact_id, artifact in sorted(manifest.get("artifacts", {}).items()):
         if artifact.get("type") != "aws:cloudformation:stack":
@@ -116,7 +116,7 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
         stack_name = properties.get("stackName", artifact_id)
         template_path = assembly_dir / properties["templateFile"]
         template = json.loads(template_path.read_text())
-        account, region = _environment(artifact.get("environment", ""))
+        account, region = stack_environment(artifact.get("environment", ""))
         values: list[tuple[str, str | None]] = []
         roles: list[tuple[str, str | None]] = []
         audit: list[tuple[str, str | None]] = []
@@ -422,7 +422,8 @@ def _render_stack_set(stack_set: StackSetSummary) -> list[str]:
     return lines
 
 
-def _deployed_outputs(assembly_dir: Path) -> dict[str, dict[str, str]]:
+def deployed_outputs(assembly_dir: Path) -> dict[str, dict[str, str]]:
+    """``<assembly>/outputs.json`` as ``make deploy`` writes it (stack name -> output key -> value); {} without one."""
     path = assembly_dir / OUTPUTS_FILE
     if not path.is_file():
         return {}
@@ -432,7 +433,7 @@ def _deployed_outputs(assembly_dir: Path) -> dict[str, dict[str, str]]:
         return {}
 
 
-def _environment(environment: str) -> tuple[str | None, str | None]:
+def stack_environment(environment: str) -> tuple[str | None, str | None]:
     """``aws://<account>/<region>``, where either may be ``unknown-...``."""
     _, _, rest = environment.partition("aws://")
     account, _, region = rest.partition("/")

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .summary import MANIFEST_DIR
+from .summary import MANIFEST_DIR, stack_environment
 
 #: The largest template CloudFormation takes inline (``TemplateBody``); larger ones go through S3.
 MAX_TEMPLATE_BODY_BYTES = 51_200
@@ -72,7 +72,7 @@ def export_templates(assembly_dir: Path, out_dir: Path) -> list[ExportedTemplate
             raise NotStandalone(f"{source.name} checks the CDK bootstrap version: it was not synthesized with --context template=true")
         target = out_dir / source.name
         shutil.copyfile(source, target)
-        account, region = _environment(artifact.get("environment", ""))
+        account, region = stack_environment(artifact.get("environment", ""))
         exported.append(
             ExportedTemplate(
                 stack_name=properties.get("stackName", artifact_id),
@@ -113,11 +113,6 @@ def _deploy_order(stacks: dict[str, Any]) -> list[str]:
     for artifact_id in sorted(stacks):
         visit(artifact_id)
     return ordered
-
-
-def _environment(environment: str) -> tuple[str | None, str | None]:
-    account, _, region = environment.removeprefix("aws://").partition("/")
-    return (None if account.startswith("unknown-") else account), (None if region.startswith("unknown-") else region)
 
 
 def report(exported: list[ExportedTemplate], out_dir: Path) -> str:
