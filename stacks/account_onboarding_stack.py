@@ -11,7 +11,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from onboarding_app.config import BucketConfig, CloudTrailConfig, EksConfig, OnboardingConfig
+from onboarding_app.config import BucketConfig, CloudTrailConfig, OnboardingConfig
 from onboarding_app.output_groups import AUDIT, ROLE, WIZARD
 from onboarding_constructs import (
     BedrockAuditTrail,
@@ -87,6 +87,10 @@ class AccountOnboardingStack(Stack):
         )
 
         eks = config.eks
+        # One key object for the handler's log group, which every cluster's access shares.
+        log_group_key = (
+            kms.Key.from_key_arn(self, "EksLogGroupKey", eks.log_group_kms_key_arn) if eks and eks.log_group_kms_key_arn else None
+        )
         discovery_principal = self.discovery_role.role_arn if self.discovery_role else targets.discovery_role_arn
         self.eks_access = {
             cluster.name: EksDiscoveryAccess(
@@ -96,7 +100,7 @@ class AccountOnboardingStack(Stack):
                 principal_arn=discovery_principal,
                 allowed_cidrs=eks.allowed_cidrs,
                 enable_public_endpoint=cluster.enable_public_endpoint,
-                log_group_encryption_key=self._eks_log_group_key(eks),
+                log_group_encryption_key=log_group_key,
             )
             for cluster in (targets.clusters if eks else ())
         }
@@ -220,13 +224,6 @@ class AccountOnboardingStack(Stack):
                 value=access.role_arn,
                 description=f"{ROLE}pods of {cluster}/{namespace}/{service_account} invoking Bedrock ({access.mode.value})",
             )
-
-    def _eks_log_group_key(self, eks: EksConfig | None) -> kms.IKey | None:
-        """The one key object of the handler's log group, shared by every cluster (None: no key)."""
-        if eks is None or eks.log_group_kms_key_arn is None:
-            return None
-        existing = self.node.try_find_child("EksLogGroupKey")
-        return existing if existing is not None else kms.Key.from_key_arn(self, "EksLogGroupKey", eks.log_group_kms_key_arn)
 
     def _trail_props(self, trail: CloudTrailConfig) -> dict[str, Any]:
         if trail.existing_trail_arn is not None:
