@@ -360,20 +360,15 @@ class OnboardingConfig(Section):
 
     @model_validator(mode="after")
     def _keys_in_the_region(self) -> OnboardingConfig:
-        keys = {"flow_logs.bucket.kms_key_arn": self.flow_logs.bucket.kms_key_arn}
+        # path -> (key ARN, what it encrypts)
+        keys = {"flow_logs.bucket.kms_key_arn": (self.flow_logs.bucket.kms_key_arn, "an S3 bucket")}
         if self.cloudtrail is not None:
-            keys["cloudtrail.kms_key_arn"] = self.cloudtrail.kms_key_arn
-        for path, key_arn in keys.items():
-            if key_arn and (problem := kms_key_arn_problem(key_arn, region=self.region)):
+            keys["cloudtrail.kms_key_arn"] = (self.cloudtrail.kms_key_arn, "an S3 bucket")
+        if self.eks is not None:
+            keys["eks.log_group_kms_key_arn"] = (self.eks.log_group_kms_key_arn, "a CloudWatch Logs log group")
+        for path, (key_arn, used_by) in keys.items():
+            if key_arn and (problem := kms_key_arn_problem(key_arn, region=self.region, used_by=used_by)):
                 raise invalid(problem, path=path)
-        log_key = self.eks.log_group_kms_key_arn if self.eks else None
-        # The library's message names S3 buckets; a log group has the same rule (the key format is checked by KmsKeyArn).
-        if log_key and kms_key_arn_problem(log_key, region=self.region):
-            raise invalid(
-                f"the KMS key {log_key!r} is in {log_key.split(':')[3]}, but a CloudWatch Logs log group can only use a key"
-                f" in its own region ({self.region})",
-                path="eks.log_group_kms_key_arn",
-            )
         return self
 
     @model_validator(mode="after")

@@ -135,8 +135,9 @@ def bucket_name_problem(value: str) -> str | None:
     return None
 
 
-def kms_key_arn_problem(value: str, *, region: str | None = None) -> str | None:
-    """A KMS key ARN (not an alias: a key policy belongs to the key), optionally in ``region``."""
+def kms_key_arn_problem(value: str, *, region: str | None = None, used_by: str = "an S3 bucket") -> str | None:
+    """A KMS key ARN (not an alias: a key policy belongs to the key), optionally in ``region``, where
+    ``used_by`` (what the key encrypts, for the message) must have it."""
     if is_token(value):
         return None
     match = _KMS_KEY_ARN.fullmatch(value)
@@ -147,7 +148,7 @@ def kms_key_arn_problem(value: str, *, region: str | None = None) -> str | None:
         )
     if region is not None and not is_token(region) and match["region"] != region:
         return (
-            f"the KMS key {value!r} is in {match['region']}, but an S3 bucket can only use a key in its own"
+            f"the KMS key {value!r} is in {match['region']}, but {used_by} can only use a key in its own"
             f" region ({region})"
         )
     return None
