@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import boto3
@@ -168,3 +169,29 @@ def test_make_manifests_without_pod_roles_has_nothing_to_do(tmp_path: Path, caps
     config_file.write_text(yaml.safe_dump(flow_logs_with()))
     assert manifests_after_deploy.main(["--config", str(config_file), "--assembly", str(tmp_path)]) == 0
     assert "has no bedrock.pod_access entries" in capsys.readouterr().out
+
+
+def test_make_manifests_says_when_cloudformation_refuses(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config_file, assembly, _ = deployed(tmp_path, IRSA)
+    fake = FakeServices()
+    fake.denied.add("DescribeStacks")
+    assert manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=fake_session(fake)) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("make manifests: could not read the outputs of the stack AirsOnboarding in us-east-1: not authorized")
+    assert "Traceback" not in err
+    assert (assembly / "k8s" / "legacy" / "ml-inference.yaml.pending").exists()
+
+
+def test_make_manifests_without_credentials_says_where_they_come_from(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config_file, assembly, _ = deployed(tmp_path, IRSA)
+    for variable in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    assert manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=boto3.Session(region_name="us-east-1")) == 1
+    err = capsys.readouterr().err
+    assert err.startswith("make manifests: could not read the outputs of the stack AirsOnboarding in us-east-1 (Unable to locate credentials)")
+    assert err.rstrip().endswith("check the credentials (PROFILE=... or AWS_PROFILE)")
