@@ -18,9 +18,9 @@ use_own_node()  # before the CDK loads: `npx cdk` from outside the venv must not
 from aws_cdk import App  # noqa: E402
 
 from onboarding_app.assembly import add_compliance_checks, add_stacks, default_synthesizer  # noqa: E402
-from onboarding_app.config_loader import DEFAULT_CONFIG, ConfigError, load_config  # noqa: E402
 from onboarding_app.limits import LimitError, check_template_sizes  # noqa: E402
 from onboarding_app.manifests import write_manifests  # noqa: E402
+from onboarding_config.loader import DEFAULT_CONFIG, ConfigError, load_config  # noqa: E402
 from stacks import AccountOnboardingStack  # noqa: E402
 
 
@@ -54,7 +54,10 @@ def main(app: App | None = None) -> int:
     config_path = app.node.try_get_context("config")
     if config_path is None:
         config_path = DEFAULT_CONFIG
-        print(f"No config named (--context config=path/to/file.yaml): using the bundled example {DEFAULT_CONFIG}.", file=sys.stderr)
+        print(
+            f"No config named (--context config=path/to/file.yaml): using the bundled example {DEFAULT_CONFIG}.",
+            file=sys.stderr,
+        )
     try:
         config = load_config(config_path)
     except ConfigError as error:

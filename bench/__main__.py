@@ -17,7 +17,7 @@ use_own_node()
 
 import yaml  # noqa: E402 - the imports below load the CDK, after PATH is set
 
-from onboarding_app.config_loader import DEFAULT_CONFIG  # noqa: E402
+from onboarding_config.loader import DEFAULT_CONFIG  # noqa: E402
 
 from .estates import estate_config  # noqa: E402
 from .measure import REPO_ROOT, Synth, cdk_synth, empty_app, timed  # noqa: E402
@@ -30,10 +30,23 @@ NOISE_SECONDS = 0.3  # run-to-run spread of one synth on a 2-core machine
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("--runs", type=int, default=5, help="measured runs of the example and the empty app, after a warm-up (default 5)")
+    parser.add_argument(
+        "--runs",
+        type=int,
+        default=5,
+        help="measured runs of the example and the empty app, after a warm-up (default 5)",
+    )
     parser.add_argument("--scale-runs", type=int, default=3, help="runs per generated estate (default 3)")
-    parser.add_argument("--subnets", default="10,100,500,1000", help="subnet counts of the scale series, comma-separated (default %(default)s)")
-    parser.add_argument("--clusters", default="1,10,50", help="cluster counts of the scale series, comma-separated (default %(default)s)")
+    parser.add_argument(
+        "--subnets",
+        default="10,100,500,1000",
+        help="subnet counts of the scale series, comma-separated (default %(default)s)",
+    )
+    parser.add_argument(
+        "--clusters",
+        default="1,10,50",
+        help="cluster counts of the scale series, comma-separated (default %(default)s)",
+    )
     parser.add_argument("--skip-tests", action="store_true", help="do not time the test suite (default: time it)")
     args = parser.parse_args(argv)
     subnet_counts = [int(n) for n in args.subnets.split(",")]
@@ -62,7 +75,9 @@ def main(argv: list[str] | None = None) -> int:
             print(f"| {name} | {median:.2f} s | {median / floor:.2f}x | {max(s.peak_mib for s in runs):.0f} MiB |")
 
         print(f"\n## Scale series: generated estates, median of {args.scale_runs} runs\n")
-        print("| subnets | clusters | wall time | ratio to the empty app | peak memory | stacks | largest template | most resources in a stack |")
+        print(
+            "| subnets | clusters | wall time | ratio to the empty app | peak memory | stacks | largest template | most resources in a stack |"
+        )
         print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         series: dict[tuple[int, int], float] = {}
         for clusters in cluster_counts:
@@ -85,12 +100,20 @@ def main(argv: list[str] | None = None) -> int:
         if not args.skip_tests:
             _progress("the test suite (make test's pytest run)")
             suite = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
-            print(f"\n## Test suite\n\n{suite:.0f} s wall time for the whole suite on {os.cpu_count()} cores (pytest -n auto)\n")
+            print(
+                f"\n## Test suite\n\n{suite:.0f} s wall time for the whole suite on {os.cpu_count()} cores (pytest -n auto)\n"
+            )
 
         print("\n## Targets\n")
         print(_verdict(f"example config at most {EXAMPLE_TARGET}x the empty app", example_ratio, EXAMPLE_TARGET))
         if (1000, 50) in series:
-            print(_verdict(f"1000 subnets with 50 clusters at most {LARGE_TARGET}x the empty app", series[(1000, 50)] / floor, LARGE_TARGET))
+            print(
+                _verdict(
+                    f"1000 subnets with 50 clusters at most {LARGE_TARGET}x the empty app",
+                    series[(1000, 50)] / floor,
+                    LARGE_TARGET,
+                )
+            )
         for line in _linearity(series, subnet_counts, cluster_counts):
             print(line)
         if suite is not None:

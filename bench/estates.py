@@ -13,7 +13,10 @@ def estate_config(subnets: int, clusters: int) -> dict[str, Any]:
         "region": "us-east-1",
         "stack_name": f"Bench{subnets}x{clusters}",
         "flow_logs": {"subnet_ids": [f"subnet-{n:017x}" for n in range(1, subnets + 1)]},
-        "eks": {"discovery_role_arn": DISCOVERY_ROLE, "clusters": [{"name": f"cluster-{n}"} for n in range(1, clusters + 1)]},
+        "eks": {
+            "discovery_role_arn": DISCOVERY_ROLE,
+            "clusters": [{"name": f"cluster-{n}"} for n in range(1, clusters + 1)],
+        },
         "cloudtrail": {},
         "bedrock": {"ec2_role": True},
     }

@@ -34,7 +34,9 @@ class Synth:
 def environment() -> dict[str, str]:
     """The pinned Node.js and CDK CLI on PATH, no version check and no AWS credentials (synth needs none)."""
     env = {**os.environ, "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])}
-    env.update(CDK_DISABLE_VERSION_CHECK="1", JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1", AWS_EC2_METADATA_DISABLED="true")
+    env.update(
+        CDK_DISABLE_VERSION_CHECK="1", JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION="1", AWS_EC2_METADATA_DISABLED="true"
+    )
     for variable in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
         env.pop(variable, None)
     return env
@@ -45,10 +47,23 @@ def cdk_synth(app_dir: Path, outdir: Path, *context: str) -> Synth:
     if not CDK.exists():
         raise SystemExit(f"{CDK} is missing: run `make bench`, which installs the pinned CDK CLI")
     shutil.rmtree(outdir, ignore_errors=True)
-    command = [str(CDK), "synth", "--quiet", "--no-notices", "--output", str(outdir), *(f"--context={c}" for c in context)]
+    command = [
+        str(CDK),
+        "synth",
+        "--quiet",
+        "--no-notices",
+        "--output",
+        str(outdir),
+        *(f"--context={c}" for c in context),
+    ]
     started = time.perf_counter()
     measured = subprocess.run(
-        [sys.executable, "-c", _PEAK_RSS, *command], cwd=app_dir, env=environment(), capture_output=True, text=True, check=False
+        [sys.executable, "-c", _PEAK_RSS, *command],
+        cwd=app_dir,
+        env=environment(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     seconds = time.perf_counter() - started
     peak_kib, code = measured.stdout.split()
@@ -74,12 +89,18 @@ def empty_app(directory: Path) -> Path:
     """A CDK Python app with one empty stack, run by this project's Python: the floor every Python
     CDK app pays (Python, the jsii runtime, Node.js and the CLI)."""
     directory.mkdir(parents=True, exist_ok=True)
-    (directory / "app.py").write_text("from aws_cdk import App, Stack\n\napp = App()\nStack(app, 'Empty')\napp.synth()\n")
-    (directory / "cdk.json").write_text(json.dumps({"app": f"{sys.executable} app.py", "notices": False, "versionReporting": False}))
+    (directory / "app.py").write_text(
+        "from aws_cdk import App, Stack\n\napp = App()\nStack(app, 'Empty')\napp.synth()\n"
+    )
+    (directory / "cdk.json").write_text(
+        json.dumps({"app": f"{sys.executable} app.py", "notices": False, "versionReporting": False})
+    )
     return directory
 
 
 def timed(command: list[str]) -> float:
     started = time.perf_counter()
-    subprocess.run(command, cwd=REPO_ROOT, env=environment(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        command, cwd=REPO_ROOT, env=environment(), check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return time.perf_counter() - started

@@ -5,9 +5,9 @@ from __future__ import annotations
 from aws_cdk import App, BootstraplessSynthesizer, Environment, IReusableStackSynthesizer, Tags, Validations
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
+from onboarding_config.model import OnboardingConfig
 from stacks import AccountOnboardingStack, OrgOnboardingStack
 
-from .config import OnboardingConfig
 from .limits import check_resource_counts
 
 

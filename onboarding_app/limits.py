@@ -9,10 +9,9 @@ from pathlib import Path
 from aws_cdk import Stack
 from constructs import IConstruct
 
-from stacks.flow_log_shards import MAX_RESOURCES, SHARDS, FlowLogShardStack, cfn_resources
-
-#: CloudFormation's limit on a template's size (uploaded through S3, as `cdk deploy` does).
-MAX_TEMPLATE_BYTES = 1_000_000
+from onboarding_constructs.validation import MAX_STACK_RESOURCES as MAX_RESOURCES
+from onboarding_constructs.validation import MAX_TEMPLATE_BYTES
+from stacks.flow_log_shards import SHARDS, FlowLogShardStack, cfn_resources
 
 
 class LimitError(Exception):

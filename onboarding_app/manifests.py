@@ -20,9 +20,7 @@ from pathlib import Path
 from aws_cdk import CfnOutput
 from aws_cdk import aws_iam as iam
 
-from onboarding_constructs import manifest_path, render_manifest
-from onboarding_constructs.kubernetes_manifest import render_pending_manifest
-from onboarding_constructs.pod_bedrock_access import PodAccessMode
+from onboarding_constructs import PodAccessMode, manifest_path, render_manifest, render_pending_manifest
 from stacks import AccountOnboardingStack
 
 PENDING_SUFFIX = ".pending"

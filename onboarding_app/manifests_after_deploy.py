@@ -50,7 +50,7 @@ def main(argv: Sequence[str] | None = None, *, session: Any = None) -> int:
 def run(*, config_path: str, assembly_dir: Path, profile: str | None = None, session: Any = None) -> list[Path]:
     """Write the manifests of ``config_path``'s pod roles into ``assembly_dir``; return their paths."""
     use_own_node()  # before the CDK loads (the config model imports the library), as app.py does
-    from onboarding_app.config_loader import ConfigError, load_config
+    from onboarding_config.loader import ConfigError, load_config
 
     try:
         config = load_config(config_path)
@@ -132,7 +132,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Write the Kubernetes manifests of the config's pod roles with the deployed role ARNs.",
     )
     parser.add_argument("--config", required=True, help="the onboarding config that was deployed")
-    parser.add_argument("--profile", default=None, help="AWS profile for DescribeStacks (default: AWS_PROFILE or the credential chain)")
+    parser.add_argument(
+        "--profile", default=None, help="AWS profile for DescribeStacks (default: AWS_PROFILE or the credential chain)"
+    )
     parser.add_argument(
         "--assembly",
         default=DEFAULT_ASSEMBLY,

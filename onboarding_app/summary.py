@@ -20,12 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .output_groups import AUDIT, MANAGEMENT_ACCOUNT_NOTE, ROLE, WIZARD
+from onboarding_config.output_groups import AUDIT, MANAGEMENT_ACCOUNT_NOTE, ROLE, WIZARD
 
 MANIFEST_DIR = "k8s"
 OUTPUTS_FILE = "outputs.json"
 #: The Sids of the invoke policy's statements that name what a role may call directly
-#: (``onboarding_constructs.bedrock_models``; read as text so the summary needs no CDK).
+#: (``onboarding_constructs._bedrock_models``; read as text so the summary needs no CDK).
 INVOKE_SIDS = {"InvokeFoundationModels": "foundation-model/", "InvokeInferenceProfiles": "inference-profile/"}
 EC2_SERVICE = "ec2.amazonaws.com"
 #: The Sid of the discovery role's Deny of sensitive reads, and what each denied action would
@@ -179,7 +179,8 @@ def _attached_statements(template: dict[str, Any], role_arn: Any) -> list[dict[s
     return [
         statement
         for resource in template.get("Resources", {}).values()
-        if resource.get("Type") == "AWS::IAM::ManagedPolicy" and role_ref in resource.get("Properties", {}).get("Roles", [])
+        if resource.get("Type") == "AWS::IAM::ManagedPolicy"
+        and role_ref in resource.get("Properties", {}).get("Roles", [])
         for statement in resource["Properties"].get("PolicyDocument", {}).get("Statement", [])
     ]
 
@@ -247,13 +248,19 @@ def _missing_prerequisites(
     StackSet's member template) and, for flow logs, the shard stacks beside it."""
     if not onboards:
         return []  # a flow log shard: the stack it belongs to says what is left out
-    templates = [json.loads(s.member_template_path.read_text()) for s in stack_sets if s.member_template_path] or [template]
+    templates = [json.loads(s.member_template_path.read_text()) for s in stack_sets if s.member_template_path] or [
+        template
+    ]
     flow_log_templates = templates + _shard_templates(stack_name, assembly_dir, manifest)
     resources = [r for t in templates for r in t.get("Resources", {}).values()]
     invoking_roles = [_trust(r) for t in templates for r in _invoking_roles(t)]
     present = {
-        "flow_logs": any(r.get("Type") == "AWS::EC2::FlowLog" for t in flow_log_templates for r in t.get("Resources", {}).values()),
-        "cloudtrail": any(o.get("Description", "").startswith(AUDIT) for t in templates for o in t.get("Outputs", {}).values()),
+        "flow_logs": any(
+            r.get("Type") == "AWS::EC2::FlowLog" for t in flow_log_templates for r in t.get("Resources", {}).values()
+        ),
+        "cloudtrail": any(
+            o.get("Description", "").startswith(AUDIT) for t in templates for o in t.get("Outputs", {}).values()
+        ),
         "eks": any(r.get("Type") == "AWS::EKS::AccessEntry" for r in resources),
         "ec2_role": "ec2" in invoking_roles,
         "pod_access": "pods" in invoking_roles,
@@ -269,7 +276,8 @@ def _shard_templates(stack_name: str, assembly_dir: Path, manifest: dict[str, An
     return [
         json.loads((assembly_dir / a["properties"]["templateFile"]).read_text())
         for artifact_id, a in manifest.get("artifacts", {}).items()
-        if a.get("type") == "aws:cloudformation:stack" and a.get("properties", {}).get("stackName", artifact_id).startswith(prefix)
+        if a.get("type") == "aws:cloudformation:stack"
+        and a.get("properties", {}).get("stackName", artifact_id).startswith(prefix)
     ]
 
 
@@ -280,7 +288,10 @@ def _invoking_roles(template: dict[str, Any]) -> list[dict[str, Any]]:
         role["Ref"]
         for r in resources.values()
         if r.get("Type") == "AWS::IAM::ManagedPolicy"
-        and any(st.get("Sid") in INVOKE_SIDS for st in r.get("Properties", {}).get("PolicyDocument", {}).get("Statement", []))
+        and any(
+            st.get("Sid") in INVOKE_SIDS
+            for st in r.get("Properties", {}).get("PolicyDocument", {}).get("Statement", [])
+        )
         for role in r.get("Properties", {}).get("Roles", [])
         if isinstance(role, dict) and "Ref" in role
     }
@@ -301,7 +312,9 @@ def _stack_set(properties: dict[str, Any], assembly_dir: Path, manifest: dict[st
     auto = properties.get("AutoDeployment", {})
     if auto.get("Enabled"):
         kept = "kept" if auto.get("RetainStacksOnAccountRemoval") else "deleted"
-        auto_deployment = f"on: accounts that join these OUs are onboarded; an account that leaves has its stacks {kept}"
+        auto_deployment = (
+            f"on: accounts that join these OUs are onboarded; an account that leaves has its stacks {kept}"
+        )
     else:
         auto_deployment = "off: accounts that join these OUs later are not onboarded until the next deploy"
     groups = properties.get("StackInstancesGroup", [])
@@ -324,7 +337,9 @@ def _target_line(group: dict[str, Any]) -> str:
     units = ", ".join(targets.get("OrganizationalUnitIds", []))
     accounts = ", ".join(targets.get("Accounts", []))
     overrides = len(group.get("ParameterOverrides", []))
-    values = f"{overrides} parameter override{'s' if overrides != 1 else ''}" if overrides else "the template's defaults"
+    values = (
+        f"{overrides} parameter override{'s' if overrides != 1 else ''}" if overrides else "the template's defaults"
+    )
     where = {
         "INTERSECTION": f"{accounts} (in {units})",
         "DIFFERENCE": f"every account of {units} except {accounts}",
@@ -360,7 +375,9 @@ def render(summaries: list[StackSummary]) -> str:
         if summary.eks_access:
             lines.append("  EKS clusters opened to discovery (authentication mode, endpoint allow-list, access entry):")
             lines += [f"    {cluster}: access entry for {principal}" for cluster, principal in summary.eks_access]
-            lines.append("    note: a cluster moved from CONFIG_MAP to API_AND_CONFIG_MAP stays there; EKS cannot undo it")
+            lines.append(
+                "    note: a cluster moved from CONFIG_MAP to API_AND_CONFIG_MAP stays there; EKS cannot undo it"
+            )
         for stack_set in summary.stack_sets:
             lines += _render_stack_set(stack_set)
         for how, arn in summary.audit_trail:
@@ -464,7 +481,7 @@ def _resolve(value: Any, *, template: dict[str, Any], account: str | None, regio
         return value
     if not isinstance(value, dict) or len(value) != 1:
         return None
-    (function, argument), = value.items()
+    ((function, argument),) = value.items()
     if function == "Ref":
         pseudo = {"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": _partition(region)}
         return pseudo[argument] if argument in pseudo else _fixed_bucket_name(template, argument)

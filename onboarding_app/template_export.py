@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from onboarding_constructs.validation import MAX_TEMPLATE_BODY_BYTES
+
 from .summary import MANIFEST_DIR, stack_environment
 
 #: The largest template CloudFormation takes inline (``TemplateBody``); larger ones go through S3.
-MAX_TEMPLATE_BODY_BYTES = 51_200
 
 
 class NotStandalone(Exception):
@@ -55,7 +56,9 @@ def export_templates(assembly_dir: Path, out_dir: Path) -> list[ExportedTemplate
     manifest = json.loads((assembly_dir / "manifest.json").read_text())
     artifacts: dict[str, Any] = manifest.get("artifacts", {})
     if assets := sorted(a for a, artifact in artifacts.items() if artifact.get("type") == "cdk:asset-manifest"):
-        raise NotStandalone(f"the cloud assembly has asset manifests ({', '.join(assets)}): it was not synthesized with --context template=true")
+        raise NotStandalone(
+            f"the cloud assembly has asset manifests ({', '.join(assets)}): it was not synthesized with --context template=true"
+        )
     stacks = {a: artifact for a, artifact in artifacts.items() if artifact.get("type") == "aws:cloudformation:stack"}
     # Only what an earlier export wrote is replaced: anything else in out_dir stays.
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -69,7 +72,9 @@ def export_templates(assembly_dir: Path, out_dir: Path) -> list[ExportedTemplate
         source = assembly_dir / properties["templateFile"]
         template = json.loads(source.read_text())
         if "BootstrapVersion" in template.get("Parameters", {}) or "CheckBootstrapVersion" in template.get("Rules", {}):
-            raise NotStandalone(f"{source.name} checks the CDK bootstrap version: it was not synthesized with --context template=true")
+            raise NotStandalone(
+                f"{source.name} checks the CDK bootstrap version: it was not synthesized with --context template=true"
+            )
         target = out_dir / source.name
         shutil.copyfile(source, target)
         account, region = stack_environment(artifact.get("environment", ""))
@@ -123,7 +128,9 @@ def report(exported: list[ExportedTemplate], out_dir: Path) -> str:
     ]
     for item in exported:
         where = ", ".join(filter(None, [f"account {item.account}" if item.account else None, item.region]))
-        lines.append(f"  {item.path}  stack {item.stack_name} ({where}), {item.resources} resources, {item.size:,} bytes")
+        lines.append(
+            f"  {item.path}  stack {item.stack_name} ({where}), {item.resources} resources, {item.size:,} bytes"
+        )
     manifest_dir = out_dir / MANIFEST_DIR
     manifests = sorted(manifest_dir.rglob("*.yaml")) if manifest_dir.is_dir() else []
     pending = sorted(manifest_dir.rglob("*.yaml.pending")) if manifest_dir.is_dir() else []
@@ -154,7 +161,9 @@ def main(argv: list[str] | None = None) -> int:
         " with the order and commands that deploy them.",
     )
     parser.add_argument("assembly_dir", type=Path, help="a cloud assembly synthesized with --context template=true")
-    parser.add_argument("out_dir", type=Path, help="where the templates are written (earlier templates there are replaced)")
+    parser.add_argument(
+        "out_dir", type=Path, help="where the templates are written (earlier templates there are replaced)"
+    )
     args = parser.parse_args(argv)
     try:
         exported = export_templates(args.assembly_dir, args.out_dir)

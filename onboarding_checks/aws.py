@@ -5,15 +5,22 @@ check can report it instead of crashing."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Callable, Iterator
+from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError, ConnectionError, HTTPClientError
 
-ACCESS_DENIED = {"AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "UnauthorizedException", "AuthorizationError"}
+ACCESS_DENIED = {
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+    "UnauthorizedException",
+    "AuthorizationError",
+}
 #: No answer at all: no connection, a timeout, a connection dropped (botocore retries these too).
 NO_ANSWER = (ConnectionError, HTTPClientError)
 #: The longest botocore waits before retrying a request that got no answer (its backoff before the
@@ -134,7 +141,9 @@ class Aws:
         context[_SILENT_SINCE] = time.monotonic()
         context[_SILENT_ATTEMPTS] = 0
 
-    def _after_attempt(self, request_dict: dict[str, Any], caught_exception: Exception | None = None, **_kwargs: Any) -> None:
+    def _after_attempt(
+        self, request_dict: dict[str, Any], caught_exception: Exception | None = None, **_kwargs: Any
+    ) -> None:
         context = request_dict["context"]
         now = time.monotonic()
         if not isinstance(caught_exception, NO_ANSWER):
@@ -144,7 +153,10 @@ class Aws:
         context[_SILENT_ATTEMPTS] = context.get(_SILENT_ATTEMPTS, 0) + 1
         silent_for = now - context.get(_SILENT_SINCE, now)
         timing = self.timing
-        if context[_SILENT_ATTEMPTS] >= timing.no_answer_attempts or silent_for + timing.longest_attempt > timing.no_answer_budget:
+        if (
+            context[_SILENT_ATTEMPTS] >= timing.no_answer_attempts
+            or silent_for + timing.longest_attempt > timing.no_answer_budget
+        ):
             self.gave_up = Unreachable(urlsplit(request_dict["url"]).netloc, timing.no_answer_budget)
             raise self.gave_up from caught_exception
 
@@ -157,7 +169,9 @@ def _missing_permission(client: Any, operation: str, error: ClientError) -> Exce
     """What a refused call raises: ``MissingPermission`` naming the IAM action for AccessDenied,
     otherwise the error itself."""
     if error_code(error) in ACCESS_DENIED:
-        return MissingPermission(f"{client.meta.service_model.signing_name}:{client.meta.method_to_api_mapping[operation]}")
+        return MissingPermission(
+            f"{client.meta.service_model.signing_name}:{client.meta.method_to_api_mapping[operation]}"
+        )
     return error
 
 

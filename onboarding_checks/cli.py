@@ -32,8 +32,8 @@ from .aws import DEFAULT_TIMING, Aws, MissingPermission, Timing, Unreachable, er
 from .results import Result, exit_code, failed, passed
 
 if TYPE_CHECKING:
-    from onboarding_app.config import OnboardingConfig
-    from onboarding_app.config_loader import ConfigError
+    from onboarding_config.loader import ConfigError
+    from onboarding_config.model import OnboardingConfig
 
 CANNOT_RUN = 2
 PROG = "python -m onboarding_checks"
@@ -43,7 +43,7 @@ COMMANDS = {
     "credentials": "before make deploy, diff or bootstrap: do the AWS credentials work, and are\nthey for the config's account?",
 }
 #: Written out so that --help loads no config model (which starts the CDK and Node.js); a test keeps it
-#: equal to onboarding_app.config_loader.DEFAULT_CONFIG, which the commands use.
+#: equal to onboarding_config.loader.DEFAULT_CONFIG, which the commands use.
 DEFAULT_CONFIG = "config/example.yaml"
 CREDENTIAL_CHAIN = "the AWS credential chain: AWS_PROFILE, SSO, environment"
 
@@ -85,7 +85,9 @@ def main(
     timing: Timing = DEFAULT_TIMING,
 ) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
-    output = Output(command=next((a for a in argv if a in COMMANDS), None), json="--json" in argv, out=console or Console())
+    output = Output(
+        command=next((a for a in argv if a in COMMANDS), None), json="--json" in argv, out=console or Console()
+    )
     parser = _parser()
     try:
         args = parser.parse_args(argv)
@@ -98,7 +100,7 @@ def main(
         return int(done.code or 0)
 
     # Only now: the config model imports the CDK, which starts Node.js (seconds, and not for --help).
-    from onboarding_app.config_loader import ConfigError, load_config
+    from onboarding_config.loader import ConfigError, load_config
 
     try:
         config = load_config(args.config)
@@ -110,7 +112,9 @@ def main(
             " without an organization section for the account to check (its subnets, VPCs and clusters), with that account's"
             " credentials.",
             failed(
-                "config", args.config, f"{args.command} checks one account, and this config rolls out to an organization",
+                "config",
+                args.config,
+                f"{args.command} checks one account, and this config rolls out to an organization",
                 "run it with a config without an organization section for the account to check, with that account's credentials",
             ),
             region=config.region,
@@ -119,10 +123,14 @@ def main(
         session = session or boto3.Session(profile_name=args.profile)
     except ProfileNotFound as error:
         fix = "pass an existing profile with --profile, or none for the default credentials"
-        return output.stop(f"{error}: {fix}", failed("credentials", f"profile {args.profile}", str(error), fix), region=config.region)
+        return output.stop(
+            f"{error}: {fix}", failed("credentials", f"profile {args.profile}", str(error), fix), region=config.region
+        )
     except BotoCoreError as error:  # an AWS config file that cannot be parsed, say
         fix = "correct your AWS config (AWS_CONFIG_FILE, ~/.aws/config), or pass another profile with --profile"
-        return output.stop(f"{error}: {fix}", failed("credentials", "AWS config", str(error), fix), region=config.region)
+        return output.stop(
+            f"{error}: {fix}", failed("credentials", "AWS config", str(error), fix), region=config.region
+        )
 
     aws = Aws(session, config.region, timing=timing)
     identity = _identity_step(aws, config.account, output.err)
@@ -141,7 +149,9 @@ def _credentials(output: Output, config: OnboardingConfig, identity: Identity) -
         line += f"; the organization StackSet deploys from here, so this must be {role} (call_as: {config.organization.call_as})"
     print(line, file=sys.stderr)
     if output.json:
-        output.findings(identity.account, config.region, [passed("credentials", identity.arn, f"account {identity.account}")])
+        output.findings(
+            identity.account, config.region, [passed("credentials", identity.arn, f"account {identity.account}")]
+        )
     return 0
 
 
@@ -159,17 +169,28 @@ def _run(output: Output, command: str, config: OnboardingConfig, aws: Aws, ident
         try:
             outputs = stack_outputs(context)
         except Unreachable as silence:
-            output.findings(account, region, [failed("stack", config.stack_name, f"cannot read the stack: {silence.detail}", silence.fix)])
+            output.findings(
+                account,
+                region,
+                [failed("stack", config.stack_name, f"cannot read the stack: {silence.detail}", silence.fix)],
+            )
             return CANNOT_RUN
         except (ClientError, BotoCoreError, ResponseParserError, MissingPermission) as error:
             if isinstance(error, MissingPermission):
                 reason, fix = f"may not call {error.action}", f"allow {error.action}"
             else:
                 reason, fix = str(error), "retry; if it persists, check your network and AWS configuration"
-            output.findings(account, region, [failed("stack", config.stack_name, f"cannot read the stack: {reason}", fix)])
+            output.findings(
+                account, region, [failed("stack", config.stack_name, f"cannot read the stack: {reason}", fix)]
+            )
             return 1
         if outputs is None:
-            result = failed("stack", config.stack_name, f"not deployed in {account}, {region}", "deploy it first: make deploy CONFIG=...")
+            result = failed(
+                "stack",
+                config.stack_name,
+                f"not deployed in {account}, {region}",
+                "deploy it first: make deploy CONFIG=...",
+            )
             output.findings(account, region, [result])
             return 1
         checks = verify_checks(context, outputs)
@@ -187,7 +208,7 @@ def _identity_step(aws: Aws, expected_account: str | None, err: Console) -> Iden
     def work() -> None:
         try:
             outcome.append(_identity(aws, expected_account))
-        except BaseException as error:  # noqa: BLE001 - handed to the main thread
+        except BaseException as error:
             outcome.append(error)
 
     # A daemon thread: one that never returns must not keep the process alive after the finding.
@@ -210,19 +231,35 @@ def _identity(aws: Aws, expected_account: str | None) -> Identity | Result:
     try:
         caller = aws.call("sts", "get_caller_identity")
     except NoCredentialsError:
-        return failed(title, "sts", "no AWS credentials found", "set AWS_PROFILE (or --profile), or log in with aws sso login")
+        return failed(
+            title, "sts", "no AWS credentials found", "set AWS_PROFILE (or --profile), or log in with aws sso login"
+        )
     except ClientError as error:
-        return failed(title, "sts", f"AWS refused the credentials: {error_code(error)}", "refresh them (aws sso login, or new keys)")
+        return failed(
+            title,
+            "sts",
+            f"AWS refused the credentials: {error_code(error)}",
+            "refresh them (aws sso login, or new keys)",
+        )
     except Unreachable as silence:
         return failed(title, "sts", silence.detail, silence.fix)
     except (SSOError, TokenRetrievalError) as error:
-        return failed(title, "sts", f"the SSO sign-in is missing or has expired: {error}", "sign in again: aws sso login (with --profile NAME for a profile)")
+        return failed(
+            title,
+            "sts",
+            f"the SSO sign-in is missing or has expired: {error}",
+            "sign in again: aws sso login (with --profile NAME for a profile)",
+        )
     except (BotoCoreError, MissingPermission) as error:
-        return failed(title, "sts", f"could not check the credentials: {error}", "check your network and AWS configuration")
+        return failed(
+            title, "sts", f"could not check the credentials: {error}", "check your network and AWS configuration"
+        )
     account = caller["Account"]
     if expected_account and account != expected_account:
         return failed(
-            title, account, f"these credentials are for account {account}, and the config is for {expected_account}",
+            title,
+            account,
+            f"these credentials are for account {account}, and the config is for {expected_account}",
             f"use credentials of {expected_account}, or correct account in the config",
         )
     return Identity(account=account, arn=caller["Arn"])
@@ -232,8 +269,12 @@ def _config_problems(error: ConfigError) -> list[Result]:
     """One failed finding per problem of the config file."""
     return [
         failed(
-            "config", error.source, str(problem),
-            f"correct {problem.path} in {error.source}" if problem.path else f"pass a readable config file with --config (got {error.source})",
+            "config",
+            error.source,
+            str(problem),
+            f"correct {problem.path} in {error.source}"
+            if problem.path
+            else f"pass a readable config file with --config (got {error.source})",
         )
         for problem in error.problems
     ]
@@ -265,8 +306,12 @@ def _parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,  # --json is recognised before parsing, so it must be spelt out
     )
-    parser.add_argument("command", choices=list(COMMANDS), metavar="command", help="doctor, verify or credentials (see above)")
-    parser.add_argument("--config", default=DEFAULT_CONFIG, metavar="FILE", help=f"the onboarding config (default: {DEFAULT_CONFIG})")
+    parser.add_argument(
+        "command", choices=list(COMMANDS), metavar="command", help="doctor, verify or credentials (see above)"
+    )
+    parser.add_argument(
+        "--config", default=DEFAULT_CONFIG, metavar="FILE", help=f"the onboarding config (default: {DEFAULT_CONFIG})"
+    )
     parser.add_argument("--profile", metavar="NAME", help=f"the AWS profile to use (default: {CREDENTIAL_CHAIN})")
     parser.add_argument("--json", action="store_true", help="print the findings as JSON on stdout (default: a table)")
     return parser

@@ -6,14 +6,12 @@ import fnmatch
 import json
 import re
 from collections.abc import Iterator
-from typing import Any
 
 from botocore.exceptions import ClientError
 
-from onboarding_constructs.eks_discovery_access import MAX_PUBLIC_CIDRS
-from onboarding_constructs.flow_log_fields import STANDARD_FIELDS_BY_VERSION, missing_standard_fields
-from onboarding_constructs.identifiers import canonical_cidr
-from onboarding_constructs.pod_bedrock_access import POD_IDENTITY_AGENT_ADDON
+from onboarding_constructs import POD_IDENTITY_AGENT_ADDON
+from onboarding_constructs.validation import MAX_PUBLIC_ACCESS_CIDRS as MAX_PUBLIC_CIDRS
+from onboarding_constructs.validation import STANDARD_FIELDS_BY_VERSION, canonical_cidr, missing_standard_fields
 
 from .aws import error_code
 from .results import Result, failed, passed, warned
@@ -31,7 +29,10 @@ ACCESS_ENTRY_PLATFORMS = {"1.23": 17, "1.24": 15, "1.25": 12, "1.26": 11, "1.27"
 def doctor_checks(context: Context) -> list[Check]:
     config = context.config
     checks = [
-        *(Check("flow log target", subnet, _flow_log_target(subnet, "subnet")) for subnet in config.flow_logs.subnet_ids),
+        *(
+            Check("flow log target", subnet, _flow_log_target(subnet, "subnet"))
+            for subnet in config.flow_logs.subnet_ids
+        ),
         *(Check("flow log target", vpc, _flow_log_target(vpc, "vpc")) for vpc in config.flow_logs.vpc_ids),
     ]
     bucket = config.flow_logs.bucket
@@ -41,19 +42,33 @@ def doctor_checks(context: Context) -> list[Check]:
         checks.append(Check("bucket name", bucket.name, _bucket_name_free(bucket.name)))
     if config.cloudtrail is not None:
         if config.cloudtrail.existing_trail_arn:
-            checks.append(Check("reused trail", config.cloudtrail.existing_trail_arn, _reused_trail(config.cloudtrail.existing_trail_arn)))
+            checks.append(
+                Check(
+                    "reused trail",
+                    config.cloudtrail.existing_trail_arn,
+                    _reused_trail(config.cloudtrail.existing_trail_arn),
+                )
+            )
         else:
             checks.append(Check("trails in the region", context.aws.region, _room_for_a_trail))
     if config.eks is not None:
-        checks += [Check("EKS cluster", cluster.name, _cluster(cluster.name, cluster.enable_public_endpoint)) for cluster in config.eks.clusters]
+        checks += [
+            Check("EKS cluster", cluster.name, _cluster(cluster.name, cluster.enable_public_endpoint))
+            for cluster in config.eks.clusters
+        ]
     if config.bedrock is not None:
         agents: dict[str, bool] = {}
         for pod in config.bedrock.pod_access:
             if pod.mode == "pod-identity":
                 agents[pod.cluster] = agents.get(pod.cluster, False) or pod.install_pod_identity_agent
-        checks += [Check("Pod Identity agent", cluster, _pod_identity_agent(cluster, install)) for cluster, install in agents.items()]
+        checks += [
+            Check("Pod Identity agent", cluster, _pod_identity_agent(cluster, install))
+            for cluster, install in agents.items()
+        ]
         if config.bedrock.model_ids:
-            checks.append(Check("Bedrock model", ", ".join(config.bedrock.model_ids), _models_offered(config.bedrock.model_ids)))
+            checks.append(
+                Check("Bedrock model", ", ".join(config.bedrock.model_ids), _models_offered(config.bedrock.model_ids))
+            )
     return checks
 
 
@@ -71,14 +86,18 @@ def _flow_log_target(resource_id: str, kind: str):
     def run(context: Context) -> Iterator[Result]:
         title = "flow log target"
         operation, key, missing = (
-            ("describe_subnets", "SubnetIds", "InvalidSubnetID.NotFound") if kind == "subnet" else ("describe_vpcs", "VpcIds", "InvalidVpcID.NotFound")
+            ("describe_subnets", "SubnetIds", "InvalidSubnetID.NotFound")
+            if kind == "subnet"
+            else ("describe_vpcs", "VpcIds", "InvalidVpcID.NotFound")
         )
         try:
             context.aws.call("ec2", operation, **{key: [resource_id]})
         except ClientError as error:
             if error_code(error) == missing:
                 yield failed(
-                    title, resource_id, f"no such {kind} in account {context.account}, {context.aws.region}",
+                    title,
+                    resource_id,
+                    f"no such {kind} in account {context.account}, {context.aws.region}",
                     f"correct the id in flow_logs.{kind}_ids, or run with credentials of the account that has it",
                 )
                 return
@@ -88,16 +107,22 @@ def _flow_log_target(resource_id: str, kind: str):
         same = [f["FlowLogId"] for f in flow_logs_to(flow_logs, destination)]
         if same:
             yield failed(
-                title, resource_id, f"already logs to {destination} ({', '.join(same)}); a second flow log would write every record twice",
+                title,
+                resource_id,
+                f"already logs to {destination} ({', '.join(same)}); a second flow log would write every record twice",
                 f"remove {resource_id} from the config, or delete {', '.join(same)} first",
             )
         elif len(flow_logs) >= MAX_FLOW_LOGS_PER_RESOURCE:
             yield failed(
-                title, resource_id, f"has {len(flow_logs)} flow logs, the most AWS allows ({', '.join(f['FlowLogId'] for f in flow_logs)})",
+                title,
+                resource_id,
+                f"has {len(flow_logs)} flow logs, the most AWS allows ({', '.join(f['FlowLogId'] for f in flow_logs)})",
                 "delete one of them, or log the whole VPC instead",
             )
         else:
-            yield passed(title, resource_id, f"exists, {len(flow_logs)} flow log(s) of at most {MAX_FLOW_LOGS_PER_RESOURCE}")
+            yield passed(
+                title, resource_id, f"exists, {len(flow_logs)} flow log(s) of at most {MAX_FLOW_LOGS_PER_RESOURCE}"
+            )
         yield from incomplete_formats(resource_id, flow_logs, destination)
 
     return run
@@ -110,13 +135,20 @@ def _existing_bucket(name: str):
             location = context.aws.call("s3", "get_bucket_location", Bucket=name).get("LocationConstraint")
         except ClientError as error:
             if error_code(error) in ("NoSuchBucket", "404"):
-                yield failed(title, name, "no such bucket", "create it first, or remove flow_logs.bucket.existing_name to create one")
+                yield failed(
+                    title,
+                    name,
+                    "no such bucket",
+                    "create it first, or remove flow_logs.bucket.existing_name to create one",
+                )
                 return
             raise
         region = {None: "us-east-1", "": "us-east-1", "EU": "eu-west-1"}.get(location, location)
         if region != context.aws.region:
             yield failed(
-                title, name, f"is in {region}, not in {context.aws.region} (the region of the models and the flow logs)",
+                title,
+                name,
+                f"is in {region}, not in {context.aws.region} (the region of the models and the flow logs)",
                 f"use a bucket in {context.aws.region}, or remove existing_name to create one",
             )
             return
@@ -130,7 +162,9 @@ def _existing_bucket(name: str):
             yield passed(title, name, f"in {region}; its policy lets delivery.logs.amazonaws.com write")
         else:
             yield warned(
-                title, name, f"in {region}; its policy has no statement for delivery.logs.amazonaws.com, so log delivery adds its own",
+                title,
+                name,
+                f"in {region}; its policy has no statement for delivery.logs.amazonaws.com, so log delivery adds its own",
                 "add the delivery statements the README shows (with aws:SourceAccount and aws:SourceArn) before deploying",
             )
 
@@ -142,7 +176,11 @@ def _allows_log_delivery(policy: dict) -> bool:
         principal = statement.get("Principal") or {}
         services = _as_list(principal.get("Service")) if isinstance(principal, dict) else []
         actions = _as_list(statement.get("Action"))
-        if statement.get("Effect") == "Allow" and "delivery.logs.amazonaws.com" in services and any(_covers(a, "s3:PutObject") for a in actions):
+        if (
+            statement.get("Effect") == "Allow"
+            and "delivery.logs.amazonaws.com" in services
+            and any(_covers(a, "s3:PutObject") for a in actions)
+        ):
             return True
     return False
 
@@ -163,11 +201,18 @@ def _bucket_name_free(name: str):
                 yield passed(title, name, "free: the stack can create it")
                 return
             if code in ("403", "Forbidden"):
-                yield failed(title, name, "taken by another AWS account (names are global)", "choose another flow_logs.bucket.name, or remove it")
+                yield failed(
+                    title,
+                    name,
+                    "taken by another AWS account (names are global)",
+                    "choose another flow_logs.bucket.name, or remove it",
+                )
                 return
             raise
         yield failed(
-            title, name, f"a bucket of this name already exists in account {context.account}",
+            title,
+            name,
+            f"a bucket of this name already exists in account {context.account}",
             "set flow_logs.bucket.existing_name to use it as it is, or choose another name",
         )
 
@@ -183,7 +228,9 @@ def _room_for_a_trail(context: Context) -> Iterator[Result]:
     own = [t for t in trails if t.get("HomeRegion") == region]
     if len(own) >= MAX_TRAILS_PER_REGION:
         yield failed(
-            title, region, f"{len(own)} trails already ({', '.join(t['Name'] for t in own)}), the most a region allows",
+            title,
+            region,
+            f"{len(own)} trails already ({', '.join(t['Name'] for t in own)}), the most a region allows",
             "reuse one with cloudtrail.existing_trail_arn, or delete one",
         )
         return
@@ -191,7 +238,9 @@ def _room_for_a_trail(context: Context) -> Iterator[Result]:
     if reusable:
         arn = reusable[0]["TrailARN"]
         yield warned(
-            title, region, f"{arn} already records management events (Bedrock calls) in every region; a second trail is billed",
+            title,
+            region,
+            f"{arn} already records management events (Bedrock calls) in every region; a second trail is billed",
             f"set cloudtrail.existing_trail_arn: {arn} to reuse it",
         )
         return
@@ -212,13 +261,25 @@ def _reused_trail(arn: str):
             status = context.aws.call("cloudtrail", "get_trail_status", Name=arn)
         except ClientError as error:
             if error_code(error) in ("TrailNotFoundException", "CloudTrailARNInvalidException"):
-                yield failed(title, arn, "no such trail visible to this account", "correct cloudtrail.existing_trail_arn, or remove it to create a trail")
+                yield failed(
+                    title,
+                    arn,
+                    "no such trail visible to this account",
+                    "correct cloudtrail.existing_trail_arn, or remove it to create a trail",
+                )
                 return
             raise
         if not status.get("IsLogging"):
-            yield failed(title, arn, "exists but is not logging", f"start it: aws cloudtrail start-logging --name {arn}")
+            yield failed(
+                title, arn, "exists but is not logging", f"start it: aws cloudtrail start-logging --name {arn}"
+            )
         elif not _logs_management_events(context, arn):
-            yield failed(title, arn, "does not record management events, where Bedrock model calls are", "add a management-event selector, or use another trail")
+            yield failed(
+                title,
+                arn,
+                "does not record management events, where Bedrock model calls are",
+                "add a management-event selector, or use another trail",
+            )
         else:
             yield passed(title, arn, "logging, with management events")
 
@@ -228,11 +289,18 @@ def _reused_trail(arn: str):
 def _logs_management_events(context: Context, arn: str, *, region: str | None = None) -> bool:
     selectors = context.aws.call("cloudtrail", "get_event_selectors", TrailName=arn, region=region)
     for selector in selectors.get("EventSelectors") or []:
-        if selector.get("IncludeManagementEvents", True) and selector.get("ReadWriteType", "All") in ("All", "ReadOnly"):
+        if selector.get("IncludeManagementEvents", True) and selector.get("ReadWriteType", "All") in (
+            "All",
+            "ReadOnly",
+        ):
             return True
     for selector in selectors.get("AdvancedEventSelectors") or []:
         fields = {field.get("Field"): field for field in selector.get("FieldSelectors", [])}
-        category, read_only, source = fields.get("eventCategory", {}), fields.get("readOnly", {}), fields.get("eventSource", {})
+        category, read_only, source = (
+            fields.get("eventCategory", {}),
+            fields.get("readOnly", {}),
+            fields.get("eventSource", {}),
+        )
         if (
             "Management" in category.get("Equals", [])
             and read_only.get("Equals") != ["false"]  # write events only: model calls are read events
@@ -253,7 +321,12 @@ def _cluster(name: str, enable_public_endpoint: bool):
             cluster = context.aws.call("eks", "describe_cluster", name=name)["cluster"]
         except ClientError as error:
             if error_code(error) == "ResourceNotFoundException":
-                yield failed(title, name, f"no such cluster in account {context.account}, {context.aws.region}", "correct eks.clusters[].name, or remove the cluster")
+                yield failed(
+                    title,
+                    name,
+                    f"no such cluster in account {context.account}, {context.aws.region}",
+                    "correct eks.clusters[].name, or remove the cluster",
+                )
                 return
             raise
         if cluster.get("status") != "ACTIVE":
@@ -281,7 +354,12 @@ def _access_entries_supported(name: str, cluster: dict) -> Result:
     if supported:
         return passed(title, name, f"Kubernetes {version}, platform {platform}: access entries available")
     needed = f"platform version eks.{minimum} or later" if minimum else "Kubernetes 1.23 or later"
-    return failed(title, name, f"Kubernetes {version}, platform {platform}: no access entries", f"update the cluster to {needed} first")
+    return failed(
+        title,
+        name,
+        f"Kubernetes {version}, platform {platform}: no access entries",
+        f"update the cluster to {needed} first",
+    )
 
 
 def _auth_mode(name: str, cluster: dict) -> Result:
@@ -289,7 +367,9 @@ def _auth_mode(name: str, cluster: dict) -> Result:
     mode = (cluster.get("accessConfig") or {}).get("authenticationMode", "CONFIG_MAP")
     if mode == "CONFIG_MAP":
         return warned(
-            title, name, "CONFIG_MAP: the deploy moves it to API_AND_CONFIG_MAP, which EKS cannot undo (aws-auth keeps working)",
+            title,
+            name,
+            "CONFIG_MAP: the deploy moves it to API_AND_CONFIG_MAP, which EKS cannot undo (aws-auth keeps working)",
             "nothing to do if that is acceptable; otherwise remove the cluster from the config",
         )
     return passed(title, name, f"{mode}: no change needed")
@@ -302,11 +382,15 @@ def _endpoint(context: Context, name: str, cluster: dict, enable_public_endpoint
     if not vpc.get("endpointPublicAccess"):
         if enable_public_endpoint:
             return warned(
-                title, name, f"private-only: the deploy turns public access on for {', '.join(allowed)} only (enable_public_endpoint)",
+                title,
+                name,
+                f"private-only: the deploy turns public access on for {', '.join(allowed)} only (enable_public_endpoint)",
                 "nothing to do if that is intended",
             )
         return failed(
-            title, name, "private-only, and discovery reaches clusters over the public endpoint",
+            title,
+            name,
+            "private-only, and discovery reaches clusters over the public endpoint",
             "set enable_public_endpoint: true for this cluster to allow the discovery addresses only, or remove the cluster",
         )
     current = list(vpc.get("publicAccessCidrs") or [])
@@ -315,7 +399,9 @@ def _endpoint(context: Context, name: str, cluster: dict, enable_public_endpoint
     new = [c for c in allowed if c not in current]
     if len(current) + len(new) > MAX_PUBLIC_CIDRS:
         return failed(
-            title, name, f"{len(current)} CIDRs on the allow-list; {len(new)} more would pass the EKS limit of {MAX_PUBLIC_CIDRS}",
+            title,
+            name,
+            f"{len(current)} CIDRs on the allow-list; {len(new)} more would pass the EKS limit of {MAX_PUBLIC_CIDRS}",
             f"remove at least {len(current) + len(new) - MAX_PUBLIC_CIDRS} CIDRs from the cluster's allow-list first",
         )
     return passed(title, name, f"{len(current)} CIDRs on the allow-list, {len(new)} to add (limit {MAX_PUBLIC_CIDRS})")
@@ -330,7 +416,9 @@ def _no_access_entry_yet(context: Context, name: str, principal: str) -> Result:
             return passed(title, name, f"no access entry for {principal} yet: the stack creates it")
         raise
     return failed(
-        title, name, f"an access entry for {principal} exists already, and a principal can have only one",
+        title,
+        name,
+        f"an access entry for {principal} exists already, and a principal can have only one",
         f"delete it (aws eks delete-access-entry --cluster-name {name} --principal-arn {principal}) so the stack manages it, or remove the cluster",
     )
 
@@ -343,7 +431,10 @@ def _pod_identity_agent(name: str, install: bool):
         except ClientError as error:
             if error_code(error) == "ResourceNotFoundException":
                 yield failed(
-                    title, name, f"no such cluster in account {context.account}, {context.aws.region}", "correct bedrock.pod_access[].cluster"
+                    title,
+                    name,
+                    f"no such cluster in account {context.account}, {context.aws.region}",
+                    "correct bedrock.pod_access[].cluster",
                 )
                 return
             raise
@@ -356,13 +447,17 @@ def _pod_identity_agent(name: str, install: bool):
                 yield passed(title, name, f"not installed: the stack installs {POD_IDENTITY_AGENT}")
             else:
                 yield failed(
-                    title, name, f"the {POD_IDENTITY_AGENT} add-on is missing, and pod identity associations need it",
+                    title,
+                    name,
+                    f"the {POD_IDENTITY_AGENT} add-on is missing, and pod identity associations need it",
                     "set install_pod_identity_agent: true on one pod_access entry of this cluster, or install the add-on",
                 )
             return
         if install:
             yield failed(
-                title, name, f"{POD_IDENTITY_AGENT} is installed already, and install_pod_identity_agent would install it again",
+                title,
+                name,
+                f"{POD_IDENTITY_AGENT} is installed already, and install_pod_identity_agent would install it again",
                 "set install_pod_identity_agent: false",
             )
         else:
@@ -385,7 +480,9 @@ def _models_offered(model_ids: tuple[str, ...]):
                 yield passed(title, model_id, f"offered in {context.aws.region} ({kind})")
             else:
                 yield failed(
-                    title, model_id, f"not offered in {context.aws.region}",
+                    title,
+                    model_id,
+                    f"not offered in {context.aws.region}",
                     "correct bedrock.model_ids (aws bedrock list-foundation-models lists the ids), or use a region that has it",
                 )
 
@@ -393,13 +490,19 @@ def _models_offered(model_ids: tuple[str, ...]):
 
 
 def _inference_profiles(context: Context) -> list[dict]:
-    return [p for page in context.aws.pages("bedrock", "list_inference_profiles") for p in page.get("inferenceProfileSummaries", [])]
+    return [
+        p
+        for page in context.aws.pages("bedrock", "list_inference_profiles")
+        for p in page.get("inferenceProfileSummaries", [])
+    ]
 
 
 def flow_logs_on(context: Context, resource_id: str) -> list[dict]:
     """The flow logs of a subnet or VPC (every page)."""
     filters = [{"Name": "resource-id", "Values": [resource_id]}]
-    return [f for page in context.aws.pages("ec2", "describe_flow_logs", Filters=filters) for f in page.get("FlowLogs", [])]
+    return [
+        f for page in context.aws.pages("ec2", "describe_flow_logs", Filters=filters) for f in page.get("FlowLogs", [])
+    ]
 
 
 DEFAULT_FORMAT = " ".join(f"${{{field}}}" for field in STANDARD_FIELDS_BY_VERSION[2])
@@ -413,7 +516,10 @@ def incomplete_formats(resource_id: str, flow_logs: list[dict], bucket_arn: str 
         missing = missing_standard_fields(flow_log.get("LogFormat") or DEFAULT_FORMAT)
         if not missing:
             continue
-        flow_log_id, destination = flow_log["FlowLogId"], flow_log.get("LogDestination") or flow_log.get("LogGroupName") or "?"
+        flow_log_id, destination = (
+            flow_log["FlowLogId"],
+            flow_log.get("LogDestination") or flow_log.get("LogGroupName") or "?",
+        )
         detail = f"{flow_log_id} (to {destination}) lacks {len(missing)} standard field(s): {', '.join(missing)}"
         if flow_log_id in ours:
             fix = "deploy the stack again (make deploy): it replaces its flow logs with every standard field"

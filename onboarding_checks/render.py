@@ -16,7 +16,12 @@ STYLES = {Status.PASS: "green", Status.WARN: "yellow", Status.FAIL: "bold red"}
 
 
 def table(command: str, account: str | None, region: str | None, results: list[Result], console: Console) -> None:
-    grid = Table(title=f"{command}: account {account or '?'}, {region or '?'}", title_justify="left", box=box.SIMPLE_HEAD, expand=False)
+    grid = Table(
+        title=f"{command}: account {account or '?'}, {region or '?'}",
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        expand=False,
+    )
     grid.add_column("", no_wrap=True)
     grid.add_column("check", no_wrap=True)
     grid.add_column("on", overflow="fold", max_width=44)
@@ -24,7 +29,9 @@ def table(command: str, account: str | None, region: str | None, results: list[R
     for result in results:
         # The fix goes under the finding, so a passing row spends no width on an empty column.
         finding = escape(result.detail) + (f"\n[bold]fix:[/] {escape(result.fix)}" if result.fix else "")
-        grid.add_row(f"[{STYLES[result.status]}]{result.status.value.upper()}[/]", result.check, escape(result.target), finding)
+        grid.add_row(
+            f"[{STYLES[result.status]}]{result.status.value.upper()}[/]", result.check, escape(result.target), finding
+        )
     console.print(grid)
     console.print(summary_line(results))
 

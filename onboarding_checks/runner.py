@@ -16,7 +16,7 @@ from .aws import Aws, MissingPermission, Unreachable, error_code
 from .results import Result, failed, warned
 
 if TYPE_CHECKING:  # the config model loads the CDK (and Node.js): only what runs the checks needs it
-    from onboarding_app.config import OnboardingConfig
+    from onboarding_config.model import OnboardingConfig
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,12 @@ def run_checks(context: Context, checks: Sequence[Check], *, progress_console: C
     results: list[Result] = []
     console = progress_console or Console(stderr=True)
     with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        console=console, transient=True,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        console=console,
+        transient=True,
     ) as progress:
         task = progress.add_task("checking", total=len(checks))
         for done, check in enumerate(checks, start=1):
@@ -50,7 +54,11 @@ def run_checks(context: Context, checks: Sequence[Check], *, progress_console: C
             except Unreachable as silence:
                 results.append(failed(check.title, check.target, f"not checked: {silence.detail}", silence.fix))
                 if left := len(checks) - done:
-                    results.append(failed("checks", f"{left} more", "not run: AWS stopped answering", f"{silence.fix}, then run again"))
+                    results.append(
+                        failed(
+                            "checks", f"{left} more", "not run: AWS stopped answering", f"{silence.fix}, then run again"
+                        )
+                    )
                 break
             progress.advance(task)
     return results
@@ -64,14 +72,21 @@ def _findings(check: Check, context: Context) -> list[Result]:
     except MissingPermission as missing:
         return [
             warned(
-                check.title, check.target, f"not checked: your credentials may not call {missing.action}",
+                check.title,
+                check.target,
+                f"not checked: your credentials may not call {missing.action}",
                 f"allow {missing.action} to the identity running the check, or check this by hand",
             )
         ]
     except ClientError as error:
         message = error.response.get("Error", {}).get("Message", "")
         return [
-            warned(check.title, check.target, f"not checked: AWS answered {error_code(error)}: {message}", "retry; if it persists, check this by hand")
+            warned(
+                check.title,
+                check.target,
+                f"not checked: AWS answered {error_code(error)}: {message}",
+                "retry; if it persists, check this by hand",
+            )
         ]
     except (BotoCoreError, ResponseParserError) as error:
         # ResponseParserError: an answer that is not AWS's (a proxy's error page, say).

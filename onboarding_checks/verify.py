@@ -8,11 +8,18 @@ from collections.abc import Iterator
 
 from botocore.exceptions import ClientError
 
-from onboarding_app.output_groups import ROLE
-from onboarding_constructs.eks_discovery_access import DEFAULT_ACCESS_POLICY
+from onboarding_config.output_groups import ROLE
+from onboarding_constructs import DEFAULT_ACCESS_POLICY
 
 from .aws import error_code
-from .doctor import OPEN_TO_EVERYONE, POD_IDENTITY_AGENT, discovery_cidrs, flow_logs_on, flow_logs_to, incomplete_formats
+from .doctor import (
+    OPEN_TO_EVERYONE,
+    POD_IDENTITY_AGENT,
+    discovery_cidrs,
+    flow_logs_on,
+    flow_logs_to,
+    incomplete_formats,
+)
 from .results import Result, failed, passed, warned
 from .runner import Check, Context
 
@@ -25,23 +32,38 @@ def verify_checks(context: Context, outputs: dict[str, dict[str, str]]) -> list[
     config = context.config
     bucket_arn = outputs.get("FlowLogBucketArn", {}).get("OutputValue")
     checks = [
-        *(Check("flow log", target, _flow_log(target, bucket_arn)) for target in (*config.flow_logs.subnet_ids, *config.flow_logs.vpc_ids)),
-        Check("flow log objects", outputs.get("FlowLogBucketName", {}).get("OutputValue", "?"), _recent_objects(outputs)),
+        *(
+            Check("flow log", target, _flow_log(target, bucket_arn))
+            for target in (*config.flow_logs.subnet_ids, *config.flow_logs.vpc_ids)
+        ),
+        Check(
+            "flow log objects", outputs.get("FlowLogBucketName", {}).get("OutputValue", "?"), _recent_objects(outputs)
+        ),
     ]
     if config.cloudtrail is not None:
         trail = config.cloudtrail.existing_trail_arn or outputs.get("BedrockAuditTrailArn", {}).get("OutputValue", "")
         checks.append(Check("audit trail", trail or "?", _trail_logging(trail)))
     if config.eks is not None:
         principal = outputs.get("DiscoveryRoleArn", {}).get("OutputValue") or config.eks.discovery_role_arn or ""
-        checks += [Check("EKS cluster", cluster.name, _cluster_open(cluster.name, principal)) for cluster in config.eks.clusters]
+        checks += [
+            Check("EKS cluster", cluster.name, _cluster_open(cluster.name, principal))
+            for cluster in config.eks.clusters
+        ]
     if config.bedrock is not None:
         checks += [
-            Check("pod identity association", f"{p.cluster}/{p.namespace}/{p.service_account}", _association(p.cluster, p.namespace, p.service_account))
+            Check(
+                "pod identity association",
+                f"{p.cluster}/{p.namespace}/{p.service_account}",
+                _association(p.cluster, p.namespace, p.service_account),
+            )
             for p in config.bedrock.pod_access
             if p.mode == "pod-identity"
         ]
     roles = {key: output for key, output in outputs.items() if output.get("Description", "").startswith(ROLE)}
-    checks += [Check("role", output["OutputValue"], _role(output["OutputValue"], output["Description"].removeprefix(ROLE))) for output in roles.values()]
+    checks += [
+        Check("role", output["OutputValue"], _role(output["OutputValue"], output["Description"].removeprefix(ROLE)))
+        for output in roles.values()
+    ]
     return checks
 
 
@@ -62,14 +84,24 @@ def _flow_log(resource_id: str, bucket_arn: str | None):
         flow_logs = flow_logs_on(context, resource_id)
         ours = flow_logs_to(flow_logs, bucket_arn)
         if not ours:
-            yield failed(title, resource_id, f"no flow log to {bucket_arn or 'the stack bucket'}", "deploy the stack (make deploy), then verify again")
+            yield failed(
+                title,
+                resource_id,
+                f"no flow log to {bucket_arn or 'the stack bucket'}",
+                "deploy the stack (make deploy), then verify again",
+            )
         else:
             flow_log = ours[0]
             if flow_log.get("DeliverLogsStatus") == "SUCCESS":
                 yield passed(title, resource_id, f"{flow_log['FlowLogId']} delivers to {bucket_arn}")
             else:
                 error = flow_log.get("DeliverLogsErrorMessage") or flow_log.get("DeliverLogsStatus")
-                yield failed(title, resource_id, f"{flow_log['FlowLogId']} cannot deliver: {error}", "check the bucket policy allows delivery.logs.amazonaws.com")
+                yield failed(
+                    title,
+                    resource_id,
+                    f"{flow_log['FlowLogId']} cannot deliver: {error}",
+                    "check the bucket policy allows delivery.logs.amazonaws.com",
+                )
         yield from incomplete_formats(resource_id, flow_logs, bucket_arn)
 
     return run
@@ -80,20 +112,27 @@ def _recent_objects(outputs: dict[str, dict[str, str]]):
         title = "flow log objects"
         bucket = outputs.get("FlowLogBucketName", {}).get("OutputValue")
         if not bucket:
-            yield failed(title, "?", "the stack has no FlowLogBucketName output", "deploy the stack with this version (make deploy)")
+            yield failed(
+                title,
+                "?",
+                "the stack has no FlowLogBucketName output",
+                "deploy the stack with this version (make deploy)",
+            )
             return
         prefix = f"AWSLogs/{context.account}/vpcflowlogs/{context.aws.region}/"
         newest = None
         for page in context.aws.pages("s3", "list_objects_v2", Bucket=bucket, Prefix=prefix):
             for item in page.get("Contents", []):
                 newest = item["LastModified"] if newest is None else max(newest, item["LastModified"])
-        now = datetime.datetime.now(datetime.timezone.utc)
+        now = datetime.datetime.now(datetime.UTC)
         if newest is not None and now - newest <= RECENT:
             yield passed(title, bucket, f"newest object {int((now - newest).total_seconds() // 60)} minutes old")
         else:
             when = "none yet" if newest is None else f"the newest is from {newest:%Y-%m-%d %H:%M} UTC"
             yield warned(
-                title, bucket, f"no flow log objects in the last hour under {prefix} ({when})",
+                title,
+                bucket,
+                f"no flow log objects in the last hour under {prefix} ({when})",
                 "delivery starts about 10 minutes after a flow log is created; verify again later",
             )
 
@@ -104,7 +143,12 @@ def _trail_logging(arn: str):
     def run(context: Context) -> Iterator[Result]:
         title = "audit trail"
         if not arn:
-            yield failed(title, "?", "the stack has no BedrockAuditTrailArn output", "deploy the stack with this version (make deploy)")
+            yield failed(
+                title,
+                "?",
+                "the stack has no BedrockAuditTrailArn output",
+                "deploy the stack with this version (make deploy)",
+            )
             return
         try:
             status = context.aws.call("cloudtrail", "get_trail_status", Name=arn)
@@ -134,7 +178,12 @@ def _cluster_open(name: str, principal: str):
         if mode in ("API", "API_AND_CONFIG_MAP"):
             yield passed("EKS authentication mode", name, mode)
         else:
-            yield failed("EKS authentication mode", name, f"{mode}: access entries do not work", "deploy the stack (its custom resource changes the mode)")
+            yield failed(
+                "EKS authentication mode",
+                name,
+                f"{mode}: access entries do not work",
+                "deploy the stack (its custom resource changes the mode)",
+            )
         yield _endpoint_admits(context, name, cluster)
         yield _view_access(context, name, principal)
 
@@ -147,21 +196,38 @@ def _endpoint_admits(context: Context, name: str, cluster: dict) -> Result:
     allowed = discovery_cidrs(context)
     current = list(vpc.get("publicAccessCidrs") or [])
     if not vpc.get("endpointPublicAccess"):
-        return failed(title, name, "no public endpoint: discovery cannot reach the cluster", "set enable_public_endpoint: true for it and deploy again")
+        return failed(
+            title,
+            name,
+            "no public endpoint: discovery cannot reach the cluster",
+            "set enable_public_endpoint: true for it and deploy again",
+        )
     missing = [c for c in allowed if c not in current]
     if any(c in OPEN_TO_EVERYONE for c in current) or not missing:
         return passed(title, name, "the public endpoint admits the discovery addresses")
-    return failed(title, name, f"the allow-list lacks {', '.join(missing)}", "deploy the stack again; if someone removed them, find out why first")
+    return failed(
+        title,
+        name,
+        f"the allow-list lacks {', '.join(missing)}",
+        "deploy the stack again; if someone removed them, find out why first",
+    )
 
 
 def _view_access(context: Context, name: str, principal: str) -> Result:
     title = "EKS access entry"
     if not principal:
-        return failed(title, name, "no discovery role known (no DiscoveryRoleArn output, no eks.discovery_role_arn)", "deploy the stack")
+        return failed(
+            title,
+            name,
+            "no discovery role known (no DiscoveryRoleArn output, no eks.discovery_role_arn)",
+            "deploy the stack",
+        )
     try:
         arns = [
             p.get("policyArn", "")
-            for page in context.aws.pages("eks", "list_associated_access_policies", clusterName=name, principalArn=principal)
+            for page in context.aws.pages(
+                "eks", "list_associated_access_policies", clusterName=name, principalArn=principal
+            )
             for p in page.get("associatedAccessPolicies", [])
         ]
     except ClientError as error:
@@ -179,7 +245,13 @@ def _association(cluster: str, namespace: str, service_account: str):
         try:
             found = [
                 a
-                for page in context.aws.pages("eks", "list_pod_identity_associations", clusterName=cluster, namespace=namespace, serviceAccount=service_account)
+                for page in context.aws.pages(
+                    "eks",
+                    "list_pod_identity_associations",
+                    clusterName=cluster,
+                    namespace=namespace,
+                    serviceAccount=service_account,
+                )
                 for a in page.get("associations", [])
             ]
         except ClientError as error:
@@ -190,7 +262,9 @@ def _association(cluster: str, namespace: str, service_account: str):
         if found:
             yield passed(title, target, f"{found[0].get('associationId', 'association')} exists")
         else:
-            yield failed(title, target, "no association", f"deploy the stack; the cluster needs the {POD_IDENTITY_AGENT} add-on")
+            yield failed(
+                title, target, "no association", f"deploy the stack; the cluster needs the {POD_IDENTITY_AGENT} add-on"
+            )
 
     return run
 
@@ -203,7 +277,9 @@ def _role(arn: str, purpose: str):
             context.aws.call("iam", "get_role", RoleName=name)
         except ClientError as error:
             if error_code(error) == "NoSuchEntity":
-                yield failed(title, arn, f"missing ({purpose})", "deploy the stack again; someone may have deleted the role")
+                yield failed(
+                    title, arn, f"missing ({purpose})", "deploy the stack again; someone may have deleted the role"
+                )
                 return
             raise
         yield passed(title, arn, f"exists ({purpose})")

@@ -22,10 +22,10 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from . import secure_bucket
-from .existing_resource import refuse_props_for_existing
-from .identifiers import trail_arn_problem, trail_name_problem
-from .suppressions import acknowledge_nag, skip_checkov
+from . import _secure_bucket as secure_bucket
+from ._existing_resource import refuse_props_for_existing
+from ._identifiers import trail_arn_problem, trail_name_problem
+from ._suppressions import acknowledge_nag, skip_checkov
 
 CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com"
 #: Name of the new trail; explicit, because the bucket and key policies name it in aws:SourceArn.
@@ -52,7 +52,6 @@ BEDROCK_DATA_RESOURCE_TYPES = (
     "AWS::Bedrock::AsyncInvoke",  # StartAsyncInvoke, GetAsyncInvoke
     "AWS::Bedrock::Model",  # InvokeModelWithBidirectionalStream
 )
-
 
 
 class BedrockAuditTrail(Construct):
@@ -291,9 +290,7 @@ def _key_statements(scope: Construct, trail_arn: str) -> list[iam.PolicyStatemen
     stack = Stack.of(scope)
     principal = iam.ServicePrincipal(CLOUDTRAIL_SERVICE)
     this_trail = {"aws:SourceArn": trail_arn}
-    any_trail_of_this_account = stack.format_arn(
-        service="cloudtrail", region="*", resource="trail", resource_name="*"
-    )
+    any_trail_of_this_account = stack.format_arn(service="cloudtrail", region="*", resource="trail", resource_name="*")
     return [
         iam.PolicyStatement(
             sid="AllowCloudTrailToEncryptLogs",

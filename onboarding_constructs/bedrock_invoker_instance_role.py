@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .bedrock_models import invoke_models_policy, model_ids_problems
-from .identifiers import role_name_problem
+from ._bedrock_models import invoke_models_policy, model_ids_problems
+from ._identifiers import role_name_problem
 
 EC2_SERVICE = "ec2.amazonaws.com"
 

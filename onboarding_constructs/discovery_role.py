@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
@@ -11,14 +11,14 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from .identifiers import (
+from ._identifiers import (
     PARTITION_PATTERN,
     is_token,
     repeated,
     role_arn_problem,
     role_name_problem,
 )
-from .suppressions import acknowledge_nag, nag_resource_text
+from ._suppressions import acknowledge_nag, nag_resource_text
 
 #: The published "Discovery" permission set, one statement per service (Sid, actions), each on
 #: Resource "*": read-only calls that discover every resource of these types in the account.
@@ -149,10 +149,13 @@ class DiscoveryRole(Construct):
             description="AIRS discovery: read-only discovery of network, compute, EKS and Bedrock resources, assumed by the AIRS service",
         )
         statements = [
-            iam.PolicyStatement(sid=sid, actions=list(actions), resources=["*"]) for sid, actions in DISCOVERY_STATEMENTS
+            iam.PolicyStatement(sid=sid, actions=list(actions), resources=["*"])
+            for sid, actions in DISCOVERY_STATEMENTS
         ]
         statements.append(
-            iam.PolicyStatement(sid=DENY_SID, effect=iam.Effect.DENY, actions=list(self._denied_actions), resources=["*"])
+            iam.PolicyStatement(
+                sid=DENY_SID, effect=iam.Effect.DENY, actions=list(self._denied_actions), resources=["*"]
+            )
         )
         if flow_log_bucket is not None:
             statements += _bucket_statements(self, flow_log_bucket, flow_log_bucket_key)
@@ -215,7 +218,9 @@ class DiscoveryRole(Construct):
 
 def _bucket_statements(scope: Construct, bucket: s3.IBucket, key: kms.IKey | None) -> list[iam.PolicyStatement]:
     statements = [
-        iam.PolicyStatement(sid="ReadFlowLogObjects", actions=list(BUCKET_OBJECT_ACTIONS), resources=[bucket.arn_for_objects("*")]),
+        iam.PolicyStatement(
+            sid="ReadFlowLogObjects", actions=list(BUCKET_OBJECT_ACTIONS), resources=[bucket.arn_for_objects("*")]
+        ),
         iam.PolicyStatement(sid="ListFlowLogBucket", actions=list(BUCKET_ACTIONS), resources=[bucket.bucket_arn]),
     ]
     if key is not None:
@@ -320,4 +325,11 @@ def _shown(value: str) -> str:
     return f"{head + ellipsis!r} ({len(value)} character{'' if len(value) == 1 else 's'})"
 
 
-__all__ = ["DiscoveryRole", "DISCOVERY_STATEMENTS", "DENIED_ACTIONS", "SENSITIVE_READS", "ALWAYS_DENIED", "MAX_SESSION_DURATION"]
+__all__ = [
+    "ALWAYS_DENIED",
+    "DENIED_ACTIONS",
+    "DISCOVERY_STATEMENTS",
+    "MAX_SESSION_DURATION",
+    "SENSITIVE_READS",
+    "DiscoveryRole",
+]

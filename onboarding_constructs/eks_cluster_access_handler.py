@@ -9,9 +9,9 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from . import secure_bucket
-from .handler_code import handler_source
-from .suppressions import (
+from . import _secure_bucket as secure_bucket
+from ._handler_code import handler_source
+from ._suppressions import (
     acknowledge_nag,
     ignore_cfn_lint,
     nag_resource_text,
@@ -60,11 +60,15 @@ class EksClusterAccessHandler(Construct):
             )
         return existing
 
-    def __init__(self, scope: Construct, construct_id: str, *, log_group_encryption_key: kms.IKey | None = None) -> None:
+    def __init__(
+        self, scope: Construct, construct_id: str, *, log_group_encryption_key: kms.IKey | None = None
+    ) -> None:
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self.log_group_encryption_key = log_group_encryption_key
-        self.log_group = logs.LogGroup(self, "LogGroup", retention=LOG_RETENTION, encryption_key=log_group_encryption_key)
+        self.log_group = logs.LogGroup(
+            self, "LogGroup", retention=LOG_RETENTION, encryption_key=log_group_encryption_key
+        )
         if log_group_encryption_key is not None:
             secure_bucket.allow_key_use(
                 self,
@@ -114,7 +118,9 @@ class EksClusterAccessHandler(Construct):
             statements=[
                 self._cluster_statement,
                 iam.PolicyStatement(actions=list(SSM_ACTIONS), resources=[self._state_parameters]),
-                iam.PolicyStatement(actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]),
+                iam.PolicyStatement(
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]
+                ),
                 iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.function.function_arn]),
             ],
         )
@@ -142,21 +148,33 @@ class EksClusterAccessHandler(Construct):
             "The handler calls the regional EKS, SSM and Lambda APIs and the CloudFormation response URL; a VPC would need"
             " NAT or five endpoints in every account for no isolation gain.",
         )
-        skip_checkov(function, "CKV_AWS_117", "The handler calls regional AWS APIs and the CloudFormation response URL only; see the NIST LambdaInsideVPC acknowledgment.")
+        skip_checkov(
+            function,
+            "CKV_AWS_117",
+            "The handler calls regional AWS APIs and the CloudFormation response URL only; see the NIST LambdaInsideVPC acknowledgment.",
+        )
         acknowledge_nag(
             function,
             "NIST.800.53.R5-LambdaDLQ",
             "CloudFormation waits for the answer, with ServiceTimeout: a lost invocation fails the stack operation within"
             " 30 minutes instead of sitting in a queue nobody reads.",
         )
-        skip_checkov(function, "CKV_AWS_116", "CloudFormation waits for the answer with ServiceTimeout; a dead-letter queue would hold failures nobody reads.")
+        skip_checkov(
+            function,
+            "CKV_AWS_116",
+            "CloudFormation waits for the answer with ServiceTimeout; a dead-letter queue would hold failures nobody reads.",
+        )
         acknowledge_nag(
             function,
             "NIST.800.53.R5-LambdaConcurrency",
             "Runs only during deployments, one invocation per cluster at a time; reserving concurrency would take it from the"
             " account's unreserved pool, which new accounts cannot spare.",
         )
-        skip_checkov(function, "CKV_AWS_115", "Runs only during deployments; reserved concurrency would be taken from the account's unreserved pool.")
+        skip_checkov(
+            function,
+            "CKV_AWS_115",
+            "Runs only during deployments; reserved concurrency would be taken from the account's unreserved pool.",
+        )
         skip_checkov(
             function,
             "CKV_AWS_173",

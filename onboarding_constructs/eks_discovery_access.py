@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from collections.abc import Sequence
 
 from aws_cdk import CustomResource, Stack
 from aws_cdk import aws_eks as eks
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
-from .eks_cluster_access_handler import SERVICE_TIMEOUT, EksClusterAccessHandler
-from .identifiers import (
+from ._identifiers import (
     canonical_cidr,
     cluster_name_problem,
     is_token,
@@ -19,6 +18,7 @@ from .identifiers import (
     repeated,
     role_arn_problem,
 )
+from .eks_cluster_access_handler import SERVICE_TIMEOUT, EksClusterAccessHandler
 
 #: The addresses AIRS discovery reaches cluster endpoints from (published onboarding prerequisites).
 DISCOVERY_CIDRS: tuple[str, ...] = ("34.71.64.3/32", "34.28.60.186/32")
@@ -67,7 +67,12 @@ class EksDiscoveryAccess(Construct):
         log_group_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        _validate(cluster_name=cluster_name, principal_arn=principal_arn, allowed_cidrs=allowed_cidrs, access_policy=access_policy)
+        _validate(
+            cluster_name=cluster_name,
+            principal_arn=principal_arn,
+            allowed_cidrs=allowed_cidrs,
+            access_policy=access_policy,
+        )
         allowed_cidrs = [canonical_cidr(c) for c in allowed_cidrs]
         if isinstance(enable_public_endpoint, str) and not is_token(enable_public_endpoint):
             raise ValueError(
@@ -133,7 +138,9 @@ def _validate(*, cluster_name: str, principal_arn: str, allowed_cidrs: Sequence[
     if not any(map(public_cidr_problem, literal)) and (twice := repeated([canonical_cidr(c) for c in literal])):
         problems.append(f"allowed_cidrs: {twice} listed more than once")
     if len(allowed_cidrs) > MAX_PUBLIC_CIDRS:
-        problems.append(f"allowed_cidrs: {len(allowed_cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)")
+        problems.append(
+            f"allowed_cidrs: {len(allowed_cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)"
+        )
     if not is_token(access_policy) and not _POLICY_NAME.fullmatch(access_policy):
         problems.append(f"access_policy: {access_policy!r} is not an EKS access policy name (e.g. AmazonEKSViewPolicy)")
     if problems:

@@ -7,8 +7,9 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from . import log_delivery, secure_bucket
-from .existing_resource import refuse_props_for_existing
+from . import _log_delivery as log_delivery
+from . import _secure_bucket as secure_bucket
+from ._existing_resource import refuse_props_for_existing
 
 #: Default lifetime of flow-log objects.
 DEFAULT_RETENTION = Duration.days(365)
@@ -129,4 +130,4 @@ class FlowLogBucket(Construct):
         )
 
 
-__all__ = ["FlowLogBucket", "DEFAULT_RETENTION"]
+__all__ = ["DEFAULT_RETENTION", "FlowLogBucket"]

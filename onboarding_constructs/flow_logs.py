@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from enum import Enum
-from typing import Mapping, Sequence
 
 from aws_cdk import CfnResource, CfnTag
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from . import flow_log_fields, log_delivery
-from .identifiers import is_token, repeated, subnet_id_problem, vpc_id_problem
+from . import _flow_log_fields as flow_log_fields
+from . import _log_delivery as log_delivery
+from ._identifiers import is_token, repeated, subnet_id_problem, vpc_id_problem
 
 #: Tag ``Name`` of each flow log is this prefix plus the subnet or VPC id.
 DEFAULT_NAME_PREFIX = "airs-discovery-"

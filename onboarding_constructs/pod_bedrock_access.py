@@ -15,16 +15,16 @@ Two ways exist for a pod to get AWS credentials; this construct does one or the 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from enum import Enum
-from typing import Sequence
 
 from aws_cdk import Stack
 from aws_cdk import aws_eks as eks
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from .bedrock_models import invoke_models_policy, model_ids_problems
-from .identifiers import (
+from ._bedrock_models import invoke_models_policy, model_ids_problems
+from ._identifiers import (
     REGION_PATTERN,
     cluster_name_problem,
     is_token,
@@ -43,7 +43,9 @@ TAG_SERVICE_ACCOUNT = "kubernetes-service-account"
 
 _DNS_LABEL = re.compile(r"[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?")
 _DNS_SUBDOMAIN = re.compile(r"[a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*")
-_OIDC_ISSUER = re.compile(rf"(?:https://)?(?P<host_path>oidc\.eks\.{REGION_PATTERN}\.amazonaws\.com(?:\.cn)?/id/[0-9A-Z]{{32}})/?")
+_OIDC_ISSUER = re.compile(
+    rf"(?:https://)?(?P<host_path>oidc\.eks\.{REGION_PATTERN}\.amazonaws\.com(?:\.cn)?/id/[0-9A-Z]{{32}})/?"
+)
 _ISSUER_EXAMPLE = "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 
 
@@ -295,11 +297,15 @@ def _validate(
         problems.append(f"mode: {problem}")
     elif PodAccessMode(mode) is PodAccessMode.IRSA:
         if oidc_issuer is None:
-            problems.append(f"oidc_issuer: required when mode is 'irsa' (expected the cluster's OIDC issuer URL, e.g. {_ISSUER_EXAMPLE})")
+            problems.append(
+                f"oidc_issuer: required when mode is 'irsa' (expected the cluster's OIDC issuer URL, e.g. {_ISSUER_EXAMPLE})"
+            )
         elif problem := oidc_issuer_problem(oidc_issuer):
             problems.append(f"oidc_issuer: {problem}")
         if install_pod_identity_agent:
-            problems.append("install_pod_identity_agent: only applies when mode is 'pod-identity' (IRSA needs no agent)")
+            problems.append(
+                "install_pod_identity_agent: only applies when mode is 'pod-identity' (IRSA needs no agent)"
+            )
     elif oidc_issuer is not None:
         problems.append(
             f"oidc_issuer: {oidc_issuer!r} given, but mode is 'pod-identity', which does not use an OIDC provider"

@@ -18,7 +18,7 @@ from aws_cdk import (
 from aws_cdk import aws_iam as iam
 from constructs import IConstruct
 
-from .identifiers import PARTITION_PATTERN, is_token
+from ._identifiers import PARTITION_PATTERN, is_token
 
 #: IAM role names are at most this long.
 MAX_ROLE_NAME_LENGTH = 64
@@ -159,4 +159,4 @@ def role_name_prefix_problem(value: str) -> str | None:
     return f"{value!r} is not a role name prefix (expected 1 to {MAX_PREFIX_LENGTH} letters, digits and _+=,.@-)"
 
 
-__all__ = ["apply_role_policy", "RoleNamePrefix", "MAX_PREFIX_LENGTH"]
+__all__ = ["MAX_PREFIX_LENGTH", "RoleNamePrefix", "apply_role_policy"]

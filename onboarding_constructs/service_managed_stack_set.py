@@ -3,14 +3,14 @@ AWS Organizations OUs, with per-account parameter values."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
-from typing import Mapping, Sequence
 
 from aws_cdk import Token
 from aws_cdk import aws_cloudformation as cloudformation
 from constructs import Construct
 
-from .identifiers import is_token
+from ._identifiers import is_token
 
 #: Named roles need CAPABILITY_NAMED_IAM; service-managed StackSets refuse CAPABILITY_AUTO_EXPAND.
 DEFAULT_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
@@ -165,7 +165,9 @@ def _instance_groups(
     return groups
 
 
-def _targets(units: list[str], accounts: list[str], account_filter: str | None) -> cloudformation.CfnStackSet.DeploymentTargetsProperty:
+def _targets(
+    units: list[str], accounts: list[str], account_filter: str | None
+) -> cloudformation.CfnStackSet.DeploymentTargetsProperty:
     return cloudformation.CfnStackSet.DeploymentTargetsProperty(
         organizational_unit_ids=units,
         accounts=accounts or None,
@@ -206,9 +208,13 @@ def _validate(
         if is_token(account):
             continue
         if account in exclude_accounts:
-            problems.append(f"parameter_overrides account {account!r} is in exclude_accounts, so it gets no stack to override")
+            problems.append(
+                f"parameter_overrides account {account!r} is in exclude_accounts, so it gets no stack to override"
+            )
         elif include_accounts and account not in include_accounts and not any(map(is_token, include_accounts)):
-            problems.append(f"parameter_overrides account {account!r} is not in include_accounts, so it gets no stack to override")
+            problems.append(
+                f"parameter_overrides account {account!r} is not in include_accounts, so it gets no stack to override"
+            )
     if not is_token(call_as) and call_as not in _CALL_AS:
         problems.append(f"call_as {call_as!r} is not valid (expected 'SELF' or 'DELEGATED_ADMIN')")
     for name, value, low in (

@@ -5,4 +5,10 @@ from .member_onboarding_stack import MemberOnboardingStack
 from .org_onboarding_stack import OrgOnboardingStack
 from .stack_set_template import StackSetTemplateSynthesizer
 
-__all__ = ["AccountOnboardingStack", "AccountTargets", "MemberOnboardingStack", "OrgOnboardingStack", "StackSetTemplateSynthesizer"]
+__all__ = [
+    "AccountOnboardingStack",
+    "AccountTargets",
+    "MemberOnboardingStack",
+    "OrgOnboardingStack",
+    "StackSetTemplateSynthesizer",
+]

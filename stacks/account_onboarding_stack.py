@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from aws_cdk import CfnOutput, Duration, Stack
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from onboarding_app.config import BucketConfig, CloudTrailConfig, OnboardingConfig
-from onboarding_app.output_groups import AUDIT, ROLE, WIZARD
+from onboarding_config.model import BucketConfig, CloudTrailConfig, OnboardingConfig
+from onboarding_config.output_groups import AUDIT, ROLE, WIZARD
 from onboarding_constructs import (
     BedrockAuditTrail,
     BedrockInvokerInstanceRole,
@@ -89,7 +90,9 @@ class AccountOnboardingStack(Stack):
         eks = config.eks
         # One key object for the handler's log group, which every cluster's access shares.
         log_group_key = (
-            kms.Key.from_key_arn(self, "EksLogGroupKey", eks.log_group_kms_key_arn) if eks and eks.log_group_kms_key_arn else None
+            kms.Key.from_key_arn(self, "EksLogGroupKey", eks.log_group_kms_key_arn)
+            if eks and eks.log_group_kms_key_arn
+            else None
         )
         discovery_principal = self.discovery_role.role_arn if self.discovery_role else targets.discovery_role_arn
         self.eks_access = {
@@ -105,7 +108,11 @@ class AccountOnboardingStack(Stack):
             for cluster in (targets.clusters if eks else ())
         }
 
-        self.audit_trail = BedrockAuditTrail(self, "BedrockAuditTrail", **self._trail_props(config.cloudtrail)) if config.cloudtrail else None
+        self.audit_trail = (
+            BedrockAuditTrail(self, "BedrockAuditTrail", **self._trail_props(config.cloudtrail))
+            if config.cloudtrail
+            else None
+        )
 
         bedrock = config.bedrock
         self.instance_role = (
@@ -157,7 +164,9 @@ class AccountOnboardingStack(Stack):
         )
         self._identity_outputs()
 
-    def _place_flow_logs(self, scope: Construct, construct_id: str, config: OnboardingConfig, targets: AccountTargets, **kwargs: Any) -> None:
+    def _place_flow_logs(
+        self, scope: Construct, construct_id: str, config: OnboardingConfig, targets: AccountTargets, **kwargs: Any
+    ) -> None:
         """In this stack while it stays within ``RESOURCE_BUDGET``; otherwise in shard stacks beside it
         (see ``flow_log_shards``)."""
         self.flow_log_shards: list[FlowLogShardStack] = []
@@ -199,18 +208,30 @@ class AccountOnboardingStack(Stack):
         return AccountTargets(
             subnet_ids=config.flow_logs.subnet_ids,
             vpc_ids=config.flow_logs.vpc_ids,
-            clusters=[ClusterTarget(c.name, c.enable_public_endpoint) for c in (config.eks.clusters if config.eks else ())],
+            clusters=[
+                ClusterTarget(c.name, c.enable_public_endpoint) for c in (config.eks.clusters if config.eks else ())
+            ],
             discovery_role_arn=config.eks.discovery_role_arn if config.eks else None,
         )
 
     def _identity_outputs(self) -> None:
         if self.discovery_role:
-            CfnOutput(self, "DiscoveryRoleArn", value=self.discovery_role.role_arn, description=f"{ROLE}AIRS discovery (cross-account)")
+            CfnOutput(
+                self,
+                "DiscoveryRoleArn",
+                value=self.discovery_role.role_arn,
+                description=f"{ROLE}AIRS discovery (cross-account)",
+            )
         if self.audit_trail:
             how = "created by this stack" if self.audit_trail.created else "reused, nothing created"
             CfnOutput(self, "BedrockAuditTrailArn", value=self.audit_trail.trail_arn, description=f"{AUDIT}{how}")
         if self.instance_role:
-            CfnOutput(self, "Ec2BedrockRoleArn", value=self.instance_role.role_arn, description=f"{ROLE}EC2 instances invoking Bedrock")
+            CfnOutput(
+                self,
+                "Ec2BedrockRoleArn",
+                value=self.instance_role.role_arn,
+                description=f"{ROLE}EC2 instances invoking Bedrock",
+            )
             CfnOutput(
                 self,
                 "Ec2BedrockInstanceProfileName",
@@ -220,7 +241,10 @@ class AccountOnboardingStack(Stack):
         for (cluster, namespace, service_account), access in self.pod_access.items():
             CfnOutput(
                 self,
-                "PodRole" + "".join(part.title() for part in re.split(r"[^A-Za-z0-9]+", f"{cluster}-{namespace}-{service_account}")),
+                "PodRole"
+                + "".join(
+                    part.title() for part in re.split(r"[^A-Za-z0-9]+", f"{cluster}-{namespace}-{service_account}")
+                ),
                 value=access.role_arn,
                 description=f"{ROLE}pods of {cluster}/{namespace}/{service_account} invoking Bedrock ({access.mode.value})",
             )

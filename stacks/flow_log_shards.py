@@ -18,9 +18,10 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from onboarding_constructs import FlowLogs
+from onboarding_constructs.validation import MAX_STACK_RESOURCES
 
 #: CloudFormation's limit of resources per stack.
-MAX_RESOURCES = 500
+MAX_RESOURCES = MAX_STACK_RESOURCES
 #: Resources an account stack may hold with its flow logs; the rest of 500 is room for changes
 #: that add resources later (a cluster, a pod role) without a move of every flow log.
 RESOURCE_BUDGET = 450
@@ -57,7 +58,9 @@ class FlowLogShardStack(Stack):
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.flow_logs = FlowLogs(self, "FlowLogs", bucket=bucket, subnet_ids=subnet_ids, vpc_ids=vpc_ids, **flow_log_props)
+        self.flow_logs = FlowLogs(
+            self, "FlowLogs", bucket=bucket, subnet_ids=subnet_ids, vpc_ids=vpc_ids, **flow_log_props
+        )
 
 
 def split_by_shard(ids: Sequence[str]) -> dict[int, list[str]]:

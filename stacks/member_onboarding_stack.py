@@ -3,16 +3,17 @@ member account and region, with each account's ids as CloudFormation parameters.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any
 
 from aws_cdk import CfnCondition, CfnOutput, CfnParameter, CfnResource, Fn, ICfnConditionExpression, Stack
 from constructs import Construct, IConstruct
 
-from onboarding_app.config import AccountOverrideConfig, OnboardingConfig
+from onboarding_config.model import AccountOverrideConfig, OnboardingConfig
 from onboarding_constructs import EksClusterAccessHandler
-from onboarding_constructs.identifiers import CLUSTER_NAME_PATTERN, SUBNET_ID_PATTERN, VPC_ID_PATTERN
-from onboarding_constructs.identifiers import ROLE_ARN_PATTERN as ROLE_ARN
+from onboarding_constructs.validation import CLUSTER_NAME_PATTERN, SUBNET_ID_PATTERN, VPC_ID_PATTERN
+from onboarding_constructs.validation import ROLE_ARN_PATTERN as ROLE_ARN
 
 from .account_onboarding_stack import DESCRIPTION, AccountOnboardingStack, AccountTargets, ClusterTarget
 from .stack_set_template import StackSetTemplateSynthesizer
@@ -74,7 +75,9 @@ class MemberOnboardingStack(AccountOnboardingStack):
         self._trail_in_home_region(config.organization.home_region)
         self.template_options.metadata = {"AWS::CloudFormation::Interface": self._parameter_groups()}
 
-    def _place_flow_logs(self, scope: Construct, construct_id: str, config: OnboardingConfig, targets: AccountTargets, **kwargs: Any) -> None:
+    def _place_flow_logs(
+        self, scope: Construct, construct_id: str, config: OnboardingConfig, targets: AccountTargets, **kwargs: Any
+    ) -> None:
         """Always in this template: a StackSet deploys one template (its size is checked with the config)."""
         self.flow_log_shards = []
         self.flow_logs = self._flow_logs_here(config, targets)
@@ -112,15 +115,25 @@ class MemberOnboardingStack(AccountOnboardingStack):
         clusters = config.eks.clusters if config.eks else ()
         count = slots["clusters"]
         self.subnet_slots = self._slots(
-            "FlowLogSubnet", defaults=subnets, count=slots["subnet_ids"], pattern=SUBNET_PATTERN,
+            "FlowLogSubnet",
+            defaults=subnets,
+            count=slots["subnet_ids"],
+            pattern=SUBNET_PATTERN,
             what="subnet id (subnet-...) to log, or empty",
         )
         self.vpc_slots = self._slots(
-            "FlowLogVpc", defaults=vpcs, count=slots["vpc_ids"], pattern=VPC_PATTERN,
+            "FlowLogVpc",
+            defaults=vpcs,
+            count=slots["vpc_ids"],
+            pattern=VPC_PATTERN,
             what="VPC id (vpc-...) to log, or empty",
         )
         self.cluster_slots = self._slots(
-            "EksCluster", suffix="Name", defaults=[c.name for c in clusters], count=count, pattern=CLUSTER_PATTERN,
+            "EksCluster",
+            suffix="Name",
+            defaults=[c.name for c in clusters],
+            count=count,
+            pattern=CLUSTER_PATTERN,
             what="name of an EKS cluster to open to discovery, or empty",
         )
         self.public_endpoint_parameters = [
@@ -173,7 +186,9 @@ class MemberOnboardingStack(AccountOnboardingStack):
                 constraint_description=f"must be a {what}",
                 description=f"{what[0].upper()}{what[1:]} ({stem}{n}{suffix})",
             )
-            condition = CfnCondition(self, f"Has{stem}{n}", expression=Fn.condition_not(Fn.condition_equals(parameter.value_as_string, "")))
+            condition = CfnCondition(
+                self, f"Has{stem}{n}", expression=Fn.condition_not(Fn.condition_equals(parameter.value_as_string, ""))
+            )
             slots.append(Slot(parameter, condition))
         return slots
 
@@ -212,14 +227,27 @@ class MemberOnboardingStack(AccountOnboardingStack):
             return [p.logical_id for p in parameters]
 
         groups = [
-            ("Flow logs: subnets and VPCs of this account", names([s.parameter for s in [*self.subnet_slots, *self.vpc_slots]])),
+            (
+                "Flow logs: subnets and VPCs of this account",
+                names([s.parameter for s in [*self.subnet_slots, *self.vpc_slots]]),
+            ),
             (
                 "EKS clusters of this account",
-                names([p for slot, e in zip(self.cluster_slots, self.public_endpoint_parameters) for p in (slot.parameter, e)]),
+                names(
+                    [
+                        p
+                        for slot, e in zip(self.cluster_slots, self.public_endpoint_parameters)
+                        for p in (slot.parameter, e)
+                    ]
+                ),
             ),
             ("AIRS discovery", names([self.discovery_role_parameter] if self.discovery_role_parameter else [])),
         ]
-        return {"ParameterGroups": [{"Label": {"default": label}, "Parameters": params} for label, params in groups if params]}
+        return {
+            "ParameterGroups": [
+                {"Label": {"default": label}, "Parameters": params} for label, params in groups if params
+            ]
+        }
 
 
 def _condition_all(scope: IConstruct, condition: CfnCondition) -> None:

@@ -8,13 +8,15 @@ from typing import Any
 from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
-from onboarding_app.config import OnboardingConfig
-from onboarding_app.output_groups import MANAGEMENT_ACCOUNT_NOTE
+from onboarding_config.model import OnboardingConfig
+from onboarding_config.output_groups import MANAGEMENT_ACCOUNT_NOTE
 from onboarding_constructs import ServiceManagedStackSet
 
 from .member_onboarding_stack import MemberOnboardingStack
 
-DESCRIPTION = "Prisma AIRS (AI Runtime Security) discovery prerequisites for the member accounts of an organization (StackSet)"
+DESCRIPTION = (
+    "Prisma AIRS (AI Runtime Security) discovery prerequisites for the member accounts of an organization (StackSet)"
+)
 
 
 class OrgOnboardingStack(Stack):
@@ -44,7 +46,8 @@ class OrgOnboardingStack(Stack):
             include_accounts=organization.include_accounts,
             exclude_accounts=organization.exclude_accounts,
             parameter_overrides={
-                account: self.member.parameter_values(override) for account, override in organization.account_overrides.items()
+                account: self.member.parameter_values(override)
+                for account, override in organization.account_overrides.items()
             },
             call_as=organization.call_as,
             auto_deploy=organization.auto_deploy,
@@ -53,5 +56,10 @@ class OrgOnboardingStack(Stack):
             failure_tolerance_percentage=organization.failure_tolerance_percentage,
         )
 
-        CfnOutput(self, "StackSetId", value=self.stack_set.stack_set_id, description="The StackSet that onboards the member accounts")
+        CfnOutput(
+            self,
+            "StackSetId",
+            value=self.stack_set.stack_set_id,
+            description="The StackSet that onboards the member accounts",
+        )
         CfnOutput(self, "ManagementAccount", value="not onboarded by the StackSet", description=MANAGEMENT_ACCOUNT_NOTE)

@@ -18,8 +18,8 @@ from aws_cdk import App, Environment, Stack
 from aws_cdk.assertions import Template
 from hypothesis import settings
 
-from onboarding_app.config import OnboardingConfig
-from onboarding_app.config_loader import config_from_mapping
+from onboarding_config.loader import config_from_mapping
+from onboarding_config.model import OnboardingConfig
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = REPO_ROOT / "config" / "example.yaml"

@@ -12,7 +12,7 @@ from aws_cdk import App
 from aws_cdk.cx_api import CloudFormationStackArtifact
 
 from onboarding_app.assembly import add_compliance_checks, add_stacks, default_synthesizer
-from onboarding_app.config_loader import config_from_mapping
+from onboarding_config.loader import config_from_mapping
 from stacks import AccountOnboardingStack, OrgOnboardingStack
 from tests.conftest import REPO_ROOT
 
@@ -61,7 +61,9 @@ class Synthesized:
         metadata = dict(artifact.get("metadata", {}))
         if extra := artifact.get("additionalMetadataFile"):
             metadata.update(json.loads((assembly_dir / extra).read_text()))
-        return [(path, entry["data"]) for path, entries in metadata.items() for entry in entries if entry["type"] == kind]
+        return [
+            (path, entry["data"]) for path, entries in metadata.items() for entry in entries if entry["type"] == kind
+        ]
 
 
 def synthesize(config: dict[str, Any], outdir: Path, *, standalone_template: bool = False) -> Synthesized:

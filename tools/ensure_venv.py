@@ -37,7 +37,10 @@ def works(venv):
     python = os.path.join(venv, "bin", "python")
     if not os.access(python, os.X_OK) or base_executable(venv) is None:
         return False
-    return subprocess.run([python, "-c", "import pip"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+    return (
+        subprocess.run([python, "-c", "import pip"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
+        == 0
+    )
 
 
 def create(venv):
@@ -51,11 +54,14 @@ def create(venv):
         import ensurepip  # noqa: F401  (Debian and Ubuntu ship it separately, in python3-venv)
     except ImportError:
         sys.exit(
-            "{} cannot create virtual environments (no ensurepip module). On Debian or Ubuntu: "
-            "sudo apt-get install python3-venv".format(sys.executable)
+            f"{sys.executable} cannot create virtual environments (no ensurepip module). On Debian or Ubuntu: "
+            "sudo apt-get install python3-venv"
         )
     if os.path.exists(venv):
-        print("==> {} is incomplete (an earlier run was interrupted or failed): re-creating it".format(venv), file=sys.stderr)
+        print(
+            f"==> {venv} is incomplete (an earlier run was interrupted or failed): re-creating it",
+            file=sys.stderr,
+        )
         shutil.rmtree(venv)
     subprocess.run([sys.executable, "-m", "venv", venv], check=True)
 
@@ -69,7 +75,10 @@ def main(argv):
     if replace_if_other:
         made_by = base_executable(venv)
         if made_by is not None and made_by != os.path.realpath(sys.executable):
-            print("==> {} was made by {}; PYTHON is {}: it will be rebuilt".format(venv, made_by, sys.executable), file=sys.stderr)
+            print(
+                f"==> {venv} was made by {made_by}; PYTHON is {sys.executable}: it will be rebuilt",
+                file=sys.stderr,
+            )
             shutil.rmtree(venv)
         return
     if not works(venv):

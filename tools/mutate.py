@@ -62,10 +62,14 @@ class Target:
 
 TARGETS: tuple[Target, ...] = (
     # Policy statements: what AWS is allowed to do, and to whom.
-    Target("discovery_role", "onboarding_constructs/discovery_role.py", ("tests/constructs/test_discovery_role.py", *CONSTRUCT_TESTS)),
+    Target(
+        "discovery_role",
+        "onboarding_constructs/discovery_role.py",
+        ("tests/constructs/test_discovery_role.py", *CONSTRUCT_TESTS),
+    ),
     Target(
         "bedrock_models",
-        "onboarding_constructs/bedrock_models.py",
+        "onboarding_constructs/_bedrock_models.py",
         (
             "tests/constructs/test_bedrock_models_catalogue.py",
             "tests/constructs/test_bedrock_invoker_instance_role.py",
@@ -75,7 +79,7 @@ TARGETS: tuple[Target, ...] = (
     ),
     Target(
         "log_delivery",
-        "onboarding_constructs/log_delivery.py",
+        "onboarding_constructs/_log_delivery.py",
         ("tests/constructs/test_flow_log_bucket.py", "tests/constructs/test_flow_logs.py", *CONSTRUCT_TESTS),
     ),
     Target(
@@ -89,11 +93,19 @@ TARGETS: tuple[Target, ...] = (
         ("tests/constructs/test_eks_discovery_access.py", *CONSTRUCT_TESTS),
     ),
     # Config rules: what a config file may say.
-    Target("identifiers", "onboarding_constructs/identifiers.py", ("tests/constructs/test_identifiers.py", *CONSTRUCT_TESTS)),
-    Target("config_types", "onboarding_app/config_types.py", ("tests/config", "tests/constructs", "tests/stacks")),
-    Target("config", "onboarding_app/config.py", ("tests/config", "tests/constructs", "tests/stacks")),
+    Target(
+        "identifiers",
+        "onboarding_constructs/_identifiers.py",
+        ("tests/constructs/test_identifiers.py", *CONSTRUCT_TESTS),
+    ),
+    Target("config_types", "onboarding_config/value_types.py", ("tests/config", "tests/constructs", "tests/stacks")),
+    Target("config", "onboarding_config/model.py", ("tests/config", "tests/constructs", "tests/stacks")),
     # Others are adding tests for these two: run them last.
-    Target("flow_log_fields", "onboarding_constructs/flow_log_fields.py", ("tests/constructs/test_flow_logs.py", *CONSTRUCT_TESTS)),
+    Target(
+        "flow_log_fields",
+        "onboarding_constructs/_flow_log_fields.py",
+        ("tests/constructs/test_flow_logs.py", *CONSTRUCT_TESTS),
+    ),
     Target("handler", "lambda/eks_cluster_access/index.py", HANDLER_TESTS),
 )
 
@@ -101,6 +113,7 @@ PYTEST_FLAGS = ("-x", "-q", "-n", "0", "-p", "no:cacheprovider", "-m", "not slow
 
 
 # --- mutation generation (pure) --------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Mutant:
@@ -136,10 +149,24 @@ BINOP_SWAPS: dict[type[ast.operator], type[ast.operator]] = {
     ast.Mod: ast.FloorDiv,
 }
 SYMBOLS: dict[type[ast.AST], str] = {
-    ast.Lt: "<", ast.LtE: "<=", ast.Gt: ">", ast.GtE: ">=", ast.Eq: "==", ast.NotEq: "!=",
-    ast.In: "in", ast.NotIn: "not in", ast.Is: "is", ast.IsNot: "is not",
-    ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.FloorDiv: "//", ast.Mod: "%",
-    ast.And: "and", ast.Or: "or",
+    ast.Lt: "<",
+    ast.LtE: "<=",
+    ast.Gt: ">",
+    ast.GtE: ">=",
+    ast.Eq: "==",
+    ast.NotEq: "!=",
+    ast.In: "in",
+    ast.NotIn: "not in",
+    ast.Is: "is",
+    ast.IsNot: "is not",
+    ast.Add: "+",
+    ast.Sub: "-",
+    ast.Mult: "*",
+    ast.Div: "/",
+    ast.FloorDiv: "//",
+    ast.Mod: "%",
+    ast.And: "and",
+    ast.Or: "or",
 }
 
 
@@ -198,7 +225,12 @@ class _Collector(ast.NodeVisitor):
 
     # what is not code that runs
     def _skip_docstring(self, body: list[ast.stmt]) -> None:
-        if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant) and isinstance(body[0].value.value, str):
+        if (
+            body
+            and isinstance(body[0], ast.Expr)
+            and isinstance(body[0].value, ast.Constant)
+            and isinstance(body[0].value.value, str)
+        ):
             self.skipped.add(id(body[0].value))
 
     def visit_Module(self, node: ast.Module) -> None:
@@ -329,6 +361,7 @@ def covering_tests(hits: dict[int, list[str]], scope: tuple[int, int]) -> list[s
 
 # --- results and report (pure) ---------------------------------------------------------------------------------
 
+
 @dataclass
 class Outcome:
     line: int
@@ -396,11 +429,15 @@ def _minutes(seconds: float) -> str:
 
 # --- running (impure) ------------------------------------------------------------------------------------------
 
+
 def scratch_copy(rev: str, destination: Path) -> str:
     """The tree of ``rev`` in ``destination``; returns the commit id."""
-    commit = subprocess.run(["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=REPO_ROOT, check=True,
-                            capture_output=True, text=True).stdout.strip()
-    archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=REPO_ROOT, check=True, capture_output=True).stdout
+    commit = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{rev}^{{commit}}"], cwd=REPO_ROOT, check=True, capture_output=True, text=True
+    ).stdout.strip()
+    archive = subprocess.run(
+        ["git", "archive", "--format=tar", commit], cwd=REPO_ROOT, check=True, capture_output=True
+    ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         # The "data" filter exists from Python 3.11.4 on; the archive is our own commit either way.
         tar.extractall(destination, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
@@ -413,7 +450,10 @@ PASSED, FAILED, INTERRUPTED = 0, 1, 2
 
 
 def run_tests(
-    tree: Path, tests: list[str] | tuple[str, ...], timeout: float | None, env: dict[str, str] | None = None,
+    tree: Path,
+    tests: list[str] | tuple[str, ...],
+    timeout: float | None,
+    env: dict[str, str] | None = None,
     flags: tuple[str, ...] = PYTEST_FLAGS,
 ) -> tuple[int | None, float]:
     """pytest's exit code (None: stopped at ``timeout``) and the seconds it took."""
@@ -422,7 +462,12 @@ def run_tests(
     try:
         completed = subprocess.run(
             [sys.executable, "-m", "pytest", *tests, *flags],
-            cwd=tree, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=timeout, check=False,
+            cwd=tree,
+            env=environment,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
         )
     except subprocess.TimeoutExpired:
         return None, time.monotonic() - started
@@ -441,7 +486,9 @@ def trace(tree: Path, target: Target) -> tuple[dict[int, list[str]], list[str], 
     flags = tuple(flag for flag in PYTEST_FLAGS if flag != "-x")
     code, seconds = run_tests(tree, (*target.tests, "-p", "mutate_trace"), None, env, flags)
     if code not in (PASSED, FAILED) or not out.exists():
-        raise SystemExit(f"{target.name}: the unmutated run of {' '.join(target.tests)} stopped (pytest exit code {code})")
+        raise SystemExit(
+            f"{target.name}: the unmutated run of {' '.join(target.tests)} stopped (pytest exit code {code})"
+        )
     recorded = json.loads(out.read_text())
     out.unlink()
     hits = {int(line): [t for t in tests if t not in recorded["failed"]] for line, tests in recorded["lines"].items()}
@@ -475,7 +522,11 @@ def mutate_module(tree: Path, target: Target, *, log=print, on_outcome=None) -> 
                 # Code run at import can change any test: the tests that run the module come first
                 # (a quick kill), then, when they pass, the whole subset decides.
                 stages = [tests] if tests is not None else [users, everything] if users else [everything]
-                note = f"{len(tests)} test(s)" if tests is not None else "run at import: the module's tests, then the subset"
+                note = (
+                    f"{len(tests)} test(s)"
+                    if tests is not None
+                    else "run at import: the module's tests, then the subset"
+                )
                 for stage in stages:
                     code, took = run_tests(tree, stage, timeout)
                     seconds += took
@@ -489,7 +540,9 @@ def mutate_module(tree: Path, target: Target, *, log=print, on_outcome=None) -> 
                 path.write_bytes(original)
             result.outcomes.append(Outcome(mutant.line, mutant.description, status, round(seconds, 1), note))
             result.seconds = time.monotonic() - started
-            log(f"[{number}/{len(mutants)}] {target.path}:{mutant.line}: {mutant.description}: {status} ({note}, {seconds:.0f}s)")
+            log(
+                f"[{number}/{len(mutants)}] {target.path}:{mutant.line}: {mutant.description}: {status} ({note}, {seconds:.0f}s)"
+            )
             if on_outcome is not None:
                 on_outcome(result)
     finally:
@@ -500,8 +553,15 @@ def mutate_module(tree: Path, target: Target, *, log=print, on_outcome=None) -> 
 
 def main(argv: list[str] | None = None) -> int:
     names = [t.name for t in TARGETS]
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--module", action="append", choices=names, help="only this module (repeatable; default: all, in the listed order)")
+    parser = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--module",
+        action="append",
+        choices=names,
+        help="only this module (repeatable; default: all, in the listed order)",
+    )
     parser.add_argument("--rev", default="HEAD", help="the commit to measure (default: HEAD)")
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
@@ -511,7 +571,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.list:
         for target in targets:
             mutants, dropped = generate((REPO_ROOT / target.path).read_bytes())
-            print(f"{target.name} ({target.path}): {len(mutants)} mutants, {dropped} dropped; tests: {' '.join(target.tests)}")
+            print(
+                f"{target.name} ({target.path}): {len(mutants)} mutants, {dropped} dropped; tests: {' '.join(target.tests)}"
+            )
             for mutant in mutants:
                 print(f"  {target.path}:{mutant.line}: {mutant.description}")
         return 0
@@ -550,7 +612,13 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _as_json(result: ModuleResult) -> dict:
-    return {**asdict(result), "mutants": len(result.outcomes), "killed": result.killed, "survived": len(result.survivors), "score": result.score}
+    return {
+        **asdict(result),
+        "mutants": len(result.outcomes),
+        "killed": result.killed,
+        "survived": len(result.survivors),
+        "score": result.score,
+    }
 
 
 if __name__ == "__main__":

@@ -29,13 +29,13 @@ def _record(line: int) -> None:
     _hits.setdefault(line, {})[_current[0]] = None
 
 
-def _local(frame, event, arg):  # noqa: ANN001, ANN202 - the sys.settrace signature
+def _local(frame, event, arg):
     if event == "line":
         _record(frame.f_lineno)
     return _local
 
 
-def _global(frame, event, arg):  # noqa: ANN001, ANN202
+def _global(frame, event, arg):
     if frame.f_code.co_filename in _FILES:
         _record(frame.f_lineno)
         return _local
@@ -47,18 +47,18 @@ threading.settrace(_global)
 
 
 @pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_protocol(item, nextitem):  # noqa: ANN001, ANN201
+def pytest_runtest_protocol(item, nextitem):
     _current[0] = item.nodeid
     yield
     _current[0] = ""
 
 
-def pytest_runtest_logreport(report):  # noqa: ANN001, ANN201
+def pytest_runtest_logreport(report):
     if report.failed:
         _failed[report.nodeid] = None
 
 
-def pytest_unconfigure(config):  # noqa: ANN001, ANN201
+def pytest_unconfigure(config):
     sys.settrace(None)
     threading.settrace(None)  # type: ignore[arg-type]
     lines = {str(line): list(tests) for line, tests in sorted(_hits.items())}

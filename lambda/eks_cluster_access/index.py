@@ -45,7 +45,14 @@ LOG.setLevel(logging.INFO)
 MAX_PUBLIC_CIDRS = 40  # EKS limit on publicAccessCidrs
 # Access entries (and the authentication mode) need at least this platform version on these Kubernetes
 # versions, or a later Kubernetes version (Amazon EKS User Guide, "Manage access entries").
-ACCESS_ENTRY_PLATFORM_VERSIONS = (("1.28", "eks.6"), ("1.27", "eks.10"), ("1.26", "eks.11"), ("1.25", "eks.12"), ("1.24", "eks.15"), ("1.23", "eks.17"))
+ACCESS_ENTRY_PLATFORM_VERSIONS = (
+    ("1.28", "eks.6"),
+    ("1.27", "eks.10"),
+    ("1.26", "eks.11"),
+    ("1.25", "eks.12"),
+    ("1.24", "eks.15"),
+    ("1.23", "eks.17"),
+)
 OPEN_TO_EVERYONE = ("0.0.0.0/0", "::/0")
 PHYSICAL_ID_PREFIX = "eks-cluster-access:"
 MAX_RESPONSE_BYTES = 4096
@@ -111,7 +118,12 @@ class Record:
 
 
 def handler(event: dict[str, Any], context: Any) -> None:
-    LOG.info("request %s %s (continuation: %s)", event.get("RequestType"), event.get("LogicalResourceId"), bool(event.get("Continuation")))
+    LOG.info(
+        "request %s %s (continuation: %s)",
+        event.get("RequestType"),
+        event.get("LogicalResourceId"),
+        bool(event.get("Continuation")),
+    )
     physical_id = event.get("PhysicalResourceId") or _physical_id_for(event)
     try:
         run = Run(event, context)
@@ -120,13 +132,18 @@ def handler(event: dict[str, Any], context: Any) -> None:
     except HandOff as handoff:
         try:
             _hand_off(event, context, handoff.progress)
-        except Exception as error:  # noqa: BLE001 - the request must still be answered
+        except Exception as error:
             LOG.error("hand-off failed: %s", traceback.format_exc())
-            _respond(event, "FAILED", f"could not continue in a new invocation of {context.function_name}: {error}", physical_id)
+            _respond(
+                event,
+                "FAILED",
+                f"could not continue in a new invocation of {context.function_name}: {error}",
+                physical_id,
+            )
     except Failure as failure:
         LOG.warning("failed: %s", failure)
         _respond(event, "FAILED", str(failure), physical_id)
-    except Exception as error:  # noqa: BLE001 - never leave CloudFormation waiting
+    except Exception as error:
         LOG.error("unexpected error: %s", traceback.format_exc())
         _respond(event, "FAILED", f"unexpected error ({type(error).__name__}): {error}", physical_id)
 
@@ -177,7 +194,11 @@ class Run:
             try:
                 if mode == "CONFIG_MAP":
                     # Nothing to record: EKS cannot undo this step, so Delete never will.
-                    self._update(props.cluster_name, "authentication mode", accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"})
+                    self._update(
+                        props.cluster_name,
+                        "authentication mode",
+                        accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"},
+                    )
                     continue
                 if vpc_change is not None:
                     # Write-ahead: what we are about to add is on record before it exists, so no crash
@@ -245,7 +266,9 @@ class Run:
             if status == "ACTIVE":
                 return cluster
             if status not in ("CREATING", "UPDATING", "PENDING"):
-                raise Failure(f"EKS cluster {name!r} is {status or 'of no reported status'}, not ACTIVE. Nothing was changed.")
+                raise Failure(
+                    f"EKS cluster {name!r} is {status or 'of no reported status'}, not ACTIVE. Nothing was changed."
+                )
             self._pause(f"cluster {name} to become ACTIVE (it is {status})")
 
     def _update(self, name: str, what: str, *, restore: Record | None = None, **change: Any) -> None:
@@ -287,7 +310,8 @@ class Run:
                 if pending.get("restore"):
                     self._save_record(pending["cluster"], Record.from_json(pending["restore"]))
                 errors = "; ".join(
-                    f"{e.get('errorCode', 'Unknown')}: {e.get('errorMessage', '')}".strip() for e in update.get("errors") or []
+                    f"{e.get('errorCode', 'Unknown')}: {e.get('errorMessage', '')}".strip()
+                    for e in update.get("errors") or []
                 ).rstrip(".")
                 raise Failure(
                     f"EKS {pending['what']} update {pending['id']} of cluster {pending['cluster']!r} ended {status}"
@@ -324,7 +348,9 @@ class Run:
 
     def _save_record(self, cluster_name: str, record: Record) -> None:
         try:
-            self.ssm.put_parameter(Name=self._parameter_name(cluster_name), Value=record.to_json(), Type="String", Overwrite=True)
+            self.ssm.put_parameter(
+                Name=self._parameter_name(cluster_name), Value=record.to_json(), Type="String", Overwrite=True
+            )
         except ClientError as error:
             raise _aws_failure(error, "ssm:PutParameter", cluster_name) from None
 
@@ -342,7 +368,9 @@ class Run:
 def parse_properties(raw: dict[str, Any]) -> Properties:
     name = raw.get("ClusterName")
     if not isinstance(name, str) or not CLUSTER_NAME.fullmatch(name):
-        raise Failure(f"ClusterName {name!r} is not an EKS cluster name (1-100 letters, digits, hyphens and underscores).")
+        raise Failure(
+            f"ClusterName {name!r} is not an EKS cluster name (1-100 letters, digits, hyphens and underscores)."
+        )
     cidrs = raw.get("AllowedCidrs")
     if not isinstance(cidrs, list) or not cidrs or not all(isinstance(c, str) for c in cidrs):
         raise Failure(f"AllowedCidrs {cidrs!r} is not a non-empty list of CIDR strings.")
@@ -395,8 +423,14 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
                 " Nothing was changed."
             )
         if len(props.allowed_cidrs) > MAX_PUBLIC_CIDRS:
-            raise Failure(f"{len(props.allowed_cidrs)} allowed CIDRs exceed the EKS limit of {MAX_PUBLIC_CIDRS}. Nothing was changed.")
-        change = {"endpointPublicAccess": True, "endpointPrivateAccess": private, "publicAccessCidrs": list(props.allowed_cidrs)}
+            raise Failure(
+                f"{len(props.allowed_cidrs)} allowed CIDRs exceed the EKS limit of {MAX_PUBLIC_CIDRS}. Nothing was changed."
+            )
+        change = {
+            "endpointPublicAccess": True,
+            "endpointPrivateAccess": private,
+            "publicAccessCidrs": list(props.allowed_cidrs),
+        }
         return change, Record(list(props.allowed_cidrs), True)
 
     if record.enabled_public_access and not props.enable_public_endpoint:
@@ -435,12 +469,18 @@ def plan_revert(cluster: dict[str, Any], record: Record, cluster_name: str) -> t
     if record.enabled_public_access:
         # EKS refuses an endpoint with neither public nor private access; turning public access off now
         # would also cut off whoever relies on it since private access was turned off.
-        LOG.warning("left public access on for %s: private access is off, so it is the cluster's only endpoint", cluster_name)
+        LOG.warning(
+            "left public access on for %s: private access is off, so it is the cluster's only endpoint", cluster_name
+        )
     remaining = remove_cidrs(current, record.added_cidrs)
     if remaining == current or not remaining:
         # Nothing of ours is left, or removing it would leave a public endpoint with no CIDR.
         if not remaining:
-            LOG.warning("kept %s on %s: removing them would leave the public endpoint without any CIDR", record.added_cidrs, cluster_name)
+            LOG.warning(
+                "kept %s on %s: removing them would leave the public endpoint without any CIDR",
+                record.added_cidrs,
+                cluster_name,
+            )
         return None, Record()
     return {"endpointPublicAccess": True, "endpointPrivateAccess": private, "publicAccessCidrs": remaining}, Record()
 
@@ -454,7 +494,14 @@ def authentication_mode(cluster: dict[str, Any], cluster_name: str) -> str:
     mode = (cluster.get("accessConfig") or {}).get("authenticationMode")
     if isinstance(mode, str) and mode:
         return mode
-    versions = [f"{label} {value}" for label, value in (("Kubernetes", cluster.get("version")), ("platform version", cluster.get("platformVersion"))) if value]
+    versions = [
+        f"{label} {value}"
+        for label, value in (
+            ("Kubernetes", cluster.get("version")),
+            ("platform version", cluster.get("platformVersion")),
+        )
+        if value
+    ]
     minimums = [f"{platform} on {kubernetes}" for kubernetes, platform in ACCESS_ENTRY_PLATFORM_VERSIONS]
     raise Failure(
         f"EKS cluster {cluster_name!r}{' (' + ', '.join(versions) + ')' if versions else ''} reports no authentication mode: its"
@@ -472,8 +519,16 @@ def endpoint_state(cluster: dict[str, Any], cluster_name: str) -> tuple[bool, bo
     off, and a missing list read as empty narrows an endpoint open to everyone to the allowed CIDRs.
     """
     vpc = cluster.get("resourcesVpcConfig") or {}
-    public, private, cidrs = vpc.get("endpointPublicAccess"), vpc.get("endpointPrivateAccess"), vpc.get("publicAccessCidrs")
-    missing = [key for key, value in (("endpointPublicAccess", public), ("endpointPrivateAccess", private)) if not isinstance(value, bool)]
+    public, private, cidrs = (
+        vpc.get("endpointPublicAccess"),
+        vpc.get("endpointPrivateAccess"),
+        vpc.get("publicAccessCidrs"),
+    )
+    missing = [
+        key
+        for key, value in (("endpointPublicAccess", public), ("endpointPrivateAccess", private))
+        if not isinstance(value, bool)
+    ]
     if public is not False and not (isinstance(cidrs, list) and cidrs and all(isinstance(c, str) for c in cidrs)):
         missing.append("publicAccessCidrs")  # EKS always lists at least one CIDR for a public endpoint
     if missing:
@@ -532,7 +587,9 @@ def _hand_off(event: dict[str, Any], context: Any, progress: dict[str, Any]) -> 
     )
 
 
-def _respond(event: dict[str, Any], status: str, reason: str, physical_id: str, data: dict[str, str] | None = None) -> None:
+def _respond(
+    event: dict[str, Any], status: str, reason: str, physical_id: str, data: dict[str, str] | None = None
+) -> None:
     body = {
         "Status": status,
         "Reason": reason or status,
@@ -551,11 +608,14 @@ def _respond(event: dict[str, Any], status: str, reason: str, physical_id: str, 
         encoded = json.dumps(body).encode()
     LOG.info("responding %s: %s", status, body["Reason"])
     request = urllib.request.Request(
-        event["ResponseURL"], data=encoded, method="PUT", headers={"Content-Type": "", "Content-Length": str(len(encoded))}
+        event["ResponseURL"],
+        data=encoded,
+        method="PUT",
+        headers={"Content-Type": "", "Content-Length": str(len(encoded))},
     )
     for attempt in range(3):
         try:
-            with urllib.request.urlopen(request, timeout=30):  # noqa: S310 - the pre-signed CloudFormation URL
+            with urllib.request.urlopen(request, timeout=30):
                 return
         except OSError:
             LOG.warning("response PUT failed (attempt %d): %s", attempt + 1, traceback.format_exc())

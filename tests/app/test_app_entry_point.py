@@ -51,7 +51,9 @@ def test_invalid_config_prints_every_problem_and_exits_1(monkeypatch, tmp_path, 
     assert not list((tmp_path / "out").glob("*.template.json"))
 
 
-def test_pod_access_entries_whose_construct_ids_run_together_are_refused_not_a_traceback(monkeypatch, tmp_path, capsys) -> None:
+def test_pod_access_entries_whose_construct_ids_run_together_are_refused_not_a_traceback(
+    monkeypatch, tmp_path, capsys
+) -> None:
     config = tmp_path / "pods.yaml"
     config.write_text(
         "region: us-east-1\nflow_logs:\n  subnet_ids: [subnet-0a1b2c3d]\nbedrock:\n  pod_access:\n"
@@ -73,7 +75,9 @@ def test_compliance_finding_exits_1_with_a_pointer(monkeypatch, tmp_path, capsys
     assert "cdk-nag findings above must be fixed or acknowledged" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("value", "enabled"), [(None, False), ("false", False), ("", False), ("true", True), ("TRUE", True)])
+@pytest.mark.parametrize(
+    ("value", "enabled"), [(None, False), ("false", False), ("", False), ("true", True), ("TRUE", True)]
+)
 def test_builtin_cloudformation_validation_only_with_cdk_validation_true(
     monkeypatch: pytest.MonkeyPatch, value: str | None, enabled: bool
 ) -> None:
@@ -100,7 +104,9 @@ def test_the_cli_app_gets_the_validation_setting(monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.mark.parametrize(("value", "standalone"), [(None, False), ("false", False), ("true", True), (True, True)])
-def test_template_context_picks_the_bootstrapless_synthesizer(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value, standalone: bool) -> None:
+def test_template_context_picks_the_bootstrapless_synthesizer(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value, standalone: bool
+) -> None:
     context = {"config": str(EXAMPLE_CONFIG), **({} if value is None else {"template": value})}
     assert app_module.standalone_template(App(context=context)) is standalone
     made: list[dict] = []
@@ -117,7 +123,11 @@ def test_template_context_picks_the_bootstrapless_synthesizer(monkeypatch: pytes
 
 
 def test_template_mode_writes_a_template_without_cdk_bootstrap(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    app = App(outdir=str(tmp_path / "out"), context={"config": str(EXAMPLE_CONFIG)}, default_stack_synthesizer=default_synthesizer(standalone_template=True))
+    app = App(
+        outdir=str(tmp_path / "out"),
+        context={"config": str(EXAMPLE_CONFIG)},
+        default_stack_synthesizer=default_synthesizer(standalone_template=True),
+    )
     assert app_module.main(app) == 0
     template = json.loads((tmp_path / "out" / "AirsOnboarding.template.json").read_text())
     assert "BootstrapVersion" not in template.get("Parameters", {})

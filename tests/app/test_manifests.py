@@ -49,12 +49,16 @@ def test_irsa_manifest_carries_the_role_arn_when_synth_knows_it(tmp_path: Path) 
     service_account, _ = documents(path)
     arn = service_account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"]
     assert arn.startswith("arn:aws:iam::111111111111:role/airs-") and arn.endswith("-us-east-1")
-    template_names = [r["Properties"]["RoleName"] for r in result.template["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
+    template_names = [
+        r["Properties"]["RoleName"] for r in result.template["Resources"].values() if r["Type"] == "AWS::IAM::Role"
+    ]
     assert arn.rsplit("/", 1)[1] in template_names
 
 
 def test_irsa_manifest_without_a_known_arn_is_pending_and_cannot_be_applied(tmp_path: Path) -> None:
-    config = pods({"cluster": "legacy", "namespace": "ml", "service_account": "inference", "mode": "irsa", "oidc_issuer": ISSUER})
+    config = pods(
+        {"cluster": "legacy", "namespace": "ml", "service_account": "inference", "mode": "irsa", "oidc_issuer": ISSUER}
+    )
     result = synthesize(config, tmp_path)
     [path] = write_manifests(result.stack, tmp_path)
     assert path == tmp_path / "k8s" / "legacy" / "ml-inference.yaml.pending"
@@ -75,14 +79,18 @@ def test_pod_identity_manifest_is_complete_before_deploy(tmp_path: Path) -> None
 
 
 def test_deployed_outputs_complete_a_pending_manifest(tmp_path: Path) -> None:
-    config = pods({"cluster": "legacy", "namespace": "ml", "service_account": "inference", "mode": "irsa", "oidc_issuer": ISSUER})
+    config = pods(
+        {"cluster": "legacy", "namespace": "ml", "service_account": "inference", "mode": "irsa", "oidc_issuer": ISSUER}
+    )
     result = synthesize(config, tmp_path)
     [pending] = write_manifests(result.stack, tmp_path)
     [key] = [pod.output_key for pod in pod_manifests(result.stack)]
     [path] = write_manifests(result.stack, tmp_path, {key: "arn:aws:iam::111111111111:role/AirsOnboarding-PodRole-ABC"})
     assert path == tmp_path / "k8s" / "legacy" / "ml-inference.yaml" and not pending.exists()
     service_account, _ = documents(path)
-    assert service_account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": "arn:aws:iam::111111111111:role/AirsOnboarding-PodRole-ABC"}
+    assert service_account["metadata"]["annotations"] == {
+        "eks.amazonaws.com/role-arn": "arn:aws:iam::111111111111:role/AirsOnboarding-PodRole-ABC"
+    }
     # A later synth cannot know the ARN again: back to pending, and the old complete file goes.
     [again] = write_manifests(result.stack, tmp_path)
     assert again == pending and pending.exists() and not path.exists()
@@ -122,10 +130,15 @@ def test_make_manifests_reads_outputs_json_and_calls_no_aws(tmp_path: Path, caps
     pending = assembly / "k8s" / "legacy" / "ml-inference.yaml.pending"
     assert pending.exists()
     (assembly / "outputs.json").write_text(
-        json.dumps({"AirsOnboarding": {keys["inference"]: ROLE_ARN, keys["app1-sa"]: "arn:aws:iam::111111111111:role/pi"}})
+        json.dumps(
+            {"AirsOnboarding": {keys["inference"]: ROLE_ARN, keys["app1-sa"]: "arn:aws:iam::111111111111:role/pi"}}
+        )
     )
     fake = FakeServices()
-    assert manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=fake_session(fake)) == 0
+    assert (
+        manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=fake_session(fake))
+        == 0
+    )
     assert fake.calls == []
     assert not pending.exists()
     service_account, _ = documents(assembly / "k8s" / "legacy" / "ml-inference.yaml")
@@ -139,27 +152,43 @@ def test_make_manifests_reads_outputs_json_and_calls_no_aws(tmp_path: Path, caps
 def test_make_manifests_without_outputs_json_asks_cloudformation(tmp_path: Path) -> None:
     config_file, assembly, keys = deployed(tmp_path, IRSA)
     fake = FakeServices(stacks={"AirsOnboarding": [{"OutputKey": keys["inference"], "OutputValue": ROLE_ARN}]})
-    assert manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=fake_session(fake)) == 0
+    assert (
+        manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=fake_session(fake))
+        == 0
+    )
     assert fake.calls == ["DescribeStacks"]
     service_account, _ = documents(assembly / "k8s" / "legacy" / "ml-inference.yaml")
     assert service_account["metadata"]["annotations"]["eks.amazonaws.com/role-arn"] == ROLE_ARN
     assert not (assembly / "k8s" / "legacy" / "ml-inference.yaml.pending").exists()
 
 
-def test_make_manifests_before_deploy_says_to_deploy_and_writes_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_make_manifests_before_deploy_says_to_deploy_and_writes_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config_file, assembly, _ = deployed(tmp_path, IRSA)
     fake = FakeServices()
-    assert manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=fake_session(fake)) == 1
+    assert (
+        manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=fake_session(fake))
+        == 1
+    )
     err = capsys.readouterr().err
-    assert "make manifests: no stack AirsOnboarding in us-east-1 for these credentials, and no outputs.json from make deploy" in err
+    assert (
+        "make manifests: no stack AirsOnboarding in us-east-1 for these credentials, and no outputs.json from make deploy"
+        in err
+    )
     assert (assembly / "k8s" / "legacy" / "ml-inference.yaml.pending").exists()
     assert not (assembly / "k8s" / "legacy" / "ml-inference.yaml").exists()
 
 
-def test_make_manifests_names_an_output_the_deployed_stack_lacks(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_make_manifests_names_an_output_the_deployed_stack_lacks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config_file, assembly, keys = deployed(tmp_path, IRSA)
     fake = FakeServices(stacks={"AirsOnboarding": [{"OutputKey": "FlowLogBucketName", "OutputValue": "b"}]})
-    assert manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=fake_session(fake)) == 1
+    assert (
+        manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=fake_session(fake))
+        == 1
+    )
     err = capsys.readouterr().err
     assert f"the deployed stack AirsOnboarding has no output {keys['inference']}: deploy this config first" in err
 
@@ -175,9 +204,14 @@ def test_make_manifests_says_when_cloudformation_refuses(tmp_path: Path, capsys:
     config_file, assembly, _ = deployed(tmp_path, IRSA)
     fake = FakeServices()
     fake.denied.add("DescribeStacks")
-    assert manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=fake_session(fake)) == 1
+    assert (
+        manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=fake_session(fake))
+        == 1
+    )
     err = capsys.readouterr().err
-    assert err.startswith("make manifests: could not read the outputs of the stack AirsOnboarding in us-east-1: not authorized")
+    assert err.startswith(
+        "make manifests: could not read the outputs of the stack AirsOnboarding in us-east-1: not authorized"
+    )
     assert "Traceback" not in err
     assert (assembly / "k8s" / "legacy" / "ml-inference.yaml.pending").exists()
 
@@ -191,7 +225,14 @@ def test_make_manifests_without_credentials_says_where_they_come_from(
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    assert manifests_after_deploy.main(["--config", config_file, "--assembly", str(assembly)], session=boto3.Session(region_name="us-east-1")) == 1
+    assert (
+        manifests_after_deploy.main(
+            ["--config", config_file, "--assembly", str(assembly)], session=boto3.Session(region_name="us-east-1")
+        )
+        == 1
+    )
     err = capsys.readouterr().err
-    assert err.startswith("make manifests: could not read the outputs of the stack AirsOnboarding in us-east-1 (Unable to locate credentials)")
+    assert err.startswith(
+        "make manifests: could not read the outputs of the stack AirsOnboarding in us-east-1 (Unable to locate credentials)"
+    )
     assert err.rstrip().endswith("check the credentials (PROFILE=... or AWS_PROFILE)")

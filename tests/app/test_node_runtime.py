@@ -46,7 +46,9 @@ def test_an_old_node_first_on_path_is_not_used(tmp_path: Path, command: list[str
     env = {k: v for k, v in os.environ.items() if k not in ("JSII_NODE", "CDK_CONTEXT_JSON", "CDK_OUTDIR")}
     env["PATH"] = os.pathsep.join([str(old_bin), "/usr/local/bin", "/usr/bin", "/bin"])
     env["CDK_OUTDIR"] = str(tmp_path / "out")  # where app.py's App writes when run by hand
-    process = subprocess.run([sys.executable, *command], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300)
+    process = subprocess.run(
+        [sys.executable, *command], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
     assert not runs.exists(), "the node first on PATH was run"
     assert "end-of-life" not in process.stderr and "!!" not in process.stderr
     assert "Traceback" not in process.stderr

@@ -46,7 +46,14 @@ def test_summary_of_an_existing_bucket(tmp_path: Path) -> None:
 def test_deployed_outputs_fill_in_what_synth_cannot_know(tmp_path: Path) -> None:
     synthesize(flow_logs_with(), tmp_path)
     (tmp_path / summary.OUTPUTS_FILE).write_text(
-        json.dumps({"AirsOnboarding": {"FlowLogBucketName": "airsonboarding-flowlogbucket-abc", "FlowLogBucketArn": "arn:aws:s3:::airsonboarding-flowlogbucket-abc"}})
+        json.dumps(
+            {
+                "AirsOnboarding": {
+                    "FlowLogBucketName": "airsonboarding-flowlogbucket-abc",
+                    "FlowLogBucketArn": "arn:aws:s3:::airsonboarding-flowlogbucket-abc",
+                }
+            }
+        )
     )
     [stack] = summary.summarize(tmp_path)
     assert dict(stack.wizard_values)["S3 bucket name for VPC flow logs"] == "airsonboarding-flowlogbucket-abc"
@@ -60,7 +67,10 @@ def test_missing_assembly_is_explained(tmp_path: Path, capsys: pytest.CaptureFix
 
 def test_summary_lists_the_eks_clusters_and_the_one_way_auth_change(tmp_path: Path) -> None:
     config = flow_logs_with() | {
-        "eks": {"discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery", "clusters": [{"name": "a"}, {"name": "b"}]}
+        "eks": {
+            "discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery",
+            "clusters": [{"name": "a"}, {"name": "b"}],
+        }
     }
     synthesize(config, tmp_path)
     [stack] = summary.summarize(tmp_path)
@@ -78,7 +88,10 @@ def test_summary_lists_roles_the_trail_and_manifests(tmp_path: Path, capsys: pyt
         "account": "111111111111",
         "cloudtrail": {},
         "bedrock": {"pod_access": [{"cluster": "prod-eks", "namespace": "app1", "service_account": "app1-sa"}]},
-        "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"},
+        "discovery_role": {
+            "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
+            "external_id": "abc123",
+        },
     }
     result = synthesize(config, tmp_path)
     write_manifests(result.stack, tmp_path)
@@ -89,10 +102,14 @@ def test_summary_lists_roles_the_trail_and_manifests(tmp_path: Path, capsys: pyt
         "EC2 instances invoking Bedrock",
         "pods of prod-eks/app1/app1-sa invoking Bedrock (pod-identity)",
     ]
-    assert stack.audit_trail == [("created by this stack", "arn:aws:cloudtrail:us-east-1:111111111111:trail/airs-bedrock-audit")]
+    assert stack.audit_trail == [
+        ("created by this stack", "arn:aws:cloudtrail:us-east-1:111111111111:trail/airs-bedrock-audit")
+    ]
     assert summary.main([str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "audit trail (created by this stack): arn:aws:cloudtrail:us-east-1:111111111111:trail/airs-bedrock-audit" in out
+    assert (
+        "audit trail (created by this stack): arn:aws:cloudtrail:us-east-1:111111111111:trail/airs-bedrock-audit" in out
+    )
     assert "EC2 instances invoking Bedrock: (ARN known after deploy)" in out
     assert f"Kubernetes manifests (kubectl apply -f <file>):\n  {tmp_path}/k8s/prod-eks/app1-app1-sa.yaml" in out
 
@@ -107,7 +124,10 @@ def test_summary_of_a_reused_trail(tmp_path: Path) -> None:
 def test_access_entries_for_a_role_created_here_say_so(tmp_path: Path) -> None:
     config = flow_logs_with() | {
         "eks": {"clusters": [{"name": "prod"}]},
-        "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"},
+        "discovery_role": {
+            "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
+            "external_id": "abc123",
+        },
     }
     synthesize(config, tmp_path)
     [stack] = summary.summarize(tmp_path)
@@ -128,14 +148,19 @@ def test_summary_of_an_organization_rollout(tmp_path: Path, capsys: pytest.Captu
     assert "resources: 1 (AWS::CloudFormation::StackSet x1)" in out
     assert "  StackSet AirsOnboarding (service-managed, call as SELF)" in out
     assert f"    member template: {tmp_path}/AirsOnboarding.MemberTemplate.template.json" in out
-    assert "    parameters: FlowLogSubnet1, FlowLogSubnet2, FlowLogVpc1, EksCluster1Name, EksCluster1PublicEndpoint" in out
+    assert (
+        "    parameters: FlowLogSubnet1, FlowLogSubnet2, FlowLogVpc1, EksCluster1Name, EksCluster1PublicEndpoint" in out
+    )
     assert (
         "    regions: us-east-1, us-west-2 (regions in parallel, at most 10% of the accounts + 1 at a time, up to 25%"
         " (STRICT_FAILURE_TOLERANCE caps concurrency at the failure tolerance + 1), stopping when more than 10% fail)"
     ) in out
     assert "      every account of ou-abcd-12345678 except 222222222222, 333333333333: the template's defaults" in out
     assert "      222222222222 (in ou-abcd-12345678): 4 parameter overrides" in out
-    assert "    auto-deployment: on: accounts that join these OUs are onboarded; an account that leaves has its stacks kept" in out
+    assert (
+        "    auto-deployment: on: accounts that join these OUs are onboarded; an account that leaves has its stacks kept"
+        in out
+    )
     assert "StackSets never deploy to the organization's management account" in out
     # The member template's resources, counted once per account and region with every slot used.
     [stack] = summary.summarize(tmp_path)
@@ -149,7 +174,9 @@ def test_summary_of_a_delegated_rollout_without_auto_deployment(tmp_path: Path) 
     [stack] = summary.summarize(tmp_path)
     [stack_set] = stack.stack_sets
     assert stack_set.call_as == "DELEGATED_ADMIN"
-    assert stack_set.auto_deployment == "off: accounts that join these OUs later are not onboarded until the next deploy"
+    assert (
+        stack_set.auto_deployment == "off: accounts that join these OUs later are not onboarded until the next deploy"
+    )
     assert stack_set.targets == [
         "222222222222, 444444444444 (in ou-ab12-cd345678, r-ab12): the template's defaults",
         "333333333333 (in ou-ab12-cd345678, r-ab12): 25 parameter overrides",
@@ -158,7 +185,9 @@ def test_summary_of_a_delegated_rollout_without_auto_deployment(tmp_path: Path) 
 
 def test_a_stack_set_whose_template_is_not_in_the_assembly_says_so(tmp_path: Path) -> None:
     (tmp_path / "manifest.json").write_text(json.dumps({"artifacts": {}}))
-    stack_set = summary._stack_set({"StackSetName": "X", "TemplateURL": "https://example.com/t.json"}, tmp_path, {"artifacts": {}})
+    stack_set = summary._stack_set(
+        {"StackSetName": "X", "TemplateURL": "https://example.com/t.json"}, tmp_path, {"artifacts": {}}
+    )
     assert stack_set.member_template_path is None and stack_set.member_parameters == []
     assert "    member template: (not found in the cloud assembly)" in summary._render_stack_set(stack_set)
     assert stack_set.targets == [] and stack_set.auto_deployment.startswith("off:")
@@ -173,7 +202,10 @@ POD = {"cluster": "prod-eks", "namespace": "app1", "service_account": "app1-sa"}
 def test_each_invoking_role_lists_the_models_its_policy_allows(tmp_path: Path) -> None:
     config = flow_logs_with() | {
         "bedrock": {"model_ids": [SONNET, f"us.{SONNET}"], "pod_access": [POD]},
-        "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"},
+        "discovery_role": {
+            "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
+            "external_id": "abc123",
+        },
     }
     synthesize(config, tmp_path)
     [stack] = summary.summarize(tmp_path)
@@ -189,11 +221,15 @@ def test_each_invoking_role_lists_the_models_its_policy_allows(tmp_path: Path) -
         f"      may invoke: {SONNET}, us.{SONNET}\n"
     ) in text
     # The discovery role invokes nothing; it lists the reads it denies.
-    discovery_block = text.split("    AIRS discovery (cross-account): (ARN known after deploy)\n", 1)[1].split("    EC2 instances", 1)[0]
+    discovery_block = text.split("    AIRS discovery (cross-account): (ARN known after deploy)\n", 1)[1].split(
+        "    EC2 instances", 1
+    )[0]
     assert discovery_block.startswith("      denies: ") and "may invoke" not in discovery_block
 
 
-def test_a_role_without_model_ids_may_invoke_every_model_of_the_region(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_role_without_model_ids_may_invoke_every_model_of_the_region(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     synthesize(flow_logs_with() | {"region": "eu-west-1", "bedrock": {}}, tmp_path)
     assert summary.main([str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -204,13 +240,15 @@ def test_a_role_without_model_ids_may_invoke_every_model_of_the_region(tmp_path:
 
 
 def test_the_invoke_sids_are_the_ones_the_policy_writes() -> None:
-    from onboarding_constructs import bedrock_models
+    from onboarding_constructs import _bedrock_models as bedrock_models
 
     assert set(summary.INVOKE_SIDS) == {bedrock_models._SID_FOUNDATION_MODELS, bedrock_models._SID_INFERENCE_PROFILES}
     assert summary.EC2_SERVICE == "ec2.amazonaws.com"
 
 
-def test_every_published_prerequisite_a_config_leaves_out_is_named(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_every_published_prerequisite_a_config_leaves_out_is_named(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     synthesize(flow_logs_with(), tmp_path)  # flow logs only: no cloudtrail, eks or bedrock section
     assert summary.main([str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -258,7 +296,11 @@ def test_an_organization_rollout_is_judged_by_its_member_template(tmp_path: Path
 
 def write_assembly(directory: Path, templates: dict[str, dict]) -> None:
     artifacts = {
-        name: {"type": "aws:cloudformation:stack", "environment": "aws://unknown-account/us-east-1", "properties": {"templateFile": f"{name}.template.json"}}
+        name: {
+            "type": "aws:cloudformation:stack",
+            "environment": "aws://unknown-account/us-east-1",
+            "properties": {"templateFile": f"{name}.template.json"},
+        }
         for name in templates
     }
     (directory / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
@@ -276,7 +318,9 @@ def test_flow_logs_in_shard_stacks_count_and_the_shards_name_nothing(tmp_path: P
 
 
 def test_a_stack_without_flow_logs_says_so(tmp_path: Path) -> None:
-    write_assembly(tmp_path, {"Airs": {"Outputs": {"Region": {"Description": "Onboarding wizard: region", "Value": "us-east-1"}}}})
+    write_assembly(
+        tmp_path, {"Airs": {"Outputs": {"Region": {"Description": "Onboarding wizard: region", "Value": "us-east-1"}}}}
+    )
     [stack] = summary.summarize(tmp_path)
     assert (
         "  not set up by this stack: VPC flow logs (the published prerequisite; list subnet_ids or vpc_ids under flow_logs)"
@@ -293,7 +337,9 @@ def test_the_discovery_role_lists_the_reads_it_denies(tmp_path: Path, capsys: py
     assert stack.denies == {"AIRS discovery (cross-account)": sorted(summary.DENIED_READS)}
     assert summary.main([str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    role_line = next(i for i, line in enumerate(out.splitlines()) if line.startswith("    AIRS discovery (cross-account): "))
+    role_line = next(
+        i for i, line in enumerate(out.splitlines()) if line.startswith("    AIRS discovery (cross-account): ")
+    )
     block = out.splitlines()[role_line + 1 :]
     assert block[0].startswith("      denies: ec2:DescribeBundleTasks (S3 upload signature),")
     shown = block[: next(i for i, line in enumerate(block) if not line.startswith(("      denies:", "        ")))]

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from onboarding_app.manifests import write_manifests
 from onboarding_app.template_export import (
     MAX_TEMPLATE_BODY_BYTES,
     ExportedTemplate,
@@ -19,7 +20,6 @@ from onboarding_app.template_export import (
     main,
     report,
 )
-from onboarding_app.manifests import write_manifests
 from tests.conftest import EXAMPLE_CONFIG, REPO_ROOT
 from tests.synth import synthesize
 
@@ -95,8 +95,14 @@ def test_only_earlier_exports_are_replaced(standalone: Path, tmp_path: Path) -> 
     [
         ({"B": {"Type": "AWS::S3::Bucket"}}, ()),
         ({"R": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {}}}}, ("CAPABILITY_IAM",)),
-        ({"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "airs-x"}}}, ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")),
-        ({"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"ManagedPolicyName": "p"}}}, ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")),
+        (
+            {"R": {"Type": "AWS::IAM::Role", "Properties": {"RoleName": "airs-x"}}},
+            ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"),
+        ),
+        (
+            {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"ManagedPolicyName": "p"}}},
+            ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM"),
+        ),
     ],
 )
 def test_iam_capabilities(resources: dict, expected: tuple[str, ...]) -> None:
@@ -104,7 +110,15 @@ def test_iam_capabilities(resources: dict, expected: tuple[str, ...]) -> None:
 
 
 def exported(name: str, size: int, **changes) -> ExportedTemplate:
-    fields = dict(stack_name=name, region="eu-west-1", account=None, path=Path(f"template/{name}.template.json"), size=size, resources=3, capabilities=("CAPABILITY_IAM",))
+    fields = dict(
+        stack_name=name,
+        region="eu-west-1",
+        account=None,
+        path=Path(f"template/{name}.template.json"),
+        size=size,
+        resources=3,
+        capabilities=("CAPABILITY_IAM",),
+    )
     return ExportedTemplate(**{**fields, **changes})
 
 
@@ -168,8 +182,19 @@ def test_flow_log_stacks_come_after_the_account_stack(tmp_path: Path) -> None:
 def test_make_template_writes_a_bootstrap_free_template(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k not in ("MAKEFLAGS", "MFLAGS", "MAKELEVEL", "CONFIG", "CDK_ARGS")}
     result = subprocess.run(
-        ["make", "--no-print-directory", "template", f"CONFIG={EXAMPLE_CONFIG}", f"TEMPLATE_DIR={tmp_path / 'template'}"],
-        cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        [
+            "make",
+            "--no-print-directory",
+            "template",
+            f"CONFIG={EXAMPLE_CONFIG}",
+            f"TEMPLATE_DIR={tmp_path / 'template'}",
+        ],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert result.returncode == 0, result.stderr
     template = json.loads((tmp_path / "template" / "AirsOnboarding.template.json").read_text())

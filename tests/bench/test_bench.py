@@ -14,7 +14,7 @@ from bench import measure
 from bench.__main__ import _linearity
 from bench.estates import estate_config
 from bench.measure import assembly_stats
-from onboarding_app.config_loader import config_from_mapping
+from onboarding_config.loader import config_from_mapping
 from tests.conftest import REPO_ROOT
 from tests.synth import synthesize
 
@@ -51,7 +51,20 @@ def test_linearity_compares_the_last_step_with_the_average_rate() -> None:
 @pytest.mark.slow
 def test_a_tiny_bench_run_prints_the_tables() -> None:
     result = subprocess.run(
-        [sys.executable, "-m", "bench", "--runs", "1", "--scale-runs", "1", "--subnets", "10", "--clusters", "1", "--skip-tests"],
+        [
+            sys.executable,
+            "-m",
+            "bench",
+            "--runs",
+            "1",
+            "--scale-runs",
+            "1",
+            "--subnets",
+            "10",
+            "--clusters",
+            "1",
+            "--skip-tests",
+        ],
         cwd=REPO_ROOT,
         capture_output=True,
         text=True,

@@ -100,7 +100,9 @@ class FakeServices:
             return _error(request.url, 429, "ThrottlingException", "Rate exceeded")
         if operation in self.denied:
             if operation == "DescribeStacks":  # the query protocol: errors are XML
-                return _xml_error(request.url, 403, "AccessDenied", f"not authorized to perform cloudformation:{operation}")
+                return _xml_error(
+                    request.url, 403, "AccessDenied", f"not authorized to perform cloudformation:{operation}"
+                )
             return _error(request.url, 403, "AccessDeniedException", f"not authorized to perform {operation}")
         handler = getattr(self, f"_{operation}", None)
         if handler is None:
@@ -145,8 +147,14 @@ class FakeServices:
         self._cluster(cluster)
         if (cluster, principal) not in self.access_entries:
             raise _NotFound(f"The specified principalArn could not be found: {principal}")
-        policies = [{"policyArn": arn, "accessScope": {"type": "cluster"}} for arn in self.access_entries[(cluster, principal)]]
-        return {"clusterName": cluster, "principalArn": principal, **self._page(policies, query, "associatedAccessPolicies")}
+        policies = [
+            {"policyArn": arn, "accessScope": {"type": "cluster"}} for arn in self.access_entries[(cluster, principal)]
+        ]
+        return {
+            "clusterName": cluster,
+            "principalArn": principal,
+            **self._page(policies, query, "associatedAccessPolicies"),
+        }
 
     def _DescribeAddon(self, segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
         cluster, addon = segments[1], segments[3]
@@ -167,10 +175,17 @@ class FakeServices:
 
     def _ListFoundationModels(self, _segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
         # Not paginated: the API has no nextToken and answers every model at once.
-        return {"modelSummaries": [{"modelId": m, "modelArn": f"arn:aws:bedrock:{REGION}::foundation-model/{m}"} for m in sorted(self.models)]}
+        return {
+            "modelSummaries": [
+                {"modelId": m, "modelArn": f"arn:aws:bedrock:{REGION}::foundation-model/{m}"}
+                for m in sorted(self.models)
+            ]
+        }
 
     def _ListInferenceProfiles(self, _segments: list[str], query: dict[str, str]) -> dict[str, Any]:
-        return self._page([{"inferenceProfileId": p} for p in sorted(self.profiles)], query, "inferenceProfileSummaries")
+        return self._page(
+            [{"inferenceProfileId": p} for p in sorted(self.profiles)], query, "inferenceProfileSummaries"
+        )
 
     def _DescribeStacks(self, _segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
         raise AssertionError("answered by _describe_stacks (query protocol)")
@@ -182,7 +197,8 @@ class FakeServices:
         if name not in self.stacks:
             return _xml_error(request.url, 400, "ValidationError", f"Stack with id {name} does not exist")
         outputs = "".join(
-            "<member>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in output.items()) + "</member>" for output in self.stacks[name]
+            "<member>" + "".join(f"<{k}>{escape(v)}</{k}>" for k, v in output.items()) + "</member>"
+            for output in self.stacks[name]
         )
         xml = (
             '<DescribeStacksResponse xmlns="http://cloudformation.amazonaws.com/doc/2010-05-15/"><DescribeStacksResult><Stacks><member>'

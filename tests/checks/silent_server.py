@@ -36,7 +36,7 @@ def silent_server(lifetime: float = 15.0) -> Iterator[SilentServer]:
             while not stop.is_set() and time.monotonic() < deadline:
                 try:
                     connection, _ = listener.accept()
-                except socket.timeout:
+                except TimeoutError:
                     continue
                 server.connections.append(connection)  # held open, never read, never answered
         finally:

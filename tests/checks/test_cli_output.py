@@ -36,7 +36,9 @@ def doctor_config(account: Account) -> dict[str, Any]:
     }
 
 
-def _doctor_json(account: Account, config: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, Any], str]:
+def _doctor_json(
+    account: Account, config: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, dict[str, Any], str]:
     code = account.run("doctor", config, "--json")
     captured = capsys.readouterr()
     return code, json.loads(captured.out), captured.err
@@ -92,7 +94,14 @@ def test_table(account: Account, doctor_config: dict[str, Any]) -> None:
     assert code == 1
     assert text.splitlines()[0].strip() == "doctor: account 123456789012, us-east-1"
     rows = [re.split(r"\s{2,}|\s*│\s*", line.strip(" │")) for line in text.splitlines()]
-    assert sorted(row[0] for row in rows if row[0] in ("PASS", "WARN", "FAIL")) == ["FAIL", "PASS", "PASS", "PASS", "PASS", "WARN"]
+    assert sorted(row[0] for row in rows if row[0] in ("PASS", "WARN", "FAIL")) == [
+        "FAIL",
+        "PASS",
+        "PASS",
+        "PASS",
+        "PASS",
+        "WARN",
+    ]
     lines = text.splitlines()
     at = next(i for i, row in enumerate(rows) if row[0] == "FAIL")
     assert rows[at][1:4] == ["flow log target", MISSING_SUBNET, "no such subnet in account 123456789012, us-east-1"]
@@ -104,7 +113,9 @@ def test_table(account: Account, doctor_config: dict[str, Any]) -> None:
     assert text.rstrip().splitlines()[-1] == "4 passed, 1 warnings, 1 failed"
 
 
-def test_table_without_json_prints_no_json(account: Account, doctor_config: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> None:
+def test_table_without_json_prints_no_json(
+    account: Account, doctor_config: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     console = Console(record=True, width=200, file=io.StringIO())
     main(["doctor", "--config", account.config_file(doctor_config)], session=account.session, console=console)
     assert capsys.readouterr().out == ""  # everything went to the given console
@@ -146,7 +157,13 @@ def test_result_to_dict() -> None:
         "detail": "none yet",
         "fix": "verify again later",
     }
-    assert passed("role", "arn", "exists").to_dict() == {"check": "role", "target": "arn", "status": "pass", "detail": "exists", "fix": ""}
+    assert passed("role", "arn", "exists").to_dict() == {
+        "check": "role",
+        "target": "arn",
+        "status": "pass",
+        "detail": "exists",
+        "fix": "",
+    }
     assert json.dumps(failed("c", "t", "d", "f").to_dict())  # plain JSON types, no Status enum left
     assert Result("c", "t", Status.FAIL, "d").to_dict()["status"] == "fail"
 
@@ -166,7 +183,9 @@ def test_as_json_counts_every_status() -> None:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "onboarding_checks", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "onboarding_checks", *args], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60
+    )
 
 
 def test_help() -> None:
@@ -174,8 +193,14 @@ def test_help() -> None:
     assert process.returncode == 0
     assert process.stderr == ""
     text = " ".join(process.stdout.split())  # as read, whatever the terminal's width
-    assert text.startswith("usage: python -m onboarding_checks {doctor,verify,credentials} [--config FILE] [--profile NAME] [--json]")
-    for command, when in [("doctor", "before a deploy"), ("verify", "after a deploy"), ("credentials", "before make deploy, diff or bootstrap")]:
+    assert text.startswith(
+        "usage: python -m onboarding_checks {doctor,verify,credentials} [--config FILE] [--profile NAME] [--json]"
+    )
+    for command, when in [
+        ("doctor", "before a deploy"),
+        ("verify", "after a deploy"),
+        ("credentials", "before make deploy, diff or bootstrap"),
+    ]:
         assert f"{command} {when}: " in text
     for option in [
         "--config FILE the onboarding config (default: config/example.yaml)",
@@ -189,8 +214,8 @@ def test_help() -> None:
 
 
 def test_help_names_the_default_config_the_commands_use() -> None:
-    from onboarding_app.config_loader import DEFAULT_CONFIG
     from onboarding_checks.cli import DEFAULT_CONFIG as IN_HELP
+    from onboarding_config.loader import DEFAULT_CONFIG
 
     assert IN_HELP == DEFAULT_CONFIG
 

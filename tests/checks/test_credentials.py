@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from onboarding_app.config_loader import load_config
 from onboarding_checks.aws import Aws, Timing
 from onboarding_checks.cli import main
+from onboarding_config.loader import load_config
 from tests.checks.conftest import Account, write_config
 from tests.checks.fake_services import ACCOUNT, REGION, _xml_error
 from tests.checks.silent_server import SilentServer
@@ -31,7 +31,9 @@ def config(**keys: Any) -> dict[str, Any]:
     return {"flow_logs": {"subnet_ids": [SUBNET]}, **keys}
 
 
-def credentials(account: Account, capsys: pytest.CaptureFixture[str], cfg: dict[str, Any], *extra: str) -> tuple[int, str, str]:
+def credentials(
+    account: Account, capsys: pytest.CaptureFixture[str], cfg: dict[str, Any], *extra: str
+) -> tuple[int, str, str]:
     calls: list[str] = []
     account.session.events.register("before-call", lambda model, **_: calls.append(model.name))
     code = account.run("credentials", cfg, *extra)
@@ -60,13 +62,19 @@ def test_working_credentials_as_json(account: Account, capsys) -> None:
         "account": ACCOUNT,
         "region": REGION,
         "summary": {"pass": 1, "warn": 0, "fail": 0},
-        "results": [{"check": "credentials", "target": ARN, "status": "pass", "detail": f"account {ACCOUNT}", "fix": ""}],
+        "results": [
+            {"check": "credentials", "target": ARN, "status": "pass", "detail": f"account {ACCOUNT}", "fix": ""}
+        ],
     }
     assert err == f"credentials: account {ACCOUNT} (arn {ARN}), region {REGION}\n"
 
 
-@pytest.mark.parametrize(("call_as", "role"), [("SELF", "the management account"), ("DELEGATED_ADMIN", "a delegated administrator")])
-def test_an_organization_config_is_checked_for_the_account_it_deploys_from(account: Account, capsys, call_as: str, role: str) -> None:
+@pytest.mark.parametrize(
+    ("call_as", "role"), [("SELF", "the management account"), ("DELEGATED_ADMIN", "a delegated administrator")]
+)
+def test_an_organization_config_is_checked_for_the_account_it_deploys_from(
+    account: Account, capsys, call_as: str, role: str
+) -> None:
     code, out, err = credentials(account, capsys, config(organization={**ORGANIZATION, "call_as": call_as}))
     assert code == 0
     assert err == (
@@ -97,20 +105,28 @@ def test_credentials_of_another_account_exit_2(account: Account, capsys, organiz
     code, out, _ = credentials(account, capsys, config(**keys), "--json")
     assert code == 2
     assert _only_result(out) == (
-        "credentials", ACCOUNT, "fail", f"these credentials are for account {ACCOUNT}, and the config is for {OTHER}",
+        "credentials",
+        ACCOUNT,
+        "fail",
+        f"these credentials are for account {ACCOUNT}, and the config is for {OTHER}",
         f"use credentials of {OTHER}, or correct account in the config",
     )
 
 
 def test_refused_credentials_exit_2_with_doctors_table(account: Account, capsys) -> None:
     def refuse(request: Any, **_kwargs: Any) -> Any:
-        return _xml_error(request.url, 403, "InvalidClientTokenId", "The security token included in the request is invalid.")
+        return _xml_error(
+            request.url, 403, "InvalidClientTokenId", "The security token included in the request is invalid."
+        )
 
     account.session.events.register_first("before-send.sts", refuse)
     code, out, err = credentials(account, capsys, config())
     assert code == 2
     assert "credentials: account ?, us-east-1" in out
-    assert "AWS refused the credentials: InvalidClientTokenId" in out and "refresh them (aws sso login, or new keys)" in out
+    assert (
+        "AWS refused the credentials: InvalidClientTokenId" in out
+        and "refresh them (aws sso login, or new keys)" in out
+    )
     assert "1 failed" in out
     assert "credentials: account" not in err
 
@@ -118,7 +134,11 @@ def test_refused_credentials_exit_2_with_doctors_table(account: Account, capsys)
 def test_no_credentials_exit_2(no_aws_env: None, tmp_path: Path, capsys) -> None:
     assert main(["credentials", "--config", write_config(tmp_path, config()), "--json"]) == 2
     assert _only_result(capsys.readouterr().out) == (
-        "credentials", "sts", "fail", "no AWS credentials found", "set AWS_PROFILE (or --profile), or log in with aws sso login"
+        "credentials",
+        "sts",
+        "fail",
+        "no AWS credentials found",
+        "set AWS_PROFILE (or --profile), or log in with aws sso login",
     )
 
 
@@ -126,7 +146,13 @@ def test_an_unknown_profile_exits_2(no_aws_env: None, tmp_path: Path, capsys) ->
     assert main(["credentials", "--config", write_config(tmp_path, config()), "--profile", "nope", "--json"]) == 2
     out, err = capsys.readouterr()
     fix = "pass an existing profile with --profile, or none for the default credentials"
-    assert _only_result(out) == ("credentials", "profile nope", "fail", "The config profile (nope) could not be found", fix)
+    assert _only_result(out) == (
+        "credentials",
+        "profile nope",
+        "fail",
+        "The config profile (nope) could not be found",
+        fix,
+    )
     assert err == f"The config profile (nope) could not be found: {fix}\n"
 
 
@@ -134,7 +160,9 @@ def test_a_config_mistake_exits_2_and_checks_nothing(account: Account, capsys) -
     code, out, err = credentials(account, capsys, {"flow_logs": {"subnet_ids": ["subnet-12"]}})
     assert code == 2
     assert out == ""
-    assert err.startswith(f"{account.tmp_path / 'config.yaml'}: 1 problem; nothing was checked.\n  - flow_logs.subnet_ids[0]: ")
+    assert err.startswith(
+        f"{account.tmp_path / 'config.yaml'}: 1 problem; nothing was checked.\n  - flow_logs.subnet_ids[0]: "
+    )
 
 
 # --- AWS does not answer ------------------------------------------------------------------------------
@@ -150,7 +178,13 @@ def test_no_answer_exits_2_within_the_budget_with_a_spinner_meanwhile(
     assert time.monotonic() - started < FAST.no_answer_budget + 0.5
     out, err = capsys.readouterr()
     assert code == 2
-    assert _only_result(out) == ("credentials", "sts", "fail", f"cannot reach AWS (127.0.0.1:{silent_sts.port}) within 2 s", FIX)
+    assert _only_result(out) == (
+        "credentials",
+        "sts",
+        "fail",
+        f"cannot reach AWS (127.0.0.1:{silent_sts.port}) within 2 s",
+        FIX,
+    )
     assert "checking credentials ..." in err
     assert len(silent_sts.connections) == FAST.no_answer_attempts
 
@@ -176,5 +210,9 @@ def test_credentials_that_wait_on_the_network_are_given_up_on_within_the_budget(
     assert time.monotonic() - started < 1.5
     assert code == 2
     assert _only_result(capsys.readouterr().out) == (
-        "credentials", "sts", "fail", "cannot reach AWS (the sign-in of your AWS credentials) within 0.5 s", FIX
+        "credentials",
+        "sts",
+        "fail",
+        "cannot reach AWS (the sign-in of your AWS credentials) within 0.5 s",
+        FIX,
     )

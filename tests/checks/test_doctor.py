@@ -78,14 +78,23 @@ def flow_log(account: Account, resource: str, bucket: str, kind: str = "Subnet")
     if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket=bucket)
     answer = account.client("ec2").create_flow_logs(
-        ResourceIds=[resource], ResourceType=kind, TrafficType="ALL", LogDestinationType="s3", LogDestination=f"arn:aws:s3:::{bucket}"
+        ResourceIds=[resource],
+        ResourceType=kind,
+        TrafficType="ALL",
+        LogDestinationType="s3",
+        LogDestination=f"arn:aws:s3:::{bucket}",
     )
     assert not answer["Unsuccessful"], answer
     return answer["FlowLogIds"][0]
 
 
 def trail(
-    account: Account, name: str, *, multi_region: bool = False, logging: bool = True, management: bool = True,
+    account: Account,
+    name: str,
+    *,
+    multi_region: bool = False,
+    logging: bool = True,
+    management: bool = True,
     advanced: list[dict[str, Any]] | None = None,
 ) -> str:
     """A trail with its event selector written out: moto gives a new trail none (AWS: all management
@@ -94,11 +103,17 @@ def trail(
     if "trail-logs-bucket" not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket="trail-logs-bucket")
     cloudtrail = account.client("cloudtrail")
-    arn = cloudtrail.create_trail(Name=name, S3BucketName="trail-logs-bucket", IsMultiRegionTrail=multi_region)["TrailARN"]
+    arn = cloudtrail.create_trail(Name=name, S3BucketName="trail-logs-bucket", IsMultiRegionTrail=multi_region)[
+        "TrailARN"
+    ]
     if advanced is None:
-        cloudtrail.put_event_selectors(TrailName=name, EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": management}])
+        cloudtrail.put_event_selectors(
+            TrailName=name, EventSelectors=[{"ReadWriteType": "All", "IncludeManagementEvents": management}]
+        )
     else:
-        cloudtrail.put_event_selectors(TrailName=name, AdvancedEventSelectors=[{"Name": "selected", "FieldSelectors": advanced}])
+        cloudtrail.put_event_selectors(
+            TrailName=name, AdvancedEventSelectors=[{"Name": "selected", "FieldSelectors": advanced}]
+        )
     if logging:
         cloudtrail.start_logging(Name=name)
     return arn
@@ -119,7 +134,9 @@ def test_flow_log_target_exists_with_room(account: Account, capsys, net, kind: s
     assert code == 0
 
 
-@pytest.mark.parametrize(("kind", "missing"), [("subnet", "subnet-0123456789abcdef0"), ("vpc", "vpc-0123456789abcdef0")])
+@pytest.mark.parametrize(
+    ("kind", "missing"), [("subnet", "subnet-0123456789abcdef0"), ("vpc", "vpc-0123456789abcdef0")]
+)
 def test_flow_log_target_missing(account: Account, capsys, kind: str, missing: str) -> None:
     code, report = doctor(account, capsys, {"flow_logs": {f"{kind}_ids": [missing]}})
     result = row(report, "flow log target", missing)
@@ -143,7 +160,9 @@ def test_flow_log_target_with_two_flow_logs(account: Account, capsys, net) -> No
 @pytest.mark.parametrize("key", ["existing_name", "name"])
 def test_flow_log_target_already_logging_to_the_bucket(account: Account, capsys, net, key: str) -> None:
     flow_log_id = flow_log(account, net["subnet"], "flow-logs-existing")
-    code, report = doctor(account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {key: "flow-logs-existing"}}})
+    code, report = doctor(
+        account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {key: "flow-logs-existing"}}}
+    )
     result = row(report, "flow log target", net["subnet"])
     assert result["status"] == "fail"
     assert "already logs to arn:aws:s3:::flow-logs-existing" in result["detail"] and flow_log_id in result["detail"]
@@ -156,8 +175,12 @@ def test_flow_log_target_already_logging_to_the_bucket(account: Account, capsys,
 def test_flow_log_target_logging_to_a_folder_of_the_bucket(account: Account, capsys, net, folder: str) -> None:
     flow_log_id = flow_log(account, net["subnet"], "flow-logs-existing")
     # moto refuses a destination with a folder; AWS accepts it and returns it as given
-    ec2_backends[account.account_id][account.region].flow_logs[flow_log_id].log_destination = f"arn:aws:s3:::flow-logs-existing/{folder}"
-    code, report = doctor(account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {"name": "flow-logs-existing"}}})
+    ec2_backends[account.account_id][account.region].flow_logs[
+        flow_log_id
+    ].log_destination = f"arn:aws:s3:::flow-logs-existing/{folder}"
+    code, report = doctor(
+        account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {"name": "flow-logs-existing"}}}
+    )
     result = row(report, "flow log target", net["subnet"])
     assert result["status"] == "fail"
     assert "already logs to arn:aws:s3:::flow-logs-existing" in result["detail"] and flow_log_id in result["detail"]
@@ -166,7 +189,9 @@ def test_flow_log_target_logging_to_a_folder_of_the_bucket(account: Account, cap
 
 def test_flow_log_target_to_a_bucket_of_a_longer_name_is_another_bucket(account: Account, capsys, net) -> None:
     flow_log(account, net["subnet"], "flow-logs-existing-2")
-    _, report = doctor(account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {"name": "flow-logs-existing"}}})
+    _, report = doctor(
+        account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {"name": "flow-logs-existing"}}}
+    )
     assert row(report, "flow log target", net["subnet"])["status"] == "pass"
 
 
@@ -187,16 +212,25 @@ def test_existing_flow_log_lacking_standard_fields_warns(account: Account, capsy
     result = row(report, "flow log format", net["subnet"])
     assert result["status"] == "warn"
     assert result["detail"] == f"{flow_log_id} (to arn:aws:s3:::other-flow-logs) lacks 8 standard field(s): {ADDED}"
-    assert result["fix"].startswith(f"recreate {flow_log_id} with every standard field") and "AIRS sees less" in result["fix"]
+    assert (
+        result["fix"].startswith(f"recreate {flow_log_id} with every standard field")
+        and "AIRS sees less" in result["fix"]
+    )
     assert code == 0
 
 
 def test_flow_log_to_the_stack_bucket_lacking_fields_says_deploy(account: Account, capsys, net) -> None:
-    flow_log_id = flow_log(account, net["vpc"], "flow-logs-existing", "VPC")  # the default format: version 2 fields only
-    _, report = doctor(account, capsys, {"flow_logs": {"vpc_ids": [net["vpc"]], "bucket": {"existing_name": "flow-logs-existing"}}})
+    flow_log_id = flow_log(
+        account, net["vpc"], "flow-logs-existing", "VPC"
+    )  # the default format: version 2 fields only
+    _, report = doctor(
+        account, capsys, {"flow_logs": {"vpc_ids": [net["vpc"]], "bucket": {"existing_name": "flow-logs-existing"}}}
+    )
     result = row(report, "flow log format", net["vpc"])
     assert result["status"] == "warn"
-    assert result["detail"].startswith(f"{flow_log_id} (to arn:aws:s3:::flow-logs-existing) lacks 24 standard field(s): vpc-id,")
+    assert result["detail"].startswith(
+        f"{flow_log_id} (to arn:aws:s3:::flow-logs-existing) lacks 24 standard field(s): vpc-id,"
+    )
     assert result["detail"].endswith(f"reject-reason, {ADDED}")
     assert "make deploy" in result["fix"]
 
@@ -226,7 +260,9 @@ def test_existing_bucket_missing(account: Account, capsys, net) -> None:
 
 
 def test_existing_bucket_in_another_region(account: Account, capsys, net) -> None:
-    account.client("s3").create_bucket(Bucket="flow-logs-existing", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"})
+    account.client("s3").create_bucket(
+        Bucket="flow-logs-existing", CreateBucketConfiguration={"LocationConstraint": "eu-west-1"}
+    )
     code, report = doctor(account, capsys, existing_bucket(net))
     result = row(report, "existing bucket", "flow-logs-existing")
     assert result["status"] == "fail"
@@ -288,7 +324,9 @@ def test_existing_bucket_without_policy(account: Account, capsys, net) -> None:
 
 
 def test_bucket_name_free(account: Account, capsys, net) -> None:
-    code, report = doctor(account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {"name": "flow-logs-new"}}})
+    code, report = doctor(
+        account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {"name": "flow-logs-new"}}}
+    )
     result = row(report, "bucket name", "flow-logs-new")
     assert result["status"] == "pass"
     assert "free" in result["detail"]
@@ -297,7 +335,9 @@ def test_bucket_name_free(account: Account, capsys, net) -> None:
 
 def test_bucket_name_exists_in_the_account(account: Account, capsys, net) -> None:
     account.client("s3").create_bucket(Bucket="flow-logs-new")
-    code, report = doctor(account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {"name": "flow-logs-new"}}})
+    code, report = doctor(
+        account, capsys, {"flow_logs": {"subnet_ids": [net["subnet"]], "bucket": {"name": "flow-logs-new"}}}
+    )
     result = row(report, "bucket name", "flow-logs-new")
     assert result["status"] == "fail"
     assert "already exists in account 123456789012" in result["detail"]
@@ -405,11 +445,19 @@ MANAGEMENT = {"Field": "eventCategory", "Equals": ["Management"]}
         ([MANAGEMENT, {"Field": "readOnly", "Equals": ["false"]}], "fail"),
         ([MANAGEMENT, {"Field": "eventSource", "NotEquals": ["bedrock.amazonaws.com"]}], "fail"),
         ([MANAGEMENT, {"Field": "eventSource", "Equals": ["s3.amazonaws.com"]}], "fail"),
-        ([{"Field": "eventCategory", "Equals": ["Data"]}, {"Field": "resources.type", "Equals": ["AWS::S3::Object"]}], "fail"),
+        (
+            [
+                {"Field": "eventCategory", "Equals": ["Data"]},
+                {"Field": "resources.type", "Equals": ["AWS::S3::Object"]},
+            ],
+            "fail",
+        ),
     ],
     ids=["management", "read-only", "bedrock-among-sources", "write-only", "not-bedrock", "other-source", "data-only"],
 )
-def test_reused_trail_with_advanced_event_selectors(account: Account, capsys, net, fields: list[dict[str, Any]], status: str) -> None:
+def test_reused_trail_with_advanced_event_selectors(
+    account: Account, capsys, net, fields: list[dict[str, Any]], status: str
+) -> None:
     arn = trail(account, "org-trail", multi_region=True, advanced=fields)
     _, report = doctor(account, capsys, reused(net, arn))
     result = row(report, "reused trail", arn)
@@ -481,7 +529,9 @@ def test_eks_healthy_cluster_rows(account: Account, capsys, net) -> None:
         ("1.22", "eks.20", "fail", "update the cluster to Kubernetes 1.23 or later first"),
     ],
 )
-def test_eks_access_entries_supported(account: Account, capsys, net, version: str, platform: str, status: str, fix: str) -> None:
+def test_eks_access_entries_supported(
+    account: Account, capsys, net, version: str, platform: str, status: str, fix: str
+) -> None:
     account.fake.add_cluster(CLUSTER, version=version, platform_version=platform)
     _, report = doctor(account, capsys, base(net, **eks()))
     result = row(report, "EKS access entries", CLUSTER)
@@ -580,7 +630,10 @@ def test_eks_no_access_entry_row_with_a_created_discovery_role(account: Account,
     config = base(
         net,
         eks={"clusters": [{"name": CLUSTER}]},
-        discovery_role={"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "airs-external-id"},
+        discovery_role={
+            "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
+            "external_id": "airs-external-id",
+        },
     )
     _, report = doctor(account, capsys, config)
     assert rows(report, "EKS access entry") == []
@@ -608,7 +661,9 @@ def pods(net: dict[str, str], *, install: bool, cluster: str = CLUSTER) -> dict[
         (True, True, "fail", "installed already", "install_pod_identity_agent: false"),
     ],
 )
-def test_pod_identity_agent(account: Account, capsys, net, present: bool, install: bool, status: str, words: str, fix: str) -> None:
+def test_pod_identity_agent(
+    account: Account, capsys, net, present: bool, install: bool, status: str, words: str, fix: str
+) -> None:
     account.fake.add_cluster(CLUSTER)
     if present:
         account.fake.addons[CLUSTER].add("eks-pod-identity-agent")
@@ -621,8 +676,13 @@ def test_pod_identity_agent(account: Account, capsys, net, present: bool, instal
 
 
 def test_pod_identity_agent_not_checked_for_irsa(account: Account, capsys, net) -> None:
-    pod = {"cluster": CLUSTER, "namespace": "app1", "service_account": "app1-sa", "mode": "irsa",
-           "oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"}
+    pod = {
+        "cluster": CLUSTER,
+        "namespace": "app1",
+        "service_account": "app1-sa",
+        "mode": "irsa",
+        "oidc_issuer": "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
+    }
     _, report = doctor(account, capsys, base(net, bedrock={"pod_access": [pod]}))
     assert rows(report, "Pod Identity agent") == []
 
@@ -692,7 +752,9 @@ def test_access_denied_on_a_paginated_call_names_the_action(account: Account) ->
 def test_throttling_is_retried(account: Account, capsys, net, monkeypatch: pytest.MonkeyPatch) -> None:
     # Retried as against AWS, minus the waiting: no backoff delay, no adaptive rate limiting.
     monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, context: 0)
-    monkeypatch.setattr("botocore.retries.adaptive.ClientRateLimiter.on_sending_request", lambda self, request, **kwargs: None)
+    monkeypatch.setattr(
+        "botocore.retries.adaptive.ClientRateLimiter.on_sending_request", lambda self, request, **kwargs: None
+    )
     account.fake.models.add(MODEL)
     account.fake.throttled["ListFoundationModels"] = 2
     code, report = doctor(account, capsys, base(net, bedrock={"model_ids": [MODEL]}))
@@ -720,7 +782,9 @@ def test_no_credentials(account: Account, capsys, net, monkeypatch: pytest.Monke
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     capsys.readouterr()
-    code = main(["doctor", "--config", account.config_file(base(net)), "--json"], session=boto3.Session(region_name="us-east-1"))
+    code = main(
+        ["doctor", "--config", account.config_file(base(net)), "--json"], session=boto3.Session(region_name="us-east-1")
+    )
     report = json.loads(capsys.readouterr().out)
     assert code == 2
     result = row(report, "credentials", "sts")
@@ -792,15 +856,19 @@ def test_doctor_makes_no_mutating_call(account: Account, capsys, net, variant: s
     called: list[str] = []
     account.session.events.register("before-call", lambda model, **_: called.append(model.name))
     config = {
-        "flow_logs": {"subnet_ids": [net["subnet"]], "vpc_ids": [net["vpc"]],
-                      "bucket": {"existing_name": "flow-logs-existing"} if variant == "existing" else {"name": "flow-logs-new"}},
+        "flow_logs": {
+            "subnet_ids": [net["subnet"]],
+            "vpc_ids": [net["vpc"]],
+            "bucket": {"existing_name": "flow-logs-existing"} if variant == "existing" else {"name": "flow-logs-new"},
+        },
         "cloudtrail": {} if variant == "existing" else {"existing_trail_arn": arn},
         **eks({"name": CLUSTER, "enable_public_endpoint": True}),
         "bedrock": {"pod_access": [pod(install=True)], "model_ids": [MODEL]},
     }
     _, report = doctor(account, capsys, config)
     assert len(report["results"]) >= 10
-    assert account.fake.calls and all(c.startswith(("Describe", "List", "Get")) for c in account.fake.calls), account.fake.calls
+    assert account.fake.calls and all(c.startswith(("Describe", "List", "Get")) for c in account.fake.calls), (
+        account.fake.calls
+    )
     assert {"DescribeSubnets", "DescribeVpcs", "DescribeFlowLogs", "GetCallerIdentity"} <= set(called)
     assert all(c.startswith(READ_ONLY) for c in called), called
-

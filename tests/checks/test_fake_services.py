@@ -36,7 +36,11 @@ def test_botocore_paginators_read_every_page(account: Account) -> None:
     account.fake.associations += [(CLUSTER, "app1", "app1-sa"), (CLUSTER, "app2", "app2-sa")]
     bedrock, eks = account.client("bedrock"), account.client("eks")
     profiles = bedrock.get_paginator("list_inference_profiles").paginate()
-    assert [p["inferenceProfileId"] for page in profiles for p in page["inferenceProfileSummaries"]] == ["p-a", "p-b", "p-c"]
+    assert [p["inferenceProfileId"] for page in profiles for p in page["inferenceProfileSummaries"]] == [
+        "p-a",
+        "p-b",
+        "p-c",
+    ]
     policies = eks.get_paginator("list_associated_access_policies").paginate(clusterName=CLUSTER, principalArn=ROLE)
     assert [p["policyArn"] for page in policies for p in page["associatedAccessPolicies"]] == POLICIES
     associations = eks.get_paginator("list_pod_identity_associations").paginate(clusterName=CLUSTER)

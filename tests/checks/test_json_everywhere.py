@@ -42,8 +42,12 @@ def test_a_missing_config(tmp_path: Path, capsys, command: str) -> None:
     out, err = capsys.readouterr()
     assert document(out)["command"] == command
     assert failures(out) == [
-        ("config", missing, "file not found (pass an existing file: make <target> CONFIG=path/to/file.yaml)",
-         f"pass a readable config file with --config (got {missing})"),
+        (
+            "config",
+            missing,
+            "file not found (pass an existing file: make <target> CONFIG=path/to/file.yaml)",
+            f"pass a readable config file with --config (got {missing})",
+        ),
     ]
     assert err.startswith(f"{missing}: 1 problem; nothing was checked.")
 
@@ -55,7 +59,10 @@ def test_every_config_problem_is_a_finding(tmp_path: Path, capsys) -> None:
     found = failures(out)
     assert len(found) == 2 == err.count("\n  - ")
     assert {(check, target) for check, target, _, _ in found} == {("config", path)}
-    assert any(detail.startswith("flow_logs.subnet_ids[0]: ") and fix == f"correct flow_logs.subnet_ids[0] in {path}" for _, _, detail, fix in found)
+    assert any(
+        detail.startswith("flow_logs.subnet_ids[0]: ") and fix == f"correct flow_logs.subnet_ids[0] in {path}"
+        for _, _, detail, fix in found
+    )
     assert any(detail.startswith("stack_nme: ") for _, _, detail, _ in found)
 
 
@@ -66,15 +73,30 @@ def test_an_organization_config_for_a_one_account_check(account: Account, capsys
     out, err = capsys.readouterr()
     assert document(out)["region"] == "us-east-1"
     assert failures(out) == [
-        ("config", str(account.tmp_path / "config.yaml"),
-         f"{command} checks one account, and this config rolls out to an organization",
-         "run it with a config without an organization section for the account to check, with that account's credentials"),
+        (
+            "config",
+            str(account.tmp_path / "config.yaml"),
+            f"{command} checks one account, and this config rolls out to an organization",
+            "run it with a config without an organization section for the account to check, with that account's credentials",
+        ),
     ]
     assert f"{command} checks one account" in err
 
 
 def test_an_unknown_profile(no_aws_env: None, tmp_path: Path, capsys) -> None:
-    assert main(["doctor", "--config", write_config(tmp_path, {"flow_logs": {"subnet_ids": [SUBNET]}}), "--profile", "nope", "--json"]) == 2
+    assert (
+        main(
+            [
+                "doctor",
+                "--config",
+                write_config(tmp_path, {"flow_logs": {"subnet_ids": [SUBNET]}}),
+                "--profile",
+                "nope",
+                "--json",
+            ]
+        )
+        == 2
+    )
     [(check, target, detail, _)] = failures(capsys.readouterr().out)
     assert (check, target, detail) == ("credentials", "profile nope", "The config profile (nope) could not be found")
 
@@ -87,7 +109,13 @@ def test_no_credentials(no_aws_env: None, tmp_path: Path, capsys) -> None:
 
 def test_aws_does_not_answer(silent_sts: SilentServer, tmp_path: Path, capsys) -> None:
     fast = Timing(connect_timeout=0.5, read_timeout=0.4, no_answer_attempts=2, no_answer_budget=2)
-    assert main(["doctor", "--config", write_config(tmp_path, {"flow_logs": {"subnet_ids": [SUBNET]}}), "--json"], timing=fast) == 2
+    assert (
+        main(
+            ["doctor", "--config", write_config(tmp_path, {"flow_logs": {"subnet_ids": [SUBNET]}}), "--json"],
+            timing=fast,
+        )
+        == 2
+    )
     [(check, _, detail, _)] = failures(capsys.readouterr().out)
     assert (check, detail) == ("credentials", f"cannot reach AWS (127.0.0.1:{silent_sts.port}) within 2 s")
 
@@ -97,7 +125,10 @@ def test_aws_does_not_answer(silent_sts: SilentServer, tmp_path: Path, capsys) -
     [
         (["doctor", "--bogus", "--json"], "unrecognized arguments: --bogus"),
         (["--json"], "the following arguments are required: command"),
-        (["deploy", "--json"], "argument command: invalid choice: 'deploy' (choose from 'doctor', 'verify', 'credentials')"),
+        (
+            ["deploy", "--json"],
+            "argument command: invalid choice: 'deploy' (choose from 'doctor', 'verify', 'credentials')",
+        ),
     ],
     ids=["unknown-option", "no-command", "unknown-command"],
 )
@@ -106,7 +137,9 @@ def test_a_usage_error(capsys, argv: list[str], detail: str) -> None:
     out, err = capsys.readouterr()
     assert document(out)["command"] == ("doctor" if "doctor" in argv else None)
     assert failures(out) == [("command line", " ".join(argv), detail, "see python -m onboarding_checks --help")]
-    assert err.startswith("usage: python -m onboarding_checks {doctor,verify,credentials} [--config FILE] [--profile NAME] [--json]\n")
+    assert err.startswith(
+        "usage: python -m onboarding_checks {doctor,verify,credentials} [--config FILE] [--profile NAME] [--json]\n"
+    )
     assert err.endswith(f"python -m onboarding_checks: error: {detail}\n")
 
 
@@ -120,7 +153,10 @@ def test_a_usage_error_without_json_is_argparse_s(capsys) -> None:
 def test_a_usage_error_through_the_module_entry() -> None:
     process = subprocess.run(
         [sys.executable, "-m", "onboarding_checks", "doctor", "--confg", "x.yaml", "--json"],
-        cwd=REPO_ROOT, capture_output=True, text=True, timeout=60,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert process.returncode == 2
     assert failures(process.stdout)[0][2] == "unrecognized arguments: --confg x.yaml"

@@ -22,7 +22,12 @@ SCHEDULING_SLACK = 0.5
 
 def test_the_default_budget_gives_up_within_30_s() -> None:
     timing = DEFAULT_TIMING
-    assert (timing.connect_timeout, timing.read_timeout, timing.no_answer_attempts, timing.no_answer_budget) == (4, 10, 2, 30)
+    assert (timing.connect_timeout, timing.read_timeout, timing.no_answer_attempts, timing.no_answer_budget) == (
+        4,
+        10,
+        2,
+        30,
+    )
     # Every attempt of a request that gets no answer waits at most connect + read timeout, with botocore's
     # backoff between attempts; the total stays within the budget, and the budget within 30 s.
     longest = timing.no_answer_attempts * (timing.connect_timeout + timing.read_timeout) + MAX_BACKOFF_BEFORE_RETRY
@@ -44,7 +49,10 @@ def test_a_silent_endpoint_is_given_up_on_within_the_budget(silent_sts: SilentSe
         aws.call("sts", "get_caller_identity")
     waited = time.monotonic() - started
     assert str(raised.value) == f"cannot reach AWS (127.0.0.1:{silent_sts.port}) within 2 s: {FIX}"
-    assert (raised.value.detail, raised.value.fix) == (f"cannot reach AWS (127.0.0.1:{silent_sts.port}) within 2 s", FIX)
+    assert (raised.value.detail, raised.value.fix) == (
+        f"cannot reach AWS (127.0.0.1:{silent_sts.port}) within 2 s",
+        FIX,
+    )
     assert len(silent_sts.connections) == FAST.no_answer_attempts
     # 0.5 s of slack for a busy 2-core machine (the test suite's other worker), not for the code.
     assert FAST.read_timeout * FAST.no_answer_attempts <= waited <= FAST.no_answer_budget + SCHEDULING_SLACK
@@ -87,6 +95,12 @@ def test_the_run_stops_at_the_first_check_aws_does_not_answer() -> None:
     results = run_checks(None, checks)  # type: ignore[arg-type]
     assert ran == ["a", "b"]
     assert [(r.check, r.target, r.status, r.detail, r.fix) for r in results] == [
-        ("EKS cluster", "b", Status.FAIL, "not checked: cannot reach AWS (eks.us-east-1.amazonaws.com) within 30 s", FIX),
+        (
+            "EKS cluster",
+            "b",
+            Status.FAIL,
+            "not checked: cannot reach AWS (eks.us-east-1.amazonaws.com) within 30 s",
+            FIX,
+        ),
         ("checks", "2 more", Status.FAIL, "not run: AWS stopped answering", f"{FIX}, then run again"),
     ]

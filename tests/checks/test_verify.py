@@ -15,8 +15,8 @@ from botocore.awsrequest import AWSResponse
 from moto.ec2.models import ec2_backends
 
 import onboarding_checks.verify as verify
-from onboarding_constructs.flow_log_fields import log_format
-from onboarding_app.output_groups import AUDIT, ROLE, WIZARD
+from onboarding_config.output_groups import AUDIT, ROLE, WIZARD
+from onboarding_constructs._flow_log_fields import log_format
 from tests.checks.conftest import Account
 from tests.checks.fake_services import FakeServices
 
@@ -35,8 +35,6 @@ V8_FIELDS = (
     "pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path reject-reason"
 ).split()
 ADDED = "resource-id, encryption-status, interface-type, next-hop-interface-id, next-hop-subnet-id, next-hop-az-id, next-hop-vpc-id, next-hop-interface-type"
-
-
 
 
 class Aws:
@@ -79,7 +77,10 @@ class Deployed:
                 "eks": {"allowed_cidrs": CIDRS, "clusters": [{"name": CLUSTER}]},
                 "cloudtrail": {},
                 "bedrock": {"pod_access": [{"cluster": CLUSTER, "namespace": "app1", "service_account": "app1-sa"}]},
-                "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "airs-example-external-id"},
+                "discovery_role": {
+                    "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
+                    "external_id": "airs-example-external-id",
+                },
             }
         )
 
@@ -101,7 +102,11 @@ def deployed(account: Account) -> Deployed:
     aws.s3.create_bucket(Bucket=BUCKET)
     bucket_arn = f"arn:aws:s3:::{BUCKET}"
     flow_log_id = aws.ec2.create_flow_logs(
-        ResourceIds=[subnet_id], ResourceType="Subnet", TrafficType="ALL", LogDestinationType="s3", LogDestination=bucket_arn,
+        ResourceIds=[subnet_id],
+        ResourceType="Subnet",
+        TrafficType="ALL",
+        LogDestinationType="s3",
+        LogDestination=bucket_arn,
         LogFormat=log_format(include_ecs_fields=False),  # as the stack writes it
     )["FlowLogIds"][0]
     aws.s3.put_object(Bucket=BUCKET, Key=f"{PREFIX}2026/01/01/00/flow.log.gz", Body=b"records")
@@ -116,13 +121,37 @@ def deployed(account: Account) -> Deployed:
         )
     }
     account.fake.stacks[STACK] = [
-        {"OutputKey": "FlowLogBucketName", "OutputValue": BUCKET, "Description": f"{WIZARD}S3 bucket name for VPC flow logs"},
-        {"OutputKey": "FlowLogBucketArn", "OutputValue": bucket_arn, "Description": f"{WIZARD}S3 bucket ARN for VPC flow logs"},
-        {"OutputKey": "Region", "OutputValue": account.region, "Description": f"{WIZARD}region of the AI models, the bucket and the flow logs"},
-        {"OutputKey": "DiscoveryRoleArn", "OutputValue": roles["DiscoveryRoleArn"], "Description": f"{ROLE}AIRS discovery (cross-account)"},
+        {
+            "OutputKey": "FlowLogBucketName",
+            "OutputValue": BUCKET,
+            "Description": f"{WIZARD}S3 bucket name for VPC flow logs",
+        },
+        {
+            "OutputKey": "FlowLogBucketArn",
+            "OutputValue": bucket_arn,
+            "Description": f"{WIZARD}S3 bucket ARN for VPC flow logs",
+        },
+        {
+            "OutputKey": "Region",
+            "OutputValue": account.region,
+            "Description": f"{WIZARD}region of the AI models, the bucket and the flow logs",
+        },
+        {
+            "OutputKey": "DiscoveryRoleArn",
+            "OutputValue": roles["DiscoveryRoleArn"],
+            "Description": f"{ROLE}AIRS discovery (cross-account)",
+        },
         {"OutputKey": "BedrockAuditTrailArn", "OutputValue": trail_arn, "Description": f"{AUDIT}created by this stack"},
-        {"OutputKey": "Ec2BedrockRoleArn", "OutputValue": roles["Ec2BedrockRoleArn"], "Description": f"{ROLE}EC2 instances invoking Bedrock"},
-        {"OutputKey": "Ec2BedrockInstanceProfileName", "OutputValue": "airs-ec2-bedrock", "Description": "Instance profile to attach to EC2 instances that invoke Bedrock"},
+        {
+            "OutputKey": "Ec2BedrockRoleArn",
+            "OutputValue": roles["Ec2BedrockRoleArn"],
+            "Description": f"{ROLE}EC2 instances invoking Bedrock",
+        },
+        {
+            "OutputKey": "Ec2BedrockInstanceProfileName",
+            "OutputValue": "airs-ec2-bedrock",
+            "Description": "Instance profile to attach to EC2 instances that invoke Bedrock",
+        },
         {
             "OutputKey": "PodRoleProdEksApp1App1Sa",
             "OutputValue": roles["PodRoleProdEksApp1App1Sa"],
@@ -135,7 +164,9 @@ def deployed(account: Account) -> Deployed:
     return Deployed(account, aws, subnet_id, bucket_arn, flow_log_id, trail_arn, roles)
 
 
-def run_verify(account: Account, config: dict[str, Any], capsys: pytest.CaptureFixture[str]) -> tuple[int, list[dict[str, str]]]:
+def run_verify(
+    account: Account, config: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> tuple[int, list[dict[str, str]]]:
     """The exit code and the findings of ``verify --json``."""
     code = account.run("verify", config, "--json")
     return code, json.loads(capsys.readouterr().out)["results"]
@@ -156,13 +187,23 @@ def test_all_checks_pass_on_a_working_deploy(deployed: Deployed, capsys: pytest.
     assert code == 0
     assert {r["status"] for r in results} == {"pass"}, results
     assert [r["check"] for r in results] == [
-        "flow log", "flow log objects", "audit trail", "EKS authentication mode", "EKS endpoint access", "EKS access entry",
-        "pod identity association", "role", "role", "role",
+        "flow log",
+        "flow log objects",
+        "audit trail",
+        "EKS authentication mode",
+        "EKS endpoint access",
+        "EKS access entry",
+        "pod identity association",
+        "role",
+        "role",
+        "role",
     ]
 
 
 def test_stack_not_deployed_is_the_single_finding(account: Account, capsys: pytest.CaptureFixture[str]) -> None:
-    code, results = run_verify(account, {"stack_name": STACK, "flow_logs": {"subnet_ids": ["subnet-0a1b2c3d4e5f60718"]}}, capsys)
+    code, results = run_verify(
+        account, {"stack_name": STACK, "flow_logs": {"subnet_ids": ["subnet-0a1b2c3d4e5f60718"]}}, capsys
+    )
     assert code == 1
     [result] = results
     assert (result["check"], result["target"], result["status"]) == ("stack", STACK, "fail")
@@ -227,7 +268,10 @@ def test_flow_log_to_another_bucket_is_not_ours(deployed: Deployed, capsys: pyte
     ec2.delete_flow_logs(FlowLogIds=[deployed.flow_log_id])
     deployed.aws.s3.create_bucket(Bucket="someone-elses-logs")
     ec2.create_flow_logs(
-        ResourceIds=[deployed.subnet_id], ResourceType="Subnet", TrafficType="ALL", LogDestinationType="s3",
+        ResourceIds=[deployed.subnet_id],
+        ResourceType="Subnet",
+        TrafficType="ALL",
+        LogDestinationType="s3",
         LogDestination="arn:aws:s3:::someone-elses-logs",
     )
     code, results = run_verify(deployed.account, deployed.config(), capsys)
@@ -265,14 +309,19 @@ def test_flow_log_of_the_stack_in_an_older_format_warns(deployed: Deployed, caps
 def test_existing_flow_log_in_the_default_format_warns(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
     deployed.aws.s3.create_bucket(Bucket="someone-elses-logs")
     other = deployed.aws.ec2.create_flow_logs(  # no LogFormat: AWS's default, the version 2 fields
-        ResourceIds=[deployed.subnet_id], ResourceType="Subnet", TrafficType="ALL", LogDestinationType="s3",
+        ResourceIds=[deployed.subnet_id],
+        ResourceType="Subnet",
+        TrafficType="ALL",
+        LogDestinationType="s3",
         LogDestination="arn:aws:s3:::someone-elses-logs",
     )["FlowLogIds"][0]
     code, results = run_verify(deployed.account, deployed.config(), capsys)
     assert code == 0
     result = only(results, "flow log format", deployed.subnet_id)
     assert result["status"] == "warn"
-    assert result["detail"].startswith(f"{other} (to arn:aws:s3:::someone-elses-logs) lacks 24 standard field(s): vpc-id, subnet-id,")
+    assert result["detail"].startswith(
+        f"{other} (to arn:aws:s3:::someone-elses-logs) lacks 24 standard field(s): vpc-id, subnet-id,"
+    )
     assert result["fix"].startswith(f"recreate {other} with every standard field") and "AIRS sees less" in result["fix"]
 
 
@@ -299,15 +348,23 @@ def test_flow_log_objects_none_yet_warns(deployed: Deployed, capsys: pytest.Capt
     assert "verify again later" in result["fix"]
 
 
-def test_flow_log_objects_only_old_warns(deployed: Deployed, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
-    later = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(hours=2)
+def test_flow_log_objects_only_old_warns(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    later = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=2)
 
     class Later(datetime.datetime):
         @classmethod
         def now(cls, tz: datetime.tzinfo | None = None) -> datetime.datetime:  # type: ignore[override]
             return later
 
-    monkeypatch.setattr(verify, "datetime", types.SimpleNamespace(datetime=Later, timezone=datetime.timezone, timedelta=datetime.timedelta))
+    monkeypatch.setattr(
+        verify,
+        "datetime",
+        types.SimpleNamespace(
+            datetime=Later, UTC=datetime.UTC, timezone=datetime.timezone, timedelta=datetime.timedelta
+        ),
+    )
     code, results = run_verify(deployed.account, deployed.config(), capsys)
     assert code == 0
     result = only(results, "flow log objects", BUCKET)
@@ -373,8 +430,12 @@ def test_eks_authentication_mode_config_map_fails(deployed: Deployed, capsys: py
     assert "deploy" in result["fix"]
 
 
-@pytest.mark.parametrize("cidrs", [CIDRS, [*CIDRS, "203.0.113.0/24"], ["0.0.0.0/0"]], ids=["exactly", "more", "everyone"])
-def test_eks_endpoint_admits_discovery(deployed: Deployed, capsys: pytest.CaptureFixture[str], cidrs: list[str]) -> None:
+@pytest.mark.parametrize(
+    "cidrs", [CIDRS, [*CIDRS, "203.0.113.0/24"], ["0.0.0.0/0"]], ids=["exactly", "more", "everyone"]
+)
+def test_eks_endpoint_admits_discovery(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str], cidrs: list[str]
+) -> None:
     deployed.fake.add_cluster(CLUSTER, cidrs=cidrs)
     _, results = run_verify(deployed.account, deployed.config(), capsys)
     result = only(results, "EKS endpoint access", CLUSTER)
@@ -409,7 +470,9 @@ def test_eks_access_entry_with_view_policy(deployed: Deployed, capsys: pytest.Ca
     assert result["detail"] == f"{deployed.roles['DiscoveryRoleArn']} has AmazonEKSViewPolicy"
 
 
-def test_eks_access_entry_with_view_policy_on_a_later_page(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
+def test_eks_access_entry_with_view_policy_on_a_later_page(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
     deployed.fake.access_entries[(CLUSTER, deployed.roles["DiscoveryRoleArn"])] = [ADMIN, VIEW]  # one policy a page
     _, results = run_verify(deployed.account, deployed.config(), capsys)
     assert only(results, "EKS access entry", CLUSTER)["status"] == "pass"
@@ -435,7 +498,9 @@ def test_eks_no_access_entry_fails(deployed: Deployed, capsys: pytest.CaptureFix
     assert result["detail"] == f"no access entry for {deployed.roles['DiscoveryRoleArn']}"
 
 
-def test_eks_principal_falls_back_to_the_configured_role(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
+def test_eks_principal_falls_back_to_the_configured_role(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
     onboarding_role = "arn:aws:iam::123456789012:role/airs-onboarding-discovery"
     deployed.drop_output("DiscoveryRoleArn")
     deployed.fake.access_entries[(CLUSTER, onboarding_role)] = [VIEW]
@@ -480,7 +545,9 @@ def test_pod_identity_association_absent_fails(deployed: Deployed, capsys: pytes
 
 def test_irsa_pod_access_gets_no_association_row(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:
     config = deployed.config()
-    config["bedrock"]["pod_access"].append({"cluster": CLUSTER, "namespace": "app2", "service_account": "app2-sa", "mode": "irsa", "oidc_issuer": ISSUER})
+    config["bedrock"]["pod_access"].append(
+        {"cluster": CLUSTER, "namespace": "app2", "service_account": "app2-sa", "mode": "irsa", "oidc_issuer": ISSUER}
+    )
     _, results = run_verify(deployed.account, config, capsys)
     assert [r["target"] for r in results if r["check"] == "pod identity association"] == [f"{CLUSTER}/app1/app1-sa"]
 

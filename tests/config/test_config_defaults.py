@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from onboarding_app.config import BucketConfig, FlowLogsConfig, OnboardingConfig
-from onboarding_app.config_loader import load_config
-from onboarding_app.config_types import ReadOnlyDict
+from onboarding_config.loader import load_config
+from onboarding_config.model import BucketConfig, FlowLogsConfig, OnboardingConfig
+from onboarding_config.value_types import ReadOnlyDict
 from tests.conftest import (
     EXAMPLE_CONFIG,
     MINIMAL_CONFIG,
@@ -168,7 +168,9 @@ def test_subnets_and_vpcs_together_are_accepted() -> None:
     assert config.flow_logs.vpc_ids == ("vpc-0a1b2c3d",)
 
 
-@pytest.mark.parametrize("account", ["111111111111", "011111111111", "000000000000"], ids=["plain", "leading-zero", "zeros"])
+@pytest.mark.parametrize(
+    "account", ["111111111111", "011111111111", "000000000000"], ids=["plain", "leading-zero", "zeros"]
+)
 def test_quoted_12_digit_account_is_accepted(account: str) -> None:
     assert load(config_with(account=account)).account == account
 
@@ -210,13 +212,17 @@ def test_kms_key_in_the_same_region_is_accepted(arn: str) -> None:
 
 def test_kms_key_in_another_partition_region_pair_is_accepted() -> None:
     arn = f"arn:aws-cn:kms:cn-north-1:111111111111:key/{KEY_ID}"
-    config = load(config_with(region="cn-north-1", flow_logs={"subnet_ids": [SUBNET_17], "bucket": {"kms_key_arn": arn}}))
+    config = load(
+        config_with(region="cn-north-1", flow_logs={"subnet_ids": [SUBNET_17], "bucket": {"kms_key_arn": arn}})
+    )
     assert config.flow_logs.bucket.kms_key_arn == arn
 
 
 def test_kms_key_in_the_european_sovereign_cloud_is_accepted() -> None:
     arn = f"arn:aws-eusc:kms:eusc-de-east-1:111111111111:key/{KEY_ID}"
-    config = load(config_with(region="eusc-de-east-1", flow_logs={"subnet_ids": [SUBNET_17], "bucket": {"kms_key_arn": arn}}))
+    config = load(
+        config_with(region="eusc-de-east-1", flow_logs={"subnet_ids": [SUBNET_17], "bucket": {"kms_key_arn": arn}})
+    )
     assert config.flow_logs.bucket.kms_key_arn == arn
 
 
@@ -237,7 +243,12 @@ def test_bucket_name_is_accepted(name: str) -> None:
 def test_new_bucket_with_every_option_is_accepted() -> None:
     bucket = {"name": "my-flow-logs", "kms_key_arn": KEY_ARN, "retention_days": 90}
     loaded = load(flow_logs_with(bucket=bucket)).flow_logs.bucket
-    assert (loaded.name, loaded.existing_name, loaded.kms_key_arn, loaded.retention_days) == ("my-flow-logs", None, KEY_ARN, 90)
+    assert (loaded.name, loaded.existing_name, loaded.kms_key_arn, loaded.retention_days) == (
+        "my-flow-logs",
+        None,
+        KEY_ARN,
+        90,
+    )
 
 
 @pytest.mark.parametrize(

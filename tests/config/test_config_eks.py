@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from onboarding_app.config_loader import ConfigError
+from onboarding_config.loader import ConfigError
 from onboarding_constructs import DISCOVERY_CIDRS
 from tests.conftest import config_with, load
 
@@ -47,7 +47,11 @@ def test_every_option() -> None:
 @pytest.mark.parametrize(
     ("eks", "path", "fragment"),
     [
-        ({"discovery_role_arn": "arn:aws:iam::111111111111:user/bob"}, "eks.discovery_role_arn", "is not an IAM role ARN (expected arn:<partition>:iam::<12-digit account>:role/<name>)"),
+        (
+            {"discovery_role_arn": "arn:aws:iam::111111111111:user/bob"},
+            "eks.discovery_role_arn",
+            "is not an IAM role ARN (expected arn:<partition>:iam::<12-digit account>:role/<name>)",
+        ),
         ({"discovery_role_arn": "airs-discovery"}, "eks.discovery_role_arn", "'airs-discovery' is not an IAM role ARN"),
         ({"allowed_cidrs": ["34.71.64.3/33"]}, "eks.allowed_cidrs[0]", "'34.71.64.3/33' is not a CIDR block"),
         ({"allowed_cidrs": ["34.71.64.3/24"]}, "eks.allowed_cidrs[0]", "has host bits set"),
@@ -55,18 +59,48 @@ def test_every_option() -> None:
         ({"allowed_cidrs": ["0.0.0.0/0"]}, "eks.allowed_cidrs[0]", "'0.0.0.0/0' would allow the whole internet"),
         ({"allowed_cidrs": ["::/0"]}, "eks.allowed_cidrs[0]", "'::/0' would allow the whole internet"),
         ({"allowed_cidrs": []}, "eks.allowed_cidrs", "empty (expected the discovery service's addresses"),
-        ({"allowed_cidrs": ["34.71.64.3/32", "34.71.64.3/32"]}, "eks.allowed_cidrs", "'34.71.64.3/32' listed more than once"),
-        ({"allowed_cidrs": [f"34.71.64.{i}/32" for i in range(41)]}, "eks.allowed_cidrs", "41 CIDRs (EKS allows at most 40 on an endpoint)"),
+        (
+            {"allowed_cidrs": ["34.71.64.3/32", "34.71.64.3/32"]},
+            "eks.allowed_cidrs",
+            "'34.71.64.3/32' listed more than once",
+        ),
+        (
+            {"allowed_cidrs": [f"34.71.64.{i}/32" for i in range(41)]},
+            "eks.allowed_cidrs",
+            "41 CIDRs (EKS allows at most 40 on an endpoint)",
+        ),
         ({"clusters": [{"name": "prod"}, {"name": "prod"}]}, "eks.clusters", "cluster 'prod' listed more than once"),
         ({"clusters": [{"name": "-prod"}]}, "eks.clusters[0].name", "'-prod' is not an EKS cluster name"),
         ({"clusters": [{"name": "prod.eks"}]}, "eks.clusters[0].name", "'prod.eks' is not an EKS cluster name"),
-        ({"clusters": [{"name": "prod", "enable_public_endpiont": True}]}, "eks.clusters[0].enable_public_endpiont", "did you mean 'enable_public_endpoint'?"),
-        ({"clusters": [{"name": "prod", "enable_public_endpoint": "yes"}]}, "eks.clusters[0].enable_public_endpoint", "expected true or false"),
+        (
+            {"clusters": [{"name": "prod", "enable_public_endpiont": True}]},
+            "eks.clusters[0].enable_public_endpiont",
+            "did you mean 'enable_public_endpoint'?",
+        ),
+        (
+            {"clusters": [{"name": "prod", "enable_public_endpoint": "yes"}]},
+            "eks.clusters[0].enable_public_endpoint",
+            "expected true or false",
+        ),
         ({"clusters": "prod"}, "eks.clusters", "expected a list"),
     ],
     ids=[
-        "user-arn", "bare-name", "prefix-too-long", "host-bits", "private", "everyone-v4", "everyone-v6", "empty",
-        "duplicate-cidr", "over-40", "duplicate-cluster", "name-leading-hyphen", "name-dot", "typo", "opt-in-text", "clusters-string",
+        "user-arn",
+        "bare-name",
+        "prefix-too-long",
+        "host-bits",
+        "private",
+        "everyone-v4",
+        "everyone-v6",
+        "empty",
+        "duplicate-cidr",
+        "over-40",
+        "duplicate-cluster",
+        "name-leading-hyphen",
+        "name-dot",
+        "typo",
+        "opt-in-text",
+        "clusters-string",
     ],
 )
 def test_errors(eks: dict[str, Any], path: str, fragment: str) -> None:
@@ -98,7 +132,14 @@ def test_a_discovery_role_section_stands_in_for_the_role_arn() -> None:
 
 def test_one_cidr_block_spelt_two_ways_is_listed_twice() -> None:
     with pytest.raises(ConfigError) as info:
-        load(config_with(eks={"discovery_role_arn": "arn:aws:iam::111111111111:role/d", "allowed_cidrs": ["34.71.64.3", "34.71.64.3/32"]}))
+        load(
+            config_with(
+                eks={
+                    "discovery_role_arn": "arn:aws:iam::111111111111:role/d",
+                    "allowed_cidrs": ["34.71.64.3", "34.71.64.3/32"],
+                }
+            )
+        )
     [problem] = info.value.problems
     assert (problem.path, problem.message) == ("eks.allowed_cidrs", "'34.71.64.3/32' listed more than once")
 

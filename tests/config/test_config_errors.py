@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from onboarding_app.config_loader import ConfigError, Problem, load_config, parse_config
+from onboarding_config.loader import ConfigError, Problem, load_config, parse_config
 from tests.conftest import MINIMAL_CONFIG, config_with, flow_logs_with, load
 
 SUBNET = "subnet-0a1b2c3d"
@@ -47,7 +47,7 @@ def assert_problem(problem: Problem, path: str, fragments: list[str]) -> None:
         assert fragment in problem.message, f"{fragment!r} not in {problem.message!r}"
 
 
-def case(data: Any, path: str, *fragments: str, id: str) -> Any:  # noqa: A002 - pytest's name
+def case(data: Any, path: str, *fragments: str, id: str) -> Any:
     return pytest.param(data, path, list(fragments), id=id)
 
 
@@ -491,7 +491,11 @@ EXISTING = "shared-flow-logs"
         pytest.param({"kms_key_arn": KEY_ARN}, "kms_key_arn", id="kms_key_arn"),
         pytest.param({"retention_days": 30}, "retention_days", id="retention_days"),
         pytest.param({"retention_days": 365}, "retention_days", id="retention_days-same-as-default"),
-        pytest.param({"name": "new-logs", "kms_key_arn": KEY_ARN, "retention_days": 30}, "name, kms_key_arn, retention_days", id="all-three"),
+        pytest.param(
+            {"name": "new-logs", "kms_key_arn": KEY_ARN, "retention_days": 30},
+            "name, kms_key_arn, retention_days",
+            id="all-three",
+        ),
     ],
 )
 def test_existing_name_combined_with_new_bucket_settings_is_reported(extra: dict[str, Any], clashes: str) -> None:
@@ -562,7 +566,9 @@ def test_nothing_to_log_is_reported_once_the_sections_are_valid() -> None:
 @pytest.mark.parametrize(
     ("text", "fragments"),
     [
-        pytest.param("- region\n- flow_logs\n", ["expected a mapping of keys at the top level, got a list"], id="top-level-list"),
+        pytest.param(
+            "- region\n- flow_logs\n", ["expected a mapping of keys at the top level, got a list"], id="top-level-list"
+        ),
         pytest.param("us-east-1\n", ["expected a mapping of keys at the top level, got text"], id="top-level-text"),
         pytest.param("42\n", ["expected a mapping of keys at the top level, got a number"], id="top-level-number"),
         pytest.param("", ["the file is empty", "expected a mapping with at least region and flow_logs"], id="empty"),
@@ -570,8 +576,16 @@ def test_nothing_to_log_is_reported_once_the_sections_are_valid() -> None:
         pytest.param("region: [us-east-1\nflow_logs: {}\n", ["not valid YAML", "line 2"], id="unclosed-bracket"),
         pytest.param("region: us-east-1\n\tflow_logs: {}\n", ["not valid YAML", "line 2"], id="tab-indent"),
         pytest.param("region: us-east-1\n  flow_logs: x\n", ["not valid YAML", "line 2"], id="bad-indent"),
-        pytest.param(VALID_YAML + "region: us-west-2\n", ["the key 'region' is given twice", "first at line 1", "line 4"], id="duplicate-top-level-key"),
-        pytest.param(VALID_YAML + "  subnet_ids: [subnet-0a1b2c3e]\n", ["the key 'subnet_ids' is given twice", "first at line 3", "line 4"], id="duplicate-nested-key"),
+        pytest.param(
+            VALID_YAML + "region: us-west-2\n",
+            ["the key 'region' is given twice", "first at line 1", "line 4"],
+            id="duplicate-top-level-key",
+        ),
+        pytest.param(
+            VALID_YAML + "  subnet_ids: [subnet-0a1b2c3e]\n",
+            ["the key 'subnet_ids' is given twice", "first at line 3", "line 4"],
+            id="duplicate-nested-key",
+        ),
         pytest.param("? [a, b]\n: 1\n", ["not valid YAML", "a mapping key must be a plain value"], id="list-as-key"),
         pytest.param("region: !!python/object:os.system x\n", ["not valid YAML", "line 1"], id="python-tag-refused"),
         pytest.param(VALID_YAML + "---\nregion: eu-west-1\n", ["not valid YAML", "line 4"], id="two-documents"),
@@ -590,12 +604,18 @@ def test_yaml_problems_come_after_the_source_name() -> None:
 
 def test_unquoted_account_in_yaml_is_reported_with_quotes_advice() -> None:
     text = VALID_YAML + "account: 111111111111\n"
-    assert_problem(the_text_problem(text), "account", ["got an unquoted number", "in quotes", "YAML reads unquoted digits as a number"])
+    assert_problem(
+        the_text_problem(text),
+        "account",
+        ["got an unquoted number", "in quotes", "YAML reads unquoted digits as a number"],
+    )
 
 
 def test_quoted_strings_in_yaml_are_not_coerced() -> None:
     text = VALID_YAML + '  max_aggregation_seconds: "60"\n'
-    assert_problem(the_text_problem(text), "flow_logs.max_aggregation_seconds", ["'60' is not allowed", "expected 60 or 600"])
+    assert_problem(
+        the_text_problem(text), "flow_logs.max_aggregation_seconds", ["'60' is not allowed", "expected 60 or 600"]
+    )
 
 
 def test_missing_file_is_reported(tmp_path: Path) -> None:
@@ -603,7 +623,9 @@ def test_missing_file_is_reported(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_config(missing)
     assert info.value.source == str(missing)
-    assert info.value.problems == [Problem("", "file not found (pass an existing file: make <target> CONFIG=path/to/file.yaml)")]
+    assert info.value.problems == [
+        Problem("", "file not found (pass an existing file: make <target> CONFIG=path/to/file.yaml)")
+    ]
 
 
 def test_directory_instead_of_file_is_reported(tmp_path: Path) -> None:
@@ -647,13 +669,19 @@ def test_error_text_has_a_header_and_one_line_per_problem() -> None:
 def test_error_text_for_one_problem_is_singular() -> None:
     with pytest.raises(ConfigError) as info:
         load(config_with(region=None))
-    assert str(info.value) == "test.yaml: 1 problem; nothing was synthesized or deployed.\n  - region: required key is missing"
+    assert (
+        str(info.value)
+        == "test.yaml: 1 problem; nothing was synthesized or deployed.\n  - region: required key is missing"
+    )
 
 
 def test_error_text_for_a_problem_without_path_has_no_colon_prefix() -> None:
     with pytest.raises(ConfigError) as info:
         parse_config("", source="empty.yaml")
-    assert str(info.value).splitlines()[1] == "  - the file is empty (expected a mapping with at least region and flow_logs)"
+    assert (
+        str(info.value).splitlines()[1]
+        == "  - the file is empty (expected a mapping with at least region and flow_logs)"
+    )
 
 
 def test_error_does_not_chain_the_validation_traceback() -> None:
@@ -681,7 +709,10 @@ def test_unquoted_account_with_leading_zero_does_not_suggest_a_different_account
 
 def test_zero_prefixed_digits_are_never_read_as_octal() -> None:
     problem = the_text_problem(VALID_YAML.replace("flow_logs:", "flow_logs:\n  bucket: {retention_days: 0365}\n", 1))
-    assert (problem.path, problem.message) == ("flow_logs.bucket.retention_days", "expected a whole number, got an unquoted number '0365'")
+    assert (problem.path, problem.message) == (
+        "flow_logs.bucket.retention_days",
+        "expected a whole number, got an unquoted number '0365'",
+    )
 
 
 @pytest.mark.parametrize("number", [1234567890123, -5], ids=["13-digits", "negative"])

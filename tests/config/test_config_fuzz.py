@@ -6,7 +6,6 @@ problem, or accepted exactly as written (no coercion): never a crash, never a si
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pytest
@@ -14,9 +13,9 @@ import yaml
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from onboarding_app.config import BucketConfig, FlowLogsConfig, OnboardingConfig
-from onboarding_app.config_loader import ConfigError, Problem, parse_config
-from onboarding_app.regions import known_regions
+from onboarding_config.loader import ConfigError, Problem, parse_config
+from onboarding_config.model import BucketConfig, FlowLogsConfig, OnboardingConfig
+from onboarding_config.regions import known_regions
 from tests.conftest import load
 
 KEY_NAMES = sorted({*OnboardingConfig.model_fields, *FlowLogsConfig.model_fields, *BucketConfig.model_fields})
@@ -151,8 +150,37 @@ def test_config_shaped_junk_is_refused_at_key_paths_or_accepted_as_written(data:
 # --- (b) arbitrary text ---------------------------------------------------------------------------------------
 
 yaml_tokens = st.sampled_from(
-    [*KEY_NAMES, ":", ": ", "\n", "\n  ", "- ", "[", "]", "{", "}", ",", "'", '"', "#", "&a", "*a", "!!str ", "---",
-     "|", ">", "?", "subnet-0a1b2c3d", "us-east-1", "600", "null", "yes", "~", "\t", " "]
+    [
+        *KEY_NAMES,
+        ":",
+        ": ",
+        "\n",
+        "\n  ",
+        "- ",
+        "[",
+        "]",
+        "{",
+        "}",
+        ",",
+        "'",
+        '"',
+        "#",
+        "&a",
+        "*a",
+        "!!str ",
+        "---",
+        "|",
+        ">",
+        "?",
+        "subnet-0a1b2c3d",
+        "us-east-1",
+        "600",
+        "null",
+        "yes",
+        "~",
+        "\t",
+        " ",
+    ]
 )
 texts = st.one_of(
     st.text(max_size=200),
@@ -186,10 +214,16 @@ def test_text_is_refused_unless_it_is_a_yaml_mapping_and_then_judged_as_that_map
 
 # --- (c) valid configs -------------------------------------------------------------------------------------
 
+
 def _partition(region: str) -> str:
     for prefix, partition in [
-        ("cn-", "aws-cn"), ("us-gov-", "aws-us-gov"), ("us-isob-", "aws-iso-b"), ("us-isof-", "aws-iso-f"),
-        ("us-iso-", "aws-iso"), ("eu-isoe-", "aws-iso-e"), ("eusc-", "aws-eusc"),
+        ("cn-", "aws-cn"),
+        ("us-gov-", "aws-us-gov"),
+        ("us-isob-", "aws-iso-b"),
+        ("us-isof-", "aws-iso-f"),
+        ("us-iso-", "aws-iso"),
+        ("eu-isoe-", "aws-iso-e"),
+        ("eusc-", "aws-eusc"),
     ]:
         if region.startswith(prefix):
             return partition
@@ -313,7 +347,9 @@ def test_valid_config_written_as_yaml_loads_to_the_same_config(data: dict[str, A
 
 @pytest.mark.parametrize("section", ["flow_logs", "flow_logs.bucket"])
 @given(data=valid_configs(), typo=st.text("abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=15))
-def test_valid_config_with_an_unknown_key_is_rejected_at_that_key(section: str, data: dict[str, Any], typo: str) -> None:
+def test_valid_config_with_an_unknown_key_is_rejected_at_that_key(
+    section: str, data: dict[str, Any], typo: str
+) -> None:
     target = data["flow_logs"] if section == "flow_logs" else data["flow_logs"].setdefault("bucket", {})
     assume(typo not in (FlowLogsConfig if section == "flow_logs" else BucketConfig).model_fields)
     target[typo] = True
@@ -336,15 +372,15 @@ DEFECTS: dict[str, st.SearchStrategy[tuple[str, Any, str]]] = {
     "stack_name": st.from_regex(r"[0-9-][A-Za-z0-9-]{0,20}", fullmatch=True).map(lambda n: ("stack_name", n, repr(n))),
     "hourly_partitions": not_a_bool.map(lambda v: ("flow_logs.hourly_partitions", v, "expected true or false")),
     "include_ecs_fields": not_a_bool.map(lambda v: ("flow_logs.include_ecs_fields", v, "expected true or false")),
-    "file_format": st.text(max_size=12).filter(lambda f: f not in ("plain-text", "parquet")).map(
-        lambda f: ("flow_logs.file_format", f, f"{f!r} is not allowed (expected 'plain-text' or 'parquet')")
-    ),
-    "max_aggregation_seconds": st.integers(-1000, 10**6).filter(lambda n: n not in (60, 600)).map(
-        lambda n: ("flow_logs.max_aggregation_seconds", n, f"{n} is not allowed (expected 60 or 600)")
-    ),
-    "bucket.name": st.sampled_from(["Upper-Case", "ab", "a" * 64, "logs..bucket", "192.168.10.12", "xn--logs", "logs-s3alias"]).map(
-        lambda n: ("flow_logs.bucket.name", n, repr(n))
-    ),
+    "file_format": st.text(max_size=12)
+    .filter(lambda f: f not in ("plain-text", "parquet"))
+    .map(lambda f: ("flow_logs.file_format", f, f"{f!r} is not allowed (expected 'plain-text' or 'parquet')")),
+    "max_aggregation_seconds": st.integers(-1000, 10**6)
+    .filter(lambda n: n not in (60, 600))
+    .map(lambda n: ("flow_logs.max_aggregation_seconds", n, f"{n} is not allowed (expected 60 or 600)")),
+    "bucket.name": st.sampled_from(
+        ["Upper-Case", "ab", "a" * 64, "logs..bucket", "192.168.10.12", "xn--logs", "logs-s3alias"]
+    ).map(lambda n: ("flow_logs.bucket.name", n, repr(n))),
     "bucket.retention_days": st.one_of(st.integers(max_value=0), st.integers(min_value=36501)).map(
         lambda n: ("flow_logs.bucket.retention_days", n, f"{n} is out of range")
     ),
@@ -356,7 +392,7 @@ bad_ids = st.tuples(
     st.sampled_from(["subnet", "vpc"]),
     st.one_of(
         st.integers(0, 20).filter(lambda n: n not in (8, 17)).flatmap(lambda n: st.text(HEX, min_size=n, max_size=n)),
-        st.sampled_from(["0A1B2C3D", "0a1b2c3g", "0a1b2c3d " ]),
+        st.sampled_from(["0A1B2C3D", "0a1b2c3g", "0a1b2c3d "]),
     ),
 )
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from onboarding_app.config import IamConfig
-from onboarding_app.config_loader import ConfigError
+from onboarding_config.loader import ConfigError
+from onboarding_config.model import IamConfig
 from tests.conftest import config_with, load
 
 TRAIL = "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail"
@@ -84,7 +84,12 @@ def test_pod_access_defaults() -> None:
 def test_cloudtrail_every_option() -> None:
     trail = load(
         config_with(
-            cloudtrail={"bedrock_data_events": True, "trail_name": "team.audit_trail-1", "kms_key_arn": KEY, "retention_days": None}
+            cloudtrail={
+                "bedrock_data_events": True,
+                "trail_name": "team.audit_trail-1",
+                "kms_key_arn": KEY,
+                "retention_days": None,
+            }
         )
     ).cloudtrail
     assert (trail.bedrock_data_events, trail.trail_name, trail.kms_key_arn, trail.retention_days) == (
@@ -141,7 +146,13 @@ def test_pod_access_every_option() -> None:
     pods = [
         {**POD, "install_pod_identity_agent": True},
         {**POD, "cluster": "dev"},  # the same service account on another cluster
-        {"cluster": "prod", "namespace": "a" * 63, "service_account": "my.sa-1", "mode": "pod-identity", "oidc_issuer": None},
+        {
+            "cluster": "prod",
+            "namespace": "a" * 63,
+            "service_account": "my.sa-1",
+            "mode": "pod-identity",
+            "oidc_issuer": None,
+        },
         {"cluster": "prod", "namespace": "ml", "service_account": "a" * 253, "mode": "irsa", "oidc_issuer": ISSUER},
     ]
     loaded = load(config_with(bedrock={"pod_access": pods})).bedrock.pod_access
@@ -164,7 +175,9 @@ def test_pod_access_every_option() -> None:
     ids=["role", "root-shortest-id", "role-with-path-every-char", "longest-id"],
 )
 def test_discovery_role(principal: str, external_id: str) -> None:
-    role = load(config_with(discovery_role={"trusted_principal_arn": principal, "external_id": external_id})).discovery_role
+    role = load(
+        config_with(discovery_role={"trusted_principal_arn": principal, "external_id": external_id})
+    ).discovery_role
     assert (role.trusted_principal_arn, role.external_id) == (principal, external_id)
 
 
@@ -188,16 +201,52 @@ def test_iam(boundary: str, prefix: str) -> None:
 @pytest.mark.parametrize(
     ("cloudtrail", "path", "fragment"),
     [
-        ({"existing_trail_arn": "arn:aws:cloudtrail:us-east-1:111111111111:org-trail"}, "cloudtrail.existing_trail_arn", "is not a CloudTrail trail ARN (expected arn:<partition>:cloudtrail:<region>:<12-digit account>:trail/<name>)"),
-        ({"existing_trail_arn": "org-trail"}, "cloudtrail.existing_trail_arn", "'org-trail' is not a CloudTrail trail ARN"),
-        ({"existing_trail_arn": TRAIL, "trail_name": "my-trail"}, "cloudtrail", "existing_trail_arn cannot be combined with trail_name:"),
-        ({"existing_trail_arn": TRAIL, "trail_name": "airs-bedrock-audit"}, "cloudtrail", "existing_trail_arn cannot be combined with trail_name:"),
-        ({"existing_trail_arn": TRAIL, "kms_key_arn": KEY}, "cloudtrail", "existing_trail_arn cannot be combined with kms_key_arn:"),
-        ({"existing_trail_arn": TRAIL, "retention_days": 30}, "cloudtrail", "existing_trail_arn cannot be combined with retention_days:"),
-        ({"existing_trail_arn": TRAIL, "retention_days": 365}, "cloudtrail", "existing_trail_arn cannot be combined with retention_days:"),
-        ({"existing_trail_arn": TRAIL, "bedrock_data_events": True}, "cloudtrail", "existing_trail_arn cannot be combined with bedrock_data_events:"),
+        (
+            {"existing_trail_arn": "arn:aws:cloudtrail:us-east-1:111111111111:org-trail"},
+            "cloudtrail.existing_trail_arn",
+            "is not a CloudTrail trail ARN (expected arn:<partition>:cloudtrail:<region>:<12-digit account>:trail/<name>)",
+        ),
+        (
+            {"existing_trail_arn": "org-trail"},
+            "cloudtrail.existing_trail_arn",
+            "'org-trail' is not a CloudTrail trail ARN",
+        ),
+        (
+            {"existing_trail_arn": TRAIL, "trail_name": "my-trail"},
+            "cloudtrail",
+            "existing_trail_arn cannot be combined with trail_name:",
+        ),
+        (
+            {"existing_trail_arn": TRAIL, "trail_name": "airs-bedrock-audit"},
+            "cloudtrail",
+            "existing_trail_arn cannot be combined with trail_name:",
+        ),
+        (
+            {"existing_trail_arn": TRAIL, "kms_key_arn": KEY},
+            "cloudtrail",
+            "existing_trail_arn cannot be combined with kms_key_arn:",
+        ),
+        (
+            {"existing_trail_arn": TRAIL, "retention_days": 30},
+            "cloudtrail",
+            "existing_trail_arn cannot be combined with retention_days:",
+        ),
+        (
+            {"existing_trail_arn": TRAIL, "retention_days": 365},
+            "cloudtrail",
+            "existing_trail_arn cannot be combined with retention_days:",
+        ),
+        (
+            {"existing_trail_arn": TRAIL, "bedrock_data_events": True},
+            "cloudtrail",
+            "existing_trail_arn cannot be combined with bedrock_data_events:",
+        ),
         ({"kms_key_arn": KEY.replace("us-east-1", "eu-west-1")}, "cloudtrail.kms_key_arn", "is in eu-west-1, but"),
-        ({"kms_key_arn": "arn:aws:kms:us-east-1:111111111111:alias/trail"}, "cloudtrail.kms_key_arn", "is not a KMS key ARN"),
+        (
+            {"kms_key_arn": "arn:aws:kms:us-east-1:111111111111:alias/trail"},
+            "cloudtrail.kms_key_arn",
+            "is not a KMS key ARN",
+        ),
         ({"trail_name": "ab"}, "cloudtrail.trail_name", "'ab' is not a valid trail name"),
         ({"retention_days": 0}, "cloudtrail.retention_days", "0 is out of range (expected at least 1, or null)"),
         ({"bedrock_data_events": "true"}, "cloudtrail.bedrock_data_events", "expected true or false"),
@@ -205,9 +254,21 @@ def test_iam(boundary: str, prefix: str) -> None:
         ({"existing_trail": TRAIL}, "cloudtrail.existing_trail", "did you mean 'existing_trail_arn'?"),
     ],
     ids=[
-        "arn-without-trail", "trail-not-arn", "existing-with-name", "existing-with-default-name", "existing-with-key",
-        "existing-with-retention", "existing-with-default-retention", "existing-with-data-events", "key-other-region",
-        "key-alias", "name-too-short", "retention-zero", "data-events-text", "typo-name", "typo-existing",
+        "arn-without-trail",
+        "trail-not-arn",
+        "existing-with-name",
+        "existing-with-default-name",
+        "existing-with-key",
+        "existing-with-retention",
+        "existing-with-default-retention",
+        "existing-with-data-events",
+        "key-other-region",
+        "key-alias",
+        "name-too-short",
+        "retention-zero",
+        "data-events-text",
+        "typo-name",
+        "typo-existing",
     ],
 )
 def test_cloudtrail_errors(cloudtrail: dict[str, Any], path: str, fragment: str) -> None:
@@ -216,10 +277,22 @@ def test_cloudtrail_errors(cloudtrail: dict[str, Any], path: str, fragment: str)
 
 def test_existing_trail_names_every_clashing_key() -> None:
     data = config_with(
-        cloudtrail={"existing_trail_arn": TRAIL, "trail_name": "my-trail", "kms_key_arn": KEY, "retention_days": 30, "bedrock_data_events": True}
+        cloudtrail={
+            "existing_trail_arn": TRAIL,
+            "trail_name": "my-trail",
+            "kms_key_arn": KEY,
+            "retention_days": 30,
+            "bedrock_data_events": True,
+        }
     )
-    message = the_problem(data, "cloudtrail", "existing_trail_arn cannot be combined with trail_name, kms_key_arn, retention_days, bedrock_data_events")
-    assert "Remove trail_name, kms_key_arn, retention_days, bedrock_data_events, or remove existing_trail_arn" in message
+    message = the_problem(
+        data,
+        "cloudtrail",
+        "existing_trail_arn cannot be combined with trail_name, kms_key_arn, retention_days, bedrock_data_events",
+    )
+    assert (
+        "Remove trail_name, kms_key_arn, retention_days, bedrock_data_events, or remove existing_trail_arn" in message
+    )
 
 
 def test_cloudtrail_key_in_another_region_names_both_regions() -> None:
@@ -231,8 +304,16 @@ def test_cloudtrail_key_in_another_region_names_both_regions() -> None:
 @pytest.mark.parametrize(
     ("bedrock", "path", "fragment"),
     [
-        ({"model_ids": ["gpt-4"]}, "bedrock.model_ids[0]", "'gpt-4' is not a Bedrock model id (expected a Bedrock model id such as"),
-        ({"model_ids": ["Anthropic.claude-v2"]}, "bedrock.model_ids[0]", "'Anthropic.claude-v2' is not a Bedrock model id"),
+        (
+            {"model_ids": ["gpt-4"]},
+            "bedrock.model_ids[0]",
+            "'gpt-4' is not a Bedrock model id (expected a Bedrock model id such as",
+        ),
+        (
+            {"model_ids": ["Anthropic.claude-v2"]},
+            "bedrock.model_ids[0]",
+            "'Anthropic.claude-v2' is not a Bedrock model id",
+        ),
         (
             {"model_ids": ["claude-3.5-sonnet"]},
             "bedrock.model_ids[0]",
@@ -240,9 +321,21 @@ def test_cloudtrail_key_in_another_region_names_both_regions() -> None:
             " lowercase letters and digits, such as anthropic, amazon or meta) (expected a Bedrock model id such as",
         ),
         ({"model_ids": [""]}, "bedrock.model_ids[0]", "'' is not a Bedrock model id"),
-        ({"model_ids": ["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2"]}, "bedrock.model_ids[0]", "is an ARN; give the model or inference profile id instead"),
-        ({"model_ids": ["xx.anthropic.claude-v2"]}, "bedrock.model_ids[0]", "an inference profile id starts with one of us., us-gov., eu., apac."),
-        ({"model_ids": [PROFILE, "amazon.titan-text-express-v1", PROFILE]}, "bedrock.model_ids", f"{PROFILE!r} listed more than once"),
+        (
+            {"model_ids": ["arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-v2"]},
+            "bedrock.model_ids[0]",
+            "is an ARN; give the model or inference profile id instead",
+        ),
+        (
+            {"model_ids": ["xx.anthropic.claude-v2"]},
+            "bedrock.model_ids[0]",
+            "an inference profile id starts with one of us., us-gov., eu., apac.",
+        ),
+        (
+            {"model_ids": [PROFILE, "amazon.titan-text-express-v1", PROFILE]},
+            "bedrock.model_ids",
+            f"{PROFILE!r} listed more than once",
+        ),
         ({"model_ids": "amazon.titan-text-express-v1"}, "bedrock.model_ids", "expected a list"),
         ({"ec2_role": "yes"}, "bedrock.ec2_role", "expected true or false"),
         ({"pod_access": "prod"}, "bedrock.pod_access", "expected a list"),
@@ -254,27 +347,58 @@ def test_cloudtrail_key_in_another_region_names_both_regions() -> None:
             " names that run together at a hyphen); each service account once, and rename one namespace or service account"
             " if the names run together",
         ),
-        ({"pod_access": [POD, {**POD, "mode": "irsa", "oidc_issuer": ISSUER}]}, "bedrock.pod_access", "each service account once"),
         (
-            {"pod_access": [{**POD, "namespace": "a-b", "service_account": "c"}, {**POD, "namespace": "a", "service_account": "b-c"}]},
+            {"pod_access": [POD, {**POD, "mode": "irsa", "oidc_issuer": ISSUER}]},
+            "bedrock.pod_access",
+            "each service account once",
+        ),
+        (
+            {
+                "pod_access": [
+                    {**POD, "namespace": "a-b", "service_account": "c"},
+                    {**POD, "namespace": "a", "service_account": "b-c"},
+                ]
+            },
             "bedrock.pod_access",
             "entries [0] (cluster prod, namespace a-b, service_account c) and [1] (cluster prod, namespace a, service_account"
             " b-c) would share the manifest 'k8s/prod/a-b-c.yaml'",
         ),
         (
             # Different manifests (k8s/a-b/c-d.yaml and k8s/a/b-c-d.yaml), one construct id: this crashed synth.
-            {"pod_access": [{**POD, "cluster": "a-b", "namespace": "c", "service_account": "d"}, {**POD, "cluster": "a", "namespace": "b-c", "service_account": "d"}]},
+            {
+                "pod_access": [
+                    {**POD, "cluster": "a-b", "namespace": "c", "service_account": "d"},
+                    {**POD, "cluster": "a", "namespace": "b-c", "service_account": "d"},
+                ]
+            },
             "bedrock.pod_access",
             "entries [0] (cluster a-b, namespace c, service_account d) and [1] (cluster a, namespace b-c, service_account d)"
             " would share the construct id 'Pod-a-b-c-d' (the same service account, or names that run together at a hyphen)",
         ),
-        ({"model_id": [PROFILE]}, "bedrock.model_id", "unknown key 'model_id'; did you mean 'model_ids'? expected one of: ec2_role, model_ids, pod_access"),
+        (
+            {"model_id": [PROFILE]},
+            "bedrock.model_id",
+            "unknown key 'model_id'; did you mean 'model_ids'? expected one of: ec2_role, model_ids, pod_access",
+        ),
         ({"podaccess": []}, "bedrock.podaccess", "did you mean 'pod_access'?"),
     ],
     ids=[
-        "gpt-4", "uppercase", "provider-with-hyphen", "empty-id", "model-arn", "unknown-geography", "duplicate-model", "model-ids-text", "ec2-role-text",
-        "pod-access-text", "duplicate-service-account", "duplicate-across-modes", "names-run-together", "ids-run-together",
-        "typo-model-ids", "typo-pod-access",
+        "gpt-4",
+        "uppercase",
+        "provider-with-hyphen",
+        "empty-id",
+        "model-arn",
+        "unknown-geography",
+        "duplicate-model",
+        "model-ids-text",
+        "ec2-role-text",
+        "pod-access-text",
+        "duplicate-service-account",
+        "duplicate-across-modes",
+        "names-run-together",
+        "ids-run-together",
+        "typo-model-ids",
+        "typo-pod-access",
     ],
 )
 def test_bedrock_errors(bedrock: dict[str, Any], path: str, fragment: str) -> None:
@@ -284,33 +408,102 @@ def test_bedrock_errors(bedrock: dict[str, Any], path: str, fragment: str) -> No
 @pytest.mark.parametrize(
     ("pod", "path", "fragment"),
     [
-        ({"namespace": "App_1"}, "bedrock.pod_access[0].namespace", "'App_1' is not a Kubernetes namespace name (expected an RFC 1123 label: 1 to 63"),
+        (
+            {"namespace": "App_1"},
+            "bedrock.pod_access[0].namespace",
+            "'App_1' is not a Kubernetes namespace name (expected an RFC 1123 label: 1 to 63",
+        ),
         ({"namespace": "a" * 64}, "bedrock.pod_access[0].namespace", "is not a Kubernetes namespace name"),
         ({"namespace": "app-"}, "bedrock.pod_access[0].namespace", "'app-' is not a Kubernetes namespace name"),
         ({"namespace": "team.app"}, "bedrock.pod_access[0].namespace", "'team.app' is not a Kubernetes namespace name"),
-        ({"service_account": "Invoker"}, "bedrock.pod_access[0].service_account", "'Invoker' is not a Kubernetes service account name (expected an RFC 1123 subdomain"),
-        ({"service_account": "sa..x"}, "bedrock.pod_access[0].service_account", "'sa..x' is not a Kubernetes service account name"),
-        ({"service_account": "invoker_1"}, "bedrock.pod_access[0].service_account", "'invoker_1' is not a Kubernetes service account name"),
+        (
+            {"service_account": "Invoker"},
+            "bedrock.pod_access[0].service_account",
+            "'Invoker' is not a Kubernetes service account name (expected an RFC 1123 subdomain",
+        ),
+        (
+            {"service_account": "sa..x"},
+            "bedrock.pod_access[0].service_account",
+            "'sa..x' is not a Kubernetes service account name",
+        ),
+        (
+            {"service_account": "invoker_1"},
+            "bedrock.pod_access[0].service_account",
+            "'invoker_1' is not a Kubernetes service account name",
+        ),
         ({"service_account": "a" * 254}, "bedrock.pod_access[0].service_account", "at most 253 lowercase"),
         ({"cluster": "-prod"}, "bedrock.pod_access[0].cluster", "'-prod' is not an EKS cluster name"),
-        ({"mode": "irsa"}, "bedrock.pod_access[0]", "mode irsa needs oidc_issuer (the cluster's OpenID Connect issuer URL"),
+        (
+            {"mode": "irsa"},
+            "bedrock.pod_access[0]",
+            "mode irsa needs oidc_issuer (the cluster's OpenID Connect issuer URL",
+        ),
         ({"mode": "irsa", "oidc_issuer": None}, "bedrock.pod_access[0]", "mode irsa needs oidc_issuer"),
-        ({"oidc_issuer": ISSUER}, "bedrock.pod_access[0]", "oidc_issuer is only used with mode: irsa; remove it, or set mode: irsa"),
-        ({"mode": "pod-identity", "oidc_issuer": ISSUER}, "bedrock.pod_access[0]", "oidc_issuer is only used with mode: irsa"),
-        ({"mode": "irsa", "oidc_issuer": ISSUER, "install_pod_identity_agent": True}, "bedrock.pod_access[0]", "install_pod_identity_agent is only used with mode: pod-identity"),
-        ({"mode": "irsa", "oidc_issuer": "https://example.com/id/X"}, "bedrock.pod_access[0].oidc_issuer", "'https://example.com/id/X' is not an EKS OIDC issuer URL (expected e.g."),
-        ({"mode": "irsa", "oidc_issuer": "http://" + ISSUER.removeprefix("https://")}, "bedrock.pod_access[0].oidc_issuer", "is not an EKS OIDC issuer URL"),
+        (
+            {"oidc_issuer": ISSUER},
+            "bedrock.pod_access[0]",
+            "oidc_issuer is only used with mode: irsa; remove it, or set mode: irsa",
+        ),
+        (
+            {"mode": "pod-identity", "oidc_issuer": ISSUER},
+            "bedrock.pod_access[0]",
+            "oidc_issuer is only used with mode: irsa",
+        ),
+        (
+            {"mode": "irsa", "oidc_issuer": ISSUER, "install_pod_identity_agent": True},
+            "bedrock.pod_access[0]",
+            "install_pod_identity_agent is only used with mode: pod-identity",
+        ),
+        (
+            {"mode": "irsa", "oidc_issuer": "https://example.com/id/X"},
+            "bedrock.pod_access[0].oidc_issuer",
+            "'https://example.com/id/X' is not an EKS OIDC issuer URL (expected e.g.",
+        ),
+        (
+            {"mode": "irsa", "oidc_issuer": "http://" + ISSUER.removeprefix("https://")},
+            "bedrock.pod_access[0].oidc_issuer",
+            "is not an EKS OIDC issuer URL",
+        ),
         ({"mode": "IRSA"}, "bedrock.pod_access[0].mode", "'IRSA' is not allowed (expected 'pod-identity' or 'irsa')"),
-        ({"mode": "pod_identity"}, "bedrock.pod_access[0].mode", "'pod_identity' is not allowed (expected 'pod-identity' or 'irsa')"),
-        ({"install_pod_identity_agent": "yes"}, "bedrock.pod_access[0].install_pod_identity_agent", "expected true or false"),
-        ({"namespce": "app"}, "bedrock.pod_access[0].namespce", "unknown key 'namespce'; did you mean 'namespace'? expected one of: cluster, install_pod_identity_agent, mode, namespace, oidc_issuer, service_account"),
+        (
+            {"mode": "pod_identity"},
+            "bedrock.pod_access[0].mode",
+            "'pod_identity' is not allowed (expected 'pod-identity' or 'irsa')",
+        ),
+        (
+            {"install_pod_identity_agent": "yes"},
+            "bedrock.pod_access[0].install_pod_identity_agent",
+            "expected true or false",
+        ),
+        (
+            {"namespce": "app"},
+            "bedrock.pod_access[0].namespce",
+            "unknown key 'namespce'; did you mean 'namespace'? expected one of: cluster, install_pod_identity_agent, mode, namespace, oidc_issuer, service_account",
+        ),
         ({"oidc_issuer_url": ISSUER}, "bedrock.pod_access[0].oidc_issuer_url", "did you mean 'oidc_issuer'?"),
     ],
     ids=[
-        "namespace-uppercase-underscore", "namespace-too-long", "namespace-trailing-hyphen", "namespace-dot",
-        "sa-uppercase", "sa-empty-part", "sa-underscore", "sa-too-long", "bad-cluster", "irsa-without-issuer",
-        "irsa-null-issuer", "issuer-without-irsa", "issuer-with-pod-identity", "agent-with-irsa", "issuer-not-eks",
-        "issuer-http", "mode-uppercase", "mode-underscore", "agent-text", "typo-namespace", "typo-issuer",
+        "namespace-uppercase-underscore",
+        "namespace-too-long",
+        "namespace-trailing-hyphen",
+        "namespace-dot",
+        "sa-uppercase",
+        "sa-empty-part",
+        "sa-underscore",
+        "sa-too-long",
+        "bad-cluster",
+        "irsa-without-issuer",
+        "irsa-null-issuer",
+        "issuer-without-irsa",
+        "issuer-with-pod-identity",
+        "agent-with-irsa",
+        "issuer-not-eks",
+        "issuer-http",
+        "mode-uppercase",
+        "mode-underscore",
+        "agent-text",
+        "typo-namespace",
+        "typo-issuer",
     ],
 )
 def test_pod_access_errors(pod: dict[str, Any], path: str, fragment: str) -> None:
@@ -348,22 +541,68 @@ def test_pod_identity_agent_is_installed_once_per_cluster() -> None:
 @pytest.mark.parametrize(
     ("role", "path", "fragment"),
     [
-        ({"external_id": "a"}, "discovery_role.external_id", "'a' (1 character) is too short (expected 2 to 1224 letters, digits and _+=,.@:/-"),
-        ({"external_id": "x" * 1225}, "discovery_role.external_id", "'xxxx...' (1225 characters) is too long (expected 2 to 1224"),
-        ({"external_id": "secret value"}, "discovery_role.external_id", "'secr...' (12 characters) contains ' ', which STS does not accept"),
+        (
+            {"external_id": "a"},
+            "discovery_role.external_id",
+            "'a' (1 character) is too short (expected 2 to 1224 letters, digits and _+=,.@:/-",
+        ),
+        (
+            {"external_id": "x" * 1225},
+            "discovery_role.external_id",
+            "'xxxx...' (1225 characters) is too long (expected 2 to 1224",
+        ),
+        (
+            {"external_id": "secret value"},
+            "discovery_role.external_id",
+            "'secr...' (12 characters) contains ' ', which STS does not accept",
+        ),
         ({"external_id": "secret#value"}, "discovery_role.external_id", "contains '#', which STS does not accept"),
         ({"external_id": "caf\u00e9"}, "discovery_role.external_id", "contains '\u00e9', which STS does not accept"),
         ({"external_id": ""}, "discovery_role.external_id", "missing (expected 2 to 1224 letters"),
-        ({"external_id": 123456}, "discovery_role.external_id", "expected text, got a number 123456 (put it in quotes)"),
-        ({"trusted_principal_arn": "arn:aws:iam::999999999999:user/bob"}, "discovery_role.trusted_principal_arn", "'arn:aws:iam::999999999999:user/bob' is not an IAM role ARN or account root ARN (expected arn:<partition>:iam::<12-digit account>:role/<name> or arn:<partition>:iam::<12-digit account>:root)"),
-        ({"trusted_principal_arn": "arn:aws:sts::999999999999:assumed-role/discovery/s"}, "discovery_role.trusted_principal_arn", "is not an IAM role ARN or account root ARN"),
-        ({"trusted_principal_arn": "999999999999"}, "discovery_role.trusted_principal_arn", "'999999999999' is not an IAM role ARN or account root ARN"),
-        ({"trusted_principal_arn": ""}, "discovery_role.trusted_principal_arn", "missing (expected the AIRS service's IAM role ARN or account root ARN)"),
-        ({"externel_id": "abc123"}, "discovery_role.externel_id", "unknown key 'externel_id'; did you mean 'external_id'? expected one of: allow_sensitive_reads, external_id, trusted_principal_arn"),
+        (
+            {"external_id": 123456},
+            "discovery_role.external_id",
+            "expected text, got a number 123456 (put it in quotes)",
+        ),
+        (
+            {"trusted_principal_arn": "arn:aws:iam::999999999999:user/bob"},
+            "discovery_role.trusted_principal_arn",
+            "'arn:aws:iam::999999999999:user/bob' is not an IAM role ARN or account root ARN (expected arn:<partition>:iam::<12-digit account>:role/<name> or arn:<partition>:iam::<12-digit account>:root)",
+        ),
+        (
+            {"trusted_principal_arn": "arn:aws:sts::999999999999:assumed-role/discovery/s"},
+            "discovery_role.trusted_principal_arn",
+            "is not an IAM role ARN or account root ARN",
+        ),
+        (
+            {"trusted_principal_arn": "999999999999"},
+            "discovery_role.trusted_principal_arn",
+            "'999999999999' is not an IAM role ARN or account root ARN",
+        ),
+        (
+            {"trusted_principal_arn": ""},
+            "discovery_role.trusted_principal_arn",
+            "missing (expected the AIRS service's IAM role ARN or account root ARN)",
+        ),
+        (
+            {"externel_id": "abc123"},
+            "discovery_role.externel_id",
+            "unknown key 'externel_id'; did you mean 'external_id'? expected one of: allow_sensitive_reads, external_id, trusted_principal_arn",
+        ),
     ],
     ids=[
-        "id-too-short", "id-too-long", "id-space", "id-hash", "id-non-ascii", "id-empty", "id-number",
-        "principal-user", "principal-assumed-role", "principal-account-id", "principal-empty", "typo",
+        "id-too-short",
+        "id-too-long",
+        "id-space",
+        "id-hash",
+        "id-non-ascii",
+        "id-empty",
+        "id-number",
+        "principal-user",
+        "principal-assumed-role",
+        "principal-account-id",
+        "principal-empty",
+        "typo",
     ],
 )
 def test_discovery_role_errors(role: dict[str, Any], path: str, fragment: str) -> None:
@@ -375,21 +614,35 @@ def test_discovery_role_denies_every_sensitive_read_by_default() -> None:
 
 
 def test_discovery_role_allow_sensitive_reads() -> None:
-    role = load(with_discovery(allow_sensitive_reads=["lambda:GetFunction", "ec2:DescribeVpnConnections"])).discovery_role
+    role = load(
+        with_discovery(allow_sensitive_reads=["lambda:GetFunction", "ec2:DescribeVpnConnections"])
+    ).discovery_role
     assert role.allow_sensitive_reads == ("lambda:GetFunction", "ec2:DescribeVpnConnections")
 
 
 @pytest.mark.parametrize(
     ("allow", "path", "fragment"),
     [
-        (["ec2:GetPasswordData"], "discovery_role.allow_sensitive_reads[0]", "'ec2:GetPasswordData' is always denied: discovery never needs"),
+        (
+            ["ec2:GetPasswordData"],
+            "discovery_role.allow_sensitive_reads[0]",
+            "'ec2:GetPasswordData' is always denied: discovery never needs",
+        ),
         (
             ["lambda:GetFunction", "s3:GetObject"],
             "discovery_role.allow_sensitive_reads[1]",
             "'s3:GetObject' is not one of the denied sensitive reads (expected one of: ec2:DescribeBundleTasks,",
         ),
-        (["lambda:GetFunction", "lambda:GetFunction"], "discovery_role.allow_sensitive_reads", "'lambda:GetFunction' listed more than once (expected each action once)"),
-        ("lambda:GetFunction", "discovery_role.allow_sensitive_reads", "expected a list, got text 'lambda:GetFunction'"),
+        (
+            ["lambda:GetFunction", "lambda:GetFunction"],
+            "discovery_role.allow_sensitive_reads",
+            "'lambda:GetFunction' listed more than once (expected each action once)",
+        ),
+        (
+            "lambda:GetFunction",
+            "discovery_role.allow_sensitive_reads",
+            "expected a list, got text 'lambda:GetFunction'",
+        ),
     ],
     ids=["always-denied", "not-reviewed", "twice", "text"],
 )
@@ -406,7 +659,10 @@ def test_discovery_role_required_keys() -> None:
 
 @pytest.mark.parametrize(
     ("external_id", "fragment"),
-    [(SECRET, "'s3cr...' (1400 characters) is too long"), (SECRET[:40] + "#", "'s3cr...' (41 characters) contains '#'")],
+    [
+        (SECRET, "'s3cr...' (1400 characters) is too long"),
+        (SECRET[:40] + "#", "'s3cr...' (41 characters) contains '#'"),
+    ],
     ids=["too-long", "bad-character"],
 )
 def test_a_rejected_external_id_is_never_echoed_in_full(external_id: str, fragment: str) -> None:
@@ -421,17 +677,47 @@ def test_a_rejected_external_id_is_never_echoed_in_full(external_id: str, fragme
 @pytest.mark.parametrize(
     ("iam", "path", "fragment"),
     [
-        ({"permissions_boundary_arn": "arn:aws:iam::111111111111:role/boundary"}, "iam.permissions_boundary_arn", "'arn:aws:iam::111111111111:role/boundary' is not an IAM managed policy ARN (expected arn:<partition>:iam::<12-digit account or 'aws'>:policy/"),
-        ({"permissions_boundary_arn": "AirsBoundary"}, "iam.permissions_boundary_arn", "'AirsBoundary' is not an IAM managed policy ARN"),
-        ({"permissions_boundary_arn": "arn:aws:iam::111111111111:policy/"}, "iam.permissions_boundary_arn", "is not an IAM managed policy ARN"),
-        ({"role_name_prefix": "a" * 33}, "iam.role_name_prefix", "is not a role name prefix (expected 1 to 32 letters, digits and _+=,.@-)"),
+        (
+            {"permissions_boundary_arn": "arn:aws:iam::111111111111:role/boundary"},
+            "iam.permissions_boundary_arn",
+            "'arn:aws:iam::111111111111:role/boundary' is not an IAM managed policy ARN (expected arn:<partition>:iam::<12-digit account or 'aws'>:policy/",
+        ),
+        (
+            {"permissions_boundary_arn": "AirsBoundary"},
+            "iam.permissions_boundary_arn",
+            "'AirsBoundary' is not an IAM managed policy ARN",
+        ),
+        (
+            {"permissions_boundary_arn": "arn:aws:iam::111111111111:policy/"},
+            "iam.permissions_boundary_arn",
+            "is not an IAM managed policy ARN",
+        ),
+        (
+            {"role_name_prefix": "a" * 33},
+            "iam.role_name_prefix",
+            "is not a role name prefix (expected 1 to 32 letters, digits and _+=,.@-)",
+        ),
         ({"role_name_prefix": "team/airs-"}, "iam.role_name_prefix", "'team/airs-' is not a role name prefix"),
         ({"role_name_prefix": "airs prod"}, "iam.role_name_prefix", "'airs prod' is not a role name prefix"),
         ({"role_name_prefix": ""}, "iam.role_name_prefix", "'' is not a role name prefix"),
-        ({"role_prefix": "airs-"}, "iam.role_prefix", "unknown key 'role_prefix'; did you mean 'role_name_prefix'? expected one of: permissions_boundary_arn, role_name_prefix"),
+        (
+            {"role_prefix": "airs-"},
+            "iam.role_prefix",
+            "unknown key 'role_prefix'; did you mean 'role_name_prefix'? expected one of: permissions_boundary_arn, role_name_prefix",
+        ),
         ({"permissions_boundary": "x"}, "iam.permissions_boundary", "did you mean 'permissions_boundary_arn'?"),
     ],
-    ids=["boundary-role-arn", "boundary-name", "boundary-without-name", "prefix-too-long", "prefix-slash", "prefix-space", "prefix-empty", "typo-prefix", "typo-boundary"],
+    ids=[
+        "boundary-role-arn",
+        "boundary-name",
+        "boundary-without-name",
+        "prefix-too-long",
+        "prefix-slash",
+        "prefix-space",
+        "prefix-empty",
+        "typo-prefix",
+        "typo-boundary",
+    ],
 )
 def test_iam_errors(iam: dict[str, Any], path: str, fragment: str) -> None:
     the_problem(config_with(iam=iam), path, fragment)

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from onboarding_app.config_loader import ConfigError, Problem, config_from_mapping, parse_config
+from onboarding_config.loader import ConfigError, Problem, config_from_mapping, parse_config
 from tests.conftest import config_with, flow_logs_with
 
 SUBNET = "subnet-0a1b2c3d"
@@ -102,11 +102,21 @@ def test_control_character_message_in_full(text: str, line: int, character: str)
 @pytest.mark.parametrize(
     ("data", "path", "token"),
     [
-        pytest.param(flow_logs_with(subnet_ids=["${Token[X.1]}"]), "flow_logs.subnet_ids[0]", "${Token[X.1]}", id="subnet"),
         pytest.param(
-            flow_logs_with(subnet_ids=[SUBNET], vpc_ids=["${Token[Vpc.22]}"]), "flow_logs.vpc_ids[0]", "${Token[Vpc.22]}", id="vpc"
+            flow_logs_with(subnet_ids=["${Token[X.1]}"]), "flow_logs.subnet_ids[0]", "${Token[X.1]}", id="subnet"
         ),
-        pytest.param(flow_logs_with(bucket={"name": "${Token[Bucket.1]}"}), "flow_logs.bucket.name", "${Token[Bucket.1]}", id="bucket"),
+        pytest.param(
+            flow_logs_with(subnet_ids=[SUBNET], vpc_ids=["${Token[Vpc.22]}"]),
+            "flow_logs.vpc_ids[0]",
+            "${Token[Vpc.22]}",
+            id="vpc",
+        ),
+        pytest.param(
+            flow_logs_with(bucket={"name": "${Token[Bucket.1]}"}),
+            "flow_logs.bucket.name",
+            "${Token[Bucket.1]}",
+            id="bucket",
+        ),
         pytest.param(config_with(region="${Token[AWS.Region.7]}"), "region", "${Token[AWS.Region.7]}", id="region"),
     ],
 )
@@ -138,7 +148,12 @@ def test_cdk_token_message_for_a_subnet_word_for_word() -> None:
             id="bucket-name",
         ),
         pytest.param(
-            org_config(flow_logs={"subnet_ids": [SUBNET], "bucket": {"existing_name": "my-flow-log-bucket", "retention_days": None}}),
+            org_config(
+                flow_logs={
+                    "subnet_ids": [SUBNET],
+                    "bucket": {"existing_name": "my-flow-log-bucket", "retention_days": None},
+                }
+            ),
             "flow_logs.bucket.existing_name",
             f"it names one account's bucket, and {TARGETS}: remove it (each stack instance creates its bucket), or {SINGLE_ACCOUNT}",
             id="bucket-existing_name",

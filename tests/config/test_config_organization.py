@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from onboarding_app.config import AccountOverrideConfig, OnboardingConfig, OrganizationConfig
-from onboarding_app.config_loader import ConfigError, load_config, parse_config
-from onboarding_app.config_types import ReadOnlyDict
+from onboarding_config.loader import ConfigError, load_config, parse_config
+from onboarding_config.model import AccountOverrideConfig, OnboardingConfig, OrganizationConfig
+from onboarding_config.value_types import ReadOnlyDict
 from tests.conftest import REPO_ROOT, config_with, load
 
 ORG_EXAMPLE = REPO_ROOT / "config" / "organization.example.yaml"
@@ -114,7 +114,11 @@ def test_no_organization_section_by_default() -> None:
 
 @pytest.mark.parametrize(
     ("regions", "home"),
-    [(["us-east-1", "us-west-2"], "us-east-1"), (["eu-west-1", "us-east-1"], "eu-west-1"), (["ap-south-1"], "ap-south-1")],
+    [
+        (["us-east-1", "us-west-2"], "us-east-1"),
+        (["eu-west-1", "us-east-1"], "eu-west-1"),
+        (["ap-south-1"], "ap-south-1"),
+    ],
     ids=["us-east-1-first", "eu-west-1-first", "one-region"],
 )
 def test_home_region_is_the_first_region(regions: list[str], home: str) -> None:
@@ -142,8 +146,17 @@ def test_home_region_is_the_first_region(regions: list[str], home: str) -> None:
         ("exclude_accounts", ["011111111111"]),
     ],
     ids=[
-        "root-id", "ou-and-root-and-longest", "delegated-admin", "tolerance-0", "tolerance-100", "concurrency-1",
-        "concurrency-100", "retain-false", "no-auto-deploy", "include", "exclude-leading-zero",
+        "root-id",
+        "ou-and-root-and-longest",
+        "delegated-admin",
+        "tolerance-0",
+        "tolerance-100",
+        "concurrency-1",
+        "concurrency-100",
+        "retain-false",
+        "no-auto-deploy",
+        "include",
+        "exclude-leading-zero",
     ],
 )
 def test_organization_value_is_accepted(key: str, value: Any) -> None:
@@ -185,7 +198,12 @@ ERROR_CASES = [
         " e.g. ou-ab12-cd345678, or the root id r-<4 to 32>)",
         id="root-too-short",
     ),
-    pytest.param(org_config(organizational_units=[]), "organization.organizational_units", "empty (expected at least one)", id="no-ous"),
+    pytest.param(
+        org_config(organizational_units=[]),
+        "organization.organizational_units",
+        "empty (expected at least one)",
+        id="no-ous",
+    ),
     pytest.param(org_config(regions=[]), "organization.regions", "empty (expected at least one)", id="no-regions"),
     pytest.param(
         org_config(organizational_units=[OU, "r-abcd", OU]),
@@ -296,8 +314,15 @@ ERROR_CASES = [
         "'12345' is not an AWS account id (expected exactly 12 digits, in quotes)",
         id="override-key-short",
     ),
-    pytest.param(org_config(include_accounts=[int(ACCOUNT)]), "organization.include_accounts[0]", UNQUOTED, id="include-unquoted"),
-    pytest.param(org_config(exclude_accounts=[ACCOUNT, int(OTHER)]), "organization.exclude_accounts[1]", UNQUOTED, id="exclude-unquoted"),
+    pytest.param(
+        org_config(include_accounts=[int(ACCOUNT)]), "organization.include_accounts[0]", UNQUOTED, id="include-unquoted"
+    ),
+    pytest.param(
+        org_config(exclude_accounts=[ACCOUNT, int(OTHER)]),
+        "organization.exclude_accounts[1]",
+        UNQUOTED,
+        id="exclude-unquoted",
+    ),
     pytest.param(
         with_override({"subnet_id": [SUBNET]}),
         f"organization.account_overrides.{ACCOUNT}.subnet_id",
@@ -377,15 +402,29 @@ def test_unquoted_override_key_in_yaml_is_reported_with_quotes_advice() -> None:
     )
     with pytest.raises(ConfigError) as info:
         parse_config(text)
-    assert [(p.path, p.message) for p in info.value.problems] == [("organization.account_overrides.222222222222 (key)", UNQUOTED)]
+    assert [(p.path, p.message) for p in info.value.problems] == [
+        ("organization.account_overrides.222222222222 (key)", UNQUOTED)
+    ]
 
 
 # --- org-mode refusals: values that name something in one account or region -----------------------------
 
 REFUSALS = [
-    pytest.param({"flow_logs": {"subnet_ids": [SUBNET], "bucket": {"name": "my-flow-logs"}}}, "flow_logs.bucket.name", id="bucket-name"),
-    pytest.param({"flow_logs": {"subnet_ids": [SUBNET], "bucket": {"existing_name": "shared-logs"}}}, "flow_logs.bucket.existing_name", id="existing-bucket"),
-    pytest.param({"flow_logs": {"subnet_ids": [SUBNET], "bucket": {"kms_key_arn": KEY_ARN}}}, "flow_logs.bucket.kms_key_arn", id="bucket-key"),
+    pytest.param(
+        {"flow_logs": {"subnet_ids": [SUBNET], "bucket": {"name": "my-flow-logs"}}},
+        "flow_logs.bucket.name",
+        id="bucket-name",
+    ),
+    pytest.param(
+        {"flow_logs": {"subnet_ids": [SUBNET], "bucket": {"existing_name": "shared-logs"}}},
+        "flow_logs.bucket.existing_name",
+        id="existing-bucket",
+    ),
+    pytest.param(
+        {"flow_logs": {"subnet_ids": [SUBNET], "bucket": {"kms_key_arn": KEY_ARN}}},
+        "flow_logs.bucket.kms_key_arn",
+        id="bucket-key",
+    ),
     pytest.param({"cloudtrail": {"kms_key_arn": KEY_ARN}}, "cloudtrail.kms_key_arn", id="trail-key"),
     pytest.param(
         {"bedrock": {"pod_access": [{"cluster": "prod", "namespace": "apps", "service_account": "agent"}]}},
@@ -452,7 +491,9 @@ def test_with_organization_no_targets_anywhere_is_an_error(overrides: dict[str, 
 @pytest.fixture
 def loaded_organization() -> OrganizationConfig:
     override = {"subnet_ids": [SUBNET], "vpc_ids": [VPC], "clusters": [{"name": "dev"}]}
-    return organization_of(load(with_override(override, include_accounts=[ACCOUNT]) | {"eks": {"discovery_role_arn": ROLE}}))
+    return organization_of(
+        load(with_override(override, include_accounts=[ACCOUNT]) | {"eks": {"discovery_role_arn": ROLE}})
+    )
 
 
 def test_organization_lists_are_tuples(loaded_organization: OrganizationConfig) -> None:
@@ -496,7 +537,9 @@ def test_account_overrides_cannot_be_changed(loaded_organization: OrganizationCo
     ],
     ids=["regions", "auto_deploy", "account_overrides", "override-subnet_ids"],
 )
-def test_assigning_to_the_organization_raises(loaded_organization: OrganizationConfig, target: str, attribute: str, value: Any) -> None:
+def test_assigning_to_the_organization_raises(
+    loaded_organization: OrganizationConfig, target: str, attribute: str, value: Any
+) -> None:
     obj: OrganizationConfig | AccountOverrideConfig = (
         loaded_organization if target == "organization" else loaded_organization.account_overrides[ACCOUNT]
     )

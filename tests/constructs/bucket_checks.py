@@ -61,7 +61,8 @@ def assert_access_logs_bucket(stack: Stack, *, logged: s3.IBucket, access_logs: 
     logged_id = stack.resolve(stack.get_logical_id(logged.node.default_child))
     access_logs_id = stack.resolve(stack.get_logical_id(access_logs.node.default_child))
     template.has_resource_properties(
-        "AWS::S3::Bucket", {"LoggingConfiguration": {"DestinationBucketName": {"Ref": access_logs_id}, "LogFilePrefix": prefix}}
+        "AWS::S3::Bucket",
+        {"LoggingConfiguration": {"DestinationBucketName": {"Ref": access_logs_id}, "LogFilePrefix": prefix}},
     )
     bucket = template.to_json()["Resources"][access_logs_id]
     assert bucket["Properties"]["BucketEncryption"]["ServerSideEncryptionConfiguration"] == [

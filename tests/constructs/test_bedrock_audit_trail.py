@@ -548,9 +548,13 @@ def test_valid_trail_names_are_accepted(name: str) -> None:
     assert trail_resource(stack, construct)["Properties"]["TrailName"] == name
 
 
-@pytest.mark.parametrize(("hours", "shown"), [(12, "12 hours"), (36, "1 day 12 hours")], ids=["under-a-day", "not-whole-days"])
+@pytest.mark.parametrize(
+    ("hours", "shown"), [(12, "12 hours"), (36, "1 day 12 hours")], ids=["under-a-day", "not-whole-days"]
+)
 def test_retention_must_be_whole_days(hours: int, shown: str) -> None:
-    with pytest.raises(ValueError, match=rf"^BedrockAuditTrail retention: {shown} is not a whole number of days of at least 1"):
+    with pytest.raises(
+        ValueError, match=rf"^BedrockAuditTrail retention: {shown} is not a whole number of days of at least 1"
+    ):
         BedrockAuditTrail(new_stack(), "Audit", retention=Duration.hours(hours))
 
 

@@ -10,10 +10,7 @@ from aws_cdk import App, CfnParameter, Environment, Stack
 from aws_cdk.assertions import Match, Template
 
 from onboarding_app.assembly import add_compliance_checks
-from onboarding_constructs.bedrock_invoker_instance_role import (
-    BedrockInvokerInstanceRole,
-)
-from onboarding_constructs.bedrock_models import (
+from onboarding_constructs._bedrock_models import (
     INVOKE_ACTIONS,
     foundation_model_arn,
     inference_profile_arn,
@@ -21,6 +18,9 @@ from onboarding_constructs.bedrock_models import (
     is_inference_profile,
     model_id_problem,
     profile_model_id,
+)
+from onboarding_constructs.bedrock_invoker_instance_role import (
+    BedrockInvokerInstanceRole,
 )
 from tests.conftest import new_stack
 from tests.gates import iam_actions, policy_rules
@@ -55,7 +55,9 @@ def assert_no_bedrock_wildcards(stack: Stack) -> None:
     template = Template.from_stack(stack).to_json()
     assert policy_rules.no_bedrock_wildcards(template) == []
     assert policy_rules.no_wildcard_actions(template) == []
-    for statement in (s for d in policy_rules._policy_documents(template) for s in policy_rules._as_list(d[1]["Statement"])):
+    for statement in (
+        s for d in policy_rules._policy_documents(template) for s in policy_rules._as_list(d[1]["Statement"])
+    ):
         assert "*" not in policy_rules._as_list(statement.get("Resource", []))
         assert all(not a.endswith("*") for a in policy_rules._as_list(statement["Action"]))
 
@@ -70,7 +72,12 @@ def test_defaults_trust_ec2_and_allow_every_model_of_the_region() -> None:
     }
     assert "Policies" not in role and "ManagedPolicyArns" not in role and "RoleName" not in role
     assert statements(stack, construct) == [
-        {"Sid": "InvokeFoundationModels", "Action": ACTIONS, "Effect": "Allow", "Resource": arn(":bedrock:us-east-1::foundation-model/*")},
+        {
+            "Sid": "InvokeFoundationModels",
+            "Action": ACTIONS,
+            "Effect": "Allow",
+            "Resource": arn(":bedrock:us-east-1::foundation-model/*"),
+        },
         {
             "Sid": "InvokeInferenceProfiles",
             "Action": ACTIONS,
@@ -111,13 +118,19 @@ def test_default_invokes_application_inference_profiles_of_the_region_and_accoun
                 "Statement": Match.array_with(
                     [
                         Match.object_like(
-                            {"Sid": "InvokeInferenceProfiles", "Action": ACTIONS, "Resource": Match.array_with([application_profiles])}
+                            {
+                                "Sid": "InvokeInferenceProfiles",
+                                "Action": ACTIONS,
+                                "Resource": Match.array_with([application_profiles]),
+                            }
                         ),
                         Match.object_like(
                             {
                                 "Sid": "InvokeModelsThroughInferenceProfiles",
                                 "Action": ACTIONS,
-                                "Condition": {"ArnLike": {"bedrock:InferenceProfileArn": Match.array_with([application_profiles])}},
+                                "Condition": {
+                                    "ArnLike": {"bedrock:InferenceProfileArn": Match.array_with([application_profiles])}
+                                },
                             }
                         ),
                     ]
@@ -136,7 +149,12 @@ def test_named_models_never_open_application_inference_profiles() -> None:
 
 
 def test_the_granted_actions_are_every_model_invocation_action_of_the_pinned_list() -> None:
-    agents_and_flows = ("bedrock:InvokeAgent", "bedrock:InvokeBuilder", "bedrock:InvokeFlow", "bedrock:InvokeInlineAgent")
+    agents_and_flows = (
+        "bedrock:InvokeAgent",
+        "bedrock:InvokeBuilder",
+        "bedrock:InvokeFlow",
+        "bedrock:InvokeInlineAgent",
+    )
     invoke = [a for a in iam_actions.expand("bedrock:Invoke*") if a not in agents_and_flows]
     assert list(INVOKE_ACTIONS) == invoke == ACTIONS
 
@@ -167,7 +185,10 @@ def test_model_ids_are_granted_exactly_and_profiles_reach_their_models_only_thro
             "Sid": "InvokeFoundationModels",
             "Action": ACTIONS,
             "Effect": "Allow",
-            "Resource": [arn(f":bedrock:us-east-1::foundation-model/{SONNET}"), arn(f":bedrock:us-east-1::foundation-model/{TITAN}")],
+            "Resource": [
+                arn(f":bedrock:us-east-1::foundation-model/{SONNET}"),
+                arn(f":bedrock:us-east-1::foundation-model/{TITAN}"),
+            ],
         },
         {"Sid": "InvokeInferenceProfiles", "Action": ACTIONS, "Effect": "Allow", "Resource": profiles},
         {
@@ -190,7 +211,12 @@ def test_only_foundation_models_means_one_statement() -> None:
     stack = new_stack()
     construct = BedrockInvokerInstanceRole(stack, "Invoker", model_ids=[TITAN])
     assert statements(stack, construct) == [
-        {"Sid": "InvokeFoundationModels", "Action": ACTIONS, "Effect": "Allow", "Resource": arn(f":bedrock:us-east-1::foundation-model/{TITAN}")}
+        {
+            "Sid": "InvokeFoundationModels",
+            "Action": ACTIONS,
+            "Effect": "Allow",
+            "Resource": arn(f":bedrock:us-east-1::foundation-model/{TITAN}"),
+        }
     ]
 
 
@@ -205,14 +231,31 @@ def test_only_a_geographic_profile_has_no_direct_model_statement_and_no_region_l
 def test_env_agnostic_stack_uses_the_deploy_time_region_and_account() -> None:
     stack = new_stack(region=None, account=None)
     construct = BedrockInvokerInstanceRole(stack, "Invoker", model_ids=[SONNET, US_SONNET])
-    region_account = [":bedrock:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"}, f":inference-profile/{US_SONNET}"]
+    region_account = [
+        ":bedrock:",
+        {"Ref": "AWS::Region"},
+        ":",
+        {"Ref": "AWS::AccountId"},
+        f":inference-profile/{US_SONNET}",
+    ]
     profile = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, *region_account]]}
     assert statements(stack, construct) == [
         {
             "Sid": "InvokeFoundationModels",
             "Action": ACTIONS,
             "Effect": "Allow",
-            "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":bedrock:", {"Ref": "AWS::Region"}, f"::foundation-model/{SONNET}"]]},
+            "Resource": {
+                "Fn::Join": [
+                    "",
+                    [
+                        "arn:",
+                        {"Ref": "AWS::Partition"},
+                        ":bedrock:",
+                        {"Ref": "AWS::Region"},
+                        f"::foundation-model/{SONNET}",
+                    ],
+                ]
+            },
         },
         {"Sid": "InvokeInferenceProfiles", "Action": ACTIONS, "Effect": "Allow", "Resource": profile},
         {
@@ -228,7 +271,9 @@ def test_env_agnostic_stack_uses_the_deploy_time_region_and_account() -> None:
 def test_other_partitions_come_from_the_stack() -> None:
     stack = new_stack(region="cn-north-1", account="111111111111")
     assert stack.resolve(foundation_model_arn(stack, TITAN)) == arn(f":bedrock:cn-north-1::foundation-model/{TITAN}")
-    assert stack.resolve(inference_profile_arn(stack, US_SONNET)) == arn(f":bedrock:cn-north-1:111111111111:inference-profile/{US_SONNET}")
+    assert stack.resolve(inference_profile_arn(stack, US_SONNET)) == arn(
+        f":bedrock:cn-north-1:111111111111:inference-profile/{US_SONNET}"
+    )
 
 
 def test_role_name() -> None:
@@ -296,21 +341,41 @@ def test_profiles_and_their_models() -> None:
 @pytest.mark.parametrize(
     ("props", "message"),
     [
-        ({"model_ids": ["claude"]}, "model_ids: 'claude' is not a Bedrock model id (expected a Bedrock model id such as"),
+        (
+            {"model_ids": ["claude"]},
+            "model_ids: 'claude' is not a Bedrock model id (expected a Bedrock model id such as",
+        ),
         ({"model_ids": ["Anthropic.Claude-v2"]}, "model_ids: 'Anthropic.Claude-v2' is not a Bedrock model id"),
         ({"model_ids": ["anthropic.claude v2"]}, "is not a Bedrock model id"),
         ({"model_ids": [""]}, "model_ids: '' is not a Bedrock model id"),
         ({"model_ids": ["us.anthropic"]}, "model_ids: 'us.anthropic' is not a Bedrock model id"),
-        ({"model_ids": ["xx.anthropic.claude-v2"]}, "'xx.anthropic.claude-v2' is not a Bedrock model id (an inference profile id starts with one of us., us-gov., eu., apac., jp., au., ca., global.)"),
+        (
+            {"model_ids": ["xx.anthropic.claude-v2"]},
+            "'xx.anthropic.claude-v2' is not a Bedrock model id (an inference profile id starts with one of us., us-gov., eu., apac., jp., au., ca., global.)",
+        ),
         (
             {"model_ids": ["arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-text-express-v1"]},
             "is an ARN; give the model or inference profile id instead",
         ),
         ({"model_ids": [TITAN, TITAN]}, f"model_ids: ['{TITAN}'] listed more than once"),
-        ({"role_name": "bad name"}, "role_name: 'bad name' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)"),
+        (
+            {"role_name": "bad name"},
+            "role_name: 'bad name' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)",
+        ),
         ({"role_name": "r" * 65}, "is not an IAM role name"),
     ],
-    ids=["no-provider", "uppercase", "space", "empty", "geo-without-model", "unknown-geo", "arn", "duplicate", "role-name", "role-name-long"],
+    ids=[
+        "no-provider",
+        "uppercase",
+        "space",
+        "empty",
+        "geo-without-model",
+        "unknown-geo",
+        "arn",
+        "duplicate",
+        "role-name",
+        "role-name-long",
+    ],
 )
 def test_invalid_props_are_refused(props: dict, message: str) -> None:
     with pytest.raises(ValueError) as error:

@@ -12,8 +12,8 @@ from aws_cdk import Stack
 from aws_cdk.assertions import Annotations, Match
 
 from onboarding_constructs import BedrockInvokerInstanceRole, PodBedrockAccess
-from onboarding_constructs.bedrock_catalogue import CATALOGUE_FILE, MAX_SUGGESTIONS, model_catalogue
-from onboarding_constructs.bedrock_models import (
+from onboarding_constructs._bedrock_catalogue import CATALOGUE_FILE, MAX_SUGGESTIONS, model_catalogue
+from onboarding_constructs._bedrock_models import (
     INFERENCE_PROFILE_GEOGRAPHIES,
     UNKNOWN_MODEL_WARNING,
     is_inference_profile,
@@ -33,7 +33,9 @@ def warnings(stack: Stack, path: str) -> list[str]:
 
 
 def pod_access(stack: Stack, model_ids: list[str]) -> PodBedrockAccess:
-    return PodBedrockAccess(stack, "Pods", cluster_name="prod", namespace="app", service_account="app-sa", model_ids=model_ids)
+    return PodBedrockAccess(
+        stack, "Pods", cluster_name="prod", namespace="app", service_account="app-sa", model_ids=model_ids
+    )
 
 
 # --- the catalogue file --------------------------------------------------------------------------------
@@ -41,12 +43,18 @@ def pod_access(stack: Stack, model_ids: list[str]) -> PodBedrockAccess:
 
 def test_the_catalogue_file_names_its_aws_source_and_date() -> None:
     data = json.loads(CATALOGUE_PATH.read_text(encoding="utf-8"))
-    assert re.fullmatch(r"https://docs\.aws\.amazon\.com/bedrock/latest/userguide/[a-z0-9-]+\.html", data["source"]), data["source"]
+    assert re.fullmatch(r"https://docs\.aws\.amazon\.com/bedrock/latest/userguide/[a-z0-9-]+\.html", data["source"]), (
+        data["source"]
+    )
     retrieved = datetime.date.fromisoformat(data["retrieved"])
     assert retrieved.isoformat() == data["retrieved"]
     assert retrieved <= datetime.date.today()
     catalogue = model_catalogue()
-    assert (catalogue.source, catalogue.retrieved, list(catalogue.models)) == (data["source"], data["retrieved"], data["models"])
+    assert (catalogue.source, catalogue.retrieved, list(catalogue.models)) == (
+        data["source"],
+        data["retrieved"],
+        data["models"],
+    )
 
 
 def test_the_catalogue_is_sorted_without_duplicates_and_holds_foundation_model_ids_only() -> None:
@@ -76,7 +84,13 @@ def test_the_wheel_reads_the_catalogue_as_package_data() -> None:
 
 @pytest.mark.parametrize(
     "value",
-    ["amazon.nova-pro-v1:0", "twelvelabs.pegasus-1-2-v1:0", "openai.gpt-oss-120b-1:0", "ai21.jamba-1-5-mini-v1:0", "us-gov.amazon.nova-pro-v1:0"],
+    [
+        "amazon.nova-pro-v1:0",
+        "twelvelabs.pegasus-1-2-v1:0",
+        "openai.gpt-oss-120b-1:0",
+        "ai21.jamba-1-5-mini-v1:0",
+        "us-gov.amazon.nova-pro-v1:0",
+    ],
 )
 def test_providers_without_hyphens_are_accepted(value: str) -> None:
     assert model_id_problem(value) is None
@@ -152,7 +166,9 @@ def test_pod_access_warns_about_a_misspelt_profile() -> None:
     assert f"did you mean us.{SONNET}, " in message and f"[ack: {UNKNOWN_MODEL_WARNING}]" in message
 
 
-@pytest.mark.parametrize("model_ids", [[SONNET], [f"us.{SONNET}", "global.anthropic.claude-sonnet-4-5-20250929-v1:0"], []])
+@pytest.mark.parametrize(
+    "model_ids", [[SONNET], [f"us.{SONNET}", "global.anthropic.claude-sonnet-4-5-20250929-v1:0"], []]
+)
 def test_known_ids_and_known_profiles_do_not_warn(model_ids: list[str]) -> None:
     stack = new_stack()
     BedrockInvokerInstanceRole(stack, "Invoker", model_ids=model_ids)
@@ -162,7 +178,9 @@ def test_known_ids_and_known_profiles_do_not_warn(model_ids: list[str]) -> None:
 
 def test_the_warning_reaches_the_cloud_assembly_from_the_config(tmp_path: Path) -> None:
     result = synthesize(flow_logs_with() | {"bedrock": {"model_ids": [MISSPELT]}}, tmp_path)
-    found = [(path, data) for path, data in result.metadata_of_type("aws:cdk:warning") if UNKNOWN_MODEL_WARNING in str(data)]
+    found = [
+        (path, data) for path, data in result.metadata_of_type("aws:cdk:warning") if UNKNOWN_MODEL_WARNING in str(data)
+    ]
     [(path, data)] = found
     assert path == "/AirsOnboarding/BedrockInvokerInstanceRole"
     assert f"bedrock model id {MISSPELT!r} is not in this version's catalogue" in data

@@ -24,10 +24,20 @@ EXTERNAL_ID = "airs-7f3a9c21-tenant-42"
 KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ALL_RESOURCES_STATEMENTS = [
     {"Sid": "DescribeLoadBalancers", "Effect": "Allow", "Action": ["elasticloadbalancing:Describe*"], "Resource": "*"},
-    {"Sid": "DescribeNetworkFirewalls", "Effect": "Allow", "Action": ["network-firewall:Describe*", "network-firewall:List*"], "Resource": "*"},
+    {
+        "Sid": "DescribeNetworkFirewalls",
+        "Effect": "Allow",
+        "Action": ["network-firewall:Describe*", "network-firewall:List*"],
+        "Resource": "*",
+    },
     {"Sid": "DescribeEc2", "Effect": "Allow", "Action": ["ec2:Describe*", "ec2:Get*", "ec2:List*"], "Resource": "*"},
     {"Sid": "ReadLambdaFunctions", "Effect": "Allow", "Action": ["lambda:Get*", "lambda:List*"], "Resource": "*"},
-    {"Sid": "DescribeEksClusters", "Effect": "Allow", "Action": ["eks:AccessKubernetesApi", "eks:DescribeCluster", "eks:ListClusters"], "Resource": "*"},
+    {
+        "Sid": "DescribeEksClusters",
+        "Effect": "Allow",
+        "Action": ["eks:AccessKubernetesApi", "eks:DescribeCluster", "eks:ListClusters"],
+        "Resource": "*",
+    },
     {"Sid": "ListBedrockCustomModels", "Effect": "Allow", "Action": ["bedrock:ListCustomModels"], "Resource": "*"},
     {"Sid": "DenySensitiveReads", "Effect": "Deny", "Action": sorted(policy_rules.SENSITIVE_READS), "Resource": "*"},
 ]
@@ -44,7 +54,9 @@ WILDCARD_ACTIONS = [
 
 
 def discovery(stack: Stack, construct_id: str = "Discovery", **props: Any) -> DiscoveryRole:
-    return DiscoveryRole(stack, construct_id, **{"trusted_principal_arn": VENDOR_ROLE, "external_id": EXTERNAL_ID, **props})
+    return DiscoveryRole(
+        stack, construct_id, **{"trusted_principal_arn": VENDOR_ROLE, "external_id": EXTERNAL_ID, **props}
+    )
 
 
 def logical_id(stack: Stack, construct) -> str:
@@ -128,8 +140,18 @@ def test_bucket_read_statements_for_a_bucket_in_the_stack() -> None:
     construct = discovery(stack, flow_log_bucket=bucket)
     bucket_arn = {"Fn::GetAtt": [logical_id(stack, bucket), "Arn"]}
     assert statements(stack, construct) == ALL_RESOURCES_STATEMENTS + [
-        {"Sid": "ReadFlowLogObjects", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": {"Fn::Join": ["", [bucket_arn, "/*"]]}},
-        {"Sid": "ListFlowLogBucket", "Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": bucket_arn},
+        {
+            "Sid": "ReadFlowLogObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": {"Fn::Join": ["", [bucket_arn, "/*"]]},
+        },
+        {
+            "Sid": "ListFlowLogBucket",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+            "Resource": bucket_arn,
+        },
     ]
 
 
@@ -143,7 +165,9 @@ def test_key_decrypt_only_through_s3_in_the_bucket_region() -> None:
         "Effect": "Allow",
         "Action": ["kms:Decrypt"],
         "Resource": {"Fn::GetAtt": [logical_id(stack, key), "Arn"]},
-        "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.us-east-1.", {"Ref": "AWS::URLSuffix"}]]}}},
+        "Condition": {
+            "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.us-east-1.", {"Ref": "AWS::URLSuffix"}]]}}
+        },
     }
     assert len(statements(stack, construct)) == len(ALL_RESOURCES_STATEMENTS) + 3
 
@@ -154,35 +178,50 @@ def test_imported_bucket_and_key() -> None:
     key = kms.Key.from_key_arn(stack, "Key", KEY_ARN.replace("us-east-1", "eu-west-1"))
     construct = discovery(stack, flow_log_bucket=bucket, flow_log_bucket_key=key)
     bucket_arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::acme-flow-logs"]]}
-    assert statements(stack, construct)[len(ALL_RESOURCES_STATEMENTS):] == [
+    assert statements(stack, construct)[len(ALL_RESOURCES_STATEMENTS) :] == [
         {
             "Sid": "ReadFlowLogObjects",
             "Effect": "Allow",
             "Action": ["s3:GetObject"],
             "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::acme-flow-logs/*"]]},
         },
-        {"Sid": "ListFlowLogBucket", "Effect": "Allow", "Action": ["s3:GetBucketLocation", "s3:ListBucket"], "Resource": bucket_arn},
+        {
+            "Sid": "ListFlowLogBucket",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+            "Resource": bucket_arn,
+        },
         {
             "Sid": "DecryptFlowLogObjects",
             "Effect": "Allow",
             "Action": ["kms:Decrypt"],
             "Resource": KEY_ARN.replace("us-east-1", "eu-west-1"),
-            "Condition": {"StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.eu-west-1.", {"Ref": "AWS::URLSuffix"}]]}}},
+            "Condition": {
+                "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.eu-west-1.", {"Ref": "AWS::URLSuffix"}]]}}
+            },
         },
     ]
 
 
 def test_env_agnostic_stack_names_the_region_at_deploy_time() -> None:
     stack = new_stack(region=None, account=None)
-    construct = discovery(stack, flow_log_bucket=s3.Bucket(stack, "FlowLogs"), flow_log_bucket_key=kms.Key(stack, "Key"))
+    construct = discovery(
+        stack, flow_log_bucket=s3.Bucket(stack, "FlowLogs"), flow_log_bucket_key=kms.Key(stack, "Key")
+    )
     assert statements(stack, construct)[-1]["Condition"] == {
-        "StringEquals": {"kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]]}}
+        "StringEquals": {
+            "kms:ViaService": {"Fn::Join": ["", ["s3.", {"Ref": "AWS::Region"}, ".", {"Ref": "AWS::URLSuffix"}]]}
+        }
     }
 
 
 def test_no_action_is_everything_or_a_whole_service_and_the_policy_rules_hold() -> None:
     stack = new_stack()
-    discovery(stack, flow_log_bucket=s3.Bucket(stack, "FlowLogs"), flow_log_bucket_key=kms.Key.from_key_arn(stack, "Key", KEY_ARN))
+    discovery(
+        stack,
+        flow_log_bucket=s3.Bucket(stack, "FlowLogs"),
+        flow_log_bucket_key=kms.Key.from_key_arn(stack, "Key", KEY_ARN),
+    )
     template = Template.from_stack(stack).to_json()
     [policy] = [r for r in template["Resources"].values() if r["Type"] == "AWS::IAM::ManagedPolicy"]
     for statement in policy["Properties"]["PolicyDocument"]["Statement"]:
@@ -204,7 +243,12 @@ def test_deploy_time_values_are_accepted() -> None:
     stack = new_stack()
     principal = CfnParameter(stack, "Principal").value_as_string
     external_id = CfnParameter(stack, "ExternalId", no_echo=True).value_as_string
-    construct = discovery(stack, trusted_principal_arn=principal, external_id=external_id, role_name=CfnParameter(stack, "Name").value_as_string)
+    construct = discovery(
+        stack,
+        trusted_principal_arn=principal,
+        external_id=external_id,
+        role_name=CfnParameter(stack, "Name").value_as_string,
+    )
     [statement] = role_props(stack, construct)["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Principal"] == {"AWS": {"Ref": "Principal"}}
     assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}}}
@@ -213,7 +257,9 @@ def test_deploy_time_values_are_accepted() -> None:
 def test_each_wildcard_finding_is_acknowledged_on_the_policy() -> None:
     stack = new_stack()
     construct = discovery(stack)
-    expected = {f"AwsSolutions::AwsSolutions-IAM5[Action::{a}]" for a in WILDCARD_ACTIONS} | {"AwsSolutions::AwsSolutions-IAM5[Resource::*]"}
+    expected = {f"AwsSolutions::AwsSolutions-IAM5[Action::{a}]" for a in WILDCARD_ACTIONS} | {
+        "AwsSolutions::AwsSolutions-IAM5[Resource::*]"
+    }
     assert set(acknowledged(construct)) == expected
     assert all(len(reason) > 80 for reason in acknowledged(construct).values())
     assert not [e for e in construct.role.node.default_child.node.metadata if e.type == "aws:cdk:acknowledged-rules"]
@@ -223,9 +269,13 @@ def test_bucket_object_findings_are_named_as_cdk_nag_prints_them() -> None:
     stack = new_stack()
     bucket = s3.Bucket(stack, "FlowLogs")
     in_stack = discovery(stack, "InStack", flow_log_bucket=bucket)
-    imported = discovery(stack, "Imported", flow_log_bucket=s3.Bucket.from_bucket_name(stack, "ImportedBucket", "acme-flow-logs"))
+    imported = discovery(
+        stack, "Imported", flow_log_bucket=s3.Bucket.from_bucket_name(stack, "ImportedBucket", "acme-flow-logs")
+    )
     assert f"AwsSolutions::AwsSolutions-IAM5[Resource::<{logical_id(stack, bucket)}.Arn>/*]" in acknowledged(in_stack)
-    assert "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-flow-logs/*]" in acknowledged(imported)
+    assert "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-flow-logs/*]" in acknowledged(
+        imported
+    )
 
 
 @pytest.mark.parametrize("variant", ["plain", "bucket-and-key", "imported", "flow-log-bucket"])
@@ -236,9 +286,18 @@ def test_synthesizes_with_no_unacknowledged_cdk_nag_finding(variant: str, tmp_pa
     if variant == "plain":
         discovery(stack)
     elif variant == "bucket-and-key":
-        discovery(stack, flow_log_bucket=s3.Bucket.from_bucket_name(stack, "B", "acme-flow-logs"), flow_log_bucket_key=kms.Key.from_key_arn(stack, "K", KEY_ARN))
+        discovery(
+            stack,
+            flow_log_bucket=s3.Bucket.from_bucket_name(stack, "B", "acme-flow-logs"),
+            flow_log_bucket_key=kms.Key.from_key_arn(stack, "K", KEY_ARN),
+        )
     elif variant == "imported":
-        discovery(stack, flow_log_bucket=s3.Bucket.from_bucket_attributes(stack, "B", bucket_name="acme-flow-logs", region="us-east-1"))
+        discovery(
+            stack,
+            flow_log_bucket=s3.Bucket.from_bucket_attributes(
+                stack, "B", bucket_name="acme-flow-logs", region="us-east-1"
+            ),
+        )
     else:
         key = kms.Key(stack, "Key", enable_key_rotation=True)
         flow_logs = FlowLogBucket(stack, "FlowLogs", encryption_key=key)
@@ -261,14 +320,32 @@ def test_construct_ids_are_stable() -> None:
             "trusted_principal_arn: 'arn:aws:iam::999999999999:user/bob' is not an IAM role ARN or account root ARN"
             " (expected arn:<partition>:iam::<12-digit account>:role/<name> or arn:<partition>:iam::<12-digit account>:root)",
         ),
-        ({"trusted_principal_arn": "999999999999"}, "trusted_principal_arn: '999999999999' is not an IAM role ARN or account root ARN"),
-        ({"trusted_principal_arn": "arn:aws:iam::99999:root"}, "trusted_principal_arn: 'arn:aws:iam::99999:root' is not an IAM role ARN"),
-        ({"trusted_principal_arn": ""}, "trusted_principal_arn: missing (expected the AIRS service's IAM role ARN or account root ARN)"),
-        ({"external_id": ""}, "external_id: missing (expected 2 to 1224 letters, digits and _+=,.@:/-, as the AIRS onboarding shows it)"),
+        (
+            {"trusted_principal_arn": "999999999999"},
+            "trusted_principal_arn: '999999999999' is not an IAM role ARN or account root ARN",
+        ),
+        (
+            {"trusted_principal_arn": "arn:aws:iam::99999:root"},
+            "trusted_principal_arn: 'arn:aws:iam::99999:root' is not an IAM role ARN",
+        ),
+        (
+            {"trusted_principal_arn": ""},
+            "trusted_principal_arn: missing (expected the AIRS service's IAM role ARN or account root ARN)",
+        ),
+        (
+            {"external_id": ""},
+            "external_id: missing (expected 2 to 1224 letters, digits and _+=,.@:/-, as the AIRS onboarding shows it)",
+        ),
         ({"external_id": None}, "external_id: missing (expected 2 to 1224"),
-        ({"external_id": "a"}, "external_id: 'a' (1 character) is too short (expected 2 to 1224 letters, digits and _+=,.@:/-"),
+        (
+            {"external_id": "a"},
+            "external_id: 'a' (1 character) is too short (expected 2 to 1224 letters, digits and _+=,.@:/-",
+        ),
         ({"external_id": "x" * 1225}, "external_id: 'xxxx...' (1225 characters) is too long (expected 2 to 1224"),
-        ({"external_id": "abcd efgh#ij"}, "external_id: 'abcd...' (12 characters) contains ' ', '#', which STS does not accept"),
+        (
+            {"external_id": "abcd efgh#ij"},
+            "external_id: 'abcd...' (12 characters) contains ' ', '#', which STS does not accept",
+        ),
         ({"external_id": "tenant-é"}, "external_id: 'tena...' (8 characters) contains 'é', which STS does not accept"),
         ({"external_id": "ab#c"}, "external_id: 'ab#c' (4 characters) contains '#', which STS does not accept"),
         (
@@ -276,12 +353,27 @@ def test_construct_ids_are_stable() -> None:
             "flow_log_bucket_key is the key of flow_log_bucket's objects, but no flow_log_bucket was given (pass the bucket too,"
             " or drop the key)",
         ),
-        ({"role_name": "airs discovery"}, "role_name: 'airs discovery' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)"),
+        (
+            {"role_name": "airs discovery"},
+            "role_name: 'airs discovery' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)",
+        ),
         ({"role_name": "r" * 65}, "is not an IAM role name (expected 1 to 64"),
     ],
     ids=[
-        "user-arn", "account-id", "short-account", "empty-principal", "empty-external-id", "no-external-id", "short-external-id",
-        "long-external-id", "bad-characters", "non-ascii", "shown-whole-at-four", "key-without-bucket", "role-name-characters", "role-name-long",
+        "user-arn",
+        "account-id",
+        "short-account",
+        "empty-principal",
+        "empty-external-id",
+        "no-external-id",
+        "short-external-id",
+        "long-external-id",
+        "bad-characters",
+        "non-ascii",
+        "shown-whole-at-four",
+        "key-without-bucket",
+        "role-name-characters",
+        "role-name-long",
     ],
 )
 def test_invalid_props_are_refused(props: dict[str, Any], message: str) -> None:
@@ -321,7 +413,11 @@ def test_valid_external_ids(external_id: str) -> None:
 
 @pytest.mark.parametrize(
     "principal",
-    ["arn:aws-cn:iam::999999999999:root", "arn:aws-us-gov:iam::999999999999:role/path/to/airs", "arn:aws:iam::999999999999:role/a+b=c,d.e@f-g_h"],
+    [
+        "arn:aws-cn:iam::999999999999:root",
+        "arn:aws-us-gov:iam::999999999999:role/path/to/airs",
+        "arn:aws:iam::999999999999:role/a+b=c,d.e@f-g_h",
+    ],
 )
 def test_valid_principals(principal: str) -> None:
     stack = new_stack()

@@ -47,23 +47,39 @@ REVIEWED_AND_KEPT = {
 
 
 def discovery(stack, **props: Any) -> DiscoveryRole:
-    return DiscoveryRole(stack, "Discovery", **{"trusted_principal_arn": VENDOR_ROLE, "external_id": "airs-ext-1", **props})
+    return DiscoveryRole(
+        stack, "Discovery", **{"trusted_principal_arn": VENDOR_ROLE, "external_id": "airs-ext-1", **props}
+    )
 
 
 def expanded_role_actions() -> set[str]:
-    return {action for _, patterns in DISCOVERY_STATEMENTS for p in patterns for action in (iam_actions.expand(p) if "*" in p else [p])}
+    return {
+        action
+        for _, patterns in DISCOVERY_STATEMENTS
+        for p in patterns
+        for action in (iam_actions.expand(p) if "*" in p else [p])
+    }
 
 
 def test_every_sensitive_read_the_wildcards_reach_is_denied() -> None:
     stack = new_stack()
-    discovery(stack, flow_log_bucket=s3.Bucket(stack, "FlowLogs"), flow_log_bucket_key=kms.Key.from_key_arn(stack, "Key", KEY_ARN))
+    discovery(
+        stack,
+        flow_log_bucket=s3.Bucket(stack, "FlowLogs"),
+        flow_log_bucket_key=kms.Key.from_key_arn(stack, "Key", KEY_ARN),
+    )
     assert policy_rules.sensitive_reads_are_denied(Template.from_stack(stack).to_json()) == []
 
 
 def test_one_deny_statement_names_every_reviewed_read_on_every_resource() -> None:
     stack = new_stack()
     discovery(stack)
-    deny = {"Sid": "DenySensitiveReads", "Effect": "Deny", "Action": sorted(policy_rules.SENSITIVE_READS), "Resource": "*"}
+    deny = {
+        "Sid": "DenySensitiveReads",
+        "Effect": "Deny",
+        "Action": sorted(policy_rules.SENSITIVE_READS),
+        "Resource": "*",
+    }
     Template.from_stack(stack).has_resource_properties(
         "AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": Match.array_with([deny])}}
     )
@@ -82,7 +98,9 @@ def test_each_denied_action_exists_and_a_wildcard_of_the_role_reaches_it() -> No
 
 def test_every_secret_like_action_of_the_wildcards_is_denied_or_reviewed() -> None:
     actions = expanded_role_actions()
-    unreviewed = sorted(a for a in actions if SECRET_LIKE.search(a) and a not in SENSITIVE_READS and a not in REVIEWED_AND_KEPT)
+    unreviewed = sorted(
+        a for a in actions if SECRET_LIKE.search(a) and a not in SENSITIVE_READS and a not in REVIEWED_AND_KEPT
+    )
     assert unreviewed == []
     assert [a for a in REVIEWED_AND_KEPT if a not in actions] == []
     assert not set(REVIEWED_AND_KEPT) & set(SENSITIVE_READS)
@@ -91,10 +109,14 @@ def test_every_secret_like_action_of_the_wildcards_is_denied_or_reviewed() -> No
 def test_a_sensitive_read_can_be_given_back_and_then_shows_as_allowed() -> None:
     stack = new_stack()
     role = discovery(stack, allow_sensitive_reads=["lambda:GetFunction", "ec2:DescribeVpnConnections"])
-    assert role.denied_actions == tuple(a for a in DENIED_ACTIONS if a not in ("lambda:GetFunction", "ec2:DescribeVpnConnections"))
+    assert role.denied_actions == tuple(
+        a for a in DENIED_ACTIONS if a not in ("lambda:GetFunction", "ec2:DescribeVpnConnections")
+    )
     deny = {"Sid": "DenySensitiveReads", "Effect": "Deny", "Action": list(role.denied_actions), "Resource": "*"}
     template = Template.from_stack(stack)
-    template.has_resource_properties("AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": Match.array_with([deny])}})
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy", {"PolicyDocument": {"Statement": Match.array_with([deny])}}
+    )
     assert policy_rules.sensitive_reads_are_denied(template.to_json()) == [
         f"{stack.resolve(stack.get_logical_id(role.policy.node.default_child))}: allows {action} without a Deny of it"
         for action in ("ec2:DescribeVpnConnections", "lambda:GetFunction")
@@ -125,7 +147,10 @@ def test_giving_back_every_read_still_denies_windows_passwords() -> None:
             " ec2:DescribeBundleTasks, ec2:DescribeConversionTasks,",
         ),
         (["lambda:getfunction"], "'lambda:getfunction' is not one of the denied sensitive reads"),
-        (["lambda:GetFunction", "lambda:GetFunction"], "allow_sensitive_reads: 'lambda:GetFunction' listed more than once"),
+        (
+            ["lambda:GetFunction", "lambda:GetFunction"],
+            "allow_sensitive_reads: 'lambda:GetFunction' listed more than once",
+        ),
         ("lambda:GetFunction", "allow_sensitive_reads: 'lambda:GetFunction' is text; expected a list of actions"),
     ],
     ids=["always-denied", "not-reviewed", "wrong-case", "twice", "text"],

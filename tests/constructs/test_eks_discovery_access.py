@@ -58,7 +58,12 @@ def test_access_entry_with_view_policy_at_cluster_scope_after_the_custom_resourc
             "Type": "STANDARD",
             "AccessPolicies": [
                 {
-                    "PolicyArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":eks::aws:cluster-access-policy/AmazonEKSViewPolicy"]]},
+                    "PolicyArn": {
+                        "Fn::Join": [
+                            "",
+                            ["arn:", {"Ref": "AWS::Partition"}, ":eks::aws:cluster-access-policy/AmazonEKSViewPolicy"],
+                        ]
+                    },
                     "AccessScope": {"Type": "cluster"},
                 }
             ],
@@ -70,7 +75,9 @@ def test_access_entry_with_view_policy_at_cluster_scope_after_the_custom_resourc
 
 def test_options_reach_the_resources() -> None:
     stack = new_stack()
-    access(stack, allowed_cidrs=["34.71.64.3/32"], enable_public_endpoint=True, access_policy="AmazonEKSAdminViewPolicy")
+    access(
+        stack, allowed_cidrs=["34.71.64.3/32"], enable_public_endpoint=True, access_policy="AmazonEKSAdminViewPolicy"
+    )
     template = Template.from_stack(stack)
     template.has_resource_properties(
         "Custom::EksClusterAccess", {"AllowedCidrs": ["34.71.64.3/32"], "EnablePublicEndpoint": "true"}
@@ -80,7 +87,18 @@ def test_options_reach_the_resources() -> None:
         {
             "AccessPolicies": [
                 Match.object_like(
-                    {"PolicyArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy"]]}}
+                    {
+                        "PolicyArn": {
+                            "Fn::Join": [
+                                "",
+                                [
+                                    "arn:",
+                                    {"Ref": "AWS::Partition"},
+                                    ":eks::aws:cluster-access-policy/AmazonEKSAdminViewPolicy",
+                                ],
+                            ]
+                        }
+                    }
                 )
             ]
         },
@@ -109,7 +127,10 @@ def test_handler_policy_is_least_privilege() -> None:
     handler = first.handler
     template = Template.from_stack(stack)
     [policy] = template.find_resources("AWS::IAM::ManagedPolicy").values()
-    statements = {tuple(sorted(s["Action"])) if isinstance(s["Action"], list) else (s["Action"],): s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    statements = {
+        tuple(sorted(s["Action"])) if isinstance(s["Action"], list) else (s["Action"],): s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+    }
     eks = statements[("eks:DescribeCluster", "eks:DescribeUpdate", "eks:UpdateClusterConfig")]
     assert eks["Resource"] == [
         {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":eks:us-east-1:111111111111:cluster/prod-eks"]]},
@@ -117,7 +138,14 @@ def test_handler_policy_is_least_privilege() -> None:
     ]
     ssm = statements[("ssm:DeleteParameter", "ssm:GetParameter", "ssm:PutParameter")]
     assert ssm["Resource"] == {
-        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":ssm:us-east-1:111111111111:parameter/airs-onboarding/eks-cluster-access/*"]]
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":ssm:us-east-1:111111111111:parameter/airs-onboarding/eks-cluster-access/*",
+            ],
+        ]
     }
     logs = statements[("logs:CreateLogStream", "logs:PutLogEvents")]
     assert logs["Resource"] == {"Fn::GetAtt": [logical_id(stack, handler.log_group), "Arn"]}
@@ -170,8 +198,14 @@ def test_handler_code_is_self_contained() -> None:
     import sys
 
     tree = ast.parse(HANDLER_SOURCE.read_text())
-    modules = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-    modules |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module and node.level == 0}
+    modules = {
+        alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
+    }
+    modules |= {
+        node.module.split(".")[0]
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+    }
     assert modules - set(sys.stdlib_module_names) == {"boto3", "botocore"}
 
 
@@ -180,7 +214,10 @@ def test_handler_code_is_self_contained() -> None:
     [
         ({"cluster_name": "-prod"}, "cluster_name: '-prod' is not an EKS cluster name"),
         ({"cluster_name": "a" * 101}, "is not an EKS cluster name (expected 1 to 100 letters"),
-        ({"principal_arn": "arn:aws:iam::111111111111:user/bob"}, "principal_arn: 'arn:aws:iam::111111111111:user/bob' is not an IAM role ARN"),
+        (
+            {"principal_arn": "arn:aws:iam::111111111111:user/bob"},
+            "principal_arn: 'arn:aws:iam::111111111111:user/bob' is not an IAM role ARN",
+        ),
         ({"allowed_cidrs": ["0.0.0.0/0"]}, "allowed_cidrs: '0.0.0.0/0' would allow the whole internet"),
         ({"allowed_cidrs": ["::/0"]}, "allowed_cidrs: '::/0' would allow the whole internet"),
         ({"allowed_cidrs": ["10.0.0.0/8"]}, "allowed_cidrs: '10.0.0.0/8' is not a public address range"),
@@ -192,8 +229,18 @@ def test_handler_code_is_self_contained() -> None:
         ({"access_policy": "ViewEverything"}, "access_policy: 'ViewEverything' is not an EKS access policy name"),
     ],
     ids=[
-        "cluster-name", "cluster-name-long", "user-arn", "everyone-v4", "everyone-v6", "private", "host-bits",
-        "bare-address-is-a-/32", "empty", "duplicate", "over-40", "policy-name",
+        "cluster-name",
+        "cluster-name-long",
+        "user-arn",
+        "everyone-v4",
+        "everyone-v6",
+        "private",
+        "host-bits",
+        "bare-address-is-a-/32",
+        "empty",
+        "duplicate",
+        "over-40",
+        "policy-name",
     ],
 )
 def test_invalid_props_are_refused(props: dict, message: str | None) -> None:
@@ -224,7 +271,9 @@ def test_public_endpoint_opt_in_may_be_a_deploy_time_value() -> None:
     stack = new_stack()
     opt_in = CfnParameter(stack, "OptIn", allowed_values=["true", "false"])
     access(stack, enable_public_endpoint=opt_in.value_as_string)
-    Template.from_stack(stack).has_resource_properties("Custom::EksClusterAccess", {"EnablePublicEndpoint": {"Ref": "OptIn"}})
+    Template.from_stack(stack).has_resource_properties(
+        "Custom::EksClusterAccess", {"EnablePublicEndpoint": {"Ref": "OptIn"}}
+    )
 
 
 def test_public_endpoint_opt_in_as_literal_text_is_refused() -> None:
@@ -280,12 +329,25 @@ def test_a_key_of_the_app_encrypts_the_log_group_and_lets_cloudwatch_logs_use_it
                             "Sid": "AllowCloudWatchLogsToUseTheKey",
                             "Effect": "Allow",
                             "Principal": {"Service": "logs.us-east-1.amazonaws.com"},
-                            "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                            "Action": [
+                                "kms:Encrypt*",
+                                "kms:Decrypt*",
+                                "kms:ReEncrypt*",
+                                "kms:GenerateDataKey*",
+                                "kms:Describe*",
+                            ],
                             "Resource": "*",
                             "Condition": {
                                 "ArnLike": {
                                     "kms:EncryptionContext:aws:logs:arn": {
-                                        "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:us-east-1:111111111111:log-group:*"]]
+                                        "Fn::Join": [
+                                            "",
+                                            [
+                                                "arn:",
+                                                {"Ref": "AWS::Partition"},
+                                                ":logs:us-east-1:111111111111:log-group:*",
+                                            ],
+                                        ]
                                     }
                                 }
                             },
@@ -328,5 +390,9 @@ def test_the_config_key_reaches_the_handler_log_group(tmp_path: Path) -> None:
     key_arn = SCENARIOS["every-identity"]["eks"]["log_group_kms_key_arn"]
     [log_group] = [r for r in result.template["Resources"].values() if r["Type"] == "AWS::Logs::LogGroup"]
     assert log_group["Properties"]["KmsKeyId"] == key_arn
-    [(_, warning)] = [(path, data) for path, data in result.metadata_of_type("aws:cdk:warning") if "importedLogGroupKmsKey" in str(data)]
+    [(_, warning)] = [
+        (path, data)
+        for path, data in result.metadata_of_type("aws:cdk:warning")
+        if "importedLogGroupKmsKey" in str(data)
+    ]
     assert "logs.eu-central-1.amazonaws.com" in warning

@@ -118,7 +118,9 @@ def test_server_access_logs_go_to_a_separate_hardened_bucket() -> None:
     stack = new_stack()
     construct = FlowLogBucket(stack, "Logs")
     assert construct.access_logs_bucket is not None
-    assert_access_logs_bucket(stack, logged=construct.bucket, access_logs=construct.access_logs_bucket, prefix="flow-log-bucket/")
+    assert_access_logs_bucket(
+        stack, logged=construct.bucket, access_logs=construct.access_logs_bucket, prefix="flow-log-bucket/"
+    )
 
 
 def test_given_access_logs_bucket_is_used_and_none_is_created() -> None:
@@ -267,13 +269,19 @@ def test_existing_bucket_refusal_names_every_clashing_prop() -> None:
     ],
 )
 def test_invalid_bucket_name_is_refused_with_the_rule(name: str, expected: str) -> None:
-    with pytest.raises(ValueError, match=rf"FlowLogBucket bucket_name: '{name}' is not a valid S3 bucket name \(.*{expected}"):
+    with pytest.raises(
+        ValueError, match=rf"FlowLogBucket bucket_name: '{name}' is not a valid S3 bucket name \(.*{expected}"
+    ):
         FlowLogBucket(new_stack(), "Logs", bucket_name=name)
 
 
-@pytest.mark.parametrize(("hours", "shown"), [(12, "12 hours"), (36, "1 day 12 hours")], ids=["under-a-day", "not-whole-days"])
+@pytest.mark.parametrize(
+    ("hours", "shown"), [(12, "12 hours"), (36, "1 day 12 hours")], ids=["under-a-day", "not-whole-days"]
+)
 def test_retention_must_be_whole_days(hours: int, shown: str) -> None:
-    with pytest.raises(ValueError, match=rf"FlowLogBucket retention: {shown} is not a whole number of days of at least 1"):
+    with pytest.raises(
+        ValueError, match=rf"FlowLogBucket retention: {shown} is not a whole number of days of at least 1"
+    ):
         FlowLogBucket(new_stack(), "Logs", retention=Duration.hours(hours))
 
 

@@ -16,9 +16,9 @@ from onboarding_constructs import (
     FlowLogBucket,
     FlowLogFileFormat,
     FlowLogs,
-    flow_log_fields,
 )
-from onboarding_constructs.flow_log_fields import STANDARD_FIELDS_BY_VERSION, log_format, missing_standard_fields
+from onboarding_constructs import _flow_log_fields as flow_log_fields
+from onboarding_constructs._flow_log_fields import STANDARD_FIELDS_BY_VERSION, log_format, missing_standard_fields
 from tests.conftest import new_stack
 
 SUBNET_A = "subnet-0a1b2c3d4e5f60718"
@@ -29,20 +29,60 @@ VPC = "vpc-0123456789abcdef0"
 #: the table's order. Written out from the page, not from the code: the module must agree with it.
 AWS_TABLE_READ_ON = "2026-11-30"
 AWS_TABLE = {
-    "version": 2, "account-id": 2, "interface-id": 2, "srcaddr": 2, "dstaddr": 2, "srcport": 2, "dstport": 2,
-    "protocol": 2, "packets": 2, "bytes": 2, "start": 2, "end": 2, "action": 2, "log-status": 2,
-    "vpc-id": 3, "subnet-id": 3, "instance-id": 3, "tcp-flags": 3, "type": 3, "pkt-srcaddr": 3, "pkt-dstaddr": 3,
-    "region": 4, "az-id": 4, "sublocation-type": 4, "sublocation-id": 4,
-    "pkt-src-aws-service": 5, "pkt-dst-aws-service": 5, "flow-direction": 5, "traffic-path": 5,
-    "ecs-cluster-arn": 7, "ecs-cluster-name": 7, "ecs-container-instance-arn": 7, "ecs-container-instance-id": 7,
-    "ecs-container-id": 7, "ecs-second-container-id": 7, "ecs-service-name": 7, "ecs-task-definition-arn": 7,
-    "ecs-task-arn": 7, "ecs-task-id": 7,
+    "version": 2,
+    "account-id": 2,
+    "interface-id": 2,
+    "srcaddr": 2,
+    "dstaddr": 2,
+    "srcport": 2,
+    "dstport": 2,
+    "protocol": 2,
+    "packets": 2,
+    "bytes": 2,
+    "start": 2,
+    "end": 2,
+    "action": 2,
+    "log-status": 2,
+    "vpc-id": 3,
+    "subnet-id": 3,
+    "instance-id": 3,
+    "tcp-flags": 3,
+    "type": 3,
+    "pkt-srcaddr": 3,
+    "pkt-dstaddr": 3,
+    "region": 4,
+    "az-id": 4,
+    "sublocation-type": 4,
+    "sublocation-id": 4,
+    "pkt-src-aws-service": 5,
+    "pkt-dst-aws-service": 5,
+    "flow-direction": 5,
+    "traffic-path": 5,
+    "ecs-cluster-arn": 7,
+    "ecs-cluster-name": 7,
+    "ecs-container-instance-arn": 7,
+    "ecs-container-instance-id": 7,
+    "ecs-container-id": 7,
+    "ecs-second-container-id": 7,
+    "ecs-service-name": 7,
+    "ecs-task-definition-arn": 7,
+    "ecs-task-arn": 7,
+    "ecs-task-id": 7,
     "reject-reason": 8,
     "resource-id": 9,
     "encryption-status": 10,
-    "instance-tag": 11, "instance-tag-2": 11, "interface-tag": 11, "interface-tag-2": 11, "asg-tag": 11, "asg-tag-2": 11,
-    "interface-type": 11, "next-hop-interface-id": 11, "next-hop-subnet-id": 11, "next-hop-az-id": 11,
-    "next-hop-vpc-id": 11, "next-hop-interface-type": 11,
+    "instance-tag": 11,
+    "instance-tag-2": 11,
+    "interface-tag": 11,
+    "interface-tag-2": 11,
+    "asg-tag": 11,
+    "asg-tag-2": 11,
+    "interface-type": 11,
+    "next-hop-interface-id": 11,
+    "next-hop-subnet-id": 11,
+    "next-hop-az-id": 11,
+    "next-hop-vpc-id": 11,
+    "next-hop-interface-type": 11,
 }
 #: Opt-in: only for ECS tasks.
 AWS_ECS_FIELDS = [f for f, version in AWS_TABLE.items() if version == 7]
@@ -50,7 +90,9 @@ AWS_ECS_FIELDS = [f for f, version in AWS_TABLE.items() if version == 7]
 AWS_TAG_FIELDS = [f for f, version in AWS_TABLE.items() if version == 11 and "tag" in f.split("-")]
 #: "All the Standard attributes": everything else, in version order.
 EXPECTED_STANDARD = [
-    f for f, _ in sorted(AWS_TABLE.items(), key=lambda item: item[1]) if f not in AWS_ECS_FIELDS and f not in AWS_TAG_FIELDS
+    f
+    for f, _ in sorted(AWS_TABLE.items(), key=lambda item: item[1])
+    if f not in AWS_ECS_FIELDS and f not in AWS_TAG_FIELDS
 ]
 
 
@@ -73,7 +115,11 @@ def test_defaults_log_all_traffic_with_every_standard_field_hourly_plain_text() 
             "LogDestination": {"Fn::GetAtt": [bucket_id, "Arn"]},
             "LogFormat": " ".join(f"${{{f}}}" for f in EXPECTED_STANDARD),
             "MaxAggregationInterval": 600,
-            "DestinationOptions": {"FileFormat": "plain-text", "HiveCompatiblePartitions": False, "PerHourPartition": True},
+            "DestinationOptions": {
+                "FileFormat": "plain-text",
+                "HiveCompatiblePartitions": False,
+                "PerHourPartition": True,
+            },
             "Tags": [{"Key": "Name", "Value": f"airs-discovery-{SUBNET_A}"}],
         },
     )
@@ -230,7 +276,11 @@ def test_a_plain_bucket_from_the_app_gets_the_delivery_statements() -> None:
         {
             "PolicyDocument": {
                 "Statement": Match.array_with(
-                    [Match.object_like({"Principal": {"Service": "delivery.logs.amazonaws.com"}, "Action": "s3:PutObject"})]
+                    [
+                        Match.object_like(
+                            {"Principal": {"Service": "delivery.logs.amazonaws.com"}, "Action": "s3:PutObject"}
+                        )
+                    ]
                 )
             }
         },
@@ -254,9 +304,15 @@ def test_imported_bucket_policy_is_never_written() -> None:
 @pytest.mark.parametrize(
     ("props", "message"),
     [
-        ({"subnet_ids": ["subnet-12"]}, "subnet_ids: 'subnet-12' is not a subnet id (expected 'subnet-' followed by 8 or 17 lowercase hex digits)"),
+        (
+            {"subnet_ids": ["subnet-12"]},
+            "subnet_ids: 'subnet-12' is not a subnet id (expected 'subnet-' followed by 8 or 17 lowercase hex digits)",
+        ),
         ({"subnet_ids": ["subnet-0A1B2C3D"]}, "'subnet-0A1B2C3D' is not a subnet id"),
-        ({"vpc_ids": ["vpc-xyz"]}, "vpc_ids: 'vpc-xyz' is not a VPC id (expected 'vpc-' followed by 8 or 17 lowercase hex digits)"),
+        (
+            {"vpc_ids": ["vpc-xyz"]},
+            "vpc_ids: 'vpc-xyz' is not a VPC id (expected 'vpc-' followed by 8 or 17 lowercase hex digits)",
+        ),
         ({"vpc_ids": [SUBNET_A]}, f"'{SUBNET_A}' is not a VPC id"),
         ({}, "no subnet_ids and no vpc_ids given (expected at least one id to log)"),
         ({"subnet_ids": [SUBNET_A, SUBNET_A]}, f"'{SUBNET_A}' is listed twice"),
@@ -283,7 +339,10 @@ def test_a_single_string_instead_of_a_list_is_refused() -> None:
 
 @pytest.mark.parametrize(
     ("props", "error"),
-    [({"file_format": "csv"}, "'csv' is not a valid FlowLogFileFormat"), ({"max_aggregation_interval": 300}, "300 is not a valid FlowLogAggregationInterval")],
+    [
+        ({"file_format": "csv"}, "'csv' is not a valid FlowLogFileFormat"),
+        ({"max_aggregation_interval": 300}, "300 is not a valid FlowLogAggregationInterval"),
+    ],
 )
 def test_invalid_options_are_refused(props: dict, error: str) -> None:
     with pytest.raises(ValueError, match=error):

@@ -6,7 +6,7 @@ import jsii
 import pytest
 from aws_cdk import Aws, CfnParameter, Fn, IStringProducer, Lazy, Stack, Token
 
-from onboarding_constructs.identifiers import is_token
+from onboarding_constructs._identifiers import is_token
 
 
 @jsii.implements(IStringProducer)

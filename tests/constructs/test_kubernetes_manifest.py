@@ -6,7 +6,7 @@ import pytest
 import yaml
 from aws_cdk import CfnParameter
 
-from onboarding_constructs.kubernetes_manifest import (
+from onboarding_constructs._kubernetes_manifest import (
     DEFAULT_IMAGE,
     deployment_name,
     manifest_path,
@@ -18,11 +18,23 @@ from onboarding_constructs.pod_bedrock_access import PodAccessMode, PodBedrockAc
 from tests.conftest import new_stack
 
 ROLE_ARN = "arn:aws:iam::111111111111:role/app1-bedrock"
-CREDENTIAL_ENV = {"AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_FULL_URI", "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE"}
+CREDENTIAL_ENV = {
+    "AWS_ROLE_ARN",
+    "AWS_WEB_IDENTITY_TOKEN_FILE",
+    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+}
 
 
 def render(**changes) -> str:
-    props = {"namespace": "app1", "service_account": "app1-sa", "mode": "pod-identity", "role_arn": ROLE_ARN, "region": "us-east-1", **changes}
+    props = {
+        "namespace": "app1",
+        "service_account": "app1-sa",
+        "mode": "pod-identity",
+        "role_arn": ROLE_ARN,
+        "region": "us-east-1",
+        **changes,
+    }
     return render_manifest(**props)
 
 
@@ -103,7 +115,9 @@ def test_the_text_is_plain_yaml_with_a_header() -> None:
 
 
 def test_image_can_be_replaced() -> None:
-    [container] = documents(image="123456789012.dkr.ecr.us-east-1.amazonaws.com/aws-cli:2.32.9")[1]["spec"]["template"]["spec"]["containers"]
+    [container] = documents(image="123456789012.dkr.ecr.us-east-1.amazonaws.com/aws-cli:2.32.9")[1]["spec"]["template"][
+        "spec"
+    ]["containers"]
     assert container["image"] == "123456789012.dkr.ecr.us-east-1.amazonaws.com/aws-cli:2.32.9"
 
 
@@ -118,11 +132,18 @@ def test_renders_from_a_construct() -> None:
         oidc_issuer="https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE",
     )
     text = render_manifest(
-        namespace=construct.namespace, service_account=construct.service_account, mode=construct.mode, role_arn=ROLE_ARN, region="us-east-1"
+        namespace=construct.namespace,
+        service_account=construct.service_account,
+        mode=construct.mode,
+        role_arn=ROLE_ARN,
+        region="us-east-1",
     )
     service_account, _ = yaml.safe_load_all(text)
     assert service_account["metadata"]["annotations"] == {"eks.amazonaws.com/role-arn": ROLE_ARN}
-    assert manifest_path(construct.cluster_name, construct.namespace, construct.service_account) == "k8s/prod-eks/app1-app1-sa.yaml"
+    assert (
+        manifest_path(construct.cluster_name, construct.namespace, construct.service_account)
+        == "k8s/prod-eks/app1-app1-sa.yaml"
+    )
 
 
 def test_manifest_path() -> None:
@@ -145,7 +166,10 @@ def test_deployment_name_is_a_dns_label() -> None:
     ("changes", "message"),
     [
         ({"namespace": "App_1"}, "render_manifest namespace: 'App_1' is not a Kubernetes namespace name"),
-        ({"service_account": "App-SA"}, "render_manifest service_account: 'App-SA' is not a Kubernetes service account name"),
+        (
+            {"service_account": "App-SA"},
+            "render_manifest service_account: 'App-SA' is not a Kubernetes service account name",
+        ),
         ({"mode": "kiam"}, "render_manifest mode: 'kiam' is not an access mode (expected 'pod-identity' or 'irsa')"),
         ({"role_arn": " "}, "render_manifest role_arn: empty"),
         ({"region": "useast1"}, "render_manifest region: 'useast1' is not an AWS region (expected e.g. us-east-1)"),
@@ -162,7 +186,9 @@ def test_invalid_arguments_are_refused(changes: dict, message: str) -> None:
 def test_deploy_time_values_cannot_be_written() -> None:
     stack = new_stack()
     token = CfnParameter(stack, "RoleArn").value_as_string
-    with pytest.raises(ValueError, match="render_manifest role_arn: a deploy-time value cannot be written into a manifest"):
+    with pytest.raises(
+        ValueError, match="render_manifest role_arn: a deploy-time value cannot be written into a manifest"
+    ):
         render(role_arn=token)
     with pytest.raises(ValueError, match="manifest_path cluster: a deploy-time value cannot name a file"):
         manifest_path(token, "app1", "app1-sa")
@@ -209,9 +235,15 @@ def test_a_pending_irsa_manifest_holds_no_object_and_says_where_the_arn_will_be(
     ("changes", "message"),
     [
         ({"namespace": "ML"}, "render_pending_manifest namespace: 'ML' is not a Kubernetes namespace name"),
-        ({"service_account": "../sa"}, "render_pending_manifest service_account: '../sa' is not a Kubernetes service account name"),
+        (
+            {"service_account": "../sa"},
+            "render_pending_manifest service_account: '../sa' is not a Kubernetes service account name",
+        ),
         ({"role_arn_source": ""}, "render_pending_manifest role_arn_source: '' is not one line of text"),
-        ({"next_step": "a\nkind: Secret"}, "render_pending_manifest next_step: 'a\\nkind: Secret' is not one line of text"),
+        (
+            {"next_step": "a\nkind: Secret"},
+            "render_pending_manifest next_step: 'a\\nkind: Secret' is not one line of text",
+        ),
     ],
     ids=["namespace", "service-account", "empty-source", "two-lines"],
 )

@@ -33,7 +33,9 @@ def arn(rest: str) -> dict:
 
 
 def access(stack: Stack, construct_id: str = "App1", **props) -> PodBedrockAccess:
-    return PodBedrockAccess(stack, construct_id, **{"cluster_name": "prod-eks", "namespace": "app1", "service_account": "app1-sa", **props})
+    return PodBedrockAccess(
+        stack, construct_id, **{"cluster_name": "prod-eks", "namespace": "app1", "service_account": "app1-sa", **props}
+    )
 
 
 def irsa(stack: Stack, construct_id: str = "App1", **props) -> PodBedrockAccess:
@@ -86,7 +88,15 @@ def test_pod_identity_trust_in_an_env_agnostic_stack() -> None:
     assert condition["aws:RequestTag/eks-cluster-arn"] == {
         "Fn::Join": [
             "",
-            ["arn:", {"Ref": "AWS::Partition"}, ":eks:", {"Ref": "AWS::Region"}, ":", {"Ref": "AWS::AccountId"}, ":cluster/prod-eks"],
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":eks:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":cluster/prod-eks",
+            ],
         ]
     }
 
@@ -111,7 +121,10 @@ def test_pod_identity_agent_add_on_on_request() -> None:
     stack = new_stack()
     construct = access(stack, install_pod_identity_agent=True)
     assert construct.addon is not None
-    assert resource(stack, construct.addon)["Properties"] == {"AddonName": "eks-pod-identity-agent", "ClusterName": "prod-eks"}
+    assert resource(stack, construct.addon)["Properties"] == {
+        "AddonName": "eks-pod-identity-agent",
+        "ClusterName": "prod-eks",
+    }
     assert sorted(resource(stack, construct.association)["DependsOn"]) == sorted(
         [logical_id(stack, construct.policy), logical_id(stack, construct.addon)]
     )
@@ -157,7 +170,12 @@ def test_irsa_in_china_and_env_agnostic() -> None:
     stack = new_stack(region=None, account=None)
     statement = trust(stack, irsa(stack, oidc_issuer=f"https://{host}"))["Statement"][0]
     assert statement["Principal"] == {
-        "Federated": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, f":oidc-provider/{host}"]]}
+        "Federated": {
+            "Fn::Join": [
+                "",
+                ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, f":oidc-provider/{host}"],
+            ]
+        }
     }
 
 
@@ -245,31 +263,60 @@ def test_passes_cdk_nag(tmp_path: Path, make, env: Environment | None) -> None:
 @pytest.mark.parametrize(
     ("props", "message"),
     [
-        ({"namespace": "App_1"}, "PodBedrockAccess namespace: 'App_1' is not a Kubernetes namespace name (expected an RFC 1123 label"),
+        (
+            {"namespace": "App_1"},
+            "PodBedrockAccess namespace: 'App_1' is not a Kubernetes namespace name (expected an RFC 1123 label",
+        ),
         ({"namespace": "a" * 64}, "is not a Kubernetes namespace name"),
         ({"namespace": "app.one"}, "namespace: 'app.one' is not a Kubernetes namespace name"),
         ({"namespace": "-app"}, "namespace: '-app' is not a Kubernetes namespace name"),
-        ({"service_account": "App-SA"}, "PodBedrockAccess service_account: 'App-SA' is not a Kubernetes service account name (expected an RFC 1123 subdomain"),
+        (
+            {"service_account": "App-SA"},
+            "PodBedrockAccess service_account: 'App-SA' is not a Kubernetes service account name (expected an RFC 1123 subdomain",
+        ),
         ({"service_account": "a" * 254}, "is not a Kubernetes service account name"),
         ({"service_account": "sa..x"}, "service_account: 'sa..x' is not a Kubernetes service account name"),
         ({"cluster_name": "-prod"}, "PodBedrockAccess cluster_name: '-prod' is not an EKS cluster name"),
         ({"mode": "oidc"}, "PodBedrockAccess mode: 'oidc' is not an access mode (expected 'pod-identity' or 'irsa')"),
-        ({"mode": "irsa"}, "PodBedrockAccess oidc_issuer: required when mode is 'irsa' (expected the cluster's OIDC issuer URL"),
+        (
+            {"mode": "irsa"},
+            "PodBedrockAccess oidc_issuer: required when mode is 'irsa' (expected the cluster's OIDC issuer URL",
+        ),
         (
             {"mode": "irsa", "oidc_issuer": "https://example.com/id/1"},
             "PodBedrockAccess oidc_issuer: 'https://example.com/id/1' is not an EKS OIDC issuer URL (expected e.g. https://oidc.eks.us-east-1",
         ),
         ({"mode": "irsa", "oidc_issuer": f"http://{ISSUER_HOST}"}, "is not an EKS OIDC issuer URL"),
-        ({"mode": "irsa", "oidc_issuer": ISSUER, "install_pod_identity_agent": True}, "PodBedrockAccess install_pod_identity_agent: only applies when mode is 'pod-identity'"),
-        ({"oidc_issuer": ISSUER}, f"PodBedrockAccess oidc_issuer: '{ISSUER}' given, but mode is 'pod-identity', which does not use an OIDC provider"),
+        (
+            {"mode": "irsa", "oidc_issuer": ISSUER, "install_pod_identity_agent": True},
+            "PodBedrockAccess install_pod_identity_agent: only applies when mode is 'pod-identity'",
+        ),
+        (
+            {"oidc_issuer": ISSUER},
+            f"PodBedrockAccess oidc_issuer: '{ISSUER}' given, but mode is 'pod-identity', which does not use an OIDC provider",
+        ),
         ({"model_ids": ["claude"]}, "PodBedrockAccess model_ids: 'claude' is not a Bedrock model id"),
         ({"model_ids": [SONNET, SONNET]}, f"PodBedrockAccess model_ids: ['{SONNET}'] listed more than once"),
         ({"role_name": "a b"}, "PodBedrockAccess role_name: 'a b' is not an IAM role name"),
     ],
     ids=[
-        "namespace-chars", "namespace-long", "namespace-dot", "namespace-hyphen", "sa-uppercase", "sa-long", "sa-empty-part",
-        "cluster", "mode", "irsa-without-issuer", "issuer-host", "issuer-http", "agent-with-irsa", "issuer-with-pod-identity",
-        "model-id", "model-duplicate", "role-name",
+        "namespace-chars",
+        "namespace-long",
+        "namespace-dot",
+        "namespace-hyphen",
+        "sa-uppercase",
+        "sa-long",
+        "sa-empty-part",
+        "cluster",
+        "mode",
+        "irsa-without-issuer",
+        "issuer-host",
+        "issuer-http",
+        "agent-with-irsa",
+        "issuer-with-pod-identity",
+        "model-id",
+        "model-duplicate",
+        "role-name",
     ],
 )
 def test_invalid_props_are_refused(props: dict, message: str) -> None:

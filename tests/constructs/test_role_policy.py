@@ -41,14 +41,21 @@ def several_roles(stack: Stack) -> None:
     lambda_role(stack)
     lambda_role(Construct(Construct(stack, "Outer"), "Inner"))
     lambda_.Function(
-        stack, "Function", runtime=lambda_.Runtime.PYTHON_3_14, handler="index.handler", code=lambda_.Code.from_inline("def handler(e, c): pass")
+        stack,
+        "Function",
+        runtime=lambda_.Runtime.PYTHON_3_14,
+        handler="index.handler",
+        code=lambda_.Code.from_inline("def handler(e, c): pass"),
     )
     EksDiscoveryAccess(stack, "Prod", cluster_name="prod-eks", principal_arn=VENDOR)
     DiscoveryRole(stack, "Discovery", trusted_principal_arn=VENDOR, external_id="tenant-42")
 
 
 def roles(stack: Stack) -> dict[str, dict[str, Any]]:
-    return {logical_id: r["Properties"] for logical_id, r in Template.from_stack(stack).find_resources("AWS::IAM::Role").items()}
+    return {
+        logical_id: r["Properties"]
+        for logical_id, r in Template.from_stack(stack).find_resources("AWS::IAM::Role").items()
+    }
 
 
 def test_every_role_gets_the_boundary_and_a_prefixed_regional_name() -> None:
@@ -149,7 +156,9 @@ def test_a_role_defined_as_a_plain_cfn_resource_is_covered() -> None:
 def test_a_prefixed_name_is_kept() -> None:
     stack = new_stack()
     apply_role_policy(stack, role_name_prefix=PREFIX)
-    DiscoveryRole(stack, "Discovery", trusted_principal_arn=VENDOR, external_id="tenant-42", role_name="acme-airs-discovery")
+    DiscoveryRole(
+        stack, "Discovery", trusted_principal_arn=VENDOR, external_id="tenant-42", role_name="acme-airs-discovery"
+    )
     [props] = roles(stack).values()
     assert props["RoleName"] == "acme-airs-discovery"
     Annotations.from_stack(stack).has_no_error("*", Match.any_value())
@@ -159,14 +168,22 @@ def test_a_name_without_the_prefix_is_an_error_naming_role_and_prefix() -> None:
     stack = new_stack()
     apply_role_policy(stack, role_name_prefix=PREFIX)
     DiscoveryRole(stack, "Discovery", trusted_principal_arn=VENDOR, external_id="tenant-42", role_name="airs-discovery")
-    CfnResource(stack, "Raw", type="AWS::IAM::Role", properties={"AssumeRolePolicyDocument": {"Statement": []}, "RoleName": "other"})
+    CfnResource(
+        stack,
+        "Raw",
+        type="AWS::IAM::Role",
+        properties={"AssumeRolePolicyDocument": {"Statement": []}, "RoleName": "other"},
+    )
     annotations = Annotations.from_stack(stack)
     annotations.has_error(
         "/TestStack/Discovery/Role/Resource",
         "The IAM role TestStack/Discovery/Role is named 'airs-discovery', which does not start with 'acme-', the role name prefix"
         " apply_role_policy requires: give it a name starting with 'acme-', or no name to get a generated one.",
     )
-    annotations.has_error("/TestStack/Raw", Match.string_like_regexp("The IAM role TestStack/Raw is named 'other', which does not start with 'acme-'"))
+    annotations.has_error(
+        "/TestStack/Raw",
+        Match.string_like_regexp("The IAM role TestStack/Raw is named 'other', which does not start with 'acme-'"),
+    )
     assert roles(stack)[stack.resolve(stack.get_logical_id(stack.node.find_child("Raw")))]["RoleName"] == "other"
 
 
@@ -176,19 +193,28 @@ def test_a_name_without_the_prefix_fails_synth_under_the_compliance_checks(tmp_p
     stack = Stack(app, "Bad", env=Environment(region="us-east-1"))
     apply_role_policy(stack, role_name_prefix=PREFIX)
     DiscoveryRole(stack, "Discovery", trusted_principal_arn=VENDOR, external_id="tenant-42", role_name="airs-discovery")
-    with pytest.raises(RuntimeError, match="ValidationFailed: ERROR The IAM role Bad/Discovery/Role is named 'airs-discovery'"):
+    with pytest.raises(
+        RuntimeError, match="ValidationFailed: ERROR The IAM role Bad/Discovery/Role is named 'airs-discovery'"
+    ):
         app.synth()
 
 
 def test_a_partly_deploy_time_name_is_checked_by_its_known_start() -> None:
     stack = new_stack(region=None, account=None)
     apply_role_policy(stack, role_name_prefix=PREFIX)
-    DiscoveryRole(stack, "Good", trusted_principal_arn=VENDOR, external_id="tenant-42", role_name=f"acme-discovery-{Aws.REGION}")
-    DiscoveryRole(stack, "Bad", trusted_principal_arn=VENDOR, external_id="tenant-42", role_name=f"discovery-{Aws.REGION}")
+    DiscoveryRole(
+        stack, "Good", trusted_principal_arn=VENDOR, external_id="tenant-42", role_name=f"acme-discovery-{Aws.REGION}"
+    )
+    DiscoveryRole(
+        stack, "Bad", trusted_principal_arn=VENDOR, external_id="tenant-42", role_name=f"discovery-{Aws.REGION}"
+    )
     annotations = Annotations.from_stack(stack)
     annotations.has_no_error("/TestStack/Good/Role/Resource", Match.any_value())
     annotations.has_no_warning("*", Match.any_value())
-    annotations.has_error("/TestStack/Bad/Role/Resource", Match.string_like_regexp("is named 'discovery-.*', which does not start with 'acme-'"))
+    annotations.has_error(
+        "/TestStack/Bad/Role/Resource",
+        Match.string_like_regexp("is named 'discovery-.*', which does not start with 'acme-'"),
+    )
 
 
 def test_a_name_only_known_at_deploy_time_gets_a_warning() -> None:
@@ -200,7 +226,9 @@ def test_a_name_only_known_at_deploy_time_gets_a_warning() -> None:
     annotations.has_no_error("*", Match.any_value())
     annotations.has_warning(
         "/TestStack/Discovery/Role/Resource",
-        Match.string_like_regexp("The IAM role TestStack/Discovery/Role has a name only known at deploy time: make sure it starts with 'acme-'"),
+        Match.string_like_regexp(
+            "The IAM role TestStack/Discovery/Role has a name only known at deploy time: make sure it starts with 'acme-'"
+        ),
     )
 
 
@@ -237,8 +265,12 @@ def test_roles_outside_the_scope_are_left_alone() -> None:
     lambda_role(inside)
     lambda_role(Construct(stack, "Outside"))
     found = Template.from_stack(stack).to_json()["Resources"]
-    inside_role = found[stack.resolve(stack.get_logical_id(inside.node.find_child("Role").node.default_child))]["Properties"]
-    outside_role = found[stack.resolve(stack.get_logical_id(stack.node.find_child("Outside").node.find_child("Role").node.default_child))]["Properties"]
+    inside_role = found[stack.resolve(stack.get_logical_id(inside.node.find_child("Role").node.default_child))][
+        "Properties"
+    ]
+    outside_role = found[
+        stack.resolve(stack.get_logical_id(stack.node.find_child("Outside").node.find_child("Role").node.default_child))
+    ]["Properties"]
     assert inside_role["PermissionsBoundary"] == BOUNDARY and NAME.fullmatch(inside_role["RoleName"])
     assert "PermissionsBoundary" not in outside_role and "RoleName" not in outside_role
 
@@ -246,7 +278,10 @@ def test_roles_outside_the_scope_are_left_alone() -> None:
 def test_the_whole_app_as_scope() -> None:
     app = App()
     apply_role_policy(app, permissions_boundary_arn=BOUNDARY, role_name_prefix=PREFIX)
-    first, second = Stack(app, "First", env=Environment(region="us-east-1")), Stack(app, "Second", env=Environment(region="us-east-1"))
+    first, second = (
+        Stack(app, "First", env=Environment(region="us-east-1")),
+        Stack(app, "Second", env=Environment(region="us-east-1")),
+    )
     lambda_role(first)
     lambda_role(second)
     [one], [two] = roles(first).values(), roles(second).values()
@@ -263,13 +298,20 @@ def test_a_stack_under_the_policy_passes_cdk_nag(tmp_path: Path) -> None:
     DiscoveryRole(stack, "Discovery", trusted_principal_arn=VENDOR, external_id="tenant-42")
     template = app.synth().get_stack_by_name("Governed").template
     assert policy_rules.permissions_boundary_on_every_role(BOUNDARY)(template) == []
-    assert all(NAME.fullmatch(r["Properties"]["RoleName"]) for r in template["Resources"].values() if r["Type"] == "AWS::IAM::Role")
+    assert all(
+        NAME.fullmatch(r["Properties"]["RoleName"])
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::Role"
+    )
 
 
 def test_calling_it_twice_on_one_scope_is_refused() -> None:
     stack = new_stack()
     apply_role_policy(stack, permissions_boundary_arn=BOUNDARY)
-    with pytest.raises(ValueError, match="apply_role_policy: TestStack already has a permissions boundary from an earlier apply_role_policy call"):
+    with pytest.raises(
+        ValueError,
+        match="apply_role_policy: TestStack already has a permissions boundary from an earlier apply_role_policy call",
+    ):
         apply_role_policy(stack, permissions_boundary_arn=BOUNDARY)
 
 
@@ -307,16 +349,35 @@ def test_deploy_time_boundary_is_accepted() -> None:
             "permissions_boundary_arn: 'arn:aws:iam::111111111111:role/boundary' is not an IAM managed policy ARN"
             " (expected arn:<partition>:iam::<12-digit account or 'aws'>:policy/<optional path/><name>)",
         ),
-        ({"permissions_boundary_arn": "boundary"}, "permissions_boundary_arn: 'boundary' is not an IAM managed policy ARN"),
-        ({"permissions_boundary_arn": "arn:aws:iam::1111:policy/b"}, "'arn:aws:iam::1111:policy/b' is not an IAM managed policy ARN"),
+        (
+            {"permissions_boundary_arn": "boundary"},
+            "permissions_boundary_arn: 'boundary' is not an IAM managed policy ARN",
+        ),
+        (
+            {"permissions_boundary_arn": "arn:aws:iam::1111:policy/b"},
+            "'arn:aws:iam::1111:policy/b' is not an IAM managed policy ARN",
+        ),
         ({"permissions_boundary_arn": "arn:aws:iam::111111111111:policy/"}, "is not an IAM managed policy ARN"),
         ({"permissions_boundary_arn": "arn:aws:iam::111111111111:policy/bad name"}, "is not an IAM managed policy ARN"),
-        ({"role_name_prefix": ""}, "role_name_prefix: '' is not a role name prefix (expected 1 to 32 letters, digits and _+=,.@-)"),
+        (
+            {"role_name_prefix": ""},
+            "role_name_prefix: '' is not a role name prefix (expected 1 to 32 letters, digits and _+=,.@-)",
+        ),
         ({"role_name_prefix": "p" * 33}, f"role_name_prefix: '{'p' * 33}' is not a role name prefix (expected 1 to 32"),
         ({"role_name_prefix": "acme/"}, "role_name_prefix: 'acme/' is not a role name prefix"),
         ({"role_name_prefix": "acme "}, "role_name_prefix: 'acme ' is not a role name prefix"),
     ],
-    ids=["role-arn", "not-an-arn", "short-account", "no-name", "space-in-name", "empty-prefix", "long-prefix", "slash", "space"],
+    ids=[
+        "role-arn",
+        "not-an-arn",
+        "short-account",
+        "no-name",
+        "space-in-name",
+        "empty-prefix",
+        "long-prefix",
+        "slash",
+        "space",
+    ],
 )
 def test_invalid_inputs_are_refused(props: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError) as error:
@@ -327,7 +388,9 @@ def test_invalid_inputs_are_refused(props: dict[str, Any], message: str) -> None
 
 def test_a_deploy_time_prefix_is_refused() -> None:
     stack = new_stack()
-    with pytest.raises(ValueError, match="role_name_prefix: is only known at deploy time; a prefix must be known at synth"):
+    with pytest.raises(
+        ValueError, match="role_name_prefix: is only known at deploy time; a prefix must be known at synth"
+    ):
         apply_role_policy(stack, role_name_prefix=CfnParameter(stack, "Prefix").value_as_string)
 
 

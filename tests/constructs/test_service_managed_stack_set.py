@@ -55,7 +55,9 @@ def test_defaults() -> None:
         },
     )
     assert construct.node.default_child is construct.stack_set
-    assert stack.resolve(construct.stack_set_id) == {"Fn::GetAtt": [stack.get_logical_id(construct.stack_set), "StackSetId"]}
+    assert stack.resolve(construct.stack_set_id) == {
+        "Fn::GetAtt": [stack.get_logical_id(construct.stack_set), "StackSetId"]
+    }
 
 
 def test_logical_id_is_the_construct_id_directly_under_a_stack() -> None:
@@ -106,7 +108,11 @@ def test_every_account_of_the_units_when_nothing_narrows_them() -> None:
 def test_exclude_accounts_are_left_out() -> None:
     assert groups(exclude_accounts=["999999999999"]) == [
         {
-            "DeploymentTargets": {"OrganizationalUnitIds": [OU], "AccountFilterType": "DIFFERENCE", "Accounts": ["999999999999"]},
+            "DeploymentTargets": {
+                "OrganizationalUnitIds": [OU],
+                "AccountFilterType": "DIFFERENCE",
+                "Accounts": ["999999999999"],
+            },
             "Regions": REGIONS,
         }
     ]
@@ -139,7 +145,11 @@ def test_overridden_accounts_get_their_own_group_and_are_left_out_of_the_shared_
         "Regions": REGIONS,
     }
     assert first == {
-        "DeploymentTargets": {"OrganizationalUnitIds": [OU], "AccountFilterType": "INTERSECTION", "Accounts": ["222222222222"]},
+        "DeploymentTargets": {
+            "OrganizationalUnitIds": [OU],
+            "AccountFilterType": "INTERSECTION",
+            "Accounts": ["222222222222"],
+        },
         "Regions": REGIONS,
         "ParameterOverrides": [{"ParameterKey": "Subnet", "ParameterValue": ""}],
     }
@@ -152,13 +162,23 @@ def test_overridden_accounts_get_their_own_group_and_are_left_out_of_the_shared_
 
 def test_overrides_alone_leave_their_accounts_out_of_the_shared_group() -> None:
     shared, own = groups(parameter_overrides={"222222222222": {"Subnet": ""}})
-    assert shared["DeploymentTargets"] == {"OrganizationalUnitIds": [OU], "AccountFilterType": "DIFFERENCE", "Accounts": ["222222222222"]}
+    assert shared["DeploymentTargets"] == {
+        "OrganizationalUnitIds": [OU],
+        "AccountFilterType": "DIFFERENCE",
+        "Accounts": ["222222222222"],
+    }
     assert own["DeploymentTargets"]["AccountFilterType"] == "INTERSECTION"
 
 
 def test_included_accounts_with_overrides_leave_the_shared_group() -> None:
-    shared, own = groups(include_accounts=["222222222222", "444444444444"], parameter_overrides={"222222222222": {"Role": "x"}})
-    assert shared["DeploymentTargets"] == {"OrganizationalUnitIds": [OU], "AccountFilterType": "INTERSECTION", "Accounts": ["444444444444"]}
+    shared, own = groups(
+        include_accounts=["222222222222", "444444444444"], parameter_overrides={"222222222222": {"Role": "x"}}
+    )
+    assert shared["DeploymentTargets"] == {
+        "OrganizationalUnitIds": [OU],
+        "AccountFilterType": "INTERSECTION",
+        "Accounts": ["444444444444"],
+    }
     assert own["DeploymentTargets"]["Accounts"] == ["222222222222"]
 
 
@@ -171,7 +191,10 @@ def test_no_shared_group_when_every_included_account_has_overrides() -> None:
 @pytest.mark.parametrize(
     ("props", "message"),
     [
-        ({"organizational_units": []}, "organizational_units is empty (expected at least one OU id, e.g. 'ou-abcd-12345678')"),
+        (
+            {"organizational_units": []},
+            "organizational_units is empty (expected at least one OU id, e.g. 'ou-abcd-12345678')",
+        ),
         ({"regions": []}, "regions is empty (expected at least one region, e.g. 'us-east-1')"),
         (
             {"include_accounts": ["222222222222"], "exclude_accounts": ["333333333333"]},
@@ -186,11 +209,26 @@ def test_no_shared_group_when_every_included_account_has_overrides() -> None:
             {"include_accounts": ["444444444444"], "parameter_overrides": {"222222222222": {"A": "b"}}},
             "parameter_overrides account '222222222222' is not in include_accounts, so it gets no stack to override",
         ),
-        ({"max_concurrent_percentage": 0}, "max_concurrent_percentage 0 is out of range (expected a whole percentage from 1 to 100)"),
-        ({"max_concurrent_percentage": 101}, "max_concurrent_percentage 101 is out of range (expected a whole percentage from 1 to 100)"),
-        ({"max_concurrent_percentage": 2.5}, "max_concurrent_percentage 2.5 is out of range (expected a whole percentage from 1 to 100)"),
-        ({"failure_tolerance_percentage": -1}, "failure_tolerance_percentage -1 is out of range (expected a whole percentage from 0 to 100)"),
-        ({"failure_tolerance_percentage": 101}, "failure_tolerance_percentage 101 is out of range (expected a whole percentage from 0 to 100)"),
+        (
+            {"max_concurrent_percentage": 0},
+            "max_concurrent_percentage 0 is out of range (expected a whole percentage from 1 to 100)",
+        ),
+        (
+            {"max_concurrent_percentage": 101},
+            "max_concurrent_percentage 101 is out of range (expected a whole percentage from 1 to 100)",
+        ),
+        (
+            {"max_concurrent_percentage": 2.5},
+            "max_concurrent_percentage 2.5 is out of range (expected a whole percentage from 1 to 100)",
+        ),
+        (
+            {"failure_tolerance_percentage": -1},
+            "failure_tolerance_percentage -1 is out of range (expected a whole percentage from 0 to 100)",
+        ),
+        (
+            {"failure_tolerance_percentage": 101},
+            "failure_tolerance_percentage 101 is out of range (expected a whole percentage from 0 to 100)",
+        ),
         ({"call_as": "ADMIN"}, "call_as 'ADMIN' is not valid (expected 'SELF' or 'DELEGATED_ADMIN')"),
     ],
 )
@@ -207,7 +245,9 @@ def test_every_problem_is_reported_at_once() -> None:
 
 
 def test_a_single_string_is_not_a_list() -> None:
-    with pytest.raises(TypeError, match=r"^ServiceManagedStackSet: regions must be a list of strings, not a single string$"):
+    with pytest.raises(
+        TypeError, match=r"^ServiceManagedStackSet: regions must be a list of strings, not a single string$"
+    ):
         stack_set_in(new_stack(), regions="us-east-1")
 
 

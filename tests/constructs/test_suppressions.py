@@ -7,7 +7,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 from constructs import Construct
 
-from onboarding_constructs.suppressions import acknowledge_nag, skip_checkov
+from onboarding_constructs._suppressions import acknowledge_nag, skip_checkov
 from tests.conftest import new_stack
 
 
@@ -31,7 +31,9 @@ def test_nag_acknowledgment_is_filed_under_its_pack() -> None:
 
 
 def test_a_finding_id_without_a_pack_is_refused() -> None:
-    with pytest.raises(ValueError, match=r"'S1' is not a cdk-nag finding id \(expected <pack>-<rule>, e.g. AwsSolutions-S1\)"):
+    with pytest.raises(
+        ValueError, match=r"'S1' is not a cdk-nag finding id \(expected <pack>-<rule>, e.g. AwsSolutions-S1\)"
+    ):
         acknowledge_nag(s3.Bucket(new_stack(), "Bucket"), "S1", "reason")
 
 
@@ -42,7 +44,7 @@ def test_a_construct_without_a_resource_is_refused() -> None:
 
 
 def test_cfn_lint_ignores_are_recorded_with_their_reasons() -> None:
-    from onboarding_constructs.suppressions import ignore_cfn_lint
+    from onboarding_constructs._suppressions import ignore_cfn_lint
 
     stack = new_stack()
     bucket = s3.Bucket(stack, "Bucket")
@@ -52,7 +54,7 @@ def test_cfn_lint_ignores_are_recorded_with_their_reasons() -> None:
 
 
 def test_missing_handler_source_is_explained() -> None:
-    from onboarding_constructs.handler_code import handler_source
+    from onboarding_constructs._handler_code import handler_source
 
     with pytest.raises(FileNotFoundError, match="handler 'nope' not found"):
         handler_source("nope")
@@ -61,11 +63,13 @@ def test_missing_handler_source_is_explained() -> None:
 def test_a_value_cdk_nag_cannot_flatten_is_refused_naming_it() -> None:
     from aws_cdk import CfnParameter, Fn
 
-    from onboarding_constructs.suppressions import nag_resource_text
+    from onboarding_constructs._suppressions import nag_resource_text
 
     stack = new_stack()
     selected = Fn.select(0, CfnParameter(stack, "Arns", type="CommaDelimitedList").value_as_list)
-    with pytest.raises(ValueError, match=r"^cannot name the cdk-nag finding for \{'Fn::Select': \[0, \{'Ref': 'Arns'\}\]\}$"):
+    with pytest.raises(
+        ValueError, match=r"^cannot name the cdk-nag finding for \{'Fn::Select': \[0, \{'Ref': 'Arns'\}\]\}$"
+    ):
         nag_resource_text(stack, selected)
     # Nested in a join, the part it cannot flatten is the one named.
     with pytest.raises(ValueError, match="cannot name the cdk-nag finding for {'Fn::Select'"):
@@ -73,7 +77,7 @@ def test_a_value_cdk_nag_cannot_flatten_is_refused_naming_it() -> None:
 
 
 def test_missing_handler_source_names_every_place_it_looked() -> None:
-    from onboarding_constructs.handler_code import HANDLER_DIRS, handler_source
+    from onboarding_constructs._handler_code import HANDLER_DIRS, handler_source
 
     with pytest.raises(FileNotFoundError) as error:
         handler_source("nope")

@@ -59,7 +59,11 @@ def lines_outside_code(text: str) -> Iterator[tuple[int, str]]:
 
 def code_lines(text: str) -> list[str]:
     outside = {number for number, _ in lines_outside_code(text)}
-    return [line for number, line in enumerate(text.splitlines(), start=1) if number not in outside and not FENCE.match(line)]
+    return [
+        line
+        for number, line in enumerate(text.splitlines(), start=1)
+        if number not in outside and not FENCE.match(line)
+    ]
 
 
 def github_slug(heading: str) -> str:
@@ -129,7 +133,9 @@ def test_first_screen_gives_the_onboarding_steps_in_order() -> None:
     position = 0
     for step, pattern in ONBOARDING_STEPS:
         match = re.compile(pattern).search(first_screen, position)
-        assert match, f"the README's first {FIRST_SCREEN_LINES} lines lack the step {step!r} ({pattern}) after the steps before it"
+        assert match, (
+            f"the README's first {FIRST_SCREEN_LINES} lines lack the step {step!r} ({pattern}) after the steps before it"
+        )
         position = match.end()
 
 
@@ -205,7 +211,9 @@ def test_no_page_gives_a_pypi_install_before_the_first_release(path: Path) -> No
 def test_the_pypi_install_rule_tells_a_promise_from_a_future_tense() -> None:
     assert pypi_install_claims("```sh\npip install airs-onboarding-constructs\n```\n")
     assert pypi_install_claims("Install it with `pip install airs_onboarding_constructs`.\n")
-    assert pypi_install_claims("Use `pip install -U airs-onboarding-constructs==0.1.0`. Once released, it is on PyPI.\n")
+    assert pypi_install_claims(
+        "Use `pip install -U airs-onboarding-constructs==0.1.0`. Once released, it is on PyPI.\n"
+    )
     assert not pypi_install_claims("Once released, `pip install airs-onboarding-constructs` installs it.\n")
     assert not pypi_install_claims("After the first release,\n`pip install airs-onboarding-constructs` works.\n")
     assert not pypi_install_claims("```sh\npip install dist/airs_onboarding_constructs-0.1.0-py3-none-any.whl\n```\n")
@@ -231,10 +239,16 @@ def test_release_workflow_builds_checks_and_publishes_on_a_version_tag() -> None
     runs = "\n".join(step.get("run", "") for job in jobs.values() for step in steps(job))
     assert "python -m build" in runs
     assert "twine check --strict" in runs
-    assert "pyproject.toml" in runs and "GITHUB_REF_NAME" in runs, "the tag is not compared with the version in pyproject.toml"
+    assert "pyproject.toml" in runs and "GITHUB_REF_NAME" in runs, (
+        "the tag is not compared with the version in pyproject.toml"
+    )
     assert "-c constraints.txt" in runs, "the build tools are not the pinned ones"
 
-    publishers = [name for name, job in jobs.items() if any("pypa/gh-action-pypi-publish" in step.get("uses", "") for step in steps(job))]
+    publishers = [
+        name
+        for name, job in jobs.items()
+        if any("pypa/gh-action-pypi-publish" in step.get("uses", "") for step in steps(job))
+    ]
     assert len(publishers) == 1, publishers
     publish = jobs[publishers[0]]
     assert publish.get("needs"), "the publish job does not wait for the build"

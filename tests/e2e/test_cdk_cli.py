@@ -60,7 +60,10 @@ def test_example_config_synthesizes_through_the_cli(tmp_path: Path) -> None:
 
     summary = subprocess.run(
         [sys.executable, "-m", "onboarding_app.summary", str(tmp_path / "out")],
-        cwd=REPO_ROOT, capture_output=True, text=True, check=True,
+        cwd=REPO_ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "Stack AirsOnboarding (us-east-1)" in summary
     assert "values for the AIRS onboarding wizard" in summary

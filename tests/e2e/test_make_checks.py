@@ -15,10 +15,31 @@ pytestmark = pytest.mark.slow
 
 def make(*args: str) -> subprocess.CompletedProcess[str]:
     # No credentials anywhere, and no instance metadata to look them up from.
-    env = {**os.environ, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true"}
-    for variable in ("AWS_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+    env = {
+        **os.environ,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    for variable in (
+        "AWS_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "MAKEFLAGS",
+        "MFLAGS",
+        "MAKELEVEL",
+    ):
         env.pop(variable, None)
-    return subprocess.run(["make", "--no-print-directory", *args], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120, check=False)
+    return subprocess.run(
+        ["make", "--no-print-directory", *args],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
 
 @pytest.mark.parametrize("target", ["doctor", "verify"])
@@ -33,5 +54,9 @@ def test_make_doctor_without_credentials_says_so_as_json() -> None:
     result = make("doctor", "CONFIG=config/example.yaml", "CHECK_ARGS=--json")
     assert result.returncode != 0
     [finding] = json.loads(result.stdout)["results"]
-    assert (finding["check"], finding["status"], finding["detail"]) == ("credentials", "fail", "no AWS credentials found")
+    assert (finding["check"], finding["status"], finding["detail"]) == (
+        "credentials",
+        "fail",
+        "no AWS credentials found",
+    )
     assert "Traceback" not in result.stderr

@@ -29,8 +29,26 @@ EXAMPLE_NOTE = "No CONFIG given: using the bundled example config/example.yaml"
 
 
 def without_credentials() -> dict[str, str]:
-    env = {**os.environ, "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull, "AWS_EC2_METADATA_DISABLED": "true"}
-    for variable in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "CONFIG", "CDK_ARGS", "PROFILE", "PYTHON", "MAKEFLAGS", "MFLAGS", "MAKELEVEL"):
+    env = {
+        **os.environ,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+        "AWS_EC2_METADATA_DISABLED": "true",
+    }
+    for variable in (
+        "AWS_PROFILE",
+        "AWS_DEFAULT_PROFILE",
+        "AWS_ACCESS_KEY_ID",
+        "AWS_SECRET_ACCESS_KEY",
+        "AWS_SESSION_TOKEN",
+        "CONFIG",
+        "CDK_ARGS",
+        "PROFILE",
+        "PYTHON",
+        "MAKEFLAGS",
+        "MFLAGS",
+        "MAKELEVEL",
+    ):
         # MAKEFLAGS: variables given to an outer `make test` would reach these makes too.
         env.pop(variable, None)
     return env
@@ -39,7 +57,9 @@ def without_credentials() -> dict[str, str]:
 def with_moto_profile(tmp_path: Path, profile: str = "prod") -> dict[str, str]:
     """Credentials of a named profile only (no default), answered by moto in every make subprocess."""
     aws_config = tmp_path / "aws-config"
-    aws_config.write_text(f"[profile {profile}]\naws_access_key_id = testing\naws_secret_access_key = testing\nregion = us-east-1\n")
+    aws_config.write_text(
+        f"[profile {profile}]\naws_access_key_id = testing\naws_secret_access_key = testing\nregion = us-east-1\n"
+    )
     return {**without_credentials(), "AWS_CONFIG_FILE": str(aws_config), "PYTHONPATH": str(HERE / "moto_site")}
 
 
@@ -52,7 +72,12 @@ class Make:
         env = {**env, "RECORD_CDK_TO": str(self.record), "RECORD_CDK_EXIT": str(cdk_exit)}
         return subprocess.run(
             ["make", "--no-print-directory", *args, f"CDK={self.cdk}"],
-            cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=180, check=False,
+            cwd=REPO_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=180,
+            check=False,
         )
 
     def cdk_calls(self) -> list[list[str]]:
@@ -96,7 +121,9 @@ def test_the_config_reaches_the_cdk_whatever_cdk_args_holds(make: Make, my_confi
     assert EXAMPLE_NOTE not in result.stderr
 
 
-@pytest.mark.parametrize("cdk_args", ["-c config=other.yaml", "--context config=other.yaml", "--context=config=other.yaml"])
+@pytest.mark.parametrize(
+    "cdk_args", ["-c config=other.yaml", "--context config=other.yaml", "--context=config=other.yaml"]
+)
 def test_a_config_in_cdk_args_is_refused_with_the_fix(make: Make, cdk_args: str) -> None:
     result = make("synth", f"CDK_ARGS={cdk_args}", env=without_credentials())
     assert result.returncode != 0
@@ -106,7 +133,9 @@ def test_a_config_in_cdk_args_is_refused_with_the_fix(make: Make, cdk_args: str)
 
 def test_synth_without_config_says_it_uses_the_bundled_example(make: Make) -> None:
     result = make("synth", env=without_credentials(), cdk_exit=3)
-    assert f"{EXAMPLE_NOTE}, whose ids are placeholders. Name yours: make synth CONFIG=path/to/file.yaml" in result.stderr
+    assert (
+        f"{EXAMPLE_NOTE}, whose ids are placeholders. Name yours: make synth CONFIG=path/to/file.yaml" in result.stderr
+    )
     [call] = make.cdk_calls()
     assert context_configs(call) == ["config=config/example.yaml"]
 
@@ -128,7 +157,9 @@ def test_deploy_refuses_the_bundled_example_unless_named(make: Make) -> None:
 
 
 @pytest.mark.parametrize("target", ["deploy", "diff", "bootstrap"])
-def test_without_credentials_nothing_starts_and_the_message_says_what_to_do(make: Make, my_config: Path, target: str) -> None:
+def test_without_credentials_nothing_starts_and_the_message_says_what_to_do(
+    make: Make, my_config: Path, target: str
+) -> None:
     result = make(target, f"CONFIG={my_config}", env=without_credentials())
     assert result.returncode != 0
     assert "FAIL credentials sts no AWS credentials found" in said(result)
@@ -157,12 +188,14 @@ def test_with_the_right_credentials_the_profile_and_config_reach_the_cdk(
     result = make(target, f"CONFIG={my_config}", "PROFILE=prod", env=with_moto_profile(tmp_path), cdk_exit=3)
     [call] = make.cdk_calls()
     assert call[: len(command)] == command, result.stderr
-    assert "--all" not in call[len(command):]  # the pinned CLI's diff has no --all; it diffs every stack by default
+    assert "--all" not in call[len(command) :]  # the pinned CLI's diff has no --all; it diffs every stack by default
     assert call[call.index("--profile") + 1] == "prod"
     assert context_configs(call) == [f"config={my_config}"]
 
 
-def test_aws_profile_from_the_environment_reaches_the_credentials_check(make: Make, tmp_path: Path, my_config: Path) -> None:
+def test_aws_profile_from_the_environment_reaches_the_credentials_check(
+    make: Make, tmp_path: Path, my_config: Path
+) -> None:
     env = {**with_moto_profile(tmp_path, profile="team"), "AWS_PROFILE": "team"}
     make("deploy", f"CONFIG={my_config}", env=env, cdk_exit=3)
     [call] = make.cdk_calls()

@@ -12,7 +12,9 @@ from tests.synth import Synthesized, synthesize
 def synthesized(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Synthesized]:
     """Every scenario synthesized once per test worker, cdk-nag packs on (a finding raises)."""
     return {
-        name: synthesize(config, tmp_path_factory.mktemp(name), standalone_template=name in STANDALONE_TEMPLATE_SCENARIOS)
+        name: synthesize(
+            config, tmp_path_factory.mktemp(name), standalone_template=name in STANDALONE_TEMPLATE_SCENARIOS
+        )
         for name, config in SCENARIOS.items()
     }
 

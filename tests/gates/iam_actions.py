@@ -21,7 +21,20 @@ from pathlib import Path
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "iam_actions.json"
 #: The services pinned: those of the project's wildcards, and those whose reads are secret-like.
-SERVICES = ("bedrock", "ec2", "ecr", "eks", "elasticloadbalancing", "kms", "lambda", "network-firewall", "s3", "secretsmanager", "ssm", "sts")
+SERVICES = (
+    "bedrock",
+    "ec2",
+    "ecr",
+    "eks",
+    "elasticloadbalancing",
+    "kms",
+    "lambda",
+    "network-firewall",
+    "s3",
+    "secretsmanager",
+    "ssm",
+    "sts",
+)
 
 
 @functools.cache

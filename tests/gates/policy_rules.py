@@ -6,7 +6,8 @@ resource; an empty list means the template complies.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from tests.gates import iam_actions
 
@@ -50,7 +51,9 @@ def service_principal_grants_are_source_scoped(template: Template) -> list[str]:
             if statement.get("Effect") != "Allow" or not isinstance(principal, dict) or "Service" not in principal:
                 continue
             if not _condition_keys(statement) & set(SOURCE_KEYS):
-                violations.append(f"{logical_id}: Allow to {principal['Service']} has no aws:SourceAccount/aws:SourceArn")
+                violations.append(
+                    f"{logical_id}: Allow to {principal['Service']} has no aws:SourceAccount/aws:SourceArn"
+                )
     return violations
 
 
@@ -62,7 +65,10 @@ def buckets_deny_insecure_transport(template: Template) -> list[str]:
         arn = {"Fn::GetAtt": [bucket, "Arn"]}
         objects = {"Fn::Join": ["", [arn, "/*"]]}
         for statement in _as_list(props.get("PolicyDocument", {}).get("Statement", [])):
-            denies_plain_http = statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") in ("false", False)
+            denies_plain_http = statement.get("Condition", {}).get("Bool", {}).get("aws:SecureTransport") in (
+                "false",
+                False,
+            )
             resources = _as_list(statement.get("Resource"))
             if (
                 statement.get("Effect") == "Deny"
@@ -103,7 +109,10 @@ def buckets_are_private_and_retained(template: Template) -> list[str]:
             continue
         props = resource.get("Properties", {})
         block = props.get("PublicAccessBlockConfiguration", {})
-        if not all(block.get(k) is True for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")):
+        if not all(
+            block.get(k) is True
+            for k in ("BlockPublicAcls", "BlockPublicPolicy", "IgnorePublicAcls", "RestrictPublicBuckets")
+        ):
             violations.append(f"{logical_id}: not all four Block Public Access settings are on")
         if props.get("OwnershipControls") != {"Rules": [{"ObjectOwnership": "BucketOwnerEnforced"}]}:
             violations.append(f"{logical_id}: ACLs are not disabled (BucketOwnerEnforced)")
@@ -112,10 +121,10 @@ def buckets_are_private_and_retained(template: Template) -> list[str]:
         if props.get("VersioningConfiguration", {}).get("Status") != "Enabled":
             violations.append(f"{logical_id}: versioning is off")
         if resource.get("DeletionPolicy") != "Retain" or resource.get("UpdateReplacePolicy") != "Retain":
-            violations.append(f"{logical_id}: would be deleted with the stack (DeletionPolicy/UpdateReplacePolicy not Retain)")
+            violations.append(
+                f"{logical_id}: would be deleted with the stack (DeletionPolicy/UpdateReplacePolicy not Retain)"
+            )
     return violations
-
-
 
 
 def _role_trust_statements(template: Template) -> Iterator[tuple[str, dict[str, Any]]]:
@@ -238,7 +247,11 @@ def pod_identity_trust_is_exact(template: Template) -> list[str]:
         if sorted(_as_list(statement.get("Action"))) != ["sts:AssumeRole", "sts:TagSession"]:
             violations.append(f"{logical_id}: pod trust actions are {statement.get('Action')}")
         keys = _condition_keys(statement)
-        for required in ("aws:SourceAccount", "aws:RequestTag/kubernetes-namespace", "aws:RequestTag/kubernetes-service-account"):
+        for required in (
+            "aws:SourceAccount",
+            "aws:RequestTag/kubernetes-namespace",
+            "aws:RequestTag/kubernetes-service-account",
+        ):
             if required not in keys:
                 violations.append(f"{logical_id}: pod trust is not conditioned on {required}")
     return violations

@@ -48,7 +48,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "clusters": [{"name": "prod-eks"}],
             "log_group_kms_key_arn": "arn:aws:kms:eu-central-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
         },
-        "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "airs-ext-1234"},
+        "discovery_role": {
+            "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
+            "external_id": "airs-ext-1234",
+        },
         "cloudtrail": {
             "bedrock_data_events": True,
             "kms_key_arn": "arn:aws:kms:eu-central-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab",
@@ -56,7 +59,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "bedrock": {
             "model_ids": ["anthropic.claude-3-5-sonnet-20240620-v1:0", "eu.anthropic.claude-3-5-sonnet-20240620-v1:0"],
             "pod_access": [
-                {"cluster": "prod-eks", "namespace": "app1", "service_account": "app1-sa", "install_pod_identity_agent": True},
+                {
+                    "cluster": "prod-eks",
+                    "namespace": "app1",
+                    "service_account": "app1-sa",
+                    "install_pod_identity_agent": True,
+                },
                 {
                     "cluster": "legacy",
                     "namespace": "ml",
@@ -90,7 +98,10 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             },
         },
         "flow_logs": {"vpc_ids": ["vpc-0a1b2c3d"]},
-        "eks": {"discovery_role_arn": "arn:aws:iam::222222222222:role/airs-discovery", "clusters": [{"name": "prod-eks"}]},
+        "eks": {
+            "discovery_role_arn": "arn:aws:iam::222222222222:role/airs-discovery",
+            "clusters": [{"name": "prod-eks"}],
+        },
         "cloudtrail": {"existing_trail_arn": "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail"},
         "bedrock": {"ec2_role": True, "model_ids": ["anthropic.claude-3-5-sonnet-20240620-v1:0"]},
     },

@@ -17,7 +17,9 @@ NAG_PACKS = {"AwsSolutions", "NIST.800.53.R5"}
 
 
 @pytest.mark.parametrize("scenario", sorted(SCENARIOS))
-def test_scenario_synthesizes_with_no_unacknowledged_finding(synthesized: dict[str, Synthesized], scenario: str) -> None:
+def test_scenario_synthesizes_with_no_unacknowledged_finding(
+    synthesized: dict[str, Synthesized], scenario: str
+) -> None:
     # synthesize() raises on any unacknowledged finding; here we also read the report it leaves.
     report = json.loads((synthesized[scenario].template_path.parent / "validation-report.json").read_text())
     nag_reports = [r for r in report["pluginReports"] if r["pluginName"] in NAG_PACKS]
@@ -58,4 +60,3 @@ def test_an_unacknowledged_finding_fails_synth(tmp_path: Path) -> None:
     report = json.loads((tmp_path / "validation-report.json").read_text())
     rules = {violation["ruleName"] for plugin in report["pluginReports"] for violation in plugin["violations"]}
     assert {"AwsSolutions-S1", "AwsSolutions-S10", "NIST.800.53.R5-S3BucketVersioningEnabled"} <= rules
-

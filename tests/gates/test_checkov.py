@@ -19,7 +19,16 @@ CHECKOV = REPO_ROOT / ".venv-checkov" / "bin" / "checkov"
 def _scan(directory: Path) -> list[dict]:
     assert CHECKOV.exists(), f"{CHECKOV} is missing: run `make test`, which installs it"
     completed = subprocess.run(
-        [str(CHECKOV), "--directory", str(directory), "--framework", "cloudformation", "--skip-download", "--output", "json"],
+        [
+            str(CHECKOV),
+            "--directory",
+            str(directory),
+            "--framework",
+            "cloudformation",
+            "--skip-download",
+            "--output",
+            "json",
+        ],
         capture_output=True,
         text=True,
         timeout=300,

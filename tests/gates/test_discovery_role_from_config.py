@@ -13,8 +13,10 @@ DISCOVERY = {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery"
 
 def _deny(template: dict) -> list[str]:
     [policy] = [
-        r for r in template["Resources"].values()
-        if r["Type"] == "AWS::IAM::ManagedPolicy" and any(s.get("Sid") == "DenySensitiveReads" for s in r["Properties"]["PolicyDocument"]["Statement"])
+        r
+        for r in template["Resources"].values()
+        if r["Type"] == "AWS::IAM::ManagedPolicy"
+        and any(s.get("Sid") == "DenySensitiveReads" for s in r["Properties"]["PolicyDocument"]["Statement"])
     ]
     [deny] = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s.get("Sid") == "DenySensitiveReads"]
     return sorted(policy_rules._as_list(deny["Action"]))

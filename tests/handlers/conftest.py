@@ -6,8 +6,9 @@ import importlib.util
 import itertools
 import json
 import sys
+from collections.abc import Iterator
 from types import ModuleType
-from typing import Any, Iterator
+from typing import Any
 
 import boto3
 import pytest
@@ -72,7 +73,9 @@ class Harness:
         """botocore's before-send event: no request leaves an invocation that has timed out."""
         context = self._context
         if context is not None and self.aws.clock.now() >= context.deadline:
-            raise LambdaTimedOut(f"about to send {request.method} {request.url} after the {context.timeout_seconds:g} s timeout")
+            raise LambdaTimedOut(
+                f"about to send {request.method} {request.url} after the {context.timeout_seconds:g} s timeout"
+            )
 
     def event(
         self,
@@ -124,7 +127,9 @@ class Harness:
             try:
                 self.module.handler(queue.pop(0), context)
             except LambdaTimedOut as timed_out:
-                raise InvocationKilled(f"invocation {invocations} of {event['RequestId']} was killed: {timed_out}") from None
+                raise InvocationKilled(
+                    f"invocation {invocations} of {event['RequestId']} was killed: {timed_out}"
+                ) from None
             finally:
                 self._context = None
             overrun = self.aws.clock.now() - context.deadline

@@ -93,7 +93,14 @@ class _Update:
 
     def describe(self) -> dict[str, Any]:
         return copy.deepcopy(
-            {"id": self.id, "status": self.status, "type": self.type, "params": self.params, "createdAt": self.created_at, "errors": self.errors}
+            {
+                "id": self.id,
+                "status": self.status,
+                "type": self.type,
+                "params": self.params,
+                "createdAt": self.created_at,
+                "errors": self.errors,
+            }
         )
 
 
@@ -147,7 +154,9 @@ class FakeAws:
         self._thread.start()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         assert self._server is not None and self._thread is not None
         self._server.shutdown()
         self._server.server_close()
@@ -189,10 +198,17 @@ class FakeAws:
         status: str = "ACTIVE",
     ) -> None:
         """An existing cluster. For one that is UPDATING, use start_foreign_update instead of status."""
-        if auth_mode not in AUTHENTICATION_MODES or ip_family not in ("ipv4", "ipv6") or not (public or private) or cidrs == []:
+        if (
+            auth_mode not in AUTHENTICATION_MODES
+            or ip_family not in ("ipv4", "ipv6")
+            or not (public or private)
+            or cidrs == []
+        ):
             raise ValueError(f"not a cluster EKS can have: {auth_mode=}, {ip_family=}, {public=}, {private=}, {cidrs=}")
         digest = hashlib.sha256(name.encode()).hexdigest()
-        service_cidr = {"serviceIpv4Cidr": "172.20.0.0/16"} if ip_family == "ipv4" else {"serviceIpv6Cidr": "fd00:ec2:a1b2::/108"}
+        service_cidr = (
+            {"serviceIpv4Cidr": "172.20.0.0/16"} if ip_family == "ipv4" else {"serviceIpv6Cidr": "fd00:ec2:a1b2::/108"}
+        )
         with self._lock:
             if name in self._clusters:
                 raise ValueError(f"cluster {name} already exists")
@@ -240,12 +256,20 @@ class FakeAws:
             self._cluster_or_404(name)
             self._omitted[name] = fields
 
-    def fail_next_update(self, name: str, *, status: str = "Failed", errors: list[dict[str, Any]] | None = None) -> None:
+    def fail_next_update(
+        self, name: str, *, status: str = "Failed", errors: list[dict[str, Any]] | None = None
+    ) -> None:
         """The next update UpdateClusterConfig starts on this cluster ends with this status and errors, changing nothing."""
         if status not in ("Failed", "Cancelled"):
             raise ValueError(f"an update cannot end {status}")
         if errors is None:
-            errors = [{"errorCode": "ClusterUnreachable", "errorMessage": "The cluster control plane could not be reached.", "resourceIds": [name]}]
+            errors = [
+                {
+                    "errorCode": "ClusterUnreachable",
+                    "errorMessage": "The cluster control plane could not be reached.",
+                    "resourceIds": [name],
+                }
+            ]
         with self._lock:
             self._cluster_or_404(name)
             self._next_outcome[name] = (status, copy.deepcopy(errors))
@@ -256,7 +280,15 @@ class FakeAws:
             self._cluster_or_404(name)
             return self._start_update(name, update_type, [], {}, duration, None).id
 
-    def inject_fault(self, operation: str, *, status: int = 500, code: str = "InternalFailure", message: str = "injected", times: int = 1) -> None:
+    def inject_fault(
+        self,
+        operation: str,
+        *,
+        status: int = 500,
+        code: str = "InternalFailure",
+        message: str = "injected",
+        times: int = 1,
+    ) -> None:
         """The next `times` requests of the operation get this error (botocore retries 5xx and throttling codes)."""
         with self._lock:
             self._faults.setdefault(operation, []).extend(ApiError(status, code, message) for _ in range(times))
@@ -267,7 +299,9 @@ class FakeAws:
 
     # --- request handling ------------------------------------------------------------------------
 
-    def _handle(self, method: str, path: str, headers: dict[str, str], body: bytes) -> tuple[int, dict[str, str], bytes]:
+    def _handle(
+        self, method: str, path: str, headers: dict[str, str], body: bytes
+    ) -> tuple[int, dict[str, str], bytes]:
         """One HTTP request (header names in lower case) -> status, headers, body."""
         url = urlsplit(path)
         segments = [unquote(segment) for segment in url.path.split("/")[1:]]
@@ -288,7 +322,7 @@ class FakeAws:
                 status, result = handler(params)
             except ApiError as error:
                 return _error_response(error, protocol)
-            except Exception as error:  # noqa: BLE001 - a bug in the fake must reach the test as an error, not as a dropped connection botocore retries
+            except Exception as error:
                 return _error_response(ApiError(501, "FakeAwsError", f"{type(error).__name__}: {error}"), protocol)
         content_type = "application/x-amz-json-1.1" if protocol == "json" else "application/json"
         payload = b"" if result is None else json.dumps(result).encode()
@@ -311,7 +345,9 @@ class FakeAws:
         now = self.clock.now()
         for name, updates in self._updates.items():
             cluster = self._clusters[name]
-            due = sorted((u for u in updates.values() if u.status == "InProgress" and now >= u.ends_at), key=lambda u: u.ends_at)
+            due = sorted(
+                (u for u in updates.values() if u.status == "InProgress" and now >= u.ends_at), key=lambda u: u.ends_at
+            )
             for update in due:
                 if update.outcome is not None:
                     update.status, update.errors = update.outcome
@@ -375,8 +411,17 @@ class FakeAws:
         elif kinds == ["resourcesVpcConfig"] and set(params["resourcesVpcConfig"]) <= ENDPOINT_FIELDS:
             update_type, update_params, change = self._plan_endpoint_access(cluster, params["resourcesVpcConfig"])
         else:
-            raise _not_modelled(f"UpdateClusterConfig with {kinds}: only authenticationMode and endpoint access updates")
-        update = self._start_update(name, update_type, update_params, change, self.update_durations[update_type], self._next_outcome.pop(name, None))
+            raise _not_modelled(
+                f"UpdateClusterConfig with {kinds}: only authenticationMode and endpoint access updates"
+            )
+        update = self._start_update(
+            name,
+            update_type,
+            update_params,
+            change,
+            self.update_durations[update_type],
+            self._next_outcome.pop(name, None),
+        )
         return 200, {"update": update.describe()}
 
     def _check_can_update(self, cluster: dict[str, Any], update_type: str) -> None:
@@ -384,13 +429,20 @@ class FakeAws:
         running = self._in_progress(name)
         if running is not None:
             raise ApiError(
-                409, "ResourceInUseException", f"Cannot {update_type} because cluster {name} currently has update {running.id} in progress", clusterName=name
+                409,
+                "ResourceInUseException",
+                f"Cannot {update_type} because cluster {name} currently has update {running.id} in progress",
+                clusterName=name,
             )
         if cluster["status"] != "ACTIVE":
             # Guess: the code and message moto uses for other calls on a cluster that is not ACTIVE.
-            raise ApiError(400, "InvalidRequestException", f"Cluster '{name}' is not in ACTIVE status", clusterName=name)
+            raise ApiError(
+                400, "InvalidRequestException", f"Cluster '{name}' is not in ACTIVE status", clusterName=name
+            )
 
-    def _plan_access_config(self, cluster: dict[str, Any], request: dict[str, Any]) -> tuple[str, list[dict[str, str]], dict[str, dict[str, Any]]]:
+    def _plan_access_config(
+        self, cluster: dict[str, Any], request: dict[str, Any]
+    ) -> tuple[str, list[dict[str, str]], dict[str, dict[str, Any]]]:
         self._check_can_update(cluster, "AccessConfigUpdate")
         current, wanted = cluster["accessConfig"]["authenticationMode"], request.get("authenticationMode")
         # Real EKS gives this message for a backward move and for the current mode alike.
@@ -399,11 +451,15 @@ class FakeAws:
         params = [{"type": "AuthenticationMode", "value": json.dumps(wanted)}]
         return "AccessConfigUpdate", params, {"accessConfig": {"authenticationMode": wanted}}
 
-    def _plan_endpoint_access(self, cluster: dict[str, Any], request: dict[str, Any]) -> tuple[str, list[dict[str, str]], dict[str, dict[str, Any]]]:
+    def _plan_endpoint_access(
+        self, cluster: dict[str, Any], request: dict[str, Any]
+    ) -> tuple[str, list[dict[str, str]], dict[str, dict[str, Any]]]:
         name, vpc = cluster["name"], cluster["resourcesVpcConfig"]
         sent_cidrs = request.get("publicAccessCidrs")
         if sent_cidrs is not None:
-            _check_cidrs(sent_cidrs, ipv6_allowed=cluster["kubernetesNetworkConfig"]["ipFamily"] == "ipv6", cluster_name=name)
+            _check_cidrs(
+                sent_cidrs, ipv6_allowed=cluster["kubernetesNetworkConfig"]["ipFamily"] == "ipv6", cluster_name=name
+            )
         self._check_can_update(cluster, "EndpointAccessUpdate")
         # Fields not sent keep their values; a sent CIDR list replaces the old one whole.
         public = request.get("endpointPublicAccess", vpc["endpointPublicAccess"])
@@ -415,7 +471,11 @@ class FakeAws:
         # before the one below: EKS answered "already at the desired configuration" to a request with
         # endpointPublicAccess false and the CIDR list the cluster already had
         # (terraform-aws-modules/terraform-aws-eks#2320).
-        if (public, private, set(cidrs)) == (vpc["endpointPublicAccess"], vpc["endpointPrivateAccess"], set(vpc["publicAccessCidrs"])):
+        if (public, private, set(cidrs)) == (
+            vpc["endpointPublicAccess"],
+            vpc["endpointPrivateAccess"],
+            set(vpc["publicAccessCidrs"]),
+        ):
             raise _invalid(
                 f"Cluster is already at the desired configuration with endpointPrivateAccess: {_bool(private)} ,"
                 f" endpointPublicAccess: {_bool(public)}, and Public Endpoint Restrictions: [{', '.join(cidrs)}]",
@@ -428,10 +488,19 @@ class FakeAws:
             # Guess (message and refusal): a public endpoint that nobody may reach.
             raise _invalid("publicAccessCidrs cannot be empty when endpointPublicAccess is true", name)
         # As EKS reports them: both flags as they will be, the CIDR list only when it was sent.
-        params = [{"type": "EndpointPublicAccess", "value": _bool(public)}, {"type": "EndpointPrivateAccess", "value": _bool(private)}]
+        params = [
+            {"type": "EndpointPublicAccess", "value": _bool(public)},
+            {"type": "EndpointPrivateAccess", "value": _bool(private)},
+        ]
         if sent_cidrs is not None:
             params.append({"type": "PublicAccessCidrs", "value": json.dumps(cidrs, separators=(",", ":"))})
-        change = {"resourcesVpcConfig": {"endpointPublicAccess": public, "endpointPrivateAccess": private, "publicAccessCidrs": cidrs}}
+        change = {
+            "resourcesVpcConfig": {
+                "endpointPublicAccess": public,
+                "endpointPrivateAccess": private,
+                "publicAccessCidrs": cidrs,
+            }
+        }
         return "EndpointAccessUpdate", params, change
 
     # --- Lambda ------------------------------------------------------------------------------------
@@ -454,7 +523,11 @@ class FakeAws:
         name = params["Name"]
         exists = name in self.ssm_parameters
         if exists and not params.get("Overwrite", False):
-            raise ApiError(400, "ParameterAlreadyExists", "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.")
+            raise ApiError(
+                400,
+                "ParameterAlreadyExists",
+                "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.",
+            )
         old_type, old_version, _ = self._parameter(name) if exists else ("String", 0, 0.0)
         version = old_version + 1
         self.ssm_parameters[name] = params["Value"]
@@ -467,7 +540,15 @@ class FakeAws:
             raise ApiError(400, "ParameterNotFound", "")  # SSM sends this one without a message
         kind, version, modified = self._parameter(name)
         arn = f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter/{name.lstrip('/')}"
-        parameter = {"Name": name, "Type": kind, "Value": self.ssm_parameters[name], "Version": version, "LastModifiedDate": modified, "ARN": arn, "DataType": "text"}
+        parameter = {
+            "Name": name,
+            "Type": kind,
+            "Value": self.ssm_parameters[name],
+            "Version": version,
+            "LastModifiedDate": modified,
+            "ARN": arn,
+            "DataType": "text",
+        }
         return 200, {"Parameter": parameter}
 
     def _delete_parameter(self, params: dict[str, Any]) -> Result:
@@ -482,17 +563,28 @@ class FakeAws:
 # --- wire protocol -------------------------------------------------------------------------------------
 
 
-def _route(method: str, segments: list[str], query: dict[str, str], headers: dict[str, str], body: bytes) -> tuple[str, dict[str, Any], str]:
+def _route(
+    method: str, segments: list[str], query: dict[str, str], headers: dict[str, str], body: bytes
+) -> tuple[str, dict[str, Any], str]:
     """The operation (botocore model name), its params and the protocol of a request."""
     target = headers.get("x-amz-target", "")
     if target.startswith("AmazonSSM."):  # json 1.1: everything is in the body
         return target.removeprefix("AmazonSSM."), json.loads(body or b"{}"), "json"
-    if method == "POST" and len(segments) == 4 and segments[:2] == ["2015-03-31", "functions"] and segments[3] == "invocations":
+    if (
+        method == "POST"
+        and len(segments) == 4
+        and segments[:2] == ["2015-03-31", "functions"]
+        and segments[3] == "invocations"
+    ):
         try:
             payload: Any = json.loads(body) if body else None
         except ValueError:
             payload = body
-        params = {"FunctionName": segments[2], "InvocationType": headers.get("x-amz-invocation-type", "RequestResponse"), "Payload": payload}
+        params = {
+            "FunctionName": segments[2],
+            "InvocationType": headers.get("x-amz-invocation-type", "RequestResponse"),
+            "Payload": payload,
+        }
         return "Invoke", {**params, **query}, "rest-json"
     if segments[:1] == ["clusters"] and len(segments) >= 2:
         name = segments[1]
@@ -509,7 +601,11 @@ def _error_response(error: ApiError, protocol: str) -> tuple[int, dict[str, str]
     request_id = str(uuid.uuid4())
     if protocol == "json":
         body = {"__type": error.code, "message": error.message}
-        return error.status, {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": request_id}, json.dumps(body).encode()
+        return (
+            error.status,
+            {"Content-Type": "application/x-amz-json-1.1", "x-amzn-RequestId": request_id},
+            json.dumps(body).encode(),
+        )
     # rest-json: botocore takes the code from this header and the message from the body.
     headers = {"Content-Type": "application/json", "x-amzn-ErrorType": error.code, "x-amzn-RequestId": request_id}
     return error.status, headers, json.dumps({"message": error.message, **error.members}).encode()
@@ -526,7 +622,10 @@ def _bool(value: bool) -> str:
 def _check_cidrs(cidrs: list[str], *, ipv6_allowed: bool, cluster_name: str) -> None:
     if len(cidrs) > MAX_PUBLIC_CIDRS:
         # Guess: no real message for this quota was found.
-        raise _invalid(f"publicAccessCidrs can contain at most {MAX_PUBLIC_CIDRS} CIDR blocks, {len(cidrs)} were given", cluster_name)
+        raise _invalid(
+            f"publicAccessCidrs can contain at most {MAX_PUBLIC_CIDRS} CIDR blocks, {len(cidrs)} were given",
+            cluster_name,
+        )
     # Guess: private ranges share the message of malformed ones.
     invalid = [cidr for cidr in cidrs if not _is_public_cidr(cidr, ipv6_allowed=ipv6_allowed)]
     if invalid:
@@ -535,7 +634,9 @@ def _check_cidrs(cidrs: list[str], *, ipv6_allowed: bool, cluster_name: str) -> 
     repeated = [cidr for cidr in cidrs if (network := ipaddress.ip_network(cidr)) in seen or seen.add(network)]
     if repeated:
         # Guess: no real message for a repeated block was found.
-        raise _invalid(f"The following CIDRs are duplicated in publicAccessCidrs: [{', '.join(repeated)}]", cluster_name)
+        raise _invalid(
+            f"The following CIDRs are duplicated in publicAccessCidrs: [{', '.join(repeated)}]", cluster_name
+        )
 
 
 def _is_public_cidr(text: str, *, ipv6_allowed: bool) -> bool:
@@ -572,5 +673,5 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST = do_PUT = do_DELETE = _serve
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's signature
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # one line per request on stderr would drown the test output

@@ -26,7 +26,11 @@ def cluster(cidrs: list[str], *, private: bool = False) -> dict:
         "name": "prod",
         "status": "ACTIVE",
         "accessConfig": {"authenticationMode": "API"},
-        "resourcesVpcConfig": {"endpointPublicAccess": True, "endpointPrivateAccess": private, "publicAccessCidrs": cidrs},
+        "resourcesVpcConfig": {
+            "endpointPublicAccess": True,
+            "endpointPrivateAccess": private,
+            "publicAccessCidrs": cidrs,
+        },
         "kubernetesNetworkConfig": {"ipFamily": "ipv4"},
     }
 

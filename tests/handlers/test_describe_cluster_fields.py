@@ -118,7 +118,9 @@ def test_any_missing_optional_field_gets_a_clear_answer_and_does_no_harm(
 
     for answer in (created, deleted):
         assert answer["Status"] in ("SUCCESS", "FAILED")
-        assert answer["Status"] == "SUCCESS" or (answer["Reason"] and "unexpected error" not in answer["Reason"]), answer["Reason"]
+        assert answer["Status"] == "SUCCESS" or (answer["Reason"] and "unexpected error" not in answer["Reason"]), (
+            answer["Reason"]
+        )
         assert "Error" not in answer["Reason"], answer["Reason"]  # no KeyError, TypeError, ... text
     # Do no harm: private access as it was, and an endpoint that was public still lets in everyone it did.
     after = cfn.aws.cluster(name)["resourcesVpcConfig"]

@@ -171,10 +171,22 @@ def test_merged_list_over_40_fails_without_a_change(cfn: Harness) -> None:
     ("properties", "reason"),
     [
         ({"ClusterName": "", "AllowedCidrs": DISCOVERY, "EnablePublicEndpoint": "false"}, "is not an EKS cluster name"),
-        ({"ClusterName": "prod", "AllowedCidrs": ["0.0.0.0/0"], "EnablePublicEndpoint": "false"}, "would open the endpoint to the whole internet"),
-        ({"ClusterName": "prod", "AllowedCidrs": ["10.1.0.0/16"], "EnablePublicEndpoint": "false"}, "is not a public address range"),
-        ({"ClusterName": "prod", "AllowedCidrs": ["34.71.64.3/24"], "EnablePublicEndpoint": "false"}, "is not a CIDR block"),
-        ({"ClusterName": "prod", "AllowedCidrs": "34.71.64.3/32", "EnablePublicEndpoint": "false"}, "is not a non-empty list"),
+        (
+            {"ClusterName": "prod", "AllowedCidrs": ["0.0.0.0/0"], "EnablePublicEndpoint": "false"},
+            "would open the endpoint to the whole internet",
+        ),
+        (
+            {"ClusterName": "prod", "AllowedCidrs": ["10.1.0.0/16"], "EnablePublicEndpoint": "false"},
+            "is not a public address range",
+        ),
+        (
+            {"ClusterName": "prod", "AllowedCidrs": ["34.71.64.3/24"], "EnablePublicEndpoint": "false"},
+            "is not a CIDR block",
+        ),
+        (
+            {"ClusterName": "prod", "AllowedCidrs": "34.71.64.3/32", "EnablePublicEndpoint": "false"},
+            "is not a non-empty list",
+        ),
         ({"ClusterName": "prod", "AllowedCidrs": DISCOVERY, "EnablePublicEndpoint": "yes"}, "is not 'true' or 'false'"),
     ],
     ids=["name", "everyone", "private-range", "host-bits", "not-a-list", "opt-in-value"],
@@ -191,7 +203,9 @@ def test_invalid_properties_fail_before_any_aws_call(cfn: Harness, properties: d
 
 def test_someone_elses_update_409_is_waited_out_and_replanned(cfn: Harness) -> None:
     cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
-    cfn.aws.inject_fault("UpdateClusterConfig", status=409, code="ResourceInUseException", message="update in progress", times=2)
+    cfn.aws.inject_fault(
+        "UpdateClusterConfig", status=409, code="ResourceInUseException", message="update in progress", times=2
+    )
     assert cfn.create()["Status"] == "SUCCESS"
     assert cfn.aws.count("UpdateClusterConfig") == 3
     assert cfn.endpoint()[2] == [OFFICE, *DISCOVERY]
@@ -199,7 +213,9 @@ def test_someone_elses_update_409_is_waited_out_and_replanned(cfn: Harness) -> N
 
 def test_failed_update_fails_the_resource_with_eks_errors_and_records_nothing(cfn: Harness) -> None:
     cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
-    cfn.aws.fail_next_update("prod", errors=[{"errorCode": "EniLimitReached", "errorMessage": "ENI limit", "resourceIds": ["prod"]}])
+    cfn.aws.fail_next_update(
+        "prod", errors=[{"errorCode": "EniLimitReached", "errorMessage": "ENI limit", "resourceIds": ["prod"]}]
+    )
     answer = cfn.create()
     assert answer["Status"] == "FAILED"
     assert "ended Failed: EniLimitReached: ENI limit" in answer["Reason"]
@@ -209,7 +225,9 @@ def test_failed_update_fails_the_resource_with_eks_errors_and_records_nothing(cf
     assert cfn.endpoint()[2] == [OFFICE]
 
 
-@pytest.mark.parametrize(("status", "code"), [(400, "ThrottlingException"), (500, "ServerException"), (503, "ServiceUnavailableException")])
+@pytest.mark.parametrize(
+    ("status", "code"), [(400, "ThrottlingException"), (500, "ServerException"), (503, "ServiceUnavailableException")]
+)
 def test_throttling_and_server_errors_are_retried(cfn: Harness, status: int, code: str) -> None:
     cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
     cfn.aws.inject_fault("DescribeCluster", status=status, code=code, times=2)
@@ -277,7 +295,11 @@ def test_delete_of_a_cluster_being_deleted_or_failed_succeeds_without_change(cfn
 
 def test_delete_after_a_failed_create_succeeds_without_change(cfn: Harness) -> None:
     cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
-    bad = cfn.run(cfn.event("Create", properties={"ClusterName": "prod", "AllowedCidrs": ["0.0.0.0/0"], "EnablePublicEndpoint": "false"}))
+    bad = cfn.run(
+        cfn.event(
+            "Create", properties={"ClusterName": "prod", "AllowedCidrs": ["0.0.0.0/0"], "EnablePublicEndpoint": "false"}
+        )
+    )
     assert bad["Status"] == "FAILED"
     assert cfn.delete(physical_id=bad["PhysicalResourceId"])["Status"] == "SUCCESS"
     invalid = cfn.run(cfn.event("Create", properties={"ClusterName": "-bad", "AllowedCidrs": DISCOVERY}))

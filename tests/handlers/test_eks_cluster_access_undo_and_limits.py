@@ -90,7 +90,9 @@ def _created_with_discovery(cfn: Harness) -> tuple[str, dict[str, Any]]:
 
 def test_a_rejected_update_puts_the_previous_record_back(cfn: Harness) -> None:
     physical_id, before = _created_with_discovery(cfn)
-    cfn.aws.inject_fault("UpdateClusterConfig", status=400, code="InvalidParameterException", message="rejected for the test")
+    cfn.aws.inject_fault(
+        "UpdateClusterConfig", status=400, code="InvalidParameterException", message="rejected for the test"
+    )
 
     answer = cfn.run(cfn.event("Update", cidrs=[DISCOVERY[1], NEW], physical_id=physical_id))
 
@@ -105,7 +107,9 @@ def test_a_rejected_update_puts_the_previous_record_back(cfn: Harness) -> None:
     [("Failed", 900.0), ("Cancelled", 900.0), ("Failed", 120.0)],
     ids=["failed", "cancelled", "failed-after-a-hand-off"],
 )
-def test_an_update_that_ends_failed_or_cancelled_puts_the_previous_record_back(cfn: Harness, status: str, lambda_timeout: float) -> None:
+def test_an_update_that_ends_failed_or_cancelled_puts_the_previous_record_back(
+    cfn: Harness, status: str, lambda_timeout: float
+) -> None:
     physical_id, before = _created_with_discovery(cfn)
     cfn.lambda_timeout = lambda_timeout
     cfn.aws.fail_next_update("prod", status=status)
@@ -181,7 +185,9 @@ def test_an_invocation_that_outlives_its_timeout_fails_the_test(cfn: Harness, mo
         cfn.create()
 
 
-def test_an_update_that_never_ends_fails_once_the_overall_budget_is_spent(cfn: Harness, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_an_update_that_never_ends_fails_once_the_overall_budget_is_spent(
+    cfn: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
     budget = 600.0
     monkeypatch.setenv("TIME_BUDGET_SECONDS", str(budget))
     cfn.lambda_timeout = 120.0
@@ -197,7 +203,9 @@ def test_an_update_that_never_ends_fails_once_the_overall_budget_is_spent(cfn: H
     assert "took longer than its time budget" in answer["Reason"]
     assert cfn.invocation_count >= 4  # several hand-offs, one budget for all of them
     # Given up when the next poll would overrun the budget: not a poll interval early, and not later.
-    assert start + budget - 15 - 5 * cfn.aws.request_latency < answered_at <= start + budget + 2 * cfn.aws.request_latency
+    assert (
+        start + budget - 15 - 5 * cfn.aws.request_latency < answered_at <= start + budget + 2 * cfn.aws.request_latency
+    )
 
 
 # --- a record that no longer matches the cluster -----------------------------------------------------

@@ -62,7 +62,11 @@ def test_describe_cluster_returns_the_cluster(aws: FakeAws, eks: Any) -> None:
     assert cluster["status"] == "ACTIVE"
     assert cluster["accessConfig"]["authenticationMode"] == "API_AND_CONFIG_MAP"
     vpc = cluster["resourcesVpcConfig"]
-    assert (vpc["endpointPublicAccess"], vpc["endpointPrivateAccess"], vpc["publicAccessCidrs"]) == (True, True, ["203.0.113.0/24"])
+    assert (vpc["endpointPublicAccess"], vpc["endpointPrivateAccess"], vpc["publicAccessCidrs"]) == (
+        True,
+        True,
+        ["203.0.113.0/24"],
+    )
     assert {"subnetIds", "securityGroupIds", "vpcId", "clusterSecurityGroupId"} <= set(vpc)
     assert cluster["kubernetesNetworkConfig"] == {"ipFamily": "ipv4", "serviceIpv4Cidr": "172.20.0.0/16"}
     assert aws.calls == [("DescribeCluster", {"name": "dev"})]
@@ -124,7 +128,11 @@ def test_other_authentication_mode_changes_are_rejected(aws: FakeAws, eks: Any, 
     with pytest.raises(ClientError) as rejected:
         eks.update_cluster_config(name="dev", accessConfig={"authenticationMode": wanted})
 
-    assert error(rejected) == ("InvalidParameterException", 400, f"Unsupported authentication mode update from {current} to {wanted}")
+    assert error(rejected) == (
+        "InvalidParameterException",
+        400,
+        f"Unsupported authentication mode update from {current} to {wanted}",
+    )
     assert aws.cluster("dev")["status"] == "ACTIVE"
     assert aws.cluster("dev")["accessConfig"]["authenticationMode"] == current
 
@@ -134,7 +142,9 @@ def test_one_update_type_per_call(aws: FakeAws, eks: Any) -> None:
 
     with pytest.raises(ClientError) as rejected:
         eks.update_cluster_config(
-            name="dev", accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"}, resourcesVpcConfig={"endpointPrivateAccess": True}
+            name="dev",
+            accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"},
+            resourcesVpcConfig={"endpointPrivateAccess": True},
         )
 
     assert error(rejected) == ("InvalidParameterException", 400, "Only one type of update can be allowed.")
@@ -199,7 +209,9 @@ def test_foreign_update_blocks_until_it_ends(aws: FakeAws, eks: Any) -> None:
 
 
 @pytest.mark.parametrize(("status", "errors"), [("Failed", None), ("Cancelled", [])])
-def test_failed_update_changes_nothing(aws: FakeAws, eks: Any, status: str, errors: list[dict[str, Any]] | None) -> None:
+def test_failed_update_changes_nothing(
+    aws: FakeAws, eks: Any, status: str, errors: list[dict[str, Any]] | None
+) -> None:
     aws.add_cluster("dev")
     aws.fail_next_update("dev", status=status, errors=errors)
     update = eks.update_cluster_config(name="dev", resourcesVpcConfig={"publicAccessCidrs": ["192.0.2.0/24"]})["update"]
@@ -236,7 +248,9 @@ def test_update_that_changes_nothing_is_rejected(aws: FakeAws, eks: Any) -> None
     aws.add_cluster("dev")
 
     with pytest.raises(ClientError) as rejected:
-        eks.update_cluster_config(name="dev", resourcesVpcConfig={"endpointPublicAccess": True, "endpointPrivateAccess": False})
+        eks.update_cluster_config(
+            name="dev", resourcesVpcConfig={"endpointPublicAccess": True, "endpointPrivateAccess": False}
+        )
 
     assert error(rejected) == (
         "InvalidParameterException",
@@ -266,7 +280,11 @@ def test_invalid_cidrs_are_rejected(aws: FakeAws, eks: Any, cidr: str) -> None:
     with pytest.raises(ClientError) as rejected:
         eks.update_cluster_config(name="dev", resourcesVpcConfig={"publicAccessCidrs": ["192.0.2.0/24", cidr]})
 
-    assert error(rejected) == ("InvalidParameterException", 400, f"The following CIDRs are invalid in publicAccessCidrs: [{cidr}]")
+    assert error(rejected) == (
+        "InvalidParameterException",
+        400,
+        f"The following CIDRs are invalid in publicAccessCidrs: [{cidr}]",
+    )
 
 
 def test_ipv6_cluster_accepts_ipv6_cidrs(aws: FakeAws, eks: Any) -> None:
@@ -284,21 +302,33 @@ def test_both_endpoints_off_is_rejected(aws: FakeAws, eks: Any) -> None:
     with pytest.raises(ClientError) as rejected:
         eks.update_cluster_config(name="dev", resourcesVpcConfig={"endpointPublicAccess": False})
 
-    assert error(rejected) == ("InvalidParameterException", 400, "Both private and public endpoint access cannot be false")
+    assert error(rejected) == (
+        "InvalidParameterException",
+        400,
+        "Both private and public endpoint access cannot be false",
+    )
 
 
 def test_turning_both_endpoints_off_in_one_request_is_rejected(aws: FakeAws, eks: Any) -> None:
     aws.add_cluster("dev", public=True, private=True)
 
     with pytest.raises(ClientError) as rejected:
-        eks.update_cluster_config(name="dev", resourcesVpcConfig={"endpointPublicAccess": False, "endpointPrivateAccess": False})
+        eks.update_cluster_config(
+            name="dev", resourcesVpcConfig={"endpointPublicAccess": False, "endpointPrivateAccess": False}
+        )
 
-    assert error(rejected) == ("InvalidParameterException", 400, "Both private and public endpoint access cannot be false")
+    assert error(rejected) == (
+        "InvalidParameterException",
+        400,
+        "Both private and public endpoint access cannot be false",
+    )
     assert aws.cluster("dev")["status"] == "ACTIVE"
 
 
 @pytest.mark.parametrize("request_public", [True, None], ids=["turned-on", "stays-on"])
-def test_an_empty_cidr_list_for_a_public_endpoint_is_rejected(aws: FakeAws, eks: Any, request_public: bool | None) -> None:
+def test_an_empty_cidr_list_for_a_public_endpoint_is_rejected(
+    aws: FakeAws, eks: Any, request_public: bool | None
+) -> None:
     aws.add_cluster("dev", public=True, private=True, cidrs=["198.51.100.0/24"])
     config: dict[str, Any] = {"publicAccessCidrs": []}
     if request_public is not None:
@@ -307,7 +337,11 @@ def test_an_empty_cidr_list_for_a_public_endpoint_is_rejected(aws: FakeAws, eks:
     with pytest.raises(ClientError) as rejected:
         eks.update_cluster_config(name="dev", resourcesVpcConfig=config)
 
-    assert error(rejected) == ("InvalidParameterException", 400, "publicAccessCidrs cannot be empty when endpointPublicAccess is true")
+    assert error(rejected) == (
+        "InvalidParameterException",
+        400,
+        "publicAccessCidrs cannot be empty when endpointPublicAccess is true",
+    )
     assert aws.cluster("dev")["resourcesVpcConfig"]["publicAccessCidrs"] == ["198.51.100.0/24"]
 
 
@@ -315,7 +349,9 @@ def test_a_private_only_cluster_cannot_be_opened_with_an_empty_list(aws: FakeAws
     aws.add_cluster("dev", public=False, private=True)
 
     with pytest.raises(ClientError) as rejected:
-        eks.update_cluster_config(name="dev", resourcesVpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": []})
+        eks.update_cluster_config(
+            name="dev", resourcesVpcConfig={"endpointPublicAccess": True, "publicAccessCidrs": []}
+        )
 
     assert error(rejected)[:2] == ("InvalidParameterException", 400)
     assert aws.cluster("dev")["resourcesVpcConfig"]["endpointPublicAccess"] is False
@@ -329,7 +365,11 @@ def test_cidrs_sent_while_the_same_request_turns_public_access_off_are_rejected(
             name="dev", resourcesVpcConfig={"endpointPublicAccess": False, "publicAccessCidrs": ["203.0.113.0/24"]}
         )
 
-    assert error(rejected) == ("InvalidParameterException", 400, "publicAccessCidrs cannot be set when endpointPublicAccess is false")
+    assert error(rejected) == (
+        "InvalidParameterException",
+        400,
+        "publicAccessCidrs cannot be set when endpointPublicAccess is false",
+    )
     assert aws.cluster("dev")["resourcesVpcConfig"]["endpointPublicAccess"] is True
 
 
@@ -338,9 +378,15 @@ def test_duplicate_cidrs_are_rejected(aws: FakeAws, eks: Any, duplicate: str) ->
     aws.add_cluster("dev")
 
     with pytest.raises(ClientError) as rejected:
-        eks.update_cluster_config(name="dev", resourcesVpcConfig={"publicAccessCidrs": ["198.51.100.0/24", "203.0.113.7/32", duplicate]})
+        eks.update_cluster_config(
+            name="dev", resourcesVpcConfig={"publicAccessCidrs": ["198.51.100.0/24", "203.0.113.7/32", duplicate]}
+        )
 
-    assert error(rejected) == ("InvalidParameterException", 400, f"The following CIDRs are duplicated in publicAccessCidrs: [{duplicate}]")
+    assert error(rejected) == (
+        "InvalidParameterException",
+        400,
+        f"The following CIDRs are duplicated in publicAccessCidrs: [{duplicate}]",
+    )
 
 
 @pytest.mark.parametrize(
@@ -362,7 +408,11 @@ def test_private_ranges_are_rejected(aws: FakeAws, eks: Any, family: str, cidr: 
     with pytest.raises(ClientError) as rejected:
         eks.update_cluster_config(name="dev", resourcesVpcConfig={"publicAccessCidrs": ["198.51.100.0/24", cidr]})
 
-    assert error(rejected) == ("InvalidParameterException", 400, f"The following CIDRs are invalid in publicAccessCidrs: [{cidr}]")
+    assert error(rejected) == (
+        "InvalidParameterException",
+        400,
+        f"The following CIDRs are invalid in publicAccessCidrs: [{cidr}]",
+    )
 
 
 @pytest.mark.parametrize("cidr", ["8.0.0.0/7", "172.32.0.0/11", "11.0.0.0/8", "2600:1f18::/32"])
@@ -379,16 +429,24 @@ def test_more_than_40_cidrs_are_rejected_with_a_message(aws: FakeAws, eks: Any) 
     aws.add_cluster("dev")
 
     with pytest.raises(ClientError) as rejected:
-        eks.update_cluster_config(name="dev", resourcesVpcConfig={"publicAccessCidrs": [f"198.51.{i}.0/24" for i in range(41)]})
+        eks.update_cluster_config(
+            name="dev", resourcesVpcConfig={"publicAccessCidrs": [f"198.51.{i}.0/24" for i in range(41)]}
+        )
 
-    assert error(rejected) == ("InvalidParameterException", 400, "publicAccessCidrs can contain at most 40 CIDR blocks, 41 were given")
+    assert error(rejected) == (
+        "InvalidParameterException",
+        400,
+        "publicAccessCidrs can contain at most 40 CIDR blocks, 41 were given",
+    )
 
 
 def test_the_same_cidrs_in_another_order_change_nothing_and_are_rejected(aws: FakeAws, eks: Any) -> None:
     aws.add_cluster("dev", cidrs=["198.51.100.0/24", "203.0.113.0/24"])
 
     with pytest.raises(ClientError) as rejected:
-        eks.update_cluster_config(name="dev", resourcesVpcConfig={"publicAccessCidrs": ["203.0.113.0/24", "198.51.100.0/24"]})
+        eks.update_cluster_config(
+            name="dev", resourcesVpcConfig={"publicAccessCidrs": ["203.0.113.0/24", "198.51.100.0/24"]}
+        )
 
     code, status, message = error(rejected)
     assert (code, status) == ("InvalidParameterException", 400)
@@ -405,7 +463,9 @@ def test_a_cluster_eks_cannot_have_is_refused_by_the_fake() -> None:
 
 def test_describe_cluster_can_leave_out_optional_fields(aws: FakeAws, eks: Any) -> None:
     aws.add_cluster("old", cidrs=["198.51.100.0/24"])
-    aws.omit_from_description("old", "accessConfig", "resourcesVpcConfig.publicAccessCidrs", "kubernetesNetworkConfig.ipFamily")
+    aws.omit_from_description(
+        "old", "accessConfig", "resourcesVpcConfig.publicAccessCidrs", "kubernetesNetworkConfig.ipFamily"
+    )
 
     cluster = eks.describe_cluster(name="old")["cluster"]
 
@@ -425,8 +485,10 @@ def test_each_request_takes_the_set_virtual_latency(aws: FakeAws, eks: Any) -> N
     start = aws.clock.now()
 
     eks.describe_cluster(name="dev")
-    request = urllib.request.Request(aws.response_url("req-1"), data=b'{"Status": "SUCCESS"}', method="PUT", headers={"Content-Type": ""})
-    with urllib.request.urlopen(request, timeout=5):  # noqa: S310 - the fake's loopback URL
+    request = urllib.request.Request(
+        aws.response_url("req-1"), data=b'{"Status": "SUCCESS"}', method="PUT", headers={"Content-Type": ""}
+    )
+    with urllib.request.urlopen(request, timeout=5):
         pass
 
     assert aws.clock.now() == start + 5.0
@@ -488,7 +550,9 @@ def test_ssm_parameters(aws: FakeAws) -> None:
 def test_lambda_event_invoke_is_recorded(aws: FakeAws) -> None:
     payload = {"RequestType": "Create", "Continuation": {"invocation": 1}}
 
-    response = boto3.client("lambda").invoke(FunctionName="eks-access-handler", InvocationType="Event", Payload=json.dumps(payload).encode())
+    response = boto3.client("lambda").invoke(
+        FunctionName="eks-access-handler", InvocationType="Event", Payload=json.dumps(payload).encode()
+    )
 
     assert response["StatusCode"] == 202
     assert response["Payload"].read() == b""
@@ -498,9 +562,11 @@ def test_lambda_event_invoke_is_recorded(aws: FakeAws) -> None:
 
 def test_response_url_put_is_recorded(aws: FakeAws) -> None:
     body = {"Status": "SUCCESS", "RequestId": "req-1", "PhysicalResourceId": "eks-cluster-access:dev", "Data": {}}
-    request = urllib.request.Request(aws.response_url("req-1"), data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": ""})
+    request = urllib.request.Request(
+        aws.response_url("req-1"), data=json.dumps(body).encode(), method="PUT", headers={"Content-Type": ""}
+    )
 
-    with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310 - the fake's loopback URL
+    with urllib.request.urlopen(request, timeout=5) as response:
         assert response.status == 200
 
     assert aws.responses == [body]

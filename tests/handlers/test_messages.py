@@ -43,7 +43,11 @@ def test_40_cidrs_on_a_private_only_cluster_are_planned() -> None:
     handler = load_handler()
     cluster = {
         "name": "prod",
-        "resourcesVpcConfig": {"endpointPublicAccess": False, "endpointPrivateAccess": True, "publicAccessCidrs": ["0.0.0.0/0"]},
+        "resourcesVpcConfig": {
+            "endpointPublicAccess": False,
+            "endpointPrivateAccess": True,
+            "publicAccessCidrs": ["0.0.0.0/0"],
+        },
         "kubernetesNetworkConfig": {"ipFamily": "ipv4"},
     }
     cidrs = tuple(f"34.71.{i}.0/24" for i in range(40))
@@ -58,7 +62,11 @@ def test_withdrawn_opt_in_with_private_access_now_off_is_refused() -> None:
     handler = load_handler()
     cluster = {
         "name": "prod",
-        "resourcesVpcConfig": {"endpointPublicAccess": True, "endpointPrivateAccess": False, "publicAccessCidrs": DISCOVERY},
+        "resourcesVpcConfig": {
+            "endpointPublicAccess": True,
+            "endpointPrivateAccess": False,
+            "publicAccessCidrs": DISCOVERY,
+        },
         "kubernetesNetworkConfig": {"ipFamily": "ipv4"},
     }
     record = handler.Record(list(DISCOVERY), enabled_public_access=True)
@@ -86,7 +94,9 @@ def test_an_update_that_ends_cancelled_fails_and_restores_the_record(cfn: Harnes
 
 def test_a_cancelled_update_with_eks_errors_lists_them(cfn: Harness) -> None:
     cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
-    cfn.aws.fail_next_update("prod", status="Cancelled", errors=[{"errorCode": "Unknown", "errorMessage": "superseded"}])
+    cfn.aws.fail_next_update(
+        "prod", status="Cancelled", errors=[{"errorCode": "Unknown", "errorMessage": "superseded"}]
+    )
     answer = cfn.create()
     assert answer["Status"] == "FAILED"
     assert "ended Cancelled: Unknown: superseded. EKS applied nothing of it." in answer["Reason"]
@@ -117,4 +127,6 @@ def test_an_eks_error_message_ending_in_a_full_stop_is_not_doubled(cfn: Harness)
     cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
     cfn.aws.fail_next_update("prod")  # EKS's message: "The cluster control plane could not be reached."
     answer = cfn.create()
-    assert answer["Reason"].endswith("ClusterUnreachable: The cluster control plane could not be reached. EKS applied nothing of it.")
+    assert answer["Reason"].endswith(
+        "ClusterUnreachable: The cluster control plane could not be reached. EKS applied nothing of it."
+    )

@@ -32,10 +32,16 @@ oc.EksDiscoveryAccess(stack, "ProdEks", cluster_name="prod-eks", principal_arn=d
 oc.EksClusterAccessHandler.of(stack)
 oc.BedrockAuditTrail(stack, "BedrockAuditTrail")
 oc.BedrockInvokerInstanceRole(stack, "BedrockInvoker")
-pod = oc.PodBedrockAccess(stack, "PodBedrockAccess", cluster_name="prod-eks", namespace="apps", service_account="bedrock-caller")
+pod = oc.PodBedrockAccess(
+    stack, "PodBedrockAccess", cluster_name="prod-eks", namespace="apps", service_account="bedrock-caller"
+)
 # The manifest renderer needs the package's PyYAML dependency.
 manifest = oc.render_manifest(
-    namespace="apps", service_account="bedrock-caller", mode=pod.mode, role_arn="arn:aws:iam::111111111111:role/x", region="us-east-1"
+    namespace="apps",
+    service_account="bedrock-caller",
+    mode=pod.mode,
+    role_arn="arn:aws:iam::111111111111:role/x",
+    region="us-east-1",
 )
 oc.apply_role_policy(stack, role_name_prefix="airs-")
 oc.ServiceManagedStackSet(

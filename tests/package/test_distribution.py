@@ -31,7 +31,19 @@ HANDLERS = sorted((REPO_ROOT / "lambda").glob("*/index.py"))
 #: The build command of `make dist` (its output directory and source directory follow).
 BUILD_ARGS = ("-m", "build", "--no-isolation", "--quiet")
 #: Left out of the copy the package is built from: environments, build output, caches.
-NOT_COPIED = (".git", ".venv*", ".lock-*", "node_modules", "cdk.out", "dist", "build", "*.egg-info", "__pycache__", ".*cache", ".hypothesis")
+NOT_COPIED = (
+    ".git",
+    ".venv*",
+    ".lock-*",
+    "node_modules",
+    "cdk.out",
+    "dist",
+    "build",
+    "*.egg-info",
+    "__pycache__",
+    ".*cache",
+    ".hypothesis",
+)
 #: Third-party imports the library may make: its declared dependencies (jsii comes with both).
 DECLARED_IMPORTS = {"aws_cdk", "constructs", "jsii", "yaml"}
 
@@ -108,7 +120,11 @@ def test_sdist_holds_the_library_and_the_handlers(dist: Dist) -> None:
             member = sdist.extractfile(f"{root}/lambda/{handler.parent.name}/index.py")
             assert member is not None and member.read() == handler.read_bytes()
     expected = {f"{root}/onboarding_constructs/{path.name}" for path in PACKAGE.glob("*.py")}
-    expected |= {f"{root}/onboarding_constructs/py.typed", f"{root}/onboarding_constructs/README.md", f"{root}/pyproject.toml"}
+    expected |= {
+        f"{root}/onboarding_constructs/py.typed",
+        f"{root}/onboarding_constructs/README.md",
+        f"{root}/pyproject.toml",
+    }
     expected.add(f"{root}/onboarding_constructs/bedrock_model_catalogue.json")
     assert expected <= names
     assert f"{root}/lambda/README.md" not in names
@@ -141,9 +157,24 @@ def test_installed_wheel_synthesizes_every_public_construct_with_inline_handlers
     fresh = tmp_path / "fresh-venv"
     venv.EnvBuilder(with_pip=False).create(fresh)  # from the same base interpreter as this venv
     fresh_python = fresh / "bin" / "python"
-    fresh_site = Path(run([str(fresh_python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip())
+    fresh_site = Path(
+        run([str(fresh_python), "-c", "import sysconfig; print(sysconfig.get_path('purelib'))"]).stdout.strip()
+    )
     (fresh_site / "dependencies-from-dev-venv.pth").write_text(f"{dev_site}\n", encoding="utf-8")
-    run([sys.executable, "-m", "pip", "--python", str(fresh_python), "install", "--no-index", "--no-deps", "--quiet", str(dist.wheel)])
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "--python",
+            str(fresh_python),
+            "install",
+            "--no-index",
+            "--no-deps",
+            "--quiet",
+            str(dist.wheel),
+        ]
+    )
 
     script = tmp_path / "installed_check.py"
     shutil.copy(Path(__file__).with_name("installed_check.py"), script)
@@ -160,7 +191,9 @@ def test_installed_wheel_synthesizes_every_public_construct_with_inline_handlers
     assert report["public_constructs"], "no Construct subclass in onboarding_constructs.__all__"
     assert report["unused_constructs"] == [], "add these public constructs to installed_check.py"
     handler_sources = {path.read_text(encoding="utf-8") for path in HANDLERS}
-    assert (REPO_ROOT / "lambda" / "eks_cluster_access" / "index.py").read_text(encoding="utf-8") in report["inline_code"]
+    assert (REPO_ROOT / "lambda" / "eks_cluster_access" / "index.py").read_text(encoding="utf-8") in report[
+        "inline_code"
+    ]
     assert set(report["inline_code"]) <= handler_sources
     assert all("ZipFile" in code for code in report["lambda_code"]), report["lambda_code"]
     assert report["docker_image_assets"] == 0

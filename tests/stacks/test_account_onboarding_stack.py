@@ -61,7 +61,10 @@ def test_outputs_for_the_onboarding_wizard(example: Synthesized) -> None:
     template = Template.from_stack(example.stack)
     stack = example.stack
     bucket_id = stack.resolve(stack.get_logical_id(stack.flow_log_bucket.bucket.node.default_child))
-    template.has_output("FlowLogBucketName", {"Value": {"Ref": bucket_id}, "Description": Match.string_like_regexp("^Onboarding wizard: ")})
+    template.has_output(
+        "FlowLogBucketName",
+        {"Value": {"Ref": bucket_id}, "Description": Match.string_like_regexp("^Onboarding wizard: ")},
+    )
     template.has_output("FlowLogBucketArn", {"Value": {"Fn::GetAtt": [bucket_id, "Arn"]}})
     template.has_output("Region", {"Value": "us-east-1"})
 
@@ -92,7 +95,11 @@ def test_config_values_reach_the_constructs(tmp_path: Path) -> None:
             "ResourceType": "VPC",
             "MaxAggregationInterval": 60,
             "LogFormat": Match.string_like_regexp(r"\$\{ecs-task-id\}$"),
-            "DestinationOptions": {"FileFormat": "parquet", "HiveCompatiblePartitions": False, "PerHourPartition": False},
+            "DestinationOptions": {
+                "FileFormat": "parquet",
+                "HiveCompatiblePartitions": False,
+                "PerHourPartition": False,
+            },
         },
     )
     template.has_resource_properties(
@@ -101,7 +108,10 @@ def test_config_values_reach_the_constructs(tmp_path: Path) -> None:
             "BucketName": "acme-airs-logs",
             "BucketEncryption": {
                 "ServerSideEncryptionConfiguration": [
-                    {"BucketKeyEnabled": True, "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN}}
+                    {
+                        "BucketKeyEnabled": True,
+                        "ServerSideEncryptionByDefault": {"SSEAlgorithm": "aws:kms", "KMSMasterKeyID": KEY_ARN},
+                    }
                 ]
             },
             "LifecycleConfiguration": {"Rules": Match.array_with([Match.object_like({"ExpirationInDays": 30})])},
@@ -120,7 +130,11 @@ def test_existing_bucket_config_creates_no_bucket_and_no_policy(tmp_path: Path) 
 
 def test_retention_null_keeps_objects(tmp_path: Path) -> None:
     template = synth(flow_logs_with(bucket={"retention_days": None}), tmp_path)
-    rules = [r for b in template.find_resources("AWS::S3::Bucket").values() for r in b["Properties"]["LifecycleConfiguration"]["Rules"]]
+    rules = [
+        r
+        for b in template.find_resources("AWS::S3::Bucket").values()
+        for r in b["Properties"]["LifecycleConfiguration"]["Rules"]
+    ]
     assert not any("ExpirationInDays" in r for r in rules)
 
 

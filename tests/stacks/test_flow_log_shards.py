@@ -14,8 +14,8 @@ from cfnlint.api import lint_file
 
 from app import main
 from onboarding_app.assembly import add_stacks
-from onboarding_app.config_loader import ConfigError, config_from_mapping
 from onboarding_app.limits import MAX_TEMPLATE_BYTES, LimitError, check_template_sizes
+from onboarding_config.loader import ConfigError, config_from_mapping
 from stacks import AccountOnboardingStack, flow_log_shards
 from stacks.flow_log_shards import MAX_RESOURCES, RESOURCE_BUDGET, SHARDS, FlowLogShardStack, resource_count, shard_of
 from tests.synth import Synthesized, synthesize
@@ -28,7 +28,12 @@ def subnets(count: int, start: int = 1) -> list[str]:
 
 
 def estate(subnet_ids: list[str], clusters: int = 0, **extra: Any) -> dict[str, Any]:
-    config: dict[str, Any] = {"region": "us-east-1", "stack_name": "AirsEstate", "tags": {"team": "platform"}, "flow_logs": {"subnet_ids": subnet_ids}}
+    config: dict[str, Any] = {
+        "region": "us-east-1",
+        "stack_name": "AirsEstate",
+        "tags": {"team": "platform"},
+        "flow_logs": {"subnet_ids": subnet_ids},
+    }
     if clusters:
         config["eks"] = {"discovery_role_arn": ROLE, "clusters": [{"name": f"cluster-{n}"} for n in range(clusters)]}
     return config | extra
@@ -64,7 +69,9 @@ def test_shard_of_is_a_fixed_function_of_the_id() -> None:
 
 
 def test_flow_logs_stay_in_the_account_stack_up_to_the_budget() -> None:
-    base = resource_count(compose(estate(subnets(1))).node.scope.node.find_child("AirsEstate")) - 1  # buckets and policies
+    base = (
+        resource_count(compose(estate(subnets(1))).node.scope.node.find_child("AirsEstate")) - 1
+    )  # buckets and policies
     fits = compose(estate(subnets(RESOURCE_BUDGET - base)))
     assert fits.flow_logs is not None and fits.flow_log_shards == []
     assert resource_count(fits) == RESOURCE_BUDGET
@@ -105,7 +112,9 @@ def test_shard_stacks_share_the_environment() -> None:
 @pytest.fixture(scope="module")
 def large(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     """1000 subnets and 50 clusters, with the cdk-nag packs on (a finding raises)."""
-    return synthesize(estate(subnets(1000), clusters=50, cloudtrail={}, bedrock={"ec2_role": True}), tmp_path_factory.mktemp("large"))
+    return synthesize(
+        estate(subnets(1000), clusters=50, cloudtrail={}, bedrock={"ec2_role": True}), tmp_path_factory.mktemp("large")
+    )
 
 
 def test_large_estate_fits_every_limit(large: Synthesized) -> None:
@@ -161,7 +170,9 @@ def test_an_overfull_shard_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPat
     )
 
 
-def test_a_limit_stops_the_app_with_a_message_and_no_traceback(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_limit_stops_the_app_with_a_message_and_no_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     config = tmp_path / "big.yaml"
     config.write_text(json.dumps(estate(subnets(1), clusters=250)))
     assert main(App(outdir=str(tmp_path / "out"), context={"config": str(config)})) == 1
@@ -194,9 +205,14 @@ def test_member_template_parameter_limit_is_a_config_error() -> None:
 
 def test_member_template_at_exactly_200_parameters_synthesizes_them_all() -> None:
     """150 subnets and 25 clusters with a created discovery role: no DiscoveryRoleArn parameter, 200 in all."""
-    config = estate(subnets(150), clusters=25, organization={"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]})
+    config = estate(
+        subnets(150), clusters=25, organization={"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]}
+    )
     del config["eks"]["discovery_role_arn"]
-    config["discovery_role"] = {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "ext-123456"}
+    config["discovery_role"] = {
+        "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
+        "external_id": "ext-123456",
+    }
     stack = add_stacks(App(), config_from_mapping(config, source="org.yaml"))
     parameters = [p for p in stack.member.node.children if isinstance(p, CfnParameter)]
     assert len(parameters) == 200
@@ -216,6 +232,8 @@ def test_a_stack_synthesizer_is_not_shared_with_the_shard_stacks() -> None:
     from aws_cdk import DefaultStackSynthesizer
 
     synthesizer = DefaultStackSynthesizer(qualifier="acme")
-    stack = AccountOnboardingStack(App(), "AirsEstate", config=config_from_mapping(estate(subnets(600)), source="test"), synthesizer=synthesizer)
+    stack = AccountOnboardingStack(
+        App(), "AirsEstate", config=config_from_mapping(estate(subnets(600)), source="test"), synthesizer=synthesizer
+    )
     assert stack.synthesizer is synthesizer
     assert stack.flow_log_shards and all(shard.synthesizer is not synthesizer for shard in stack.flow_log_shards)

@@ -17,7 +17,7 @@ from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk.assertions import Match, Template
 
 from onboarding_app import summary
-from onboarding_app.config_loader import config_from_mapping
+from onboarding_config.loader import config_from_mapping
 from stacks import MemberOnboardingStack, OrgOnboardingStack, StackSetTemplateSynthesizer
 from tests.conftest import REPO_ROOT
 from tests.gates.scenarios import SCENARIOS
@@ -34,7 +34,10 @@ def org_config(**organization: Any) -> dict[str, Any]:
         "stack_name": "AirsOrg",
         "organization": {"organizational_units": [OU], "regions": ["us-east-1", "eu-west-1"], **organization},
         "flow_logs": {"subnet_ids": ["subnet-1234abcd"]},
-        "eks": {"discovery_role_arn": "arn:aws:iam::222222222222:role/airs-discovery", "clusters": [{"name": "prod-eks"}]},
+        "eks": {
+            "discovery_role_arn": "arn:aws:iam::222222222222:role/airs-discovery",
+            "clusters": [{"name": "prod-eks"}],
+        },
     }
 
 
@@ -118,14 +121,20 @@ def test_template_url_is_the_uploaded_member_template(example: Synthesized) -> N
     url = json.dumps(stack_set(example)["TemplateURL"])
     [asset_hash] = re.findall(r"([0-9a-f]{64})\.json", url)
     assets = json.loads((example.template_path.parent / "AirsOnboarding.assets.json").read_text())
-    assert assets["files"][asset_hash]["source"] == {"path": "AirsOnboarding.MemberTemplate.template.json", "packaging": "file"}
+    assert assets["files"][asset_hash]["source"] == {
+        "path": "AirsOnboarding.MemberTemplate.template.json",
+        "packaging": "file",
+    }
     assert example.member_template_path == example.template_path.parent / "AirsOnboarding.MemberTemplate.template.json"
 
 
 def test_accounts_with_overrides_get_their_own_group_and_are_left_out_of_the_shared_one(tmp_path: Path) -> None:
     config = org_config(
         exclude_accounts=["999999999999"],
-        account_overrides={"222222222222": {"subnet_ids": []}, "333333333333": {"clusters": [{"name": "a"}, {"name": "b", "enable_public_endpoint": True}]}},
+        account_overrides={
+            "222222222222": {"subnet_ids": []},
+            "333333333333": {"clusters": [{"name": "a"}, {"name": "b", "enable_public_endpoint": True}]},
+        },
     )
     shared, first, second = groups_of(config, tmp_path)
     assert shared["DeploymentTargets"] == {
@@ -133,7 +142,11 @@ def test_accounts_with_overrides_get_their_own_group_and_are_left_out_of_the_sha
         "AccountFilterType": "DIFFERENCE",
         "Accounts": ["999999999999", "222222222222", "333333333333"],
     }
-    assert first["DeploymentTargets"] == {"OrganizationalUnitIds": [OU], "AccountFilterType": "INTERSECTION", "Accounts": ["222222222222"]}
+    assert first["DeploymentTargets"] == {
+        "OrganizationalUnitIds": [OU],
+        "AccountFilterType": "INTERSECTION",
+        "Accounts": ["222222222222"],
+    }
     # An empty list empties every slot: that account logs no subnet.
     assert first["ParameterOverrides"] == [{"ParameterKey": "FlowLogSubnet1", "ParameterValue": ""}]
     assert second["ParameterOverrides"] == [
@@ -151,8 +164,14 @@ def test_include_accounts_narrow_the_shared_group_to_those_without_overrides(tmp
         account_overrides={"222222222222": {"discovery_role_arn": "arn:aws:iam::222222222222:role/other"}},
     )
     shared, own = groups_of(config, tmp_path)
-    assert shared["DeploymentTargets"] == {"OrganizationalUnitIds": [OU], "AccountFilterType": "INTERSECTION", "Accounts": ["444444444444"]}
-    assert own["ParameterOverrides"] == [{"ParameterKey": "DiscoveryRoleArn", "ParameterValue": "arn:aws:iam::222222222222:role/other"}]
+    assert shared["DeploymentTargets"] == {
+        "OrganizationalUnitIds": [OU],
+        "AccountFilterType": "INTERSECTION",
+        "Accounts": ["444444444444"],
+    }
+    assert own["ParameterOverrides"] == [
+        {"ParameterKey": "DiscoveryRoleArn", "ParameterValue": "arn:aws:iam::222222222222:role/other"}
+    ]
 
 
 def test_management_account_is_named_in_an_output(example: Synthesized) -> None:
@@ -182,7 +201,13 @@ def test_member_template_deploys_to_accounts_never_bootstrapped(fixture: str, re
 
 def test_slots_are_parameters_with_the_config_values_as_defaults(example: Synthesized) -> None:
     parameters = example.member_template["Parameters"]
-    assert list(parameters) == ["FlowLogSubnet1", "FlowLogSubnet2", "FlowLogVpc1", "EksCluster1Name", "EksCluster1PublicEndpoint"]
+    assert list(parameters) == [
+        "FlowLogSubnet1",
+        "FlowLogSubnet2",
+        "FlowLogVpc1",
+        "EksCluster1Name",
+        "EksCluster1PublicEndpoint",
+    ]
     # The example's own defaults are empty lists and prod-eks; the slots come from the longest override.
     assert [parameters[f"FlowLogSubnet{n}"]["Default"] for n in (1, 2)] == ["", ""]
     assert parameters["EksCluster1Name"]["Default"] == "prod-eks"
@@ -200,8 +225,16 @@ def test_an_empty_slot_creates_nothing(example: Synthesized) -> None:
     template = Template.from_json(example.member_template)
     template.has_condition("HasFlowLogSubnet1", {"Fn::Not": [{"Fn::Equals": [{"Ref": "FlowLogSubnet1"}, ""]}]})
     flow_logs = template.find_resources("AWS::EC2::FlowLog")
-    assert sorted(r["Condition"] for r in flow_logs.values()) == ["HasFlowLogSubnet1", "HasFlowLogSubnet2", "HasFlowLogVpc1"]
-    assert sorted(r["Properties"]["ResourceId"]["Ref"] for r in flow_logs.values()) == ["FlowLogSubnet1", "FlowLogSubnet2", "FlowLogVpc1"]
+    assert sorted(r["Condition"] for r in flow_logs.values()) == [
+        "HasFlowLogSubnet1",
+        "HasFlowLogSubnet2",
+        "HasFlowLogVpc1",
+    ]
+    assert sorted(r["Properties"]["ResourceId"]["Ref"] for r in flow_logs.values()) == [
+        "FlowLogSubnet1",
+        "FlowLogSubnet2",
+        "FlowLogVpc1",
+    ]
     for kind in ("Custom::EksClusterAccess", "AWS::EKS::AccessEntry"):
         assert [r["Condition"] for r in template.find_resources(kind).values()] == ["HasEksCluster1"]
     # The shared handler exists only where some slot names a cluster (here: one slot, its own condition).
@@ -211,7 +244,8 @@ def test_an_empty_slot_creates_nothing(example: Synthesized) -> None:
 
 def test_the_public_endpoint_opt_in_is_a_parameter(example: Synthesized) -> None:
     Template.from_json(example.member_template).has_resource_properties(
-        "Custom::EksClusterAccess", {"ClusterName": {"Ref": "EksCluster1Name"}, "EnablePublicEndpoint": {"Ref": "EksCluster1PublicEndpoint"}}
+        "Custom::EksClusterAccess",
+        {"ClusterName": {"Ref": "EksCluster1Name"}, "EnablePublicEndpoint": {"Ref": "EksCluster1PublicEndpoint"}},
     )
 
 
@@ -219,7 +253,9 @@ def test_more_clusters_than_one_or_can_hold(delegated: Synthesized) -> None:
     member = delegated.member_template
     any_cluster = member["Conditions"]["HasEksCluster"]["Fn::Or"]
     assert [len(part["Fn::Or"]) for part in any_cluster] == [10, 2]
-    assert [c["Condition"] for part in any_cluster for c in part["Fn::Or"]] == [f"HasEksCluster{n}" for n in range(1, 13)]
+    assert [c["Condition"] for part in any_cluster for c in part["Fn::Or"]] == [
+        f"HasEksCluster{n}" for n in range(1, 13)
+    ]
     function = next(r for r in member["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
     assert function["Condition"] == "HasEksCluster"
 
@@ -278,7 +314,9 @@ def test_stack_set_template_refuses_assets(tmp_path: Path) -> None:
     app = App()
     parent = Stack(app, "Parent")
     member = Stack(parent, "Member", synthesizer=StackSetTemplateSynthesizer(parent))
-    with pytest.raises(Exception, match="Member is a StackSet template, which cannot use file assets: its target accounts"):
+    with pytest.raises(
+        Exception, match="Member is a StackSet template, which cannot use file assets: its target accounts"
+    ):
         s3_assets.Asset(member, "Asset", path=__file__)
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
     with pytest.raises(Exception, match="cannot use Docker image assets.*Inline the code"):
@@ -295,6 +333,7 @@ def test_org_stacks_need_an_organization_section(stack_type: type, tmp_path: Pat
 
 
 # --- pacing ----------------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     ("percentages", "pace"),

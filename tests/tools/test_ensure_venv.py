@@ -50,7 +50,9 @@ def test_a_venv_of_another_interpreter_is_removed(tmp_path: Path) -> None:
     result = run("--replace-if-other", str(venv))
     assert result.returncode == 0
     assert not venv.exists()
-    assert f"{venv} was made by /nonexistent/python3.99; PYTHON is {sys.executable}: it will be rebuilt" in result.stderr
+    assert (
+        f"{venv} was made by /nonexistent/python3.99; PYTHON is {sys.executable}: it will be rebuilt" in result.stderr
+    )
 
 
 def test_a_venv_of_the_same_interpreter_is_kept(tmp_path: Path) -> None:
@@ -89,11 +91,16 @@ def test_too_old_a_python_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatc
     assert not (tmp_path / "v").exists()
 
 
-def test_a_python_without_ensurepip_gets_the_debian_package_name(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_a_python_without_ensurepip_gets_the_debian_package_name(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.setitem(sys.modules, "ensurepip", None)  # import ensurepip raises ImportError
     with pytest.raises(SystemExit) as stop:
         ensure_venv.create(str(tmp_path / "v"))
-    assert "cannot create virtual environments (no ensurepip module). On Debian or Ubuntu: sudo apt-get install python3-venv" in str(stop.value)
+    assert (
+        "cannot create virtual environments (no ensurepip module). On Debian or Ubuntu: sudo apt-get install python3-venv"
+        in str(stop.value)
+    )
 
 
 @pytest.mark.slow
@@ -109,9 +116,23 @@ def test_make_with_another_python_replaces_the_environments(tmp_path: Path) -> N
     subprocess.run([*base, f"VENV={venv}"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
     assert venv.exists() and checkov.exists()
     # PYTHON named: environments of another interpreter go, one of this interpreter stays.
-    result = subprocess.run([*base, f"VENV={mine}", f"PYTHON={sys.executable}"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [*base, f"VENV={mine}", f"PYTHON={sys.executable}"],
+        cwd=REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert not checkov.exists() and mine.exists()
     assert "was made by /nonexistent/python3.99" in result.stderr
     fake_venv(checkov, "/nonexistent/python3.99")
-    subprocess.run([*base, f"VENV={mine}"], cwd=REPO_ROOT, env={**env, "PYTHON": sys.executable}, capture_output=True, text=True, check=True)
+    subprocess.run(
+        [*base, f"VENV={mine}"],
+        cwd=REPO_ROOT,
+        env={**env, "PYTHON": sys.executable},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     assert not checkov.exists() and mine.exists()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import importlib.util
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -36,7 +35,9 @@ def mutated_lines(source: str) -> list[tuple[int, str, str]]:
     """(line, description, the mutated line) of every mutant of ``source``."""
     mutants, dropped = mutate.generate(source)
     assert dropped == 0
-    return [(m.line, m.description, mutate.apply(source.encode(), m).decode().splitlines()[m.line - 1]) for m in mutants]
+    return [
+        (m.line, m.description, mutate.apply(source.encode(), m).decode().splitlines()[m.line - 1]) for m in mutants
+    ]
 
 
 def test_each_operator_is_applied_once_where_it_occurs() -> None:
@@ -55,10 +56,10 @@ def test_each_operator_is_applied_once_where_it_occurs() -> None:
         (13, "and -> or", "    return (value in ('a', 'b') or count * 2 == 6)"),
         (13, "'a' -> 'XXaXX'", "    return value in ('XXaXX', \"b\") and count * 2 == 6"),
         (13, "'b' -> 'XXbXX'", "    return value in (\"a\", 'XXbXX') and count * 2 == 6"),
-        (13, "* -> /", "    return value in (\"a\", \"b\") and (count / 2) == 6"),
-        (13, "== -> !=", "    return value in (\"a\", \"b\") and (count * 2 != 6)"),
-        (13, "2 -> 3", "    return value in (\"a\", \"b\") and count * 3 == 6"),
-        (13, "6 -> 7", "    return value in (\"a\", \"b\") and count * 2 == 7"),
+        (13, "* -> /", '    return value in ("a", "b") and (count / 2) == 6'),
+        (13, "== -> !=", '    return value in ("a", "b") and (count * 2 != 6)'),
+        (13, "2 -> 3", '    return value in ("a", "b") and count * 3 == 6'),
+        (13, "6 -> 7", '    return value in ("a", "b") and count * 2 == 7'),
     ]
 
 
@@ -71,20 +72,49 @@ def test_docstrings_annotations_imports_and_all_are_not_mutated() -> None:
 def test_every_comparison_and_binary_operator_has_its_swap() -> None:
     lines = mutated_lines("a < b; a <= b; a > b; a >= b; a == b; a != b; a in b; a not in b; a is b; a is not b\n")
     assert [description for _, description, _ in lines] == [
-        "< -> <=", "<= -> <", "> -> >=", ">= -> >", "== -> !=", "!= -> ==", "in -> not in", "not in -> in", "is -> is not", "is not -> is",
+        "< -> <=",
+        "<= -> <",
+        "> -> >=",
+        ">= -> >",
+        "== -> !=",
+        "!= -> ==",
+        "in -> not in",
+        "not in -> in",
+        "is -> is not",
+        "is not -> is",
     ]
     lines = mutated_lines("a + b; a - b; a * b; a / b; a // b; a % b\n")
-    assert [description for _, description, _ in lines] == ["+ -> -", "- -> +", "* -> /", "/ -> *", "// -> /", "% -> //"]
+    assert [description for _, description, _ in lines] == [
+        "+ -> -",
+        "- -> +",
+        "* -> /",
+        "/ -> *",
+        "// -> /",
+        "% -> //",
+    ]
 
 
 def test_a_chained_comparison_gets_one_mutant_per_operator() -> None:
     mutants = [m for m in mutate.generate("ok = 0 < x <= 9\n")[0] if "<" in m.description]
-    assert [mutate.apply(b"ok = 0 < x <= 9\n", m).decode() for m in mutants] == ["ok = (0 <= x <= 9)\n", "ok = (0 < x < 9)\n"]
+    assert [mutate.apply(b"ok = 0 < x <= 9\n", m).decode() for m in mutants] == [
+        "ok = (0 <= x <= 9)\n",
+        "ok = (0 < x < 9)\n",
+    ]
 
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(True, False), (False, True), (0, 1), (41, 42), (1.5, 2.5), ("", "XXXX"), ("s3:*", "XXs3:*XX"), (None, None), (b"x", None)],
+    [
+        (True, False),
+        (False, True),
+        (0, 1),
+        (41, 42),
+        (1.5, 2.5),
+        ("", "XXXX"),
+        ("s3:*", "XXs3:*XX"),
+        (None, None),
+        (b"x", None),
+    ],
 )
 def test_constants(value: object, expected: object) -> None:
     assert mutate.mutated_constant(value) == expected
@@ -144,7 +174,9 @@ def test_report_gives_counts_score_time_and_each_survivor() -> None:
     assert "Survivors in second" not in text
     assert "Left out" not in text
     first.failing = ["tests/x.py::test_broken"]
-    assert "Left out of first's runs, failing without any mutant:\n  tests/x.py::test_broken" in mutate.report([first], rev="0")
+    assert "Left out of first's runs, failing without any mutant:\n  tests/x.py::test_broken" in mutate.report(
+        [first], rev="0"
+    )
     assert first.score == pytest.approx(2 / 3)
     assert mutate.ModuleResult("empty", "x.py").score is None
 

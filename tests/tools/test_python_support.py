@@ -9,7 +9,6 @@ import re
 import subprocess
 import tomllib
 from importlib import metadata
-from pathlib import Path
 
 import pytest
 from packaging.specifiers import SpecifierSet

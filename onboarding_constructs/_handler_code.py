@@ -11,7 +11,7 @@ checkout has no such directory and reads the repository's ``lambda/`` instead.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 _PACKAGE = Path(__file__).resolve().parent
@@ -19,7 +19,7 @@ _PACKAGE = Path(__file__).resolve().parent
 HANDLER_DIRS = (_PACKAGE / "lambda_handlers", _PACKAGE.parent / "lambda")
 
 
-@lru_cache(maxsize=None)
+@cache
 def handler_source(name: str) -> str:
     for directory in HANDLER_DIRS:
         path = directory / name / "index.py"

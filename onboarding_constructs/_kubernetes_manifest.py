@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from .identifiers import REGION_PATTERN, cluster_name_problem, is_token
+from ._identifiers import REGION_PATTERN, cluster_name_problem, is_token
 from .pod_bedrock_access import (
     PodAccessMode,
     mode_problem,
@@ -57,10 +57,15 @@ def render_manifest(
         annotation; in ``pod-identity`` mode only into the header comment.
     :param region: Region the AWS CLI calls (``AWS_REGION``), the stack's region.
     """
-    _validate(namespace=namespace, service_account=service_account, mode=mode, role_arn=role_arn, region=region, image=image)
+    _validate(
+        namespace=namespace, service_account=service_account, mode=mode, role_arn=role_arn, region=region, image=image
+    )
     mode = PodAccessMode(mode)
     name = deployment_name(service_account)
-    documents = [_service_account(namespace, service_account, mode, role_arn), _deployment(namespace, service_account, name, region, image)]
+    documents = [
+        _service_account(namespace, service_account, mode, role_arn),
+        _deployment(namespace, service_account, name, region, image),
+    ]
     return _header(mode, role_arn) + yaml.safe_dump_all(documents, sort_keys=False, default_flow_style=False)
 
 
@@ -200,7 +205,13 @@ def _deployment(namespace: str, service_account: str, name: str, region: str, im
 
 def _validate(*, namespace: str, service_account: str, mode: object, role_arn: str, region: str, image: str) -> None:
     problems = []
-    for field, value in (("namespace", namespace), ("service_account", service_account), ("role_arn", role_arn), ("region", region), ("image", image)):
+    for field, value in (
+        ("namespace", namespace),
+        ("service_account", service_account),
+        ("role_arn", role_arn),
+        ("region", region),
+        ("image", image),
+    ):
         if is_token(value):
             problems.append(f"{field}: a deploy-time value cannot be written into a manifest (pass the resolved text)")
     if not problems:

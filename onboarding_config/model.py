@@ -8,18 +8,29 @@ the value types and their checks are in ``config_types``.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Mapping
+from collections.abc import Mapping
+from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 
-from onboarding_constructs.bedrock_audit_trail import DEFAULT_TRAIL_NAME, DEFAULT_TRAIL_RETENTION
-from onboarding_constructs.discovery_role import sensitive_read_problem
-from onboarding_constructs.eks_discovery_access import DISCOVERY_CIDRS, MAX_PUBLIC_CIDRS
-from onboarding_constructs.flow_log_bucket import DEFAULT_RETENTION
-from onboarding_constructs.identifiers import canonical_cidr, kms_key_arn_problem, repeated
-from onboarding_constructs.kubernetes_manifest import manifest_path, pod_access_id
+from onboarding_constructs import (
+    DEFAULT_RETENTION,
+    DEFAULT_TRAIL_NAME,
+    DEFAULT_TRAIL_RETENTION,
+    DISCOVERY_CIDRS,
+    manifest_path,
+    pod_access_id,
+)
+from onboarding_constructs.validation import MAX_PUBLIC_ACCESS_CIDRS as MAX_PUBLIC_CIDRS
+from onboarding_constructs.validation import (
+    MAX_TEMPLATE_PARAMETERS,
+    canonical_cidr,
+    kms_key_arn_problem,
+    repeated,
+    sensitive_read_problem,
+)
 
-from .config_types import (
+from .value_types import (
     AccountId,
     AccountIds,
     BoundaryArn,
@@ -56,13 +67,14 @@ from .config_types import (
 
 DEFAULT_STACK_NAME = "AirsOnboarding"
 #: CloudFormation's limit on parameters per template.
-MAX_TEMPLATE_PARAMETERS = 200
 #: The constructs' defaults, in the config's unit.
 DEFAULT_BUCKET_RETENTION_DAYS = int(DEFAULT_RETENTION.to_days())
 DEFAULT_TRAIL_RETENTION_DAYS = int(DEFAULT_TRAIL_RETENTION.to_days())
 
 
-def _refuse_with_existing(section: BaseModel, existing_key: str, new_only: tuple[str, ...], kind: str, *, kept: str) -> None:
+def _refuse_with_existing(
+    section: BaseModel, existing_key: str, new_only: tuple[str, ...], kind: str, *, kept: str
+) -> None:
     """Keys that only shape a new resource, written next to ``existing_key``, are an error (a value of
     null or false counts as not written)."""
     if getattr(section, existing_key) is None:
@@ -93,7 +105,11 @@ class BucketConfig(Section):
     @model_validator(mode="after")
     def _existing_bucket_is_used_as_is(self) -> BucketConfig:
         _refuse_with_existing(
-            self, "existing_name", ("name", "kms_key_arn", "retention_days"), "bucket", kept="its policy, encryption and lifecycle"
+            self,
+            "existing_name",
+            ("name", "kms_key_arn", "retention_days"),
+            "bucket",
+            kept="its policy, encryption and lifecycle",
         )
         return self
 
@@ -122,7 +138,9 @@ def _each_target_once(subnet_ids: tuple[str, ...], vpc_ids: tuple[str, ...]) -> 
 
 def _each_cluster_once(clusters: tuple[EksClusterConfig, ...], path: str) -> None:
     if twice := repeated([cluster.name for cluster in clusters]):
-        raise invalid(f"cluster {', '.join(map(repr, twice))} listed more than once (expected each cluster once)", path=path)
+        raise invalid(
+            f"cluster {', '.join(map(repr, twice))} listed more than once (expected each cluster once)", path=path
+        )
 
 
 class EksClusterConfig(Section):
@@ -146,11 +164,16 @@ class EksConfig(Section):
         _each_cluster_once(self.clusters, "eks.clusters")
         cidrs = list(self.allowed_cidrs)
         if not cidrs:
-            raise invalid("empty (expected the discovery service's addresses; omit the key for the default)", path="eks.allowed_cidrs")
+            raise invalid(
+                "empty (expected the discovery service's addresses; omit the key for the default)",
+                path="eks.allowed_cidrs",
+            )
         if twice := repeated([canonical_cidr(c) for c in cidrs]):  # 1.2.3.4 and 1.2.3.4/32 are one block
             raise invalid(f"{', '.join(map(repr, twice))} listed more than once", path="eks.allowed_cidrs")
         if len(cidrs) > MAX_PUBLIC_CIDRS:
-            raise invalid(f"{len(cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)", path="eks.allowed_cidrs")
+            raise invalid(
+                f"{len(cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)", path="eks.allowed_cidrs"
+            )
         return self
 
 
@@ -188,7 +211,9 @@ class PodAccessConfig(Section):
     @model_validator(mode="after")
     def _mode_fits(self) -> PodAccessConfig:
         if self.mode == "irsa" and self.oidc_issuer is None:
-            raise invalid("mode irsa needs oidc_issuer (the cluster's OpenID Connect issuer URL, from `aws eks describe-cluster`)")
+            raise invalid(
+                "mode irsa needs oidc_issuer (the cluster's OpenID Connect issuer URL, from `aws eks describe-cluster`)"
+            )
         if self.mode == "pod-identity" and self.oidc_issuer is not None:
             raise invalid("oidc_issuer is only used with mode: irsa; remove it, or set mode: irsa")
         if self.mode == "irsa" and self.install_pod_identity_agent:
@@ -297,7 +322,9 @@ class OrganizationConfig(Section):
     retain_stacks_on_account_removal: bool = True
     max_concurrent_percentage: ConcurrencyPercentage = 25
     failure_tolerance_percentage: ToleratedFailurePercentage = 10
-    account_overrides: Annotated[Mapping[AccountId, AccountOverrideConfig], AfterValidator(read_only_mapping)] = ReadOnlyDict()
+    account_overrides: Annotated[Mapping[AccountId, AccountOverrideConfig], AfterValidator(read_only_mapping)] = (
+        ReadOnlyDict()
+    )
 
     @property
     def home_region(self) -> str:
@@ -324,7 +351,9 @@ class OrganizationConfig(Section):
             if account in self.exclude_accounts:
                 raise invalid(f"account {account} is in exclude_accounts, so it gets no stack to override", path=where)
             if self.include_accounts and account not in self.include_accounts:
-                raise invalid(f"account {account} is not in include_accounts, so it gets no stack to override", path=where)
+                raise invalid(
+                    f"account {account} is not in include_accounts, so it gets no stack to override", path=where
+                )
         return self
 
 
@@ -431,7 +460,10 @@ class OnboardingConfig(Section):
         for account, override in self.organization.account_overrides.items():
             where = f"organization.account_overrides.{account}"
             if override.clusters is not None and self.eks is None:
-                raise invalid("clusters needs an eks section (it says which role the access entries are for)", path=f"{where}.clusters")
+                raise invalid(
+                    "clusters needs an eks section (it says which role the access entries are for)",
+                    path=f"{where}.clusters",
+                )
             if override.discovery_role_arn is not None and (self.eks is None or self.eks.discovery_role_arn is None):
                 raise invalid(
                     "discovery_role_arn replaces eks.discovery_role_arn for this account, which the config does not set"

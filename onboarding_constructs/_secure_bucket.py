@@ -14,8 +14,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
-from .identifiers import bucket_name_problem
-from .suppressions import acknowledge_nag, skip_checkov
+from ._identifiers import bucket_name_problem
+from ._suppressions import acknowledge_nag, skip_checkov
 
 #: How long a version stays recoverable after it was expired or overwritten (versioning is on).
 NONCURRENT_VERSION_RETENTION = Duration.days(30)
@@ -77,7 +77,9 @@ def log_bucket(
     return bucket
 
 
-def access_logs_bucket(scope: Construct, construct_id: str, *, retention: Duration | None, removal_policy: RemovalPolicy) -> s3.Bucket:
+def access_logs_bucket(
+    scope: Construct, construct_id: str, *, retention: Duration | None, removal_policy: RemovalPolicy
+) -> s3.Bucket:
     """The bucket S3 server access logs go to, hardened the same way."""
     bucket = s3.Bucket(
         scope,
@@ -105,17 +107,23 @@ def access_logs_bucket(scope: Construct, construct_id: str, *, retention: Durati
     return bucket
 
 
-def allow_key_use(scope: Construct, key: kms.IKey, statements: list[iam.PolicyStatement], *, warning_id: str, requirement: str) -> None:
+def allow_key_use(
+    scope: Construct, key: kms.IKey, statements: list[iam.PolicyStatement], *, warning_id: str, requirement: str
+) -> None:
     """Add ``statements`` to the key policy of a key defined in this app. An imported key's policy
     is not managed here: warn that it ``must allow {requirement}``."""
     added = [key.add_to_resource_policy(statement, allow_no_op=True).statement_added for statement in statements]
     if not all(added):
-        Annotations.of(scope).add_warning_v2(warning_id, f"The key policy of {key.key_arn} is not managed here: it must allow {requirement}")
+        Annotations.of(scope).add_warning_v2(
+            warning_id, f"The key policy of {key.key_arn} is not managed here: it must allow {requirement}"
+        )
 
 
 def lifecycle_rules(retention: Duration | None) -> list[s3.LifecycleRule]:
     rules = [
-        s3.LifecycleRule(id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=INCOMPLETE_UPLOAD_RETENTION),
+        s3.LifecycleRule(
+            id="AbortIncompleteUploads", abort_incomplete_multipart_upload_after=INCOMPLETE_UPLOAD_RETENTION
+        ),
         s3.LifecycleRule(id="ExpireNoncurrentVersions", noncurrent_version_expiration=NONCURRENT_VERSION_RETENTION),
     ]
     if retention is not None:

@@ -9,16 +9,16 @@ from __future__ import annotations
 import difflib
 import re
 import types
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Iterable, Union, get_args, get_origin
+from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
-from .config import OnboardingConfig
-from .config_types import UnquotedNumber
+from .model import OnboardingConfig
+from .value_types import UnquotedNumber
 
 
 @dataclass(frozen=True)
@@ -57,7 +57,9 @@ def load_config(path: str | Path) -> OnboardingConfig:
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise ConfigError(str(path), [Problem("", "file not found (pass an existing file: make <target> CONFIG=path/to/file.yaml)")]) from None
+        raise ConfigError(
+            str(path), [Problem("", "file not found (pass an existing file: make <target> CONFIG=path/to/file.yaml)")]
+        ) from None
     except (OSError, UnicodeDecodeError) as error:
         raise ConfigError(str(path), [Problem("", f"cannot be read: {error}")]) from None
     return parse_config(text, source=str(path))
@@ -65,13 +67,15 @@ def load_config(path: str | Path) -> OnboardingConfig:
 
 def parse_config(text: str, *, source: str = "<config>") -> OnboardingConfig:
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+        data = yaml.load(text, Loader=_StrictLoader)
     except yaml.YAMLError as error:
         raise ConfigError(source, [Problem("", _describe_yaml_error(error, text))]) from None
     except RecursionError:
         raise ConfigError(source, [Problem("", _TOO_DEEP)]) from None
     if data is None:
-        raise ConfigError(source, [Problem("", "the file is empty (expected a mapping with at least region and flow_logs)")])
+        raise ConfigError(
+            source, [Problem("", "the file is empty (expected a mapping with at least region and flow_logs)")]
+        )
     return config_from_mapping(data, source=source)
 
 
@@ -114,7 +118,6 @@ class _StrictLoader(yaml.SafeLoader):
                 )
             seen[key] = key_node.start_mark
         return super().construct_mapping(node, deep=deep)
-
 
     def construct_yaml_int(self, node: yaml.ScalarNode) -> Any:
         # YAML 1.1 reads 0-prefixed digits as octal (011 is 9): keep the digits as written, marked

@@ -6,36 +6,31 @@ A failed check raises ``invalid(...)``, whose message the loader reports against
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from onboarding_constructs.bedrock_models import model_id_problem
-from onboarding_constructs.discovery_role import (
-    external_id_problem,
-    principal_arn_problem,
-)
-from onboarding_constructs.identifiers import (
+from onboarding_constructs.validation import (
+    boundary_arn_problem,
     bucket_name_problem,
     cluster_name_problem,
+    external_id_problem,
     is_token,
     kms_key_arn_problem,
+    model_id_problem,
+    namespace_problem,
+    oidc_issuer_problem,
+    principal_arn_problem,
     public_cidr_problem,
     role_arn_problem,
+    role_name_prefix_problem,
+    service_account_problem,
     subnet_id_problem,
     trail_arn_problem,
     trail_name_problem,
     vpc_id_problem,
-)
-from onboarding_constructs.pod_bedrock_access import (
-    namespace_problem,
-    oidc_issuer_problem,
-    service_account_problem,
-)
-from onboarding_constructs.role_policy import (
-    boundary_arn_problem,
-    role_name_prefix_problem,
 )
 
 from .regions import region_problem

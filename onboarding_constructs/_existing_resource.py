@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 
-def refuse_props_for_existing(owner: str, existing_prop: str, kind: str, given: Mapping[str, bool], *, kept: str = "") -> None:
+def refuse_props_for_existing(
+    owner: str, existing_prop: str, kind: str, given: Mapping[str, bool], *, kept: str = ""
+) -> None:
     """Props that only shape a new ``kind`` are an error next to ``existing_prop``, not silently ignored.
 
     :param given: prop name -> whether the caller set it (differs from its default).

@@ -31,7 +31,9 @@ _CLUSTER_NAME = re.compile(CLUSTER_NAME_PATTERN)
 _ROLE_ARN = re.compile(ROLE_ARN_PATTERN, re.ASCII)
 _TRAIL_NAME_CHARS = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?")
 _ADJACENT_SEPARATORS = re.compile(r"[._-]{2}")
-_TRAIL_ARN = re.compile(rf"arn:{PARTITION_PATTERN}:cloudtrail:{REGION_PATTERN}:[0-9]{{12}}:trail/[A-Za-z0-9._-]{{3,128}}")
+_TRAIL_ARN = re.compile(
+    rf"arn:{PARTITION_PATTERN}:cloudtrail:{REGION_PATTERN}:[0-9]{{12}}:trail/[A-Za-z0-9._-]{{3,128}}"
+)
 _ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
 _BUCKET_NAME_CHARS = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
 # Prefixes and suffixes S3 reserves for access points and Outposts (S3 bucket naming rules).
@@ -117,9 +119,7 @@ def bucket_name_problem(value: str) -> str | None:
     """S3 general purpose bucket naming rules, so a typo fails at synth and not mid-deploy."""
     if is_token(value):
         return None
-    expected = (
-        "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
-    )
+    expected = "3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
     if not 3 <= len(value) <= 63 or not _BUCKET_NAME_CHARS.fullmatch(value):
         return f"{value!r} is not a valid S3 bucket name (expected {expected})"
     if ".." in value or ".-" in value or "-." in value:

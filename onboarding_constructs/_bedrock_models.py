@@ -33,16 +33,16 @@ this role's own profiles, so they never allow a direct call to a model in anothe
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
-from .bedrock_catalogue import model_catalogue
-from .identifiers import is_token, repeated
-from .suppressions import acknowledge_nag, nag_resource_text
+from ._bedrock_catalogue import model_catalogue
+from ._identifiers import is_token, repeated
+from ._suppressions import acknowledge_nag, nag_resource_text
 
 #: The only actions granted. Converse and ConverseStream are authorized through these two.
 INVOKE_ACTIONS: tuple[str, ...] = ("bedrock:InvokeModel", "bedrock:InvokeModelWithResponseStream")
@@ -76,7 +76,9 @@ def model_id_problem(value: str) -> str | None:
     """A foundation model id or a system-defined inference profile id, known at synth time."""
     if is_token(value):
         # A foundation model and an inference profile have different ARNs and conditions.
-        return "a model id only known at deploy time cannot be used (the policy differs for models and inference profiles)"
+        return (
+            "a model id only known at deploy time cannot be used (the policy differs for models and inference profiles)"
+        )
     if not isinstance(value, str) or not value:
         return f"{value!r} is not a Bedrock model id ({_EXPECTED})"
     if value.startswith("arn:"):
@@ -103,7 +105,9 @@ def unknown_model_id_note(model_id: str) -> str | None:
     it is, or when it is an inference profile of a known model). Not an error: AWS adds models
     every month."""
     catalogue = model_catalogue()
-    geography, model = (profile_geography(model_id), profile_model_id(model_id)) if is_inference_profile(model_id) else ("", model_id)
+    geography, model = (
+        (profile_geography(model_id), profile_model_id(model_id)) if is_inference_profile(model_id) else ("", model_id)
+    )
     if catalogue.knows(model):
         return None
     suggestions = [f"{geography}.{m}" if geography else m for m in catalogue.closest(model)]
@@ -163,7 +167,9 @@ def inference_profile_arn(scope: IConstruct, profile_id: str = "*") -> str:
 
 def application_inference_profile_arn(scope: IConstruct, profile_id: str = "*") -> str:
     """``arn:${Partition}:bedrock:${Region}:${Account}:application-inference-profile/<id>`` of the stack."""
-    return Stack.of(scope).format_arn(service="bedrock", resource="application-inference-profile", resource_name=profile_id)
+    return Stack.of(scope).format_arn(
+        service="bedrock", resource="application-inference-profile", resource_name=profile_id
+    )
 
 
 @dataclass(frozen=True)
@@ -233,9 +239,14 @@ def _all_models(scope: IConstruct) -> list[InvokeGrant]:
     )
     profiles = (inference_profile_arn(scope), application_inference_profile_arn(scope))
     return [
-        InvokeGrant(_SID_FOUNDATION_MODELS, (foundation_model_arn(scope),), None, default.format(what="foundation model")),
         InvokeGrant(
-            _SID_INFERENCE_PROFILES, profiles, None, default.format(what="system-defined and application inference profile")
+            _SID_FOUNDATION_MODELS, (foundation_model_arn(scope),), None, default.format(what="foundation model")
+        ),
+        InvokeGrant(
+            _SID_INFERENCE_PROFILES,
+            profiles,
+            None,
+            default.format(what="system-defined and application inference profile"),
         ),
         InvokeGrant(
             _SID_THROUGH_PROFILES,
@@ -277,5 +288,3 @@ def invoke_models_policy(scope: Construct, role: iam.IRole, model_ids: Sequence[
             if "*" in shown:
                 acknowledge_nag(policy, f"AwsSolutions-IAM5[Resource::{shown}]", grant.wildcard_reason)
     return policy
-
-

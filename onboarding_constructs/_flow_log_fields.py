@@ -18,8 +18,8 @@ made on its next deploy.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from types import MappingProxyType
-from typing import Mapping
 
 SOURCE_URL = "https://docs.aws.amazon.com/vpc/latest/userguide/flow-log-records.html"
 #: The day the "Available fields" table at ``SOURCE_URL`` was read (ISO 8601).
@@ -79,7 +79,14 @@ ECS_FIELDS: tuple[str, ...] = (
 TAG_FIELDS_VERSION = 11
 #: EC2 tag fields: the values of the tag keys a flow log's ``TagFieldSpecifications`` names (at most
 #: two per resource type). Never in this project's format.
-TAG_FIELDS: tuple[str, ...] = ("instance-tag", "instance-tag-2", "interface-tag", "interface-tag-2", "asg-tag", "asg-tag-2")
+TAG_FIELDS: tuple[str, ...] = (
+    "instance-tag",
+    "instance-tag-2",
+    "interface-tag",
+    "interface-tag-2",
+    "asg-tag",
+    "asg-tag-2",
+)
 
 STANDARD_FIELDS: tuple[str, ...] = tuple(
     field for version in sorted(STANDARD_FIELDS_BY_VERSION) for field in STANDARD_FIELDS_BY_VERSION[version]
