@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from onboarding_config.output_groups import AUDIT, MANAGEMENT_ACCOUNT_NOTE, ROLE, WIZARD
+from onboarding_config.partitions import partition_of
 
 MANIFEST_DIR = "k8s"
 OUTPUTS_FILE = "outputs.json"
@@ -461,16 +462,6 @@ def _known(part: str) -> str | None:
     return part if part and not part.startswith("unknown-") else None
 
 
-def _partition(region: str | None) -> str | None:
-    if region is None:
-        return None
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"
-
-
 def _resolve(value: Any, *, template: dict[str, Any], account: str | None, region: str | None) -> str | None:
     """A template value as text if it is known before deploy; None for anything AWS assigns.
 
@@ -483,10 +474,14 @@ def _resolve(value: Any, *, template: dict[str, Any], account: str | None, regio
         return None
     ((function, argument),) = value.items()
     if function == "Ref":
-        pseudo = {"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": _partition(region)}
+        pseudo = {
+            "AWS::Region": region,
+            "AWS::AccountId": account,
+            "AWS::Partition": partition_of(region) if region else None,
+        }
         return pseudo[argument] if argument in pseudo else _fixed_bucket_name(template, argument)
     if function == "Fn::GetAtt" and isinstance(argument, list) and argument[1:] == ["Arn"]:
-        name, partition = _fixed_bucket_name(template, argument[0]), _partition(region)
+        name, partition = _fixed_bucket_name(template, argument[0]), partition_of(region) if region else None
         return f"arn:{partition}:s3:::{name}" if name and partition else None
     if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
         separator, parts = argument
