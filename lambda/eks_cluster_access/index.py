@@ -250,7 +250,8 @@ class Run:
 
     def _describe(self, name: str) -> dict[str, Any] | None:
         try:
-            return self.eks.describe_cluster(name=name)["cluster"]
+            cluster: dict[str, Any] = self.eks.describe_cluster(name=name)["cluster"]
+            return cluster
         except ClientError as error:
             if _code(error) == "ResourceNotFoundException":
                 return None
@@ -324,8 +325,8 @@ class Run:
     def _pause(self, waiting_for: str) -> None:
         if _now() + self.poll_interval > self.progress["deadline"]:
             raise Failure(
-                f"Timed out waiting for {waiting_for}. The request took longer than its time budget; check the cluster's"
-                " update history in the EKS console, then retry the deployment."
+                f"Timed out waiting for {waiting_for}. The request took longer than its time budget; check the"
+                " cluster's update history in the EKS console, then retry the deployment."
             )
         remaining = self.context.get_remaining_time_in_millis() / 1000.0
         if remaining < self.poll_interval + HANDOFF_MARGIN_SECONDS:
@@ -417,14 +418,15 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
         if not props.enable_public_endpoint:
             raise Failure(
                 f"EKS cluster {props.cluster_name!r} has no public endpoint (private access only), and AIRS discovery"
-                f" reaches it from {', '.join(props.allowed_cidrs)}. Turning public access on is a security decision this"
-                " stack does not take by itself: set enable_public_endpoint: true for this cluster in the config"
-                " (EnablePublicEndpoint) to turn it on for exactly those addresses, or give discovery another network path."
-                " Nothing was changed."
+                f" reaches it from {', '.join(props.allowed_cidrs)}. Turning public access on is a security decision"
+                " this stack does not take by itself: set enable_public_endpoint: true for this cluster in the config"
+                " (EnablePublicEndpoint) to turn it on for exactly those addresses, or give discovery another network"
+                " path. Nothing was changed."
             )
         if len(props.allowed_cidrs) > MAX_PUBLIC_CIDRS:
             raise Failure(
-                f"{len(props.allowed_cidrs)} allowed CIDRs exceed the EKS limit of {MAX_PUBLIC_CIDRS}. Nothing was changed."
+                f"{len(props.allowed_cidrs)} allowed CIDRs exceed the EKS limit of {MAX_PUBLIC_CIDRS}."
+                " Nothing was changed."
             )
         change = {
             "endpointPublicAccess": True,
@@ -437,8 +439,8 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
         # The opt-in was withdrawn: put the endpoint back the way this resource found it.
         if not private:
             raise Failure(
-                f"EKS cluster {props.cluster_name!r}: this stack turned public access on, but private access is now off, so"
-                " public access cannot be turned off again. Turn private access on first. Nothing was changed."
+                f"EKS cluster {props.cluster_name!r}: this stack turned public access on, but private access is now"
+                " off, so public access cannot be turned off again. Turn private access on first. Nothing was changed."
             )
         return {"endpointPublicAccess": False, "endpointPrivateAccess": True}, Record([], False)
 
@@ -504,11 +506,11 @@ def authentication_mode(cluster: dict[str, Any], cluster_name: str) -> str:
     ]
     minimums = [f"{platform} on {kubernetes}" for kubernetes, platform in ACCESS_ENTRY_PLATFORM_VERSIONS]
     raise Failure(
-        f"EKS cluster {cluster_name!r}{' (' + ', '.join(versions) + ')' if versions else ''} reports no authentication mode: its"
-        " platform version is older than access entries, which the discovery role's access needs. Access entries need"
-        f" Kubernetes 1.29 or later, or at least platform version {', '.join(minimums[:-1])} or {minimums[-1]}. EKS moves"
-        " clusters to newer platform versions by itself; to get there now, upgrade the cluster's Kubernetes version, then"
-        " deploy again. Nothing was changed."
+        f"EKS cluster {cluster_name!r}{' (' + ', '.join(versions) + ')' if versions else ''} reports no authentication"
+        " mode: its platform version is older than access entries, which the discovery role's access needs. Access"
+        f" entries need Kubernetes 1.29 or later, or at least platform version {', '.join(minimums[:-1])} or"
+        f" {minimums[-1]}. EKS moves clusters to newer platform versions by itself; to get there now, upgrade the"
+        " cluster's Kubernetes version, then deploy again. Nothing was changed."
     )
 
 
@@ -533,9 +535,10 @@ def endpoint_state(cluster: dict[str, Any], cluster_name: str) -> tuple[bool, bo
         missing.append("publicAccessCidrs")  # EKS always lists at least one CIDR for a public endpoint
     if missing:
         raise Failure(
-            f"EKS's description of cluster {cluster_name!r} has no {', '.join('resourcesVpcConfig.' + key for key in missing)}, so"
-            f" what a change would do to its endpoint cannot be known. Check the cluster with `aws eks describe-cluster --name"
-            f" {cluster_name}` and retry. Nothing was changed."
+            f"EKS's description of cluster {cluster_name!r} has no"
+            f" {', '.join('resourcesVpcConfig.' + key for key in missing)}, so what a change would do to its endpoint"
+            f" cannot be known. Check the cluster with `aws eks describe-cluster --name {cluster_name}` and retry."
+            " Nothing was changed."
         )
     return bool(public), bool(private), list(cidrs or [])
 
@@ -565,15 +568,16 @@ def _data(cluster: dict[str, Any], record: Record) -> dict[str, str]:
 
 
 def _code(error: ClientError) -> str:
-    return error.response.get("Error", {}).get("Code", "")
+    code: str = error.response.get("Error", {}).get("Code", "")
+    return code
 
 
 def _aws_failure(error: ClientError, action: str, cluster_name: str) -> Failure:
     code, message = _code(error), error.response.get("Error", {}).get("Message", "")
     if code in ("AccessDeniedException", "AccessDenied", "UnauthorizedOperation"):
         return Failure(
-            f"Access denied: the handler's role may not call {action} for cluster {cluster_name!r} ({message}). Check the"
-            " role's policy and any SCP or permissions boundary."
+            f"Access denied: the handler's role may not call {action} for cluster {cluster_name!r} ({message})."
+            " Check the role's policy and any SCP or permissions boundary."
         )
     return Failure(f"{action} for cluster {cluster_name!r} failed: {code}: {message}")
 
@@ -590,7 +594,7 @@ def _hand_off(event: dict[str, Any], context: Any, progress: dict[str, Any]) -> 
 def _respond(
     event: dict[str, Any], status: str, reason: str, physical_id: str, data: dict[str, str] | None = None
 ) -> None:
-    body = {
+    body: dict[str, Any] = {
         "Status": status,
         "Reason": reason or status,
         "PhysicalResourceId": physical_id,
