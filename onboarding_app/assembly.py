@@ -7,6 +7,8 @@ from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks
 
 from onboarding_config.model import OnboardingConfig
 from stacks import AccountOnboardingStack, OrgOnboardingStack
+from stacks.account_onboarding_stack import DESCRIPTION
+from stacks.flow_log_shards import FlowLogShardStack, add_shard_stacks
 
 from .limits import check_resource_counts
 
@@ -28,13 +30,11 @@ def add_stacks(app: App, config: OnboardingConfig) -> AccountOnboardingStack | O
     member template)."""
     stack_type = OrgOnboardingStack if config.organization else AccountOnboardingStack
     # account None: the CDK CLI fills it in from the credentials at deploy; synth needs none.
-    stack = stack_type(
-        app,
-        config.stack_name,
-        config=config,
-        env=Environment(account=config.account, region=config.region),
-    )
-    shards = stack.flow_log_shards if isinstance(stack, AccountOnboardingStack) else []
+    env = Environment(account=config.account, region=config.region)
+    stack = stack_type(app, config.stack_name, config=config, env=env)
+    shards: list[FlowLogShardStack] = []
+    if isinstance(stack, AccountOnboardingStack) and stack.sharded_flow_logs is not None:
+        shards = add_shard_stacks(app, config.stack_name, stack.sharded_flow_logs, env=env, description=DESCRIPTION)
     for tagged in (stack, *shards):
         for key, value in config.tags.items():
             Tags.of(tagged).add(key, value)

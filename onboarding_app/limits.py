@@ -28,9 +28,10 @@ def check_resource_counts(scope: IConstruct) -> None:
             continue
         if isinstance(stack, FlowLogShardStack):
             problems.append(
-                f"stack {stack.stack_name} would hold {total} flow logs, and CloudFormation allows {MAX_RESOURCES} resources per"
-                f" stack: the subnets and VPCs do not fit in {SHARDS} flow log stacks. Log whole VPCs (flow_logs.vpc_ids) instead"
-                " of their subnets, or split them over several configs, each with its own stack_name."
+                f"stack {stack.stack_name} would hold {total} flow logs, and CloudFormation allows {MAX_RESOURCES}"
+                f" resources per stack: the subnets and VPCs do not fit in {SHARDS} flow log stacks. Log whole VPCs"
+                " (flow_logs.vpc_ids) instead of their subnets, or split them over several configs, each with its own"
+                " stack_name."
             )
         else:
             largest = ", ".join(f"{kind} x{count}" for kind, count in kinds.most_common(3))
@@ -46,8 +47,8 @@ def check_resource_counts(scope: IConstruct) -> None:
 def check_template_sizes(assembly_dir: Path) -> None:
     """Every template in the cloud assembly within ``MAX_TEMPLATE_BYTES``."""
     too_large = [
-        f"{path.name} is {path.stat().st_size:,} bytes, and CloudFormation allows {MAX_TEMPLATE_BYTES:,}. Split the config"
-        " over several configs, each with its own stack_name."
+        f"{path.name} is {path.stat().st_size:,} bytes, and CloudFormation allows {MAX_TEMPLATE_BYTES:,}. Split"
+        " the config over several configs, each with its own stack_name."
         for path in sorted(assembly_dir.glob("*.template.json"))
         if path.stat().st_size > MAX_TEMPLATE_BYTES
     ]

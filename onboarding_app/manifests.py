@@ -86,7 +86,8 @@ def write_manifests(
                     namespace=pod.namespace,
                     service_account=pod.service_account,
                     role_arn_source=source,
-                    next_step=f"After make deploy, run: make manifests CONFIG={config} (it writes {path.name} here with the ARN).",
+                    next_step=f"After make deploy, run: make manifests CONFIG={config}"
+                    f" (it writes {path.name} here with the ARN).",
                 ),
                 encoding="utf-8",
             )

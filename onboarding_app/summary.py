@@ -499,7 +499,8 @@ def _fixed_bucket_name(template: dict[str, Any], logical_id: str) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m onboarding_app.summary",
-        description="The report printed after make synth and make deploy: stacks, what they create, and the values for the AIRS onboarding wizard.",
+        description="The report printed after make synth and make deploy: stacks, what they create, and the values"
+        " for the AIRS onboarding wizard.",
     )
     parser.add_argument("assembly", type=Path, help="the cloud assembly directory, e.g. cdk.out")
     args = parser.parse_args(argv)

@@ -57,7 +57,8 @@ def export_templates(assembly_dir: Path, out_dir: Path) -> list[ExportedTemplate
     artifacts: dict[str, Any] = manifest.get("artifacts", {})
     if assets := sorted(a for a, artifact in artifacts.items() if artifact.get("type") == "cdk:asset-manifest"):
         raise NotStandalone(
-            f"the cloud assembly has asset manifests ({', '.join(assets)}): it was not synthesized with --context template=true"
+            f"the cloud assembly has asset manifests ({', '.join(assets)}): it was not synthesized with"
+            " --context template=true"
         )
     stacks = {a: artifact for a, artifact in artifacts.items() if artifact.get("type") == "aws:cloudformation:stack"}
     # Only what an earlier export wrote is replaced: anything else in out_dir stays.
@@ -148,8 +149,8 @@ def report(exported: list[ExportedTemplate], out_dir: Path) -> str:
     lines += [f"  {item.deploy_command()}" for item in exported]
     if any(item.size > MAX_TEMPLATE_BODY_BYTES for item in exported):
         lines.append(
-            f"A template over {MAX_TEMPLATE_BODY_BYTES:,} bytes goes through S3: --s3-bucket names any bucket of yours in the"
-            " stack's region (the console uploads it for you)."
+            f"A template over {MAX_TEMPLATE_BODY_BYTES:,} bytes goes through S3: --s3-bucket names any bucket of"
+            " yours in the stack's region (the console uploads it for you)."
         )
     return "\n".join(lines)
 
@@ -157,8 +158,8 @@ def report(exported: list[ExportedTemplate], out_dir: Path) -> str:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m onboarding_app.template_export",
-        description="make template: copy the stack templates of a cloud assembly synthesized with --context template=true,"
-        " with the order and commands that deploy them.",
+        description="make template: copy the stack templates of a cloud assembly synthesized with"
+        " --context template=true, with the order and commands that deploy them.",
     )
     parser.add_argument("assembly_dir", type=Path, help="a cloud assembly synthesized with --context template=true")
     parser.add_argument(

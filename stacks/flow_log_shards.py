@@ -2,23 +2,27 @@
 hash of each subnet or VPC id, so where a flow log lives never depends on the other ids.
 
 CloudFormation allows 500 resources and 1 MB per template. An account stack keeps its flow logs
-while it stays within ``RESOURCE_BUDGET``; beyond it, every flow log goes to
-``<stack>-FlowLogs<n>`` (only the shards that hold one exist). Adding or removing an id then never
-moves another one: a move would delete and recreate that flow log.
+while it stays within ``RESOURCE_BUDGET``; beyond it, it leaves them to ``add_shard_stacks``, which
+the app calls beside it: every flow log goes to ``<stack>-FlowLogs<n>`` (only the shards that hold
+one exist). Adding or removing an id then never moves another one: a move would delete and
+recreate that flow log.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import CfnResource, Stack
+from aws_cdk import CfnResource, Environment, Stack
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from onboarding_constructs import FlowLogs
 from onboarding_constructs.validation import MAX_STACK_RESOURCES
+
+from .flow_log_options import FlowLogOptions
 
 #: CloudFormation's limit of resources per stack.
 MAX_RESOURCES = MAX_STACK_RESOURCES
@@ -43,6 +47,16 @@ def resource_count(stack: Stack) -> int:
     return len(cfn_resources(stack))
 
 
+@dataclass(frozen=True)
+class ShardedFlowLogs:
+    """The flow logs an account stack leaves to shard stacks: where they go and what they log."""
+
+    bucket: s3.IBucket
+    subnet_ids: Sequence[str]
+    vpc_ids: Sequence[str]
+    options: FlowLogOptions
+
+
 class FlowLogShardStack(Stack):
     """The flow logs of the subnets and VPCs of one shard, to the account stack's bucket."""
 
@@ -54,13 +68,16 @@ class FlowLogShardStack(Stack):
         bucket: s3.IBucket,
         subnet_ids: Sequence[str],
         vpc_ids: Sequence[str],
-        flow_log_props: dict[str, Any],
+        options: FlowLogOptions,
         **kwargs: Any,
     ) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self.flow_logs = FlowLogs(
-            self, "FlowLogs", bucket=bucket, subnet_ids=subnet_ids, vpc_ids=vpc_ids, **flow_log_props
-        )
+        self._flow_logs = options.flow_logs(self, "FlowLogs", bucket=bucket, subnet_ids=subnet_ids, vpc_ids=vpc_ids)
+
+    @property
+    def flow_logs(self) -> FlowLogs:
+        """The ``FlowLogs`` of this shard's subnets and VPCs."""
+        return self._flow_logs
 
 
 def split_by_shard(ids: Sequence[str]) -> dict[int, list[str]]:
@@ -68,3 +85,25 @@ def split_by_shard(ids: Sequence[str]) -> dict[int, list[str]]:
     for resource_id in ids:
         shards.setdefault(shard_of(resource_id), []).append(resource_id)
     return shards
+
+
+def add_shard_stacks(
+    scope: Construct, stack_id: str, sharded: ShardedFlowLogs, *, env: Environment | None, description: str
+) -> list[FlowLogShardStack]:
+    """The shard stacks ``<stack_id>-FlowLogs<n>`` in ``scope`` (beside the account stack), one per
+    shard that holds a subnet or VPC of ``sharded``."""
+    subnets, vpcs = split_by_shard(sharded.subnet_ids), split_by_shard(sharded.vpc_ids)
+    return [
+        FlowLogShardStack(
+            scope,
+            f"{stack_id}-FlowLogs{shard}",
+            bucket=sharded.bucket,
+            subnet_ids=subnets.get(shard, []),
+            vpc_ids=vpcs.get(shard, []),
+            options=sharded.options,
+            env=env,
+            description=f"{description}: flow logs of shard {shard} of {SHARDS}"
+            " (subnets and VPCs by a hash of their id)",
+        )
+        for shard in sorted({*subnets, *vpcs})
+    ]

@@ -8,18 +8,22 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_cdk import CfnCondition, CfnOutput, CfnParameter, CfnResource, Fn, ICfnConditionExpression, Stack
-from constructs import Construct, IConstruct
+from constructs import IConstruct
 
 from onboarding_config.model import AccountOverrideConfig, OnboardingConfig
 from onboarding_constructs import EksClusterAccessHandler
-from onboarding_constructs.validation import CLUSTER_NAME_PATTERN, SUBNET_ID_PATTERN, VPC_ID_PATTERN
+from onboarding_constructs.validation import (
+    CLUSTER_NAME_PATTERN,
+    MAX_FN_OR_CONDITIONS,
+    SUBNET_ID_PATTERN,
+    VPC_ID_PATTERN,
+)
 from onboarding_constructs.validation import ROLE_ARN_PATTERN as ROLE_ARN
 
 from .account_onboarding_stack import DESCRIPTION, AccountOnboardingStack, AccountTargets, ClusterTarget
 from .stack_set_template import StackSetTemplateSynthesizer
 
-#: CloudFormation's ``Fn::Or`` takes at most this many conditions.
-MAX_OR_CONDITIONS = 10
+MAX_OR_CONDITIONS = MAX_FN_OR_CONDITIONS
 
 
 def _or_empty(pattern: str) -> str:
@@ -75,12 +79,9 @@ class MemberOnboardingStack(AccountOnboardingStack):
         self._trail_in_home_region(config.organization.home_region)
         self.template_options.metadata = {"AWS::CloudFormation::Interface": self._parameter_groups()}
 
-    def _place_flow_logs(
-        self, scope: Construct, construct_id: str, config: OnboardingConfig, targets: AccountTargets, **kwargs: Any
-    ) -> None:
+    def _flow_logs_fit(self, targets: AccountTargets) -> bool:
         """Always in this template: a StackSet deploys one template (its size is checked with the config)."""
-        self.flow_log_shards = []
-        self.flow_logs = self._flow_logs_here(config, targets)
+        return True
 
     def parameter_values(self, override: AccountOverrideConfig) -> dict[str, str]:
         """The parameter values that give one account its ``account_overrides`` entry (a list fills
@@ -143,7 +144,8 @@ class MemberOnboardingStack(AccountOnboardingStack):
                 type="String",
                 allowed_values=["true", "false"],
                 default="true" if n <= len(clusters) and clusters[n - 1].enable_public_endpoint else "false",
-                description=f"true: cluster {n} may get public endpoint access (for the discovery addresses only) if it is private-only",
+                description=f"true: cluster {n} may get public endpoint access (for the discovery addresses only)"
+                " if it is private-only",
             )
             for n in range(1, count + 1)
         ]
@@ -165,7 +167,9 @@ class MemberOnboardingStack(AccountOnboardingStack):
             vpc_ids=[slot.value for slot in self.vpc_slots],
             clusters=[
                 ClusterTarget(slot.value, enable_public_endpoint=opt_in.value_as_string, slot=f"Cluster{n}")
-                for n, (slot, opt_in) in enumerate(zip(self.cluster_slots, self.public_endpoint_parameters), start=1)
+                for n, (slot, opt_in) in enumerate(
+                    zip(self.cluster_slots, self.public_endpoint_parameters, strict=True), start=1
+                )
             ],
             discovery_role_arn=self.discovery_role_parameter.value_as_string if self.discovery_role_parameter else None,
         )
@@ -204,9 +208,10 @@ class MemberOnboardingStack(AccountOnboardingStack):
 
     def _only_where_used(self) -> None:
         """An empty slot creates nothing, and the EKS handler exists only when some slot names a cluster."""
-        assert self.flow_logs is not None  # _place_flow_logs keeps them here
+        flow_logs = self.flow_logs
+        assert flow_logs is not None  # _flow_logs_fit keeps them here
         for slot in [*self.subnet_slots, *self.vpc_slots]:
-            self.flow_logs.flow_logs[slot.value].cfn_options.condition = slot.condition
+            flow_logs.flow_logs[slot.value].cfn_options.condition = slot.condition
         for slot in self.cluster_slots:
             _condition_all(self.eks_access[slot.value], slot.condition)
         if self.any_cluster is not None:
@@ -236,7 +241,7 @@ class MemberOnboardingStack(AccountOnboardingStack):
                 names(
                     [
                         p
-                        for slot, e in zip(self.cluster_slots, self.public_endpoint_parameters)
+                        for slot, e in zip(self.cluster_slots, self.public_endpoint_parameters, strict=True)
                         for p in (slot.parameter, e)
                     ]
                 ),

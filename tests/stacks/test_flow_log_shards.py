@@ -46,9 +46,15 @@ def compose(config: dict[str, Any]) -> AccountOnboardingStack:
     return stack
 
 
+def shards_of(stack: AccountOnboardingStack) -> list[FlowLogShardStack]:
+    """The shard stacks the app added beside ``stack``."""
+    assert stack.node.scope is not None
+    return [child for child in stack.node.scope.node.children if isinstance(child, FlowLogShardStack)]
+
+
 def placement(stack: AccountOnboardingStack) -> dict[str, tuple[str, str]]:
     """subnet id -> (stack name, logical id) of its flow log."""
-    homes = [stack.flow_logs] if stack.flow_logs else [shard.flow_logs for shard in stack.flow_log_shards]
+    homes = [stack.flow_logs] if stack.flow_logs else [shard.flow_logs for shard in shards_of(stack)]
     return {
         resource_id: (Stack.of(flow_log).stack_name, Stack.of(flow_log).resolve(flow_log.logical_id))
         for flow_logs in homes
@@ -73,12 +79,12 @@ def test_flow_logs_stay_in_the_account_stack_up_to_the_budget() -> None:
         resource_count(compose(estate(subnets(1))).node.scope.node.find_child("AirsEstate")) - 1
     )  # buckets and policies
     fits = compose(estate(subnets(RESOURCE_BUDGET - base)))
-    assert fits.flow_logs is not None and fits.flow_log_shards == []
+    assert fits.flow_logs is not None and fits.sharded_flow_logs is None and shards_of(fits) == []
     assert resource_count(fits) == RESOURCE_BUDGET
     over = compose(estate(subnets(RESOURCE_BUDGET - base + 1)))
     assert over.flow_logs is None
-    assert {shard.stack_name for shard in over.flow_log_shards} <= {f"AirsEstate-FlowLogs{n}" for n in range(SHARDS)}
-    assert sum(len(shard.flow_logs.flow_logs) for shard in over.flow_log_shards) == RESOURCE_BUDGET - base + 1
+    assert {shard.stack_name for shard in shards_of(over)} <= {f"AirsEstate-FlowLogs{n}" for n in range(SHARDS)}
+    assert sum(len(shard.flow_logs.flow_logs) for shard in shards_of(over)) == RESOURCE_BUDGET - base + 1
 
 
 def test_adding_or_removing_subnets_moves_no_other_flow_log() -> None:
@@ -101,8 +107,8 @@ def test_crossing_the_budget_moves_the_flow_logs_once() -> None:
 
 def test_shard_stacks_share_the_environment() -> None:
     stack = compose(estate(subnets(600)) | {"account": "111111111111"})
-    assert len(stack.flow_log_shards) == SHARDS
-    for shard in stack.flow_log_shards:
+    assert len(shards_of(stack)) == SHARDS
+    for shard in shards_of(stack):
         assert (shard.account, shard.region) == ("111111111111", "us-east-1")
 
 
@@ -153,8 +159,8 @@ def test_too_many_clusters_for_one_stack_is_refused_with_the_fix() -> None:
     # 250 clusters: an access entry and its custom resource each, plus the account stack's own 8.
     assert str(info.value) == (
         "stack AirsEstate would hold 508 resources (Custom::EksClusterAccess x250, AWS::EKS::AccessEntry x250,"
-        f" AWS::S3::Bucket x2, ...), and CloudFormation allows {MAX_RESOURCES}. Split eks.clusters and bedrock.pod_access"
-        " over several configs, each with its own stack_name."
+        f" AWS::S3::Bucket x2, ...), and CloudFormation allows {MAX_RESOURCES}. Split eks.clusters and"
+        " bedrock.pod_access over several configs, each with its own stack_name."
     )
 
 
@@ -164,9 +170,10 @@ def test_an_overfull_shard_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPat
         compose(estate(subnets(MAX_RESOURCES + 1)))
     # The message names the app's shard count (onboarding_app.limits.SHARDS), which the patch above leaves alone.
     assert str(info.value) == (
-        f"stack AirsEstate-FlowLogs0 would hold {MAX_RESOURCES + 1} flow logs, and CloudFormation allows {MAX_RESOURCES}"
-        f" resources per stack: the subnets and VPCs do not fit in {SHARDS} flow log stacks. Log whole VPCs"
-        " (flow_logs.vpc_ids) instead of their subnets, or split them over several configs, each with its own stack_name."
+        f"stack AirsEstate-FlowLogs0 would hold {MAX_RESOURCES + 1} flow logs, and CloudFormation allows"
+        f" {MAX_RESOURCES} resources per stack: the subnets and VPCs do not fit in {SHARDS} flow log stacks. Log whole"
+        " VPCs (flow_logs.vpc_ids) instead of their subnets, or split them over several configs, each with its own"
+        " stack_name."
     )
 
 
@@ -221,19 +228,22 @@ def test_member_template_at_exactly_200_parameters_synthesizes_them_all() -> Non
 def test_every_flow_log_is_a_resource_of_its_stack(large: Synthesized) -> None:
     stack = large.stack
     assert isinstance(stack, AccountOnboardingStack)
-    for shard in stack.flow_log_shards:
-        assert isinstance(shard, FlowLogShardStack)
+    for shard in shards_of(stack):
         own = [n for n in shard.node.find_all() if isinstance(n, CfnResource)]
         assert own and all(Stack.of(n) is shard for n in own)
 
 
-def test_a_stack_synthesizer_is_not_shared_with_the_shard_stacks() -> None:
-    """One synthesizer binds to one stack: the shards get their own default."""
-    from aws_cdk import DefaultStackSynthesizer
-
-    synthesizer = DefaultStackSynthesizer(qualifier="acme")
-    stack = AccountOnboardingStack(
-        App(), "AirsEstate", config=config_from_mapping(estate(subnets(600)), source="test"), synthesizer=synthesizer
-    )
-    assert stack.synthesizer is synthesizer
-    assert stack.flow_log_shards and all(shard.synthesizer is not synthesizer for shard in stack.flow_log_shards)
+def test_an_account_stack_alone_leaves_the_overflow_to_the_app() -> None:
+    """The stack composes; the app adds the shard stacks beside it (``add_shard_stacks``)."""
+    app = App()
+    ids = subnets(600)
+    stack = AccountOnboardingStack(app, "AirsEstate", config=config_from_mapping(estate(ids), source="test"))
+    sharded = stack.sharded_flow_logs
+    assert stack.flow_logs is None and sharded is not None
+    assert list(sharded.subnet_ids) == ids and list(sharded.vpc_ids) == []
+    assert sharded.bucket is stack.flow_log_bucket.bucket
+    assert [child for child in app.node.children if isinstance(child, Stack)] == [stack]
+    shards = flow_log_shards.add_shard_stacks(app, "AirsEstate", sharded, env=None, description="Estate")
+    assert sorted(shard.node.id for shard in shards) == [f"AirsEstate-FlowLogs{n}" for n in range(SHARDS)]
+    assert all(shard.template_options.description.startswith("Estate: flow logs of shard") for shard in shards)
+    assert sorted(i for shard in shards for i in shard.flow_logs.flow_logs) == sorted(ids)

@@ -319,7 +319,7 @@ def test_stack_set_template_refuses_assets(tmp_path: Path) -> None:
     ):
         s3_assets.Asset(member, "Asset", path=__file__)
     (tmp_path / "Dockerfile").write_text("FROM scratch\n")
-    with pytest.raises(Exception, match="cannot use Docker image assets.*Inline the code"):
+    with pytest.raises(Exception, match=r"cannot use Docker image assets.*Inline the code"):
         ecr_assets.DockerImageAsset(member, "Image", directory=str(tmp_path))
 
 

@@ -1,0 +1,55 @@
+"""How a stack's flow logs are written: the ``FlowLogs`` settings shared by the account stack and
+the shard stacks (the CDK's Options/Props split: these options, plus a bucket and the ids to log,
+are the props of one ``FlowLogs``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_cdk import aws_s3 as s3
+from constructs import Construct
+
+from onboarding_config.model import FlowLogsConfig
+from onboarding_constructs import FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
+
+
+@dataclass(frozen=True)
+class FlowLogOptions:
+    """Every ``FlowLogs`` prop other than the bucket and the subnet and VPC ids."""
+
+    hourly_partitions: bool
+    file_format: FlowLogFileFormat
+    max_aggregation_interval: FlowLogAggregationInterval
+    include_ecs_fields: bool
+
+    @classmethod
+    def from_config(cls, flow_logs: FlowLogsConfig) -> FlowLogOptions:
+        return cls(
+            hourly_partitions=flow_logs.hourly_partitions,
+            file_format=FlowLogFileFormat(flow_logs.file_format),
+            max_aggregation_interval=FlowLogAggregationInterval(flow_logs.max_aggregation_seconds),
+            include_ecs_fields=flow_logs.include_ecs_fields,
+        )
+
+    def flow_logs(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket: s3.IBucket,
+        subnet_ids: Sequence[str],
+        vpc_ids: Sequence[str],
+    ) -> FlowLogs:
+        """A ``FlowLogs`` with these options, to ``bucket``, for ``subnet_ids`` and ``vpc_ids``."""
+        return FlowLogs(
+            scope,
+            construct_id,
+            bucket=bucket,
+            subnet_ids=subnet_ids,
+            vpc_ids=vpc_ids,
+            hourly_partitions=self.hourly_partitions,
+            file_format=self.file_format,
+            max_aggregation_interval=self.max_aggregation_interval,
+            include_ecs_fields=self.include_ecs_fields,
+        )
