@@ -64,9 +64,12 @@ def run(*, config_path: str, assembly_dir: Path, profile: str | None = None, ses
     with tempfile.TemporaryDirectory() as scratch:
         stack = _account_stack(config, config_path, Path(scratch))
         wanted = {pod.output_key for pod in pod_manifests(stack)}
-        outputs = _outputs_file(assembly_dir, stack.stack_name, wanted)
-        if outputs is None:
-            outputs = _described_outputs(stack.stack_name, config.region, profile, session)
+        from_file = _outputs_file(assembly_dir, stack.stack_name, wanted)
+        outputs = (
+            from_file
+            if from_file is not None
+            else _described_outputs(stack.stack_name, config.region, profile, session)
+        )
         missing = sorted(wanted - set(outputs))
         if missing:
             raise ManifestsError(

@@ -486,7 +486,11 @@ def _resolve(value: Any, *, template: dict[str, Any], account: str | None, regio
     if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2:
         separator, parts = argument
         resolved = [_resolve(part, template=template, account=account, region=region) for part in parts]
-        return None if any(part is None for part in resolved) else separator.join(resolved)  # type: ignore[arg-type]
+        return (
+            None
+            if any(part is None for part in resolved)
+            else separator.join(part for part in resolved if part is not None)
+        )
     return None
 
 

@@ -77,7 +77,7 @@ class AccountOnboardingStack(Stack):
         self._flow_log_bucket = self._flow_log_bucket_of(config.flow_logs.bucket)
         self._discovery_role = self._discovery_role_of(config.discovery_role)
         self._eks_access = self._eks_access_of(config.eks, targets)
-        self._audit_trail = self._audit_trail(config.cloudtrail) if config.cloudtrail else None
+        self._audit_trail = self._audit_trail_of(config.cloudtrail) if config.cloudtrail else None
         bedrock = config.bedrock
         self._instance_role = (
             BedrockInvokerInstanceRole(self, "BedrockInvokerInstanceRole", model_ids=bedrock.model_ids)
@@ -276,7 +276,7 @@ class AccountOnboardingStack(Stack):
                 f" ({access.mode.value})",
             )
 
-    def _audit_trail(self, trail: CloudTrailConfig) -> BedrockAuditTrail:
+    def _audit_trail_of(self, trail: CloudTrailConfig) -> BedrockAuditTrail:
         if trail.existing_trail_arn is not None:
             return BedrockAuditTrail(self, "BedrockAuditTrail", existing_trail_arn=trail.existing_trail_arn)
         return BedrockAuditTrail(

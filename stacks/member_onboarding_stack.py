@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aws_cdk import CfnCondition, CfnOutput, CfnParameter, CfnResource, Fn, ICfnConditionExpression, Stack
 from constructs import IConstruct
@@ -200,7 +200,8 @@ class MemberOnboardingStack(AccountOnboardingStack):
         """A condition true when any of ``conditions`` is (``Fn::Or`` nested past ten)."""
         if len(conditions) <= 1:
             return conditions[0] if conditions else None
-        expressions: list[ICfnConditionExpression] = list(conditions)
+        # A CfnCondition is a condition expression (jsii's interface, which Python's types do not declare).
+        expressions = [cast(ICfnConditionExpression, condition) for condition in conditions]
         while len(expressions) > MAX_OR_CONDITIONS:
             chunks = [expressions[i : i + MAX_OR_CONDITIONS] for i in range(0, len(expressions), MAX_OR_CONDITIONS)]
             expressions = [Fn.condition_or(*chunk) if len(chunk) > 1 else chunk[0] for chunk in chunks]

@@ -50,6 +50,8 @@ class StackSetTemplateSynthesizer(StackSynthesizer):
         # A name that says what the file is: <parent stack>.<construct id>.template.json
         outdir = Path(session.assembly.outdir)
         self._template_file = f"{self._parent.artifact_id}.{self._bound_stack.node.id}.template.json"
+        if template.file_name is None:
+            raise RuntimeError(f"{self._bound_stack.node.path}: the CDK wrote no template file")
         (outdir / template.file_name).replace(outdir / self._template_file)
         location = self._parent.synthesizer.add_file_asset(
             file_name=self._template_file,
