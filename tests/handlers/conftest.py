@@ -135,7 +135,8 @@ class Harness:
             overrun = self.aws.clock.now() - context.deadline
             if overrun > 0:
                 raise InvocationKilled(
-                    f"invocation {invocations} of {event['RequestId']} ended {overrun:g} s after its {context.timeout_seconds:g} s timeout"
+                    f"invocation {invocations} of {event['RequestId']} ended {overrun:g} s after its"
+                    f" {context.timeout_seconds:g} s timeout"
                 )
             self.invocation_count += 1
             for invocation in self.aws.invocations[before:]:

@@ -9,9 +9,10 @@ each request, so a handler given ``aws.clock.sleep`` polls through minutes of up
 
 EKS messages are the ones real EKS returns, as quoted in public bug reports; where none could be
 found the message is marked as a guess. The fake refuses at least what EKS refuses: where it is not
-known whether EKS accepts a request the handler never needs to send, the fake refuses it. Anything the handler is not expected to call (another
-update type, a synchronous Lambda invocation, another SSM action) gets a 501 ``NotImplemented``,
-which botocore does not retry, so a test fails loudly instead of passing against invented behaviour.
+known whether EKS accepts a request the handler never needs to send, the fake refuses it. Anything the
+handler is not expected to call (another update type, a synchronous Lambda invocation, another SSM
+action) gets a 501 ``NotImplemented``, which botocore does not retry, so a test fails loudly instead
+of passing against invented behaviour.
 
 No list API is modelled: the handler calls none (DescribeCluster, UpdateClusterConfig and
 DescribeUpdate name what they read), so nothing here paginates.
@@ -259,7 +260,8 @@ class FakeAws:
     def fail_next_update(
         self, name: str, *, status: str = "Failed", errors: list[dict[str, Any]] | None = None
     ) -> None:
-        """The next update UpdateClusterConfig starts on this cluster ends with this status and errors, changing nothing."""
+        """The next update UpdateClusterConfig starts on this cluster ends with this status and errors, changing
+        nothing."""
         if status not in ("Failed", "Cancelled"):
             raise ValueError(f"an update cannot end {status}")
         if errors is None:
@@ -526,7 +528,8 @@ class FakeAws:
             raise ApiError(
                 400,
                 "ParameterAlreadyExists",
-                "The parameter already exists. To overwrite this value, set the overwrite option in the request to true.",
+                "The parameter already exists. To overwrite this value, set the overwrite option in the request"
+                " to true.",
             )
         old_type, old_version, _ = self._parameter(name) if exists else ("String", 0, 0.0)
         version = old_version + 1

@@ -255,8 +255,8 @@ def test_update_that_changes_nothing_is_rejected(aws: FakeAws, eks: Any) -> None
     assert error(rejected) == (
         "InvalidParameterException",
         400,
-        "Cluster is already at the desired configuration with endpointPrivateAccess: false , endpointPublicAccess: true,"
-        " and Public Endpoint Restrictions: [0.0.0.0/0]",
+        "Cluster is already at the desired configuration with endpointPrivateAccess: false ,"
+        " endpointPublicAccess: true, and Public Endpoint Restrictions: [0.0.0.0/0]",
     )
 
 
@@ -457,7 +457,7 @@ def test_the_same_cidrs_in_another_order_change_nothing_and_are_rejected(aws: Fa
 def test_a_cluster_eks_cannot_have_is_refused_by_the_fake() -> None:
     fake = FakeAws()
     for kwargs in ({"public": False, "private": False}, {"cidrs": []}, {"auth_mode": "IAM"}):
-        with pytest.raises(ValueError, match="^not a cluster EKS can have"):
+        with pytest.raises(ValueError, match=r"^not a cluster EKS can have"):
             fake.add_cluster("dev", **kwargs)
 
 

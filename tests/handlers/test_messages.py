@@ -54,7 +54,7 @@ def test_40_cidrs_on_a_private_only_cluster_are_planned() -> None:
     change, record = handler.plan_endpoint(cluster, handler.Properties("prod", cidrs, True), handler.Record())
     assert change == {"endpointPublicAccess": True, "endpointPrivateAccess": True, "publicAccessCidrs": list(cidrs)}
     assert record == handler.Record(list(cidrs), True)
-    with pytest.raises(handler.Failure, match="^41 allowed CIDRs exceed the EKS limit of 40"):
+    with pytest.raises(handler.Failure, match=r"^41 allowed CIDRs exceed the EKS limit of 40"):
         handler.plan_endpoint(cluster, handler.Properties("prod", (*cidrs, "35.190.0.0/24"), True), handler.Record())
 
 
@@ -118,7 +118,7 @@ def test_respond_raises_when_no_put_reaches_cloudformation(monkeypatch: pytest.M
         "RequestId": "request-x",
         "LogicalResourceId": "EksprodeksClusterAccess",
     }
-    with pytest.raises(RuntimeError, match="^could not deliver the response to CloudFormation$"):
+    with pytest.raises(RuntimeError, match=r"^could not deliver the response to CloudFormation$"):
         handler._respond(event, "SUCCESS", "", "eks-cluster-access:prod")
     assert sleeps == [1, 2]  # three attempts, a backoff between each, none after the last
 
