@@ -63,12 +63,13 @@ DEV_STAMP := $(VENV)/.installed-dev
 NODE_STAMP := node_modules/.installed
 CHECKOV_STAMP := $(CHECKOV_VENV)/.installed
 
-.PHONY: help synth template test dist bench mutate doctor verify bootstrap deploy diff manifests clean lock setup
+.PHONY: help synth template test lint dist bench mutate doctor verify bootstrap deploy diff manifests clean lock setup
 
 help:
 	@echo "make synth [CONFIG=file.yaml]   synthesize the onboarding stacks into cdk.out/ (no AWS account needed)"
 	@echo "make template [CONFIG=...]      CloudFormation template(s) for the console or aws cloudformation deploy, into $(TEMPLATE_DIR)/"
-	@echo "make test [PYTEST_ARGS=...]     run the test suite and the security gates"
+	@echo "make test [PYTEST_ARGS=...]     ruff and mypy (make lint), then the test suite and the security gates"
+	@echo "make lint                       ruff (lint, format, 120 columns) and mypy (--strict on the library and handler)"
 	@echo "make dist                       build the constructs library (sdist and wheel) into dist/, offline, and check them"
 	@echo "make doctor [CONFIG=...]        read-only checks of the account before a deploy (needs AWS credentials; CHECK_ARGS=--json)"
 	@echo "make verify [CONFIG=...]        read-only checks that the deployed onboarding works (needs AWS credentials)"
@@ -126,8 +127,17 @@ template: $(PY_STAMP) $(NODE_STAMP)
 	  $(CDK) synth --quiet $(CDK_FLAGS) --context template=true --output "$$scratch" && \
 	  $(VENV)/bin/python -m onboarding_app.template_export "$$scratch" $(TEMPLATE_DIR)
 
-test: $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
+test: lint $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Static checks, first in make test: ruff (lint and format, 120 columns; settings in pyproject.toml),
+# mypy over our packages (the --strict flags on the library), and mypy --strict on each handler.
+lint: $(DEV_STAMP)
+	@echo "==> ruff and mypy"
+	@$(VENV)/bin/ruff check --quiet .
+	@$(VENV)/bin/ruff format --check --quiet .
+	@$(VENV)/bin/mypy
+	@$(VENV)/bin/mypy --strict lambda/*/index.py
 
 # The PyPI package airs-onboarding-constructs. --no-isolation builds with the pinned setuptools of
 # the venv instead of downloading one; the wheel is built from the sdist, so both carry the handlers.
@@ -193,4 +203,4 @@ lock:
 	@rm -rf .lock-venv .lock-checkov
 
 clean:
-	rm -rf cdk.out $(TEMPLATE_DIR) node_modules $(VENV) $(CHECKOV_VENV) .pytest_cache .hypothesis dist build airs_onboarding_constructs.egg-info
+	rm -rf cdk.out $(TEMPLATE_DIR) node_modules $(VENV) $(CHECKOV_VENV) .pytest_cache .hypothesis .mypy_cache .ruff_cache dist build airs_onboarding_constructs.egg-info
