@@ -20,7 +20,7 @@ import yaml  # noqa: E402 - the imports below load the CDK, after PATH is set
 from onboarding_config.loader import DEFAULT_CONFIG  # noqa: E402
 
 from .estates import estate_config  # noqa: E402
-from .measure import REPO_ROOT, Synth, cdk_synth, empty_app, timed  # noqa: E402
+from .measure import REPO_ROOT, cdk_synth, empty_app, timed  # noqa: E402
 
 EXAMPLE_TARGET = 1.5  # example config synth, at most this many times the empty app
 LARGE_TARGET = 3.0  # 1000 subnets with 50 clusters
@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
 
         print(f"\n## Scale series: generated estates, median of {args.scale_runs} runs\n")
         print(
-            "| subnets | clusters | wall time | ratio to the empty app | peak memory | stacks | largest template | most resources in a stack |"
+            "| subnets | clusters | wall time | ratio to the empty app | peak memory | stacks | largest template"
+            " | most resources in a stack |"
         )
         print("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         series: dict[tuple[int, int], float] = {}
@@ -84,7 +85,7 @@ def main(argv: list[str] | None = None) -> int:
             for subnets in subnet_counts:
                 config = work / f"estate-{subnets}x{clusters}.yaml"
                 config.write_text(yaml.safe_dump(estate_config(subnets, clusters)))
-                runs: list[Synth] = []
+                runs = []
                 for run in range(1, args.scale_runs + 1):
                     _progress(f"{subnets} subnets, {clusters} clusters: run {run}/{args.scale_runs}")
                     runs.append(cdk_synth(REPO_ROOT, work / "out", f"config={config}"))
@@ -92,7 +93,8 @@ def main(argv: list[str] | None = None) -> int:
                 series[(subnets, clusters)] = median
                 last = runs[-1]
                 print(
-                    f"| {subnets} | {clusters} | {median:.2f} s | {median / floor:.2f}x | {max(s.peak_mib for s in runs):.0f} MiB"
+                    f"| {subnets} | {clusters} | {median:.2f} s | {median / floor:.2f}x"
+                    f" | {max(s.peak_mib for s in runs):.0f} MiB"
                     f" | {last.stacks} | {last.largest_template_bytes / 1024:.0f} KiB | {last.most_resources} |"
                 )
 
@@ -101,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
             _progress("the test suite (make test's pytest run)")
             suite = timed([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"])
             print(
-                f"\n## Test suite\n\n{suite:.0f} s wall time for the whole suite on {os.cpu_count()} cores (pytest -n auto)\n"
+                f"\n## Test suite\n\n{suite:.0f} s wall time for the whole suite on {os.cpu_count()} cores"
+                " (pytest -n auto)\n"
             )
 
         print("\n## Targets\n")
@@ -134,15 +137,16 @@ def _linearity(series: dict[tuple[int, int], float], subnets: list[int], cluster
         if len(counts) < 3:
             continue
         for other in others:
-            key = (lambda n: (n, other)) if axis == "subnet" else (lambda n: (other, n))
+            key = (lambda n, other=other: (n, other)) if axis == "subnet" else (lambda n, other=other: (other, n))
             points = [(n, series[key(n)]) for n in counts if key(n) in series]
             (n_first, t_first), (n_prev, t_prev), (n_last, t_last) = points[0], points[-2], points[-1]
             rate = max((t_prev - t_first) / (n_prev - n_first), 0.0)
             step, allowed = t_last - t_prev, LINEAR_SLACK * rate * (n_last - n_prev) + NOISE_SECONDS
             fixed = f"{other} {'clusters' if axis == 'subnet' else 'subnets'}"
             lines.append(
-                f"- linear in {axis}s ({fixed}): {rate * 1000:.1f} ms per {axis} from {n_first} to {n_prev}; the last step"
-                f" ({n_prev} to {n_last}) took {step:.2f} s, allowed {allowed:.2f} s: {'met' if step <= allowed else 'NOT met'}"
+                f"- linear in {axis}s ({fixed}): {rate * 1000:.1f} ms per {axis} from {n_first} to {n_prev};"
+                f" the last step ({n_prev} to {n_last}) took {step:.2f} s, allowed {allowed:.2f} s:"
+                f" {'met' if step <= allowed else 'NOT met'}"
             )
     return lines
 

@@ -440,7 +440,10 @@ def scratch_copy(rev: str, destination: Path) -> str:
     ).stdout
     with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
         # The "data" filter exists from Python 3.11.4 on; the archive is our own commit either way.
-        tar.extractall(destination, **({"filter": "data"} if hasattr(tarfile, "data_filter") else {}))
+        if hasattr(tarfile, "data_filter"):
+            tar.extractall(destination, filter="data")
+        else:
+            tar.extractall(destination)
     return commit
 
 
@@ -541,7 +544,8 @@ def mutate_module(tree: Path, target: Target, *, log=print, on_outcome=None) -> 
             result.outcomes.append(Outcome(mutant.line, mutant.description, status, round(seconds, 1), note))
             result.seconds = time.monotonic() - started
             log(
-                f"[{number}/{len(mutants)}] {target.path}:{mutant.line}: {mutant.description}: {status} ({note}, {seconds:.0f}s)"
+                f"[{number}/{len(mutants)}] {target.path}:{mutant.line}: {mutant.description}: {status}"
+                f" ({note}, {seconds:.0f}s)"
             )
             if on_outcome is not None:
                 on_outcome(result)
@@ -572,7 +576,8 @@ def main(argv: list[str] | None = None) -> int:
         for target in targets:
             mutants, dropped = generate((REPO_ROOT / target.path).read_bytes())
             print(
-                f"{target.name} ({target.path}): {len(mutants)} mutants, {dropped} dropped; tests: {' '.join(target.tests)}"
+                f"{target.name} ({target.path}): {len(mutants)} mutants, {dropped} dropped;"
+                f" tests: {' '.join(target.tests)}"
             )
             for mutant in mutants:
                 print(f"  {target.path}:{mutant.line}: {mutant.description}")

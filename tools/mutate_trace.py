@@ -60,7 +60,7 @@ def pytest_runtest_logreport(report):
 
 def pytest_unconfigure(config):
     sys.settrace(None)
-    threading.settrace(None)  # type: ignore[arg-type]
+    threading.settrace(None)
     lines = {str(line): list(tests) for line, tests in sorted(_hits.items())}
     with open(_OUT, "w", encoding="utf-8") as out:
         json.dump({"lines": lines, "failed": list(_failed)}, out)

@@ -173,8 +173,8 @@ def test_make_manifests_before_deploy_says_to_deploy_and_writes_nothing(
     )
     err = capsys.readouterr().err
     assert (
-        "make manifests: no stack AirsOnboarding in us-east-1 for these credentials, and no outputs.json from make deploy"
-        in err
+        "make manifests: no stack AirsOnboarding in us-east-1 for these credentials,"
+        " and no outputs.json from make deploy" in err
     )
     assert (assembly / "k8s" / "legacy" / "ml-inference.yaml.pending").exists()
     assert not (assembly / "k8s" / "legacy" / "ml-inference.yaml").exists()
@@ -233,6 +233,7 @@ def test_make_manifests_without_credentials_says_where_they_come_from(
     )
     err = capsys.readouterr().err
     assert err.startswith(
-        "make manifests: could not read the outputs of the stack AirsOnboarding in us-east-1 (Unable to locate credentials)"
+        "make manifests: could not read the outputs of the stack AirsOnboarding in us-east-1"
+        " (Unable to locate credentials)"
     )
     assert err.rstrip().endswith("check the credentials (PROFILE=... or AWS_PROFILE)")

@@ -158,8 +158,8 @@ def test_summary_of_an_organization_rollout(tmp_path: Path, capsys: pytest.Captu
     assert "      every account of ou-abcd-12345678 except 222222222222, 333333333333: the template's defaults" in out
     assert "      222222222222 (in ou-abcd-12345678): 4 parameter overrides" in out
     assert (
-        "    auto-deployment: on: accounts that join these OUs are onboarded; an account that leaves has its stacks kept"
-        in out
+        "    auto-deployment: on: accounts that join these OUs are onboarded;"
+        " an account that leaves has its stacks kept" in out
     )
     assert "StackSets never deploy to the organization's management account" in out
     # The member template's resources, counted once per account and region with every slot used.
@@ -255,10 +255,10 @@ def test_every_published_prerequisite_a_config_leaves_out_is_named(
     assert (
         "  not set up by this stack: CloudTrail for Bedrock (the published prerequisite; add a cloudtrail section, or"
         " reuse a trail that logs management events with cloudtrail.existing_trail_arn)\n"
-        "  not set up by this stack: EKS access for AIRS discovery (the published prerequisite; add an eks section with"
-        " the clusters to open)\n"
-        "  not set up by this stack: a role for EC2 instances invoking Bedrock (the published prerequisite; add a bedrock"
-        " section, where ec2_role: true is the default)\n"
+        "  not set up by this stack: EKS access for AIRS discovery (the published prerequisite;"
+        " add an eks section with the clusters to open)\n"
+        "  not set up by this stack: a role for EC2 instances invoking Bedrock (the published prerequisite;"
+        " add a bedrock section, where ec2_role: true is the default)\n"
         "  not set up by this stack: a role for pods invoking Bedrock (the published prerequisite; add"
         " bedrock.pod_access entries for the service accounts)\n"
     ) in out
@@ -323,8 +323,8 @@ def test_a_stack_without_flow_logs_says_so(tmp_path: Path) -> None:
     )
     [stack] = summary.summarize(tmp_path)
     assert (
-        "  not set up by this stack: VPC flow logs (the published prerequisite; list subnet_ids or vpc_ids under flow_logs)"
-        in summary.render([stack])
+        "  not set up by this stack: VPC flow logs (the published prerequisite;"
+        " list subnet_ids or vpc_ids under flow_logs)" in summary.render([stack])
     )
 
 

@@ -76,7 +76,7 @@ def test_a_template_with_the_bootstrap_rule_is_refused(standalone: Path, tmp_pat
     template = json.loads(template_path.read_text())
     template["Parameters"] = {"BootstrapVersion": {"Type": "AWS::SSM::Parameter::Value<String>"}}
     template_path.write_text(json.dumps(template))
-    with pytest.raises(NotStandalone, match="AirsOnboarding.template.json checks the CDK bootstrap version"):
+    with pytest.raises(NotStandalone, match=r"AirsOnboarding\.template\.json checks the CDK bootstrap version"):
         export_templates(copy, tmp_path / "template")
 
 
@@ -139,14 +139,16 @@ def test_the_report_gives_the_order_the_sizes_and_the_commands(tmp_path: Path) -
     items = [exported("Airs", 60_000, account="111111111111"), exported("Airs-FlowLogs3", 2_000)]
     text = report(items, tmp_path / "template")
     assert text.splitlines() == [
-        f"Wrote 2 templates into {tmp_path / 'template'}/: no CDK bootstrap needed; deploy them in this order, each as its own stack with the name shown.",
+        f"Wrote 2 templates into {tmp_path / 'template'}/: no CDK bootstrap needed;"
+        " deploy them in this order, each as its own stack with the name shown.",
         "  template/Airs.template.json  stack Airs (account 111111111111, eu-west-1), 3 resources, 60,000 bytes",
         "  template/Airs-FlowLogs3.template.json  stack Airs-FlowLogs3 (eu-west-1), 3 resources, 2,000 bytes",
         "Deploy from the CloudFormation console (Create stack > With new resources > Upload a template file,",
         "and acknowledge the IAM capabilities), or with the AWS CLI:",
         f"  {items[0].deploy_command()}",
         f"  {items[1].deploy_command()}",
-        "A template over 51,200 bytes goes through S3: --s3-bucket names any bucket of yours in the stack's region (the console uploads it for you).",
+        "A template over 51,200 bytes goes through S3: --s3-bucket names any bucket of yours in the stack's region"
+        " (the console uploads it for you).",
     ]
 
 
@@ -160,8 +162,8 @@ def test_pending_irsa_manifests_are_copied_and_explained(tmp_path: Path) -> None
     assert (out / "k8s" / "legacy" / "ml-inference.yaml.pending").read_text() == "# needs the role ARN\n"
     text = report([], out)
     assert (
-        "Kubernetes manifests that need the role ARN the deployed stack outputs (IRSA); once it is deployed, make manifests"
-        " CONFIG=<this config> writes them complete into cdk.out/k8s/:"
+        "Kubernetes manifests that need the role ARN the deployed stack outputs (IRSA); once it is deployed,"
+        " make manifests CONFIG=<this config> writes them complete into cdk.out/k8s/:"
     ) in text
     assert f"  {out / 'k8s' / 'legacy' / 'ml-inference.yaml.pending'}" in text.splitlines()
 

@@ -134,7 +134,8 @@ def test_first_screen_gives_the_onboarding_steps_in_order() -> None:
     for step, pattern in ONBOARDING_STEPS:
         match = re.compile(pattern).search(first_screen, position)
         assert match, (
-            f"the README's first {FIRST_SCREEN_LINES} lines lack the step {step!r} ({pattern}) after the steps before it"
+            f"the README's first {FIRST_SCREEN_LINES} lines lack the step {step!r} ({pattern})"
+            " after the steps before it"
         )
         position = match.end()
 
@@ -202,9 +203,9 @@ def pypi_install_claims(text: str) -> list[str]:
 def test_no_page_gives_a_pypi_install_before_the_first_release(path: Path) -> None:
     claims = pypi_install_claims(path.read_text(encoding="utf-8"))
     assert not claims, (
-        f"{path.relative_to(REPO_ROOT)} gives `pip install airs-onboarding-constructs` as if it were on PyPI; until the first"
-        " release, install the wheel of `make dist`, and name the PyPI command only in a sentence that says 'once released'"
-        f" or 'after the first release': {claims}"
+        f"{path.relative_to(REPO_ROOT)} gives `pip install airs-onboarding-constructs` as if it were on PyPI;"
+        " until the first release, install the wheel of `make dist`, and name the PyPI command only in a sentence"
+        f" that says 'once released' or 'after the first release': {claims}"
     )
 
 

@@ -9,6 +9,7 @@ credentials at all.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shlex
@@ -107,7 +108,9 @@ def said(result: subprocess.CompletedProcess[str]) -> str:
 
 
 def context_configs(call: list[str]) -> list[str]:
-    return [value for flag, value in zip(call, call[1:]) if flag in ("--context", "-c") and value.startswith("config=")]
+    return [
+        value for flag, value in itertools.pairwise(call) if flag in ("--context", "-c") and value.startswith("config=")
+    ]
 
 
 @pytest.mark.parametrize("cdk_args", ["--verbose", "--verbose --trace", "-v --profile other"])

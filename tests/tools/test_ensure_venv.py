@@ -86,7 +86,8 @@ def test_too_old_a_python_is_refused_with_the_fix(monkeypatch: pytest.MonkeyPatc
     with pytest.raises(SystemExit) as stop:
         ensure_venv.create(str(tmp_path / "v"))
     assert str(stop.value) == (
-        f"Python 99.0 or newer is needed; {sys.executable} is {sys.version.split()[0]}. Run: make PYTHON=python3.11 ... (or a newer one)"
+        f"Python 99.0 or newer is needed; {sys.executable} is {sys.version.split()[0]}."
+        " Run: make PYTHON=python3.11 ... (or a newer one)"
     )
     assert not (tmp_path / "v").exists()
 
@@ -98,8 +99,8 @@ def test_a_python_without_ensurepip_gets_the_debian_package_name(
     with pytest.raises(SystemExit) as stop:
         ensure_venv.create(str(tmp_path / "v"))
     assert (
-        "cannot create virtual environments (no ensurepip module). On Debian or Ubuntu: sudo apt-get install python3-venv"
-        in str(stop.value)
+        "cannot create virtual environments (no ensurepip module)."
+        " On Debian or Ubuntu: sudo apt-get install python3-venv" in str(stop.value)
     )
 
 
