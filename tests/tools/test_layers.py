@@ -1,8 +1,9 @@
 """The packages import downward only, and other packages reach the library through its public API.
 
 library (onboarding_constructs) <- config (onboarding_config) <- stacks <- app (onboarding_app);
-the account checks (onboarding_checks) sit beside the app; app.py is the entry point on top.
-The custom-resource handlers run in Lambda and import nothing of ours.
+the account checks (onboarding_checks) sit beside the app. The entry points are on top: app.py and
+each package's ``__main__`` (which sets up the process, e.g. the Node.js jsii runs on, before the
+package loads). The custom-resource handlers run in Lambda and import nothing of ours.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ ALLOWED: dict[str, set[str]] = {
     "stacks": {"onboarding_config", "onboarding_constructs"},
     "onboarding_app": {"stacks", "onboarding_config", "onboarding_constructs"},
     "onboarding_checks": {"onboarding_config", "onboarding_constructs"},
-    "app": {"onboarding_app", "stacks", "onboarding_config", "onboarding_constructs"},
+    "app": {"onboarding_app", "onboarding_checks", "stacks", "onboarding_config", "onboarding_constructs"},
     "lambda": set(),
 }
 OURS = set(ALLOWED) - {"app", "lambda"}
@@ -30,9 +31,11 @@ PUBLIC_LIBRARY = {"onboarding_constructs", "onboarding_constructs.validation"}
 
 
 def sources(package: str) -> list[Path]:
+    """The modules of ``package``; ``app`` stands for the entry points."""
+    entry_points = [REPO_ROOT / "app.py", *sorted(REPO_ROOT.glob("onboarding_*/__main__.py"))]
     if package == "app":
-        return [REPO_ROOT / "app.py"]
-    return sorted((REPO_ROOT / package).rglob("*.py"))
+        return entry_points
+    return [path for path in sorted((REPO_ROOT / package).rglob("*.py")) if path not in entry_points]
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
