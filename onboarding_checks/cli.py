@@ -157,14 +157,15 @@ def _credentials(output: Output, config: OnboardingConfig, identity: Identity) -
 
 def _run(output: Output, command: str, config: OnboardingConfig, aws: Aws, identity: Identity) -> int:
     # Imported here: the checks use the constructs' own constants, which load the CDK.
-    from .doctor import doctor_checks
-    from .runner import Context, run_checks
-    from .verify import stack_outputs, verify_checks
+    from .doctor import DOCTOR_CHECKS
+    from .rules import Context
+    from .runner import run_checks
+    from .verify import VERIFY_CHECKS, stack_outputs
 
     context = Context(config=config, aws=aws, account=identity.account)
     account, region = identity.account, config.region
     if command == "doctor":
-        checks = doctor_checks(context)
+        rules = DOCTOR_CHECKS
     else:
         try:
             outputs = stack_outputs(context)
@@ -193,8 +194,9 @@ def _run(output: Output, command: str, config: OnboardingConfig, aws: Aws, ident
             )
             output.findings(account, region, [result])
             return 1
-        checks = verify_checks(context, outputs)
-    results = run_checks(context, checks, progress_console=output.err)
+        context = Context(config=config, aws=aws, account=identity.account, outputs=outputs)
+        rules = VERIFY_CHECKS
+    results = run_checks(context, rules, progress_console=output.err)
     output.findings(account, region, results)
     return CANNOT_RUN if aws.gave_up else exit_code(results)
 

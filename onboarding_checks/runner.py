@@ -1,41 +1,50 @@
-"""Running checks one after another with a progress line, turning what AWS refuses into findings.
-When AWS stops answering, the run stops: the checks left would only wait in turn."""
+"""Running the rules of a list on their targets with a progress line, turning what AWS refuses into
+findings. On each target the rules that share its kind run one after another (a cluster's rules, in
+the list's order) until one says the rest have nothing to check. When AWS stops answering, the run
+stops: the checks left would only wait in turn."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn
 
-from .aws import Aws, MissingPermission, Unreachable, error_code
-from .results import Result, failed, warned
-
-if TYPE_CHECKING:  # the config model loads the CDK (and Node.js): only what runs the checks needs it
-    from onboarding_config.model import OnboardingConfig
+from .aws import MissingPermission, Unreachable, error_code
+from .results import Result, failed
+from .rules import Context, Finding, Rule, warning
 
 
 @dataclass(frozen=True)
-class Context:
-    config: OnboardingConfig
-    aws: Aws
-    account: str
+class Step:
+    """One target and the rules that run on it, in order; the progress line shows the first's title."""
+
+    target: Any
+    name: str
+    rules: tuple[Rule[Any], ...]
 
 
-@dataclass(frozen=True)
-class Check:
-    """A named step that yields findings; ``target`` is shown while it runs."""
+def plan(context: Context, rules: Sequence[Rule[Any]]) -> list[Step]:
+    """Consecutive rules on the same targets run together, target by target."""
+    groups: list[list[Rule[Any]]] = []
+    for each in rules:
+        if groups and groups[-1][0].on is each.on:
+            groups[-1].append(each)
+        else:
+            groups.append([each])
+    return [
+        Step(target, group[0].on.name(target), tuple(group)) for group in groups for target in group[0].on.each(context)
+    ]
 
-    title: str
-    target: str
-    run: Callable[[Context], Iterable[Result]]
 
-
-def run_checks(context: Context, checks: Sequence[Check], *, progress_console: Console | None = None) -> list[Result]:
+def run_checks(
+    context: Context, rules: Sequence[Rule[Any]], *, progress_console: Console | None = None
+) -> list[Result]:
+    steps = plan(context, rules)
     results: list[Result] = []
     console = progress_console or Console(stderr=True)
     with Progress(
@@ -46,48 +55,55 @@ def run_checks(context: Context, checks: Sequence[Check], *, progress_console: C
         console=console,
         transient=True,
     ) as progress:
-        task = progress.add_task("checking", total=len(checks))
-        for done, check in enumerate(checks, start=1):
-            progress.update(task, description=f"{check.title}: {check.target}")
-            try:
-                results.extend(_findings(check, context))
-            except Unreachable as silence:
-                results.append(failed(check.title, check.target, f"not checked: {silence.detail}", silence.fix))
-                if left := len(checks) - done:
-                    results.append(
-                        failed(
-                            "checks", f"{left} more", "not run: AWS stopped answering", f"{silence.fix}, then run again"
+        task = progress.add_task("checking", total=len(steps))
+        for done, step in enumerate(steps, start=1):
+            progress.update(task, description=f"{step.rules[0].title}: {step.name}")
+            for each in step.rules:
+                try:
+                    findings = findings_of(each, context, step.target)
+                except Unreachable as silence:
+                    results.append(failed(each.title, step.name, f"not checked: {silence.detail}", silence.fix))
+                    if left := len(steps) - done:
+                        results.append(
+                            failed(
+                                "checks",
+                                f"{left} more",
+                                "not run: AWS stopped answering",
+                                f"{silence.fix}, then run again",
+                            )
                         )
-                    )
-                break
+                    return results
+                results += [finding.result(each.title, step.name) for finding in findings]
+                if any(finding.stop for finding in findings):
+                    break
             progress.advance(task)
     return results
 
 
-def _findings(check: Check, context: Context) -> list[Result]:
+def findings_of(rule: Rule[Any], context: Context, target: Any) -> list[Finding]:
+    """What ``rule`` finds on ``target``; a call AWS refuses is a warning that stops the target's later
+    rules (they would meet it again). ``Unreachable`` propagates: the run stops."""
     try:
-        return list(check.run(context))
+        return list(rule.run(context, target))
     except Unreachable:
         raise
     except MissingPermission as missing:
         return [
-            warned(
-                check.title,
-                check.target,
+            warning(
                 f"not checked: your credentials may not call {missing.action}",
                 f"allow {missing.action} to the identity running the check, or check this by hand",
+                stop=True,
             )
         ]
     except ClientError as error:
         message = error.response.get("Error", {}).get("Message", "")
         return [
-            warned(
-                check.title,
-                check.target,
+            warning(
                 f"not checked: AWS answered {error_code(error)}: {message}",
                 "retry; if it persists, check this by hand",
+                stop=True,
             )
         ]
     except (BotoCoreError, ResponseParserError) as error:
         # ResponseParserError: an answer that is not AWS's (a proxy's error page, say).
-        return [warned(check.title, check.target, f"not checked: {error}", "retry; if it persists, check this by hand")]
+        return [warning(f"not checked: {error}", "retry; if it persists, check this by hand", stop=True)]

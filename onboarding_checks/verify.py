@@ -1,10 +1,13 @@
 """``verify``: after a deploy, whether the onboarding works: logs arrive, the trail logs, clusters
-admit discovery, and the identities exist."""
+admit discovery, and the identities exist. One rule per check; ``VERIFY_CHECKS`` lists them in the
+order they run, on the targets the config and the stack's outputs name."""
 
 from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
@@ -12,63 +15,28 @@ from onboarding_config.output_groups import ROLE
 from onboarding_constructs import DEFAULT_ACCESS_POLICY
 
 from .aws import error_code
-from .doctor import (
+from .common import CLUSTERS, NETWORKS, Network, flow_log_format
+from .probes import (
     OPEN_TO_EVERYONE,
     POD_IDENTITY_AGENT,
+    auth_mode,
+    cluster,
     discovery_cidrs,
     flow_logs_on,
     flow_logs_to,
-    incomplete_formats,
+    stack_bucket_arn,
 )
-from .results import Result, failed, passed, warned
-from .runner import Check, Context
+from .rules import Context, Finding, Rule, Targets, failure, ok, rule, warning
+
+if TYPE_CHECKING:
+    from onboarding_config.model import EksClusterConfig, PodAccessConfig
 
 VIEW_POLICY = DEFAULT_ACCESS_POLICY  # what the stack grants the discovery role
 RECENT = datetime.timedelta(hours=1)
 
 
-def verify_checks(context: Context, outputs: dict[str, dict[str, str]]) -> list[Check]:
-    """``outputs``: the deployed stack's outputs by key (``OutputValue``, ``Description``)."""
-    config = context.config
-    bucket_arn = outputs.get("FlowLogBucketArn", {}).get("OutputValue")
-    checks = [
-        *(
-            Check("flow log", target, _flow_log(target, bucket_arn))
-            for target in (*config.flow_logs.subnet_ids, *config.flow_logs.vpc_ids)
-        ),
-        Check(
-            "flow log objects", outputs.get("FlowLogBucketName", {}).get("OutputValue", "?"), _recent_objects(outputs)
-        ),
-    ]
-    if config.cloudtrail is not None:
-        trail = config.cloudtrail.existing_trail_arn or outputs.get("BedrockAuditTrailArn", {}).get("OutputValue", "")
-        checks.append(Check("audit trail", trail or "?", _trail_logging(trail)))
-    if config.eks is not None:
-        principal = outputs.get("DiscoveryRoleArn", {}).get("OutputValue") or config.eks.discovery_role_arn or ""
-        checks += [
-            Check("EKS cluster", cluster.name, _cluster_open(cluster.name, principal))
-            for cluster in config.eks.clusters
-        ]
-    if config.bedrock is not None:
-        checks += [
-            Check(
-                "pod identity association",
-                f"{p.cluster}/{p.namespace}/{p.service_account}",
-                _association(p.cluster, p.namespace, p.service_account),
-            )
-            for p in config.bedrock.pod_access
-            if p.mode == "pod-identity"
-        ]
-    roles = {key: output for key, output in outputs.items() if output.get("Description", "").startswith(ROLE)}
-    checks += [
-        Check("role", output["OutputValue"], _role(output["OutputValue"], output["Description"].removeprefix(ROLE)))
-        for output in roles.values()
-    ]
-    return checks
-
-
 def stack_outputs(context: Context) -> dict[str, dict[str, str]] | None:
-    """The deployed stack's outputs, or None when the stack does not exist."""
+    """The deployed stack's outputs by key, or None when the stack does not exist."""
     try:
         stacks = context.aws.call("cloudformation", "describe_stacks", StackName=context.config.stack_name)["Stacks"]
     except ClientError as error:
@@ -78,150 +46,166 @@ def stack_outputs(context: Context) -> dict[str, dict[str, str]] | None:
     return {o["OutputKey"]: o for o in stacks[0].get("Outputs", [])}
 
 
-def _flow_log(resource_id: str, bucket_arn: str | None):
-    def run(context: Context) -> Iterator[Result]:
-        title = "flow log"
-        flow_logs = flow_logs_on(context, resource_id)
-        ours = flow_logs_to(flow_logs, bucket_arn)
-        if not ours:
-            yield failed(
-                title,
-                resource_id,
-                f"no flow log to {bucket_arn or 'the stack bucket'}",
-                "deploy the stack (make deploy), then verify again",
-            )
-        else:
-            flow_log = ours[0]
-            if flow_log.get("DeliverLogsStatus") == "SUCCESS":
-                yield passed(title, resource_id, f"{flow_log['FlowLogId']} delivers to {bucket_arn}")
-            else:
-                error = flow_log.get("DeliverLogsErrorMessage") or flow_log.get("DeliverLogsStatus")
-                yield failed(
-                    title,
-                    resource_id,
-                    f"{flow_log['FlowLogId']} cannot deliver: {error}",
-                    "check the bucket policy allows delivery.logs.amazonaws.com",
-                )
-        yield from incomplete_formats(resource_id, flow_logs, bucket_arn)
-
-    return run
+def _or_unknown(value: str | None) -> str:
+    return value or "?"
 
 
-def _recent_objects(outputs: dict[str, dict[str, str]]):
-    def run(context: Context) -> Iterator[Result]:
-        title = "flow log objects"
-        bucket = outputs.get("FlowLogBucketName", {}).get("OutputValue")
-        if not bucket:
-            yield failed(
-                title,
-                "?",
-                "the stack has no FlowLogBucketName output",
-                "deploy the stack with this version (make deploy)",
-            )
-            return
-        prefix = f"AWSLogs/{context.account}/vpcflowlogs/{context.aws.region}/"
-        newest = None
-        for page in context.aws.pages("s3", "list_objects_v2", Bucket=bucket, Prefix=prefix):
-            for item in page.get("Contents", []):
-                newest = item["LastModified"] if newest is None else max(newest, item["LastModified"])
-        now = datetime.datetime.now(datetime.UTC)
-        if newest is not None and now - newest <= RECENT:
-            yield passed(title, bucket, f"newest object {int((now - newest).total_seconds() // 60)} minutes old")
-        else:
-            when = "none yet" if newest is None else f"the newest is from {newest:%Y-%m-%d %H:%M} UTC"
-            yield warned(
-                title,
-                bucket,
-                f"no flow log objects in the last hour under {prefix} ({when})",
-                "delivery starts about 10 minutes after a flow log is created; verify again later",
-            )
-
-    return run
+# --- flow logs ----------------------------------------------------------------------------------------
 
 
-def _trail_logging(arn: str):
-    def run(context: Context) -> Iterator[Result]:
-        title = "audit trail"
-        if not arn:
-            yield failed(
-                title,
-                "?",
-                "the stack has no BedrockAuditTrailArn output",
-                "deploy the stack with this version (make deploy)",
-            )
-            return
-        try:
-            status = context.aws.call("cloudtrail", "get_trail_status", Name=arn)
-        except ClientError as error:
-            if error_code(error) == "TrailNotFoundException":
-                yield failed(title, arn, "no such trail", "deploy the stack, or correct cloudtrail.existing_trail_arn")
-                return
+@rule(
+    "flow log",
+    on=NETWORKS,
+    checks="a flow log to the stack's bucket exists and delivers (DeliverLogsStatus SUCCESS)",
+)
+def flow_log(context: Context, network: Network) -> Iterator[Finding]:
+    bucket_arn = stack_bucket_arn(context)
+    ours = flow_logs_to(flow_logs_on(context, network.id), bucket_arn)
+    if not ours:
+        yield failure(
+            f"no flow log to {bucket_arn or 'the stack bucket'}", "deploy the stack (make deploy), then verify again"
+        )
+        return
+    first = ours[0]
+    if first.get("DeliverLogsStatus") == "SUCCESS":
+        yield ok(f"{first['FlowLogId']} delivers to {bucket_arn}")
+    else:
+        error = first.get("DeliverLogsErrorMessage") or first.get("DeliverLogsStatus")
+        yield failure(
+            f"{first['FlowLogId']} cannot deliver: {error}",
+            "check the bucket policy allows delivery.logs.amazonaws.com",
+        )
+
+
+def _stack_bucket(context: Context) -> list[str | None]:
+    return [context.output("FlowLogBucketName")]
+
+
+STACK_BUCKET = Targets("the stack's bucket (output FlowLogBucketName)", _stack_bucket, _or_unknown)
+
+
+@rule(
+    "flow log objects",
+    on=STACK_BUCKET,
+    checks="flow log objects arrived in the last hour; none warns (delivery starts about ten minutes after a flow"
+    " log is created)",
+)
+def flow_log_objects(context: Context, bucket: str | None) -> Iterator[Finding]:
+    if not bucket:
+        yield failure("the stack has no FlowLogBucketName output", "deploy the stack with this version (make deploy)")
+        return
+    prefix = f"AWSLogs/{context.account}/vpcflowlogs/{context.aws.region}/"
+    newest = None
+    for page in context.aws.pages("s3", "list_objects_v2", Bucket=bucket, Prefix=prefix):
+        for item in page.get("Contents", []):
+            newest = item["LastModified"] if newest is None else max(newest, item["LastModified"])
+    now = datetime.datetime.now(datetime.UTC)
+    if newest is not None and now - newest <= RECENT:
+        yield ok(f"newest object {int((now - newest).total_seconds() // 60)} minutes old")
+    else:
+        when = "none yet" if newest is None else f"the newest is from {newest:%Y-%m-%d %H:%M} UTC"
+        yield warning(
+            f"no flow log objects in the last hour under {prefix} ({when})",
+            "delivery starts about 10 minutes after a flow log is created; verify again later",
+        )
+
+
+# --- the trail ----------------------------------------------------------------------------------------
+
+
+def _trail(context: Context) -> list[str | None]:
+    trail = context.config.cloudtrail
+    if trail is None:
+        return []
+    return [trail.existing_trail_arn or context.output("BedrockAuditTrailArn")]
+
+
+AUDIT_TRAIL = Targets(
+    "the stack's trail (output BedrockAuditTrailArn), or cloudtrail.existing_trail_arn", _trail, _or_unknown
+)
+
+
+@rule("audit trail", on=AUDIT_TRAIL, checks="the trail (created or reused) is logging")
+def audit_trail(context: Context, arn: str | None) -> Iterator[Finding]:
+    if not arn:
+        yield failure(
+            "the stack has no BedrockAuditTrailArn output", "deploy the stack with this version (make deploy)"
+        )
+        return
+    try:
+        status = context.aws.call("cloudtrail", "get_trail_status", Name=arn)
+    except ClientError as error:
+        if error_code(error) != "TrailNotFoundException":
             raise
-        if status.get("IsLogging"):
-            yield passed(title, arn, "logging")
-        else:
-            yield failed(title, arn, "not logging", f"start it: aws cloudtrail start-logging --name {arn}")
+        yield failure("no such trail", "deploy the stack, or correct cloudtrail.existing_trail_arn")
+        return
+    if status.get("IsLogging"):
+        yield ok("logging")
+    else:
+        yield failure("not logging", f"start it: aws cloudtrail start-logging --name {arn}")
 
-    return run
+
+# --- EKS: the rules run on each cluster in this order, the later ones only on a cluster that exists --------
 
 
-def _cluster_open(name: str, principal: str):
-    def run(context: Context) -> Iterator[Result]:
-        try:
-            cluster = context.aws.call("eks", "describe_cluster", name=name)["cluster"]
-        except ClientError as error:
-            if error_code(error) == "ResourceNotFoundException":
-                yield failed("EKS cluster", name, "no such cluster", "correct eks.clusters[].name")
-                return
+@rule("EKS cluster", on=CLUSTERS, checks="it exists (a row only when it does not)")
+def eks_cluster(context: Context, config: EksClusterConfig) -> Iterator[Finding]:
+    try:
+        cluster(context, config.name)
+    except ClientError as error:
+        if error_code(error) != "ResourceNotFoundException":
             raise
-        mode = (cluster.get("accessConfig") or {}).get("authenticationMode", "CONFIG_MAP")
-        if mode in ("API", "API_AND_CONFIG_MAP"):
-            yield passed("EKS authentication mode", name, mode)
-        else:
-            yield failed(
-                "EKS authentication mode",
-                name,
-                f"{mode}: access entries do not work",
-                "deploy the stack (its custom resource changes the mode)",
-            )
-        yield _endpoint_admits(context, name, cluster)
-        yield _view_access(context, name, principal)
-
-    return run
+        yield failure("no such cluster", "correct eks.clusters[].name", stop=True)
 
 
-def _endpoint_admits(context: Context, name: str, cluster: dict) -> Result:
-    title = "EKS endpoint access"
-    vpc = cluster.get("resourcesVpcConfig") or {}
-    allowed = discovery_cidrs(context)
+@rule(
+    "EKS authentication mode",
+    on=CLUSTERS,
+    checks="API_AND_CONFIG_MAP or API, the modes with access entries",
+)
+def eks_authentication_mode(context: Context, config: EksClusterConfig) -> Iterator[Finding]:
+    mode = auth_mode(cluster(context, config.name))
+    if mode in ("API", "API_AND_CONFIG_MAP"):
+        yield ok(mode)
+    else:
+        yield failure(f"{mode}: access entries do not work", "deploy the stack (its custom resource changes the mode)")
+
+
+@rule("EKS endpoint access", on=CLUSTERS, checks="its public endpoint admits the discovery addresses")
+def eks_endpoint_access(context: Context, config: EksClusterConfig) -> Iterator[Finding]:
+    vpc = cluster(context, config.name).get("resourcesVpcConfig") or {}
     current = list(vpc.get("publicAccessCidrs") or [])
     if not vpc.get("endpointPublicAccess"):
-        return failed(
-            title,
-            name,
+        yield failure(
             "no public endpoint: discovery cannot reach the cluster",
             "set enable_public_endpoint: true for it and deploy again",
         )
-    missing = [c for c in allowed if c not in current]
+        return
+    missing = [c for c in discovery_cidrs(context) if c not in current]
     if any(c in OPEN_TO_EVERYONE for c in current) or not missing:
-        return passed(title, name, "the public endpoint admits the discovery addresses")
-    return failed(
-        title,
-        name,
-        f"the allow-list lacks {', '.join(missing)}",
-        "deploy the stack again; if someone removed them, find out why first",
-    )
-
-
-def _view_access(context: Context, name: str, principal: str) -> Result:
-    title = "EKS access entry"
-    if not principal:
-        return failed(
-            title,
-            name,
-            "no discovery role known (no DiscoveryRoleArn output, no eks.discovery_role_arn)",
-            "deploy the stack",
+        yield ok("the public endpoint admits the discovery addresses")
+    else:
+        yield failure(
+            f"the allow-list lacks {', '.join(missing)}",
+            "deploy the stack again; if someone removed them, find out why first",
         )
+
+
+@rule(
+    "EKS access entry",
+    on=CLUSTERS,
+    checks=f"the discovery role (output DiscoveryRoleArn, or eks.discovery_role_arn) has an access entry with"
+    f" {VIEW_POLICY}",
+)
+def eks_access_entry(context: Context, config: EksClusterConfig) -> Iterator[Finding]:
+    name = config.name
+    configured = context.config.eks.discovery_role_arn if context.config.eks else None
+    principal = context.output("DiscoveryRoleArn") or configured
+    if not principal:
+        yield failure(
+            "no discovery role known (no DiscoveryRoleArn output, no eks.discovery_role_arn)", "deploy the stack"
+        )
+        return
     try:
         arns = [
             p.get("policyArn", "")
@@ -231,57 +215,100 @@ def _view_access(context: Context, name: str, principal: str) -> Result:
             for p in page.get("associatedAccessPolicies", [])
         ]
     except ClientError as error:
-        if error_code(error) == "ResourceNotFoundException":
-            return failed(title, name, f"no access entry for {principal}", "deploy the stack")
-        raise
+        if error_code(error) != "ResourceNotFoundException":
+            raise
+        yield failure(f"no access entry for {principal}", "deploy the stack")
+        return
     if any(arn.endswith(f"/{VIEW_POLICY}") for arn in arns):
-        return passed(title, name, f"{principal} has {VIEW_POLICY}")
-    return failed(title, name, f"the access entry for {principal} lacks {VIEW_POLICY}", "deploy the stack again")
+        yield ok(f"{principal} has {VIEW_POLICY}")
+    else:
+        yield failure(f"the access entry for {principal} lacks {VIEW_POLICY}", "deploy the stack again")
 
 
-def _association(cluster: str, namespace: str, service_account: str):
-    def run(context: Context) -> Iterator[Result]:
-        title, target = "pod identity association", f"{cluster}/{namespace}/{service_account}"
-        try:
-            found = [
-                a
-                for page in context.aws.pages(
-                    "eks",
-                    "list_pod_identity_associations",
-                    clusterName=cluster,
-                    namespace=namespace,
-                    serviceAccount=service_account,
-                )
-                for a in page.get("associations", [])
-            ]
-        except ClientError as error:
-            if error_code(error) == "ResourceNotFoundException":
-                yield failed(title, target, f"no cluster {cluster}", "correct bedrock.pod_access[].cluster")
-                return
-            raise
-        if found:
-            yield passed(title, target, f"{found[0].get('associationId', 'association')} exists")
-        else:
-            yield failed(
-                title, target, "no association", f"deploy the stack; the cluster needs the {POD_IDENTITY_AGENT} add-on"
+# --- identities ---------------------------------------------------------------------------------------
+
+
+def _pod_identity_access(context: Context) -> list[PodAccessConfig]:
+    pods = context.config.bedrock.pod_access if context.config.bedrock else ()
+    return [pod for pod in pods if pod.mode == "pod-identity"]
+
+
+def _service_account(pod: PodAccessConfig) -> str:
+    return f"{pod.cluster}/{pod.namespace}/{pod.service_account}"
+
+
+POD_IDENTITY_ACCESS = Targets("each pod-identity entry of bedrock.pod_access", _pod_identity_access, _service_account)
+
+
+@rule("pod identity association", on=POD_IDENTITY_ACCESS, checks="the association exists")
+def pod_identity_association(context: Context, pod: PodAccessConfig) -> Iterator[Finding]:
+    try:
+        found = [
+            a
+            for page in context.aws.pages(
+                "eks",
+                "list_pod_identity_associations",
+                clusterName=pod.cluster,
+                namespace=pod.namespace,
+                serviceAccount=pod.service_account,
             )
-
-    return run
-
-
-def _role(arn: str, purpose: str):
-    def run(context: Context) -> Iterator[Result]:
-        title = "role"
-        name = arn.rsplit("/", 1)[-1]
-        try:
-            context.aws.call("iam", "get_role", RoleName=name)
-        except ClientError as error:
-            if error_code(error) == "NoSuchEntity":
-                yield failed(
-                    title, arn, f"missing ({purpose})", "deploy the stack again; someone may have deleted the role"
-                )
-                return
+            for a in page.get("associations", [])
+        ]
+    except ClientError as error:
+        if error_code(error) != "ResourceNotFoundException":
             raise
-        yield passed(title, arn, f"exists ({purpose})")
+        yield failure(f"no cluster {pod.cluster}", "correct bedrock.pod_access[].cluster")
+        return
+    if found:
+        yield ok(f"{found[0].get('associationId', 'association')} exists")
+    else:
+        yield failure("no association", f"deploy the stack; the cluster needs the {POD_IDENTITY_AGENT} add-on")
 
-    return run
+
+@dataclass(frozen=True)
+class RoleOutput:
+    """A role the stack outputs, and what it is for (the output's description)."""
+
+    arn: str
+    purpose: str
+
+
+def _role_outputs(context: Context) -> list[RoleOutput]:
+    return [
+        RoleOutput(output["OutputValue"], output["Description"].removeprefix(ROLE))
+        for output in (context.outputs or {}).values()
+        if output.get("Description", "").startswith(ROLE)
+    ]
+
+
+def _role_arn(role: RoleOutput) -> str:
+    return role.arn
+
+
+ROLES = Targets("each role the stack outputs", _role_outputs, _role_arn)
+
+
+@rule("role", on=ROLES, checks="it exists")
+def stack_role(context: Context, role: RoleOutput) -> Iterator[Finding]:
+    try:
+        context.aws.call("iam", "get_role", RoleName=role.arn.rsplit("/", 1)[-1])
+    except ClientError as error:
+        if error_code(error) != "NoSuchEntity":
+            raise
+        yield failure(f"missing ({role.purpose})", "deploy the stack again; someone may have deleted the role")
+        return
+    yield ok(f"exists ({role.purpose})")
+
+
+VERIFY_CHECKS: tuple[Rule[Any], ...] = (
+    flow_log,
+    flow_log_format,
+    flow_log_objects,
+    audit_trail,
+    eks_cluster,
+    eks_authentication_mode,
+    eks_endpoint_access,
+    eks_access_entry,
+    pod_identity_association,
+    stack_role,
+)

@@ -14,16 +14,19 @@ from botocore.parsers import ResponseParserError
 from onboarding_checks import cli
 from onboarding_checks.aws import Aws, MissingPermission, Unreachable
 from onboarding_checks.results import Status
-from onboarding_checks.runner import Check, _findings
+from onboarding_checks.rules import Rule, Targets
+from onboarding_checks.runner import run_checks
 from tests.checks.conftest import Account
 
+ONE_CLUSTER = Targets("the test's cluster", lambda _context: ["prod-eks"])
 
-def _raising(error: Exception) -> Check:
-    def run(_context: object):
+
+def _raising(error: Exception) -> Rule[str]:
+    def run(_context: object, _target: str):
         raise error
-        yield  # a generator, like every check
+        yield  # a generator, like every rule
 
-    return Check("EKS cluster", "prod-eks", run)
+    return Rule("EKS cluster", ONE_CLUSTER, "what the test needs", run)
 
 
 @pytest.mark.parametrize(
@@ -53,7 +56,7 @@ def _raising(error: Exception) -> Check:
     ids=["access-denied", "aws-error", "no-connection", "unparseable-answer"],
 )
 def test_a_check_that_aws_refuses_is_a_warning_not_a_crash(error: Exception, detail: str, fix: str) -> None:
-    [result] = _findings(_raising(error), context=None)  # type: ignore[arg-type]
+    [result] = run_checks(None, [_raising(error)])  # type: ignore[arg-type]
     assert (result.check, result.target, result.status, result.detail, result.fix) == (
         "EKS cluster",
         "prod-eks",

@@ -10,7 +10,8 @@ import pytest
 
 from onboarding_checks.aws import DEFAULT_TIMING, MAX_BACKOFF_BEFORE_RETRY, Aws, Timing, Unreachable
 from onboarding_checks.results import Status
-from onboarding_checks.runner import Check, Context, run_checks
+from onboarding_checks.rules import Context, Rule, Targets
+from onboarding_checks.runner import run_checks
 from tests.checks.conftest import Account
 from tests.checks.silent_server import SilentServer
 
@@ -82,17 +83,14 @@ def test_throttling_is_an_answer_not_silence(account: Account) -> None:
 def test_the_run_stops_at_the_first_check_aws_does_not_answer() -> None:
     ran: list[str] = []
 
-    def check(name: str, error: Exception | None = None) -> Check:
-        def run(_context: Context):
-            ran.append(name)
-            if error:
-                raise error
-            return []
+    def run(_context: Context, name: str) -> list:
+        ran.append(name)
+        if name == "b":
+            raise Unreachable("eks.us-east-1.amazonaws.com", 30)
+        return []
 
-        return Check("EKS cluster", name, run)
-
-    checks = [check("a"), check("b", Unreachable("eks.us-east-1.amazonaws.com", 30)), check("c"), check("d")]
-    results = run_checks(None, checks)  # type: ignore[arg-type]
+    clusters = Rule("EKS cluster", Targets("four clusters", lambda _context: ["a", "b", "c", "d"]), "the test", run)
+    results = run_checks(None, [clusters])  # type: ignore[arg-type]
     assert ran == ["a", "b"]
     assert [(r.check, r.target, r.status, r.detail, r.fix) for r in results] == [
         (

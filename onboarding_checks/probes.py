@@ -1,0 +1,61 @@
+"""What doctor and verify both read from AWS, and the comparisons they share. A read that two rules
+make (a cluster's description, a subnet's flow logs) is asked once per run."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from onboarding_config.partitions import partition_of
+from onboarding_constructs import POD_IDENTITY_AGENT_ADDON
+from onboarding_constructs.validation import canonical_cidr
+
+from .rules import Context
+
+POD_IDENTITY_AGENT = POD_IDENTITY_AGENT_ADDON
+OPEN_TO_EVERYONE = ("0.0.0.0/0", "::/0")
+
+
+def cluster(context: Context, name: str) -> dict[str, Any]:
+    """DescribeCluster's ``cluster``; a missing cluster raises ClientError ResourceNotFoundException."""
+    answer: dict[str, Any] = context.once(
+        ("cluster", name), lambda: context.aws.call("eks", "describe_cluster", name=name)["cluster"]
+    )
+    return answer
+
+
+def auth_mode(description: dict[str, Any]) -> str:
+    """A cluster's authentication mode; a cluster that predates access entries has none: CONFIG_MAP."""
+    return str((description.get("accessConfig") or {}).get("authenticationMode", "CONFIG_MAP"))
+
+
+def flow_logs_on(context: Context, resource_id: str) -> list[dict[str, Any]]:
+    """The flow logs of a subnet or VPC (every page)."""
+    filters = [{"Name": "resource-id", "Values": [resource_id]}]
+    return context.once(
+        ("flow logs", resource_id),
+        lambda: [
+            f
+            for page in context.aws.pages("ec2", "describe_flow_logs", Filters=filters)
+            for f in page.get("FlowLogs", [])
+        ],
+    )
+
+
+def flow_logs_to(flow_logs: list[dict[str, Any]], bucket_arn: str | None) -> list[dict[str, Any]]:
+    """The flow logs that deliver to ``bucket_arn`` (a destination may add a folder: ``arn.../prefix``)."""
+    return [f for f in flow_logs if bucket_arn and str(f.get("LogDestination", "")).split("/")[0] == bucket_arn]
+
+
+def stack_bucket_arn(context: Context) -> str | None:
+    """The flow logs' bucket: after a deploy the stack's ``FlowLogBucketArn`` output; before it, the
+    bucket the config fixes (an existing one or a named new one), if it does."""
+    if context.outputs is not None:
+        return context.output("FlowLogBucketArn")
+    bucket = context.config.flow_logs.bucket
+    name = bucket.existing_name or bucket.name
+    return f"arn:{partition_of(context.aws.region)}:s3:::{name}" if name else None
+
+
+def discovery_cidrs(context: Context) -> list[str]:
+    """The config's allowed CIDRs as EKS spells them, to compare with a cluster's allow-list."""
+    return [canonical_cidr(c) for c in context.config.eks.allowed_cidrs] if context.config.eks else []
