@@ -42,6 +42,8 @@ from botocore.exceptions import ClientError
 LOG = logging.getLogger()
 LOG.setLevel(logging.INFO)
 
+# Copies of the library's limits and rules, as this file cannot import it: a test
+# (tests/handlers/test_handler_constants.py) asserts each equals the library's.
 MAX_PUBLIC_CIDRS = 40  # EKS limit on publicAccessCidrs
 # Access entries (and the authentication mode) need at least this platform version on these Kubernetes
 # versions, or a later Kubernetes version (Amazon EKS User Guide, "Manage access entries").
@@ -55,12 +57,16 @@ ACCESS_ENTRY_PLATFORM_VERSIONS = (
 )
 OPEN_TO_EVERYONE = ("0.0.0.0/0", "::/0")
 PHYSICAL_ID_PREFIX = "eks-cluster-access:"
-MAX_RESPONSE_BYTES = 4096
+MAX_RESPONSE_BYTES = 4096  # CloudFormation's limit on a custom resource's response
 # Hand the work on when less than this is left after the next poll interval.
 HANDOFF_MARGIN_SECONDS = 30.0
 # Throttling and 5xx are retried with backoff; 409 (an update in progress) is not: we wait for it.
 RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
-CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9\-_]{0,99}")
+CLUSTER_NAME = re.compile(r"[0-9A-Za-z][A-Za-z0-9_-]{0,99}")
+# The settings the construct passes in the environment, for a handler run without them.
+DEFAULT_POLL_INTERVAL_SECONDS = "15"
+DEFAULT_TIME_BUDGET_SECONDS = "1740"
+DEFAULT_STATE_PARAMETER_PREFIX = "/airs-onboarding/eks-cluster-access"
 
 # Indirections so tests can run the handler on a virtual clock.
 _sleep = time.sleep
@@ -164,8 +170,8 @@ class Run:
         self.event = event
         self.context = context
         self.progress: dict[str, Any] = dict(event.get("Continuation") or {})
-        self.poll_interval = float(os.environ.get("POLL_INTERVAL_SECONDS", "15"))
-        budget = float(os.environ.get("TIME_BUDGET_SECONDS", "1740"))
+        self.poll_interval = float(os.environ.get("POLL_INTERVAL_SECONDS", DEFAULT_POLL_INTERVAL_SECONDS))
+        budget = float(os.environ.get("TIME_BUDGET_SECONDS", DEFAULT_TIME_BUDGET_SECONDS))
         self.progress.setdefault("deadline", _now() + budget)
         self.progress.setdefault("invocation", 0)
         self.progress["invocation"] += 1
@@ -334,7 +340,7 @@ class Run:
         _sleep(self.poll_interval)
 
     def _parameter_name(self, cluster_name: str) -> str:
-        prefix = os.environ.get("STATE_PARAMETER_PREFIX", "/airs-onboarding/eks-cluster-access")
+        prefix = os.environ.get("STATE_PARAMETER_PREFIX", DEFAULT_STATE_PARAMETER_PREFIX)
         owner = f"{self.event['StackId']}/{self.event['LogicalResourceId']}"
         return f"{prefix}/{cluster_name}/{hashlib.sha256(owner.encode()).hexdigest()[:24]}"
 
