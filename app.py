@@ -21,6 +21,7 @@ from onboarding_app.assembly import add_compliance_checks, add_stacks, default_s
 from onboarding_app.limits import LimitError, check_template_sizes  # noqa: E402
 from onboarding_app.manifests import write_manifests  # noqa: E402
 from onboarding_config.loader import DEFAULT_CONFIG, ConfigError, load_config  # noqa: E402
+from onboarding_constructs import PropsError  # noqa: E402
 from stacks import AccountOnboardingStack  # noqa: E402
 
 
@@ -48,6 +49,17 @@ def cli_app() -> App:
     )
 
 
+def props_report(config_path: str, error: PropsError) -> str:
+    """A construct's refusal of what the config gave it, in the config report's shape: the file and the
+    count, then one line per problem, each naming the construct (its path in the app) and the prop."""
+    count = len(error.problems)
+    header = (
+        f"{config_path}: {count} problem{'s' if count != 1 else ''} found while building the stacks;"
+        " nothing was synthesized or deployed."
+    )
+    return "\n".join([header, *(f"  - {error.path}: {problem}" for problem in error.problems)])
+
+
 def main(app: App | None = None) -> int:
     """Synthesize ``app`` (default: ``cli_app()``)."""
     app = app or cli_app()
@@ -65,8 +77,8 @@ def main(app: App | None = None) -> int:
         return 1
     if standalone_template(app) and config.organization is not None:
         print(
-            f"{config_path}: make template writes the stacks of one account, and this config rolls out to an organization"
-            " through a StackSet, whose member template `make synth` already writes without CDK bootstrap"
+            f"{config_path}: make template writes the stacks of one account, and this config rolls out to an"
+            " organization through a StackSet, whose member template `make synth` already writes without CDK bootstrap"
             f" (cdk.out/{config.stack_name}.MemberTemplate.template.json). Nothing was synthesized.",
             file=sys.stderr,
         )
@@ -76,6 +88,9 @@ def main(app: App | None = None) -> int:
         stack = add_stacks(app, config)
     except LimitError as error:
         print(f"{config_path}: {error}\nNothing was synthesized.", file=sys.stderr)
+        return 1
+    except PropsError as error:
+        print(props_report(config_path, error), file=sys.stderr)
         return 1
     try:
         app.synth()

@@ -1,4 +1,5 @@
-"""app.py: a bad config or a compliance finding ends synth with a message and exit 1, no traceback."""
+"""app.py: a bad config, a construct's refusal or a compliance finding ends synth with a message and exit 1, no
+traceback."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from aws_cdk import aws_s3 as s3
 
 import app as app_module
 from onboarding_app.assembly import default_synthesizer
+from onboarding_constructs import FlowLogs, PropsError
 from tests.conftest import EXAMPLE_CONFIG
 
 
@@ -57,13 +59,54 @@ def test_pod_access_entries_whose_construct_ids_run_together_are_refused_not_a_t
     config = tmp_path / "pods.yaml"
     config.write_text(
         "region: us-east-1\nflow_logs:\n  subnet_ids: [subnet-0a1b2c3d]\nbedrock:\n  pod_access:\n"
-        "    - {cluster: a-b, namespace: c, service_account: d}\n    - {cluster: a, namespace: b-c, service_account: d}\n"
+        "    - {cluster: a-b, namespace: c, service_account: d}\n"
+        "    - {cluster: a, namespace: b-c, service_account: d}\n"
     )
     assert run_main(monkeypatch, tmp_path, str(config)) == 1
     err = capsys.readouterr().err
     assert f"{config}: 1 problem; nothing was synthesized or deployed." in err
-    assert "would share the construct id 'Pod-a-b-c-d'" in err
+    assert (
+        "bedrock.pod_access: entries [0] (cluster a-b, namespace c, service_account d) and [1] (cluster a, namespace"
+        " b-c, service_account d) would share the construct id 'Pod-a-b-c-d'"
+    ) in err
     assert "Traceback" not in err
+
+
+def test_a_construct_refusing_its_props_is_reported_like_the_config_and_exits_1(monkeypatch, tmp_path, capsys) -> None:
+    """A PropsError raised while the stacks are built: the config file, the count, then each problem with
+    the construct's path and the prop, as the config's problems are listed."""
+    bad_subnets = ["subnet-12", "subnet-0A1B2C3D"]
+
+    def refused_flow_logs(scope: Stack) -> FlowLogs:
+        bucket = s3.Bucket.from_bucket_name(scope, "Bucket", "flow-logs")
+        return FlowLogs(scope, "FlowLogs", bucket=bucket, subnet_ids=bad_subnets)
+
+    with pytest.raises(PropsError) as refused:
+        refused_flow_logs(Stack(App(), "AirsOnboarding"))
+    assert len(refused.value.problems) == 2
+    assert all(subnet in refused.value.problems[i] for i, subnet in enumerate(bad_subnets))
+
+    def add_stacks_with_a_refused_construct(app: App, config) -> None:
+        refused_flow_logs(Stack(app, "AirsOnboarding"))
+
+    monkeypatch.setattr(app_module, "add_stacks", add_stacks_with_a_refused_construct)
+    assert run_main(monkeypatch, tmp_path, str(EXAMPLE_CONFIG)) == 1
+    assert capsys.readouterr().err == "\n".join(
+        [
+            f"{EXAMPLE_CONFIG}: 2 problems found while building the stacks; nothing was synthesized or deployed.",
+            *(f"  - AirsOnboarding/FlowLogs: {problem}" for problem in refused.value.problems),
+            "",
+        ]
+    )
+    assert not list((tmp_path / "out").glob("*.template.json"))
+
+
+def test_props_report_counts_one_problem_in_the_singular() -> None:
+    error = PropsError("AirsOnboarding/Eks/prod", ["allowed_cidrs[0]: '10.0.0.0/8' is not a public address range"])
+    assert app_module.props_report("my.yaml", error) == (
+        "my.yaml: 1 problem found while building the stacks; nothing was synthesized or deployed.\n"
+        "  - AirsOnboarding/Eks/prod: allowed_cidrs[0]: '10.0.0.0/8' is not a public address range"
+    )
 
 
 def test_compliance_finding_exits_1_with_a_pointer(monkeypatch, tmp_path, capsys) -> None:
