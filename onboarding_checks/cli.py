@@ -38,9 +38,11 @@ if TYPE_CHECKING:
 CANNOT_RUN = 2
 PROG = "python -m onboarding_checks"
 COMMANDS = {
-    "doctor": "before a deploy: is the account ready for the config (subnets, VPCs, bucket,\ntrail, EKS clusters, Bedrock models)?",
+    "doctor": "before a deploy: is the account ready for the config (subnets, VPCs, bucket,\n"
+    "trail, EKS clusters, Bedrock models)?",
     "verify": "after a deploy: does the onboarding work (flow logs arriving, trail logging,\nEKS access, roles)?",
-    "credentials": "before make deploy, diff or bootstrap: do the AWS credentials work, and are\nthey for the config's account?",
+    "credentials": "before make deploy, diff or bootstrap: do the AWS credentials work, and are\n"
+    "they for the config's account?",
 }
 #: Written out so that --help loads no config model (which starts the CDK and Node.js); a test keeps it
 #: equal to onboarding_config.loader.DEFAULT_CONFIG, which the commands use.
@@ -108,14 +110,15 @@ def main(
         return output.stop(error.report("nothing was checked"), _config_problems(error))
     if config.organization is not None and args.command != "credentials":
         return output.stop(
-            f"{args.config}: {args.command} checks one account, and this config rolls out to an organization. Run it with a config"
-            " without an organization section for the account to check (its subnets, VPCs and clusters), with that account's"
-            " credentials.",
+            f"{args.config}: {args.command} checks one account, and this config rolls out to an organization."
+            " Run it with a config without an organization section for the account to check (its subnets, VPCs and"
+            " clusters), with that account's credentials.",
             failed(
                 "config",
                 args.config,
                 f"{args.command} checks one account, and this config rolls out to an organization",
-                "run it with a config without an organization section for the account to check, with that account's credentials",
+                "run it with a config without an organization section for the account to check, with that account's"
+                " credentials",
             ),
             region=config.region,
         )
@@ -146,7 +149,10 @@ def _credentials(output: Output, config: OnboardingConfig, identity: Identity) -
     line = f"credentials: account {identity.account} (arn {identity.arn}), region {config.region}"
     if config.organization is not None and config.account is None:
         role = "the management account" if config.organization.call_as == "SELF" else "a delegated administrator"
-        line += f"; the organization StackSet deploys from here, so this must be {role} (call_as: {config.organization.call_as})"
+        line += (
+            f"; the organization StackSet deploys from here, so this must be {role}"
+            f" (call_as: {config.organization.call_as})"
+        )
     print(line, file=sys.stderr)
     if output.json:
         output.findings(
@@ -303,7 +309,8 @@ def _parser() -> argparse.ArgumentParser:
         ),
         epilog=(
             "exit codes: 0 nothing failed (warnings allowed), 1 a check failed, 2 the checks could not run\n"
-            f"(a config mistake, no credentials, the wrong account, no answer from AWS within {DEFAULT_TIMING.no_answer_budget:g} s)."
+            "(a config mistake, no credentials, the wrong account, no answer from AWS within"
+            f" {DEFAULT_TIMING.no_answer_budget:g} s)."
         ),
         formatter_class=argparse.RawDescriptionHelpFormatter,
         allow_abbrev=False,  # --json is recognised before parsing, so it must be spelt out

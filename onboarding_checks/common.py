@@ -44,15 +44,15 @@ def _cluster_name(cluster: EksClusterConfig) -> str:
     return cluster.name
 
 
-NETWORKS = Targets("each of flow_logs.subnet_ids and vpc_ids", _networks, _network_id)
-CLUSTERS = Targets("each of eks.clusters", _clusters, _cluster_name)
+NETWORKS = Targets("each of `flow_logs.subnet_ids` and `flow_logs.vpc_ids`", _networks, _network_id)
+CLUSTERS = Targets("each of `eks.clusters`", _clusters, _cluster_name)
 
 
 @rule(
     "flow log format",
     on=NETWORKS,
-    checks="a flow log already there whose format lacks a standard field warns, naming the fields: the stack's own"
-    " (made by an earlier release) goes away with a deploy; another can be recreated, or kept if AIRS may see less",
+    checks="each flow log already there records every standard field; one that lacks some warns, naming them (the"
+    " stack's own, from an earlier release: deploy again; another: recreate it, or accept that AIRS sees less)",
 )
 def flow_log_format(context: Context, network: Network) -> Iterator[Finding]:
     flow_logs = flow_logs_on(context, network.id)

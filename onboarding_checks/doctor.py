@@ -95,14 +95,15 @@ def _new_bucket_name(context: Context) -> list[str]:
     return [bucket.name] if bucket.name and not bucket.existing_name else []
 
 
-EXISTING_BUCKET = Targets("flow_logs.bucket.existing_name", _existing_bucket_name)
-NEW_BUCKET = Targets("flow_logs.bucket.name", _new_bucket_name)
+EXISTING_BUCKET = Targets("`flow_logs.bucket.existing_name`", _existing_bucket_name)
+NEW_BUCKET = Targets("`flow_logs.bucket.name`", _new_bucket_name)
 
 
 @rule(
     "existing bucket",
     on=EXISTING_BUCKET,
-    checks="it exists, is in the config's region, and its policy lets delivery.logs.amazonaws.com write",
+    checks="it exists, is in `region`, and its policy lets `delivery.logs.amazonaws.com` write (no such statement"
+    " warns)",
 )
 def existing_bucket(context: Context, name: str) -> Iterator[Finding]:
     try:
@@ -194,8 +195,8 @@ def _reused_trail_arn(context: Context) -> list[str]:
     return [trail.existing_trail_arn] if trail is not None and trail.existing_trail_arn else []
 
 
-NEW_TRAIL = Targets("the region, when the stack creates a trail", _region_of_a_new_trail)
-REUSED_TRAIL = Targets("cloudtrail.existing_trail_arn", _reused_trail_arn)
+NEW_TRAIL = Targets("the region, when `cloudtrail` creates a trail", _region_of_a_new_trail)
+REUSED_TRAIL = Targets("`cloudtrail.existing_trail_arn`", _reused_trail_arn)
 
 
 @rule(
@@ -325,7 +326,7 @@ def eks_access_entries(context: Context, config: EksClusterConfig) -> Iterator[F
 @rule(
     "EKS authentication mode",
     on=CLUSTERS,
-    checks="API or API_AND_CONFIG_MAP; CONFIG_MAP warns, since the deploy's change of mode is one way",
+    checks="`API` or `API_AND_CONFIG_MAP`; `CONFIG_MAP` warns, since the deploy's change of mode is one way",
 )
 def eks_authentication_mode(context: Context, config: EksClusterConfig) -> Iterator[Finding]:
     mode = auth_mode(cluster(context, config.name))
@@ -341,8 +342,8 @@ def eks_authentication_mode(context: Context, config: EksClusterConfig) -> Itera
 @rule(
     "EKS endpoint access",
     on=CLUSTERS,
-    checks="a public endpoint (private-only fails without enable_public_endpoint) with room for the discovery"
-    f" CIDRs within {MAX_PUBLIC_CIDRS}",
+    checks=f"a public endpoint, with room for the discovery CIDRs within {MAX_PUBLIC_CIDRS} on its allow-list;"
+    " private-only fails, or warns with `enable_public_endpoint`",
 )
 def eks_endpoint_access(context: Context, config: EksClusterConfig) -> Iterator[Finding]:
     vpc = cluster(context, config.name).get("resourcesVpcConfig") or {}
@@ -378,8 +379,8 @@ def eks_endpoint_access(context: Context, config: EksClusterConfig) -> Iterator[
 @rule(
     "EKS access entry",
     on=CLUSTERS,
-    checks="no access entry for eks.discovery_role_arn yet, since a principal has only one (none to check when"
-    " the stack creates the role)",
+    checks="no access entry for `eks.discovery_role_arn` yet (a principal has only one); no row when the stack"
+    " creates the discovery role",
 )
 def eks_access_entry(context: Context, config: EksClusterConfig) -> Iterator[Finding]:
     principal = context.config.eks.discovery_role_arn if context.config.eks else None
@@ -423,13 +424,15 @@ def _agent_cluster_name(on: AgentOn) -> str:
     return on.cluster
 
 
-AGENT_CLUSTERS = Targets("each cluster of pod-identity bedrock.pod_access", _agent_clusters, _agent_cluster_name)
+AGENT_CLUSTERS = Targets(
+    "each cluster of a pod-identity entry of `bedrock.pod_access`", _agent_clusters, _agent_cluster_name
+)
 
 
 @rule(
     "Pod Identity agent",
     on=AGENT_CLUSTERS,
-    checks=f"the {POD_IDENTITY_AGENT} add-on is there, or install_pod_identity_agent installs it (not both)",
+    checks=f"the `{POD_IDENTITY_AGENT}` add-on is there, or `install_pod_identity_agent` installs it, not both",
 )
 def pod_identity_agent(context: Context, on: AgentOn) -> Iterator[Finding]:
     name = on.cluster
@@ -472,7 +475,7 @@ def _model_ids(context: Context) -> tuple[str, ...]:
     return context.config.bedrock.model_ids if context.config.bedrock else ()
 
 
-MODELS = Targets("each of bedrock.model_ids", _model_ids)
+MODELS = Targets("each of `bedrock.model_ids`", _model_ids)
 
 
 @rule("Bedrock model", on=MODELS, checks="the region offers it, as a foundation model or an inference profile")

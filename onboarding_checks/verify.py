@@ -56,7 +56,7 @@ def _or_unknown(value: str | None) -> str:
 @rule(
     "flow log",
     on=NETWORKS,
-    checks="a flow log to the stack's bucket exists and delivers (DeliverLogsStatus SUCCESS)",
+    checks="a flow log to the stack's bucket exists and delivers (`DeliverLogsStatus` SUCCESS)",
 )
 def flow_log(context: Context, network: Network) -> Iterator[Finding]:
     bucket_arn = stack_bucket_arn(context)
@@ -81,7 +81,7 @@ def _stack_bucket(context: Context) -> list[str | None]:
     return [context.output("FlowLogBucketName")]
 
 
-STACK_BUCKET = Targets("the stack's bucket (output FlowLogBucketName)", _stack_bucket, _or_unknown)
+STACK_BUCKET = Targets("the stack's bucket (output `FlowLogBucketName`)", _stack_bucket, _or_unknown)
 
 
 @rule(
@@ -121,7 +121,7 @@ def _trail(context: Context) -> list[str | None]:
 
 
 AUDIT_TRAIL = Targets(
-    "the stack's trail (output BedrockAuditTrailArn), or cloudtrail.existing_trail_arn", _trail, _or_unknown
+    "`cloudtrail.existing_trail_arn`, or the stack's trail (output `BedrockAuditTrailArn`)", _trail, _or_unknown
 )
 
 
@@ -161,7 +161,7 @@ def eks_cluster(context: Context, config: EksClusterConfig) -> Iterator[Finding]
 @rule(
     "EKS authentication mode",
     on=CLUSTERS,
-    checks="API_AND_CONFIG_MAP or API, the modes with access entries",
+    checks="`API_AND_CONFIG_MAP` or `API`, the modes in which access entries work",
 )
 def eks_authentication_mode(context: Context, config: EksClusterConfig) -> Iterator[Finding]:
     mode = auth_mode(cluster(context, config.name))
@@ -194,8 +194,8 @@ def eks_endpoint_access(context: Context, config: EksClusterConfig) -> Iterator[
 @rule(
     "EKS access entry",
     on=CLUSTERS,
-    checks=f"the discovery role (output DiscoveryRoleArn, or eks.discovery_role_arn) has an access entry with"
-    f" {VIEW_POLICY}",
+    checks="the discovery role (output `DiscoveryRoleArn`, or `eks.discovery_role_arn`) has an access entry with"
+    f" `{VIEW_POLICY}`",
 )
 def eks_access_entry(context: Context, config: EksClusterConfig) -> Iterator[Finding]:
     name = config.name
@@ -237,7 +237,7 @@ def _service_account(pod: PodAccessConfig) -> str:
     return f"{pod.cluster}/{pod.namespace}/{pod.service_account}"
 
 
-POD_IDENTITY_ACCESS = Targets("each pod-identity entry of bedrock.pod_access", _pod_identity_access, _service_account)
+POD_IDENTITY_ACCESS = Targets("each pod-identity entry of `bedrock.pod_access`", _pod_identity_access, _service_account)
 
 
 @rule("pod identity association", on=POD_IDENTITY_ACCESS, checks="the association exists")

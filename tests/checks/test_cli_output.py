@@ -222,7 +222,10 @@ def test_help_names_the_default_config_the_commands_use() -> None:
 
 def test_help_starts_no_node() -> None:
     # The config model loads the CDK, whose jsii runtime starts Node.js: --help needs none of it.
-    code = "import sys\nfrom onboarding_checks.cli import main\nmain(['--help'])\nprint(sorted(m for m in sys.modules if m.startswith(('jsii', 'aws_cdk', 'onboarding_app'))), file=sys.stderr)"
+    code = (
+        "import sys\nfrom onboarding_checks.cli import main\nmain(['--help'])\n"
+        "print(sorted(m for m in sys.modules if m.startswith(('jsii', 'aws_cdk', 'onboarding_app'))), file=sys.stderr)"
+    )
     process = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
     assert process.returncode == 0
     assert process.stderr == "[]\n"

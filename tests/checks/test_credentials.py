@@ -75,7 +75,7 @@ def test_working_credentials_as_json(account: Account, capsys) -> None:
 def test_an_organization_config_is_checked_for_the_account_it_deploys_from(
     account: Account, capsys, call_as: str, role: str
 ) -> None:
-    code, out, err = credentials(account, capsys, config(organization={**ORGANIZATION, "call_as": call_as}))
+    code, _, err = credentials(account, capsys, config(organization={**ORGANIZATION, "call_as": call_as}))
     assert code == 0
     assert err == (
         f"credentials: account {ACCOUNT} (arn {ARN}), region {REGION}; the organization StackSet deploys from here,"

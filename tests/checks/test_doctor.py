@@ -196,12 +196,15 @@ def test_flow_log_target_to_a_bucket_of_a_longer_name_is_another_bucket(account:
 
 
 V8_FORMAT = (  # the standard fields of versions 2 to 8, as an earlier release wrote them
-    "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} "
-    "${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} ${instance-id} ${tcp-flags} ${type} ${pkt-srcaddr} "
-    "${pkt-dstaddr} ${region} ${az-id} ${sublocation-type} ${sublocation-id} ${pkt-src-aws-service} ${pkt-dst-aws-service} "
-    "${flow-direction} ${traffic-path} ${reject-reason}"
+    "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} "
+    "${bytes} ${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} ${instance-id} ${tcp-flags} ${type} "
+    "${pkt-srcaddr} ${pkt-dstaddr} ${region} ${az-id} ${sublocation-type} ${sublocation-id} ${pkt-src-aws-service} "
+    "${pkt-dst-aws-service} ${flow-direction} ${traffic-path} ${reject-reason}"
 )
-ADDED = "resource-id, encryption-status, interface-type, next-hop-interface-id, next-hop-subnet-id, next-hop-az-id, next-hop-vpc-id, next-hop-interface-type"
+ADDED = (
+    "resource-id, encryption-status, interface-type, next-hop-interface-id, next-hop-subnet-id, next-hop-az-id,"
+    " next-hop-vpc-id, next-hop-interface-type"
+)
 
 
 def test_existing_flow_log_lacking_standard_fields_warns(account: Account, capsys, net) -> None:

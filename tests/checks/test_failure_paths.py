@@ -79,7 +79,8 @@ def test_an_unknown_profile_stops_with_exit_2(
     assert cli.main(["doctor", "--config", config, "--profile", "nope"]) == 2
     err = capsys.readouterr().err
     assert err.strip() == (
-        "The config profile (nope) could not be found: pass an existing profile with --profile, or none for the default credentials"
+        "The config profile (nope) could not be found: pass an existing profile with --profile, or none for the"
+        " default credentials"
     )
 
 

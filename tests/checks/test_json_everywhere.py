@@ -77,7 +77,8 @@ def test_an_organization_config_for_a_one_account_check(account: Account, capsys
             "config",
             str(account.tmp_path / "config.yaml"),
             f"{command} checks one account, and this config rolls out to an organization",
-            "run it with a config without an organization section for the account to check, with that account's credentials",
+            "run it with a config without an organization section for the account to check, with that account's"
+            " credentials",
         ),
     ]
     assert f"{command} checks one account" in err

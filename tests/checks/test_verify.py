@@ -30,11 +30,14 @@ PREFIX = "AWSLogs/123456789012/vpcflowlogs/us-east-1/"
 ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 #: The fields standard until AWS's table of 2026-11-30 (versions 2 to 8), and those it added.
 V8_FIELDS = (
-    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status "
-    "vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type sublocation-id "
-    "pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path reject-reason"
+    "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action "
+    "log-status vpc-id subnet-id instance-id tcp-flags type pkt-srcaddr pkt-dstaddr region az-id sublocation-type "
+    "sublocation-id pkt-src-aws-service pkt-dst-aws-service flow-direction traffic-path reject-reason"
 ).split()
-ADDED = "resource-id, encryption-status, interface-type, next-hop-interface-id, next-hop-subnet-id, next-hop-az-id, next-hop-vpc-id, next-hop-interface-type"
+ADDED = (
+    "resource-id, encryption-status, interface-type, next-hop-interface-id, next-hop-subnet-id, next-hop-az-id,"
+    " next-hop-vpc-id, next-hop-interface-type"
+)
 
 
 class Aws:
