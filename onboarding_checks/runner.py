@@ -58,26 +58,32 @@ def run_checks(
         task = progress.add_task("checking", total=len(steps))
         for done, step in enumerate(steps, start=1):
             progress.update(task, description=f"{step.rules[0].title}: {step.name}")
-            for each in step.rules:
-                try:
-                    findings = findings_of(each, context, step.target)
-                except Unreachable as silence:
-                    results.append(failed(each.title, step.name, f"not checked: {silence.detail}", silence.fix))
-                    if left := len(steps) - done:
-                        results.append(
-                            failed(
-                                "checks",
-                                f"{left} more",
-                                "not run: AWS stopped answering",
-                                f"{silence.fix}, then run again",
-                            )
+            try:
+                _run_step(context, step, results)
+            except Unreachable as silence:
+                if left := len(steps) - done:
+                    results.append(
+                        failed(
+                            "checks", f"{left} more", "not run: AWS stopped answering", f"{silence.fix}, then run again"
                         )
-                    return results
-                results += [finding.result(each.title, step.name) for finding in findings]
-                if any(finding.stop for finding in findings):
-                    break
+                    )
+                break
             progress.advance(task)
     return results
+
+
+def _run_step(context: Context, step: Step, results: list[Result]) -> None:
+    """Adds the findings of the step's rules on its target to ``results``, until one stops; when AWS does
+    not answer, adds that and raises ``Unreachable``."""
+    for each in step.rules:
+        try:
+            findings = findings_of(each, context, step.target)
+        except Unreachable as silence:
+            results.append(failed(each.title, step.name, f"not checked: {silence.detail}", silence.fix))
+            raise
+        results += [finding.result(each.title, step.name) for finding in findings]
+        if any(finding.stop for finding in findings):
+            return
 
 
 def findings_of(rule: Rule[Any], context: Context, target: Any) -> list[Finding]:
