@@ -35,13 +35,15 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from aws_cdk import Annotations, Stack
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IConstruct
 
 from ._bedrock_catalogue import model_catalogue
-from ._identifiers import is_token, repeated
+from ._identifiers import is_token, repeated_problem
+from ._props import at, each
 from ._suppressions import acknowledge_nag, nag_resource_text
 
 #: The only actions granted. Converse and ConverseStream are authorized through these two.
@@ -131,10 +133,11 @@ def warn_unknown_model_ids(scope: IConstruct, model_ids: Sequence[str]) -> None:
 
 
 def model_ids_problems(model_ids: Sequence[str]) -> list[str]:
-    """Every problem of a list of model ids: each id, and ids listed twice."""
-    problems = [p for p in map(model_id_problem, model_ids) if p]
-    if twice := repeated(list(model_ids)):
-        problems.append(f"{twice} listed more than once")
+    """Every problem of a construct's ``model_ids`` prop, each with where it is: each id
+    (``model_ids[0]: ...``), and ids listed twice."""
+    problems = each("model_ids", model_ids, model_id_problem, items="model ids")
+    if not isinstance(model_ids, str):
+        problems += at("model_ids", [repeated_problem(model_ids)])
     return problems
 
 
@@ -178,7 +181,7 @@ class InvokeGrant:
 
     sid: str
     resources: tuple[str, ...]
-    conditions: dict | None
+    conditions: dict[str, Any] | None
     wildcard_reason: str
 
     def statement(self) -> iam.PolicyStatement:

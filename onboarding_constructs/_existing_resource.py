@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
+from typing import Literal
+
+#: What of an existing resource stays as its owner made it, by kind of resource.
+KEPT: dict[str, str] = {
+    "bucket": "its policy, encryption and lifecycle",
+    "trail": "its selectors, bucket and key",
+}
 
 
-def refuse_props_for_existing(
-    owner: str, existing_prop: str, kind: str, given: Mapping[str, bool], *, kept: str = ""
-) -> None:
-    """Props that only shape a new ``kind`` are an error next to ``existing_prop``, not silently ignored.
+def existing_resource_problem(existing: str, kind: Literal["bucket", "trail"], clashes: Sequence[str]) -> str | None:
+    """Settings that only shape a new ``kind`` are an error next to ``existing`` (the setting that names an
+    existing one), not silently ignored.
 
-    :param given: prop name -> whether the caller set it (differs from its default).
-    :param kept: what of the existing resource stays its owner's, for the message (e.g. "its policy").
+    :param clashes: the settings given next to ``existing`` (none: no problem).
     """
-    clashes = [name for name, is_given in given.items() if is_given]
     if not clashes:
-        return
-    also = f" ({kept})" if kept else ""
-    raise ValueError(
-        f"{owner}: {existing_prop} cannot be combined with {', '.join(clashes)}: those shape a new {kind}, and an"
-        f" existing {kind} is used exactly as it is{also}. Pass {existing_prop} alone, or drop it to create a {kind}."
+        return None
+    names = ", ".join(clashes)
+    return (
+        f"{existing} cannot be combined with {names}: those shape a new {kind}, and an existing {kind} is used exactly"
+        f" as it is ({KEPT[kind]} are never changed). Remove {names}, or remove {existing} to create a {kind}."
     )

@@ -1,8 +1,9 @@
 """Checks for the AWS identifiers the constructs accept, phrased in the user's terms.
 
 Each ``*_problem`` function returns ``None`` for a valid value, otherwise one sentence that
-names the value and says what was expected. The constructs raise it as a ``ValueError``; the
-config loader reports it against the key path. Values that are CDK tokens (resolved only at
+names the value and says what was expected, and never where the value came from: a construct
+prefixes the prop (``subnet_ids[0]: ...``) and raises ``PropsError``, the config reports it against
+the key path (``flow_logs.subnet_ids[0]: ...``). Values that are CDK tokens (resolved only at
 deploy time, e.g. a CloudFormation parameter) cannot be checked here and always pass.
 """
 
@@ -39,6 +40,8 @@ _BUCKET_NAME_CHARS = re.compile(r"[a-z0-9][a-z0-9.-]*[a-z0-9]")
 # Prefixes and suffixes S3 reserves for access points and Outposts (S3 bucket naming rules).
 _RESERVED_BUCKET_PREFIXES = ("xn--", "sthree-", "amzn-s3-demo-")
 _RESERVED_BUCKET_SUFFIXES = ("-s3alias", "--ol-s3", ".mrap", "--x-s3", "--table-s3")
+_ACCOUNT_ID = re.compile(r"[0-9]{12}")
+_ORGANIZATIONAL_UNIT_ID = re.compile(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32}")
 
 
 #: How the CDK encodes a token in a string (its STRING_TOKEN_REGEX).
@@ -48,6 +51,21 @@ _STRING_TOKEN = re.compile(r"\$\{Token\[[a-zA-Z0-9:._-]+\]\}")
 def repeated(values: Sequence[T]) -> list[T]:
     """The values listed more than once, each once, sorted: for "listed more than once" messages."""
     return sorted({value for value in values if values.count(value) > 1})  # type: ignore[type-var]
+
+
+def repeated_problem(values: Sequence[str], *, expected: str = "") -> str | None:
+    """``'a', 'b' listed more than once``, with `` (expected ...)`` when given; None when each value is once."""
+    twice = repeated(list(values))
+    if not twice:
+        return None
+    return f"{', '.join(map(repr, twice))} listed more than once" + (f" (expected {expected})" if expected else "")
+
+
+def not_a_list_problem(value: object, expected: str) -> str | None:
+    """A list prop given one string (which Python would iterate character by character)."""
+    if isinstance(value, str):
+        return f"{value!r} is one string (expected a list of {expected})"
+    return None
 
 
 def is_token(value: object) -> bool:
@@ -84,6 +102,21 @@ def role_arn_problem(value: str) -> str | None:
     if is_token(value) or _ROLE_ARN.fullmatch(value):
         return None
     return f"{value!r} is not an IAM role ARN (expected arn:<partition>:iam::<12-digit account>:role/<name>)"
+
+
+def account_id_problem(value: str) -> str | None:
+    if is_token(value) or (isinstance(value, str) and _ACCOUNT_ID.fullmatch(value)):
+        return None
+    return f"{value!r} is not an AWS account id (expected exactly 12 digits)"
+
+
+def organizational_unit_id_problem(value: str) -> str | None:
+    if is_token(value) or (isinstance(value, str) and _ORGANIZATIONAL_UNIT_ID.fullmatch(value)):
+        return None
+    return (
+        f"{value!r} is not an organizational unit id (expected ou-<4 to 32 lowercase letters or digits>-<8 to 32"
+        " more>, e.g. ou-ab12-cd345678, or the root id r-<4 to 32>)"
+    )
 
 
 def public_cidr_problem(value: str) -> str | None:

@@ -18,12 +18,14 @@ so ``kubectl logs`` shows which role the pods assume; it never invokes a model.
 from __future__ import annotations
 
 import hashlib
-import re
 from typing import Any
 
 import yaml
 
-from ._identifiers import REGION_PATTERN, cluster_name_problem, is_token
+from ._errors import PropsError
+from ._identifiers import cluster_name_problem, is_token
+from ._props import at
+from ._regions import region_problem
 from .pod_bedrock_access import (
     PodAccessMode,
     mode_problem,
@@ -38,7 +40,6 @@ CHECK_INTERVAL_SECONDS = 300
 ROLE_ARN_ANNOTATION = "eks.amazonaws.com/role-arn"
 #: The ``nobody`` user: the AWS CLI image runs as root unless told otherwise.
 NON_ROOT_UID = 65534
-_REGION = re.compile(REGION_PATTERN)
 _MAX_LABEL = 63
 
 
@@ -55,10 +56,18 @@ def render_manifest(
 
     :param role_arn: The role's ARN as text (e.g. from the stack output). Written into the IRSA
         annotation; in ``pod-identity`` mode only into the header comment.
-    :param region: Region the AWS CLI calls (``AWS_REGION``), the stack's region.
+    :param region: Region the AWS CLI calls (``AWS_REGION``), the stack's region: one the CDK knows.
     """
-    _validate(
-        namespace=namespace, service_account=service_account, mode=mode, role_arn=role_arn, region=region, image=image
+    PropsError.raise_if_any(
+        "render_manifest",
+        _validate(
+            namespace=namespace,
+            service_account=service_account,
+            mode=mode,
+            role_arn=role_arn,
+            region=region,
+            image=image,
+        ),
     )
     mode = PodAccessMode(mode)
     name = deployment_name(service_account)
@@ -83,12 +92,9 @@ def render_pending_manifest(*, namespace: str, service_account: str, role_arn_so
     for field, value in (("role_arn_source", role_arn_source), ("next_step", next_step)):
         if is_token(value) or not isinstance(value, str) or not value.strip() or "\n" in value:
             problems.append(f"{field}: {value!r} is not one line of text")
-    if problem := namespace_problem(namespace):
-        problems.append(f"namespace: {problem}")
-    if problem := service_account_problem(service_account):
-        problems.append(f"service_account: {problem}")
-    if problems:
-        raise ValueError("render_pending_manifest " + "; ".join(problems))
+    problems += at("namespace", [namespace_problem(namespace)])
+    problems += at("service_account", [service_account_problem(service_account)])
+    PropsError.raise_if_any("render_pending_manifest", problems)
     return (
         f"# NOT READY TO APPLY: ServiceAccount {namespace}/{service_account} (IAM roles for service accounts)\n"
         f"# needs the annotation {ROLE_ARN_ANNOTATION}: <role ARN>, and the ARN is known only after deploy.\n"
@@ -107,11 +113,8 @@ def manifest_path(cluster: str, namespace: str, service_account: str) -> str:
         ("namespace", namespace, namespace_problem),
         ("service_account", service_account, service_account_problem),
     ):
-        problem = "a deploy-time value cannot name a file" if is_token(value) else check(value)
-        if problem:
-            problems.append(f"{field}: {problem}")
-    if problems:
-        raise ValueError("manifest_path " + "; ".join(problems))
+        problems += at(field, ["a deploy-time value cannot name a file" if is_token(value) else check(value)])
+    PropsError.raise_if_any("manifest_path", problems)
     return f"k8s/{cluster}/{namespace}-{service_account}.yaml"
 
 
@@ -203,7 +206,9 @@ def _deployment(namespace: str, service_account: str, name: str, region: str, im
     }
 
 
-def _validate(*, namespace: str, service_account: str, mode: object, role_arn: str, region: str, image: str) -> None:
+def _validate(
+    *, namespace: str, service_account: str, mode: object, role_arn: str, region: str, image: str
+) -> list[str]:
     problems = []
     for field, value in (
         ("namespace", namespace),
@@ -215,17 +220,12 @@ def _validate(*, namespace: str, service_account: str, mode: object, role_arn: s
         if is_token(value):
             problems.append(f"{field}: a deploy-time value cannot be written into a manifest (pass the resolved text)")
     if not problems:
-        if problem := namespace_problem(namespace):
-            problems.append(f"namespace: {problem}")
-        if problem := service_account_problem(service_account):
-            problems.append(f"service_account: {problem}")
+        problems += at("namespace", [namespace_problem(namespace)])
+        problems += at("service_account", [service_account_problem(service_account)])
         if not isinstance(role_arn, str) or not role_arn.strip():
             problems.append("role_arn: empty (expected the role's ARN, e.g. arn:aws:iam::111122223333:role/name)")
-        if not isinstance(region, str) or not _REGION.fullmatch(region):
-            problems.append(f"region: {region!r} is not an AWS region (expected e.g. us-east-1)")
+        problems += at("region", [region_problem(region)])
         if not isinstance(image, str) or not image or any(c.isspace() for c in image):
             problems.append(f"image: {image!r} is not a container image reference")
-    if problem := mode_problem(mode):
-        problems.append(f"mode: {problem}")
-    if problems:
-        raise ValueError("render_manifest " + "; ".join(problems))
+    problems += at("mode", [mode_problem(mode)])
+    return problems

@@ -15,6 +15,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from ._identifiers import bucket_name_problem
+from ._props import at
 from ._suppressions import acknowledge_nag, skip_checkov
 
 #: How long a version stays recoverable after it was expired or overwritten (versioning is on).
@@ -27,17 +28,17 @@ INCOMPLETE_UPLOAD_RETENTION = Duration.days(7)
 ACCESS_LOGS_USE_BUCKET_POLICY = "@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy"
 
 
-def check_bucket_props(owner: str, *, bucket_name: str | None, retention: Duration | None) -> None:
-    """Raise ValueError, naming ``owner``, for a bucket name or retention S3 would refuse."""
-    if bucket_name is not None and (problem := bucket_name_problem(bucket_name)):
-        raise ValueError(f"{owner} bucket_name: {problem}")
+def bucket_props_problems(*, bucket_name: str | None, retention: Duration | None) -> list[str]:
+    """The props ``bucket_name`` and ``retention`` that S3 would refuse, each with the prop's name."""
+    problems = at("bucket_name", [bucket_name_problem(bucket_name)]) if bucket_name is not None else []
     if retention is not None and not retention.is_unresolved():
         hours = retention.to_hours(integral=False)
         if hours < 24 or hours % 24:
-            raise ValueError(
-                f"{owner} retention: {retention.to_human_string()} is not a whole number of days"
+            problems.append(
+                f"retention: {retention.to_human_string()} is not a whole number of days"
                 " of at least 1 (S3 lifecycle rules count in days)"
             )
+    return problems
 
 
 def log_bucket(

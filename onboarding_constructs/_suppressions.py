@@ -58,7 +58,7 @@ def nag_resource_text(stack: Stack, value: str) -> str:
             return node.replace("${", "<").replace("}", ">")
         if isinstance(node, dict) and "Fn::Join" in node:
             separator, parts = node["Fn::Join"]
-            return separator.join(flatten(part) for part in parts)
+            return str(separator).join(flatten(part) for part in parts)
         if isinstance(node, dict) and "Fn::Sub" in node:
             return flatten(node["Fn::Sub"])
         if isinstance(node, dict) and "Fn::GetAtt" in node:

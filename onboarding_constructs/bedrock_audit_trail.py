@@ -23,8 +23,10 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from . import _secure_bucket as secure_bucket
-from ._existing_resource import refuse_props_for_existing
+from ._errors import PropsError
+from ._existing_resource import existing_resource_problem
 from ._identifiers import trail_arn_problem, trail_name_problem
+from ._props import at
 from ._suppressions import acknowledge_nag, skip_checkov
 
 CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com"
@@ -100,20 +102,20 @@ class BedrockAuditTrail(Construct):
         super().__init__(scope, construct_id)
         self.node.set_context(secure_bucket.ACCESS_LOGS_USE_BUCKET_POLICY, True)
         if existing_trail_arn is not None:
-            if problem := trail_arn_problem(existing_trail_arn):
-                raise ValueError(f"BedrockAuditTrail existing_trail_arn: {problem}")
-            refuse_props_for_existing(
-                "BedrockAuditTrail",
-                "existing_trail_arn",
-                "trail",
-                {
-                    "trail_name": trail_name != DEFAULT_TRAIL_NAME,
-                    "encryption_key": encryption_key is not None,
-                    "retention": retention is not DEFAULT_TRAIL_RETENTION,
-                    "removal_policy": removal_policy != RemovalPolicy.RETAIN,
-                    "bedrock_data_events": bedrock_data_events,
-                },
-                kept="its selectors, bucket and key stay its owner's",
+            given = {
+                "trail_name": trail_name != DEFAULT_TRAIL_NAME,
+                "encryption_key": encryption_key is not None,
+                "retention": retention is not DEFAULT_TRAIL_RETENTION,
+                "removal_policy": removal_policy != RemovalPolicy.RETAIN,
+                "bedrock_data_events": bedrock_data_events,
+            }
+            clashes = [prop for prop, is_given in given.items() if is_given]
+            PropsError.raise_if_any(
+                self.node.path,
+                [
+                    *at("existing_trail_arn", [trail_arn_problem(existing_trail_arn)]),
+                    *filter(None, [existing_resource_problem("existing_trail_arn", "trail", clashes)]),
+                ],
             )
             self._trail_arn = existing_trail_arn
             self._trail: cloudtrail.CfnTrail | None = None
@@ -122,9 +124,13 @@ class BedrockAuditTrail(Construct):
             self._encryption_key: kms.IKey | None = None
             return
 
-        if problem := trail_name_problem(trail_name):
-            raise ValueError(f"BedrockAuditTrail trail_name: {problem}")
-        secure_bucket.check_bucket_props("BedrockAuditTrail", bucket_name=None, retention=retention)
+        PropsError.raise_if_any(
+            self.node.path,
+            [
+                *at("trail_name", [trail_name_problem(trail_name)]),
+                *secure_bucket.bucket_props_problems(bucket_name=None, retention=retention),
+            ],
+        )
 
         # The trail's ARN is known before it exists; a GetAtt here would make the bucket policy and
         # the trail depend on each other.

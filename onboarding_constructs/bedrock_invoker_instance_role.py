@@ -8,7 +8,9 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._bedrock_models import invoke_models_policy, model_ids_problems
+from ._errors import PropsError
 from ._identifiers import role_name_problem
+from ._props import at
 
 EC2_SERVICE = "ec2.amazonaws.com"
 
@@ -43,7 +45,7 @@ class BedrockInvokerInstanceRole(Construct):
         role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        _validate(model_ids=model_ids, role_name=role_name)
+        PropsError.raise_if_any(self.node.path, _validate(model_ids=model_ids, role_name=role_name))
         self._model_ids = tuple(model_ids)
         self.role = iam.Role(
             self,
@@ -65,11 +67,8 @@ class BedrockInvokerInstanceRole(Construct):
         return self._model_ids
 
 
-def _validate(*, model_ids: Sequence[str], role_name: str | None) -> None:
-    if isinstance(model_ids, str):
-        raise TypeError("BedrockInvokerInstanceRole model_ids is a list of model ids, not a single string")
-    problems = [f"model_ids: {p}" for p in model_ids_problems(list(model_ids))]
-    if role_name is not None and (problem := role_name_problem(role_name)):
-        problems.append(f"role_name: {problem}")
-    if problems:
-        raise ValueError("; ".join(f"BedrockInvokerInstanceRole {p}" for p in problems))
+def _validate(*, model_ids: Sequence[str], role_name: str | None) -> list[str]:
+    problems = model_ids_problems(model_ids)
+    if role_name is not None:
+        problems += at("role_name", [role_name_problem(role_name)])
+    return problems

@@ -11,13 +11,15 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from ._errors import PropsError
 from ._identifiers import (
     PARTITION_PATTERN,
     is_token,
-    repeated,
+    repeated_problem,
     role_arn_problem,
     role_name_problem,
 )
+from ._props import at, each
 from ._suppressions import acknowledge_nag, nag_resource_text
 
 #: The published "Discovery" permission set, one statement per service (Sid, actions), each on
@@ -130,13 +132,16 @@ class DiscoveryRole(Construct):
         role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        _validate(
-            trusted_principal_arn=trusted_principal_arn,
-            external_id=external_id,
-            flow_log_bucket=flow_log_bucket,
-            flow_log_bucket_key=flow_log_bucket_key,
-            allow_sensitive_reads=allow_sensitive_reads,
-            role_name=role_name,
+        PropsError.raise_if_any(
+            self.node.path,
+            _validate(
+                trusted_principal_arn=trusted_principal_arn,
+                external_id=external_id,
+                flow_log_bucket=flow_log_bucket,
+                flow_log_bucket_key=flow_log_bucket_key,
+                allow_sensitive_reads=allow_sensitive_reads,
+                role_name=role_name,
+            ),
         )
         self._denied_actions = tuple(a for a in DENIED_ACTIONS if a not in set(allow_sensitive_reads))
         self._role = iam.Role(
@@ -247,22 +252,20 @@ def _validate(
     flow_log_bucket_key: kms.IKey | None,
     allow_sensitive_reads: Sequence[str],
     role_name: str | None,
-) -> None:
-    problems = []
-    if problem := principal_arn_problem(trusted_principal_arn):
-        problems.append(f"trusted_principal_arn: {problem}")
-    if problem := external_id_problem(external_id):
-        problems.append(f"external_id: {problem}")
+) -> list[str]:
+    problems = at("trusted_principal_arn", [principal_arn_problem(trusted_principal_arn)])
+    problems += at("external_id", [external_id_problem(external_id)])
     if flow_log_bucket_key is not None and flow_log_bucket is None:
         problems.append(
             "flow_log_bucket_key is the key of flow_log_bucket's objects, but no flow_log_bucket was given"
             " (pass the bucket too, or drop the key)"
         )
-    problems += [f"allow_sensitive_reads: {p}" for p in allow_sensitive_reads_problems(allow_sensitive_reads)]
-    if role_name is not None and (problem := role_name_problem(role_name)):
-        problems.append(f"role_name: {problem}")
-    if problems:
-        raise ValueError("DiscoveryRole: " + "; ".join(problems))
+    problems += each("allow_sensitive_reads", allow_sensitive_reads, sensitive_read_problem, items="actions")
+    if not isinstance(allow_sensitive_reads, str):
+        problems += at("allow_sensitive_reads", [repeated_problem(allow_sensitive_reads)])
+    if role_name is not None:
+        problems += at("role_name", [role_name_problem(role_name)])
+    return problems
 
 
 def sensitive_read_problem(action: str) -> str | None:
@@ -275,16 +278,6 @@ def sensitive_read_problem(action: str) -> str | None:
             f" {', '.join(a for a in DENIED_ACTIONS if a not in ALWAYS_DENIED)}, spelled as listed)"
         )
     return None
-
-
-def allow_sensitive_reads_problems(actions: Sequence[str]) -> list[str]:
-    """Every problem of an ``allow_sensitive_reads`` list: each action, and actions listed twice."""
-    if isinstance(actions, str):
-        return [f"{actions!r} is text; expected a list of actions"]
-    problems = [p for p in map(sensitive_read_problem, actions) if p]
-    if twice := repeated(list(actions)):
-        problems.append(f"{', '.join(map(repr, twice))} listed more than once")
-    return problems
 
 
 def principal_arn_problem(value: str) -> str | None:

@@ -10,6 +10,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from . import _secure_bucket as secure_bucket
+from ._errors import PropsError
 from ._handler_code import handler_source
 from ._suppressions import (
     acknowledge_nag,
@@ -53,10 +54,13 @@ class EksClusterAccessHandler(Construct):
         if not isinstance(existing, EksClusterAccessHandler):
             return cls(stack, HANDLER_ID, log_group_encryption_key=log_group_encryption_key)
         if not _same_key(existing.log_group_encryption_key, log_group_encryption_key):
-            raise ValueError(
-                "EksClusterAccessHandler log_group_encryption_key: one handler and log group serve every cluster of the"
-                f" stack, already with {_shown(existing.log_group_encryption_key)}; pass the same key"
-                f" (received {_shown(log_group_encryption_key)})"
+            raise PropsError(
+                scope.node.path,
+                [
+                    "log_group_encryption_key: one handler and log group serve every cluster of the stack, already"
+                    f" with {_shown(existing.log_group_encryption_key)}; pass the same key"
+                    f" (received {_shown(log_group_encryption_key)})"
+                ],
             )
         return existing
 

@@ -10,21 +10,22 @@ from aws_cdk import aws_eks as eks
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from ._aws_limits import MAX_PUBLIC_ACCESS_CIDRS
+from ._errors import PropsError
 from ._identifiers import (
     canonical_cidr,
     cluster_name_problem,
     is_token,
     public_cidr_problem,
-    repeated,
+    repeated_problem,
     role_arn_problem,
 )
+from ._props import at, each
 from .eks_cluster_access_handler import SERVICE_TIMEOUT, EksClusterAccessHandler
 
 #: The addresses AIRS discovery reaches cluster endpoints from (published onboarding prerequisites).
 DISCOVERY_CIDRS: tuple[str, ...] = ("34.71.64.3/32", "34.28.60.186/32")
 DEFAULT_ACCESS_POLICY = "AmazonEKSViewPolicy"
-#: EKS accepts at most this many CIDRs on a public endpoint.
-MAX_PUBLIC_CIDRS = 40
 _POLICY_NAME = re.compile(r"AmazonEKS[A-Za-z0-9]+Policy")
 
 
@@ -67,18 +68,17 @@ class EksDiscoveryAccess(Construct):
         log_group_encryption_key: kms.IKey | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        _validate(
-            cluster_name=cluster_name,
-            principal_arn=principal_arn,
-            allowed_cidrs=allowed_cidrs,
-            access_policy=access_policy,
+        PropsError.raise_if_any(
+            self.node.path,
+            _validate(
+                cluster_name=cluster_name,
+                principal_arn=principal_arn,
+                allowed_cidrs=allowed_cidrs,
+                enable_public_endpoint=enable_public_endpoint,
+                access_policy=access_policy,
+            ),
         )
         allowed_cidrs = [canonical_cidr(c) for c in allowed_cidrs]
-        if isinstance(enable_public_endpoint, str) and not is_token(enable_public_endpoint):
-            raise ValueError(
-                f"EksDiscoveryAccess: enable_public_endpoint: {enable_public_endpoint!r} is not allowed (expected True or False,"
-                " or a deploy-time value that resolves to 'true' or 'false')"
-            )
         self._handler = EksClusterAccessHandler.of(self, log_group_encryption_key=log_group_encryption_key)
         self._handler.allow_cluster(cluster_name)
 
@@ -122,26 +122,39 @@ class EksDiscoveryAccess(Construct):
         return self._handler
 
 
-def _validate(*, cluster_name: str, principal_arn: str, allowed_cidrs: Sequence[str], access_policy: str) -> None:
-    if isinstance(allowed_cidrs, str):
-        raise TypeError("EksDiscoveryAccess allowed_cidrs is a list of CIDR blocks, not a single string")
+def allowed_cidrs_problems(cidrs: Sequence[str]) -> list[str]:
+    """What is wrong with an endpoint allow-list as a whole (each CIDR on its own: ``public_cidr_problem``):
+    empty, a block listed twice (however it is spelt), more than EKS takes."""
+    if not cidrs:
+        return ["empty (expected the discovery service's addresses; omit it for the default)"]
     problems = []
-    if problem := cluster_name_problem(cluster_name):
-        problems.append(f"cluster_name: {problem}")
-    if problem := role_arn_problem(principal_arn):
-        problems.append(f"principal_arn: {problem}")
-    problems += [f"allowed_cidrs: {p}" for p in map(public_cidr_problem, allowed_cidrs) if p]
-    if not allowed_cidrs:
-        problems.append("allowed_cidrs: empty (expected the discovery service's addresses)")
-    literal = [c for c in allowed_cidrs if not is_token(c)]
     # Spelt differently, 34.71.64.3 and 34.71.64.3/32 are still the same block.
-    if not any(map(public_cidr_problem, literal)) and (twice := repeated([canonical_cidr(c) for c in literal])):
-        problems.append(f"allowed_cidrs: {twice} listed more than once")
-    if len(allowed_cidrs) > MAX_PUBLIC_CIDRS:
+    blocks = [canonical_cidr(c) for c in cidrs if is_token(c) or public_cidr_problem(c) is None]
+    if twice := repeated_problem(blocks):
+        problems.append(twice)
+    if len(cidrs) > MAX_PUBLIC_ACCESS_CIDRS:
+        problems.append(f"{len(cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_ACCESS_CIDRS} on an endpoint)")
+    return problems
+
+
+def _validate(
+    *,
+    cluster_name: str,
+    principal_arn: str,
+    allowed_cidrs: Sequence[str],
+    enable_public_endpoint: bool | str,
+    access_policy: str,
+) -> list[str]:
+    problems = at("cluster_name", [cluster_name_problem(cluster_name)])
+    problems += at("principal_arn", [role_arn_problem(principal_arn)])
+    problems += each("allowed_cidrs", allowed_cidrs, public_cidr_problem, items="CIDR blocks")
+    if not isinstance(allowed_cidrs, str):
+        problems += at("allowed_cidrs", allowed_cidrs_problems(allowed_cidrs))
+    if isinstance(enable_public_endpoint, str) and not is_token(enable_public_endpoint):
         problems.append(
-            f"allowed_cidrs: {len(allowed_cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)"
+            f"enable_public_endpoint: {enable_public_endpoint!r} is not allowed (expected True or False, or a"
+            " deploy-time value that resolves to 'true' or 'false')"
         )
     if not is_token(access_policy) and not _POLICY_NAME.fullmatch(access_policy):
         problems.append(f"access_policy: {access_policy!r} is not an EKS access policy name (e.g. AmazonEKSViewPolicy)")
-    if problems:
-        raise ValueError("EksDiscoveryAccess: " + "; ".join(problems))
+    return problems

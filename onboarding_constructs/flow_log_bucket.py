@@ -9,7 +9,8 @@ from constructs import Construct
 
 from . import _log_delivery as log_delivery
 from . import _secure_bucket as secure_bucket
-from ._existing_resource import refuse_props_for_existing
+from ._errors import PropsError
+from ._existing_resource import existing_resource_problem
 
 #: Default lifetime of flow-log objects.
 DEFAULT_RETENTION = Duration.days(365)
@@ -57,24 +58,25 @@ class FlowLogBucket(Construct):
         super().__init__(scope, construct_id)
         self.node.set_context(secure_bucket.ACCESS_LOGS_USE_BUCKET_POLICY, True)
         if existing_bucket is not None:
-            refuse_props_for_existing(
-                "FlowLogBucket",
-                "existing_bucket",
-                "bucket",
-                {
-                    "bucket_name": bucket_name is not None,
-                    "encryption_key": encryption_key is not None,
-                    "retention": retention is not DEFAULT_RETENTION,
-                    "removal_policy": removal_policy != RemovalPolicy.RETAIN,
-                    "server_access_logs_bucket": server_access_logs_bucket is not None,
-                },
+            given = {
+                "bucket_name": bucket_name is not None,
+                "encryption_key": encryption_key is not None,
+                "retention": retention is not DEFAULT_RETENTION,
+                "removal_policy": removal_policy != RemovalPolicy.RETAIN,
+                "server_access_logs_bucket": server_access_logs_bucket is not None,
+            }
+            clashes = [prop for prop, is_given in given.items() if is_given]
+            PropsError.raise_if_any(
+                self.node.path, filter(None, [existing_resource_problem("existing_bucket", "bucket", clashes)])
             )
             self._bucket: s3.IBucket = existing_bucket
             self._access_logs_bucket: s3.IBucket | None = None
             self._encryption_key: kms.IKey | None = None
             return
 
-        secure_bucket.check_bucket_props("FlowLogBucket", bucket_name=bucket_name, retention=retention)
+        PropsError.raise_if_any(
+            self.node.path, secure_bucket.bucket_props_problems(bucket_name=bucket_name, retention=retention)
+        )
         if server_access_logs_bucket is None:
             server_access_logs_bucket = secure_bucket.access_logs_bucket(
                 self, "AccessLogsBucket", retention=retention, removal_policy=removal_policy

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from enum import Enum
+from enum import Enum, StrEnum
 
 from aws_cdk import CfnResource, CfnTag
 from aws_cdk import aws_ec2 as ec2
@@ -12,13 +12,15 @@ from constructs import Construct
 
 from . import _flow_log_fields as flow_log_fields
 from . import _log_delivery as log_delivery
-from ._identifiers import is_token, repeated, subnet_id_problem, vpc_id_problem
+from ._errors import PropsError
+from ._identifiers import is_token, repeated_problem, subnet_id_problem, vpc_id_problem
+from ._props import each
 
 #: Tag ``Name`` of each flow log is this prefix plus the subnet or VPC id.
 DEFAULT_NAME_PREFIX = "airs-discovery-"
 
 
-class FlowLogFileFormat(str, Enum):
+class FlowLogFileFormat(StrEnum):
     """Format of the log files in S3 (``DestinationOptions.FileFormat``)."""
 
     PLAIN_TEXT = "plain-text"
@@ -73,7 +75,13 @@ class FlowLogs(Construct):
         name_prefix: str = DEFAULT_NAME_PREFIX,
     ) -> None:
         super().__init__(scope, construct_id)
-        targets = _validated_targets(subnet_ids=subnet_ids, vpc_ids=vpc_ids)
+        PropsError.raise_if_any(
+            self.node.path,
+            _validate(
+                subnet_ids=subnet_ids, vpc_ids=vpc_ids, file_format=file_format, interval=max_aggregation_interval
+            ),
+        )
+        targets = {**{s: "Subnet" for s in subnet_ids}, **{v: "VPC" for v in vpc_ids}}
         file_format = FlowLogFileFormat(file_format)
         max_aggregation_interval = FlowLogAggregationInterval(max_aggregation_interval)
 
@@ -132,18 +140,31 @@ def _construct_id(resource_id: str, resource_type: str, position: int) -> str:
     return f"{resource_type}{position}" if is_token(resource_id) else resource_id
 
 
-def _validated_targets(*, subnet_ids: Sequence[str], vpc_ids: Sequence[str]) -> dict[str, str]:
-    if isinstance(subnet_ids, str) or isinstance(vpc_ids, str):
-        raise TypeError("FlowLogs subnet_ids and vpc_ids are lists of ids, not a single string")
-    problems = [f"subnet_ids: {p}" for p in map(subnet_id_problem, subnet_ids) if p]
-    problems += [f"vpc_ids: {p}" for p in map(vpc_id_problem, vpc_ids) if p]
-    problems += [
-        f"{resource_id!r} is listed twice (a subnet allows at most 2 flow logs, so each id is logged once)"
-        for resource_id in repeated([*subnet_ids, *vpc_ids])
-    ]
-    targets = {**{s: "Subnet" for s in subnet_ids}, **{v: "VPC" for v in vpc_ids}}
-    if not targets:
-        problems.append("no subnet_ids and no vpc_ids given (expected at least one id to log)")
-    if problems:
-        raise ValueError("FlowLogs: " + "; ".join(problems))
-    return targets
+def flow_log_targets_problems(
+    subnet_ids: Sequence[str], vpc_ids: Sequence[str], *, at_least_one: bool = True
+) -> list[str]:
+    """What is wrong with the subnets and VPCs to log, taken together (each id on its own:
+    ``subnet_id_problem``, ``vpc_id_problem``): an id listed twice (each id gets one flow log, named
+    by the id), and, with ``at_least_one``, nothing to log."""
+    problems = []
+    if twice := repeated_problem([*subnet_ids, *vpc_ids], expected="each subnet and VPC id once"):
+        problems.append(twice)
+    if at_least_one and not subnet_ids and not vpc_ids:
+        problems.append("no subnet_ids and no vpc_ids (expected at least one subnet or VPC to log)")
+    return problems
+
+
+def _validate(*, subnet_ids: Sequence[str], vpc_ids: Sequence[str], file_format: object, interval: object) -> list[str]:
+    problems = each("subnet_ids", subnet_ids, subnet_id_problem, items="subnet ids")
+    problems += each("vpc_ids", vpc_ids, vpc_id_problem, items="VPC ids")
+    if not isinstance(subnet_ids, str) and not isinstance(vpc_ids, str):
+        problems += flow_log_targets_problems(subnet_ids, vpc_ids)
+    if file_format not in tuple(FlowLogFileFormat):
+        expected = " or ".join(repr(f.value) for f in FlowLogFileFormat)
+        problems.append(f"file_format: {file_format!r} is not a flow log file format (expected {expected})")
+    if interval not in tuple(FlowLogAggregationInterval) or isinstance(interval, bool):
+        expected = " or ".join(str(i.value) for i in FlowLogAggregationInterval)
+        problems.append(
+            f"max_aggregation_interval: {interval!r} is not an aggregation interval (expected {expected} seconds)"
+        )
+    return problems

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from enum import Enum
+from enum import StrEnum
 
 from aws_cdk import Stack
 from aws_cdk import aws_eks as eks
@@ -24,12 +24,14 @@ from aws_cdk import aws_iam as iam
 from constructs import Construct
 
 from ._bedrock_models import invoke_models_policy, model_ids_problems
+from ._errors import PropsError
 from ._identifiers import (
     REGION_PATTERN,
     cluster_name_problem,
     is_token,
     role_name_problem,
 )
+from ._props import at
 
 POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 POD_IDENTITY_AGENT_ADDON = "eks-pod-identity-agent"
@@ -49,7 +51,7 @@ _OIDC_ISSUER = re.compile(
 _ISSUER_EXAMPLE = "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 
 
-class PodAccessMode(str, Enum):
+class PodAccessMode(StrEnum):
     """How pods get the role's credentials."""
 
     POD_IDENTITY = "pod-identity"
@@ -77,12 +79,10 @@ def service_account_problem(value: str) -> str | None:
 
 
 def mode_problem(value: object) -> str | None:
-    try:
-        PodAccessMode(value)
-    except ValueError:
-        expected = " or ".join(repr(m.value) for m in PodAccessMode)
-        return f"{value!r} is not an access mode (expected {expected})"
-    return None
+    if isinstance(value, str) and value in tuple(PodAccessMode):
+        return None
+    expected = " or ".join(repr(m.value) for m in PodAccessMode)
+    return f"{value!r} is not an access mode (expected {expected})"
 
 
 def oidc_issuer_problem(value: str) -> str | None:
@@ -100,7 +100,7 @@ def oidc_provider_path(issuer: str) -> str:
     """The issuer without ``https://`` or a trailing slash: the OIDC provider's name in IAM."""
     match = _OIDC_ISSUER.fullmatch(issuer)
     if match is None:
-        raise ValueError(f"oidc_issuer: {oidc_issuer_problem(issuer)}")
+        raise PropsError("oidc_provider_path", at("issuer", [oidc_issuer_problem(issuer)]))
     return match["host_path"]
 
 
@@ -160,15 +160,18 @@ class PodBedrockAccess(Construct):
         role_name: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        _validate(
-            cluster_name=cluster_name,
-            namespace=namespace,
-            service_account=service_account,
-            model_ids=model_ids,
-            mode=mode,
-            oidc_issuer=oidc_issuer,
-            install_pod_identity_agent=install_pod_identity_agent,
-            role_name=role_name,
+        PropsError.raise_if_any(
+            self.node.path,
+            _validate(
+                cluster_name=cluster_name,
+                namespace=namespace,
+                service_account=service_account,
+                model_ids=model_ids,
+                mode=mode,
+                oidc_issuer=oidc_issuer,
+                install_pod_identity_agent=install_pod_identity_agent,
+                role_name=role_name,
+            ),
         )
         self._mode = PodAccessMode(mode)
         self._cluster_name = cluster_name
@@ -270,6 +273,28 @@ class PodBedrockAccess(Construct):
         return self._model_ids
 
 
+def pod_access_mode_problems(
+    mode: PodAccessMode | str, *, oidc_issuer: str | None, install_pod_identity_agent: bool
+) -> list[str]:
+    """What does not fit ``mode`` (a valid one: ``mode_problem``) among the props that depend on it:
+    IRSA needs the cluster's OIDC issuer and no agent; Pod Identity uses no issuer."""
+    problems = []
+    if PodAccessMode(mode) is PodAccessMode.IRSA:
+        if oidc_issuer is None:
+            problems.append(
+                "mode 'irsa' needs oidc_issuer, the cluster's OpenID Connect issuer URL (from 'aws eks describe-cluster"
+                f" --query cluster.identity.oidc.issuer', e.g. {_ISSUER_EXAMPLE})"
+            )
+        if install_pod_identity_agent:
+            problems.append("install_pod_identity_agent only applies to mode 'pod-identity' (IRSA needs no agent)")
+    elif oidc_issuer is not None:
+        problems.append(
+            "oidc_issuer only applies to mode 'irsa' (mode 'pod-identity' uses no OIDC provider): remove oidc_issuer,"
+            " or set mode to 'irsa'"
+        )
+    return problems
+
+
 def _validate(
     *,
     cluster_name: str,
@@ -280,36 +305,19 @@ def _validate(
     oidc_issuer: str | None,
     install_pod_identity_agent: bool,
     role_name: str | None,
-) -> None:
-    if isinstance(model_ids, str):
-        raise TypeError("PodBedrockAccess model_ids is a list of model ids, not a single string")
-    problems = []
-    if problem := cluster_name_problem(cluster_name):
-        problems.append(f"cluster_name: {problem}")
-    if problem := namespace_problem(namespace):
-        problems.append(f"namespace: {problem}")
-    if problem := service_account_problem(service_account):
-        problems.append(f"service_account: {problem}")
-    problems += [f"model_ids: {p}" for p in model_ids_problems(list(model_ids))]
-    if role_name is not None and (problem := role_name_problem(role_name)):
-        problems.append(f"role_name: {problem}")
+) -> list[str]:
+    problems = at("cluster_name", [cluster_name_problem(cluster_name)])
+    problems += at("namespace", [namespace_problem(namespace)])
+    problems += at("service_account", [service_account_problem(service_account)])
+    problems += model_ids_problems(model_ids)
+    if role_name is not None:
+        problems += at("role_name", [role_name_problem(role_name)])
     if problem := mode_problem(mode):
-        problems.append(f"mode: {problem}")
-    elif PodAccessMode(mode) is PodAccessMode.IRSA:
-        if oidc_issuer is None:
-            problems.append(
-                f"oidc_issuer: required when mode is 'irsa' (expected the cluster's OIDC issuer URL, e.g. {_ISSUER_EXAMPLE})"
-            )
-        elif problem := oidc_issuer_problem(oidc_issuer):
-            problems.append(f"oidc_issuer: {problem}")
-        if install_pod_identity_agent:
-            problems.append(
-                "install_pod_identity_agent: only applies when mode is 'pod-identity' (IRSA needs no agent)"
-            )
-    elif oidc_issuer is not None:
-        problems.append(
-            f"oidc_issuer: {oidc_issuer!r} given, but mode is 'pod-identity', which does not use an OIDC provider"
-            " (remove oidc_issuer, or set mode='irsa')"
-        )
-    if problems:
-        raise ValueError("; ".join(f"PodBedrockAccess {p}" for p in problems))
+        return [*problems, f"mode: {problem}"]
+    valid_mode = PodAccessMode(str(mode))
+    problems += pod_access_mode_problems(
+        valid_mode, oidc_issuer=oidc_issuer, install_pod_identity_agent=install_pod_identity_agent
+    )
+    if valid_mode is PodAccessMode.IRSA and oidc_issuer is not None:
+        problems += at("oidc_issuer", [oidc_issuer_problem(oidc_issuer)])
+    return problems

@@ -16,9 +16,11 @@ from aws_cdk import (
     Stack,
 )
 from aws_cdk import aws_iam as iam
-from constructs import IConstruct
+from constructs import Construct, IConstruct
 
+from ._errors import PropsError
 from ._identifiers import PARTITION_PATTERN, is_token
+from ._props import at
 
 #: IAM role names are at most this long.
 MAX_ROLE_NAME_LENGTH = 64
@@ -37,7 +39,7 @@ _POLICY_ARN = re.compile(
 
 
 def apply_role_policy(
-    scope: IConstruct,
+    scope: Construct,
     *,
     permissions_boundary_arn: str | None = None,
     role_name_prefix: str | None = None,
@@ -69,19 +71,18 @@ def apply_role_policy(
     for roles can be passed through as it is.
     """
     problems = []
-    if permissions_boundary_arn is not None and (problem := boundary_arn_problem(permissions_boundary_arn)):
-        problems.append(f"permissions_boundary_arn: {problem}")
-    if role_name_prefix is not None and (problem := role_name_prefix_problem(role_name_prefix)):
-        problems.append(f"role_name_prefix: {problem}")
-    if problems:
-        raise ValueError("apply_role_policy: " + "; ".join(problems))
-
     if permissions_boundary_arn is not None:
+        problems += at("permissions_boundary_arn", [boundary_arn_problem(permissions_boundary_arn)])
         if scope.node.try_find_child(BOUNDARY_ID) is not None:
-            raise ValueError(
-                f"apply_role_policy: {scope.node.path or 'the app'} already has a permissions boundary from an earlier"
+            problems.append(
+                f"{scope.node.path or 'the app'} already has a permissions boundary from an earlier"
                 " apply_role_policy call; call it once per scope, with every rule"
             )
+    if role_name_prefix is not None:
+        problems += at("role_name_prefix", [role_name_prefix_problem(role_name_prefix)])
+    PropsError.raise_if_any("apply_role_policy", problems)
+
+    if permissions_boundary_arn is not None:
         boundary = iam.ManagedPolicy.from_managed_policy_arn(scope, BOUNDARY_ID, permissions_boundary_arn)
         iam.PermissionsBoundary.of(scope).apply(boundary)
     if role_name_prefix is not None:
@@ -93,8 +94,7 @@ class RoleNamePrefix:
     """Aspect: every IAM role visited gets a name starting with ``prefix`` (see ``apply_role_policy``)."""
 
     def __init__(self, prefix: str) -> None:
-        if problem := role_name_prefix_problem(prefix):
-            raise ValueError(f"RoleNamePrefix prefix: {problem}")
+        PropsError.raise_if_any("RoleNamePrefix", at("prefix", [role_name_prefix_problem(prefix)]))
         self.prefix = prefix
 
     def visit(self, node: IConstruct) -> None:

@@ -10,7 +10,15 @@ from aws_cdk import Token
 from aws_cdk import aws_cloudformation as cloudformation
 from constructs import Construct
 
-from ._identifiers import is_token
+from ._errors import PropsError
+from ._identifiers import (
+    account_id_problem,
+    is_token,
+    not_a_list_problem,
+    organizational_unit_id_problem,
+    repeated_problem,
+)
+from ._props import at, each
 
 #: Named roles need CAPABILITY_NAMED_IAM; service-managed StackSets refuse CAPABILITY_AUTO_EXPAND.
 DEFAULT_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
@@ -80,15 +88,18 @@ class ServiceManagedStackSet(Construct):
         description: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
-        _validate(
-            organizational_units=organizational_units,
-            regions=regions,
-            include_accounts=include_accounts,
-            exclude_accounts=exclude_accounts,
-            parameter_overrides=parameter_overrides,
-            call_as=call_as,
-            max_concurrent_percentage=max_concurrent_percentage,
-            failure_tolerance_percentage=failure_tolerance_percentage,
+        PropsError.raise_if_any(
+            self.node.path,
+            _validate(
+                organizational_units=organizational_units,
+                regions=regions,
+                include_accounts=include_accounts,
+                exclude_accounts=exclude_accounts,
+                parameter_overrides=parameter_overrides,
+                call_as=call_as,
+                max_concurrent_percentage=max_concurrent_percentage,
+                failure_tolerance_percentage=failure_tolerance_percentage,
+            ),
         )
         # "Default" is left out of logical ids (unlike "Resource"): a stack that moves its L1
         # StackSet into this construct, under the L1's old id, keeps the logical id and so the StackSet.
@@ -175,6 +186,55 @@ def _targets(
     )
 
 
+#: The target lists that need at least one value, with what one looks like.
+_REQUIRED_TARGETS = {
+    "organizational_units": "at least one OU id, e.g. 'ou-abcd-12345678'",
+    "regions": "at least one region, e.g. 'us-east-1'",
+}
+
+
+def target_list_problems(key: str, values: Sequence[str]) -> list[str]:
+    """What is wrong with one target list of a StackSet as a whole: ``key`` is ``organizational_units``,
+    ``regions``, ``include_accounts`` or ``exclude_accounts`` (each value on its own:
+    ``organizational_unit_id_problem``, ``account_id_problem``). The first two may not be empty; no
+    list names a value twice."""
+    if not values and key in _REQUIRED_TARGETS:
+        return [f"empty (expected {_REQUIRED_TARGETS[key]})"]
+    return [problem for problem in [repeated_problem(values)] if problem]
+
+
+def include_exclude_problem(include_accounts: Sequence[str], exclude_accounts: Sequence[str]) -> str | None:
+    if include_accounts and exclude_accounts:
+        return (
+            "include_accounts and exclude_accounts cannot both be given: list the accounts to deploy to in"
+            " include_accounts, or the accounts to leave out in exclude_accounts"
+        )
+    return None
+
+
+def override_account_problem(
+    account: str, *, include_accounts: Sequence[str], exclude_accounts: Sequence[str]
+) -> str | None:
+    """An account with parameter values of its own must be one the StackSet deploys to."""
+    if is_token(account):
+        return None
+    if account in exclude_accounts:
+        return f"account {account!r} is in exclude_accounts, so it gets no stack to override"
+    if include_accounts and account not in include_accounts and not any(map(is_token, include_accounts)):
+        return f"account {account!r} is not in include_accounts, so it gets no stack to override"
+    return None
+
+
+def percentage_problem(value: object, low: int) -> str | None:
+    """A whole percentage from ``low`` to 100 (StackSet operation preferences)."""
+    # A number token (e.g. a CloudFormation parameter) is a float the CDK resolves at synth.
+    if isinstance(value, float) and Token.is_unresolved(value):
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= 100:
+        return None
+    return f"{value!r} is out of range (expected a whole percentage from {low} to 100)"
+
+
 def _validate(
     *,
     organizational_units: Sequence[str],
@@ -185,52 +245,32 @@ def _validate(
     call_as: str,
     max_concurrent_percentage: int,
     failure_tolerance_percentage: int,
-) -> None:
+) -> list[str]:
+    problems = each("organizational_units", organizational_units, organizational_unit_id_problem, items="OU ids")
+    problems += at("regions", [not_a_list_problem(regions, "regions")])
+    problems += each("include_accounts", include_accounts, account_id_problem, items="account ids")
+    problems += each("exclude_accounts", exclude_accounts, account_id_problem, items="account ids")
     lists = {
         "organizational_units": organizational_units,
         "regions": regions,
         "include_accounts": include_accounts,
         "exclude_accounts": exclude_accounts,
     }
-    if strings := [name for name, value in lists.items() if isinstance(value, str)]:
-        raise TypeError(f"ServiceManagedStackSet: {', '.join(strings)} must be a list of strings, not a single string")
-    problems = []
-    if not organizational_units:
-        problems.append("organizational_units is empty (expected at least one OU id, e.g. 'ou-abcd-12345678')")
-    if not regions:
-        problems.append("regions is empty (expected at least one region, e.g. 'us-east-1')")
-    if include_accounts and exclude_accounts:
-        problems.append(
-            "include_accounts and exclude_accounts are both given (expected one of them: the accounts to"
-            " deploy to, or the accounts to leave out)"
-        )
+    if any(isinstance(values, str) for values in lists.values()):
+        return problems
+    for key, values in lists.items():
+        problems += at(key, target_list_problems(key, values))
+    problems += filter(None, [include_exclude_problem(include_accounts, exclude_accounts)])
     for account in parameter_overrides:
-        if is_token(account):
-            continue
-        if account in exclude_accounts:
-            problems.append(
-                f"parameter_overrides account {account!r} is in exclude_accounts, so it gets no stack to override"
-            )
-        elif include_accounts and account not in include_accounts and not any(map(is_token, include_accounts)):
-            problems.append(
-                f"parameter_overrides account {account!r} is not in include_accounts, so it gets no stack to override"
-            )
+        problems += at(
+            "parameter_overrides",
+            [
+                account_id_problem(account),
+                override_account_problem(account, include_accounts=include_accounts, exclude_accounts=exclude_accounts),
+            ],
+        )
     if not is_token(call_as) and call_as not in _CALL_AS:
-        problems.append(f"call_as {call_as!r} is not valid (expected 'SELF' or 'DELEGATED_ADMIN')")
-    for name, value, low in (
-        ("max_concurrent_percentage", max_concurrent_percentage, 1),
-        ("failure_tolerance_percentage", failure_tolerance_percentage, 0),
-    ):
-        if problem := _percentage_problem(value, low):
-            problems.append(f"{name} {problem}")
-    if problems:
-        raise ValueError("ServiceManagedStackSet: " + "; ".join(problems))
-
-
-def _percentage_problem(value: object, low: int) -> str | None:
-    # A number token (e.g. a CloudFormation parameter) is a float the CDK resolves at synth.
-    if isinstance(value, float) and Token.is_unresolved(value):
-        return None
-    if isinstance(value, int) and not isinstance(value, bool) and low <= value <= 100:
-        return None
-    return f"{value!r} is out of range (expected a whole percentage from {low} to 100)"
+        problems.append(f"call_as: {call_as!r} is not valid (expected 'SELF' or 'DELEGATED_ADMIN')")
+    problems += at("max_concurrent_percentage", [percentage_problem(max_concurrent_percentage, 1)])
+    problems += at("failure_tolerance_percentage", [percentage_problem(failure_tolerance_percentage, 0)])
+    return problems

@@ -2,10 +2,13 @@
 check asks the same question and gets the same answer.
 
 Each ``*_problem`` function takes a value and returns what is wrong with it (``None`` when nothing
-is), in words that do not say where the value came from: the caller prefixes the location
-(``flow_logs.subnet_ids[0]`` in a config, ``subnet_ids[0]`` in a construct's props). The limits of
-CloudFormation and EKS are the named constants below. A construct that is given bad props raises
-``PropsError``, which lists every problem with the construct's path.
+is); each ``*_problems`` function returns every problem of a list or of settings that depend on
+each other (an empty list when there is none). Their words never say where the value came from:
+the caller prefixes the location (``flow_logs.subnet_ids[0]`` in a config, ``subnet_ids[0]`` in a
+construct's props). A rule over a list judges the list as a whole (empty, a value twice, too many);
+each value is judged by the rule for one value. The limits of CloudFormation and EKS are the named
+constants below. A construct that is given bad props raises ``PropsError``, which lists every
+problem with the construct's path.
 """
 
 from __future__ import annotations
@@ -21,28 +24,47 @@ from ._aws_limits import (
 )
 from ._bedrock_models import model_id_problem
 from ._errors import PropsError
+from ._existing_resource import existing_resource_problem
 from ._flow_log_fields import STANDARD_FIELDS_BY_VERSION, missing_standard_fields
 from ._identifiers import (
     CLUSTER_NAME_PATTERN,
     ROLE_ARN_PATTERN,
     SUBNET_ID_PATTERN,
     VPC_ID_PATTERN,
+    account_id_problem,
     bucket_name_problem,
     canonical_cidr,
     cluster_name_problem,
     is_token,
     kms_key_arn_problem,
+    organizational_unit_id_problem,
     public_cidr_problem,
     repeated,
+    repeated_problem,
     role_arn_problem,
     subnet_id_problem,
     trail_arn_problem,
     trail_name_problem,
     vpc_id_problem,
 )
+from ._regions import known_regions, region_problem
 from .discovery_role import external_id_problem, principal_arn_problem, sensitive_read_problem
-from .pod_bedrock_access import namespace_problem, oidc_issuer_problem, service_account_problem
+from .eks_discovery_access import allowed_cidrs_problems
+from .flow_logs import flow_log_targets_problems
+from .pod_bedrock_access import (
+    mode_problem,
+    namespace_problem,
+    oidc_issuer_problem,
+    pod_access_mode_problems,
+    service_account_problem,
+)
 from .role_policy import boundary_arn_problem, role_name_prefix_problem
+from .service_managed_stack_set import (
+    include_exclude_problem,
+    override_account_problem,
+    percentage_problem,
+    target_list_problems,
+)
 
 __all__ = [
     "CLUSTER_NAME_PATTERN",
@@ -58,25 +80,39 @@ __all__ = [
     "SUBNET_ID_PATTERN",
     "VPC_ID_PATTERN",
     "PropsError",
+    "account_id_problem",
+    "allowed_cidrs_problems",
     "boundary_arn_problem",
     "bucket_name_problem",
     "canonical_cidr",
     "cluster_name_problem",
+    "existing_resource_problem",
     "external_id_problem",
+    "flow_log_targets_problems",
+    "include_exclude_problem",
     "is_token",
     "kms_key_arn_problem",
+    "known_regions",
     "missing_standard_fields",
+    "mode_problem",
     "model_id_problem",
     "namespace_problem",
     "oidc_issuer_problem",
+    "organizational_unit_id_problem",
+    "override_account_problem",
+    "percentage_problem",
+    "pod_access_mode_problems",
     "principal_arn_problem",
     "public_cidr_problem",
+    "region_problem",
     "repeated",
+    "repeated_problem",
     "role_arn_problem",
     "role_name_prefix_problem",
     "sensitive_read_problem",
     "service_account_problem",
     "subnet_id_problem",
+    "target_list_problems",
     "trail_arn_problem",
     "trail_name_problem",
     "vpc_id_problem",

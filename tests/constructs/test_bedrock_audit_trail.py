@@ -19,6 +19,7 @@ from onboarding_constructs.bedrock_audit_trail import (
 )
 from tests.conftest import new_stack
 from tests.constructs.bucket_checks import assert_access_logs_bucket, assert_hardened_log_bucket
+from tests.constructs.props_errors import assert_refused, props_error
 from tests.synth import cdk_json_context
 
 KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
@@ -464,13 +465,12 @@ def test_existing_trail_arn_known_only_at_deploy_is_not_checked() -> None:
     ],
 )
 def test_invalid_existing_trail_arn_is_refused(arn: str) -> None:
-    expected = (
-        f"BedrockAuditTrail existing_trail_arn: '{arn}' is not a CloudTrail trail ARN"
-        " (expected arn:<partition>:cloudtrail:<region>:<12-digit account>:trail/<name>)"
+    assert_refused(
+        lambda: BedrockAuditTrail(new_stack(), "Audit", existing_trail_arn=arn),
+        "TestStack/Audit",
+        f"existing_trail_arn: '{arn}' is not a CloudTrail trail ARN"
+        " (expected arn:<partition>:cloudtrail:<region>:<12-digit account>:trail/<name>)",
     )
-    with pytest.raises(ValueError) as raised:
-        BedrockAuditTrail(new_stack(), "Audit", existing_trail_arn=arn)
-    assert str(raised.value) == expected
 
 
 @pytest.mark.parametrize(
@@ -489,19 +489,19 @@ def test_existing_trail_with_new_trail_props_is_refused(props: dict, named: str)
     stack = new_stack()
     if props.get("encryption_key") == "imported":
         props = {"encryption_key": kms.Key.from_key_arn(stack, "Key", KEY_ARN)}
-    with pytest.raises(ValueError) as raised:
-        BedrockAuditTrail(stack, "Audit", existing_trail_arn=EXISTING_TRAIL_ARN, **props)
-    assert str(raised.value) == (
-        f"BedrockAuditTrail: existing_trail_arn cannot be combined with {named}: those shape a new trail, and an"
-        " existing trail is used exactly as it is (its selectors, bucket and key stay its owner's)."
-        " Pass existing_trail_arn alone, or drop it to create a trail."
+    assert_refused(
+        lambda: BedrockAuditTrail(stack, "Audit", existing_trail_arn=EXISTING_TRAIL_ARN, **props),
+        "TestStack/Audit",
+        f"existing_trail_arn cannot be combined with {named}: those shape a new trail, and an existing trail is used"
+        " exactly as it is (its selectors, bucket and key are never changed)."
+        f" Remove {named}, or remove existing_trail_arn to create a trail.",
     )
 
 
 def test_existing_trail_refusal_names_every_clashing_prop() -> None:
     stack = new_stack()
-    with pytest.raises(ValueError, match="combined with trail_name, removal_policy, bedrock_data_events: those shape"):
-        BedrockAuditTrail(
+    error = props_error(
+        lambda: BedrockAuditTrail(
             stack,
             "Audit",
             existing_trail_arn=EXISTING_TRAIL_ARN,
@@ -509,6 +509,22 @@ def test_existing_trail_refusal_names_every_clashing_prop() -> None:
             removal_policy=RemovalPolicy.DESTROY,
             bedrock_data_events=True,
         )
+    )
+    [problem] = error.problems
+    assert problem.startswith(
+        "existing_trail_arn cannot be combined with trail_name, removal_policy, bedrock_data_events: those shape"
+    )
+    assert problem.endswith(
+        "Remove trail_name, removal_policy, bedrock_data_events, or remove existing_trail_arn to create a trail."
+    )
+
+
+def test_an_invalid_existing_trail_arn_and_new_trail_props_are_both_reported() -> None:
+    error = props_error(lambda: BedrockAuditTrail(new_stack(), "Audit", existing_trail_arn="org", trail_name="other"))
+    assert [problem.split(":")[0] for problem in error.problems] == [
+        "existing_trail_arn",
+        "existing_trail_arn cannot be combined with trail_name",
+    ]
 
 
 # --- Validation ------------------------------------------------------------------------------------
@@ -536,9 +552,11 @@ _NAME_RULE = (
     ],
 )
 def test_invalid_trail_name_is_refused_with_the_rule(name: str, reason: str) -> None:
-    with pytest.raises(ValueError) as raised:
-        BedrockAuditTrail(new_stack(), "Audit", trail_name=name)
-    assert str(raised.value) == f"BedrockAuditTrail trail_name: {name!r} is not a valid trail name ({reason})"
+    assert_refused(
+        lambda: BedrockAuditTrail(new_stack(), "Audit", trail_name=name),
+        "TestStack/Audit",
+        f"trail_name: {name!r} is not a valid trail name ({reason})",
+    )
 
 
 @pytest.mark.parametrize("name", ["abc", "a" * 128, "Org.Trail_1-b", "1trail9"])
@@ -552,10 +570,16 @@ def test_valid_trail_names_are_accepted(name: str) -> None:
     ("hours", "shown"), [(12, "12 hours"), (36, "1 day 12 hours")], ids=["under-a-day", "not-whole-days"]
 )
 def test_retention_must_be_whole_days(hours: int, shown: str) -> None:
-    with pytest.raises(
-        ValueError, match=rf"^BedrockAuditTrail retention: {shown} is not a whole number of days of at least 1"
-    ):
-        BedrockAuditTrail(new_stack(), "Audit", retention=Duration.hours(hours))
+    assert_refused(
+        lambda: BedrockAuditTrail(new_stack(), "Audit", retention=Duration.hours(hours)),
+        "TestStack/Audit",
+        f"retention: {shown} is not a whole number of days of at least 1 (S3 lifecycle rules count in days)",
+    )
+
+
+def test_a_bad_trail_name_and_retention_are_both_reported() -> None:
+    error = props_error(lambda: BedrockAuditTrail(new_stack(), "Audit", trail_name="ab", retention=Duration.hours(1)))
+    assert [problem.split(":")[0] for problem in error.problems] == ["trail_name", "retention"]
 
 
 # --- Construct ids are API -------------------------------------------------------------------------

@@ -23,6 +23,7 @@ from onboarding_constructs.bedrock_invoker_instance_role import (
     BedrockInvokerInstanceRole,
 )
 from tests.conftest import new_stack
+from tests.constructs.props_errors import assert_refused, props_error
 from tests.gates import iam_actions, policy_rules
 from tests.synth import cdk_json_context
 
@@ -338,31 +339,48 @@ def test_profiles_and_their_models() -> None:
     assert INVOKE_ACTIONS == tuple(ACTIONS)
 
 
+_MODEL_EXPECTED = (
+    "(expected a Bedrock model id such as anthropic.claude-3-5-sonnet-20240620-v1:0 or amazon.titan-text-express-v1,"
+    " or an inference profile id such as us.anthropic.claude-3-5-sonnet-20240620-v1:0)"
+)
+
+
 @pytest.mark.parametrize(
     ("props", "message"),
     [
+        ({"model_ids": ["claude"]}, f"model_ids[0]: 'claude' is not a Bedrock model id {_MODEL_EXPECTED}"),
         (
-            {"model_ids": ["claude"]},
-            "model_ids: 'claude' is not a Bedrock model id (expected a Bedrock model id such as",
+            {"model_ids": [TITAN, "Anthropic.Claude-v2"]},
+            "model_ids[1]: 'Anthropic.Claude-v2' is not a Bedrock model id: 'Anthropic' is not a provider (the part"
+            " before the first period is lowercase letters and digits, such as anthropic, amazon or meta)"
+            f" {_MODEL_EXPECTED}",
         ),
-        ({"model_ids": ["Anthropic.Claude-v2"]}, "model_ids: 'Anthropic.Claude-v2' is not a Bedrock model id"),
-        ({"model_ids": ["anthropic.claude v2"]}, "is not a Bedrock model id"),
-        ({"model_ids": [""]}, "model_ids: '' is not a Bedrock model id"),
-        ({"model_ids": ["us.anthropic"]}, "model_ids: 'us.anthropic' is not a Bedrock model id"),
+        (
+            {"model_ids": ["anthropic.claude v2"]},
+            f"model_ids[0]: 'anthropic.claude v2' is not a Bedrock model id {_MODEL_EXPECTED}",
+        ),
+        ({"model_ids": [""]}, f"model_ids[0]: '' is not a Bedrock model id {_MODEL_EXPECTED}"),
+        ({"model_ids": ["us.anthropic"]}, f"model_ids[0]: 'us.anthropic' is not a Bedrock model id {_MODEL_EXPECTED}"),
         (
             {"model_ids": ["xx.anthropic.claude-v2"]},
-            "'xx.anthropic.claude-v2' is not a Bedrock model id (an inference profile id starts with one of us., us-gov., eu., apac., jp., au., ca., global.)",
+            "model_ids[0]: 'xx.anthropic.claude-v2' is not a Bedrock model id (an inference profile id starts with one"
+            " of us., us-gov., eu., apac., jp., au., ca., global.)",
         ),
         (
             {"model_ids": ["arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-text-express-v1"]},
-            "is an ARN; give the model or inference profile id instead",
+            "model_ids[0]: 'arn:aws:bedrock:us-east-1::foundation-model/amazon.titan-text-express-v1' is an ARN; give"
+            f" the model or inference profile id instead {_MODEL_EXPECTED}",
         ),
-        ({"model_ids": [TITAN, TITAN]}, f"model_ids: ['{TITAN}'] listed more than once"),
+        ({"model_ids": [TITAN, TITAN]}, f"model_ids: '{TITAN}' listed more than once"),
+        ({"model_ids": TITAN}, f"model_ids: '{TITAN}' is one string (expected a list of model ids)"),
         (
             {"role_name": "bad name"},
             "role_name: 'bad name' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)",
         ),
-        ({"role_name": "r" * 65}, "is not an IAM role name"),
+        (
+            {"role_name": "r" * 65},
+            f"role_name: '{'r' * 65}' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)",
+        ),
     ],
     ids=[
         "no-provider",
@@ -373,39 +391,43 @@ def test_profiles_and_their_models() -> None:
         "unknown-geo",
         "arn",
         "duplicate",
+        "one-string",
         "role-name",
         "role-name-long",
     ],
 )
 def test_invalid_props_are_refused(props: dict, message: str) -> None:
-    with pytest.raises(ValueError) as error:
-        BedrockInvokerInstanceRole(new_stack(), "Invoker", **props)
-    assert str(error.value).startswith("BedrockInvokerInstanceRole ")
-    assert message in str(error.value)
+    assert_refused(lambda: BedrockInvokerInstanceRole(new_stack(), "Invoker", **props), "TestStack/Invoker", message)
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    with pytest.raises(ValueError) as error:
-        BedrockInvokerInstanceRole(new_stack(), "Invoker", model_ids=["claude"], role_name="bad name")
-    assert str(error.value).count("BedrockInvokerInstanceRole ") == 2
+    error = props_error(
+        lambda: BedrockInvokerInstanceRole(new_stack(), "Invoker", model_ids=["claude", "x", "x"], role_name="a b")
+    )
+    assert [problem.split(":")[0] for problem in error.problems] == [
+        "model_ids[0]",
+        "model_ids[1]",
+        "model_ids[2]",
+        "model_ids",
+        "role_name",
+    ]
 
 
 def test_a_deploy_time_model_id_is_refused() -> None:
     stack = new_stack()
     token = CfnParameter(stack, "ModelId").value_as_string
-    with pytest.raises(ValueError, match="model_ids: a model id only known at deploy time cannot be used"):
-        BedrockInvokerInstanceRole(stack, "Invoker", model_ids=[token])
+    assert_refused(
+        lambda: BedrockInvokerInstanceRole(stack, "Invoker", model_ids=[token]),
+        "TestStack/Invoker",
+        "model_ids[0]: a model id only known at deploy time cannot be used (the policy differs for models and"
+        " inference profiles)",
+    )
 
 
 def test_a_deploy_time_role_name_is_accepted() -> None:
     stack = new_stack()
     construct = BedrockInvokerInstanceRole(stack, "Invoker", role_name=CfnParameter(stack, "RoleName").value_as_string)
     assert resource(stack, construct.role)["Properties"]["RoleName"] == {"Ref": "RoleName"}
-
-
-def test_a_single_string_of_model_ids_is_refused() -> None:
-    with pytest.raises(TypeError, match="model_ids is a list of model ids, not a single string"):
-        BedrockInvokerInstanceRole(new_stack(), "Invoker", model_ids=TITAN)
 
 
 def test_construct_ids_are_stable() -> None:

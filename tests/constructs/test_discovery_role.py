@@ -15,6 +15,7 @@ from onboarding_app.assembly import add_compliance_checks
 from onboarding_constructs import FlowLogBucket
 from onboarding_constructs.discovery_role import DENIED_ACTIONS, DiscoveryRole
 from tests.conftest import new_stack
+from tests.constructs.props_errors import assert_refused, props_error
 from tests.gates import policy_rules
 from tests.synth import cdk_json_context
 
@@ -312,52 +313,58 @@ def test_construct_ids_are_stable() -> None:
     assert construct.policy.node.path == "TestStack/Discovery/Policy"
 
 
+_PRINCIPAL_EXPECTED = (
+    "is not an IAM role ARN or account root ARN"
+    " (expected arn:<partition>:iam::<12-digit account>:role/<name> or arn:<partition>:iam::<12-digit account>:root)"
+)
+_EXTERNAL_ID_EXPECTED = "(expected 2 to 1224 letters, digits and _+=,.@:/-, as the AIRS onboarding shows it)"
+
+
 @pytest.mark.parametrize(
     ("props", "message"),
     [
         (
             {"trusted_principal_arn": "arn:aws:iam::999999999999:user/bob"},
-            "trusted_principal_arn: 'arn:aws:iam::999999999999:user/bob' is not an IAM role ARN or account root ARN"
-            " (expected arn:<partition>:iam::<12-digit account>:role/<name> or arn:<partition>:iam::<12-digit account>:root)",
+            f"trusted_principal_arn: 'arn:aws:iam::999999999999:user/bob' {_PRINCIPAL_EXPECTED}",
         ),
-        (
-            {"trusted_principal_arn": "999999999999"},
-            "trusted_principal_arn: '999999999999' is not an IAM role ARN or account root ARN",
-        ),
+        ({"trusted_principal_arn": "999999999999"}, f"trusted_principal_arn: '999999999999' {_PRINCIPAL_EXPECTED}"),
         (
             {"trusted_principal_arn": "arn:aws:iam::99999:root"},
-            "trusted_principal_arn: 'arn:aws:iam::99999:root' is not an IAM role ARN",
+            f"trusted_principal_arn: 'arn:aws:iam::99999:root' {_PRINCIPAL_EXPECTED}",
         ),
         (
             {"trusted_principal_arn": ""},
             "trusted_principal_arn: missing (expected the AIRS service's IAM role ARN or account root ARN)",
         ),
-        (
-            {"external_id": ""},
-            "external_id: missing (expected 2 to 1224 letters, digits and _+=,.@:/-, as the AIRS onboarding shows it)",
-        ),
-        ({"external_id": None}, "external_id: missing (expected 2 to 1224"),
-        (
-            {"external_id": "a"},
-            "external_id: 'a' (1 character) is too short (expected 2 to 1224 letters, digits and _+=,.@:/-",
-        ),
-        ({"external_id": "x" * 1225}, "external_id: 'xxxx...' (1225 characters) is too long (expected 2 to 1224"),
+        ({"external_id": ""}, f"external_id: missing {_EXTERNAL_ID_EXPECTED}"),
+        ({"external_id": None}, f"external_id: missing {_EXTERNAL_ID_EXPECTED}"),
+        ({"external_id": "a"}, f"external_id: 'a' (1 character) is too short {_EXTERNAL_ID_EXPECTED}"),
+        ({"external_id": "x" * 1225}, f"external_id: 'xxxx...' (1225 characters) is too long {_EXTERNAL_ID_EXPECTED}"),
         (
             {"external_id": "abcd efgh#ij"},
-            "external_id: 'abcd...' (12 characters) contains ' ', '#', which STS does not accept",
+            f"external_id: 'abcd...' (12 characters) contains ' ', '#', which STS does not accept {_EXTERNAL_ID_EXPECTED}",
         ),
-        ({"external_id": "tenant-é"}, "external_id: 'tena...' (8 characters) contains 'é', which STS does not accept"),
-        ({"external_id": "ab#c"}, "external_id: 'ab#c' (4 characters) contains '#', which STS does not accept"),
+        (
+            {"external_id": "tenant-é"},
+            f"external_id: 'tena...' (8 characters) contains 'é', which STS does not accept {_EXTERNAL_ID_EXPECTED}",
+        ),
+        (
+            {"external_id": "ab#c"},
+            f"external_id: 'ab#c' (4 characters) contains '#', which STS does not accept {_EXTERNAL_ID_EXPECTED}",
+        ),
         (
             {"flow_log_bucket_key": "key"},
-            "flow_log_bucket_key is the key of flow_log_bucket's objects, but no flow_log_bucket was given (pass the bucket too,"
-            " or drop the key)",
+            "flow_log_bucket_key is the key of flow_log_bucket's objects, but no flow_log_bucket was given"
+            " (pass the bucket too, or drop the key)",
         ),
         (
             {"role_name": "airs discovery"},
             "role_name: 'airs discovery' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)",
         ),
-        ({"role_name": "r" * 65}, "is not an IAM role name (expected 1 to 64"),
+        (
+            {"role_name": "r" * 65},
+            f"role_name: '{'r' * 65}' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)",
+        ),
     ],
     ids=[
         "user-arn",
@@ -380,27 +387,27 @@ def test_invalid_props_are_refused(props: dict[str, Any], message: str) -> None:
     stack = new_stack()
     if props.get("flow_log_bucket_key") == "key":
         props = {"flow_log_bucket_key": kms.Key.from_key_arn(stack, "Key", KEY_ARN)}
-    with pytest.raises(ValueError) as error:
-        discovery(stack, **props)
-    assert str(error.value).startswith("DiscoveryRole: ")
-    assert message in str(error.value)
+    assert_refused(lambda: discovery(stack, **props), "TestStack/Discovery", message)
 
 
 def test_error_messages_never_show_a_whole_long_external_id() -> None:
     secret_looking = "9f86d081884c7d659a2feaa0c55ad015 a3bf4f1b2b0b822cd15d6c15b0f00a08"
-    with pytest.raises(ValueError) as error:
-        discovery(new_stack(), external_id=secret_looking)
-    assert secret_looking not in str(error.value)
-    assert secret_looking[4:12] not in str(error.value)
-    assert "'9f86...' (65 characters) contains ' '" in str(error.value)
+    error = props_error(lambda: discovery(new_stack(), external_id=secret_looking))
+    assert secret_looking not in str(error)
+    assert secret_looking[4:12] not in str(error)
+    assert error.problems == (
+        f"external_id: '9f86...' (65 characters) contains ' ', which STS does not accept {_EXTERNAL_ID_EXPECTED}",
+    )
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    with pytest.raises(ValueError) as error:
-        discovery(new_stack(), trusted_principal_arn="nope", external_id="a", role_name="bad name")
-    assert str(error.value).count(";") == 2
-    for prop in ("trusted_principal_arn:", "external_id:", "role_name:"):
-        assert prop in str(error.value)
+    error = props_error(lambda: discovery(new_stack(), trusted_principal_arn="nope", external_id="a", role_name="a b"))
+    assert error.path == "TestStack/Discovery"
+    assert [problem.split(":")[0] for problem in error.problems] == [
+        "trusted_principal_arn",
+        "external_id",
+        "role_name",
+    ]
 
 
 @pytest.mark.parametrize("external_id", ["ab", "x" * 1224, "Aa0_+=,.@:/-", "arn:aws:iam::999999999999:role/x"])

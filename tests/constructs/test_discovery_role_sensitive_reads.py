@@ -19,6 +19,7 @@ from onboarding_constructs.discovery_role import (
     DiscoveryRole,
 )
 from tests.conftest import new_stack
+from tests.constructs.props_errors import assert_refused, props_error
 from tests.gates import iam_actions, policy_rules
 
 VENDOR_ROLE = "arn:aws:iam::999999999999:role/airs-discovery"
@@ -138,32 +139,35 @@ def test_giving_back_every_read_still_denies_windows_passwords() -> None:
     [
         (
             ["ec2:GetPasswordData"],
-            "allow_sensitive_reads: 'ec2:GetPasswordData' is always denied: discovery never needs the encrypted Windows"
-            " administrator password",
+            "allow_sensitive_reads[0]: 'ec2:GetPasswordData' is always denied: discovery never needs the encrypted"
+            " Windows administrator password",
         ),
         (
-            ["s3:GetObject"],
-            "allow_sensitive_reads: 's3:GetObject' is not one of the denied sensitive reads (expected one of:"
-            " ec2:DescribeBundleTasks, ec2:DescribeConversionTasks,",
+            ["lambda:GetFunction", "s3:GetObject"],
+            "allow_sensitive_reads[1]: 's3:GetObject' is not one of the denied sensitive reads (expected one of:"
+            f" {', '.join(a for a in DENIED_ACTIONS if a not in ALWAYS_DENIED)}, spelled as listed)",
         ),
-        (["lambda:getfunction"], "'lambda:getfunction' is not one of the denied sensitive reads"),
+        (
+            ["lambda:getfunction"],
+            "allow_sensitive_reads[0]: 'lambda:getfunction' is not one of the denied sensitive reads (expected one of:"
+            f" {', '.join(a for a in DENIED_ACTIONS if a not in ALWAYS_DENIED)}, spelled as listed)",
+        ),
         (
             ["lambda:GetFunction", "lambda:GetFunction"],
             "allow_sensitive_reads: 'lambda:GetFunction' listed more than once",
         ),
-        ("lambda:GetFunction", "allow_sensitive_reads: 'lambda:GetFunction' is text; expected a list of actions"),
+        (
+            "lambda:GetFunction",
+            "allow_sensitive_reads: 'lambda:GetFunction' is one string (expected a list of actions)",
+        ),
     ],
     ids=["always-denied", "not-reviewed", "wrong-case", "twice", "text"],
 )
 def test_allow_sensitive_reads_errors(allow: Any, message: str) -> None:
-    with pytest.raises(ValueError) as error:
-        discovery(new_stack(), allow_sensitive_reads=allow)
-    assert str(error.value).startswith("DiscoveryRole: ")
-    assert message in str(error.value)
+    assert_refused(lambda: discovery(new_stack(), allow_sensitive_reads=allow), "TestStack/Discovery", message)
 
 
 def test_the_unknown_action_message_lists_only_what_can_be_given_back() -> None:
-    with pytest.raises(ValueError) as error:
-        discovery(new_stack(), allow_sensitive_reads=["ec2:GetConsole*"])
-    listed = str(error.value).split("expected one of: ", 1)[1].split(", spelled as listed")[0].split(", ")
+    [problem] = props_error(lambda: discovery(new_stack(), allow_sensitive_reads=["ec2:GetConsole*"])).problems
+    listed = problem.split("expected one of: ", 1)[1].split(", spelled as listed")[0].split(", ")
     assert listed == [a for a in DENIED_ACTIONS if a not in ALWAYS_DENIED]

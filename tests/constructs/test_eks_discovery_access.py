@@ -14,7 +14,9 @@ from onboarding_constructs import (
     EksClusterAccessHandler,
     EksDiscoveryAccess,
 )
+from onboarding_constructs.validation import MAX_PUBLIC_ACCESS_CIDRS
 from tests.conftest import REPO_ROOT, new_stack
+from tests.constructs.props_errors import assert_refused, props_error
 from tests.gates.scenarios import SCENARIOS
 from tests.synth import synthesize
 
@@ -209,24 +211,63 @@ def test_handler_code_is_self_contained() -> None:
     assert modules - set(sys.stdlib_module_names) == {"boto3", "botocore"}
 
 
+_CLUSTER_EXPECTED = (
+    "is not an EKS cluster name (expected 1 to 100 letters, digits, hyphens and underscores, starting with a letter"
+    " or digit)"
+)
+
+
 @pytest.mark.parametrize(
     ("props", "message"),
     [
-        ({"cluster_name": "-prod"}, "cluster_name: '-prod' is not an EKS cluster name"),
-        ({"cluster_name": "a" * 101}, "is not an EKS cluster name (expected 1 to 100 letters"),
+        ({"cluster_name": "-prod"}, f"cluster_name: '-prod' {_CLUSTER_EXPECTED}"),
+        ({"cluster_name": "a" * 101}, f"cluster_name: '{'a' * 101}' {_CLUSTER_EXPECTED}"),
         (
             {"principal_arn": "arn:aws:iam::111111111111:user/bob"},
-            "principal_arn: 'arn:aws:iam::111111111111:user/bob' is not an IAM role ARN",
+            "principal_arn: 'arn:aws:iam::111111111111:user/bob' is not an IAM role ARN"
+            " (expected arn:<partition>:iam::<12-digit account>:role/<name>)",
         ),
-        ({"allowed_cidrs": ["0.0.0.0/0"]}, "allowed_cidrs: '0.0.0.0/0' would allow the whole internet"),
-        ({"allowed_cidrs": ["::/0"]}, "allowed_cidrs: '::/0' would allow the whole internet"),
-        ({"allowed_cidrs": ["10.0.0.0/8"]}, "allowed_cidrs: '10.0.0.0/8' is not a public address range"),
-        ({"allowed_cidrs": ["34.71.64.3/24"]}, "allowed_cidrs: '34.71.64.3/24' is not a CIDR block"),
+        (
+            {"allowed_cidrs": ["0.0.0.0/0"]},
+            "allowed_cidrs[0]: '0.0.0.0/0' would allow the whole internet (expected the discovery service's own"
+            " addresses)",
+        ),
+        (
+            {"allowed_cidrs": ["34.71.64.3/32", "::/0"]},
+            "allowed_cidrs[1]: '::/0' would allow the whole internet (expected the discovery service's own addresses)",
+        ),
+        (
+            {"allowed_cidrs": ["10.0.0.0/8"]},
+            "allowed_cidrs[0]: '10.0.0.0/8' is not a public address range (expected the discovery service's public"
+            " addresses)",
+        ),
+        (
+            {"allowed_cidrs": ["34.71.64.3/24"]},
+            "allowed_cidrs[0]: '34.71.64.3/24' is not a CIDR block (34.71.64.3/24 has host bits set)",
+        ),
         ({"allowed_cidrs": ["34.71.64.3"]}, None),
-        ({"allowed_cidrs": []}, "allowed_cidrs: empty"),
-        ({"allowed_cidrs": ["34.71.64.3/32", "34.71.64.3/32"]}, "listed more than once"),
-        ({"allowed_cidrs": [f"34.71.64.{i}/32" for i in range(41)]}, "41 CIDRs (EKS allows at most 40 on an endpoint)"),
-        ({"access_policy": "ViewEverything"}, "access_policy: 'ViewEverything' is not an EKS access policy name"),
+        (
+            {"allowed_cidrs": []},
+            "allowed_cidrs: empty (expected the discovery service's addresses; omit it for the default)",
+        ),
+        ({"allowed_cidrs": ["34.71.64.3/32", "34.71.64.3/32"]}, "allowed_cidrs: '34.71.64.3/32' listed more than once"),
+        (
+            {"allowed_cidrs": [f"34.71.64.{i}/32" for i in range(41)]},
+            "allowed_cidrs: 41 CIDRs (EKS allows at most 40 on an endpoint)",
+        ),
+        (
+            {"allowed_cidrs": "34.71.64.3/32"},
+            "allowed_cidrs: '34.71.64.3/32' is one string (expected a list of CIDR blocks)",
+        ),
+        (
+            {"enable_public_endpoint": "yes"},
+            "enable_public_endpoint: 'yes' is not allowed (expected True or False, or a deploy-time value that"
+            " resolves to 'true' or 'false')",
+        ),
+        (
+            {"access_policy": "ViewEverything"},
+            "access_policy: 'ViewEverything' is not an EKS access policy name (e.g. AmazonEKSViewPolicy)",
+        ),
     ],
     ids=[
         "cluster-name",
@@ -240,6 +281,8 @@ def test_handler_code_is_self_contained() -> None:
         "empty",
         "duplicate",
         "over-40",
+        "one-string",
+        "public-endpoint-as-text",
         "policy-name",
     ],
 )
@@ -247,15 +290,31 @@ def test_invalid_props_are_refused(props: dict, message: str | None) -> None:
     if message is None:
         access(new_stack(), **props)  # a bare address is a valid /32
         return
-    with pytest.raises(ValueError) as error:
-        access(new_stack(), **props)
-    assert str(error.value).startswith("EksDiscoveryAccess: ")
-    assert message in str(error.value)
+    assert_refused(lambda: access(new_stack(), **props), "TestStack/Prod", message)
 
 
-def test_a_single_string_of_cidrs_is_refused() -> None:
-    with pytest.raises(TypeError, match="allowed_cidrs is a list of CIDR blocks, not a single string"):
-        access(new_stack(), allowed_cidrs="34.71.64.3/32")
+def test_forty_cidrs_are_the_most_an_endpoint_takes() -> None:
+    access(new_stack(), allowed_cidrs=[f"34.71.64.{i}/32" for i in range(MAX_PUBLIC_ACCESS_CIDRS)])
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    error = props_error(
+        lambda: access(
+            new_stack(),
+            cluster_name="-prod",
+            allowed_cidrs=["10.0.0.0/8", *[f"34.71.64.{i}/32" for i in range(40)], "34.71.64.0"],
+            enable_public_endpoint="yes",
+        )
+    )
+    assert error.problems == (
+        f"cluster_name: '-prod' {_CLUSTER_EXPECTED}",
+        "allowed_cidrs[0]: '10.0.0.0/8' is not a public address range (expected the discovery service's public"
+        " addresses)",
+        "allowed_cidrs: '34.71.64.0/32' listed more than once",
+        "allowed_cidrs: 42 CIDRs (EKS allows at most 40 on an endpoint)",
+        "enable_public_endpoint: 'yes' is not allowed (expected True or False, or a deploy-time value that"
+        " resolves to 'true' or 'false')",
+    )
 
 
 def test_construct_ids_are_stable() -> None:
@@ -276,15 +335,6 @@ def test_public_endpoint_opt_in_may_be_a_deploy_time_value() -> None:
     )
 
 
-def test_public_endpoint_opt_in_as_literal_text_is_refused() -> None:
-    with pytest.raises(ValueError) as info:
-        access(new_stack(), enable_public_endpoint="yes")
-    assert str(info.value) == (
-        "EksDiscoveryAccess: enable_public_endpoint: 'yes' is not allowed (expected True or False, or a deploy-time value"
-        " that resolves to 'true' or 'false')"
-    )
-
-
 def test_cidrs_are_sent_as_eks_spells_them() -> None:
     """The handler merges and removes allow-list entries by text; EKS writes 34.71.64.3 as 34.71.64.3/32."""
     stack = new_stack()
@@ -295,8 +345,11 @@ def test_cidrs_are_sent_as_eks_spells_them() -> None:
 
 
 def test_one_block_spelt_two_ways_is_listed_twice() -> None:
-    with pytest.raises(ValueError, match=r"allowed_cidrs: \['34.71.64.3/32'\] listed more than once"):
-        access(new_stack(), allowed_cidrs=["34.71.64.3", "34.71.64.3/32"])
+    assert_refused(
+        lambda: access(new_stack(), allowed_cidrs=["34.71.64.3", "34.71.64.3/32"]),
+        "TestStack/Prod",
+        "allowed_cidrs: '34.71.64.3/32' listed more than once",
+    )
 
 
 # --- KMS key of the handler's log group -----------------------------------------------------------------
@@ -377,11 +430,11 @@ def test_every_cluster_of_a_stack_shares_one_log_group_key() -> None:
     key = kms.Key.from_key_arn(stack, "LogKey", KEY_ARN)
     access(stack, "Prod", log_group_encryption_key=key)
     access(stack, "Dev", cluster_name="dev-eks", log_group_encryption_key=kms.Key.from_key_arn(stack, "Same", KEY_ARN))
-    with pytest.raises(ValueError) as error:
-        access(stack, "Test", cluster_name="test-eks")
-    assert str(error.value) == (
-        "EksClusterAccessHandler log_group_encryption_key: one handler and log group serve every cluster of the stack,"
-        f" already with '{KEY_ARN}'; pass the same key (received no key)"
+    assert_refused(
+        lambda: access(stack, "Test", cluster_name="test-eks"),
+        "TestStack/Test",
+        "log_group_encryption_key: one handler and log group serve every cluster of the stack,"
+        f" already with '{KEY_ARN}'; pass the same key (received no key)",
     )
 
 

@@ -11,6 +11,7 @@ from aws_cdk.assertions import Annotations, Match, Template
 from onboarding_constructs import DEFAULT_RETENTION, FlowLogBucket
 from tests.conftest import new_stack
 from tests.constructs.bucket_checks import assert_access_logs_bucket, assert_hardened_log_bucket
+from tests.constructs.props_errors import assert_refused, props_error
 
 #: Log sources of account 111111111111 in us-east-1, partition-aware.
 LOGS_SOURCE_ARN = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":logs:us-east-1:111111111111:*"]]}
@@ -243,8 +244,13 @@ def test_existing_bucket_defines_nothing_and_writes_no_policy() -> None:
 def test_existing_bucket_with_new_bucket_props_is_refused(props: dict, named: str) -> None:
     stack = new_stack()
     existing = s3.Bucket.from_bucket_name(stack, "Existing", "customer-owned-logs")
-    with pytest.raises(ValueError, match=rf"existing_bucket cannot be combined with {named}.*used exactly as it is"):
-        FlowLogBucket(stack, "Logs", existing_bucket=existing, **props)
+    assert_refused(
+        lambda: FlowLogBucket(stack, "Logs", existing_bucket=existing, **props),
+        "TestStack/Logs",
+        f"existing_bucket cannot be combined with {named}: those shape a new bucket, and an existing bucket is used"
+        " exactly as it is (its policy, encryption and lifecycle are never changed)."
+        f" Remove {named}, or remove existing_bucket to create a bucket.",
+    )
 
 
 def test_existing_bucket_refusal_names_every_clashing_prop() -> None:
@@ -252,37 +258,55 @@ def test_existing_bucket_refusal_names_every_clashing_prop() -> None:
     existing = s3.Bucket.from_bucket_name(stack, "Existing", "customer-owned-logs")
     key = kms.Key.from_key_arn(stack, "Key", KEY_ARN)
     access = s3.Bucket.from_bucket_name(stack, "Access", "access-logs")
-    with pytest.raises(ValueError, match="combined with encryption_key, server_access_logs_bucket"):
-        FlowLogBucket(stack, "Logs", existing_bucket=existing, encryption_key=key, server_access_logs_bucket=access)
+    error = props_error(
+        lambda: FlowLogBucket(
+            stack, "Logs", existing_bucket=existing, encryption_key=key, server_access_logs_bucket=access
+        )
+    )
+    [problem] = error.problems
+    assert problem.startswith("existing_bucket cannot be combined with encryption_key, server_access_logs_bucket: ")
+    assert problem.endswith(
+        "Remove encryption_key, server_access_logs_bucket, or remove existing_bucket to create a bucket."
+    )
+
+
+_NAME_RULE = "expected 3 to 63 lowercase letters, digits, dots and hyphens, starting and ending with a letter or digit"
 
 
 @pytest.mark.parametrize(
-    ("name", "expected"),
+    ("name", "reason"),
     [
-        ("Upper-Case", "3 to 63 lowercase letters"),
-        ("ab", "3 to 63 lowercase letters"),
-        ("a" * 64, "3 to 63 lowercase letters"),
-        ("logs..bucket", "may not be next to another dot"),
-        ("192.168.10.12", "IP address"),
-        ("xn--logs", "prefix 'xn--' is reserved"),
-        ("logs-s3alias", "suffix '-s3alias' is reserved"),
+        ("Upper-Case", _NAME_RULE),
+        ("ab", _NAME_RULE),
+        ("a" * 64, _NAME_RULE),
+        ("logs..bucket", "a dot may not be next to another dot or a hyphen"),
+        ("192.168.10.12", "it may not look like an IP address"),
+        ("xn--logs", "the prefix 'xn--' is reserved by S3"),
+        ("logs-s3alias", "the suffix '-s3alias' is reserved by S3"),
     ],
 )
-def test_invalid_bucket_name_is_refused_with_the_rule(name: str, expected: str) -> None:
-    with pytest.raises(
-        ValueError, match=rf"FlowLogBucket bucket_name: '{name}' is not a valid S3 bucket name \(.*{expected}"
-    ):
-        FlowLogBucket(new_stack(), "Logs", bucket_name=name)
+def test_invalid_bucket_name_is_refused_with_the_rule(name: str, reason: str) -> None:
+    assert_refused(
+        lambda: FlowLogBucket(new_stack(), "Logs", bucket_name=name),
+        "TestStack/Logs",
+        f"bucket_name: {name!r} is not a valid S3 bucket name ({reason})",
+    )
 
 
 @pytest.mark.parametrize(
     ("hours", "shown"), [(12, "12 hours"), (36, "1 day 12 hours")], ids=["under-a-day", "not-whole-days"]
 )
 def test_retention_must_be_whole_days(hours: int, shown: str) -> None:
-    with pytest.raises(
-        ValueError, match=rf"FlowLogBucket retention: {shown} is not a whole number of days of at least 1"
-    ):
-        FlowLogBucket(new_stack(), "Logs", retention=Duration.hours(hours))
+    assert_refused(
+        lambda: FlowLogBucket(new_stack(), "Logs", retention=Duration.hours(hours)),
+        "TestStack/Logs",
+        f"retention: {shown} is not a whole number of days of at least 1 (S3 lifecycle rules count in days)",
+    )
+
+
+def test_a_bad_name_and_retention_are_both_reported() -> None:
+    error = props_error(lambda: FlowLogBucket(new_stack(), "Logs", bucket_name="ab", retention=Duration.hours(1)))
+    assert [problem.split(":")[0] for problem in error.problems] == ["bucket_name", "retention"]
 
 
 def test_construct_ids_are_stable() -> None:

@@ -20,6 +20,7 @@ from onboarding_constructs import (
 from onboarding_constructs import _flow_log_fields as flow_log_fields
 from onboarding_constructs._flow_log_fields import STANDARD_FIELDS_BY_VERSION, log_format, missing_standard_fields
 from tests.conftest import new_stack
+from tests.constructs.props_errors import assert_refused, props_error
 
 SUBNET_A = "subnet-0a1b2c3d4e5f60718"
 SUBNET_B = "subnet-1234abcd"
@@ -301,52 +302,85 @@ def test_imported_bucket_policy_is_never_written() -> None:
     }
 
 
+_SUBNET_EXPECTED = "(expected 'subnet-' followed by 8 or 17 lowercase hex digits)"
+_VPC_EXPECTED = "(expected 'vpc-' followed by 8 or 17 lowercase hex digits)"
+
+
 @pytest.mark.parametrize(
     ("props", "message"),
     [
+        ({"subnet_ids": ["subnet-12"]}, f"subnet_ids[0]: 'subnet-12' is not a subnet id {_SUBNET_EXPECTED}"),
         (
-            {"subnet_ids": ["subnet-12"]},
-            "subnet_ids: 'subnet-12' is not a subnet id (expected 'subnet-' followed by 8 or 17 lowercase hex digits)",
+            {"subnet_ids": [SUBNET_A, "subnet-0A1B2C3D"]},
+            f"subnet_ids[1]: 'subnet-0A1B2C3D' is not a subnet id {_SUBNET_EXPECTED}",
         ),
-        ({"subnet_ids": ["subnet-0A1B2C3D"]}, "'subnet-0A1B2C3D' is not a subnet id"),
+        ({"vpc_ids": ["vpc-xyz"]}, f"vpc_ids[0]: 'vpc-xyz' is not a VPC id {_VPC_EXPECTED}"),
+        ({"vpc_ids": [SUBNET_A]}, f"vpc_ids[0]: '{SUBNET_A}' is not a VPC id {_VPC_EXPECTED}"),
+        ({}, "no subnet_ids and no vpc_ids (expected at least one subnet or VPC to log)"),
         (
-            {"vpc_ids": ["vpc-xyz"]},
-            "vpc_ids: 'vpc-xyz' is not a VPC id (expected 'vpc-' followed by 8 or 17 lowercase hex digits)",
+            {"subnet_ids": [SUBNET_A, SUBNET_A]},
+            f"'{SUBNET_A}' listed more than once (expected each subnet and VPC id once)",
         ),
-        ({"vpc_ids": [SUBNET_A]}, f"'{SUBNET_A}' is not a VPC id"),
-        ({}, "no subnet_ids and no vpc_ids given (expected at least one id to log)"),
-        ({"subnet_ids": [SUBNET_A, SUBNET_A]}, f"'{SUBNET_A}' is listed twice"),
+        ({"subnet_ids": SUBNET_A}, f"subnet_ids: '{SUBNET_A}' is one string (expected a list of subnet ids)"),
+        ({"vpc_ids": VPC}, f"vpc_ids: '{VPC}' is one string (expected a list of VPC ids)"),
+        (
+            {"subnet_ids": [SUBNET_A], "file_format": "csv"},
+            "file_format: 'csv' is not a flow log file format (expected 'plain-text' or 'parquet')",
+        ),
+        (
+            {"subnet_ids": [SUBNET_A], "max_aggregation_interval": 300},
+            "max_aggregation_interval: 300 is not an aggregation interval (expected 60 or 600 seconds)",
+        ),
+        (
+            {"subnet_ids": [SUBNET_A], "max_aggregation_interval": True},
+            "max_aggregation_interval: True is not an aggregation interval (expected 60 or 600 seconds)",
+        ),
     ],
-    ids=["short-subnet", "uppercase-subnet", "bad-vpc", "subnet-as-vpc", "nothing", "duplicate"],
+    ids=[
+        "short-subnet",
+        "uppercase-subnet",
+        "bad-vpc",
+        "subnet-as-vpc",
+        "nothing",
+        "duplicate",
+        "subnets-as-one-string",
+        "vpcs-as-one-string",
+        "file-format",
+        "interval",
+        "interval-boolean",
+    ],
 )
-def test_invalid_ids_are_refused(props: dict, message: str) -> None:
-    with pytest.raises(ValueError) as error:
-        flow_logs_in(new_stack(), **props)
-    assert str(error.value).startswith("FlowLogs: ")
-    assert message in str(error.value)
+def test_invalid_props_are_refused(props: dict, message: str) -> None:
+    assert_refused(lambda: flow_logs_in(new_stack(), **props), "TestStack/FlowLogs", message)
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    with pytest.raises(ValueError) as error:
-        flow_logs_in(new_stack(), subnet_ids=["subnet-1"], vpc_ids=["vpc-2"])
-    assert "'subnet-1'" in str(error.value) and "'vpc-2'" in str(error.value)
-
-
-def test_a_single_string_instead_of_a_list_is_refused() -> None:
-    with pytest.raises(TypeError, match="lists of ids, not a single string"):
-        flow_logs_in(new_stack(), subnet_ids=SUBNET_A)
+    error = props_error(
+        lambda: flow_logs_in(
+            new_stack(), subnet_ids=["subnet-1", SUBNET_A, SUBNET_A], vpc_ids=["vpc-2"], file_format="csv"
+        )
+    )
+    assert error.problems == (
+        f"subnet_ids[0]: 'subnet-1' is not a subnet id {_SUBNET_EXPECTED}",
+        f"vpc_ids[0]: 'vpc-2' is not a VPC id {_VPC_EXPECTED}",
+        f"'{SUBNET_A}' listed more than once (expected each subnet and VPC id once)",
+        "file_format: 'csv' is not a flow log file format (expected 'plain-text' or 'parquet')",
+    )
 
 
 @pytest.mark.parametrize(
-    ("props", "error"),
-    [
-        ({"file_format": "csv"}, "'csv' is not a valid FlowLogFileFormat"),
-        ({"max_aggregation_interval": 300}, "300 is not a valid FlowLogAggregationInterval"),
-    ],
+    ("file_format", "interval"),
+    [("parquet", 60), (FlowLogFileFormat.PARQUET, FlowLogAggregationInterval.ONE_MINUTE)],
+    ids=["plain-values", "enums"],
 )
-def test_invalid_options_are_refused(props: dict, error: str) -> None:
-    with pytest.raises(ValueError, match=error):
-        flow_logs_in(new_stack(), subnet_ids=[SUBNET_A], **props)
+def test_options_are_taken_as_plain_values_or_enums(file_format: object, interval: object) -> None:
+    stack = new_stack()
+    construct, _ = flow_logs_in(
+        stack, subnet_ids=[SUBNET_A], file_format=file_format, max_aggregation_interval=interval
+    )
+    flow_log = stack.resolve(construct.flow_logs[SUBNET_A].destination_options)
+    assert flow_log["FileFormat"] == "parquet"
+    assert construct.flow_logs[SUBNET_A].max_aggregation_interval == 60
 
 
 def test_tags_from_above_merge_with_the_name_tag() -> None:

@@ -16,6 +16,7 @@ from onboarding_constructs._kubernetes_manifest import (
 )
 from onboarding_constructs.pod_bedrock_access import PodAccessMode, PodBedrockAccess
 from tests.conftest import new_stack
+from tests.constructs.props_errors import assert_refused, props_error
 
 ROLE_ARN = "arn:aws:iam::111111111111:role/app1-bedrock"
 CREDENTIAL_ENV = {
@@ -162,51 +163,72 @@ def test_deployment_name_is_a_dns_label() -> None:
     assert all(len(value) <= 63 for value in deployment["metadata"]["labels"].values())
 
 
+_NAMESPACE_EXPECTED = (
+    "is not a Kubernetes namespace name (expected an RFC 1123 label: 1 to 63 lowercase letters, digits and hyphens,"
+    " starting and ending with a letter or digit)"
+)
+_SERVICE_ACCOUNT_EXPECTED = (
+    "is not a Kubernetes service account name (expected an RFC 1123 subdomain: at most 253 lowercase letters,"
+    " digits, hyphens and dots, each dot-separated part starting and ending with a letter or digit)"
+)
+
+
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"namespace": "App_1"}, "render_manifest namespace: 'App_1' is not a Kubernetes namespace name"),
+        ({"namespace": "App_1"}, f"namespace: 'App_1' {_NAMESPACE_EXPECTED}"),
+        ({"service_account": "App-SA"}, f"service_account: 'App-SA' {_SERVICE_ACCOUNT_EXPECTED}"),
+        ({"mode": "kiam"}, "mode: 'kiam' is not an access mode (expected 'pod-identity' or 'irsa')"),
+        ({"role_arn": " "}, "role_arn: empty (expected the role's ARN, e.g. arn:aws:iam::111122223333:role/name)"),
         (
-            {"service_account": "App-SA"},
-            "render_manifest service_account: 'App-SA' is not a Kubernetes service account name",
+            {"region": "us-east-7"},
+            "region: 'us-east-7' is not an AWS region (expected a region code; did you mean us-east-2 or us-east-1 or"
+            " us-west-2?)",
         ),
-        ({"mode": "kiam"}, "render_manifest mode: 'kiam' is not an access mode (expected 'pod-identity' or 'irsa')"),
-        ({"role_arn": " "}, "render_manifest role_arn: empty"),
-        ({"region": "useast1"}, "render_manifest region: 'useast1' is not an AWS region (expected e.g. us-east-1)"),
-        ({"image": "aws cli"}, "render_manifest image: 'aws cli' is not a container image reference"),
+        ({"region": "mars-1"}, "region: 'mars-1' is not an AWS region (expected a region code such as us-east-1)"),
+        ({"image": "aws cli"}, "image: 'aws cli' is not a container image reference"),
     ],
-    ids=["namespace", "service-account", "mode", "role-arn", "region", "image"],
+    ids=["namespace", "service-account", "mode", "role-arn", "region-typo", "region", "image"],
 )
 def test_invalid_arguments_are_refused(changes: dict, message: str) -> None:
-    with pytest.raises(ValueError) as error:
-        render(**changes)
-    assert message in str(error.value)
+    assert_refused(lambda: render(**changes), "render_manifest", message)
+
+
+def test_every_problem_of_a_manifest_is_reported_at_once() -> None:
+    error = props_error(lambda: render(namespace="App_1", mode="kiam", image=""))
+    assert [problem.split(":")[0] for problem in error.problems] == ["namespace", "image", "mode"]
 
 
 def test_deploy_time_values_cannot_be_written() -> None:
     stack = new_stack()
     token = CfnParameter(stack, "RoleArn").value_as_string
-    with pytest.raises(
-        ValueError, match="render_manifest role_arn: a deploy-time value cannot be written into a manifest"
-    ):
-        render(role_arn=token)
-    with pytest.raises(ValueError, match="manifest_path cluster: a deploy-time value cannot name a file"):
-        manifest_path(token, "app1", "app1-sa")
+    assert_refused(
+        lambda: render(role_arn=token),
+        "render_manifest",
+        "role_arn: a deploy-time value cannot be written into a manifest (pass the resolved text)",
+    )
+    assert_refused(
+        lambda: manifest_path(token, "app1", "app1-sa"),
+        "manifest_path",
+        "cluster: a deploy-time value cannot name a file",
+    )
 
 
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("-prod", "app1", "sa"), "manifest_path cluster: '-prod' is not an EKS cluster name"),
-        (("prod", "App1", "sa"), "manifest_path namespace: 'App1' is not a Kubernetes namespace name"),
-        (("prod", "app1", "../sa"), "manifest_path service_account: '../sa' is not a Kubernetes service account name"),
+        (
+            ("-prod", "app1", "sa"),
+            "cluster: '-prod' is not an EKS cluster name (expected 1 to 100 letters, digits, hyphens and underscores,"
+            " starting with a letter or digit)",
+        ),
+        (("prod", "App1", "sa"), f"namespace: 'App1' {_NAMESPACE_EXPECTED}"),
+        (("prod", "app1", "../sa"), f"service_account: '../sa' {_SERVICE_ACCOUNT_EXPECTED}"),
     ],
     ids=["cluster", "namespace", "service-account"],
 )
 def test_manifest_path_refuses_what_is_not_a_name(args: tuple, message: str) -> None:
-    with pytest.raises(ValueError) as error:
-        manifest_path(*args)
-    assert message in str(error.value)
+    assert_refused(lambda: manifest_path(*args), "manifest_path", message)
 
 
 def pending(**changes) -> str:
@@ -234,23 +256,15 @@ def test_a_pending_irsa_manifest_holds_no_object_and_says_where_the_arn_will_be(
 @pytest.mark.parametrize(
     ("changes", "message"),
     [
-        ({"namespace": "ML"}, "render_pending_manifest namespace: 'ML' is not a Kubernetes namespace name"),
-        (
-            {"service_account": "../sa"},
-            "render_pending_manifest service_account: '../sa' is not a Kubernetes service account name",
-        ),
-        ({"role_arn_source": ""}, "render_pending_manifest role_arn_source: '' is not one line of text"),
-        (
-            {"next_step": "a\nkind: Secret"},
-            "render_pending_manifest next_step: 'a\\nkind: Secret' is not one line of text",
-        ),
+        ({"namespace": "ML"}, f"namespace: 'ML' {_NAMESPACE_EXPECTED}"),
+        ({"service_account": "../sa"}, f"service_account: '../sa' {_SERVICE_ACCOUNT_EXPECTED}"),
+        ({"role_arn_source": ""}, "role_arn_source: '' is not one line of text"),
+        ({"next_step": "a\nkind: Secret"}, "next_step: 'a\\nkind: Secret' is not one line of text"),
     ],
     ids=["namespace", "service-account", "empty-source", "two-lines"],
 )
 def test_pending_manifest_refuses_what_it_cannot_write(changes: dict, message: str) -> None:
-    with pytest.raises(ValueError) as error:
-        pending(**changes)
-    assert message in str(error.value)
+    assert_refused(lambda: pending(**changes), "render_pending_manifest", message)
 
 
 def test_pod_access_id_keeps_the_construct_ids_of_deployed_stacks() -> None:

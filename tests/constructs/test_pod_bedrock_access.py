@@ -19,6 +19,7 @@ from onboarding_constructs.pod_bedrock_access import (
     oidc_provider_path,
 )
 from tests.conftest import new_stack
+from tests.constructs.props_errors import assert_refused, props_error
 from tests.gates import policy_rules
 from tests.synth import cdk_json_context
 
@@ -260,44 +261,67 @@ def test_passes_cdk_nag(tmp_path: Path, make, env: Environment | None) -> None:
     assert all(plugin["conclusion"] == "success" for plugin in report["pluginReports"])
 
 
+_NAMESPACE_EXPECTED = (
+    "is not a Kubernetes namespace name (expected an RFC 1123 label: 1 to 63 lowercase letters, digits and hyphens,"
+    " starting and ending with a letter or digit)"
+)
+_SERVICE_ACCOUNT_EXPECTED = (
+    "is not a Kubernetes service account name (expected an RFC 1123 subdomain: at most 253 lowercase letters,"
+    " digits, hyphens and dots, each dot-separated part starting and ending with a letter or digit)"
+)
+_ISSUER_EXPECTED = f"is not an EKS OIDC issuer URL (expected e.g. {ISSUER}, with or without https://)"
+
+
 @pytest.mark.parametrize(
     ("props", "message"),
     [
+        ({"namespace": "App_1"}, f"namespace: 'App_1' {_NAMESPACE_EXPECTED}"),
+        ({"namespace": "a" * 64}, f"namespace: '{'a' * 64}' {_NAMESPACE_EXPECTED}"),
+        ({"namespace": "app.one"}, f"namespace: 'app.one' {_NAMESPACE_EXPECTED}"),
+        ({"namespace": "-app"}, f"namespace: '-app' {_NAMESPACE_EXPECTED}"),
+        ({"service_account": "App-SA"}, f"service_account: 'App-SA' {_SERVICE_ACCOUNT_EXPECTED}"),
+        ({"service_account": "a" * 254}, f"service_account: '{'a' * 254}' {_SERVICE_ACCOUNT_EXPECTED}"),
+        ({"service_account": "sa..x"}, f"service_account: 'sa..x' {_SERVICE_ACCOUNT_EXPECTED}"),
         (
-            {"namespace": "App_1"},
-            "PodBedrockAccess namespace: 'App_1' is not a Kubernetes namespace name (expected an RFC 1123 label",
+            {"cluster_name": "-prod"},
+            "cluster_name: '-prod' is not an EKS cluster name (expected 1 to 100 letters, digits, hyphens and"
+            " underscores, starting with a letter or digit)",
         ),
-        ({"namespace": "a" * 64}, "is not a Kubernetes namespace name"),
-        ({"namespace": "app.one"}, "namespace: 'app.one' is not a Kubernetes namespace name"),
-        ({"namespace": "-app"}, "namespace: '-app' is not a Kubernetes namespace name"),
-        (
-            {"service_account": "App-SA"},
-            "PodBedrockAccess service_account: 'App-SA' is not a Kubernetes service account name (expected an RFC 1123 subdomain",
-        ),
-        ({"service_account": "a" * 254}, "is not a Kubernetes service account name"),
-        ({"service_account": "sa..x"}, "service_account: 'sa..x' is not a Kubernetes service account name"),
-        ({"cluster_name": "-prod"}, "PodBedrockAccess cluster_name: '-prod' is not an EKS cluster name"),
-        ({"mode": "oidc"}, "PodBedrockAccess mode: 'oidc' is not an access mode (expected 'pod-identity' or 'irsa')"),
+        ({"mode": "oidc"}, "mode: 'oidc' is not an access mode (expected 'pod-identity' or 'irsa')"),
         (
             {"mode": "irsa"},
-            "PodBedrockAccess oidc_issuer: required when mode is 'irsa' (expected the cluster's OIDC issuer URL",
+            "mode 'irsa' needs oidc_issuer, the cluster's OpenID Connect issuer URL (from 'aws eks describe-cluster"
+            f" --query cluster.identity.oidc.issuer', e.g. {ISSUER})",
         ),
         (
             {"mode": "irsa", "oidc_issuer": "https://example.com/id/1"},
-            "PodBedrockAccess oidc_issuer: 'https://example.com/id/1' is not an EKS OIDC issuer URL (expected e.g. https://oidc.eks.us-east-1",
+            f"oidc_issuer: 'https://example.com/id/1' {_ISSUER_EXPECTED}",
         ),
-        ({"mode": "irsa", "oidc_issuer": f"http://{ISSUER_HOST}"}, "is not an EKS OIDC issuer URL"),
+        (
+            {"mode": "irsa", "oidc_issuer": f"http://{ISSUER_HOST}"},
+            f"oidc_issuer: 'http://{ISSUER_HOST}' {_ISSUER_EXPECTED}",
+        ),
         (
             {"mode": "irsa", "oidc_issuer": ISSUER, "install_pod_identity_agent": True},
-            "PodBedrockAccess install_pod_identity_agent: only applies when mode is 'pod-identity'",
+            "install_pod_identity_agent only applies to mode 'pod-identity' (IRSA needs no agent)",
         ),
         (
             {"oidc_issuer": ISSUER},
-            f"PodBedrockAccess oidc_issuer: '{ISSUER}' given, but mode is 'pod-identity', which does not use an OIDC provider",
+            "oidc_issuer only applies to mode 'irsa' (mode 'pod-identity' uses no OIDC provider): remove oidc_issuer,"
+            " or set mode to 'irsa'",
         ),
-        ({"model_ids": ["claude"]}, "PodBedrockAccess model_ids: 'claude' is not a Bedrock model id"),
-        ({"model_ids": [SONNET, SONNET]}, f"PodBedrockAccess model_ids: ['{SONNET}'] listed more than once"),
-        ({"role_name": "a b"}, "PodBedrockAccess role_name: 'a b' is not an IAM role name"),
+        (
+            {"model_ids": ["claude"]},
+            "model_ids[0]: 'claude' is not a Bedrock model id (expected a Bedrock model id such as"
+            " anthropic.claude-3-5-sonnet-20240620-v1:0 or amazon.titan-text-express-v1, or an inference profile id"
+            " such as us.anthropic.claude-3-5-sonnet-20240620-v1:0)",
+        ),
+        ({"model_ids": [SONNET, SONNET]}, f"model_ids: '{SONNET}' listed more than once"),
+        ({"model_ids": SONNET}, f"model_ids: '{SONNET}' is one string (expected a list of model ids)"),
+        (
+            {"role_name": "a b"},
+            "role_name: 'a b' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)",
+        ),
     ],
     ids=[
         "namespace-chars",
@@ -316,31 +340,52 @@ def test_passes_cdk_nag(tmp_path: Path, make, env: Environment | None) -> None:
         "issuer-with-pod-identity",
         "model-id",
         "model-duplicate",
+        "model-ids-one-string",
         "role-name",
     ],
 )
 def test_invalid_props_are_refused(props: dict, message: str) -> None:
-    with pytest.raises(ValueError) as error:
-        access(new_stack(), **props)
-    assert message in str(error.value)
+    assert_refused(lambda: access(new_stack(), **props), "TestStack/App1", message)
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    with pytest.raises(ValueError) as error:
-        access(new_stack(), namespace="App_1", service_account="SA", cluster_name="-x")
-    assert str(error.value).count("PodBedrockAccess ") == 3
+    error = props_error(
+        lambda: access(
+            new_stack(),
+            namespace="App_1",
+            service_account="SA",
+            cluster_name="-x",
+            mode="irsa",
+            install_pod_identity_agent=True,
+        )
+    )
+    assert [problem.split(" ")[0] for problem in error.problems] == [
+        "cluster_name:",
+        "namespace:",
+        "service_account:",
+        "mode",
+        "install_pod_identity_agent",
+    ]
 
 
 def test_a_deploy_time_issuer_is_refused() -> None:
     stack = new_stack()
     issuer = CfnParameter(stack, "Issuer").value_as_string
-    with pytest.raises(ValueError, match="oidc_issuer: an issuer only known at deploy time cannot be used"):
-        irsa(stack, oidc_issuer=issuer)
+    assert_refused(
+        lambda: irsa(stack, oidc_issuer=issuer),
+        "TestStack/App1",
+        "oidc_issuer: an issuer only known at deploy time cannot be used: it names the trust policy's condition keys"
+        " (pass the URL from 'aws eks describe-cluster --query cluster.identity.oidc.issuer', e.g."
+        f" {ISSUER})",
+    )
 
 
-def test_a_single_string_of_model_ids_is_refused() -> None:
-    with pytest.raises(TypeError, match="PodBedrockAccess model_ids is a list of model ids, not a single string"):
-        access(new_stack(), model_ids=SONNET)
+def test_the_oidc_provider_path_of_what_is_not_an_issuer_is_refused() -> None:
+    assert_refused(
+        lambda: oidc_provider_path("https://example.com"),
+        "oidc_provider_path",
+        f"issuer: 'https://example.com' {_ISSUER_EXPECTED}",
+    )
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from onboarding_constructs.role_policy import (
     apply_role_policy,
 )
 from tests.conftest import new_stack
+from tests.constructs.props_errors import assert_refused
 from tests.gates import policy_rules
 from tests.synth import cdk_json_context
 
@@ -308,11 +309,12 @@ def test_a_stack_under_the_policy_passes_cdk_nag(tmp_path: Path) -> None:
 def test_calling_it_twice_on_one_scope_is_refused() -> None:
     stack = new_stack()
     apply_role_policy(stack, permissions_boundary_arn=BOUNDARY)
-    with pytest.raises(
-        ValueError,
-        match="apply_role_policy: TestStack already has a permissions boundary from an earlier apply_role_policy call",
-    ):
-        apply_role_policy(stack, permissions_boundary_arn=BOUNDARY)
+    assert_refused(
+        lambda: apply_role_policy(stack, permissions_boundary_arn=BOUNDARY),
+        "apply_role_policy",
+        "TestStack already has a permissions boundary from an earlier apply_role_policy call; call it once per scope,"
+        " with every rule",
+    )
 
 
 @pytest.mark.parametrize(
@@ -341,31 +343,37 @@ def test_deploy_time_boundary_is_accepted() -> None:
     assert props["PermissionsBoundary"] == {"Ref": "Boundary"}
 
 
+_BOUNDARY_EXPECTED = (
+    "is not an IAM managed policy ARN"
+    " (expected arn:<partition>:iam::<12-digit account or 'aws'>:policy/<optional path/><name>)"
+)
+_PREFIX_EXPECTED = "is not a role name prefix (expected 1 to 32 letters, digits and _+=,.@-)"
+
+
 @pytest.mark.parametrize(
     ("props", "message"),
     [
         (
             {"permissions_boundary_arn": "arn:aws:iam::111111111111:role/boundary"},
-            "permissions_boundary_arn: 'arn:aws:iam::111111111111:role/boundary' is not an IAM managed policy ARN"
-            " (expected arn:<partition>:iam::<12-digit account or 'aws'>:policy/<optional path/><name>)",
+            f"permissions_boundary_arn: 'arn:aws:iam::111111111111:role/boundary' {_BOUNDARY_EXPECTED}",
         ),
-        (
-            {"permissions_boundary_arn": "boundary"},
-            "permissions_boundary_arn: 'boundary' is not an IAM managed policy ARN",
-        ),
+        ({"permissions_boundary_arn": "boundary"}, f"permissions_boundary_arn: 'boundary' {_BOUNDARY_EXPECTED}"),
         (
             {"permissions_boundary_arn": "arn:aws:iam::1111:policy/b"},
-            "'arn:aws:iam::1111:policy/b' is not an IAM managed policy ARN",
+            f"permissions_boundary_arn: 'arn:aws:iam::1111:policy/b' {_BOUNDARY_EXPECTED}",
         ),
-        ({"permissions_boundary_arn": "arn:aws:iam::111111111111:policy/"}, "is not an IAM managed policy ARN"),
-        ({"permissions_boundary_arn": "arn:aws:iam::111111111111:policy/bad name"}, "is not an IAM managed policy ARN"),
         (
-            {"role_name_prefix": ""},
-            "role_name_prefix: '' is not a role name prefix (expected 1 to 32 letters, digits and _+=,.@-)",
+            {"permissions_boundary_arn": "arn:aws:iam::111111111111:policy/"},
+            f"permissions_boundary_arn: 'arn:aws:iam::111111111111:policy/' {_BOUNDARY_EXPECTED}",
         ),
-        ({"role_name_prefix": "p" * 33}, f"role_name_prefix: '{'p' * 33}' is not a role name prefix (expected 1 to 32"),
-        ({"role_name_prefix": "acme/"}, "role_name_prefix: 'acme/' is not a role name prefix"),
-        ({"role_name_prefix": "acme "}, "role_name_prefix: 'acme ' is not a role name prefix"),
+        (
+            {"permissions_boundary_arn": "arn:aws:iam::111111111111:policy/bad name"},
+            f"permissions_boundary_arn: 'arn:aws:iam::111111111111:policy/bad name' {_BOUNDARY_EXPECTED}",
+        ),
+        ({"role_name_prefix": ""}, f"role_name_prefix: '' {_PREFIX_EXPECTED}"),
+        ({"role_name_prefix": "p" * 33}, f"role_name_prefix: '{'p' * 33}' {_PREFIX_EXPECTED}"),
+        ({"role_name_prefix": "acme/"}, f"role_name_prefix: 'acme/' {_PREFIX_EXPECTED}"),
+        ({"role_name_prefix": "acme "}, f"role_name_prefix: 'acme ' {_PREFIX_EXPECTED}"),
     ],
     ids=[
         "role-arn",
@@ -380,26 +388,27 @@ def test_deploy_time_boundary_is_accepted() -> None:
     ],
 )
 def test_invalid_inputs_are_refused(props: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError) as error:
-        apply_role_policy(new_stack(), **props)
-    assert str(error.value).startswith("apply_role_policy: ")
-    assert message in str(error.value)
+    assert_refused(lambda: apply_role_policy(new_stack(), **props), "apply_role_policy", message)
 
 
 def test_a_deploy_time_prefix_is_refused() -> None:
     stack = new_stack()
-    with pytest.raises(
-        ValueError, match="role_name_prefix: is only known at deploy time; a prefix must be known at synth"
-    ):
-        apply_role_policy(stack, role_name_prefix=CfnParameter(stack, "Prefix").value_as_string)
+    assert_refused(
+        lambda: apply_role_policy(stack, role_name_prefix=CfnParameter(stack, "Prefix").value_as_string),
+        "apply_role_policy",
+        "role_name_prefix: is only known at deploy time; a prefix must be known at synth, where role names are made"
+        " and checked",
+    )
 
 
 def test_both_problems_are_reported_at_once() -> None:
-    with pytest.raises(ValueError) as error:
-        apply_role_policy(new_stack(), permissions_boundary_arn="nope", role_name_prefix="")
-    assert "permissions_boundary_arn: 'nope'" in str(error.value) and "; role_name_prefix: ''" in str(error.value)
+    assert_refused(
+        lambda: apply_role_policy(new_stack(), permissions_boundary_arn="nope", role_name_prefix=""),
+        "apply_role_policy",
+        f"permissions_boundary_arn: 'nope' {_BOUNDARY_EXPECTED}",
+        f"role_name_prefix: '' {_PREFIX_EXPECTED}",
+    )
 
 
 def test_the_aspect_checks_its_prefix() -> None:
-    with pytest.raises(ValueError, match=r"RoleNamePrefix prefix: 'a b' is not a role name prefix"):
-        RoleNamePrefix("a b")
+    assert_refused(lambda: RoleNamePrefix("a b"), "RoleNamePrefix", f"prefix: 'a b' {_PREFIX_EXPECTED}")

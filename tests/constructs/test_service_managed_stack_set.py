@@ -10,6 +10,7 @@ from aws_cdk.assertions import Match, Template
 
 from onboarding_constructs import ServiceManagedStackSet
 from tests.conftest import new_stack
+from tests.constructs.props_errors import assert_refused
 
 URL = "https://bucket.s3.us-east-1.amazonaws.com/member.json"
 OU = "ou-abcd-12345678"
@@ -193,62 +194,77 @@ def test_no_shared_group_when_every_included_account_has_overrides() -> None:
     [
         (
             {"organizational_units": []},
-            "organizational_units is empty (expected at least one OU id, e.g. 'ou-abcd-12345678')",
+            "organizational_units: empty (expected at least one OU id, e.g. 'ou-abcd-12345678')",
         ),
-        ({"regions": []}, "regions is empty (expected at least one region, e.g. 'us-east-1')"),
+        (
+            {"organizational_units": [OU, "ou-AB12-cd345678"]},
+            "organizational_units[1]: 'ou-AB12-cd345678' is not an organizational unit id (expected ou-<4 to 32"
+            " lowercase letters or digits>-<8 to 32 more>, e.g. ou-ab12-cd345678, or the root id r-<4 to 32>)",
+        ),
+        ({"organizational_units": [OU, OU]}, f"organizational_units: '{OU}' listed more than once"),
+        ({"regions": []}, "regions: empty (expected at least one region, e.g. 'us-east-1')"),
+        ({"regions": ["us-east-1", "us-east-1"]}, "regions: 'us-east-1' listed more than once"),
+        ({"regions": "us-east-1"}, "regions: 'us-east-1' is one string (expected a list of regions)"),
+        (
+            {"include_accounts": ["22222222222"]},
+            "include_accounts[0]: '22222222222' is not an AWS account id (expected exactly 12 digits)",
+        ),
+        (
+            {"exclude_accounts": ["222222222222", "222222222222"]},
+            "exclude_accounts: '222222222222' listed more than once",
+        ),
         (
             {"include_accounts": ["222222222222"], "exclude_accounts": ["333333333333"]},
-            "include_accounts and exclude_accounts are both given (expected one of them: the accounts to deploy to,"
-            " or the accounts to leave out)",
+            "include_accounts and exclude_accounts cannot both be given: list the accounts to deploy to in"
+            " include_accounts, or the accounts to leave out in exclude_accounts",
         ),
         (
             {"exclude_accounts": ["222222222222"], "parameter_overrides": {"222222222222": {"A": "b"}}},
-            "parameter_overrides account '222222222222' is in exclude_accounts, so it gets no stack to override",
+            "parameter_overrides: account '222222222222' is in exclude_accounts, so it gets no stack to override",
         ),
         (
             {"include_accounts": ["444444444444"], "parameter_overrides": {"222222222222": {"A": "b"}}},
-            "parameter_overrides account '222222222222' is not in include_accounts, so it gets no stack to override",
+            "parameter_overrides: account '222222222222' is not in include_accounts, so it gets no stack to override",
+        ),
+        (
+            {"parameter_overrides": {"2222": {"A": "b"}}},
+            "parameter_overrides: '2222' is not an AWS account id (expected exactly 12 digits)",
         ),
         (
             {"max_concurrent_percentage": 0},
-            "max_concurrent_percentage 0 is out of range (expected a whole percentage from 1 to 100)",
+            "max_concurrent_percentage: 0 is out of range (expected a whole percentage from 1 to 100)",
         ),
         (
             {"max_concurrent_percentage": 101},
-            "max_concurrent_percentage 101 is out of range (expected a whole percentage from 1 to 100)",
+            "max_concurrent_percentage: 101 is out of range (expected a whole percentage from 1 to 100)",
         ),
         (
             {"max_concurrent_percentage": 2.5},
-            "max_concurrent_percentage 2.5 is out of range (expected a whole percentage from 1 to 100)",
+            "max_concurrent_percentage: 2.5 is out of range (expected a whole percentage from 1 to 100)",
         ),
         (
             {"failure_tolerance_percentage": -1},
-            "failure_tolerance_percentage -1 is out of range (expected a whole percentage from 0 to 100)",
+            "failure_tolerance_percentage: -1 is out of range (expected a whole percentage from 0 to 100)",
         ),
         (
             {"failure_tolerance_percentage": 101},
-            "failure_tolerance_percentage 101 is out of range (expected a whole percentage from 0 to 100)",
+            "failure_tolerance_percentage: 101 is out of range (expected a whole percentage from 0 to 100)",
         ),
-        ({"call_as": "ADMIN"}, "call_as 'ADMIN' is not valid (expected 'SELF' or 'DELEGATED_ADMIN')"),
+        ({"call_as": "ADMIN"}, "call_as: 'ADMIN' is not valid (expected 'SELF' or 'DELEGATED_ADMIN')"),
     ],
 )
 def test_error_messages(props: dict[str, Any], message: str) -> None:
-    with pytest.raises(ValueError) as raised:
-        stack_set_in(new_stack(), **props)
-    assert str(raised.value) == f"ServiceManagedStackSet: {message}"
+    assert_refused(lambda: stack_set_in(new_stack(), **props), "TestStack/StackSet", message)
 
 
 def test_every_problem_is_reported_at_once() -> None:
-    with pytest.raises(ValueError) as raised:
-        stack_set_in(new_stack(), organizational_units=[], regions=[], call_as="ADMIN")
-    assert str(raised.value).count("; ") == 2
-
-
-def test_a_single_string_is_not_a_list() -> None:
-    with pytest.raises(
-        TypeError, match=r"^ServiceManagedStackSet: regions must be a list of strings, not a single string$"
-    ):
-        stack_set_in(new_stack(), regions="us-east-1")
+    assert_refused(
+        lambda: stack_set_in(new_stack(), organizational_units=[], regions=[], call_as="ADMIN"),
+        "TestStack/StackSet",
+        "organizational_units: empty (expected at least one OU id, e.g. 'ou-abcd-12345678')",
+        "regions: empty (expected at least one region, e.g. 'us-east-1')",
+        "call_as: 'ADMIN' is not valid (expected 'SELF' or 'DELEGATED_ADMIN')",
+    )
 
 
 def test_deploy_time_values_are_not_checked() -> None:
