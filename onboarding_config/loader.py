@@ -16,6 +16,7 @@ from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 from .model import OnboardingConfig
 from .value_types import UnquotedNumber
@@ -85,7 +86,9 @@ def config_from_mapping(data: Any, *, source: str = "<config>") -> OnboardingCon
     try:
         return OnboardingConfig.model_validate(data)
     except ValidationError as error:
-        raise ConfigError(source, [_describe(e) for e in error.errors(include_url=False)]) from None
+        raise ConfigError(
+            source, [problem for e in error.errors(include_url=False) for problem in _describe(e)]
+        ) from None
     except RecursionError:
         raise ConfigError(source, [Problem("", _TOO_DEEP)]) from None
 
@@ -149,12 +152,14 @@ def _describe_yaml_error(error: yaml.YAMLError, text: str) -> str:
     return " ".join(f"not valid YAML: {where}{problem}".split())
 
 
-def _describe(error: dict[str, Any]) -> Problem:
+def _describe(error: ErrorDetails) -> list[Problem]:
     context = error.get("ctx") or {}
     loc = tuple(error["loc"])
     path = context.get("path") or _format_path(loc)
     value = error.get("input")
     kind = error["type"]
+    if kind == "invalid_value" and "problems" in context:  # several problems found by one validator
+        return [Problem(where or path, problem) for where, problem in context["problems"]]
     if kind == "invalid_value":
         message = context["problem"]
     elif kind == "extra_forbidden":
@@ -181,7 +186,7 @@ def _describe(error: dict[str, Any]) -> Problem:
         message = f"too many entries (expected at most {context.get('max_length')})"
     else:
         message = f"{error['msg']} (got {value!r})"
-    return Problem(path, message)
+    return [Problem(path, message)]
 
 
 def _format_path(loc: tuple[Any, ...]) -> str:

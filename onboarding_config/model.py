@@ -21,13 +21,19 @@ from onboarding_constructs import (
     manifest_path,
     pod_access_id,
 )
-from onboarding_constructs.validation import MAX_PUBLIC_ACCESS_CIDRS as MAX_PUBLIC_CIDRS
 from onboarding_constructs.validation import (
     MAX_TEMPLATE_PARAMETERS,
-    canonical_cidr,
+    allowed_cidrs_problems,
+    existing_resource_problem,
+    flow_log_targets_problems,
+    include_exclude_problem,
     kms_key_arn_problem,
+    override_account_problem,
+    pod_access_mode_problems,
     repeated,
+    repeated_problem,
     sensitive_read_problem,
+    target_list_problems,
 )
 
 from .value_types import (
@@ -61,6 +67,8 @@ from .value_types import (
     VpcIds,
     invalid,
     list_as_tuple,
+    located,
+    raise_if_any,
     read_only_mapping,
     whole_number,
 )
@@ -73,19 +81,14 @@ DEFAULT_TRAIL_RETENTION_DAYS = int(DEFAULT_TRAIL_RETENTION.to_days())
 
 
 def _refuse_with_existing(
-    section: BaseModel, existing_key: str, new_only: tuple[str, ...], kind: str, *, kept: str
+    section: BaseModel, existing_key: str, new_only: tuple[str, ...], kind: Literal["bucket", "trail"]
 ) -> None:
     """Keys that only shape a new resource, written next to ``existing_key``, are an error (a value of
     null or false counts as not written)."""
     if getattr(section, existing_key) is None:
         return
     clashes = [k for k in new_only if k in section.model_fields_set and getattr(section, k) not in (None, False)]
-    if clashes:
-        keys = ", ".join(clashes)
-        raise invalid(
-            f"{existing_key} cannot be combined with {keys}: those shape a new {kind}, and an existing {kind} is used"
-            f" exactly as it is ({kept} are never changed). Remove {keys}, or remove {existing_key} to create a {kind}."
-        )
+    raise_if_any(located(None, [existing_resource_problem(existing_key, kind, clashes)]))
 
 
 class Section(BaseModel):
@@ -104,13 +107,7 @@ class BucketConfig(Section):
 
     @model_validator(mode="after")
     def _existing_bucket_is_used_as_is(self) -> BucketConfig:
-        _refuse_with_existing(
-            self,
-            "existing_name",
-            ("name", "kms_key_arn", "retention_days"),
-            "bucket",
-            kept="its policy, encryption and lifecycle",
-        )
+        _refuse_with_existing(self, "existing_name", ("name", "kms_key_arn", "retention_days"), "bucket")
         return self
 
 
@@ -127,20 +124,17 @@ class FlowLogsConfig(Section):
 
     @model_validator(mode="after")
     def _each_target_once(self) -> FlowLogsConfig:
-        _each_target_once(self.subnet_ids, self.vpc_ids)
+        # Whether there is anything to log depends on organization.account_overrides: checked below.
+        raise_if_any(located(None, flow_log_targets_problems(self.subnet_ids, self.vpc_ids, at_least_one=False)))
         return self
 
 
-def _each_target_once(subnet_ids: tuple[str, ...], vpc_ids: tuple[str, ...]) -> None:
-    if twice := repeated([*subnet_ids, *vpc_ids]):
-        raise invalid(f"{', '.join(map(repr, twice))} listed more than once (expected each id once)")
-
-
-def _each_cluster_once(clusters: tuple[EksClusterConfig, ...], path: str) -> None:
-    if twice := repeated([cluster.name for cluster in clusters]):
-        raise invalid(
-            f"cluster {', '.join(map(repr, twice))} listed more than once (expected each cluster once)", path=path
-        )
+def _each_cluster_once(clusters: tuple[EksClusterConfig, ...], path: str) -> list[tuple[str | None, str]]:
+    twice = repeated([cluster.name for cluster in clusters])
+    return located(
+        path,
+        [f"cluster {', '.join(map(repr, twice))} listed more than once (expected each cluster once)"] if twice else [],
+    )
 
 
 class EksClusterConfig(Section):
@@ -161,19 +155,12 @@ class EksConfig(Section):
 
     @model_validator(mode="after")
     def _each_once_and_within_limits(self) -> EksConfig:
-        _each_cluster_once(self.clusters, "eks.clusters")
-        cidrs = list(self.allowed_cidrs)
-        if not cidrs:
-            raise invalid(
-                "empty (expected the discovery service's addresses; omit the key for the default)",
-                path="eks.allowed_cidrs",
-            )
-        if twice := repeated([canonical_cidr(c) for c in cidrs]):  # 1.2.3.4 and 1.2.3.4/32 are one block
-            raise invalid(f"{', '.join(map(repr, twice))} listed more than once", path="eks.allowed_cidrs")
-        if len(cidrs) > MAX_PUBLIC_CIDRS:
-            raise invalid(
-                f"{len(cidrs)} CIDRs (EKS allows at most {MAX_PUBLIC_CIDRS} on an endpoint)", path="eks.allowed_cidrs"
-            )
+        raise_if_any(
+            [
+                *_each_cluster_once(self.clusters, "eks.clusters"),
+                *located("eks.allowed_cidrs", allowed_cidrs_problems(self.allowed_cidrs)),
+            ]
+        )
         return self
 
 
@@ -189,11 +176,7 @@ class CloudTrailConfig(Section):
     @model_validator(mode="after")
     def _existing_trail_is_used_as_is(self) -> CloudTrailConfig:
         _refuse_with_existing(
-            self,
-            "existing_trail_arn",
-            ("trail_name", "kms_key_arn", "retention_days", "bedrock_data_events"),
-            "trail",
-            kept="its selectors, bucket and key",
+            self, "existing_trail_arn", ("trail_name", "kms_key_arn", "retention_days", "bedrock_data_events"), "trail"
         )
         return self
 
@@ -210,14 +193,14 @@ class PodAccessConfig(Section):
 
     @model_validator(mode="after")
     def _mode_fits(self) -> PodAccessConfig:
-        if self.mode == "irsa" and self.oidc_issuer is None:
-            raise invalid(
-                "mode irsa needs oidc_issuer (the cluster's OpenID Connect issuer URL, from `aws eks describe-cluster`)"
+        raise_if_any(
+            located(
+                None,
+                pod_access_mode_problems(
+                    self.mode, oidc_issuer=self.oidc_issuer, install_pod_identity_agent=self.install_pod_identity_agent
+                ),
             )
-        if self.mode == "pod-identity" and self.oidc_issuer is not None:
-            raise invalid("oidc_issuer is only used with mode: irsa; remove it, or set mode: irsa")
-        if self.mode == "irsa" and self.install_pod_identity_agent:
-            raise invalid("install_pod_identity_agent is only used with mode: pod-identity")
+        )
         return self
 
 
@@ -230,8 +213,7 @@ class BedrockConfig(Section):
 
     @model_validator(mode="after")
     def _each_once(self) -> BedrockConfig:
-        if twice := repeated(self.model_ids):
-            raise invalid(f"{', '.join(map(repr, twice))} listed more than once", path="bedrock.model_ids")
+        raise_if_any(located("bedrock.model_ids", [repeated_problem(self.model_ids)]))
         agents = [p.cluster for p in self.pod_access if p.install_pod_identity_agent]
         twice = repeated(agents)
         if twice:
@@ -265,8 +247,7 @@ def _sensitive_read(value: str) -> str:
 
 
 def _each_sensitive_read_once(values: tuple[str, ...]) -> tuple[str, ...]:
-    if twice := repeated(list(values)):
-        raise invalid(f"{', '.join(map(repr, twice))} listed more than once (expected each action once)")
+    raise_if_any(located(None, [repeated_problem(values)]))
     return values
 
 
@@ -305,7 +286,8 @@ class AccountOverrideConfig(Section):
     def _says_something(self) -> AccountOverrideConfig:
         if all(getattr(self, key) is None for key in type(self).model_fields):  # null counts as not written
             raise invalid(f"empty (expected at least one of: {', '.join(type(self).model_fields)})")
-        _each_target_once(self.subnet_ids or (), self.vpc_ids or ())
+        targets = flow_log_targets_problems(self.subnet_ids or (), self.vpc_ids or (), at_least_one=False)
+        raise_if_any(located(None, targets))
         return self
 
 
@@ -333,27 +315,20 @@ class OrganizationConfig(Section):
 
     @model_validator(mode="after")
     def _targets_make_sense(self) -> OrganizationConfig:
+        problems = []
         for key in ("organizational_units", "regions", "include_accounts", "exclude_accounts"):
-            values = getattr(self, key)
-            if not values and key in ("organizational_units", "regions"):
-                raise invalid("empty (expected at least one)", path=f"organization.{key}")
-            if twice := repeated(values):
-                raise invalid(f"{', '.join(map(repr, twice))} listed more than once", path=f"organization.{key}")
-        if self.include_accounts and self.exclude_accounts:
-            raise invalid(
-                "include_accounts and exclude_accounts cannot both be given: list the accounts to onboard in"
-                " include_accounts, or the accounts to skip in exclude_accounts"
-            )
+            problems += located(f"organization.{key}", target_list_problems(key, getattr(self, key)))
+        problems += located(None, [include_exclude_problem(self.include_accounts, self.exclude_accounts)])
         if "retain_stacks_on_account_removal" in self.model_fields_set and not self.auto_deploy:
-            raise invalid("retain_stacks_on_account_removal only applies with auto_deploy: true; remove it")
+            problems += located(
+                None, ["retain_stacks_on_account_removal only applies with auto_deploy: true; remove it"]
+            )
         for account in self.account_overrides:
-            where = f"organization.account_overrides.{account}"
-            if account in self.exclude_accounts:
-                raise invalid(f"account {account} is in exclude_accounts, so it gets no stack to override", path=where)
-            if self.include_accounts and account not in self.include_accounts:
-                raise invalid(
-                    f"account {account} is not in include_accounts, so it gets no stack to override", path=where
-                )
+            problem = override_account_problem(
+                account, include_accounts=self.include_accounts, exclude_accounts=self.exclude_accounts
+            )
+            problems += located(f"organization.account_overrides.{account}", [problem])
+        raise_if_any(problems)
         return self
 
 
@@ -377,7 +352,10 @@ class OnboardingConfig(Section):
         if self.flow_logs.subnet_ids or self.flow_logs.vpc_ids:
             return self
         if self.organization is None:
-            raise invalid("no subnet_ids and no vpc_ids (expected at least one subnet or VPC to log)", path="flow_logs")
+            raise_if_any(
+                located("flow_logs", flow_log_targets_problems(self.flow_logs.subnet_ids, self.flow_logs.vpc_ids))
+            )
+            return self
         # With an organization, accounts may get their subnets and VPCs from account_overrides only.
         if not any(o.subnet_ids or o.vpc_ids for o in self.organization.account_overrides.values()):
             raise invalid(
@@ -471,7 +449,7 @@ class OnboardingConfig(Section):
                     path=f"{where}.discovery_role_arn",
                 )
             if override.clusters is not None:
-                _each_cluster_once(override.clusters, f"{where}.clusters")
+                raise_if_any(_each_cluster_once(override.clusters, f"{where}.clusters"))
         return self
 
     def member_slots(self) -> dict[str, int]:

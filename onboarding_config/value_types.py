@@ -6,13 +6,14 @@ A failed check raises ``invalid(...)``, whose message the loader reports against
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Annotated, Any
 
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from onboarding_constructs.validation import (
+    account_id_problem,
     boundary_arn_problem,
     bucket_name_problem,
     cluster_name_problem,
@@ -22,6 +23,8 @@ from onboarding_constructs.validation import (
     model_id_problem,
     namespace_problem,
     oidc_issuer_problem,
+    organizational_unit_id_problem,
+    percentage_problem,
     principal_arn_problem,
     public_cidr_problem,
     role_arn_problem,
@@ -44,6 +47,20 @@ def invalid(problem: str, *, path: str | None = None) -> PydanticCustomError:
     return PydanticCustomError("invalid_value", "{problem}", context)
 
 
+def raise_if_any(problems: Iterable[tuple[str | None, str]]) -> None:
+    """Raise one validation error that the loader reports as one line per ``(path, problem)``; a path of
+    ``None`` is where the validator runs. Nothing when there are none."""
+    found = tuple(problems)
+    if found:
+        context = {"problem": "; ".join(problem for _path, problem in found), "problems": found}
+        raise PydanticCustomError("invalid_value", "{problem}", context)
+
+
+def located(path: str | None, problems: Iterable[str | None]) -> list[tuple[str | None, str]]:
+    """Each problem found by a library rule (``None`` is none), to be reported at ``path``."""
+    return [(path, problem) for problem in problems if problem]
+
+
 def _checked_by(problem_of: Callable[[str], str | None]) -> AfterValidator:
     def validate(value: str) -> str:
         # The constructs let CDK tokens through unchecked; a file can only hold literal values.
@@ -54,12 +71,6 @@ def _checked_by(problem_of: Callable[[str], str | None]) -> AfterValidator:
         return value
 
     return AfterValidator(validate)
-
-
-def _account_problem(value: str) -> str | None:
-    if re.fullmatch(r"[0-9]{12}", value):
-        return None
-    return f"{value!r} is not an AWS account id (expected exactly 12 digits, in quotes)"
 
 
 class UnquotedNumber(str):
@@ -90,7 +101,7 @@ def list_as_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
-class ReadOnlyDict(dict):  # type: ignore[type-arg]
+class ReadOnlyDict(dict[str, Any]):
     """A dict that refuses changes, so a validated config cannot be edited into an invalid one."""
 
     def _refuse(self, *args: Any, **kwargs: Any) -> None:
@@ -106,19 +117,10 @@ def read_only_mapping(value: Mapping[str, Any]) -> Mapping[str, Any]:
     return ReadOnlyDict(value)
 
 
-def _organizational_unit_problem(value: str) -> str | None:
-    if re.fullmatch(r"ou-[0-9a-z]{4,32}-[0-9a-z]{8,32}|r-[0-9a-z]{4,32}", value):
-        return None
-    return (
-        f"{value!r} is not an organizational unit id (expected ou-<4 to 32 lowercase letters or digits>-<8 to 32 more>,"
-        " e.g. ou-ab12-cd345678, or the root id r-<4 to 32>)"
-    )
-
-
 def _percentage_between(low: int) -> AfterValidator:
     def validate(value: int) -> int:
-        if not low <= value <= 100:
-            raise invalid(f"{value!r} is out of range (expected a whole percentage from {low} to 100)")
+        if problem := percentage_problem(value, low):
+            raise invalid(problem)
         return value
 
     return AfterValidator(validate)
@@ -147,7 +149,7 @@ def _tag_value_problem(value: str) -> str | None:
     return f"tag value {value!r} is not valid (expected up to 256 letters, digits, spaces and + - = . _ : / @)"
 
 
-AccountId = Annotated[str, BeforeValidator(_no_unquoted_account_number), _checked_by(_account_problem)]
+AccountId = Annotated[str, BeforeValidator(_no_unquoted_account_number), _checked_by(account_id_problem)]
 Region = Annotated[str, _checked_by(region_problem)]
 StackName = Annotated[str, _checked_by(_stack_name_problem)]
 TagKey = Annotated[str, _checked_by(_tag_key_problem)]
@@ -176,7 +178,7 @@ BoundaryArn = Annotated[str, _checked_by(boundary_arn_problem)]
 RoleNamePrefix = Annotated[str, _checked_by(role_name_prefix_problem)]
 RetentionDays = Annotated[int, Field(ge=1, le=36500)]
 AccountIds = Annotated[tuple[AccountId, ...], BeforeValidator(list_as_tuple)]
-OrganizationalUnitId = Annotated[str, _checked_by(_organizational_unit_problem)]
+OrganizationalUnitId = Annotated[str, _checked_by(organizational_unit_id_problem)]
 OrganizationalUnitIds = Annotated[tuple[OrganizationalUnitId, ...], BeforeValidator(list_as_tuple)]
 Regions = Annotated[tuple[Region, ...], BeforeValidator(list_as_tuple)]
 #: At least one account at a time: a StackSet operation with 0% would never start.

@@ -167,7 +167,7 @@ SINGLE_PROBLEM_CASES = [
         flow_logs_with(subnet_ids=[SUBNET, SUBNET]),
         "flow_logs",
         f"'{SUBNET}' listed more than once",
-        "expected each id once",
+        "expected each subnet and VPC id once",
         id="duplicate-subnet",
     ),
     case(

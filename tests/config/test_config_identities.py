@@ -436,23 +436,25 @@ def test_bedrock_errors(bedrock: dict[str, Any], path: str, fragment: str) -> No
         (
             {"mode": "irsa"},
             "bedrock.pod_access[0]",
-            "mode irsa needs oidc_issuer (the cluster's OpenID Connect issuer URL",
+            "mode 'irsa' needs oidc_issuer, the cluster's OpenID Connect issuer URL (from 'aws eks describe-cluster"
+            " --query cluster.identity.oidc.issuer', e.g. https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE)",
         ),
-        ({"mode": "irsa", "oidc_issuer": None}, "bedrock.pod_access[0]", "mode irsa needs oidc_issuer"),
+        ({"mode": "irsa", "oidc_issuer": None}, "bedrock.pod_access[0]", "mode 'irsa' needs oidc_issuer"),
         (
             {"oidc_issuer": ISSUER},
             "bedrock.pod_access[0]",
-            "oidc_issuer is only used with mode: irsa; remove it, or set mode: irsa",
+            "oidc_issuer only applies to mode 'irsa' (mode 'pod-identity' uses no OIDC provider): remove oidc_issuer,"
+            " or set mode to 'irsa'",
         ),
         (
             {"mode": "pod-identity", "oidc_issuer": ISSUER},
             "bedrock.pod_access[0]",
-            "oidc_issuer is only used with mode: irsa",
+            "oidc_issuer only applies to mode 'irsa'",
         ),
         (
             {"mode": "irsa", "oidc_issuer": ISSUER, "install_pod_identity_agent": True},
             "bedrock.pod_access[0]",
-            "install_pod_identity_agent is only used with mode: pod-identity",
+            "install_pod_identity_agent only applies to mode 'pod-identity' (IRSA needs no agent)",
         ),
         (
             {"mode": "irsa", "oidc_issuer": "https://example.com/id/X"},
@@ -636,7 +638,7 @@ def test_discovery_role_allow_sensitive_reads() -> None:
         (
             ["lambda:GetFunction", "lambda:GetFunction"],
             "discovery_role.allow_sensitive_reads",
-            "'lambda:GetFunction' listed more than once (expected each action once)",
+            "'lambda:GetFunction' listed more than once",
         ),
         (
             "lambda:GetFunction",

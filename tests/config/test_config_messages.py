@@ -217,7 +217,7 @@ def test_pod_identity_agent_twice_on_one_cluster_in_full() -> None:
 
 def test_empty_allowed_cidrs_in_full() -> None:
     assert problems_of(config_with(eks={"discovery_role_arn": ROLE, "allowed_cidrs": []})) == [
-        Problem("eks.allowed_cidrs", "empty (expected the discovery service's addresses; omit the key for the default)")
+        Problem("eks.allowed_cidrs", "empty (expected the discovery service's addresses; omit it for the default)")
     ]
 
 

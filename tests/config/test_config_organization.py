@@ -201,10 +201,15 @@ ERROR_CASES = [
     pytest.param(
         org_config(organizational_units=[]),
         "organization.organizational_units",
-        "empty (expected at least one)",
+        "empty (expected at least one OU id, e.g. 'ou-abcd-12345678')",
         id="no-ous",
     ),
-    pytest.param(org_config(regions=[]), "organization.regions", "empty (expected at least one)", id="no-regions"),
+    pytest.param(
+        org_config(regions=[]),
+        "organization.regions",
+        "empty (expected at least one region, e.g. 'us-east-1')",
+        id="no-regions",
+    ),
     pytest.param(
         org_config(organizational_units=[OU, "r-abcd", OU]),
         "organization.organizational_units",
@@ -232,8 +237,8 @@ ERROR_CASES = [
     pytest.param(
         org_config(include_accounts=[ACCOUNT], exclude_accounts=[OTHER]),
         "organization",
-        "include_accounts and exclude_accounts cannot both be given: list the accounts to onboard in include_accounts,"
-        " or the accounts to skip in exclude_accounts",
+        "include_accounts and exclude_accounts cannot both be given: list the accounts to deploy to in"
+        " include_accounts, or the accounts to leave out in exclude_accounts",
         id="include-and-exclude",
     ),
     pytest.param(
@@ -311,7 +316,7 @@ ERROR_CASES = [
     pytest.param(
         org_config(account_overrides={"12345": {"subnet_ids": [SUBNET]}}),
         "organization.account_overrides.12345 (key)",
-        "'12345' is not an AWS account id (expected exactly 12 digits, in quotes)",
+        "'12345' is not an AWS account id (expected exactly 12 digits)",
         id="override-key-short",
     ),
     pytest.param(
@@ -338,13 +343,13 @@ ERROR_CASES = [
     pytest.param(
         with_override({"subnet_ids": [SUBNET]}, exclude_accounts=[ACCOUNT]),
         f"organization.account_overrides.{ACCOUNT}",
-        f"account {ACCOUNT} is in exclude_accounts, so it gets no stack to override",
+        f"account '{ACCOUNT}' is in exclude_accounts, so it gets no stack to override",
         id="override-excluded-account",
     ),
     pytest.param(
         with_override({"subnet_ids": [SUBNET]}, include_accounts=[OTHER]),
         f"organization.account_overrides.{ACCOUNT}",
-        f"account {ACCOUNT} is not in include_accounts, so it gets no stack to override",
+        f"account '{ACCOUNT}' is not in include_accounts, so it gets no stack to override",
         id="override-not-included-account",
     ),
     pytest.param(
@@ -363,7 +368,7 @@ ERROR_CASES = [
     pytest.param(
         with_override({"subnet_ids": [SUBNET, "subnet-0a1b2c3e", SUBNET]}),
         f"organization.account_overrides.{ACCOUNT}",
-        f"'{SUBNET}' listed more than once (expected each id once)",
+        f"'{SUBNET}' listed more than once (expected each subnet and VPC id once)",
         id="override-duplicate-subnet",
     ),
     pytest.param(
