@@ -39,16 +39,20 @@ from onboarding_constructs.validation import (
 from .value_types import (
     AccountId,
     AccountIds,
+    AggregationSeconds,
     BoundaryArn,
     BucketName,
+    CallAs,
     ClusterName,
     ConcurrencyPercentage,
     ExternalId,
+    FileFormat,
     KmsKeyArn,
     ModelIds,
     Namespace,
     OidcIssuer,
     OrganizationalUnitIds,
+    PodAccessModeName,
     PublicCidrs,
     ReadOnlyDict,
     Region,
@@ -70,7 +74,6 @@ from .value_types import (
     located,
     raise_if_any,
     read_only_mapping,
-    whole_number,
 )
 
 DEFAULT_STACK_NAME = "AirsOnboarding"
@@ -117,8 +120,8 @@ class FlowLogsConfig(Section):
     subnet_ids: SubnetIds = ()
     vpc_ids: VpcIds = ()
     hourly_partitions: bool = True
-    file_format: Literal["plain-text", "parquet"] = "plain-text"
-    max_aggregation_seconds: Annotated[Literal[60, 600], BeforeValidator(whole_number)] = 600
+    file_format: FileFormat = "plain-text"
+    max_aggregation_seconds: AggregationSeconds = 600
     include_ecs_fields: bool = False
     bucket: BucketConfig = BucketConfig()
 
@@ -187,7 +190,7 @@ class PodAccessConfig(Section):
     cluster: ClusterName
     namespace: Namespace
     service_account: ServiceAccount
-    mode: Literal["pod-identity", "irsa"] = "pod-identity"
+    mode: PodAccessModeName = "pod-identity"
     oidc_issuer: OidcIssuer | None = None
     install_pod_identity_agent: bool = False
 
@@ -295,7 +298,7 @@ class OrganizationConfig(Section):
     """``organization``: roll the onboarding out to the accounts of AWS Organizations OUs with a
     service-managed StackSet, deployed from the management or a delegated administrator account."""
 
-    call_as: Literal["SELF", "DELEGATED_ADMIN"] = "SELF"
+    call_as: CallAs = "SELF"
     organizational_units: OrganizationalUnitIds
     regions: Regions
     include_accounts: AccountIds = ()

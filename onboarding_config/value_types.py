@@ -7,19 +7,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
 from onboarding_constructs.validation import (
     account_id_problem,
+    aggregation_interval_problem,
     boundary_arn_problem,
     bucket_name_problem,
+    call_as_problem,
     cluster_name_problem,
     external_id_problem,
+    file_format_problem,
     is_token,
     kms_key_arn_problem,
+    mode_problem,
     model_id_problem,
     namespace_problem,
     oidc_issuer_problem,
@@ -89,11 +93,16 @@ def _no_unquoted_account_number(value: Any) -> Any:
     return value
 
 
-def whole_number(value: Any) -> Any:
-    # Literal[60, 600] would accept 600.0 and True == 1 style lookalikes; the file must say 60 or 600.
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise invalid(f"{value!r} is not allowed (expected 60 or 600, a whole number of seconds)")
-    return value
+def _refused_by(problem_of: Callable[[Any], str | None]) -> BeforeValidator:
+    """The library's rule for a choice among a few values, in its words, before the ``Literal`` type
+    (which would accept 600.0 and True == 1 style lookalikes, and word its refusal differently)."""
+
+    def validate(value: Any) -> Any:
+        if problem := problem_of(value):
+            raise invalid(problem)
+        return value
+
+    return BeforeValidator(validate)
 
 
 def list_as_tuple(value: Any) -> Any:
@@ -184,3 +193,7 @@ Regions = Annotated[tuple[Region, ...], BeforeValidator(list_as_tuple)]
 #: At least one account at a time: a StackSet operation with 0% would never start.
 ConcurrencyPercentage = Annotated[int, _percentage_between(1)]
 ToleratedFailurePercentage = Annotated[int, _percentage_between(0)]
+FileFormat = Annotated[Literal["plain-text", "parquet"], _refused_by(file_format_problem)]
+AggregationSeconds = Annotated[Literal[60, 600], _refused_by(aggregation_interval_problem)]
+PodAccessModeName = Annotated[Literal["pod-identity", "irsa"], _refused_by(mode_problem)]
+CallAs = Annotated[Literal["SELF", "DELEGATED_ADMIN"], _refused_by(call_as_problem)]

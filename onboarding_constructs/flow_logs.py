@@ -14,7 +14,7 @@ from . import _flow_log_fields as flow_log_fields
 from . import _log_delivery as log_delivery
 from ._errors import PropsError
 from ._identifiers import is_token, repeated_problem, subnet_id_problem, vpc_id_problem
-from ._props import each
+from ._props import at, each
 
 #: Tag ``Name`` of each flow log is this prefix plus the subnet or VPC id.
 DEFAULT_NAME_PREFIX = "airs-discovery-"
@@ -154,17 +154,26 @@ def flow_log_targets_problems(
     return problems
 
 
+def file_format_problem(value: object) -> str | None:
+    if isinstance(value, str) and value in tuple(FlowLogFileFormat):
+        return None
+    expected = " or ".join(repr(f.value) for f in FlowLogFileFormat)
+    return f"{value!r} is not a flow log file format (expected {expected})"
+
+
+def aggregation_interval_problem(value: object) -> str | None:
+    """60 or 600 seconds, as a whole number (600.0 and True are not)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value in tuple(FlowLogAggregationInterval):
+        return None
+    expected = " or ".join(str(i.value) for i in FlowLogAggregationInterval)
+    return f"{value!r} is not an aggregation interval (expected {expected}, a whole number of seconds)"
+
+
 def _validate(*, subnet_ids: Sequence[str], vpc_ids: Sequence[str], file_format: object, interval: object) -> list[str]:
     problems = each("subnet_ids", subnet_ids, subnet_id_problem, items="subnet ids")
     problems += each("vpc_ids", vpc_ids, vpc_id_problem, items="VPC ids")
     if not isinstance(subnet_ids, str) and not isinstance(vpc_ids, str):
         problems += flow_log_targets_problems(subnet_ids, vpc_ids)
-    if file_format not in tuple(FlowLogFileFormat):
-        expected = " or ".join(repr(f.value) for f in FlowLogFileFormat)
-        problems.append(f"file_format: {file_format!r} is not a flow log file format (expected {expected})")
-    if interval not in tuple(FlowLogAggregationInterval) or isinstance(interval, bool):
-        expected = " or ".join(str(i.value) for i in FlowLogAggregationInterval)
-        problems.append(
-            f"max_aggregation_interval: {interval!r} is not an aggregation interval (expected {expected} seconds)"
-        )
+    problems += at("file_format", [file_format_problem(file_format)])
+    problems += at("max_aggregation_interval", [aggregation_interval_problem(interval)])
     return problems

@@ -203,6 +203,15 @@ def target_list_problems(key: str, values: Sequence[str]) -> list[str]:
     return [problem for problem in [repeated_problem(values)] if problem]
 
 
+def call_as_problem(value: object) -> str | None:
+    if is_token(value) or value in _CALL_AS:
+        return None
+    return (
+        f"{value!r} is not allowed (expected 'SELF' in the management account or 'DELEGATED_ADMIN' in a delegated"
+        " administrator account)"
+    )
+
+
 def include_exclude_problem(include_accounts: Sequence[str], exclude_accounts: Sequence[str]) -> str | None:
     if include_accounts and exclude_accounts:
         return (
@@ -269,8 +278,7 @@ def _validate(
                 override_account_problem(account, include_accounts=include_accounts, exclude_accounts=exclude_accounts),
             ],
         )
-    if not is_token(call_as) and call_as not in _CALL_AS:
-        problems.append(f"call_as: {call_as!r} is not valid (expected 'SELF' or 'DELEGATED_ADMIN')")
+    problems += at("call_as", [call_as_problem(call_as)])
     problems += at("max_concurrent_percentage", [percentage_problem(max_concurrent_percentage, 1)])
     problems += at("failure_tolerance_percentage", [percentage_problem(failure_tolerance_percentage, 0)])
     return problems

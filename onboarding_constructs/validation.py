@@ -50,7 +50,7 @@ from ._identifiers import (
 from ._regions import known_regions, region_problem
 from .discovery_role import external_id_problem, principal_arn_problem, sensitive_read_problem
 from .eks_discovery_access import allowed_cidrs_problems
-from .flow_logs import flow_log_targets_problems
+from .flow_logs import aggregation_interval_problem, file_format_problem, flow_log_targets_problems
 from .pod_bedrock_access import (
     mode_problem,
     namespace_problem,
@@ -60,6 +60,7 @@ from .pod_bedrock_access import (
 )
 from .role_policy import boundary_arn_problem, role_name_prefix_problem
 from .service_managed_stack_set import (
+    call_as_problem,
     include_exclude_problem,
     override_account_problem,
     percentage_problem,
@@ -81,13 +82,16 @@ __all__ = [
     "VPC_ID_PATTERN",
     "PropsError",
     "account_id_problem",
+    "aggregation_interval_problem",
     "allowed_cidrs_problems",
     "boundary_arn_problem",
     "bucket_name_problem",
+    "call_as_problem",
     "canonical_cidr",
     "cluster_name_problem",
     "existing_resource_problem",
     "external_id_problem",
+    "file_format_problem",
     "flow_log_targets_problems",
     "include_exclude_problem",
     "is_token",

@@ -316,27 +316,27 @@ SINGLE_PROBLEM_CASES = [
     case(
         flow_logs_with(file_format="csv"),
         "flow_logs.file_format",
-        "'csv' is not allowed",
+        "'csv' is not a flow log file format",
         "expected 'plain-text' or 'parquet'",
         id="file-format-csv",
     ),
     case(
         flow_logs_with(file_format="Parquet"),
         "flow_logs.file_format",
-        "'Parquet' is not allowed",
+        "'Parquet' is not a flow log file format (expected 'plain-text' or 'parquet')",
         id="file-format-capitalised",
     ),
     case(
         flow_logs_with(max_aggregation_seconds=300),
         "flow_logs.max_aggregation_seconds",
-        "300 is not allowed",
+        "300 is not an aggregation interval",
         "expected 60 or 600",
         id="aggregation-300",
     ),
     case(
         flow_logs_with(max_aggregation_seconds="600"),
         "flow_logs.max_aggregation_seconds",
-        "'600' is not allowed",
+        "'600' is not an aggregation interval",
         "expected 60 or 600",
         id="aggregation-string",
     ),
@@ -614,7 +614,9 @@ def test_unquoted_account_in_yaml_is_reported_with_quotes_advice() -> None:
 def test_quoted_strings_in_yaml_are_not_coerced() -> None:
     text = VALID_YAML + '  max_aggregation_seconds: "60"\n'
     assert_problem(
-        the_text_problem(text), "flow_logs.max_aggregation_seconds", ["'60' is not allowed", "expected 60 or 600"]
+        the_text_problem(text),
+        "flow_logs.max_aggregation_seconds",
+        ["'60' is not an aggregation interval", "expected 60 or 600, a whole number"],
     )
 
 

@@ -374,10 +374,22 @@ DEFECTS: dict[str, st.SearchStrategy[tuple[str, Any, str]]] = {
     "include_ecs_fields": not_a_bool.map(lambda v: ("flow_logs.include_ecs_fields", v, "expected true or false")),
     "file_format": st.text(max_size=12)
     .filter(lambda f: f not in ("plain-text", "parquet"))
-    .map(lambda f: ("flow_logs.file_format", f, f"{f!r} is not allowed (expected 'plain-text' or 'parquet')")),
+    .map(
+        lambda f: (
+            "flow_logs.file_format",
+            f,
+            f"{f!r} is not a flow log file format (expected 'plain-text' or 'parquet')",
+        )
+    ),
     "max_aggregation_seconds": st.integers(-1000, 10**6)
     .filter(lambda n: n not in (60, 600))
-    .map(lambda n: ("flow_logs.max_aggregation_seconds", n, f"{n} is not allowed (expected 60 or 600)")),
+    .map(
+        lambda n: (
+            "flow_logs.max_aggregation_seconds",
+            n,
+            f"{n} is not an aggregation interval (expected 60 or 600, a whole number of seconds)",
+        )
+    ),
     "bucket.name": st.sampled_from(
         ["Upper-Case", "ab", "a" * 64, "logs..bucket", "192.168.10.12", "xn--logs", "logs-s3alias"]
     ).map(lambda n: ("flow_logs.bucket.name", n, repr(n))),

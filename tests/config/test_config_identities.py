@@ -466,11 +466,15 @@ def test_bedrock_errors(bedrock: dict[str, Any], path: str, fragment: str) -> No
             "bedrock.pod_access[0].oidc_issuer",
             "is not an EKS OIDC issuer URL",
         ),
-        ({"mode": "IRSA"}, "bedrock.pod_access[0].mode", "'IRSA' is not allowed (expected 'pod-identity' or 'irsa')"),
+        (
+            {"mode": "IRSA"},
+            "bedrock.pod_access[0].mode",
+            "'IRSA' is not an access mode (expected 'pod-identity' or 'irsa')",
+        ),
         (
             {"mode": "pod_identity"},
             "bedrock.pod_access[0].mode",
-            "'pod_identity' is not allowed (expected 'pod-identity' or 'irsa')",
+            "'pod_identity' is not an access mode (expected 'pod-identity' or 'irsa')",
         ),
         (
             {"install_pod_identity_agent": "yes"},

@@ -298,13 +298,15 @@ ERROR_CASES = [
     pytest.param(
         org_config(call_as="ADMIN"),
         "organization.call_as",
-        "'ADMIN' is not allowed (expected 'SELF' or 'DELEGATED_ADMIN')",
+        "'ADMIN' is not allowed (expected 'SELF' in the management account or 'DELEGATED_ADMIN' in a delegated"
+        " administrator account)",
         id="call-as-other",
     ),
     pytest.param(
         org_config(call_as="self"),
         "organization.call_as",
-        "'self' is not allowed (expected 'SELF' or 'DELEGATED_ADMIN')",
+        "'self' is not allowed (expected 'SELF' in the management account or 'DELEGATED_ADMIN' in a delegated"
+        " administrator account)",
         id="call-as-lowercase",
     ),
     pytest.param(

@@ -329,11 +329,17 @@ _VPC_EXPECTED = "(expected 'vpc-' followed by 8 or 17 lowercase hex digits)"
         ),
         (
             {"subnet_ids": [SUBNET_A], "max_aggregation_interval": 300},
-            "max_aggregation_interval: 300 is not an aggregation interval (expected 60 or 600 seconds)",
+            "max_aggregation_interval: 300 is not an aggregation interval (expected 60 or 600, a whole number of seconds)",
+        ),
+        (
+            {"subnet_ids": [SUBNET_A], "max_aggregation_interval": 600.0},
+            "max_aggregation_interval: 600.0 is not an aggregation interval (expected 60 or 600, a whole number of"
+            " seconds)",
         ),
         (
             {"subnet_ids": [SUBNET_A], "max_aggregation_interval": True},
-            "max_aggregation_interval: True is not an aggregation interval (expected 60 or 600 seconds)",
+            "max_aggregation_interval: True is not an aggregation interval (expected 60 or 600, a whole number of"
+            " seconds)",
         ),
     ],
     ids=[
@@ -347,6 +353,7 @@ _VPC_EXPECTED = "(expected 'vpc-' followed by 8 or 17 lowercase hex digits)"
         "vpcs-as-one-string",
         "file-format",
         "interval",
+        "interval-float",
         "interval-boolean",
     ],
 )

@@ -250,7 +250,11 @@ def test_no_shared_group_when_every_included_account_has_overrides() -> None:
             {"failure_tolerance_percentage": 101},
             "failure_tolerance_percentage: 101 is out of range (expected a whole percentage from 0 to 100)",
         ),
-        ({"call_as": "ADMIN"}, "call_as: 'ADMIN' is not valid (expected 'SELF' or 'DELEGATED_ADMIN')"),
+        (
+            {"call_as": "ADMIN"},
+            "call_as: 'ADMIN' is not allowed (expected 'SELF' in the management account or 'DELEGATED_ADMIN' in a"
+            " delegated administrator account)",
+        ),
     ],
 )
 def test_error_messages(props: dict[str, Any], message: str) -> None:
@@ -263,7 +267,8 @@ def test_every_problem_is_reported_at_once() -> None:
         "TestStack/StackSet",
         "organizational_units: empty (expected at least one OU id, e.g. 'ou-abcd-12345678')",
         "regions: empty (expected at least one region, e.g. 'us-east-1')",
-        "call_as: 'ADMIN' is not valid (expected 'SELF' or 'DELEGATED_ADMIN')",
+        "call_as: 'ADMIN' is not allowed (expected 'SELF' in the management account or 'DELEGATED_ADMIN' in a"
+        " delegated administrator account)",
     )
 
 
