@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk import aws_lambda as lambda_
 
-from onboarding_checks import doctor
+from onboarding_checks import doctor, probes
 from onboarding_constructs import DISCOVERY_CIDRS, EksDiscoveryAccess
 from onboarding_constructs.eks_cluster_access_handler import STATE_PARAMETER_PREFIX
 from onboarding_constructs.validation import (
@@ -123,7 +123,7 @@ def test_discovery_cidrs_are_canonical_and_accepted_by_the_handler() -> None:
 
 
 def test_open_to_everyone_is_what_doctor_treats_as_open() -> None:
-    assert handler.OPEN_TO_EVERYONE == doctor.OPEN_TO_EVERYONE
+    assert handler.OPEN_TO_EVERYONE == probes.OPEN_TO_EVERYONE
 
 
 def test_access_entry_platform_versions_are_doctors() -> None:
