@@ -221,7 +221,8 @@ class BedrockConfig(Section):
         twice = repeated(agents)
         if twice:
             raise invalid(
-                f"install_pod_identity_agent is true on more than one entry of cluster {twice[0]!r}; an add-on is installed"
+                f"install_pod_identity_agent is true on more than one entry of cluster {twice[0]!r}; an add-on is"
+                " installed"
                 " once per cluster, so set it on one entry only",
                 path="bedrock.pod_access",
             )
@@ -362,7 +363,8 @@ class OnboardingConfig(Section):
         # With an organization, accounts may get their subnets and VPCs from account_overrides only.
         if not any(o.subnet_ids or o.vpc_ids for o in self.organization.account_overrides.values()):
             raise invalid(
-                "no subnet_ids and no vpc_ids, here or in any organization.account_overrides entry (expected at least one"
+                "no subnet_ids and no vpc_ids, here or in any organization.account_overrides entry (expected at least"
+                " one"
                 " subnet or VPC to log)",
                 path="flow_logs",
             )
@@ -387,7 +389,8 @@ class OnboardingConfig(Section):
             return self
         if self.eks.discovery_role_arn is None and self.discovery_role is None:
             raise invalid(
-                "missing: give the role the AIRS onboarding created, or add a discovery_role section to create one here",
+                "missing: give the role the AIRS onboarding created, or add a discovery_role section to create one"
+                " here",
                 path="eks.discovery_role_arn",
             )
         if self.eks.discovery_role_arn is not None and self.discovery_role is not None:
@@ -410,11 +413,13 @@ class OnboardingConfig(Section):
         refusals = {
             "flow_logs.bucket.name": (
                 bucket.name,
-                f"bucket names are global across all of AWS, and {targets}: remove it (CloudFormation names each bucket)",
+                f"bucket names are global across all of AWS, and {targets}: remove it (CloudFormation names each"
+                " bucket)",
             ),
             "flow_logs.bucket.existing_name": (
                 bucket.existing_name,
-                f"it names one account's bucket, and {targets}: remove it (each stack instance creates its bucket), or {single_account}",
+                f"it names one account's bucket, and {targets}: remove it (each stack instance creates its bucket), or"
+                f" {single_account}",
             ),
             "flow_logs.bucket.kms_key_arn": (
                 bucket.kms_key_arn,
@@ -426,7 +431,8 @@ class OnboardingConfig(Section):
             ),
             "eks.log_group_kms_key_arn": (
                 self.eks.log_group_kms_key_arn if self.eks else None,
-                f"a KMS key belongs to one account and region, and {targets}: remove it (CloudWatch Logs' own encryption),"
+                f"a KMS key belongs to one account and region, and {targets}: remove it (CloudWatch Logs' own"
+                " encryption),"
                 f" or {single_account}",
             ),
             "bedrock.pod_access": (
@@ -477,8 +483,10 @@ class OnboardingConfig(Section):
         parameters = slots["subnet_ids"] + slots["vpc_ids"] + 2 * slots["clusters"] + discovery_role_parameter
         if parameters > MAX_TEMPLATE_PARAMETERS:
             raise invalid(
-                f"the member template would need {parameters} parameters (one per subnet and VPC, two per cluster, in the"
-                f" longest lists), and CloudFormation allows {MAX_TEMPLATE_PARAMETERS}: log whole VPCs (vpc_ids) instead of"
+                f"the member template would need {parameters} parameters (one per subnet and VPC, two per cluster, in"
+                " the"
+                f" longest lists), and CloudFormation allows {MAX_TEMPLATE_PARAMETERS}: log whole VPCs (vpc_ids)"
+                " instead of"
                 " their subnets, or split the accounts over several organization configs",
                 path="organization",
             )

@@ -138,7 +138,10 @@ def _percentage_between(low: int) -> AfterValidator:
 def _stack_name_problem(value: str) -> str | None:
     if re.fullmatch(r"[A-Za-z][A-Za-z0-9-]{0,127}", value):
         return None
-    return f"{value!r} is not a valid CloudFormation stack name (expected a letter, then up to 127 letters, digits and hyphens)"
+    return (
+        f"{value!r} is not a valid CloudFormation stack name (expected a letter, then up to 127 letters, digits and"
+        " hyphens)"
+    )
 
 
 _TAG_CHARS = re.compile(r"[\w\s+=.:/@-]*", re.UNICODE)

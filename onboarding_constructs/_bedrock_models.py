@@ -92,7 +92,8 @@ def model_id_problem(value: str) -> str | None:
         provider = value.split(".", 1)[0]
         if "." in value and not re.fullmatch(_PROVIDER, provider) and provider not in INFERENCE_PROFILE_GEOGRAPHIES:
             return (
-                f"{value!r} is not a Bedrock model id: {provider!r} is not a provider (the part before the first period is"
+                f"{value!r} is not a Bedrock model id: {provider!r} is not a provider (the part before the first"
+                " period is"
                 f" lowercase letters and digits, such as anthropic, amazon or meta) ({_EXPECTED})"
             )
         return f"{value!r} is not a Bedrock model id ({_EXPECTED})"
@@ -225,8 +226,10 @@ def invoke_grants(scope: IConstruct, model_ids: Sequence[str] = ()) -> list[Invo
                 _SID_THROUGH_PROFILES,
                 tuple(dict.fromkeys(routed)),
                 {"StringEquals": {"bedrock:InferenceProfileArn": list(profile_arns)}},
-                "A cross-Region inference profile runs the request on its foundation model in another region, and Bedrock"
-                " authorizes that model there (Bedrock 'Prerequisites for inference profiles'). The region is a wildcard"
+                "A cross-Region inference profile runs the request on its foundation model in another region, and"
+                " Bedrock"
+                " authorizes that model there (Bedrock 'Prerequisites for inference profiles'). The region is a"
+                " wildcard"
                 " because the profile's destinations are Bedrock's to change; the model id is exact and the statement"
                 " only applies when bedrock:InferenceProfileArn is one of this role's inference profiles.",
             )
@@ -255,9 +258,12 @@ def _all_models(scope: IConstruct) -> list[InvokeGrant]:
             _SID_THROUGH_PROFILES,
             (foundation_model_arn(scope, region="*"), foundation_model_arn(scope, region="")),
             {"ArnLike": {"bedrock:InferenceProfileArn": list(profiles)}},
-            "No model_ids were given: a cross-Region inference profile (system-defined, or an application inference profile"
-            " copied from one) of this region runs requests on foundation models in other regions (region-less for global"
-            " profiles), which Bedrock authorizes there. The statement only applies when bedrock:InferenceProfileArn is an"
+            "No model_ids were given: a cross-Region inference profile (system-defined, or an application inference"
+            " profile"
+            " copied from one) of this region runs requests on foundation models in other regions (region-less for"
+            " global"
+            " profiles), which Bedrock authorizes there. The statement only applies when bedrock:InferenceProfileArn"
+            " is an"
             " inference profile or application inference profile of this region and account.",
         ),
     ]

@@ -138,11 +138,15 @@ def deployment_name(service_account: str) -> str:
 def _header(mode: PodAccessMode, role_arn: str) -> str:
     if mode is PodAccessMode.POD_IDENTITY:
         how = (
-            "# Credentials: EKS Pod Identity (the stack's PodIdentityAssociation maps this service account to the role;\n"
+            "# Credentials: EKS Pod Identity (the stack's PodIdentityAssociation maps this service account to the"
+            " role;\n"
             "# the eks-pod-identity-agent add-on must run on the cluster). No annotation, no AWS_ROLE_ARN.\n"
         )
     else:
-        how = "# Credentials: IAM roles for service accounts (the annotation below; the cluster's OIDC provider must exist).\n"
+        how = (
+            "# Credentials: IAM roles for service accounts (the annotation below; the cluster's OIDC provider must"
+            " exist).\n"
+        )
     return f"# Role: {role_arn}\n{how}# The namespace must exist; apply with: kubectl apply -f <this file>\n"
 
 

@@ -95,7 +95,10 @@ def access_logs_bucket(
         lifecycle_rules=lifecycle_rules(retention),
         removal_policy=removal_policy,
     )
-    reason = "This bucket receives S3 server access logs; logging it again would need a third bucket, and into itself would loop."
+    reason = (
+        "This bucket receives S3 server access logs; logging it again would need a third bucket, and into itself"
+        " would loop."
+    )
     acknowledge_nag(bucket, "AwsSolutions-S1", reason)
     acknowledge_nag(bucket, "NIST.800.53.R5-S3BucketLoggingEnabled", reason)
     skip_checkov(bucket, "CKV_AWS_18", reason)

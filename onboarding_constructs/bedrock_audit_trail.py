@@ -216,7 +216,8 @@ class BedrockAuditTrail(Construct):
             _key_statements(self, self._trail_arn),
             warning_id="airs-onboarding:importedTrailKmsKey",
             requirement=f"{CLOUDTRAIL_SERVICE} kms:GenerateDataKey*, kms:Decrypt and kms:DescribeKey for the trail"
-            f" '{trail_name}' of this account, or CloudTrail refuses to create the trail. See the AWS CloudTrail User Guide,"
+            f" '{trail_name}' of this account, or CloudTrail refuses to create the trail. See the AWS CloudTrail User"
+            " Guide,"
             " 'Configure AWS KMS key policies for CloudTrail'.",
         )
 

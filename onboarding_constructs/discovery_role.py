@@ -45,7 +45,9 @@ SENSITIVE_READS: dict[str, str] = {
     "ec2:DescribeLaunchTemplateVersions": "the user data of every launch template version",
     "ec2:DescribeSpotFleetRequests": "the user data in Spot Fleet launch specifications",
     "ec2:DescribeSpotInstanceRequests": "the user data in Spot request launch specifications",
-    "ec2:DescribeVpnConnections": "the pre-shared keys of Site-to-Site VPN tunnels (tunnel options, gateway configuration)",
+    "ec2:DescribeVpnConnections": (
+        "the pre-shared keys of Site-to-Site VPN tunnels (tunnel options, gateway configuration)"
+    ),
     "ec2:GetConsoleOutput": "instance console output (boot logs, which print keys and what scripts echo)",
     "ec2:GetConsoleScreenshot": "a screenshot of the instance console",
     "ec2:GetInstanceUefiData": "the UEFI variable store the instance's operating system writes",
@@ -151,7 +153,8 @@ class DiscoveryRole(Construct):
             external_ids=[external_id],
             role_name=role_name,
             max_session_duration=MAX_SESSION_DURATION,
-            description="AIRS discovery: read-only discovery of network, compute, EKS and Bedrock resources, assumed by the AIRS service",
+            description="AIRS discovery: read-only discovery of network, compute, EKS and Bedrock resources, assumed"
+            " by the AIRS service",
         )
         statements = [
             iam.PolicyStatement(sid=sid, actions=list(actions), resources=["*"])
@@ -167,7 +170,8 @@ class DiscoveryRole(Construct):
         self._policy = iam.ManagedPolicy(
             self,
             "Policy",
-            description="AIRS discovery: the published Discovery permission set (read-only) and read access to VPC flow logs",
+            description="AIRS discovery: the published Discovery permission set (read-only) and read access to VPC"
+            " flow logs",
             roles=[self._role],
             statements=statements,
         )
@@ -287,7 +291,8 @@ def principal_arn_problem(value: str) -> str | None:
     if role_arn_problem(value) is None or _ACCOUNT_ROOT_ARN.fullmatch(value):
         return None
     return (
-        f"{value!r} is not an IAM role ARN or account root ARN (expected arn:<partition>:iam::<12-digit account>:role/<name>"
+        f"{value!r} is not an IAM role ARN or account root ARN (expected arn:<partition>:iam::<12-digit"
+        " account>:role/<name>"
         " or arn:<partition>:iam::<12-digit account>:root)"
     )
 

@@ -79,16 +79,20 @@ class EksClusterAccessHandler(Construct):
                 log_group_encryption_key,
                 [log_group_key_statement(self)],
                 warning_id="airs-onboarding:importedLogGroupKmsKey",
-                requirement=f"{logs_service_principal(self)} kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*, kms:GenerateDataKey*"
-                " and kms:Describe* with the condition ArnLike kms:EncryptionContext:aws:logs:arn on this account's log groups"
-                " in this region, or CloudFormation cannot create the handler's log group. See the Amazon CloudWatch Logs"
+                requirement=f"{logs_service_principal(self)} kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*,"
+                " kms:GenerateDataKey*"
+                " and kms:Describe* with the condition ArnLike kms:EncryptionContext:aws:logs:arn on this account's"
+                " log groups"
+                " in this region, or CloudFormation cannot create the handler's log group. See the Amazon CloudWatch"
+                " Logs"
                 " User Guide, 'Encrypt log data in CloudWatch Logs using AWS Key Management Service'.",
             )
         self.role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Custom::EksClusterAccess handler: authentication mode and endpoint allow-list of listed EKS clusters",
+            description="Custom::EksClusterAccess handler: authentication mode and endpoint allow-list of listed EKS"
+            " clusters",
         )
         self._cluster_statement = iam.PolicyStatement(actions=list(EKS_ACTIONS), resources=[])
         self._state_parameters = stack.format_arn(
@@ -149,29 +153,34 @@ class EksClusterAccessHandler(Construct):
         acknowledge_nag(
             function,
             "NIST.800.53.R5-LambdaInsideVPC",
-            "The handler calls the regional EKS, SSM and Lambda APIs and the CloudFormation response URL; a VPC would need"
+            "The handler calls the regional EKS, SSM and Lambda APIs and the CloudFormation response URL; a VPC would"
+            " need"
             " NAT or five endpoints in every account for no isolation gain.",
         )
         skip_checkov(
             function,
             "CKV_AWS_117",
-            "The handler calls regional AWS APIs and the CloudFormation response URL only; see the NIST LambdaInsideVPC acknowledgment.",
+            "The handler calls regional AWS APIs and the CloudFormation response URL only; see the NIST"
+            " LambdaInsideVPC acknowledgment.",
         )
         acknowledge_nag(
             function,
             "NIST.800.53.R5-LambdaDLQ",
-            "CloudFormation waits for the answer, with ServiceTimeout: a lost invocation fails the stack operation within"
+            "CloudFormation waits for the answer, with ServiceTimeout: a lost invocation fails the stack operation"
+            " within"
             " 30 minutes instead of sitting in a queue nobody reads.",
         )
         skip_checkov(
             function,
             "CKV_AWS_116",
-            "CloudFormation waits for the answer with ServiceTimeout; a dead-letter queue would hold failures nobody reads.",
+            "CloudFormation waits for the answer with ServiceTimeout; a dead-letter queue would hold failures nobody"
+            " reads.",
         )
         acknowledge_nag(
             function,
             "NIST.800.53.R5-LambdaConcurrency",
-            "Runs only during deployments, one invocation per cluster at a time; reserving concurrency would take it from the"
+            "Runs only during deployments, one invocation per cluster at a time; reserving concurrency would take it"
+            " from the"
             " account's unreserved pool, which new accounts cannot spare.",
         )
         skip_checkov(
@@ -182,19 +191,23 @@ class EksClusterAccessHandler(Construct):
         skip_checkov(
             function,
             "CKV_AWS_173",
-            "The environment holds three non-secret settings (poll interval, time budget, SSM path); a KMS key for them adds cost and no protection.",
+            "The environment holds three non-secret settings (poll interval, time budget, SSM path); a KMS key for"
+            " them adds cost and no protection.",
         )
         if self.log_group_encryption_key is None:
             acknowledge_nag(
                 self.log_group,
                 "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
-                "The handler logs cluster names, CIDR lists and update ids, no secrets; CloudWatch Logs encrypts at rest with"
-                " service keys already. Pass log_group_encryption_key (config: eks.log_group_kms_key_arn) for a KMS key.",
+                "The handler logs cluster names, CIDR lists and update ids, no secrets; CloudWatch Logs encrypts at"
+                " rest with"
+                " service keys already. Pass log_group_encryption_key (config: eks.log_group_kms_key_arn) for a KMS"
+                " key.",
             )
             skip_checkov(
                 self.log_group,
                 "CKV_AWS_158",
-                "The handler logs cluster names, CIDR lists and update ids, no secrets; service-key encryption at rest applies.",
+                "The handler logs cluster names, CIDR lists and update ids, no secrets; service-key encryption at rest"
+                " applies.",
             )
         acknowledge_nag(
             self.policy,

@@ -127,8 +127,10 @@ class FlowLogBucket(Construct):
             key,
             [log_delivery.key_statement(self)],
             warning_id="airs-onboarding:importedKmsKey",
-            requirement=f"{log_delivery.LOG_DELIVERY_SERVICE} the actions {', '.join(log_delivery.KMS_ACTIONS)} for this"
-            " account's log sources, or flow log delivery fails (the statement is in docs/configuration.md, 'SSE-KMS').",
+            requirement=f"{log_delivery.LOG_DELIVERY_SERVICE} the actions {', '.join(log_delivery.KMS_ACTIONS)}"
+            " for this"
+            " account's log sources, or flow log delivery fails (the statement is in docs/configuration.md,"
+            " 'SSE-KMS').",
         )
 
 

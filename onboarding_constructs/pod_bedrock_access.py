@@ -89,7 +89,8 @@ def oidc_issuer_problem(value: str) -> str | None:
     if is_token(value):
         return (
             "an issuer only known at deploy time cannot be used: it names the trust policy's condition keys"
-            f" (pass the URL from 'aws eks describe-cluster --query cluster.identity.oidc.issuer', e.g. {_ISSUER_EXAMPLE})"
+            " (pass the URL from 'aws eks describe-cluster --query cluster.identity.oidc.issuer', e.g."
+            f" {_ISSUER_EXAMPLE})"
         )
     if isinstance(value, str) and _OIDC_ISSUER.fullmatch(value):
         return None

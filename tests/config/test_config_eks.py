@@ -160,12 +160,14 @@ def test_log_group_key_defaults_to_none_and_is_read() -> None:
         (
             "arn:aws:kms:us-east-1:111111111111:alias/logs",
             "'arn:aws:kms:us-east-1:111111111111:alias/logs' is not a KMS key ARN (expected"
-            " arn:<partition>:kms:<region>:<12-digit account>:key/<key id>; an alias ARN is not accepted because the key"
+            " arn:<partition>:kms:<region>:<12-digit account>:key/<key id>; an alias ARN is not accepted because the"
+            " key"
             " policy belongs to the key)",
         ),
         (
             LOG_KEY.replace("us-east-1", "eu-west-1"),
-            f"the KMS key {LOG_KEY.replace('us-east-1', 'eu-west-1')!r} is in eu-west-1, but a CloudWatch Logs log group can"
+            f"the KMS key {LOG_KEY.replace('us-east-1', 'eu-west-1')!r} is in eu-west-1, but a CloudWatch Logs log"
+            " group can"
             " only use a key in its own region (us-east-1)",
         ),
     ],

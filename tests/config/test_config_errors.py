@@ -95,14 +95,16 @@ SINGLE_PROBLEM_CASES = [
         "regoin",
         "unknown key 'regoin'",
         "did you mean 'region'?",
-        "expected one of: account, bedrock, cloudtrail, discovery_role, eks, flow_logs, iam, organization, region, stack_name, tags",
+        "expected one of: account, bedrock, cloudtrail, discovery_role, eks, flow_logs, iam, organization, region,"
+        " stack_name, tags",
         id="unknown-top-level-typo",
     ),
     case(
         config_with(extra=1),
         "extra",
         "unknown key 'extra'",
-        "expected one of: account, bedrock, cloudtrail, discovery_role, eks, flow_logs, iam, organization, region, stack_name, tags",
+        "expected one of: account, bedrock, cloudtrail, discovery_role, eks, flow_logs, iam, organization, region,"
+        " stack_name, tags",
         id="unknown-top-level",
     ),
     case(
@@ -110,7 +112,8 @@ SINGLE_PROBLEM_CASES = [
         "flow_logs.subnet_id",
         "unknown key 'subnet_id'",
         "did you mean 'subnet_ids'?",
-        "expected one of: bucket, file_format, hourly_partitions, include_ecs_fields, max_aggregation_seconds, subnet_ids, vpc_ids",
+        "expected one of: bucket, file_format, hourly_partitions, include_ecs_fields, max_aggregation_seconds,"
+        " subnet_ids, vpc_ids",
         id="unknown-flow_logs-key",
     ),
     case(
@@ -780,10 +783,10 @@ def test_token_looking_text_in_the_file_is_still_validated(data: dict[str, Any],
 @pytest.mark.parametrize(
     ("data", "path"),
     [
-        pytest.param(config_with(account="１" * 12), "account", id="account-full-width"),
-        pytest.param(config_with(account="١" * 12), "account", id="account-arabic-indic"),
+        pytest.param(config_with(account="１" * 12), "account", id="account-full-width"),  # noqa: RUF001 (the digits are the point)
+        pytest.param(config_with(account="١" * 12), "account", id="account-arabic-indic"),  # noqa: RUF001 (the digits are the point)
         pytest.param(
-            flow_logs_with(bucket={"kms_key_arn": f"arn:aws:kms:us-east-1:{'１' * 12}:key/{KEY_ID}"}),
+            flow_logs_with(bucket={"kms_key_arn": f"arn:aws:kms:us-east-1:{'１' * 12}:key/{KEY_ID}"}),  # noqa: RUF001 (the digits are the point)
             "flow_logs.bucket.kms_key_arn",
             id="kms-key-account-full-width",
         ),

@@ -1,4 +1,5 @@
-"""The cloudtrail, bedrock (and its pod_access entries), discovery_role and iam sections: defaults and every error message."""
+"""The cloudtrail, bedrock (and its pod_access entries), discovery_role and iam sections: defaults and every error
+message."""
 
 from __future__ import annotations
 
@@ -204,7 +205,8 @@ def test_iam(boundary: str, prefix: str) -> None:
         (
             {"existing_trail_arn": "arn:aws:cloudtrail:us-east-1:111111111111:org-trail"},
             "cloudtrail.existing_trail_arn",
-            "is not a CloudTrail trail ARN (expected arn:<partition>:cloudtrail:<region>:<12-digit account>:trail/<name>)",
+            "is not a CloudTrail trail ARN (expected arn:<partition>:cloudtrail:<region>:<12-digit"
+            " account>:trail/<name>)",
         ),
         (
             {"existing_trail_arn": "org-trail"},
@@ -317,7 +319,8 @@ def test_cloudtrail_key_in_another_region_names_both_regions() -> None:
         (
             {"model_ids": ["claude-3.5-sonnet"]},
             "bedrock.model_ids[0]",
-            "'claude-3.5-sonnet' is not a Bedrock model id: 'claude-3' is not a provider (the part before the first period is"
+            "'claude-3.5-sonnet' is not a Bedrock model id: 'claude-3' is not a provider (the part before the first"
+            " period is"
             " lowercase letters and digits, such as anthropic, amazon or meta) (expected a Bedrock model id such as",
         ),
         ({"model_ids": [""]}, "bedrock.model_ids[0]", "'' is not a Bedrock model id"),
@@ -343,8 +346,10 @@ def test_cloudtrail_key_in_another_region_names_both_regions() -> None:
             {"pod_access": [POD, POD]},
             "bedrock.pod_access",
             "entries [0] (cluster prod, namespace app, service_account invoker) and [1] (cluster prod, namespace app,"
-            " service_account invoker) would share the manifest 'k8s/prod/app-invoker.yaml' (the same service account, or"
-            " names that run together at a hyphen); each service account once, and rename one namespace or service account"
+            " service_account invoker) would share the manifest 'k8s/prod/app-invoker.yaml' (the same service account,"
+            " or"
+            " names that run together at a hyphen); each service account once, and rename one namespace or service"
+            " account"
             " if the names run together",
         ),
         (
@@ -360,7 +365,8 @@ def test_cloudtrail_key_in_another_region_names_both_regions() -> None:
                 ]
             },
             "bedrock.pod_access",
-            "entries [0] (cluster prod, namespace a-b, service_account c) and [1] (cluster prod, namespace a, service_account"
+            "entries [0] (cluster prod, namespace a-b, service_account c) and [1] (cluster prod, namespace a,"
+            " service_account"
             " b-c) would share the manifest 'k8s/prod/a-b-c.yaml'",
         ),
         (
@@ -372,8 +378,10 @@ def test_cloudtrail_key_in_another_region_names_both_regions() -> None:
                 ]
             },
             "bedrock.pod_access",
-            "entries [0] (cluster a-b, namespace c, service_account d) and [1] (cluster a, namespace b-c, service_account d)"
-            " would share the construct id 'Pod-a-b-c-d' (the same service account, or names that run together at a hyphen)",
+            "entries [0] (cluster a-b, namespace c, service_account d) and [1] (cluster a, namespace b-c,"
+            " service_account d)"
+            " would share the construct id 'Pod-a-b-c-d' (the same service account, or names that run together at a"
+            " hyphen)",
         ),
         (
             {"model_id": [PROFILE]},
@@ -437,7 +445,8 @@ def test_bedrock_errors(bedrock: dict[str, Any], path: str, fragment: str) -> No
             {"mode": "irsa"},
             "bedrock.pod_access[0]",
             "mode 'irsa' needs oidc_issuer, the cluster's OpenID Connect issuer URL (from 'aws eks describe-cluster"
-            " --query cluster.identity.oidc.issuer', e.g. https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE)",
+            " --query cluster.identity.oidc.issuer', e.g."
+            " https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE)",
         ),
         ({"mode": "irsa", "oidc_issuer": None}, "bedrock.pod_access[0]", "mode 'irsa' needs oidc_issuer"),
         (
@@ -484,7 +493,8 @@ def test_bedrock_errors(bedrock: dict[str, Any], path: str, fragment: str) -> No
         (
             {"namespce": "app"},
             "bedrock.pod_access[0].namespce",
-            "unknown key 'namespce'; did you mean 'namespace'? expected one of: cluster, install_pod_identity_agent, mode, namespace, oidc_issuer, service_account",
+            "unknown key 'namespce'; did you mean 'namespace'? expected one of: cluster, install_pod_identity_agent,"
+            " mode, namespace, oidc_issuer, service_account",
         ),
         ({"oidc_issuer_url": ISSUER}, "bedrock.pod_access[0].oidc_issuer_url", "did you mean 'oidc_issuer'?"),
     ],
@@ -573,7 +583,8 @@ def test_pod_identity_agent_is_installed_once_per_cluster() -> None:
         (
             {"trusted_principal_arn": "arn:aws:iam::999999999999:user/bob"},
             "discovery_role.trusted_principal_arn",
-            "'arn:aws:iam::999999999999:user/bob' is not an IAM role ARN or account root ARN (expected arn:<partition>:iam::<12-digit account>:role/<name> or arn:<partition>:iam::<12-digit account>:root)",
+            "'arn:aws:iam::999999999999:user/bob' is not an IAM role ARN or account root ARN (expected"
+            " arn:<partition>:iam::<12-digit account>:role/<name> or arn:<partition>:iam::<12-digit account>:root)",
         ),
         (
             {"trusted_principal_arn": "arn:aws:sts::999999999999:assumed-role/discovery/s"},
@@ -593,7 +604,8 @@ def test_pod_identity_agent_is_installed_once_per_cluster() -> None:
         (
             {"externel_id": "abc123"},
             "discovery_role.externel_id",
-            "unknown key 'externel_id'; did you mean 'external_id'? expected one of: allow_sensitive_reads, external_id, trusted_principal_arn",
+            "unknown key 'externel_id'; did you mean 'external_id'? expected one of: allow_sensitive_reads,"
+            " external_id, trusted_principal_arn",
         ),
     ],
     ids=[
@@ -686,7 +698,8 @@ def test_a_rejected_external_id_is_never_echoed_in_full(external_id: str, fragme
         (
             {"permissions_boundary_arn": "arn:aws:iam::111111111111:role/boundary"},
             "iam.permissions_boundary_arn",
-            "'arn:aws:iam::111111111111:role/boundary' is not an IAM managed policy ARN (expected arn:<partition>:iam::<12-digit account or 'aws'>:policy/",
+            "'arn:aws:iam::111111111111:role/boundary' is not an IAM managed policy ARN (expected"
+            " arn:<partition>:iam::<12-digit account or 'aws'>:policy/",
         ),
         (
             {"permissions_boundary_arn": "AirsBoundary"},
@@ -709,7 +722,8 @@ def test_a_rejected_external_id_is_never_echoed_in_full(external_id: str, fragme
         (
             {"role_prefix": "airs-"},
             "iam.role_prefix",
-            "unknown key 'role_prefix'; did you mean 'role_name_prefix'? expected one of: permissions_boundary_arn, role_name_prefix",
+            "unknown key 'role_prefix'; did you mean 'role_name_prefix'? expected one of: permissions_boundary_arn,"
+            " role_name_prefix",
         ),
         ({"permissions_boundary": "x"}, "iam.permissions_boundary", "did you mean 'permissions_boundary_arn'?"),
     ],

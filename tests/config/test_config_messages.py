@@ -155,7 +155,8 @@ def test_cdk_token_message_for_a_subnet_word_for_word() -> None:
                 }
             ),
             "flow_logs.bucket.existing_name",
-            f"it names one account's bucket, and {TARGETS}: remove it (each stack instance creates its bucket), or {SINGLE_ACCOUNT}",
+            f"it names one account's bucket, and {TARGETS}: remove it (each stack instance creates its bucket), or"
+            f" {SINGLE_ACCOUNT}",
             id="bucket-existing_name",
         ),
         pytest.param(
@@ -187,14 +188,16 @@ def test_organization_refusals_word_for_word() -> None:
     assert problems_of(org_config(flow_logs={"subnet_ids": [SUBNET], "bucket": {"name": "my-flow-log-bucket"}})) == [
         Problem(
             "flow_logs.bucket.name",
-            "not used with organization: bucket names are global across all of AWS, and the StackSet deploys one template"
+            "not used with organization: bucket names are global across all of AWS, and the StackSet deploys one"
+            " template"
             " to every account and region of the organization section: remove it (CloudFormation names each bucket)",
         )
     ]
     assert problems_of(org_config(bedrock={"pod_access": [POD]})) == [
         Problem(
             "bedrock.pod_access",
-            "not used with organization: pod roles name clusters and namespaces of one account, and the StackSet deploys"
+            "not used with organization: pod roles name clusters and namespaces of one account, and the StackSet"
+            " deploys"
             " one template to every account and region of the organization section: onboard that account with a config"
             " without an organization section",
         )
@@ -209,7 +212,8 @@ def test_pod_identity_agent_twice_on_one_cluster_in_full() -> None:
     assert problems_of(config_with(bedrock={"pod_access": pods})) == [
         Problem(
             "bedrock.pod_access",
-            "install_pod_identity_agent is true on more than one entry of cluster 'prod'; an add-on is installed once per"
+            "install_pod_identity_agent is true on more than one entry of cluster 'prod'; an add-on is installed once"
+            " per"
             " cluster, so set it on one entry only",
         )
     ]

@@ -187,7 +187,8 @@ ERROR_CASES = [
     pytest.param(
         org_config(organizational_units=["ou-AB12-cd345678"]),
         "organization.organizational_units[0]",
-        "'ou-AB12-cd345678' is not an organizational unit id (expected ou-<4 to 32 lowercase letters or digits>-<8 to 32"
+        "'ou-AB12-cd345678' is not an organizational unit id (expected ou-<4 to 32 lowercase letters or digits>-<8 to"
+        " 32"
         " more>, e.g. ou-ab12-cd345678, or the root id r-<4 to 32>)",
         id="ou-uppercase",
     ),
@@ -333,7 +334,8 @@ ERROR_CASES = [
     pytest.param(
         with_override({"subnet_id": [SUBNET]}),
         f"organization.account_overrides.{ACCOUNT}.subnet_id",
-        "unknown key 'subnet_id'; did you mean 'subnet_ids'? expected one of: clusters, discovery_role_arn, subnet_ids, vpc_ids",
+        "unknown key 'subnet_id'; did you mean 'subnet_ids'? expected one of: clusters, discovery_role_arn,"
+        " subnet_ids, vpc_ids",
         id="override-unknown-key",
     ),
     pytest.param(
@@ -590,7 +592,8 @@ def test_eks_log_group_key_is_refused_with_organization() -> None:
     found_path, message = the_problem(org_config() | {"eks": eks})
     assert found_path == "eks.log_group_kms_key_arn"
     assert message == (
-        "not used with organization: a KMS key belongs to one account and region, and the StackSet deploys one template to"
+        "not used with organization: a KMS key belongs to one account and region, and the StackSet deploys one"
+        " template to"
         " every account and region of the organization section: remove it (CloudWatch Logs' own encryption), or onboard"
         " that account with a config without an organization section"
     )

@@ -99,7 +99,8 @@ def test_providers_without_hyphens_are_accepted(value: str) -> None:
 
 def test_a_provider_with_a_hyphen_is_not_a_model_id() -> None:
     assert model_id_problem("claude-3.5-sonnet") == (
-        "'claude-3.5-sonnet' is not a Bedrock model id: 'claude-3' is not a provider (the part before the first period is"
+        "'claude-3.5-sonnet' is not a Bedrock model id: 'claude-3' is not a provider (the part before the first period"
+        " is"
         " lowercase letters and digits, such as anthropic, amazon or meta) (expected a Bedrock model id such as"
         " anthropic.claude-3-5-sonnet-20240620-v1:0 or amazon.titan-text-express-v1, or an inference profile id such as"
         " us.anthropic.claude-3-5-sonnet-20240620-v1:0)"
@@ -128,7 +129,8 @@ def test_a_misspelt_id_names_the_closest_known_ids() -> None:
         f" {catalogue.retrieved}); did you mean {SONNET}, "
     )
     assert note.endswith(
-        "? If the id is new, run make doctor (or aws bedrock list-foundation-models in the region) to confirm the region"
+        "? If the id is new, run make doctor (or aws bedrock list-foundation-models in the region) to confirm the"
+        " region"
         " offers it."
     )
     suggested = note.split("did you mean ", 1)[1].split("?", 1)[0].replace(" or ", ", ").split(", ")

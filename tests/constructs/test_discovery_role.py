@@ -140,7 +140,8 @@ def test_bucket_read_statements_for_a_bucket_in_the_stack() -> None:
     bucket = s3.Bucket(stack, "FlowLogs")
     construct = discovery(stack, flow_log_bucket=bucket)
     bucket_arn = {"Fn::GetAtt": [logical_id(stack, bucket), "Arn"]}
-    assert statements(stack, construct) == ALL_RESOURCES_STATEMENTS + [
+    assert statements(stack, construct) == [
+        *ALL_RESOURCES_STATEMENTS,
         {
             "Sid": "ReadFlowLogObjects",
             "Effect": "Allow",
@@ -342,7 +343,8 @@ _EXTERNAL_ID_EXPECTED = "(expected 2 to 1224 letters, digits and _+=,.@:/-, as t
         ({"external_id": "x" * 1225}, f"external_id: 'xxxx...' (1225 characters) is too long {_EXTERNAL_ID_EXPECTED}"),
         (
             {"external_id": "abcd efgh#ij"},
-            f"external_id: 'abcd...' (12 characters) contains ' ', '#', which STS does not accept {_EXTERNAL_ID_EXPECTED}",
+            "external_id: 'abcd...' (12 characters) contains ' ', '#', which STS does not accept"
+            f" {_EXTERNAL_ID_EXPECTED}",
         ),
         (
             {"external_id": "tenant-é"},

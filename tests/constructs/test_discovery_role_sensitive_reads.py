@@ -43,7 +43,9 @@ REVIEWED_AND_KEPT = {
         "how discovery finds functions. It returns each function's configuration, environment variables included:"
         " documented, with the remedy (Secrets Manager, or a customer managed key this role cannot use)"
     ),
-    "lambda:ListVersionsByFunction": "the same configurations as ListFunctions (FunctionVersion=ALL); denying it hides nothing",
+    "lambda:ListVersionsByFunction": (
+        "the same configurations as ListFunctions (FunctionVersion=ALL); denying it hides nothing"
+    ),
 }
 
 

@@ -329,7 +329,8 @@ _VPC_EXPECTED = "(expected 'vpc-' followed by 8 or 17 lowercase hex digits)"
         ),
         (
             {"subnet_ids": [SUBNET_A], "max_aggregation_interval": 300},
-            "max_aggregation_interval: 300 is not an aggregation interval (expected 60 or 600, a whole number of seconds)",
+            "max_aggregation_interval: 300 is not an aggregation interval (expected 60 or 600, a whole number of"
+            " seconds)",
         ),
         (
             {"subnet_ids": [SUBNET_A], "max_aggregation_interval": 600.0},

@@ -14,12 +14,12 @@ def test_the_text_is_one_line_per_problem_each_with_the_path() -> None:
 
 
 def test_it_is_a_value_error() -> None:
-    with pytest.raises(ValueError, match="^render_manifest: mode: wrong$"):
+    with pytest.raises(ValueError, match=r"^render_manifest: mode: wrong$"):
         raise PropsError("render_manifest", ["mode: wrong"])
 
 
 def test_it_needs_a_problem() -> None:
-    with pytest.raises(ValueError, match="^PropsError needs at least one problem$"):
+    with pytest.raises(ValueError, match=r"^PropsError needs at least one problem$"):
         PropsError("Stack/X", [])
 
 

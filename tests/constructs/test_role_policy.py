@@ -178,7 +178,8 @@ def test_a_name_without_the_prefix_is_an_error_naming_role_and_prefix() -> None:
     annotations = Annotations.from_stack(stack)
     annotations.has_error(
         "/TestStack/Discovery/Role/Resource",
-        "The IAM role TestStack/Discovery/Role is named 'airs-discovery', which does not start with 'acme-', the role name prefix"
+        "The IAM role TestStack/Discovery/Role is named 'airs-discovery', which does not start with 'acme-', the role"
+        " name prefix"
         " apply_role_policy requires: give it a name starting with 'acme-', or no name to get a generated one.",
     )
     annotations.has_error(
@@ -228,7 +229,8 @@ def test_a_name_only_known_at_deploy_time_gets_a_warning() -> None:
     annotations.has_warning(
         "/TestStack/Discovery/Role/Resource",
         Match.string_like_regexp(
-            "The IAM role TestStack/Discovery/Role has a name only known at deploy time: make sure it starts with 'acme-'"
+            "The IAM role TestStack/Discovery/Role has a name only known at deploy time: make sure it starts with"
+            " 'acme-'"
         ),
     )
 
