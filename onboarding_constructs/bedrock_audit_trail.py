@@ -27,6 +27,7 @@ from ._errors import PropsError
 from ._existing_resource import existing_resource_problem
 from ._identifiers import trail_arn_problem, trail_name_problem
 from ._props import at
+from ._signature import public_signature
 from ._suppressions import acknowledge_nag, skip_checkov
 
 CLOUDTRAIL_SERVICE = "cloudtrail.amazonaws.com"
@@ -56,6 +57,7 @@ BEDROCK_DATA_RESOURCE_TYPES = (
 )
 
 
+@public_signature
 class BedrockAuditTrail(Construct):
     """A multi-region CloudTrail trail that records Bedrock calls, or an existing trail used as it is.
 
@@ -70,21 +72,6 @@ class BedrockAuditTrail(Construct):
     With ``existing_trail_arn`` the construct defines nothing: the trail, its bucket and its key
     stay its owner's. It must log management events (it then records every Bedrock model call);
     Bedrock data events need its owner to add advanced event selectors.
-
-    :param existing_trail_arn: Use this trail (``arn:<partition>:cloudtrail:<region>:<account>:trail/<name>``)
-        instead of creating one; every other prop must then keep its default. Default: a new trail.
-    :param trail_name: Name of the new trail, unique in the account and region. Default: ``airs-bedrock-audit``.
-    :param encryption_key: SSE-KMS key of the log files (the trail's ``KMSKeyId``) and of the bucket.
-        A key defined in the same app gets the key-policy statements CloudTrail needs, each limited
-        to this trail; an imported key's policy is the owner's to change, and synth warns about it.
-        Default: SSE-S3 (S3-managed keys), CloudTrail's own default.
-    :param retention: Log files expire after this; ``None`` keeps them forever. Default: 365 days.
-    :param removal_policy: What happens to the new buckets when the stack is deleted. The trail
-        itself is always deleted with the stack. Default: ``RemovalPolicy.RETAIN`` (the audit
-        record outlives the stack).
-    :param bedrock_data_events: Also log the Bedrock data events (``BEDROCK_DATA_RESOURCE_TYPES``)
-        with advanced event selectors, which CloudTrail bills per event. Default: False (classic
-        event selectors: all management events, read and write).
     """
 
     def __init__(
@@ -99,6 +86,26 @@ class BedrockAuditTrail(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         bedrock_data_events: bool = False,
     ) -> None:
+        """Define a new trail with its bucket, or use ``existing_trail_arn``.
+
+        :param scope: The construct this one is defined in.
+        :param construct_id: Its id in ``scope``; part of the logical id of every resource it defines,
+            so changing it replaces them.
+        :param existing_trail_arn: Use this trail (``arn:<partition>:cloudtrail:<region>:<account>:trail/<name>``)
+            instead of creating one; every other prop must then keep its default. Default: a new trail.
+        :param trail_name: Name of the new trail, unique in the account and region. Default: ``airs-bedrock-audit``.
+        :param encryption_key: SSE-KMS key of the log files (the trail's ``KMSKeyId``) and of the bucket.
+            A key defined in the same app gets the key-policy statements CloudTrail needs, each limited
+            to this trail; an imported key's policy is the owner's to change, and synth warns about it.
+            Default: SSE-S3 (S3-managed keys), CloudTrail's own default.
+        :param retention: Log files expire after this; ``None`` keeps them forever. Default: 365 days.
+        :param removal_policy: What happens to the new buckets when the stack is deleted. The trail
+            itself is always deleted with the stack. Default: ``RemovalPolicy.RETAIN`` (the audit
+            record outlives the stack).
+        :param bedrock_data_events: Also log the Bedrock data events (``BEDROCK_DATA_RESOURCE_TYPES``)
+            with advanced event selectors, which CloudTrail bills per event. Default: False (classic
+            event selectors: all management events, read and write).
+        """
         super().__init__(scope, construct_id)
         self.node.set_context(secure_bucket.ACCESS_LOGS_USE_BUCKET_POLICY, True)
         if existing_trail_arn is not None:

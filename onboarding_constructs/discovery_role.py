@@ -20,6 +20,7 @@ from ._identifiers import (
     role_name_problem,
 )
 from ._props import at, each
+from ._signature import public_signature
 from ._suppressions import acknowledge_nag, nag_resource_text
 
 #: The published "Discovery" permission set, one statement per service (Sid, actions), each on
@@ -79,6 +80,7 @@ _EXTERNAL_ID_CHAR = re.compile(r"[\w+=,.@:/-]", re.ASCII)
 _ACCOUNT_ROOT_ARN = re.compile(rf"arn:{PARTITION_PATTERN}:iam::[0-9]{{12}}:root")
 
 
+@public_signature
 class DiscoveryRole(Construct):
     """The IAM role AIRS discovery assumes from the vendor's account, for users who onboard without
     the vendor's generated Terraform.
@@ -106,19 +108,6 @@ class DiscoveryRole(Construct):
     Error messages never show more than the first ``EXTERNAL_ID_SHOWN_CHARACTERS`` characters of an
     external ID (with its length): the value is not a password (it sits in the trust policy), but it
     is specific to this customer and error messages end up in CI logs and tickets.
-
-    :param trusted_principal_arn: The vendor's IAM role ARN or account root ARN
-        (``arn:<partition>:iam::<account>:role/<name>`` or ``...:root``). Required.
-    :param external_id: The external ID the AIRS onboarding shows: 2 to 1224 letters, digits and
-        ``_+=,.@:/-``. Required.
-    :param flow_log_bucket: The bucket VPC flow logs are delivered to. Default: no S3 access.
-    :param flow_log_bucket_key: The SSE-KMS key of ``flow_log_bucket``. Default: no KMS access
-        (right for SSE-S3). Only together with ``flow_log_bucket``.
-    :param allow_sensitive_reads: Actions of ``SENSITIVE_READS`` to leave out of the Deny, for a
-        vendor that shows it needs them (``ec2:GetPasswordData`` is always denied). Default: none,
-        every sensitive read is denied.
-    :param role_name: Physical name of the role. Default: a name CloudFormation generates (or, under
-        ``apply_role_policy`` with a prefix, a prefixed one).
     """
 
     def __init__(
@@ -133,6 +122,24 @@ class DiscoveryRole(Construct):
         allow_sensitive_reads: Sequence[str] = (),
         role_name: str | None = None,
     ) -> None:
+        """Define the discovery role and its customer managed policy.
+
+        :param scope: The construct this one is defined in.
+        :param construct_id: Its id in ``scope``; part of the logical id of every resource it defines,
+            so changing it replaces them.
+        :param trusted_principal_arn: The vendor's IAM role ARN or account root ARN
+            (``arn:<partition>:iam::<account>:role/<name>`` or ``...:root``). Required.
+        :param external_id: The external ID the AIRS onboarding shows: 2 to 1224 letters, digits and
+            ``_+=,.@:/-``. Required.
+        :param flow_log_bucket: The bucket VPC flow logs are delivered to. Default: no S3 access.
+        :param flow_log_bucket_key: The SSE-KMS key of ``flow_log_bucket``. Default: no KMS access
+            (right for SSE-S3). Only together with ``flow_log_bucket``.
+        :param allow_sensitive_reads: Actions of ``SENSITIVE_READS`` to leave out of the Deny, for a
+            vendor that shows it needs them (``ec2:GetPasswordData`` is always denied). Default: none,
+            every sensitive read is denied.
+        :param role_name: Physical name of the role. Default: a name CloudFormation generates (or, under
+            ``apply_role_policy`` with a prefix, a prefixed one).
+        """
         super().__init__(scope, construct_id)
         PropsError.raise_if_any(
             self.node.path,
@@ -178,7 +185,7 @@ class DiscoveryRole(Construct):
         self._acknowledge_findings(flow_log_bucket)
 
     @property
-    def role(self) -> iam.Role:
+    def role(self) -> iam.IRole:
         """The discovery role."""
         return self._role
 
@@ -188,7 +195,7 @@ class DiscoveryRole(Construct):
         return self._role.role_arn
 
     @property
-    def policy(self) -> iam.ManagedPolicy:
+    def policy(self) -> iam.IManagedPolicy:
         """The customer managed policy with the role's permissions."""
         return self._policy
 

@@ -12,6 +12,7 @@ from constructs import Construct, IConstruct
 from . import _secure_bucket as secure_bucket
 from ._errors import PropsError
 from ._handler_code import handler_source
+from ._signature import public_signature
 from ._suppressions import (
     acknowledge_nag,
     ignore_cfn_lint,
@@ -31,6 +32,7 @@ EKS_ACTIONS = ("eks:DescribeCluster", "eks:UpdateClusterConfig", "eks:DescribeUp
 SSM_ACTIONS = ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter")
 
 
+@public_signature
 class EksClusterAccessHandler(Construct):
     """Lambda function, role and log group of the EKS cluster access custom resource.
 
@@ -38,12 +40,6 @@ class EksClusterAccessHandler(Construct):
     call the EKS actions only on the clusters registered with ``allow_cluster``, keep its records
     under ``STATE_PARAMETER_PREFIX`` in SSM, write its own log group and invoke itself (to continue
     long work in a new invocation).
-
-    :param log_group_encryption_key: KMS key that encrypts the log group. A key defined in the same
-        app gets a key-policy statement for CloudWatch Logs in this region, limited to log groups of
-        this account and region (``kms:EncryptionContext:aws:logs:arn``); an imported key's policy is
-        its owner's to change, and synth warns about it. Default: CloudWatch Logs' own encryption
-        at rest (service-owned keys).
     """
 
     @classmethod
@@ -67,10 +63,21 @@ class EksClusterAccessHandler(Construct):
     def __init__(
         self, scope: Construct, construct_id: str, *, log_group_encryption_key: kms.IKey | None = None
     ) -> None:
+        """Define the handler; prefer ``EksClusterAccessHandler.of(scope)``, which makes one per stack.
+
+        :param scope: The construct this one is defined in.
+        :param construct_id: Its id in ``scope``; part of the logical id of every resource it defines,
+            so changing it replaces them.
+        :param log_group_encryption_key: KMS key that encrypts the log group. A key defined in the same
+            app gets a key-policy statement for CloudWatch Logs in this region, limited to log groups of
+            this account and region (``kms:EncryptionContext:aws:logs:arn``); an imported key's policy is
+            its owner's to change, and synth warns about it. Default: CloudWatch Logs' own encryption
+            at rest (service-owned keys).
+        """
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
-        self.log_group_encryption_key = log_group_encryption_key
-        self.log_group = logs.LogGroup(
+        self._log_group_encryption_key = log_group_encryption_key
+        self._log_group = logs.LogGroup(
             self, "LogGroup", retention=LOG_RETENTION, encryption_key=log_group_encryption_key
         )
         if log_group_encryption_key is not None:
@@ -87,7 +94,7 @@ class EksClusterAccessHandler(Construct):
                 " Logs"
                 " User Guide, 'Encrypt log data in CloudWatch Logs using AWS Key Management Service'.",
             )
-        self.role = iam.Role(
+        self._role = iam.Role(
             self,
             "Role",
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
@@ -98,16 +105,16 @@ class EksClusterAccessHandler(Construct):
         self._state_parameters = stack.format_arn(
             service="ssm", resource="parameter", resource_name=f"{STATE_PARAMETER_PREFIX.lstrip('/')}/*"
         )
-        self.function = lambda_.Function(
+        self._function = lambda_.Function(
             self,
             "Function",
             runtime=lambda_.Runtime.PYTHON_3_14,
             handler="index.handler",
             code=lambda_.Code.from_inline(handler_source("eks_cluster_access")),
-            role=self.role,
+            role=self._role,
             timeout=FUNCTION_TIMEOUT,
             memory_size=256,
-            log_group=self.log_group,
+            log_group=self._log_group,
             description="Custom::EksClusterAccess: opens existing EKS clusters to AIRS discovery, and undoes only that",
             environment={
                 "POLL_INTERVAL_SECONDS": str(POLL_INTERVAL.to_seconds()),
@@ -118,25 +125,52 @@ class EksClusterAccessHandler(Construct):
         )
         # A customer managed policy attached to the role: the function's own ARN in the role's
         # default policy would make a dependency cycle, and NIST 800-53 asks for no inline policies.
-        self.policy = iam.ManagedPolicy(
+        self._policy = iam.ManagedPolicy(
             self,
             "Policy",
             description="Custom::EksClusterAccess handler: listed EKS clusters, its SSM records, its logs, itself",
-            roles=[self.role],
+            roles=[self._role],
             statements=[
                 self._cluster_statement,
                 iam.PolicyStatement(actions=list(SSM_ACTIONS), resources=[self._state_parameters]),
                 iam.PolicyStatement(
-                    actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self.log_group.log_group_arn]
+                    actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self._log_group.log_group_arn]
                 ),
-                iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self.function.function_arn]),
+                iam.PolicyStatement(actions=["lambda:InvokeFunction"], resources=[self._function.function_arn]),
             ],
         )
         self._acknowledge_findings()
 
     @property
+    def function(self) -> lambda_.IFunction:
+        """The Lambda function that serves every ``Custom::EksClusterAccess`` resource of the stack."""
+        return self._function
+
+    @property
+    def role(self) -> iam.IRole:
+        """The function's execution role."""
+        return self._role
+
+    @property
+    def policy(self) -> iam.IManagedPolicy:
+        """The customer managed policy attached to ``role``: the registered clusters, the SSM records, the log
+        group and the function itself."""
+        return self._policy
+
+    @property
+    def log_group(self) -> logs.ILogGroup:
+        """The function's log group, kept for ``LOG_RETENTION``."""
+        return self._log_group
+
+    @property
+    def log_group_encryption_key(self) -> kms.IKey | None:
+        """The KMS key of ``log_group``; ``None`` with CloudWatch Logs' own encryption at rest."""
+        return self._log_group_encryption_key
+
+    @property
     def service_token(self) -> str:
-        return self.function.function_arn
+        """The function's ARN, the ``ServiceToken`` of each ``Custom::EksClusterAccess`` resource."""
+        return self._function.function_arn
 
     def allow_cluster(self, cluster_name: str) -> None:
         """Let the handler describe and update this cluster (and nothing else)."""
@@ -144,7 +178,7 @@ class EksClusterAccessHandler(Construct):
         self._cluster_statement.add_resources(arn)
 
     def _acknowledge_findings(self) -> None:
-        function = self.function
+        function = self._function
         ignore_cfn_lint(
             function,
             "W3005",
@@ -194,9 +228,9 @@ class EksClusterAccessHandler(Construct):
             "The environment holds three non-secret settings (poll interval, time budget, SSM path); a KMS key for"
             " them adds cost and no protection.",
         )
-        if self.log_group_encryption_key is None:
+        if self._log_group_encryption_key is None:
             acknowledge_nag(
-                self.log_group,
+                self._log_group,
                 "NIST.800.53.R5-CloudWatchLogGroupEncrypted",
                 "The handler logs cluster names, CIDR lists and update ids, no secrets; CloudWatch Logs encrypts at"
                 " rest with"
@@ -204,13 +238,13 @@ class EksClusterAccessHandler(Construct):
                 " key.",
             )
             skip_checkov(
-                self.log_group,
+                self._log_group,
                 "CKV_AWS_158",
                 "The handler logs cluster names, CIDR lists and update ids, no secrets; service-key encryption at rest"
                 " applies.",
             )
         acknowledge_nag(
-            self.policy,
+            self._policy,
             f"AwsSolutions-IAM5[Resource::{nag_resource_text(Stack.of(self), self._state_parameters)}]",
             "One SSM parameter per cluster and resource, named at run time from the stack and resource ids; the path is"
             " this handler's own.",

@@ -21,6 +21,7 @@ from ._identifiers import (
     role_arn_problem,
 )
 from ._props import at, each
+from ._signature import public_signature
 from .eks_cluster_access_handler import SERVICE_TIMEOUT, EksClusterAccessHandler
 
 #: The addresses AIRS discovery reaches cluster endpoints from (published onboarding prerequisites).
@@ -29,6 +30,7 @@ DEFAULT_ACCESS_POLICY = "AmazonEKSViewPolicy"
 _POLICY_NAME = re.compile(r"AmazonEKS[A-Za-z0-9]+Policy")
 
 
+@public_signature
 class EksDiscoveryAccess(Construct):
     """Prepares one existing EKS cluster for AIRS discovery, without harming what it has.
 
@@ -39,20 +41,6 @@ class EksDiscoveryAccess(Construct):
     exactly what it added. Then an ``AWS::EKS::AccessEntry`` gives ``principal_arn`` the access
     policy at cluster scope. One Lambda function per stack serves every cluster
     (``EksClusterAccessHandler``); CloudFormation waits at most 30 minutes for it (``ServiceTimeout``).
-
-    :param cluster_name: Name of the existing cluster, in this stack's account and region. Required.
-    :param principal_arn: IAM role discovery uses (the role the AIRS onboarding created). Required.
-    :param allowed_cidrs: Public addresses to allow on the cluster endpoint.
-        Default: ``DISCOVERY_CIDRS`` (34.71.64.3/32, 34.28.60.186/32).
-    :param enable_public_endpoint: Allow turning public access on, for exactly ``allowed_cidrs``, when
-        the cluster is private-only. Without it such a cluster fails the deployment with a reason
-        and is not changed. A deploy-time value (a CloudFormation parameter) that resolves to
-        ``"true"`` or ``"false"`` is accepted too. Default: False.
-    :param access_policy: EKS access policy name for the access entry, at cluster scope.
-        Default: ``AmazonEKSViewPolicy``.
-    :param log_group_encryption_key: KMS key for the shared handler's log group; every
-        ``EksDiscoveryAccess`` of a stack must pass the same one (see ``EksClusterAccessHandler``).
-        Default: CloudWatch Logs' own encryption at rest.
     """
 
     def __init__(
@@ -67,6 +55,26 @@ class EksDiscoveryAccess(Construct):
         access_policy: str = DEFAULT_ACCESS_POLICY,
         log_group_encryption_key: kms.IKey | None = None,
     ) -> None:
+        """Open the existing cluster ``cluster_name`` to ``principal_arn``.
+
+        :param scope: The construct this one is defined in.
+        :param construct_id: Its id in ``scope``; part of the logical id of every resource it defines,
+            so changing it replaces them.
+        :param cluster_name: Name of the existing cluster, in this stack's account and region. Required.
+        :param principal_arn: IAM role discovery uses (the role the AIRS onboarding created). Required.
+        :param allowed_cidrs: Public addresses to allow on the cluster endpoint.
+            Default: ``DISCOVERY_CIDRS`` (34.71.64.3/32, 34.28.60.186/32).
+        :param enable_public_endpoint: Allow turning public access on, for exactly ``allowed_cidrs``, when
+            the cluster is private-only. Without it such a cluster fails the deployment with a reason
+            and is not changed. A deploy-time value (a CloudFormation parameter) that resolves to
+            ``"true"`` or ``"false"`` is accepted too. Default: False, a private-only cluster
+            fails the deployment unchanged.
+        :param access_policy: EKS access policy name for the access entry, at cluster scope.
+            Default: ``AmazonEKSViewPolicy``.
+        :param log_group_encryption_key: KMS key for the shared handler's log group; every
+            ``EksDiscoveryAccess`` of a stack must pass the same one (see ``EksClusterAccessHandler``).
+            Default: CloudWatch Logs' own encryption at rest.
+        """
         super().__init__(scope, construct_id)
         PropsError.raise_if_any(
             self.node.path,
@@ -82,7 +90,7 @@ class EksDiscoveryAccess(Construct):
         self._handler = EksClusterAccessHandler.of(self, log_group_encryption_key=log_group_encryption_key)
         self._handler.allow_cluster(cluster_name)
 
-        self.cluster_access = CustomResource(
+        self._cluster_access = CustomResource(
             self,
             "ClusterAccess",
             service_token=self._handler.service_token,
@@ -97,10 +105,10 @@ class EksDiscoveryAccess(Construct):
             service_timeout=SERVICE_TIMEOUT,
         )
         # The handler's permissions (including invoking itself) exist before the first request.
-        self.cluster_access.node.add_dependency(self._handler.policy)
+        self._cluster_access.node.add_dependency(self._handler.policy)
 
         partition = Stack.of(self).partition
-        self.access_entry = eks.CfnAccessEntry(
+        self._access_entry = eks.CfnAccessEntry(
             self,
             "AccessEntry",
             cluster_name=cluster_name,
@@ -114,7 +122,17 @@ class EksDiscoveryAccess(Construct):
             ],
         )
         # An access entry needs the cluster in API or API_AND_CONFIG_MAP mode first.
-        self.access_entry.node.add_dependency(self.cluster_access)
+        self._access_entry.node.add_dependency(self._cluster_access)
+
+    @property
+    def cluster_access(self) -> CustomResource:
+        """The ``Custom::EksClusterAccess`` resource: authentication mode and endpoint allow-list."""
+        return self._cluster_access
+
+    @property
+    def access_entry(self) -> eks.CfnAccessEntry:
+        """The access entry of ``principal_arn``, with the access policy at cluster scope."""
+        return self._access_entry
 
     @property
     def handler(self) -> EksClusterAccessHandler:

@@ -11,6 +11,7 @@ from . import _log_delivery as log_delivery
 from . import _secure_bucket as secure_bucket
 from ._errors import PropsError
 from ._existing_resource import existing_resource_problem
+from ._signature import public_signature
 
 #: Default lifetime of flow-log objects.
 DEFAULT_RETENTION = Duration.days(365)
@@ -18,6 +19,7 @@ DEFAULT_RETENTION = Duration.days(365)
 ACCESS_LOG_PREFIX = "flow-log-bucket/"
 
 
+@public_signature
 class FlowLogBucket(Construct):
     """A hardened S3 bucket for VPC flow logs, or an existing bucket used as it is.
 
@@ -29,18 +31,6 @@ class FlowLogBucket(Construct):
 
     With ``existing_bucket`` the construct defines nothing and never writes that bucket's policy:
     the bucket's owner must already allow log delivery (docs/configuration.md, 'Existing bucket', shows the statements).
-
-    :param existing_bucket: Use this bucket instead of creating one. Default: a new bucket.
-    :param bucket_name: Physical name of the new bucket. Default: a name CloudFormation generates.
-    :param encryption_key: SSE-KMS key of the new bucket. A key defined in the same app gets a key
-        policy statement for log delivery; an imported key's policy is the owner's to change, and
-        synth warns about it. Default: SSE-S3 (S3-managed keys).
-    :param retention: Objects expire after this; ``None`` keeps them forever. Default: 365 days.
-    :param removal_policy: What happens to the new buckets when the stack is deleted.
-        Default: ``RemovalPolicy.RETAIN`` (flow logs outlive the stack).
-    :param server_access_logs_bucket: Where S3 server access logs of the new bucket go.
-        Default: a new access-log bucket with the same hardening (SSE-S3, which S3 requires for
-        access-log targets) and the same retention.
     """
 
     def __init__(
@@ -55,6 +45,23 @@ class FlowLogBucket(Construct):
         removal_policy: RemovalPolicy = RemovalPolicy.RETAIN,
         server_access_logs_bucket: s3.IBucket | None = None,
     ) -> None:
+        """Define the hardened flow-log bucket (and its access-log bucket), or use ``existing_bucket``.
+
+        :param scope: The construct this one is defined in.
+        :param construct_id: Its id in ``scope``; part of the logical id of every resource it defines,
+            so changing it replaces them.
+        :param existing_bucket: Use this bucket instead of creating one. Default: a new bucket.
+        :param bucket_name: Physical name of the new bucket. Default: a name CloudFormation generates.
+        :param encryption_key: SSE-KMS key of the new bucket. A key defined in the same app gets a key
+            policy statement for log delivery; an imported key's policy is the owner's to change, and
+            synth warns about it. Default: SSE-S3 (S3-managed keys).
+        :param retention: Objects expire after this; ``None`` keeps them forever. Default: 365 days.
+        :param removal_policy: What happens to the new buckets when the stack is deleted.
+            Default: ``RemovalPolicy.RETAIN`` (flow logs outlive the stack).
+        :param server_access_logs_bucket: Where S3 server access logs of the new bucket go.
+            Default: a new access-log bucket with the same hardening (SSE-S3, which S3 requires for
+            access-log targets) and the same retention.
+        """
         super().__init__(scope, construct_id)
         self.node.set_context(secure_bucket.ACCESS_LOGS_USE_BUCKET_POLICY, True)
         if existing_bucket is not None:

@@ -15,6 +15,7 @@ from . import _log_delivery as log_delivery
 from ._errors import PropsError
 from ._identifiers import is_token, repeated_problem, subnet_id_problem, vpc_id_problem
 from ._props import at, each
+from ._signature import public_signature
 
 #: Tag ``Name`` of each flow log is this prefix plus the subnet or VPC id.
 DEFAULT_NAME_PREFIX = "airs-discovery-"
@@ -34,11 +35,12 @@ class FlowLogAggregationInterval(int, Enum):
     TEN_MINUTES = 600
 
 
+@public_signature
 class FlowLogs(Construct):
     """One flow log per subnet and per VPC, delivered to S3 with every standard record field.
 
     Each flow log records ALL traffic (accepted and rejected) in a custom format holding every
-    standard field (``flow_log_fields.STANDARD_FIELDS``; ECS fields on request). Construct ids are
+    standard field (``STANDARD_FIELDS``; ``ECS_FIELDS`` on request). Construct ids are
     the subnet and VPC ids, so reordering the lists changes nothing and removing an id removes only
     that flow log. An id only known at deploy time (a token, e.g. a CloudFormation parameter) is
     not checked and is named by its type and its position among the ids of that type instead
@@ -47,17 +49,6 @@ class FlowLogs(Construct):
 
     If ``bucket`` is defined in this app, its policy gets the log-delivery statements (conditioned
     on ``aws:SourceAccount`` and ``aws:SourceArn``); an imported bucket's policy is never touched.
-
-    :param bucket: Destination bucket. Required.
-    :param subnet_ids: Subnets to log, ``subnet-...``. Default: none.
-    :param vpc_ids: VPCs to log (all their subnets and interfaces), ``vpc-...``. Default: none.
-        At least one subnet or VPC is required.
-    :param hourly_partitions: Partition objects per hour instead of per day, which cuts the S3
-        requests of readers. Default: True.
-    :param file_format: ``FlowLogFileFormat.PLAIN_TEXT`` or ``PARQUET``. Default: plain text.
-    :param max_aggregation_interval: 60 or 600 seconds. Default: 600 (``TEN_MINUTES``).
-    :param include_ecs_fields: Add the Amazon ECS fields (flow log version 7). Default: False.
-    :param name_prefix: ``Name`` tag prefix of each flow log. Default: ``airs-discovery-``.
     """
 
     def __init__(
@@ -74,6 +65,24 @@ class FlowLogs(Construct):
         include_ecs_fields: bool = False,
         name_prefix: str = DEFAULT_NAME_PREFIX,
     ) -> None:
+        """Define one flow log for each id of ``subnet_ids`` and ``vpc_ids``, delivered to ``bucket``.
+
+        :param scope: The construct this one is defined in.
+        :param construct_id: Its id in ``scope``; part of the logical id of every resource it defines,
+            so changing it replaces them.
+        :param bucket: Destination bucket. Required.
+        :param subnet_ids: Subnets to log, ``subnet-...``. Default: no subnet flow logs.
+        :param vpc_ids: VPCs to log (all their subnets and interfaces), ``vpc-...``. Default: no VPC flow logs.
+            At least one subnet or VPC is required.
+        :param hourly_partitions: Partition objects per hour instead of per day, which cuts the S3
+            requests of readers. Default: True, hourly partitions.
+        :param file_format: ``FlowLogFileFormat.PLAIN_TEXT`` or ``PARQUET``. Default: plain text.
+        :param max_aggregation_interval: 60 or 600 seconds. Default: a record per flow at most every 10 minutes
+            (``TEN_MINUTES``).
+        :param include_ecs_fields: Add the Amazon ECS fields (flow log version 7). Default: False, standard
+            fields only.
+        :param name_prefix: ``Name`` tag prefix of each flow log. Default: ``airs-discovery-``.
+        """
         super().__init__(scope, construct_id)
         PropsError.raise_if_any(
             self.node.path,

@@ -32,6 +32,7 @@ from ._identifiers import (
     role_name_problem,
 )
 from ._props import at
+from ._signature import public_signature
 
 POD_IDENTITY_SERVICE = "pods.eks.amazonaws.com"
 POD_IDENTITY_AGENT_ADDON = "eks-pod-identity-agent"
@@ -105,6 +106,7 @@ def oidc_provider_path(issuer: str) -> str:
     return match["host_path"]
 
 
+@public_signature
 class PodBedrockAccess(Construct):
     """An IAM role the pods of one service account use to invoke Bedrock models.
 
@@ -127,23 +129,7 @@ class PodBedrockAccess(Construct):
     The OIDC provider must exist already (``eksctl utils associate-iam-oidc-provider``); this
     construct does not create it, since an account holds one provider per issuer. No association
     is made: the service account's ``eks.amazonaws.com/role-arn`` annotation does the mapping
-    (``kubernetes_manifest.render_manifest`` writes it).
-
-    :param cluster_name: Name of the existing EKS cluster, in this stack's account and region. Required.
-    :param namespace: Kubernetes namespace of the service account. Required.
-    :param service_account: Kubernetes service account the pods run as. Required.
-    :param model_ids: Bedrock model and cross-Region inference profile ids the pods may invoke.
-        Default: every foundation model and inference profile of the stack's region.
-    :param mode: ``"pod-identity"`` or ``"irsa"`` (or a ``PodAccessMode``). Default: ``"pod-identity"``.
-    :param oidc_issuer: The cluster's OIDC issuer URL, with or without ``https://``. Required in
-        ``irsa`` mode, refused in ``pod-identity`` mode.
-    :param install_pod_identity_agent: Also install the ``eks-pod-identity-agent`` EKS add-on
-        (``pod-identity`` mode only). Creating an add-on the cluster already has fails the
-        deployment, and deleting the stack removes the add-on for every workload on the cluster, so
-        only turn this on for a cluster without it. Default: False (install it once per cluster with
-        ``aws eks create-addon --addon-name eks-pod-identity-agent``).
-    :param role_name: Name of the role. IAM names are global per account: leave it unset for
-        StackSets. Default: a name CloudFormation generates.
+    (``render_manifest`` writes it).
     """
 
     def __init__(
@@ -160,6 +146,27 @@ class PodBedrockAccess(Construct):
         install_pod_identity_agent: bool = False,
         role_name: str | None = None,
     ) -> None:
+        """Define the pod role and its invoke policy (and, in ``pod-identity`` mode, the association).
+
+        :param scope: The construct this one is defined in.
+        :param construct_id: Its id in ``scope``; part of the logical id of every resource it defines,
+            so changing it replaces them.
+        :param cluster_name: Name of the existing EKS cluster, in this stack's account and region. Required.
+        :param namespace: Kubernetes namespace of the service account. Required.
+        :param service_account: Kubernetes service account the pods run as. Required.
+        :param model_ids: Bedrock model and cross-Region inference profile ids the pods may invoke.
+            Default: every foundation model and inference profile of the stack's region.
+        :param mode: ``"pod-identity"`` or ``"irsa"`` (or a ``PodAccessMode``). Default: ``"pod-identity"``.
+        :param oidc_issuer: The cluster's OIDC issuer URL, with or without ``https://``. Required in
+            ``irsa`` mode, refused in ``pod-identity`` mode.
+        :param install_pod_identity_agent: Also install the ``eks-pod-identity-agent`` EKS add-on
+            (``pod-identity`` mode only). Creating an add-on the cluster already has fails the
+            deployment, and deleting the stack removes the add-on for every workload on the cluster, so
+            only turn this on for a cluster without it. Default: False (install it once per cluster with
+            ``aws eks create-addon --addon-name eks-pod-identity-agent``).
+        :param role_name: Name of the role. IAM names are global per account: leave it unset for
+            StackSets. Default: a name CloudFormation generates.
+        """
         super().__init__(scope, construct_id)
         PropsError.raise_if_any(
             self.node.path,
@@ -184,36 +191,36 @@ class PodBedrockAccess(Construct):
             principal: iam.IPrincipal = self._pod_identity_principal()
         else:
             principal = self._irsa_principal(oidc_provider_path(oidc_issuer or ""))
-        self.role = iam.Role(
+        self._role = iam.Role(
             self,
             "Role",
             role_name=role_name,
             assumed_by=principal,
             description=f"Pods of {namespace}/{service_account} that invoke Amazon Bedrock models (AIRS onboarding)",
         )
-        self.policy = invoke_models_policy(self, self.role, self._model_ids)
+        self._policy = invoke_models_policy(self, self._role, self._model_ids)
 
-        self.addon: eks.CfnAddon | None = None
-        self.association: eks.CfnPodIdentityAssociation | None = None
+        self._addon: eks.CfnAddon | None = None
+        self._association: eks.CfnPodIdentityAssociation | None = None
         if self._mode is PodAccessMode.POD_IDENTITY:
             if install_pod_identity_agent:
-                self.addon = eks.CfnAddon(
+                self._addon = eks.CfnAddon(
                     self, "PodIdentityAgent", cluster_name=cluster_name, addon_name=POD_IDENTITY_AGENT_ADDON
                 )
-            self.association = eks.CfnPodIdentityAssociation(
+            self._association = eks.CfnPodIdentityAssociation(
                 self,
                 "PodIdentityAssociation",
                 cluster_name=cluster_name,
                 namespace=namespace,
                 service_account=service_account,
-                role_arn=self.role.role_arn,
+                role_arn=self._role.role_arn,
                 # The role's trust policy requires the session tags.
                 disable_session_tags=False,
             )
             # Credentials are only handed out once the policy is attached (and the agent runs).
-            self.association.node.add_dependency(self.policy)
-            if self.addon is not None:
-                self.association.add_resource_dependency(self.addon)
+            self._association.node.add_dependency(self._policy)
+            if self._addon is not None:
+                self._association.add_resource_dependency(self._addon)
 
     def _pod_identity_principal(self) -> iam.IPrincipal:
         stack = Stack.of(self)
@@ -249,23 +256,48 @@ class PodBedrockAccess(Construct):
         )
 
     @property
+    def role(self) -> iam.IRole:
+        """The role the pods of the service account use."""
+        return self._role
+
+    @property
     def role_arn(self) -> str:
-        return self.role.role_arn
+        """ARN of the pod role: the service account's ``eks.amazonaws.com/role-arn`` annotation in ``irsa`` mode."""
+        return self._role.role_arn
+
+    @property
+    def policy(self) -> iam.IManagedPolicy:
+        """The customer managed policy that lets the role invoke the models."""
+        return self._policy
+
+    @property
+    def addon(self) -> eks.CfnAddon | None:
+        """The ``eks-pod-identity-agent`` add-on; ``None`` unless ``install_pod_identity_agent``."""
+        return self._addon
+
+    @property
+    def association(self) -> eks.CfnPodIdentityAssociation | None:
+        """The pod identity association of the service account; ``None`` in ``irsa`` mode."""
+        return self._association
 
     @property
     def mode(self) -> PodAccessMode:
+        """How the pods get the role's credentials."""
         return self._mode
 
     @property
     def cluster_name(self) -> str:
+        """The cluster whose pods use the role."""
         return self._cluster_name
 
     @property
     def namespace(self) -> str:
+        """The Kubernetes namespace of the service account."""
         return self._namespace
 
     @property
     def service_account(self) -> str:
+        """The Kubernetes service account the pods run as."""
         return self._service_account
 
     @property

@@ -19,12 +19,14 @@ from ._identifiers import (
     repeated_problem,
 )
 from ._props import at, each
+from ._signature import public_signature
 
 #: Named roles need CAPABILITY_NAMED_IAM; service-managed StackSets refuse CAPABILITY_AUTO_EXPAND.
 DEFAULT_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
 _CALL_AS = ("SELF", "DELEGATED_ADMIN")
 
 
+@public_signature
 class ServiceManagedStackSet(Construct):
     """A service-managed StackSet that deploys ``template_url`` to every account of the given OUs in
     every given region.
@@ -38,33 +40,6 @@ class ServiceManagedStackSet(Construct):
     id is this construct's id when the construct sits directly in a stack.
 
     Values only known at deploy time (tokens) are not checked.
-
-    :param template_url: S3 URL of the template each account gets. Required.
-    :param stack_set_name: Name of the StackSet. Required.
-    :param organizational_units: OU (or root) ids whose accounts get the template. Required, at least one.
-    :param regions: Regions each account gets the template in. Required, at least one.
-    :param include_accounts: Deploy only to these accounts of the OUs. Default: every account of the OUs.
-    :param exclude_accounts: Deploy to every account of the OUs but these (not with ``include_accounts``).
-        Default: no account is left out.
-    :param parameter_overrides: Account id to parameter name to value, for accounts that need values
-        other than the template's defaults; each account must be one the StackSet targets.
-        Default: every account uses the template's parameter defaults.
-    :param call_as: ``SELF`` in the management account, ``DELEGATED_ADMIN`` in a delegated
-        administrator account. Default: ``SELF``.
-    :param auto_deploy: Deploy to accounts that join the OUs later, and remove the stacks of accounts
-        that leave. Default: True.
-    :param retain_stacks_on_account_removal: Keep (rather than delete) the stack resources of an account
-        that leaves the OUs; applies only with ``auto_deploy`` and is left out of the template otherwise.
-        Default: True, the resources are kept.
-    :param max_concurrent_percentage: Ceiling on the percentage of the accounts deployed at once per
-        region, 1 to 100. The StackSet keeps CloudFormation's default ``STRICT_FAILURE_TOLERANCE``
-        concurrency mode, which runs at most ``failure_tolerance_percentage`` of the accounts + 1 at
-        once (and fewer as accounts fail): with the defaults 10 % + 1, not 25 %. Default: 25.
-    :param failure_tolerance_percentage: Percentage of the accounts per region that may fail before the
-        operation stops in that region, 0 to 100; it also bounds the concurrency (see above). Default: 10.
-    :param capabilities: Capabilities the template needs. Default: ``CAPABILITY_IAM`` and
-        ``CAPABILITY_NAMED_IAM`` (service-managed StackSets refuse ``CAPABILITY_AUTO_EXPAND``).
-    :param description: Description of the StackSet. Default: none.
     """
 
     def __init__(
@@ -87,6 +62,38 @@ class ServiceManagedStackSet(Construct):
         capabilities: Sequence[str] = DEFAULT_CAPABILITIES,
         description: str | None = None,
     ) -> None:
+        """Define the StackSet (``AWS::CloudFormation::StackSet``, id ``Default``).
+
+        :param scope: The construct this one is defined in.
+        :param construct_id: Its id in ``scope``; part of the logical id of every resource it defines,
+            so changing it replaces them.
+        :param template_url: S3 URL of the template each account gets. Required.
+        :param stack_set_name: Name of the StackSet. Required.
+        :param organizational_units: OU (or root) ids whose accounts get the template. Required, at least one.
+        :param regions: Regions each account gets the template in. Required, at least one.
+        :param include_accounts: Deploy only to these accounts of the OUs. Default: every account of the OUs.
+        :param exclude_accounts: Deploy to every account of the OUs but these (not with ``include_accounts``).
+            Default: no account is left out.
+        :param parameter_overrides: Account id to parameter name to value, for accounts that need values
+            other than the template's defaults; each account must be one the StackSet targets.
+            Default: every account uses the template's parameter defaults.
+        :param call_as: ``SELF`` in the management account, ``DELEGATED_ADMIN`` in a delegated
+            administrator account. Default: ``SELF``.
+        :param auto_deploy: Deploy to accounts that join the OUs later, and remove the stacks of accounts
+            that leave. Default: True, the OUs' membership is followed.
+        :param retain_stacks_on_account_removal: Keep (rather than delete) the stack resources of an account
+            that leaves the OUs; applies only with ``auto_deploy`` and is left out of the template otherwise.
+            Default: True, the resources are kept.
+        :param max_concurrent_percentage: Ceiling on the percentage of the accounts deployed at once per
+            region, 1 to 100. The StackSet keeps CloudFormation's default ``STRICT_FAILURE_TOLERANCE``
+            concurrency mode, which runs at most ``failure_tolerance_percentage`` of the accounts + 1 at
+            once (and fewer as accounts fail): with the defaults 10 % + 1, not 25 %. Default: 25 %.
+        :param failure_tolerance_percentage: Percentage of the accounts per region that may fail before the
+            operation stops in that region, 0 to 100; it also bounds the concurrency (see above). Default: 10 %.
+        :param capabilities: Capabilities the template needs. Default: ``CAPABILITY_IAM`` and
+            ``CAPABILITY_NAMED_IAM`` (service-managed StackSets refuse ``CAPABILITY_AUTO_EXPAND``).
+        :param description: Description of the StackSet. Default: the StackSet has no description.
+        """
         super().__init__(scope, construct_id)
         PropsError.raise_if_any(
             self.node.path,
