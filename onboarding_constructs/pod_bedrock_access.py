@@ -156,9 +156,10 @@ class PodBedrockAccess(Construct):
         :param service_account: Kubernetes service account the pods run as. Required.
         :param model_ids: Bedrock model and cross-Region inference profile ids the pods may invoke.
             Default: every foundation model and inference profile of the stack's region.
-        :param mode: ``"pod-identity"`` or ``"irsa"`` (or a ``PodAccessMode``). Default: ``"pod-identity"``.
+        :param mode: ``"pod-identity"`` or ``"irsa"`` (or a ``PodAccessMode``). Default: ``"pod-identity"``,
+            EKS Pod Identity.
         :param oidc_issuer: The cluster's OIDC issuer URL, with or without ``https://``. Required in
-            ``irsa`` mode, refused in ``pod-identity`` mode.
+            ``irsa`` mode, refused in ``pod-identity`` mode. Default: none, as ``pod-identity`` mode needs.
         :param install_pod_identity_agent: Also install the ``eks-pod-identity-agent`` EKS add-on
             (``pod-identity`` mode only). Creating an add-on the cluster already has fails the
             deployment, and deleting the stack removes the add-on for every workload on the cluster, so
