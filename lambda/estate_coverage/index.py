@@ -1,0 +1,970 @@
+"""Custom::EstateCoverage and its sweeps: a flow log to the stack's S3 bucket on every VPC of the account and region.
+
+One function, three ways in:
+
+- CloudFormation's custom-resource requests (Create, Update, Delete), answered here with a PUT to the
+  request's ResponseURL (no Provider framework: stdlib + boto3 only).
+- An EventBridge schedule, and EventBridge events of the CloudTrail calls that change the estate
+  (CreateVpc, DeleteVpc, CreateTags, DeleteTags). Either means "run a sweep"; the event is only logged.
+  EventBridge delivers CloudTrail events on a best-effort basis: the schedule is the guarantee.
+
+A run reads every VPC (DescribeVpcs) and every flow log (DescribeFlowLogs) of the region once, paginated,
+and plans: a VPC in scope that already has a flow log matching the settings (anyone's) is covered; one
+without gets a new flow log, created in batches and tagged with our ownership tag; a VPC carrying the
+exclude tag loses our flow log. Nothing without our tag and our OWNER value is ever changed or deleted.
+A run with nothing to change makes no mutating call at all. A run with changes takes a lease (an SSM
+parameter created only if absent), re-reads the flow logs under it, changes, and gives the lease back, so
+two runs at once never create the same flow log twice. The coverage report (JSON, lambda/README.md
+describes it) is kept in an SSM parameter and written only when the coverage it describes changed.
+
+Delete removes every flow log with our tag and OWNER, and the report. Sweeps do nothing while there is
+no report: the report exists from the resource's Create to its Delete, so a sweep that starts after the
+Delete (a queued event) cannot bring back what the Delete removed.
+
+Environment (set by the construct): BUCKET_ARN, LOG_FORMAT, FILE_FORMAT (plain-text | parquet),
+PER_HOUR_PARTITION and HIVE_COMPATIBLE_PARTITIONS (true | false), MAX_AGGREGATION_INTERVAL (60 | 600),
+EXCLUDE_TAG_KEY and EXCLUDE_TAG_VALUE (an empty key excludes nothing), OWNER (our ownership tag's value),
+REPORT_PARAMETER (the report's SSM parameter name; the lease is <REPORT_PARAMETER>/lease), and optionally
+TIME_BUDGET_SECONDS (at most this long; default and limit: the invocation's remaining time less 30 s).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import time
+import traceback
+import urllib.request
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+LOG = logging.getLogger()
+LOG.setLevel(logging.INFO)
+
+COVERAGE_TAG_KEY = "airs-onboarding:coverage"
+# The Name tag of every flow log we create. TagSpecifications (like CreateTags) give one set of tags to
+# every flow log a CreateFlowLogs call creates, so a per-VPC name would cost one call per VPC; the flow
+# log's ResourceId names its VPC already.
+NAME_TAG_VALUE = "airs-discovery"
+PHYSICAL_ID_PREFIX = "estate-coverage:"
+# The id of a resource whose Create found no OWNER: its Delete has nothing to remove.
+UNCONFIGURED_PHYSICAL_ID_PREFIX = "estate-coverage-unconfigured:"
+# CreateFlowLogs ResourceIds: "Maximum of 25 for transit gateway resource types. Maximum of 300 for the
+# other resource types." (EC2 API reference, CreateFlowLogs; in the AWS SDK models since 2026-08-04,
+# botocore commit 63febb2c4 "Update to latest models"; before that the reference said 1000.)
+MAX_VPCS_PER_CREATE = 300
+# DeleteFlowLogs and DescribeFlowLogs FlowLogIds: "Constraint: Maximum of 1000 flow log IDs." (EC2 API reference)
+MAX_FLOW_LOG_IDS_PER_CALL = 1000
+# DescribeVpcs MaxResults: 5 to 1000 (EC2 API reference); DescribeFlowLogs is read with the same page size.
+PAGE_SIZE = 1000
+MAX_RESPONSE_BYTES = 4096  # CloudFormation's limit on a custom resource's response
+# SSM Parameter Store value limits (PutParameter API reference): standard tier 4 KB, advanced tier 8 KB.
+STANDARD_PARAMETER_BYTES = 4096
+ADVANCED_PARAMETER_BYTES = 8192
+# No invocation lives longer than Lambda's maximum timeout: a lease older than that has no living holder.
+LAMBDA_MAX_TIMEOUT_SECONDS = 900.0
+TIME_MARGIN_SECONDS = 30.0  # of the invocation's remaining time, kept for answering CloudFormation
+LEASE_POLL_SECONDS = 5.0
+SWEEP_LEASE_POLLS = 3  # a sweep that finds the lease held asks again this many times, then leaves the work
+DELETE_LEASE_RESERVE_SECONDS = 60.0  # a Delete stops waiting for the lease this long before its deadline
+# Throttling and 5xx are retried with backoff by botocore's standard retry mode.
+RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
+ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+NOT_FOUND_FLOW_LOG = "InvalidFlowLogId.NotFound"
+CLOUDFORMATION_REQUESTS = ("Create", "Update", "Delete")
+FILE_FORMATS = ("plain-text", "parquet")
+AGGREGATION_INTERVALS = ("60", "600")
+BUCKET_ARN = re.compile(r"arn:aws(-[a-z]+)*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?")
+MAX_TAG_VALUE_CHARS = 256  # EC2 tag values
+REPORT_CUT_NOTE = (
+    "the report is limited to 8 KB: covered VPCs are left out (omitted_vpcs counts every VPC left out);"
+    " the counts are complete"
+)
+TIME_RAN_OUT = "not attempted: the run's time budget ran out; the next run continues"
+
+# Indirections so tests can run the handler on a virtual clock.
+_sleep = time.sleep
+_now = time.time
+
+
+class Failure(Exception):
+    """The request fails with this reason (the user's terms, and what to do)."""
+
+
+# --- settings ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    bucket_arn: str
+    log_format: str
+    file_format: str
+    per_hour_partition: bool
+    hive_compatible_partitions: bool
+    max_aggregation_interval: int
+    exclude_tag_key: str
+    exclude_tag_value: str
+    owner: str
+    report_parameter: str
+
+    @property
+    def lease_parameter(self) -> str:
+        return lease_parameter(self.report_parameter)
+
+    def destination_options(self) -> dict[str, Any]:
+        return {
+            "FileFormat": self.file_format,
+            "HiveCompatiblePartitions": self.hive_compatible_partitions,
+            "PerHourPartition": self.per_hour_partition,
+        }
+
+
+def lease_parameter(report_parameter: str) -> str:
+    return f"{report_parameter}/lease"
+
+
+def read_settings(env: Mapping[str, str]) -> Settings:
+    """The settings from the function's environment; Failure naming every variable that is wrong."""
+    problems: list[str] = []
+
+    def choice(name: str, allowed: tuple[str, ...]) -> str:
+        value = env.get(name, "")
+        if value not in allowed:
+            problems.append(f"{name} is {value!r}, expected one of {', '.join(allowed)}")
+        return value
+
+    bucket_arn = env.get("BUCKET_ARN", "")
+    if not BUCKET_ARN.fullmatch(bucket_arn):
+        problems.append(f"BUCKET_ARN is {bucket_arn!r}, expected an S3 bucket ARN (arn:aws:s3:::bucket-name)")
+    log_format = env.get("LOG_FORMAT", "")
+    if not log_format.strip():
+        problems.append("LOG_FORMAT is empty, expected the flow log record format (${version} ${account-id} ...)")
+    file_format = choice("FILE_FORMAT", FILE_FORMATS)
+    per_hour = choice("PER_HOUR_PARTITION", ("true", "false"))
+    hive = choice("HIVE_COMPATIBLE_PARTITIONS", ("true", "false"))
+    interval = choice("MAX_AGGREGATION_INTERVAL", AGGREGATION_INTERVALS)
+    owner = env.get("OWNER", "")
+    if not owner or len(owner) > MAX_TAG_VALUE_CHARS:
+        problems.append(f"OWNER is {owner!r}, expected 1 to {MAX_TAG_VALUE_CHARS} characters (a tag value)")
+    report = env.get("REPORT_PARAMETER", "")
+    if not report.startswith("/") or len(report) < 2:
+        problems.append(f"REPORT_PARAMETER is {report!r}, expected an SSM parameter path (/airs-onboarding/...)")
+    if problems:
+        raise Failure("The function's environment is not valid: " + "; ".join(problems) + ". Nothing was changed.")
+    return Settings(
+        bucket_arn=bucket_arn,
+        log_format=log_format,
+        file_format=file_format,
+        per_hour_partition=per_hour == "true",
+        hive_compatible_partitions=hive == "true",
+        max_aggregation_interval=int(interval),
+        exclude_tag_key=env.get("EXCLUDE_TAG_KEY", ""),
+        exclude_tag_value=env.get("EXCLUDE_TAG_VALUE", ""),
+        owner=owner,
+        report_parameter=report,
+    )
+
+
+# --- planning: pure functions of the estate ---------------------------------------------------------
+
+
+def is_excluded(vpc: dict[str, Any], settings: Settings) -> bool:
+    if not settings.exclude_tag_key:
+        return False
+    return any(
+        tag.get("Key") == settings.exclude_tag_key and tag.get("Value", "") == settings.exclude_tag_value
+        for tag in vpc.get("Tags") or []
+    )
+
+
+def is_ours(flow_log: dict[str, Any], owner: str) -> bool:
+    return any(tag.get("Key") == COVERAGE_TAG_KEY and tag.get("Value") == owner for tag in flow_log.get("Tags") or [])
+
+
+def matches(flow_log: dict[str, Any], settings: Settings) -> bool:
+    """Whether the flow log delivers what ours would: same bucket, record format, interval and options."""
+    # A flow log created without DestinationOptions has CreateFlowLogs' defaults (plain-text, no hourly
+    # or Hive-compatible partitions).
+    options = flow_log.get("DestinationOptions") or {}
+    return (
+        flow_log.get("LogDestinationType") == "s3"
+        and str(flow_log.get("LogDestination", "")).rstrip("/") == settings.bucket_arn.rstrip("/")
+        and flow_log.get("LogFormat") == settings.log_format
+        and flow_log.get("MaxAggregationInterval") == settings.max_aggregation_interval
+        and flow_log.get("TrafficType") == "ALL"
+        and flow_log.get("FlowLogStatus") == "ACTIVE"
+        and options.get("FileFormat", "plain-text") == settings.file_format
+        and bool(options.get("PerHourPartition", False)) == settings.per_hour_partition
+        and bool(options.get("HiveCompatiblePartitions", False)) == settings.hive_compatible_partitions
+    )
+
+
+@dataclass
+class VpcPlan:
+    vpc_id: str
+    excluded: bool = False
+    covering: str | None = None  # the flow log that covers the VPC already (ours or anyone's)
+    create: bool = False  # the VPC needs a new flow log
+    remove: list[str] = field(default_factory=list)  # our flow logs to delete
+    # Remove before creating: EC2 allows 2 flow logs per VPC, and the VPC has 2 already.
+    remove_first: bool = False
+
+    @property
+    def changes(self) -> bool:
+        return self.create or bool(self.remove)
+
+
+def _age_order(flow_log: dict[str, Any]) -> tuple[str, str]:
+    created = flow_log.get("CreationTime")
+    return (created.isoformat() if isinstance(created, datetime) else str(created or ""), flow_log["FlowLogId"])
+
+
+def plan(vpcs: list[dict[str, Any]], flow_logs: list[dict[str, Any]], settings: Settings) -> dict[str, VpcPlan]:
+    """What each VPC needs. Our flow logs on VPCs that no longer exist are left alone (they go with the VPC)."""
+    by_vpc: dict[str, list[dict[str, Any]]] = {}
+    for flow_log in flow_logs:
+        by_vpc.setdefault(str(flow_log.get("ResourceId")), []).append(flow_log)
+    plans: dict[str, VpcPlan] = {}
+    for vpc in vpcs:
+        vpc_id = vpc["VpcId"]
+        present = sorted(by_vpc.get(vpc_id, []), key=_age_order)
+        ours = [f for f in present if is_ours(f, settings.owner)]
+        vpc_plan = plans[vpc_id] = VpcPlan(vpc_id)
+        if is_excluded(vpc, settings):
+            vpc_plan.excluded = True
+            vpc_plan.remove = [f["FlowLogId"] for f in ours]
+            continue
+        ours_matching = [f for f in ours if matches(f, settings)]
+        matching = ours_matching or [f for f in present if matches(f, settings)]
+        if matching:
+            # Covered. Keep one flow log of ours (the oldest), remove our others (duplicates, outdated).
+            vpc_plan.covering = matching[0]["FlowLogId"]
+            vpc_plan.remove = [f["FlowLogId"] for f in ours if f["FlowLogId"] != vpc_plan.covering]
+            continue
+        # Not covered: a new flow log; ours (outdated settings) go once it exists, or before if there is
+        # no room for it.
+        vpc_plan.create = True
+        vpc_plan.remove = [f["FlowLogId"] for f in ours]
+        vpc_plan.remove_first = bool(ours) and len(present) >= 2
+    return plans
+
+
+# --- the report -------------------------------------------------------------------------------------
+
+
+@dataclass
+class VpcResult:
+    state: str  # covered | created | excluded | failed
+    flow_log_id: str | None = None
+    reason: str | None = None
+    replaced: list[str] = field(default_factory=list)  # our outdated flow logs this run replaced
+
+    def to_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"state": self.state}
+        if self.flow_log_id:
+            entry["flow_log_id"] = self.flow_log_id
+        if self.reason:
+            entry["reason"] = self.reason
+        if self.replaced:
+            entry["replaced"] = self.replaced
+        return entry
+
+
+COUNT_KEYS = ("Vpcs", "Covered", "Created", "Removed", "Excluded", "Failed")
+
+
+def count(results: Mapping[str, VpcResult], removed: int) -> dict[str, int]:
+    states = [r.state for r in results.values()]
+    return {
+        "Vpcs": len(states),
+        "Covered": states.count("covered"),
+        "Created": states.count("created"),
+        "Removed": removed,
+        "Excluded": states.count("excluded"),
+        "Failed": states.count("failed"),
+    }
+
+
+def build_report(
+    owner: str, trigger: str, generated_at: float, results: Mapping[str, VpcResult], removed: int
+) -> dict[str, Any]:
+    return {
+        "owner": owner,
+        "generated_at": datetime.fromtimestamp(generated_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "trigger": trigger,
+        "counts": count(results, removed),
+        "vpcs": {vpc_id: results[vpc_id].to_json() for vpc_id in sorted(results)},
+    }
+
+
+def _encode(report: Mapping[str, Any]) -> str:
+    return json.dumps(report, separators=(",", ":"))
+
+
+def fit_report(report: dict[str, Any]) -> str:
+    """The report as stored: whole if it fits in 8 KB; else the counts and the VPCs that are not covered
+    (failed first), as many as fit, with the number left out."""
+    text = _encode(report)
+    if len(text.encode()) <= ADVANCED_PARAMETER_BYTES:
+        return text
+    vpcs: dict[str, Any] = report["vpcs"]
+    ranked = [v for v in vpcs if vpcs[v]["state"] == "failed"] + [v for v in vpcs if vpcs[v]["state"] == "excluded"]
+    kept = len(ranked)
+    while True:
+        cut = {
+            **report,
+            "vpcs": {v: vpcs[v] for v in sorted(ranked[:kept])},
+            "omitted_vpcs": len(vpcs) - kept,
+            "note": REPORT_CUT_NOTE,
+        }
+        text = _encode(cut)
+        if len(text.encode()) <= ADVANCED_PARAMETER_BYTES or kept == 0:
+            return text
+        # Drop the overflow's worth of entries at once (each is at least 30 bytes), then one at a time.
+        kept = max(0, kept - max(1, (len(text.encode()) - ADVANCED_PARAMETER_BYTES) // 200))
+
+
+def coverage_view(report: Mapping[str, Any] | None) -> Any:
+    """What a report says about coverage, without what only describes the run that wrote it (its time and
+    trigger, how many flow logs it created and removed, and which VPCs it covered itself): a run writes
+    the report only when this changed."""
+    if not isinstance(report, Mapping):
+        return None
+    try:
+        counts = report["counts"]
+        vpcs = {
+            vpc_id: {
+                **{k: v for k, v in entry.items() if k != "replaced"},
+                "state": "covered" if entry["state"] == "created" else entry["state"],
+            }
+            for vpc_id, entry in report["vpcs"].items()
+        }
+        return {
+            "owner": report["owner"],
+            "counts": {
+                "Vpcs": counts["Vpcs"],
+                "Covered": counts["Covered"] + counts["Created"],
+                "Excluded": counts["Excluded"],
+                "Failed": counts["Failed"],
+            },
+            "vpcs": vpcs,
+            "omitted_vpcs": report.get("omitted_vpcs"),
+        }
+    except (KeyError, TypeError, AttributeError):
+        return None
+
+
+# --- one run ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    trigger: str
+    counts: dict[str, int] | None = None
+    report: str = "unchanged"  # written | unchanged
+    done: str = "done"  # done | left to the lease holder | no report
+
+    def data(self) -> dict[str, str]:
+        return {key: str((self.counts or {}).get(key, 0)) for key in COUNT_KEYS}
+
+
+@dataclass
+class LeaseHolder:
+    holder: str
+    trigger: str
+    taken_at: float
+
+    def describe(self) -> str:
+        since = datetime.fromtimestamp(self.taken_at, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        return f"{self.holder} ({self.trigger}, since {since})"
+
+
+class Run:
+    def __init__(self, trigger: str, context: Any) -> None:
+        self.trigger = trigger
+        self.holder = str(getattr(context, "aws_request_id", "") or uuid.uuid4())
+        remaining = context.get_remaining_time_in_millis() / 1000.0 - TIME_MARGIN_SECONDS
+        budget = os.environ.get("TIME_BUDGET_SECONDS", "")
+        if budget:
+            try:
+                remaining = min(remaining, float(budget))
+            except ValueError:
+                raise Failure(
+                    f"The function's environment is not valid: TIME_BUDGET_SECONDS is {budget!r}, expected a number"
+                    " of seconds. Nothing was changed."
+                ) from None
+        self.started = _now()
+        self.deadline = self.started + remaining
+        self.ec2 = boto3.client("ec2", config=RETRY_CONFIG)
+        self.ssm = boto3.client("ssm", config=RETRY_CONFIG)
+
+    @property
+    def is_sweep(self) -> bool:
+        return self.trigger not in CLOUDFORMATION_REQUESTS
+
+    # Create, Update and sweeps
+
+    def converge(self, settings: Settings) -> Outcome:
+        found, previous = self._read_report(settings)
+        if self.is_sweep and not found:
+            LOG.warning(
+                "coverage %s: no coverage report at %s: the custom resource has not been created, or has been"
+                " deleted; nothing to do",
+                self.trigger,
+                settings.report_parameter,
+            )
+            return Outcome(self.trigger, done="no report")
+        vpcs = self._read_all(self.ec2.describe_vpcs, "Vpcs", "ec2:DescribeVpcs")
+        flow_logs = self._read_all(self.ec2.describe_flow_logs, "FlowLogs", "ec2:DescribeFlowLogs")
+        plans = plan(vpcs, flow_logs, settings)
+        results: dict[str, VpcResult]
+        removed = 0
+        if any(p.changes for p in plans.values()):
+            holder = self._take_lease(settings.lease_parameter)
+            if holder is not None:
+                LOG.info(
+                    "coverage %s: the lease %s is held by %s: left the changes to it (%d to create, %d to remove)",
+                    self.trigger,
+                    settings.lease_parameter,
+                    holder.describe(),
+                    sum(p.create for p in plans.values()),
+                    sum(len(p.remove) for p in plans.values()),
+                )
+                return Outcome(self.trigger, done="left to the lease holder")
+            try:
+                if self.is_sweep and not self._read_report(settings)[0]:
+                    LOG.warning(
+                        "coverage %s: the coverage report %s was deleted while this run waited (the custom resource"
+                        " was deleted); nothing to do",
+                        self.trigger,
+                        settings.report_parameter,
+                    )
+                    return Outcome(self.trigger, done="no report")
+                # Another run may have changed flow logs since they were read: plan again from what is there.
+                flow_logs = self._read_all(self.ec2.describe_flow_logs, "FlowLogs", "ec2:DescribeFlowLogs")
+                plans = plan(vpcs, flow_logs, settings)
+                results, removed = self._apply(plans, settings)
+            finally:
+                self._release_lease(settings.lease_parameter)
+        else:
+            results = {vpc_id: _unchanged_result(p) for vpc_id, p in plans.items()}
+        report = build_report(settings.owner, self.trigger, _now(), results, removed)
+        outcome = Outcome(self.trigger, counts=report["counts"])
+        stored = fit_report(report)
+        if coverage_view(json.loads(stored)) != coverage_view(previous):
+            self._write_report(settings.report_parameter, stored, outcome)
+            outcome.report = "written"
+        return outcome
+
+    def _apply(self, plans: dict[str, VpcPlan], settings: Settings) -> tuple[dict[str, VpcResult], int]:
+        results: dict[str, VpcResult] = {}
+        removed = 0
+        # 1. Make room where the VPC has 2 flow logs already: our outdated ones go first.
+        first = [p for p in plans.values() if p.create and p.remove_first]
+        gone = self._delete_flow_logs([f for p in first for f in p.remove])
+        for p in first:
+            problems = [f"{f}: {gone[f]}" for f in p.remove if gone[f]]
+            if problems:
+                p.create = False
+                results[p.vpc_id] = VpcResult(
+                    "failed",
+                    reason="our outdated flow log could not be removed to make room for the new one (EC2 allows 2"
+                    " flow logs per VPC): " + "; ".join(problems),
+                )
+            else:
+                removed += len(p.remove)
+        # 2. Create, in batches.
+        created = self._create_flow_logs([p.vpc_id for p in plans.values() if p.create], settings)
+        # 3. A replacement created before removing may have been refused (the limit, or a duplicate of the
+        #    destination): remove ours first, then create again.
+        retry = [p for p in plans.values() if p.create and not p.remove_first and p.remove and created[p.vpc_id][1]]
+        gone_retry = self._delete_flow_logs([f for p in retry for f in p.remove])
+        again: list[str] = []
+        for p in retry:
+            problems = [f"{f}: {gone_retry[f]}" for f in p.remove if gone_retry[f]]
+            first_refusal = created[p.vpc_id][1]
+            if problems:
+                results[p.vpc_id] = VpcResult(
+                    "failed",
+                    reason=f"the new flow log was refused ({first_refusal}), and our outdated flow log could not be"
+                    " removed to make room: " + "; ".join(problems),
+                )
+            else:
+                removed += len(p.remove)
+                p.remove_first = True
+                again.append(p.vpc_id)
+        created.update(self._create_flow_logs(again, settings))
+        # 4. Remove what is left of ours: on excluded VPCs, duplicates, and outdated ones now replaced.
+        later = [p for p in plans.values() if p.remove and not p.remove_first and p.vpc_id not in results]
+        later = [p for p in later if not p.create or not created[p.vpc_id][1]]
+        gone_later = self._delete_flow_logs([f for p in later for f in p.remove])
+        for p in plans.values():
+            if p.vpc_id in results:
+                continue
+            leftovers = [f"{f}: {gone_later[f]}" for f in p.remove if gone_later.get(f)]
+            removed += sum(1 for f in p.remove if f in gone_later and not gone_later[f])
+            if p.create:
+                flow_log_id, refusal = created[p.vpc_id]
+                if refusal:
+                    note = " (our outdated flow log was removed first)" if p.remove_first and p.remove else ""
+                    results[p.vpc_id] = VpcResult("failed", reason=refusal + note)
+                elif leftovers:
+                    results[p.vpc_id] = VpcResult(
+                        "created",
+                        flow_log_id,
+                        reason="our outdated flow log could not be removed: " + "; ".join(leftovers),
+                    )
+                else:
+                    results[p.vpc_id] = VpcResult("created", flow_log_id, replaced=list(p.remove))
+            elif leftovers and p.excluded:
+                results[p.vpc_id] = VpcResult(
+                    "failed", reason="excluded by tag, but our flow log could not be removed: " + "; ".join(leftovers)
+                )
+            elif leftovers:
+                results[p.vpc_id] = VpcResult(
+                    "covered", p.covering, reason="our extra flow log could not be removed: " + "; ".join(leftovers)
+                )
+            else:
+                results[p.vpc_id] = _unchanged_result(p)
+        return results, removed
+
+    # Delete
+
+    def delete(self, owner: str, report_parameter: str) -> Outcome:
+        lease = lease_parameter(report_parameter) if report_parameter else ""
+        holding = False
+        if lease:
+            # Waiting for a sweep in progress keeps it from creating flow logs after they were removed. The
+            # removal does not depend on the lease: without it, it goes ahead.
+            try:
+                holding = self._take_lease(lease, until=self.deadline - DELETE_LEASE_RESERVE_SECONDS) is None
+            except Failure as failure:
+                LOG.warning("coverage Delete: %s", failure)
+            if not holding:
+                LOG.warning("coverage Delete: could not take the lease %s; deleting without it", lease)
+        try:
+            problems: list[str] = []
+            flow_logs, read_error = self._read_pages(
+                self.ec2.describe_flow_logs,
+                "FlowLogs",
+                Filters=[{"Name": f"tag:{COVERAGE_TAG_KEY}", "Values": [owner]}],
+            )
+            ours = [f["FlowLogId"] for f in flow_logs if is_ours(f, owner)]
+            if read_error is not None:
+                problems.append(
+                    _aws_problem(read_error, "ec2:DescribeFlowLogs", f"listing the flow logs tagged {COVERAGE_TAG_KEY}")
+                )
+            gone = self._delete_flow_logs(ours)
+            removed = sum(1 for f in ours if not gone[f])
+            not_removed = [f"{f}: {gone[f]}" for f in ours if gone[f]]
+            if not_removed:
+                problems.append(f"{len(not_removed)} flow log(s) could not be deleted: " + "; ".join(not_removed))
+            if report_parameter:
+                try:
+                    self.ssm.delete_parameter(Name=report_parameter)
+                except ClientError as error:
+                    if _code(error) != "ParameterNotFound":
+                        problems.append(_aws_problem(error, "ssm:DeleteParameter", f"deleting {report_parameter}"))
+        finally:
+            if holding:
+                self._release_lease(lease)
+        counts = {key: 0 for key in COUNT_KEYS} | {"Removed": removed}
+        outcome = Outcome(self.trigger, counts=counts, report="deleted")
+        if problems:
+            raise Failure(
+                f"Could not remove all flow logs tagged {COVERAGE_TAG_KEY}={owner} ({removed} removed): "
+                + " ".join(p.rstrip(".") + "." for p in problems)
+                + " Fix the cause and retry the deletion."
+            )
+        return outcome
+
+    # Reading
+
+    def _read_pages(
+        self, call: Callable[..., dict[str, Any]], key: str, **params: Any
+    ) -> tuple[list[dict[str, Any]], ClientError | None]:
+        """Every item of a paginated EC2 list, and the error that stopped the reading, if one did."""
+        items: list[dict[str, Any]] = []
+        token = None
+        while True:
+            request = dict(params, MaxResults=PAGE_SIZE)
+            if token:
+                request["NextToken"] = token
+            try:
+                page = call(**request)
+            except ClientError as error:
+                return items, error
+            items.extend(page.get(key) or [])
+            token = page.get("NextToken")
+            if not token:
+                return items, None
+
+    def _read_all(self, call: Callable[..., dict[str, Any]], key: str, action: str) -> list[dict[str, Any]]:
+        items, error = self._read_pages(call, key)
+        if error is not None:
+            raise Failure(
+                "Could not assess flow-log coverage: "
+                + _aws_problem(error, action, "reading the estate").rstrip(".")
+                + ". Nothing was changed."
+            )
+        return items
+
+    def _read_report(self, settings: Settings) -> tuple[bool, Any]:
+        """Whether the report exists, and its content (None when unreadable)."""
+        try:
+            value = self.ssm.get_parameter(Name=settings.report_parameter)["Parameter"]["Value"]
+        except ClientError as error:
+            if _code(error) == "ParameterNotFound":
+                return False, None
+            if self.is_sweep:
+                # Without it a sweep cannot tell whether the custom resource still exists.
+                raise Failure(
+                    _aws_problem(error, "ssm:GetParameter", f"reading the coverage report {settings.report_parameter}")
+                ) from None
+            LOG.warning("could not read the coverage report %s: %s", settings.report_parameter, error)
+            return True, None
+        try:
+            return True, json.loads(value)
+        except ValueError:
+            return True, None
+
+    # Writing
+
+    def _write_report(self, name: str, text: str, outcome: Outcome) -> None:
+        tier = "Standard" if len(text.encode()) <= STANDARD_PARAMETER_BYTES else "Advanced"
+        try:
+            try:
+                self.ssm.put_parameter(Name=name, Value=text, Type="String", Overwrite=True, Tier=tier)
+            except ClientError as error:
+                if tier != "Standard" or _code(error) in ACCESS_DENIED_CODES:
+                    raise
+                # Parameter Store cannot turn an advanced parameter back into a standard one: stay advanced.
+                LOG.info("report %s stays an advanced parameter (%s)", name, _code(error))
+                self.ssm.put_parameter(Name=name, Value=text, Type="String", Overwrite=True, Tier="Advanced")
+        except ClientError as error:
+            counts = ", ".join(f"{k} {v}" for k, v in (outcome.counts or {}).items())
+            raise Failure(
+                f"Coverage was applied ({counts}), but "
+                + _aws_problem(error, "ssm:PutParameter", f"writing the coverage report {name}").rstrip(".")
+                + ". Sweeps act only while the report exists."
+            ) from None
+
+    def _create_flow_logs(self, vpc_ids: list[str], settings: Settings) -> dict[str, tuple[str | None, str | None]]:
+        """vpc id -> (new flow log id, None) or (None, why not). One VPC's refusal never stops the others."""
+        out: dict[str, tuple[str | None, str | None]] = {}
+        pending = [vpc_ids[i : i + MAX_VPCS_PER_CREATE] for i in range(0, len(vpc_ids), MAX_VPCS_PER_CREATE)]
+        accepted: list[str] = []
+        new_ids: list[str] = []
+        while pending:
+            batch = pending.pop(0)
+            if _now() >= self.deadline:
+                out.update((v, (None, TIME_RAN_OUT)) for b in [batch, *pending] for v in b)
+                break
+            try:
+                response = self.ec2.create_flow_logs(
+                    ResourceType="VPC",
+                    ResourceIds=batch,
+                    TrafficType="ALL",
+                    LogDestinationType="s3",
+                    LogDestination=settings.bucket_arn,
+                    LogFormat=settings.log_format,
+                    MaxAggregationInterval=settings.max_aggregation_interval,
+                    DestinationOptions=settings.destination_options(),
+                    TagSpecifications=[
+                        {
+                            "ResourceType": "vpc-flow-log",
+                            "Tags": [
+                                {"Key": COVERAGE_TAG_KEY, "Value": settings.owner},
+                                {"Key": "Name", "Value": NAME_TAG_VALUE},
+                            ],
+                        }
+                    ],
+                )
+            except ClientError as error:
+                if len(batch) > 1 and _per_item(error):
+                    # Refused as a whole for what may be one VPC's problem: halve until it is found.
+                    middle = len(batch) // 2
+                    pending[:0] = [batch[:middle], batch[middle:]]
+                else:
+                    reason = _aws_problem(error, "ec2:CreateFlowLogs", "creating flow logs")
+                    out.update((v, (None, reason)) for v in batch)
+                continue
+            refused = {item.get("ResourceId"): _item_reason(item) for item in response.get("Unsuccessful") or []}
+            for vpc_id in batch:
+                if vpc_id in refused:
+                    out[vpc_id] = (None, refused[vpc_id])
+                else:
+                    accepted.append(vpc_id)
+            new_ids.extend(response.get("FlowLogIds") or [])
+        # CreateFlowLogs returns the new ids without their VPCs: read them back to know which is which.
+        by_vpc: dict[str, str] = {}
+        for i in range(0, len(new_ids), MAX_FLOW_LOG_IDS_PER_CALL):
+            try:
+                described = self.ec2.describe_flow_logs(FlowLogIds=new_ids[i : i + MAX_FLOW_LOG_IDS_PER_CALL])
+            except ClientError as error:
+                LOG.warning("could not read back the new flow logs: %s", error)
+                continue
+            by_vpc.update((f["ResourceId"], f["FlowLogId"]) for f in described.get("FlowLogs") or [])
+        for vpc_id in accepted:
+            out[vpc_id] = (by_vpc.get(vpc_id), None)
+        return out
+
+    def _delete_flow_logs(self, flow_log_ids: list[str]) -> dict[str, str | None]:
+        """flow log id -> None (it is gone, deleted now or before) or why it could not be deleted."""
+        out: dict[str, str | None] = {}
+        step = MAX_FLOW_LOG_IDS_PER_CALL
+        pending = [flow_log_ids[i : i + step] for i in range(0, len(flow_log_ids), step)]
+        while pending:
+            batch = pending.pop(0)
+            if _now() >= self.deadline:
+                out.update((f, TIME_RAN_OUT) for b in [batch, *pending] for f in b)
+                break
+            try:
+                response = self.ec2.delete_flow_logs(FlowLogIds=batch)
+            except ClientError as error:
+                if len(batch) == 1 and _code(error) == NOT_FOUND_FLOW_LOG:
+                    out[batch[0]] = None
+                elif len(batch) > 1 and _per_item(error):
+                    middle = len(batch) // 2
+                    pending[:0] = [batch[:middle], batch[middle:]]
+                else:
+                    reason = _aws_problem(error, "ec2:DeleteFlowLogs", "deleting flow logs")
+                    out.update((f, reason) for f in batch)
+                continue
+            refused = {
+                item.get("ResourceId"): _item_reason(item)
+                for item in response.get("Unsuccessful") or []
+                if (item.get("Error") or {}).get("Code") != NOT_FOUND_FLOW_LOG
+            }
+            out.update((f, refused.get(f)) for f in batch)
+        return out
+
+    # The lease
+
+    def _take_lease(self, name: str, until: float | None = None) -> LeaseHolder | None:
+        """Take the lease: None once it is ours, or who holds it when this run stops asking.
+
+        A sweep asks a few times; Create and Update until their deadline, and then fail.
+        """
+        until = self.deadline if until is None else until
+        value = json.dumps({"holder": self.holder, "trigger": self.trigger, "taken_at": _now()})
+        waits = races = 0
+        while True:
+            try:
+                self.ssm.put_parameter(Name=name, Value=value, Type="String", Overwrite=False, Tier="Standard")
+                return None
+            except ClientError as error:
+                if _code(error) != "ParameterAlreadyExists":
+                    raise Failure(
+                        _aws_problem(error, "ssm:PutParameter", f"taking the lease {name}").rstrip(".")
+                        + ". Nothing was changed."
+                    ) from None
+            holder = self._read_lease(name)
+            if holder is None and races < 3:
+                races += 1
+                continue  # given back in between: ask again at once
+            holder = holder or LeaseHolder("a run that keeps taking and giving it back", "unknown", _now())
+            if _now() - holder.taken_at > LAMBDA_MAX_TIMEOUT_SECONDS:
+                LOG.warning("breaking the lease %s held by %s: older than any invocation", name, holder.describe())
+                try:
+                    self.ssm.delete_parameter(Name=name)
+                except ClientError as error:
+                    if _code(error) != "ParameterNotFound":
+                        raise Failure(
+                            _aws_problem(error, "ssm:DeleteParameter", f"breaking the stale lease {name}").rstrip(".")
+                            + ". Nothing was changed."
+                        ) from None
+                continue
+            if (self.is_sweep and waits >= SWEEP_LEASE_POLLS) or _now() + LEASE_POLL_SECONDS > until:
+                if self.trigger in ("Create", "Update"):
+                    raise Failure(
+                        f"Another run of this function holds the lease {name}: {holder.describe()}. Waited"
+                        f" {_now() - self.started:.0f} s, as long as this request's time budget allows. Nothing was"
+                        " changed: retry the deployment (a lease older than"
+                        f" {LAMBDA_MAX_TIMEOUT_SECONDS:.0f} s is broken by the next run)."
+                    )
+                return holder
+            _sleep(LEASE_POLL_SECONDS)
+            waits += 1
+
+    def _read_lease(self, name: str) -> LeaseHolder | None:
+        try:
+            parameter = self.ssm.get_parameter(Name=name)["Parameter"]
+        except ClientError as error:
+            if _code(error) == "ParameterNotFound":
+                return None
+            raise Failure(
+                _aws_problem(error, "ssm:GetParameter", f"reading the lease {name}").rstrip(".")
+                + ". Nothing was changed."
+            ) from None
+        try:
+            data = json.loads(parameter["Value"])
+            return LeaseHolder(str(data["holder"]), str(data["trigger"]), float(data["taken_at"]))
+        except (ValueError, KeyError, TypeError):
+            modified = parameter.get("LastModifiedDate")
+            taken_at = modified.timestamp() if isinstance(modified, datetime) else 0.0
+            return LeaseHolder("an unknown holder", "unreadable lease", taken_at)
+
+    def _release_lease(self, name: str) -> None:
+        # No other run deletes a lease younger than Lambda's maximum timeout, so this one is still ours.
+        try:
+            self.ssm.delete_parameter(Name=name)
+        except ClientError as error:
+            if _code(error) != "ParameterNotFound":
+                LOG.warning(
+                    "could not give back the lease %s (%s); it is broken after %.0f s",
+                    name,
+                    error,
+                    LAMBDA_MAX_TIMEOUT_SECONDS,
+                )
+
+
+def _unchanged_result(vpc_plan: VpcPlan) -> VpcResult:
+    if vpc_plan.excluded:
+        return VpcResult("excluded")
+    return VpcResult("covered", vpc_plan.covering)
+
+
+# --- AWS errors -------------------------------------------------------------------------------------
+
+
+def _code(error: ClientError) -> str:
+    code: str = error.response.get("Error", {}).get("Code", "")
+    return code
+
+
+def _per_item(error: ClientError) -> bool:
+    """Whether a refusal of a whole batch may be about one of its items (a 4xx other than access denied
+    or throttling): then the batch is split to find it. Throttling and 5xx were retried already."""
+    status = error.response.get("ResponseMetadata", {}).get("HTTPStatusCode", 400)
+    code = _code(error)
+    throttled = code in ("RequestLimitExceeded", "Throttling", "ThrottlingException")
+    return 400 <= int(status) < 500 and code not in ACCESS_DENIED_CODES and not throttled
+
+
+def _item_reason(item: Mapping[str, Any]) -> str:
+    error = item.get("Error") or {}
+    return f"{error.get('Code', 'Unknown')}: {error.get('Message', '')}".strip().rstrip(":")
+
+
+def _aws_problem(error: ClientError, action: str, doing: str) -> str:
+    code, message = _code(error), error.response.get("Error", {}).get("Message", "")
+    if code in ACCESS_DENIED_CODES:
+        return (
+            f"access denied: the function's role may not call {action} ({message}). Check the role's policy and any"
+            " SCP or permissions boundary."
+        )
+    return f"{action} failed while {doing}: {code}: {message}"
+
+
+# --- entry point ------------------------------------------------------------------------------------
+
+
+def trigger_of(event: Mapping[str, Any]) -> str:
+    request = event.get("RequestType")
+    if request in CLOUDFORMATION_REQUESTS and event.get("ResponseURL"):
+        return str(request)
+    return "schedule" if event.get("detail-type") == "Scheduled Event" else "event"
+
+
+def summary_line(outcome: Outcome) -> str:
+    counts = outcome.counts or {}
+    numbers = " ".join(f"{key.lower()}={counts.get(key, 0)}" for key in COUNT_KEYS)
+    return f"coverage {outcome.trigger}: {numbers} report={outcome.report} ({outcome.done})"
+
+
+def handler(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
+    trigger = trigger_of(event)
+    if trigger in CLOUDFORMATION_REQUESTS:
+        _custom_resource(event, context, trigger)
+        return None
+    detail = event.get("detail")
+    LOG.info(
+        "sweep for %s event %s (source %s, detail-type %s, eventName %s)",
+        trigger,
+        event.get("id", "-"),
+        event.get("source", "-"),
+        event.get("detail-type", "-"),
+        detail.get("eventName", "-") if isinstance(detail, dict) else "-",
+    )
+    try:
+        outcome = Run(trigger, context).converge(read_settings(os.environ))
+    except Failure as failure:
+        LOG.error("coverage %s failed: %s", trigger, failure)
+        raise
+    LOG.info(summary_line(outcome))
+    return {"trigger": trigger, "done": outcome.done, "report": outcome.report, "counts": outcome.counts}
+
+
+def _custom_resource(event: dict[str, Any], context: Any, request: str) -> None:
+    LOG.info("request %s %s %s", request, event.get("LogicalResourceId"), event.get("RequestId"))
+    owner = os.environ.get("OWNER", "")
+    physical_id = event.get("PhysicalResourceId") or (
+        PHYSICAL_ID_PREFIX + owner if owner else UNCONFIGURED_PHYSICAL_ID_PREFIX + str(event.get("RequestId"))
+    )
+    try:
+        run = Run(request, context)
+        if request == "Delete":
+            if not physical_id.startswith(PHYSICAL_ID_PREFIX):
+                LOG.info("coverage Delete: %s created nothing; nothing to remove", physical_id)
+                _respond(event, "SUCCESS", "", physical_id, {})
+                return
+            # The physical id names the owner whose flow logs this resource created.
+            outcome = run.delete(physical_id.removeprefix(PHYSICAL_ID_PREFIX), os.environ.get("REPORT_PARAMETER", ""))
+        else:
+            settings = read_settings(os.environ)
+            physical_id = PHYSICAL_ID_PREFIX + settings.owner
+            outcome = run.converge(settings)
+        LOG.info(summary_line(outcome))
+        _respond(event, "SUCCESS", "", physical_id, outcome.data())
+    except Failure as failure:
+        LOG.warning("coverage %s failed: %s", request, failure)
+        _respond(event, "FAILED", str(failure), physical_id)
+    except Exception as error:
+        LOG.error("unexpected error: %s", traceback.format_exc())
+        _respond(event, "FAILED", f"unexpected error ({type(error).__name__}): {error}", physical_id)
+
+
+def _respond(
+    event: dict[str, Any], status: str, reason: str, physical_id: str, data: dict[str, str] | None = None
+) -> None:
+    body: dict[str, Any] = {
+        "Status": status,
+        "Reason": reason or status,
+        "PhysicalResourceId": physical_id,
+        "StackId": event.get("StackId"),
+        "RequestId": event.get("RequestId"),
+        "LogicalResourceId": event.get("LogicalResourceId"),
+        "NoEcho": False,
+        "Data": data or {},
+    }
+    encoded = json.dumps(body).encode()
+    if len(encoded) > MAX_RESPONSE_BYTES:
+        overflow = len(encoded) - MAX_RESPONSE_BYTES + len(" [truncated]")
+        body["Reason"] = body["Reason"][: max(0, len(body["Reason"]) - overflow)] + " [truncated]"
+        encoded = json.dumps(body).encode()
+    LOG.info("responding %s: %s", status, body["Reason"])
+    request = urllib.request.Request(
+        event["ResponseURL"],
+        data=encoded,
+        method="PUT",
+        headers={"Content-Type": "", "Content-Length": str(len(encoded))},
+    )
+    for attempt in range(3):
+        try:
+            with urllib.request.urlopen(request, timeout=30):
+                return
+        except OSError:
+            LOG.warning("response PUT failed (attempt %d): %s", attempt + 1, traceback.format_exc())
+            if attempt < 2:  # no wait after the last attempt
+                _sleep(2**attempt)
+    raise RuntimeError("could not deliver the response to CloudFormation")
