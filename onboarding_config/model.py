@@ -45,6 +45,7 @@ from .value_types import (
     CallAs,
     ClusterName,
     ConcurrencyPercentage,
+    Coverage,
     ExternalId,
     FileFormat,
     KmsKeyArn,
@@ -63,7 +64,10 @@ from .value_types import (
     ServiceAccount,
     StackName,
     SubnetIds,
+    SweepMinutes,
+    TagKey,
     Tags,
+    TagValue,
     ToleratedFailurePercentage,
     TrailArn,
     TrailName,
@@ -114,21 +118,75 @@ class BucketConfig(Section):
         return self
 
 
-class FlowLogsConfig(Section):
-    """``flow_logs``: which subnets and VPCs get flow logs, and how they are written."""
+class ExcludeTagConfig(Section):
+    """``flow_logs.exclude_tag``: the tag (key and value) that keeps a VPC out of all-vpcs coverage."""
 
+    key: TagKey
+    value: TagValue
+
+
+DEFAULT_COVERAGE: Coverage = "listed"
+DEFAULT_EXCLUDE_TAG = ExcludeTagConfig(key="airs-discovery", value="off")
+DEFAULT_SWEEP_MINUTES = 60
+#: The keys that only shape all-vpcs coverage.
+ALL_VPCS_ONLY = ("exclude_tag", "sweep_minutes")
+
+
+class FlowLogsConfig(Section):
+    """``flow_logs``: which subnets and VPCs get flow logs, and how they are written.
+
+    ``coverage: listed`` logs ``subnet_ids`` and ``vpc_ids``; ``coverage: all-vpcs`` logs every VPC of
+    the account and region except those tagged ``exclude_tag``, re-checked every ``sweep_minutes``.
+    """
+
+    coverage: Coverage = DEFAULT_COVERAGE
     subnet_ids: SubnetIds = ()
     vpc_ids: VpcIds = ()
+    #: None: no VPC is left out.
+    exclude_tag: ExcludeTagConfig | None = DEFAULT_EXCLUDE_TAG
+    sweep_minutes: SweepMinutes = DEFAULT_SWEEP_MINUTES
     hourly_partitions: bool = True
     file_format: FileFormat = "plain-text"
     max_aggregation_seconds: AggregationSeconds = 600
     include_ecs_fields: bool = False
     bucket: BucketConfig = BucketConfig()
 
+    @property
+    def all_vpcs(self) -> bool:
+        """True when every VPC of the account and region is logged (``coverage: all-vpcs``)."""
+        return self.coverage == "all-vpcs"
+
     @model_validator(mode="after")
     def _each_target_once(self) -> FlowLogsConfig:
         # Whether there is anything to log depends on organization.account_overrides: checked below.
         raise_if_any(located(None, flow_log_targets_problems(self.subnet_ids, self.vpc_ids, at_least_one=False)))
+        return self
+
+    @model_validator(mode="after")
+    def _keys_fit_the_coverage(self) -> FlowLogsConfig:
+        problems: list[tuple[str | None, str]] = []
+        if self.all_vpcs:
+            for key in ("subnet_ids", "vpc_ids"):
+                if getattr(self, key):
+                    problems += located(
+                        f"flow_logs.{key}",
+                        [
+                            "not used with coverage: all-vpcs, which logs every VPC of the account and region (leave"
+                            " one out with exclude_tag); remove it, or set coverage: listed to log only the listed"
+                            " subnets and VPCs"
+                        ],
+                    )
+        else:
+            for key in ALL_VPCS_ONLY:
+                if key in self.model_fields_set:
+                    problems += located(
+                        f"flow_logs.{key}",
+                        [
+                            f"applies to coverage: all-vpcs only, and coverage is {self.coverage}; remove it, or set"
+                            " coverage: all-vpcs to log every VPC of the account and region"
+                        ],
+                    )
+        raise_if_any(problems)
         return self
 
 
@@ -353,6 +411,9 @@ class OnboardingConfig(Section):
 
     @model_validator(mode="after")
     def _something_to_log(self) -> OnboardingConfig:
+        if self.flow_logs.all_vpcs:
+            self._no_listed_ids_in_overrides()
+            return self
         if self.flow_logs.subnet_ids or self.flow_logs.vpc_ids:
             return self
         if self.organization is None:
@@ -369,6 +430,23 @@ class OnboardingConfig(Section):
                 path="flow_logs",
             )
         return self
+
+    def _no_listed_ids_in_overrides(self) -> None:
+        """With all-vpcs coverage a member account logs all its VPCs: it has no subnet or VPC slots to fill."""
+        if self.organization is None:
+            return
+        problems: list[tuple[str | None, str]] = []
+        for account, override in self.organization.account_overrides.items():
+            for key in ("subnet_ids", "vpc_ids"):
+                if getattr(override, key) is not None:
+                    problems += located(
+                        f"organization.account_overrides.{account}.{key}",
+                        [
+                            "not used with flow_logs.coverage: all-vpcs, which logs every VPC of each account and"
+                            " region (leave one out with flow_logs.exclude_tag); remove it"
+                        ],
+                    )
+        raise_if_any(problems)
 
     @model_validator(mode="after")
     def _keys_in_the_region(self) -> OnboardingConfig:

@@ -200,3 +200,28 @@ FileFormat = Annotated[Literal["plain-text", "parquet"], _refused_by(file_format
 AggregationSeconds = Annotated[Literal[60, 600], _refused_by(aggregation_interval_problem)]
 PodAccessModeName = Annotated[Literal["pod-identity", "irsa"], _refused_by(mode_problem)]
 CallAs = Annotated[Literal["SELF", "DELEGATED_ADMIN"], _refused_by(call_as_problem)]
+#: ``flow_logs.coverage``: the listed subnets and VPCs, or every VPC of the account and region.
+Coverage = Literal["listed", "all-vpcs"]
+
+
+#: ``flow_logs.sweep_minutes``: how often all-vpcs coverage is re-checked, in minutes.
+MIN_SWEEP_MINUTES = 5
+MAX_SWEEP_MINUTES = 1440
+
+
+def _sweep_minutes_problem(value: int) -> str | None:
+    if MIN_SWEEP_MINUTES <= value <= MAX_SWEEP_MINUTES:
+        return None
+    return (
+        f"{value} is out of range (expected a whole number of minutes from {MIN_SWEEP_MINUTES} to"
+        f" {MAX_SWEEP_MINUTES}, once a day)"
+    )
+
+
+def _in_sweep_range(value: int) -> int:
+    if problem := _sweep_minutes_problem(value):
+        raise invalid(problem)
+    return value
+
+
+SweepMinutes = Annotated[int, AfterValidator(_in_sweep_range)]

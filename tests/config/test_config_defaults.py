@@ -27,7 +27,11 @@ DEFAULTS: list[tuple[str, object]] = [
     ("account", None),
     ("stack_name", "AirsOnboarding"),
     ("tags", ReadOnlyDict()),
+    ("flow_logs.coverage", "listed"),
     ("flow_logs.vpc_ids", ()),
+    ("flow_logs.exclude_tag.key", "airs-discovery"),
+    ("flow_logs.exclude_tag.value", "off"),
+    ("flow_logs.sweep_minutes", 60),
     ("flow_logs.hourly_partitions", True),
     ("flow_logs.file_format", "plain-text"),
     ("flow_logs.max_aggregation_seconds", 600),
@@ -296,7 +300,14 @@ def test_every_key_at_once_is_accepted() -> None:
         "iam": {"permissions_boundary_arn": None, "role_name_prefix": None},
         "organization": None,
         **data,
-        "flow_logs": {**data["flow_logs"], "bucket": {**data["flow_logs"]["bucket"], "existing_name": None}},
+        "flow_logs": {
+            # The all-vpcs keys keep their defaults: with listed coverage they cannot be written.
+            "coverage": "listed",
+            "exclude_tag": {"key": "airs-discovery", "value": "off"},
+            "sweep_minutes": 60,
+            **data["flow_logs"],
+            "bucket": {**data["flow_logs"]["bucket"], "existing_name": None},
+        },
     }
 
 

@@ -112,8 +112,8 @@ SINGLE_PROBLEM_CASES = [
         "flow_logs.subnet_id",
         "unknown key 'subnet_id'",
         "did you mean 'subnet_ids'?",
-        "expected one of: bucket, file_format, hourly_partitions, include_ecs_fields, max_aggregation_seconds,"
-        " subnet_ids, vpc_ids",
+        "expected one of: bucket, coverage, exclude_tag, file_format, hourly_partitions, include_ecs_fields,"
+        " max_aggregation_seconds, subnet_ids, sweep_minutes, vpc_ids",
         id="unknown-flow_logs-key",
     ),
     case(

@@ -272,7 +272,8 @@ def buckets(draw: st.DrawFn, region: str) -> dict[str, Any]:
 
 
 @st.composite
-def valid_configs(draw: st.DrawFn) -> dict[str, Any]:
+def valid_configs(draw: st.DrawFn, *, all_vpcs: bool = True) -> dict[str, Any]:
+    """A valid config; with ``all_vpcs``, half of them use coverage: all-vpcs instead of listed ids."""
     region = draw(st.sampled_from(REGIONS))
     subnet_ids = draw(st.lists(ids("subnet"), max_size=4, unique=True))
     vpc_ids = draw(st.lists(ids("vpc"), min_size=0 if subnet_ids else 1, max_size=3, unique=True))
@@ -288,10 +289,28 @@ def valid_configs(draw: st.DrawFn) -> dict[str, Any]:
             },
         )
     )
-    if subnet_ids or draw(st.booleans()):
-        flow_logs["subnet_ids"] = subnet_ids
-    if vpc_ids or draw(st.booleans()):
-        flow_logs["vpc_ids"] = vpc_ids
+    if all_vpcs and draw(st.booleans()):
+        # all-vpcs: no subnet or VPC lists (empty ones are allowed), and its own keys.
+        flow_logs["coverage"] = "all-vpcs"
+        flow_logs |= draw(
+            st.fixed_dictionaries(
+                {},
+                optional={
+                    "subnet_ids": st.just([]),
+                    "vpc_ids": st.just([]),
+                    "exclude_tag": st.none()
+                    | st.fixed_dictionaries({"key": tag_keys, "value": st.text(tag_text, max_size=30)}),
+                    "sweep_minutes": st.integers(5, 1440),
+                },
+            )
+        )
+    else:
+        if draw(st.booleans()):
+            flow_logs["coverage"] = "listed"
+        if subnet_ids or draw(st.booleans()):
+            flow_logs["subnet_ids"] = subnet_ids
+        if vpc_ids or draw(st.booleans()):
+            flow_logs["vpc_ids"] = vpc_ids
     top: dict[str, Any] = draw(
         st.fixed_dictionaries(
             {},
@@ -307,7 +326,10 @@ def valid_configs(draw: st.DrawFn) -> dict[str, Any]:
 
 DEFAULT_BUCKET = {"name": None, "existing_name": None, "kms_key_arn": None, "retention_days": 365}
 DEFAULT_FLOW_LOGS = {
+    "coverage": "listed",
     "subnet_ids": [],
+    "exclude_tag": {"key": "airs-discovery", "value": "off"},
+    "sweep_minutes": 60,
     "vpc_ids": [],
     "hourly_partitions": True,
     "file_format": "plain-text",
@@ -423,7 +445,7 @@ def _set(data: dict[str, Any], path: str, value: Any) -> None:
 @st.composite
 def configs_with_one_defect(draw: st.DrawFn) -> tuple[dict[str, Any], str, str]:
     """A valid config with one defect, the path of the one problem it must give, and text its message shows."""
-    data = draw(valid_configs())
+    data = draw(valid_configs(all_vpcs=False))  # the id defects below need listed ids
     flow_logs = data["flow_logs"]
     kind = draw(st.sampled_from([*DEFECTS, "id", "repeated id"]))
     if kind == "id":
