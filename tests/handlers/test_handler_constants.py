@@ -10,8 +10,7 @@ import pytest
 from aws_cdk import aws_lambda as lambda_
 
 from onboarding_checks import doctor, probes
-from onboarding_constructs import DISCOVERY_CIDRS, EksDiscoveryAccess
-from onboarding_constructs.eks_cluster_access_handler import STATE_PARAMETER_PREFIX
+from onboarding_constructs import DISCOVERY_CIDRS, STATE_PARAMETER_PREFIX, EksDiscoveryAccess
 from onboarding_constructs.validation import (
     CLUSTER_NAME_PATTERN,
     MAX_CUSTOM_RESOURCE_RESPONSE_BYTES,
