@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from aws_cdk import CfnResource, Environment, Stack
@@ -60,19 +60,11 @@ class ShardedFlowLogs:
 class FlowLogShardStack(Stack):
     """The flow logs of the subnets and VPCs of one shard, to the account stack's bucket."""
 
-    def __init__(
-        self,
-        scope: Construct,
-        construct_id: str,
-        *,
-        bucket: s3.IBucket,
-        subnet_ids: Sequence[str],
-        vpc_ids: Sequence[str],
-        options: FlowLogOptions,
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, scope: Construct, construct_id: str, *, shard: ShardedFlowLogs, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
-        self._flow_logs = options.flow_logs(self, "FlowLogs", bucket=bucket, subnet_ids=subnet_ids, vpc_ids=vpc_ids)
+        self._flow_logs = shard.options.flow_logs(
+            self, "FlowLogs", bucket=shard.bucket, subnet_ids=shard.subnet_ids, vpc_ids=shard.vpc_ids
+        )
 
     @property
     def flow_logs(self) -> FlowLogs:
@@ -97,10 +89,7 @@ def add_shard_stacks(
         FlowLogShardStack(
             scope,
             f"{stack_id}-FlowLogs{shard}",
-            bucket=sharded.bucket,
-            subnet_ids=subnets.get(shard, []),
-            vpc_ids=vpcs.get(shard, []),
-            options=sharded.options,
+            shard=replace(sharded, subnet_ids=subnets.get(shard, []), vpc_ids=vpcs.get(shard, [])),
             env=env,
             description=f"{description}: flow logs of shard {shard} of {SHARDS}"
             " (subnets and VPCs by a hash of their id)",
