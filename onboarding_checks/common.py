@@ -1,5 +1,5 @@
-"""What doctor and verify both run on: the config's subnets and VPCs, its clusters; and the rule they
-both run, on the format of the flow logs already there."""
+"""What doctor and verify both run on: the config's subnets and VPCs, its clusters; the rule they both
+run, on the format of the flow logs already there; and what all-vpcs coverage leaves out."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from typing import TYPE_CHECKING
 
 from onboarding_constructs.validation import STANDARD_FIELDS_BY_VERSION, missing_standard_fields
 
-from .probes import flow_logs_on, flow_logs_to, stack_bucket_arn
+from .probes import flow_logs_on, flow_logs_to, stack_bucket_arn, tags_of
+from .results import Status
 from .rules import Context, Finding, Targets, rule, warning
 
 if TYPE_CHECKING:
+    from typing import Any
+
     from onboarding_config.model import EksClusterConfig
 
 #: What a flow log records when it was created without a format.
@@ -42,6 +45,37 @@ def _network_id(network: Network) -> str:
 
 def _cluster_name(cluster: EksClusterConfig) -> str:
     return cluster.name
+
+
+def all_vpcs(context: Context) -> bool:
+    """``flow_logs.coverage: all-vpcs``: every VPC of the account and region is logged, by the sweep."""
+    return context.config.flow_logs.coverage == "all-vpcs"
+
+
+def exclude_tag(context: Context) -> str | None:
+    """``flow_logs.exclude_tag`` as ``key=value``; None when no VPC is left out."""
+    tag = context.config.flow_logs.exclude_tag
+    return f"{tag.key}={tag.value}" if tag is not None else None
+
+
+def excluded(context: Context, vpc: dict[str, Any]) -> bool:
+    """Whether the VPC carries ``flow_logs.exclude_tag`` (key and value exactly)."""
+    tag = context.config.flow_logs.exclude_tag
+    return tag is not None and tags_of(vpc).get(tag.key) == tag.value
+
+
+def leave_out(context: Context) -> str:
+    """How to keep a VPC out of all-vpcs coverage, as part of a fix."""
+    tag = exclude_tag(context)
+    return f"tag the VPC {tag} to leave it out" if tag else "set flow_logs.exclude_tag and tag the VPC with it"
+
+
+#: Rows on many things (the VPCs of a region) read problems first.
+SEVERITY = {Status.FAIL: 0, Status.WARN: 1, Status.PASS: 2}
+
+
+def problems_first(findings: list[Finding]) -> list[Finding]:
+    return sorted(findings, key=lambda finding: (SEVERITY[finding.status], finding.on))
 
 
 NETWORKS = Targets("each of `flow_logs.subnet_ids` and `flow_logs.vpc_ids`", _networks, _network_id)

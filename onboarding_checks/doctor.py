@@ -13,25 +13,41 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from onboarding_constructs.validation import MAX_PUBLIC_ACCESS_CIDRS as MAX_PUBLIC_CIDRS
+from onboarding_constructs.validation import missing_standard_fields
 
 from .aws import error_code
-from .common import CLUSTERS, NETWORKS, Network, flow_log_format
+from .common import (
+    CLUSTERS,
+    DEFAULT_FORMAT,
+    NETWORKS,
+    Network,
+    all_vpcs,
+    exclude_tag,
+    excluded,
+    flow_log_format,
+    leave_out,
+    problems_first,
+)
 from .probes import (
+    COVERAGE_TAG_KEY,
+    MAX_FLOW_LOGS_PER_RESOURCE,
     OPEN_TO_EVERYONE,
     POD_IDENTITY_AGENT,
     auth_mode,
     cluster,
     discovery_cidrs,
+    flow_logs_by_resource,
     flow_logs_on,
     flow_logs_to,
+    region_vpcs,
     stack_bucket_arn,
+    tags_of,
 )
 from .rules import Context, Finding, Rule, Targets, failure, ok, rule, warning
 
 if TYPE_CHECKING:
     from onboarding_config.model import EksClusterConfig
 
-MAX_FLOW_LOGS_PER_RESOURCE = 2
 MAX_TRAILS_PER_REGION = 5
 #: The first platform version of each Kubernetes version with access entries (EKS user guide);
 #: every later Kubernetes version has them from its first platform version.
@@ -80,6 +96,69 @@ def flow_log_target(context: Context, network: Network) -> Iterator[Finding]:
         )
     else:
         yield ok(f"exists, {len(flow_logs)} flow log(s) of at most {MAX_FLOW_LOGS_PER_RESOURCE}")
+
+
+def _region_with_all_vpcs(context: Context) -> list[str]:
+    return [context.aws.region] if all_vpcs(context) else []
+
+
+REGION_VPCS = Targets(
+    "the region's VPCs, when `flow_logs.coverage` is `all-vpcs` (a row for each)", _region_with_all_vpcs
+)
+
+
+@rule(
+    "flow log coverage",
+    on=REGION_VPCS,
+    checks="each VPC of the account (DescribeVpcs) with its flow logs (DescribeFlowLogs, read once for all): covered"
+    " already (a flow log to the flow logs' bucket, or the sweep's, with every standard field), excluded by"
+    " `flow_logs.exclude_tag`, or gets a flow log from the sweep; one at the 2 flow logs AWS allows, none of them"
+    " ours, fails; one of ours that lacks standard fields warns",
+)
+def flow_log_coverage(context: Context, region: str) -> Iterator[Finding]:
+    vpcs = region_vpcs(context)
+    if not vpcs:
+        yield ok(f"no VPCs in account {context.account}, {region} yet: the sweep covers each one created later")
+        return
+    flow_logs = flow_logs_by_resource(context)
+    yield from problems_first([_coverage(context, vpc, flow_logs.get(vpc["VpcId"], [])) for vpc in vpcs])
+
+
+def _coverage(context: Context, vpc: dict[str, Any], flow_logs: list[dict[str, Any]]) -> Finding:
+    """What the sweep would find on one VPC with these flow logs."""
+    vpc_id = vpc["VpcId"]
+    if excluded(context, vpc):
+        return ok(f"excluded by tag {exclude_tag(context)}", on=vpc_id)
+    to_bucket = {f["FlowLogId"] for f in flow_logs_to(flow_logs, stack_bucket_arn(context))}
+    ours = [
+        f
+        for f in flow_logs
+        if f["FlowLogId"] in to_bucket or tags_of(f).get(COVERAGE_TAG_KEY) == context.config.stack_name
+    ]
+    lacking = {f["FlowLogId"]: missing_standard_fields(f.get("LogFormat") or DEFAULT_FORMAT) for f in ours}
+    complete = [f for f in ours if not lacking[f["FlowLogId"]]]
+    if complete:
+        return ok(f"covered already: {complete[0]['FlowLogId']} logs to {complete[0].get('LogDestination')}", on=vpc_id)
+    if ours:
+        first = ours[0]["FlowLogId"]
+        missing = lacking[first]
+        return warning(
+            f"{first} logs to {ours[0].get('LogDestination')} but lacks {len(missing)} standard field(s):"
+            f" {', '.join(missing)}",
+            f"delete {first} so that the sweep creates one with every standard field (a flow log's format cannot be"
+            " edited), or keep it and accept that AIRS sees less",
+            on=vpc_id,
+        )
+    if len(flow_logs) >= MAX_FLOW_LOGS_PER_RESOURCE:
+        return failure(
+            f"has {len(flow_logs)} flow logs ({', '.join(f['FlowLogId'] for f in flow_logs)}), the most AWS allows,"
+            " none to the flow logs' bucket: the sweep cannot add one",
+            f"delete one of them, or {leave_out(context)}",
+            on=vpc_id,
+        )
+    return ok(
+        f"gets a flow log from the sweep ({len(flow_logs)} of at most {MAX_FLOW_LOGS_PER_RESOURCE} now)", on=vpc_id
+    )
 
 
 # --- the bucket ---------------------------------------------------------------------------------------
@@ -505,6 +584,7 @@ def _catalogue(context: Context) -> tuple[set[str], set[str]]:
 DOCTOR_CHECKS: tuple[Rule[Any], ...] = (
     flow_log_target,
     flow_log_format,
+    flow_log_coverage,
     existing_bucket,
     bucket_name,
     reused_trail,

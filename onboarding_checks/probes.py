@@ -13,6 +13,13 @@ from .rules import Context
 
 POD_IDENTITY_AGENT = POD_IDENTITY_AGENT_ADDON
 OPEN_TO_EVERYONE = ("0.0.0.0/0", "::/0")
+#: EC2 allows this many flow logs per VPC, subnet or network interface.
+MAX_FLOW_LOGS_PER_RESOURCE = 2
+#: The tag the coverage sweep puts on each flow log it creates; its value is the owner, the stack's name.
+COVERAGE_TAG_KEY = "airs-onboarding:coverage"
+#: The stack output naming the SSM parameter of the sweep's report, and where that parameter is without it.
+COVERAGE_REPORT_OUTPUT = "FlowLogCoverageReport"
+COVERAGE_REPORT_PREFIX = "/airs-onboarding/coverage/"
 
 
 def cluster(context: Context, name: str) -> dict[str, Any]:
@@ -39,6 +46,38 @@ def flow_logs_on(context: Context, resource_id: str) -> list[dict[str, Any]]:
             for f in page.get("FlowLogs", [])
         ],
     )
+
+
+def region_vpcs(context: Context) -> list[dict[str, Any]]:
+    """The account's VPCs in the region (every page). A VPC another account shares with it is that
+    account's to log: EC2 lets only a VPC's owner create its flow logs."""
+    return context.once(
+        "vpcs",
+        lambda: [
+            vpc
+            for page in context.aws.pages("ec2", "describe_vpcs")
+            for vpc in page.get("Vpcs", [])
+            if vpc.get("OwnerId", context.account) == context.account
+        ],
+    )
+
+
+def flow_logs_by_resource(context: Context) -> dict[str, list[dict[str, Any]]]:
+    """Every flow log of the region (every page, read once, not once per VPC), by the resource it logs."""
+
+    def read() -> dict[str, list[dict[str, Any]]]:
+        by_resource: dict[str, list[dict[str, Any]]] = {}
+        for page in context.aws.pages("ec2", "describe_flow_logs"):
+            for flow_log in page.get("FlowLogs", []):
+                by_resource.setdefault(str(flow_log.get("ResourceId", "")), []).append(flow_log)
+        return by_resource
+
+    return context.once("every flow log", read)
+
+
+def tags_of(resource: dict[str, Any]) -> dict[str, str]:
+    """A resource's ``Tags`` list as a mapping."""
+    return {str(t.get("Key")): str(t.get("Value", "")) for t in resource.get("Tags") or []}
 
 
 def flow_logs_to(flow_logs: list[dict[str, Any]], bucket_arn: str | None) -> list[dict[str, Any]]:

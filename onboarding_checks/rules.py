@@ -49,31 +49,34 @@ class Context:
 @dataclass(frozen=True)
 class Finding:
     """What a rule says about its target; the runner adds the rule's title and the target's name.
-    ``stop``: the target's later rules have nothing to check (no such cluster, say)."""
+    ``stop``: the target's later rules have nothing to check (no such cluster, say). ``on``: what of the
+    target the finding is about, shown instead of the target's name (a VPC of the region, say), for a rule
+    that finds its targets by reading AWS: targets come from the config, before any call."""
 
     status: Status
     detail: str
     fix: str = ""
     stop: bool = False
+    on: str = ""
 
     def __post_init__(self) -> None:
         if self.status is not Status.PASS and not self.fix:
             raise ValueError(f"a finding that does not pass says how to fix it: {self.detail!r} has no fix")
 
     def result(self, check: str, target: str) -> Result:
-        return Result(check, target, self.status, self.detail, self.fix)
+        return Result(check, self.on or target, self.status, self.detail, self.fix)
 
 
-def ok(detail: str) -> Finding:
-    return Finding(Status.PASS, detail)
+def ok(detail: str, *, on: str = "") -> Finding:
+    return Finding(Status.PASS, detail, on=on)
 
 
-def warning(detail: str, fix: str, *, stop: bool = False) -> Finding:
-    return Finding(Status.WARN, detail, fix, stop)
+def warning(detail: str, fix: str, *, stop: bool = False, on: str = "") -> Finding:
+    return Finding(Status.WARN, detail, fix, stop, on)
 
 
-def failure(detail: str, fix: str, *, stop: bool = False) -> Finding:
-    return Finding(Status.FAIL, detail, fix, stop)
+def failure(detail: str, fix: str, *, stop: bool = False, on: str = "") -> Finding:
+    return Finding(Status.FAIL, detail, fix, stop, on)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ order they run, on the targets the config and the stack's outputs name."""
 from __future__ import annotations
 
 import datetime
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -14,9 +15,22 @@ from botocore.exceptions import ClientError
 from onboarding_config.output_groups import ROLE
 from onboarding_constructs import DEFAULT_ACCESS_POLICY
 
-from .aws import error_code
-from .common import CLUSTERS, NETWORKS, Network, flow_log_format
+from .aws import MissingPermission, error_code
+from .common import (
+    CLUSTERS,
+    NETWORKS,
+    Network,
+    all_vpcs,
+    exclude_tag,
+    excluded,
+    flow_log_format,
+    leave_out,
+    problems_first,
+)
 from .probes import (
+    COVERAGE_REPORT_OUTPUT,
+    COVERAGE_REPORT_PREFIX,
+    MAX_FLOW_LOGS_PER_RESOURCE,
     OPEN_TO_EVERYONE,
     POD_IDENTITY_AGENT,
     auth_mode,
@@ -24,6 +38,7 @@ from .probes import (
     discovery_cidrs,
     flow_logs_on,
     flow_logs_to,
+    region_vpcs,
     stack_bucket_arn,
 )
 from .rules import Context, Finding, Rule, Targets, failure, ok, rule, warning
@@ -33,6 +48,8 @@ if TYPE_CHECKING:
 
 VIEW_POLICY = DEFAULT_ACCESS_POLICY  # what the stack grants the discovery role
 RECENT = datetime.timedelta(hours=1)
+#: How late a coverage report may be beyond two sweeps before the sweep looks stopped.
+SWEEP_GRACE = datetime.timedelta(minutes=15)
 
 
 def stack_outputs(context: Context) -> dict[str, dict[str, str]] | None:
@@ -108,6 +125,140 @@ def flow_log_objects(context: Context, bucket: str | None) -> Iterator[Finding]:
             f"no flow log objects in the last hour under {prefix} ({when})",
             "delivery starts about 10 minutes after a flow log is created; verify again later",
         )
+
+
+def _coverage_report(context: Context) -> list[str]:
+    if not all_vpcs(context):
+        return []
+    return [context.output(COVERAGE_REPORT_OUTPUT) or f"{COVERAGE_REPORT_PREFIX}{context.config.stack_name}"]
+
+
+COVERAGE_REPORT = Targets(
+    f"the sweep's report (the SSM parameter output `{COVERAGE_REPORT_OUTPUT}` names), when `flow_logs.coverage` is"
+    " `all-vpcs`",
+    _coverage_report,
+)
+
+
+@dataclass(frozen=True)
+class CoverageReport:
+    """What the coverage sweep writes after each run: when, why, and each VPC's state."""
+
+    generated_at: datetime.datetime
+    trigger: str
+    counts: dict[str, int]
+    vpcs: dict[str, dict[str, str]]
+
+    @classmethod
+    def parse(cls, text: str) -> CoverageReport:
+        """The report in ``text``; ValueError says what is wrong with it."""
+        report = json.loads(text)
+        if not isinstance(report, dict):
+            raise ValueError(f"expected a JSON object, got {type(report).__name__}")
+        vpcs = report.get("vpcs")
+        if not isinstance(vpcs, dict) or not all(isinstance(v, dict) for v in vpcs.values()):
+            raise ValueError("no vpcs object of VPC ids and their states")
+        try:
+            generated_at = datetime.datetime.fromisoformat(str(report.get("generated_at")))
+        except ValueError:
+            raise ValueError(f"generated_at is not an ISO 8601 time: {report.get('generated_at')!r}") from None
+        counts = report.get("counts")
+        return cls(
+            generated_at if generated_at.tzinfo else generated_at.replace(tzinfo=datetime.UTC),
+            str(report.get("trigger", "?")),
+            {str(k): v for k, v in counts.items() if isinstance(v, int)} if isinstance(counts, dict) else {},
+            {str(k): {str(f): str(v) for f, v in state.items()} for k, state in vpcs.items()},
+        )
+
+
+@rule(
+    "flow log coverage",
+    on=COVERAGE_REPORT,
+    checks="the sweep's report (ssm:GetParameter) exists (none: the sweep has not run) and is at most two sweeps"
+    f" (`flow_logs.sweep_minutes`) and {SWEEP_GRACE.seconds // 60} minutes old (older warns); a row for each VPC it"
+    " lists: covered, created and excluded pass, failed fails with its reason; each VPC of the account not excluded"
+    " and not in it (DescribeVpcs) warns, covered at the next sweep",
+)
+def flow_log_coverage(context: Context, name: str) -> Iterator[Finding]:
+    sweep_minutes = context.config.flow_logs.sweep_minutes
+    try:
+        text = context.aws.call("ssm", "get_parameter", Name=name)["Parameter"]["Value"]
+    except ClientError as error:
+        if error_code(error) != "ParameterNotFound":
+            raise
+        yield failure(
+            "no report: the sweep has not run yet",
+            "check the log group of the stack's coverage sweep function for its errors, or run make deploy",
+        )
+        return
+    try:
+        report = CoverageReport.parse(text)
+    except ValueError as bad:
+        yield failure(
+            f"not a coverage report: {bad}",
+            "run make deploy: the sweep writes its report after each run",
+        )
+        return
+    yield _report_age(report, sweep_minutes)
+    findings = [_vpc_state(context, vpc_id, state) for vpc_id, state in report.vpcs.items()]
+    try:
+        in_scope = [vpc["VpcId"] for vpc in region_vpcs(context) if not excluded(context, vpc)]
+    except MissingPermission as missing:
+        yield warning(
+            f"not checked whether every VPC is in the report: your credentials may not call {missing.action}",
+            f"allow {missing.action} to the identity running the check, or compare the VPCs by hand",
+        )
+        in_scope = []
+    findings += [
+        warning(
+            f"not in the report of {report.generated_at:%Y-%m-%d %H:%M} UTC (created since?): covered at the next"
+            " sweep",
+            f"verify again after the next sweep (every {sweep_minutes} minutes)",
+            on=vpc_id,
+        )
+        for vpc_id in in_scope
+        if vpc_id not in report.vpcs
+    ]
+    yield from problems_first(findings)
+
+
+def _report_age(report: CoverageReport, sweep_minutes: int) -> Finding:
+    age = max(datetime.datetime.now(datetime.UTC) - report.generated_at, datetime.timedelta(0))
+    counts = ", ".join(f"{n} {'VPCs' if k == 'Vpcs' else k.lower()}" for k, n in report.counts.items())
+    detail = (
+        f"written {int(age.total_seconds() // 60)} minutes ago ({report.generated_at:%Y-%m-%d %H:%M} UTC, after"
+        f" {report.trigger})" + (f": {counts}" if counts else "")
+    )
+    if age <= 2 * datetime.timedelta(minutes=sweep_minutes) + SWEEP_GRACE:
+        return ok(detail)
+    return warning(
+        f"{detail}; the sweep runs every {sweep_minutes} minutes, so it may not be running",
+        "check the coverage sweep function's log group and its schedule (make deploy restores the schedule)",
+    )
+
+
+def _vpc_state(context: Context, vpc_id: str, state: dict[str, str]) -> Finding:
+    """One VPC's row, as the report has it."""
+    status, flow_log_id, reason = state.get("state"), state.get("flow_log_id"), state.get("reason")
+    if status == "covered":
+        return ok(f"covered: {flow_log_id or '?'}", on=vpc_id)
+    if status == "created":
+        return ok(f"covered: {flow_log_id or '?'}, created by the sweep", on=vpc_id)
+    if status == "excluded":
+        tag = exclude_tag(context)
+        return ok(f"excluded by tag {tag}" if tag else f"excluded: {reason or '?'}", on=vpc_id)
+    if status == "failed":
+        return failure(
+            f"not covered: {reason or 'no reason given'}",
+            f"fix the cause (at the {MAX_FLOW_LOGS_PER_RESOURCE} flow logs AWS allows: delete one, or"
+            f" {leave_out(context)}); the sweep tries again every {context.config.flow_logs.sweep_minutes} minutes",
+            on=vpc_id,
+        )
+    return failure(
+        f"state {status!r} in the report, not one the sweep writes",
+        "run make deploy: the sweep writes its report after each run",
+        on=vpc_id,
+    )
 
 
 # --- the trail ----------------------------------------------------------------------------------------
@@ -304,6 +455,7 @@ VERIFY_CHECKS: tuple[Rule[Any], ...] = (
     flow_log,
     flow_log_format,
     flow_log_objects,
+    flow_log_coverage,
     audit_trail,
     eks_cluster,
     eks_authentication_mode,

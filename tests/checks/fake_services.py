@@ -5,6 +5,9 @@ services through (``PASSTHROUGH``).
 
 It answers through botocore's ``before-send`` event, registered first on a boto3 session, so real
 request serialization, response parsing, error handling and retries (throttling) run as against AWS.
+
+For moto's EC2 and SSM it adds what moto lacks: the EC2 lists the checks read whole (DescribeVpcs,
+DescribeFlowLogs) come a page at a time, as AWS's do, and a call in ``denied`` is refused.
 """
 
 from __future__ import annotations
@@ -22,6 +25,10 @@ from botocore.awsrequest import AWSResponse
 REGION = "us-east-1"
 ACCOUNT = "123456789012"  # moto's default account
 SERVICES = ("eks", "bedrock", "cloudformation")
+#: The EC2 lists moto answers whole, with the key of their items: the fake hands them out a page at a time.
+EC2_PAGED = {"DescribeVpcs": "Vpcs", "DescribeFlowLogs": "FlowLogs"}
+#: moto's services whose calls the fake refuses when ``denied`` names them.
+MOTO_REFUSED = ("ec2", "ssm")
 #: moto's config for the services this fake answers instead.
 PASSTHROUGH = {"core": {"passthrough": {"services": list(SERVICES)}}}
 
@@ -46,11 +53,13 @@ class FakeServices:
     profiles: set[str] = field(default_factory=set)
     #: operation -> how many of its next calls are throttled (HTTP 429)
     throttled: dict[str, int] = field(default_factory=dict)
-    #: operations answered with AccessDeniedException
+    #: operations answered with AccessDeniedException (EC2: UnauthorizedOperation)
     denied: set[str] = field(default_factory=set)
     #: deployed stack name -> its outputs ({OutputKey, OutputValue, Description})
     stacks: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     calls: list[str] = field(default_factory=list)
+    #: The EC2 list pages moto's answers were cut into, one operation name a page.
+    ec2_pages: list[str] = field(default_factory=list)
     #: The most items one page of a paginated list holds (the caller's maxResults may ask for fewer).
     #: AWS's own default is larger; tests use 1 so every list is read across pages.
     page_size: int = 100
@@ -58,6 +67,11 @@ class FakeServices:
     def attach(self, session: boto3.Session) -> boto3.Session:
         for service in SERVICES:
             session.events.register_first(f"before-send.{service}", self._answer)
+        for service in MOTO_REFUSED:
+            session.events.register_first(f"before-send.{service}", self._refuse)
+        for operation in EC2_PAGED:
+            session.events.register_first(f"before-call.ec2.{operation}", self._ask_for_page)
+            session.events.register_first(f"after-call.ec2.{operation}", self._cut_page)
         return session
 
     def add_cluster(
@@ -116,6 +130,53 @@ class FakeServices:
         except _BadToken as bad:
             code = "ValidationException" if operation == "ListInferenceProfiles" else "InvalidParameterException"
             return _error(request.url, 400, code, str(bad))
+
+    # --- moto's EC2 and SSM -------------------------------------------------------------------------------
+
+    def _refuse(self, request: Any, event_name: str, **_kwargs: Any) -> AWSResponse | None:
+        """AccessDenied for an operation in ``denied``, in the protocol's words; moto answers the rest."""
+        service, operation = event_name.split(".")[-2:]
+        if operation not in self.denied:
+            return None
+        if service == "ec2":  # EC2's query protocol: errors are XML, under Response/Errors
+            body = (
+                "<Response><Errors><Error><Code>UnauthorizedOperation</Code><Message>You are not authorized to"
+                f" perform this operation. ({operation})</Message></Error></Errors><RequestID>r</RequestID></Response>"
+            )
+            return AWSResponse(request.url, 403, {"Content-Type": "text/xml"}, _Raw(body.encode()))
+        body = json.dumps({"__type": "AccessDeniedException", "message": f"not authorized to perform {operation}"})
+        return AWSResponse(request.url, 400, {"Content-Type": "application/x-amz-json-1.1"}, _Raw(body.encode()))
+
+    def _ask_for_page(self, params: dict[str, Any], context: dict[str, Any], **_kwargs: Any) -> Any:
+        """Before moto answers a whole EC2 list: which page the caller asks for (``MaxResults``, ``NextToken``);
+        an unknown token is refused as EC2 refuses it."""
+        body = params.get("body") or {}
+        try:
+            start = _offset(body["NextToken"]) if "NextToken" in body else 0
+        except _BadToken as bad:
+            error = {"Code": "InvalidParameterValue", "Message": str(bad)}
+            return AWSResponse(params.get("url", ""), 400, {}, _Raw(b"")), {
+                "Error": error,
+                "ResponseMetadata": {"HTTPStatusCode": 400},
+            }
+        context[_EC2_PAGE] = (start, min(self.page_size, int(body.get("MaxResults", self.page_size))))
+        return None
+
+    def _cut_page(self, parsed: dict[str, Any], model: Any, context: dict[str, Any], **_kwargs: Any) -> None:
+        """After botocore parsed moto's whole list: only the page asked for, and a ``NextToken`` while items are
+        left."""
+        if _EC2_PAGE not in context or "Error" in parsed:
+            return
+        start, size = context.pop(_EC2_PAGE)
+        key = EC2_PAGED[model.name]
+        items = parsed.get(key, [])
+        parsed[key] = items[start : start + size]
+        parsed.pop("NextToken", None)
+        if start + size < len(items):
+            parsed["NextToken"] = base64.urlsafe_b64encode(f"offset:{start + size}".encode()).decode()
+        self.ec2_pages.append(model.name)
+
+    # --- EKS and Bedrock ------------------------------------------------------------------------------------
 
     def _page(self, items: list[Any], query: dict[str, str], key: str) -> dict[str, Any]:
         """One page of ``items`` under ``key``, and a ``nextToken`` while more are left, as the paginated
@@ -207,6 +268,9 @@ class FakeServices:
             "</member></Stacks></DescribeStacksResult><ResponseMetadata><RequestId>r</RequestId></ResponseMetadata></DescribeStacksResponse>"
         )
         return AWSResponse(request.url, 200, {"Content-Type": "text/xml"}, _Raw(xml.encode()))
+
+
+_EC2_PAGE = "fake_services_ec2_page"
 
 
 class _NotFound(Exception):

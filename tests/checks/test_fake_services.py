@@ -73,3 +73,67 @@ def test_foundation_models_are_not_paginated(account: Account) -> None:
     answer = account.client("bedrock").list_foundation_models()
     assert [m["modelId"] for m in answer["modelSummaries"]] == ["m-a", "m-b", "m-c"]
     assert "nextToken" not in answer
+
+
+# --- moto's EC2 lists, paged by the fake ---------------------------------------------------------------------
+
+
+def test_vpcs_and_flow_logs_come_one_a_page_with_a_token(account: Account) -> None:
+    ec2 = account.client("ec2")
+    vpcs = [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]  # moto's default VPC
+    vpcs += [ec2.create_vpc(CidrBlock=f"10.{n}.0.0/16")["Vpc"]["VpcId"] for n in (1, 2)]
+    account.client("s3").create_bucket(Bucket="flow-logs")
+    for each in vpcs[1:]:
+        ec2.create_flow_logs(
+            ResourceIds=[each],
+            ResourceType="VPC",
+            TrafficType="ALL",
+            LogDestinationType="s3",
+            LogDestination="arn:aws:s3:::flow-logs",
+        )
+    first = ec2.describe_vpcs()
+    assert len(first["Vpcs"]) == 1 and first["NextToken"]
+    pages = list(ec2.get_paginator("describe_vpcs").paginate())
+    assert [v["VpcId"] for page in pages for v in page["Vpcs"]] == vpcs
+    assert [len(page["Vpcs"]) for page in pages] == [1, 1, 1] and "NextToken" not in pages[-1]
+    flow_logs = list(ec2.get_paginator("describe_flow_logs").paginate())
+    assert [f["ResourceId"] for page in flow_logs for f in page["FlowLogs"]] == vpcs[1:]
+    assert account.fake.ec2_pages == ["DescribeVpcs"] * 5 + ["DescribeFlowLogs"] * 2
+
+
+def test_ec2_max_results_asks_for_a_smaller_page_and_filters_apply_first(account: Account) -> None:
+    account.fake.page_size = 3
+    ec2 = account.client("ec2")
+    made = [ec2.create_vpc(CidrBlock=f"10.{n}.0.0/16")["Vpc"]["VpcId"] for n in (1, 2, 3)]
+    assert len(ec2.describe_vpcs()["Vpcs"]) == 3
+    assert len(ec2.describe_vpcs(MaxResults=5)["Vpcs"]) == 3  # the fake's page is smaller than EC2's minimum
+    account.fake.page_size = 10
+    assert len(ec2.describe_vpcs(MaxResults=5)["Vpcs"]) == 4
+    only = ec2.describe_vpcs(Filters=[{"Name": "vpc-id", "Values": made[1:]}])
+    assert [v["VpcId"] for v in only["Vpcs"]] == made[1:] and "NextToken" not in only
+
+
+def test_an_unknown_ec2_token_is_refused(account: Account) -> None:
+    with pytest.raises(ClientError) as refused:
+        account.client("ec2").describe_flow_logs(NextToken="not-a-token")
+    assert refused.value.response["Error"] == {
+        "Code": "InvalidParameterValue",
+        "Message": "The nextToken is not valid: not-a-token",
+    }
+
+
+def test_denied_refuses_ec2_and_ssm_calls_in_their_protocols(account: Account) -> None:
+    account.fake.denied.update({"DescribeVpcs", "GetParameter"})
+    with pytest.raises(ClientError) as refused:
+        account.client("ec2").describe_vpcs()
+    assert refused.value.response["Error"] == {
+        "Code": "UnauthorizedOperation",
+        "Message": "You are not authorized to perform this operation. (DescribeVpcs)",
+    }
+    with pytest.raises(ClientError) as refused:
+        account.client("ssm").get_parameter(Name="/airs-onboarding/coverage/AirsOnboarding")
+    assert refused.value.response["Error"] == {
+        "Code": "AccessDeniedException",
+        "Message": "not authorized to perform GetParameter",
+    }
+    assert account.client("ec2").describe_subnets()["Subnets"]  # the rest: moto answers

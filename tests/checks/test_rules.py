@@ -135,8 +135,11 @@ def test_every_doctor_rule_reports_on_the_example_config(account: Account, capsy
         flow_logs={**flow_logs, "bucket": {"existing_name": "flow-logs-existing"}},
         cloudtrail={"existing_trail_arn": made["trail"]},
     )
-    seen = titles(account, capsys, "doctor", before_a_new_bucket_and_trail) | titles(
-        account, capsys, "doctor", with_an_existing_bucket_and_trail
+    every_vpc = example(flow_logs={"coverage": "all-vpcs", "subnet_ids": [], "vpc_ids": []})
+    seen = (
+        titles(account, capsys, "doctor", before_a_new_bucket_and_trail)
+        | titles(account, capsys, "doctor", with_an_existing_bucket_and_trail)
+        | titles(account, capsys, "doctor", every_vpc)
     )
     assert seen == {r.title for r in DOCTOR_CHECKS}
 
@@ -154,7 +157,9 @@ def test_every_verify_rule_reports_on_the_example_config(account: Account, capsy
         flow_logs={"subnet_ids": [made["subnet"]], "vpc_ids": [made["vpc"]]},
         eks={"clusters": [{"name": "prod-eks"}, {"name": "gone-eks"}]},
     )
-    assert titles(account, capsys, "verify", config) == {r.title for r in VERIFY_CHECKS}
+    every_vpc = example(flow_logs={"coverage": "all-vpcs", "subnet_ids": [], "vpc_ids": []})
+    seen = titles(account, capsys, "verify", config) | titles(account, capsys, "verify", every_vpc)
+    assert seen == {r.title for r in VERIFY_CHECKS}
 
 
 # --- the runner -------------------------------------------------------------------------------------------
