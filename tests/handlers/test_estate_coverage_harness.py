@@ -1,0 +1,262 @@
+"""The estate-coverage harness: where moto is patched to answer as AWS does, it does, and refuses what AWS refuses."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError, ParamValidationError
+
+from tests.handlers.coverage_harness import (
+    BUCKET_ARN,
+    DOWNGRADE_MESSAGE,
+    DUPLICATE_MESSAGE,
+    LIMIT_MESSAGE,
+    LOG_FORMAT,
+    LOG_FORMAT_V2,
+    OWNER,
+    STANDARD_LIMIT_MESSAGE,
+    AwsRules,
+    Harness,
+    coverage_harness,
+)
+
+
+@pytest.fixture
+def aws() -> Iterator[Harness]:
+    with coverage_harness() as harness:
+        yield harness
+
+
+def create(aws: Harness, vpc_ids: list[str], **overrides: Any) -> dict[str, Any]:
+    params: dict[str, Any] = {
+        "ResourceType": "VPC",
+        "ResourceIds": vpc_ids,
+        "TrafficType": "ALL",
+        "LogDestinationType": "s3",
+        "LogDestination": BUCKET_ARN,
+        "LogFormat": LOG_FORMAT,
+        "MaxAggregationInterval": 60,
+    }
+    params.update(overrides)
+    response: dict[str, Any] = aws.ec2.create_flow_logs(**params)
+    return response
+
+
+def error_of(raised: pytest.ExceptionInfo[ClientError]) -> tuple[str, str]:
+    error = raised.value.response["Error"]
+    return error["Code"], error["Message"]
+
+
+def test_describe_vpcs_pages_and_refuses_a_page_size_outside_5_to_1000(aws: Harness) -> None:
+    vpcs = sorted([aws.default_vpc(), *aws.add_vpcs(11)])
+    first = aws.ec2.describe_vpcs(MaxResults=5)
+    second = aws.ec2.describe_vpcs(MaxResults=5, NextToken=first["NextToken"])
+    third = aws.ec2.describe_vpcs(MaxResults=5, NextToken=second["NextToken"])
+    assert [len(p["Vpcs"]) for p in (first, second, third)] == [5, 5, 2]
+    assert "NextToken" not in third
+    assert sorted(v["VpcId"] for p in (first, second, third) for v in p["Vpcs"]) == vpcs
+    with pytest.raises(ClientError) as raised:
+        aws.ec2.describe_vpcs(MaxResults=1001)
+    assert error_of(raised) == (
+        "InvalidParameterValue",
+        "Value ( 1001 ) for parameter maxResults is invalid. Expecting a value between 5 and 1000.",
+    )
+    with pytest.raises(ParamValidationError, match="valid min value: 5"):
+        aws.ec2.describe_vpcs(MaxResults=4)  # botocore refuses it before it is sent
+    with pytest.raises(ClientError) as raised:
+        aws.ec2.describe_vpcs(MaxResults=5, NextToken="bm90LWEtdG9rZW4=")
+    assert error_of(raised) == ("InvalidParameterValue", "Invalid value for nextToken: bm90LWEtdG9rZW4=")
+
+
+def test_describe_flow_logs_pages_refuses_more_than_1000_and_a_token_of_another_list(aws: Harness) -> None:
+    aws.add_flow_logs_directly(aws.add_vpcs(7), owner=None)
+    first = aws.ec2.describe_flow_logs(MaxResults=3)
+    assert len(first["FlowLogs"]) == 3
+    with pytest.raises(ClientError) as raised:
+        aws.ec2.describe_vpcs(MaxResults=5, NextToken=first["NextToken"])
+    assert error_of(raised) == ("InvalidParameterValue", f"Invalid value for nextToken: {first['NextToken']}")
+    with pytest.raises(ClientError) as raised:
+        aws.ec2.describe_flow_logs(MaxResults=1001)
+    assert error_of(raised) == (
+        "InvalidParameterValue",
+        "Value ( 1001 ) for parameter maxResults is invalid. Expecting a value between 1 and 1000.",
+    )
+    with pytest.raises(ClientError) as raised:
+        aws.ec2.describe_flow_logs(FlowLogIds=[f"fl-{i:017x}" for i in range(1001)])
+    assert error_of(raised) == ("InvalidParameterValue", "FlowLogIds: at most 1000 flow log ids (1001 given)")
+    assert len(aws.ec2.describe_flow_logs()["FlowLogs"]) == 7  # without MaxResults: everything
+
+
+def test_a_page_limit_returns_fewer_items_than_asked_for() -> None:
+    with coverage_harness(rules=AwsRules(page_limit=2)) as aws:
+        aws.add_vpcs(3)
+        page = aws.ec2.describe_vpcs(MaxResults=1000)
+        assert len(page["Vpcs"]) == 2 and page["NextToken"]
+
+
+def test_create_flow_logs_refuses_more_than_300_vpcs_and_a_tag_specification_of_another_type(aws: Harness) -> None:
+    vpcs = aws.add_vpcs(301)
+    with pytest.raises(ClientError) as raised:
+        create(aws, vpcs)
+    assert error_of(raised) == ("InvalidParameterValue", "ResourceIds: at most 300 resource ids (301 given)")
+    assert aws.flow_logs() == []
+    assert len(create(aws, vpcs[:300])["FlowLogIds"]) == 300
+    with pytest.raises(ClientError) as raised:
+        create(aws, vpcs[300:], TagSpecifications=[{"ResourceType": "vpc", "Tags": [{"Key": "a", "Value": "b"}]}])
+    assert error_of(raised) == (
+        "InvalidParameterValue",
+        "'vpc' is not a valid taggable resource type for this operation.",
+    )
+
+
+def test_create_flow_logs_keeps_tags_and_destination_options(aws: Harness) -> None:
+    vpc = aws.add_vpc()
+    options = {"FileFormat": "parquet", "HiveCompatiblePartitions": True, "PerHourPartition": True}
+    tags = [{"Key": "airs-onboarding:coverage", "Value": OWNER}, {"Key": "Name", "Value": "airs-discovery"}]
+    create(aws, [vpc], DestinationOptions=options, TagSpecifications=[{"ResourceType": "vpc-flow-log", "Tags": tags}])
+    (flow_log,) = aws.flow_logs(vpc)
+    assert flow_log["DestinationOptions"] == options
+    assert flow_log["Tags"] == tags
+    assert flow_log["LogFormat"] == LOG_FORMAT and flow_log["MaxAggregationInterval"] == 60
+    plain = aws.add_vpc()
+    create(aws, [plain], LogFormat=LOG_FORMAT_V2)
+    (default,) = aws.flow_logs(plain)
+    assert default["DestinationOptions"] == {
+        "FileFormat": "plain-text",
+        "HiveCompatiblePartitions": False,
+        "PerHourPartition": False,
+    }
+
+
+def test_a_third_flow_log_a_duplicate_and_a_missing_vpc_are_unsuccessful_items(aws: Harness) -> None:
+    full, duplicate, free = aws.add_vpc(), aws.add_vpc(), aws.add_vpc()
+    create(aws, [full, duplicate])
+    create(aws, [full], LogFormat=LOG_FORMAT_V2)
+    assert create(aws, [duplicate])["Unsuccessful"] == [
+        {"ResourceId": duplicate, "Error": {"Code": "FlowLogAlreadyExists", "Message": DUPLICATE_MESSAGE}}
+    ]
+    response = create(aws, [full, free, "vpc-0123456789abcdef0"], MaxAggregationInterval=600)
+    assert response["Unsuccessful"] == [
+        {"ResourceId": full, "Error": {"Code": "FlowLogsLimitExceeded", "Message": LIMIT_MESSAGE}},
+        {
+            "ResourceId": "vpc-0123456789abcdef0",
+            "Error": {"Code": "InvalidVpcID.NotFound", "Message": "The vpc ID 'vpc-0123456789abcdef0' does not exist"},
+        },
+    ]
+    assert len(response["FlowLogIds"]) == 1
+    assert [f["FlowLogId"] for f in aws.flow_logs(free)] == response["FlowLogIds"]
+    assert len(aws.flow_logs(full)) == 2 and len(aws.flow_logs(duplicate)) == 1
+    # Another format to the same destination is no duplicate under the "configuration" rule.
+    assert create(aws, [duplicate], LogFormat=LOG_FORMAT_V2)["Unsuccessful"] == []
+
+
+def test_a_missing_bucket_is_an_unsuccessful_item() -> None:
+    with coverage_harness(bucket=False) as aws:
+        vpc = aws.add_vpc()
+        assert create(aws, [vpc])["Unsuccessful"] == [
+            {
+                "ResourceId": vpc,
+                "Error": {"Code": "400", "Message": "LogDestination: airs-flow-logs-123456789012 does not exist."},
+            }
+        ]
+
+
+def test_the_whole_call_rule_refuses_the_call_and_creates_nothing() -> None:
+    with coverage_harness(rules=AwsRules(per_item_errors="whole-call")) as aws:
+        ok = aws.add_vpc()
+        with pytest.raises(ClientError) as raised:
+            create(aws, [ok, "vpc-0123456789abcdef0"])
+        assert error_of(raised) == ("InvalidVpcID.NotFound", "The vpc ID 'vpc-0123456789abcdef0' does not exist")
+        assert aws.flow_logs() == []
+
+
+def test_the_destination_rule_refuses_a_second_flow_log_to_the_same_destination() -> None:
+    with coverage_harness(rules=AwsRules(duplicate_rule="destination")) as aws:
+        vpc = aws.add_vpc()
+        create(aws, [vpc])
+        assert create(aws, [vpc], LogFormat=LOG_FORMAT_V2)["Unsuccessful"] == [
+            {"ResourceId": vpc, "Error": {"Code": "FlowLogAlreadyExists", "Message": DUPLICATE_MESSAGE}}
+        ]
+        assert create(aws, [vpc], LogDestination=BUCKET_ARN + "/elsewhere/")["Unsuccessful"] == []
+
+
+def test_delete_flow_logs_reports_missing_ids_and_refuses_more_than_1000(aws: Harness) -> None:
+    (flow_log,) = aws.add_flow_logs_directly([aws.add_vpc()], owner=None)
+    response = aws.ec2.delete_flow_logs(FlowLogIds=[flow_log, "fl-0123456789abcdef0"])
+    assert response["Unsuccessful"] == [
+        {
+            "ResourceId": "fl-0123456789abcdef0",
+            "Error": {
+                "Code": "InvalidFlowLogId.NotFound",
+                "Message": "The flow log ID 'fl-0123456789abcdef0' does not exist",
+            },
+        }
+    ]
+    assert aws.flow_logs() == []
+    with pytest.raises(ClientError) as raised:
+        aws.ec2.delete_flow_logs(FlowLogIds=[f"fl-{i:017x}" for i in range(1001)])
+    assert error_of(raised) == ("InvalidParameterValue", "FlowLogIds: at most 1000 flow log ids (1001 given)")
+
+
+def test_whole_call_delete_of_a_missing_id_deletes_nothing() -> None:
+    with coverage_harness(rules=AwsRules(per_item_errors="whole-call")) as aws:
+        (flow_log,) = aws.add_flow_logs_directly([aws.add_vpc()], owner=None)
+        with pytest.raises(ClientError) as raised:
+            aws.ec2.delete_flow_logs(FlowLogIds=[flow_log, "fl-0123456789abcdef0"])
+        assert error_of(raised) == (
+            "InvalidFlowLogId.NotFound",
+            "These flow log ids in the input list are not found: [TotalCount: 1] fl-0123456789abcdef0",
+        )
+        assert len(aws.flow_logs()) == 1
+
+
+def test_deleting_a_vpc_deletes_its_flow_logs(aws: Harness) -> None:
+    gone, kept = aws.add_vpc(), aws.add_vpc()
+    aws.add_flow_logs_directly([gone, kept], owner=OWNER)
+    aws.delete_vpc(gone)
+    assert [f["ResourceId"] for f in aws.flow_logs()] == [kept]
+
+
+def test_ssm_refuses_values_over_the_tier_limit_and_an_advanced_parameter_put_back_as_standard(aws: Harness) -> None:
+    ssm = aws.ssm
+    with pytest.raises(ClientError) as raised:
+        ssm.put_parameter(Name="/t/p", Value="x" * 4097, Type="String", Tier="Standard")
+    assert error_of(raised) == ("ValidationException", STANDARD_LIMIT_MESSAGE)
+    with pytest.raises(ClientError) as raised:
+        ssm.put_parameter(Name="/t/p", Value="x" * 8193, Type="String", Tier="Advanced")
+    assert error_of(raised) == ("ValidationException", "Parameter value exceeds 8192 characters.")
+    ssm.put_parameter(Name="/t/p", Value="x" * 4096, Type="String", Tier="Standard")
+    ssm.put_parameter(Name="/t/p", Value="x" * 8192, Type="String", Tier="Advanced", Overwrite=True)
+    with pytest.raises(ClientError) as raised:
+        ssm.put_parameter(Name="/t/p", Value="x", Type="String", Tier="Standard", Overwrite=True)
+    assert error_of(raised) == ("ValidationException", DOWNGRADE_MESSAGE)
+    with pytest.raises(ClientError) as raised:
+        ssm.put_parameter(Name="/t/p", Value="x", Type="String", Overwrite=False)
+    assert error_of(raised)[0] == "ParameterAlreadyExists"
+
+
+def test_faults_answer_the_handler_session_only_and_are_retried_on_the_virtual_clock(aws: Harness) -> None:
+    aws.fail("DescribeVpcs", "RequestLimitExceeded", status=503, times=2)
+    aws.fail("GetParameter", "ThrottlingException", times=1, after=1)
+    client = aws.session.client("ec2", config=aws.module.RETRY_CONFIG)
+    assert aws.ec2.describe_vpcs()["Vpcs"]  # the arranging client is never answered by a fault
+    started = aws.clock.now()
+    assert client.describe_vpcs()["Vpcs"]
+    assert aws.attempts["DescribeVpcs"] == 3 and aws.counts()["DescribeVpcs"] == 1
+    assert len(aws.clock.sleeps) == 2 and aws.clock.now() - started == pytest.approx(sum(aws.clock.sleeps))
+    ssm = aws.session.client("ssm", config=aws.module.RETRY_CONFIG)
+    aws.ssm.put_parameter(Name="/t/p", Value="v", Type="String")
+    ssm.get_parameter(Name="/t/p")
+    ssm.get_parameter(Name="/t/p")
+    assert aws.attempts["GetParameter"] == 3  # the first let through, the second retried once
+
+
+def test_an_access_denied_fault_is_not_retried(aws: Harness) -> None:
+    aws.fail("DescribeVpcs", "UnauthorizedOperation", status=403, times=None)
+    client = aws.session.client("ec2", config=aws.module.RETRY_CONFIG)
+    with pytest.raises(ClientError) as raised:
+        client.describe_vpcs()
+    assert error_of(raised) == ("UnauthorizedOperation", "injected UnauthorizedOperation")
+    assert aws.attempts["DescribeVpcs"] == 1
