@@ -4,7 +4,8 @@
 counts, then the values the AIRS onboarding wizard asks for: taken from the stack outputs, resolved
 when the template already knows them, otherwise read from ``outputs.json`` after a deploy, or
 shown with the command that fetches them. Under each role that may invoke Bedrock, the models its
-policy allows; under the discovery role, the sensitive reads it denies; then each published
+policy allows; under the discovery role, the sensitive reads it denies; for all-vpcs flow-log
+coverage, what it covers, how often it is re-checked and where its report is; then each published
 prerequisite (onboarding-prerequisites) no template sets up.
 """
 
@@ -50,9 +51,18 @@ DENIED_READS = {
     "lambda:GetFunctionConfiguration": "environment variables",
     "lambda:GetLayerVersion": "layer code",
 }
+#: The custom resource of all-vpcs flow-log coverage (``onboarding_constructs.flow_log_coverage``), and
+#: the names of its settings the summary reads (as text, so the summary needs no CDK).
+COVERAGE_TYPE = "Custom::EstateCoverage"
+EXCLUDE_TAG_KEY, EXCLUDE_TAG_VALUE, REPORT_PARAMETER = "EXCLUDE_TAG_KEY", "EXCLUDE_TAG_VALUE", "REPORT_PARAMETER"
+#: Minutes in each unit of an EventBridge ``rate(...)`` expression.
+RATE_MINUTES = {"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "days": 1440}
 #: Each published prerequisite (onboarding-prerequisites), and what to change when a config leaves it out.
 PREREQUISITES = {
-    "flow_logs": "VPC flow logs (the published prerequisite; list subnet_ids or vpc_ids under flow_logs)",
+    "flow_logs": (
+        "VPC flow logs (the published prerequisite; list subnet_ids or vpc_ids under flow_logs, or set"
+        " flow_logs.coverage: all-vpcs)"
+    ),
     "cloudtrail": (
         "CloudTrail for Bedrock (the published prerequisite; add a cloudtrail section, or reuse a trail that logs"
         " management events with cloudtrail.existing_trail_arn)"
@@ -75,6 +85,15 @@ POD_ACCESS_IN_AN_ORGANIZATION = (
 
 
 @dataclass(frozen=True)
+class CoverageSummary:
+    """All-vpcs flow-log coverage, as its template sets it up."""
+
+    exclude_tag: tuple[str, str] | None  # (key, value) of the tag that leaves a VPC out; None: none is
+    sweep_minutes: int | None  # None when the schedule is not found in the template
+    report_parameter: str | None  # the SSM parameter of the report; None when known only after deploy
+
+
+@dataclass(frozen=True)
 class StackSummary:
     name: str
     region: str | None
@@ -90,6 +109,7 @@ class StackSummary:
     # role label -> the sensitive reads its policy denies (the discovery role)
     denies: dict[str, list[str]] = field(default_factory=dict)
     missing_prerequisites: list[str] = field(default_factory=list)  # published prerequisites left out
+    coverage: CoverageSummary | None = None  # all-vpcs flow-log coverage, when the stack has it
 
 
 @dataclass(frozen=True)
@@ -104,6 +124,7 @@ class StackSetSummary:
     max_concurrent_percentage: int | None
     failure_tolerance_percentage: int | None
     auto_deployment: str
+    coverage: CoverageSummary | None = None  # all-vpcs flow-log coverage of the member template
 
 
 def summarize(assembly_dir: Path) -> list[StackSummary]:
@@ -166,9 +187,57 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
                 missing_prerequisites=_missing_prerequisites(
                     stack_name, template, stack_sets, assembly_dir, manifest, onboards=bool(values or stack_sets)
                 ),
+                coverage=_coverage(template),
             )
         )
     return summaries
+
+
+def _coverage(template: dict[str, Any]) -> CoverageSummary | None:
+    """The template's all-vpcs coverage: its settings, and the schedule that runs its function."""
+    resources = template.get("Resources", {})
+    found = [r.get("Properties", {}) for r in resources.values() if r.get("Type") == COVERAGE_TYPE]
+    if not found:
+        return None
+    properties = found[0]
+    settings = properties.get("Settings", {})
+    key, value = settings.get(EXCLUDE_TAG_KEY), settings.get(EXCLUDE_TAG_VALUE)
+    schedules = [
+        r["Properties"]["ScheduleExpression"]
+        for r in resources.values()
+        if r.get("Type") == "AWS::Events::Rule"
+        and "ScheduleExpression" in r.get("Properties", {})
+        and any(t.get("Arn") == properties.get("ServiceToken") for t in r["Properties"].get("Targets", []))
+    ]
+    report = settings.get(REPORT_PARAMETER)
+    return CoverageSummary(
+        exclude_tag=(str(key), str(value)) if key else None,
+        sweep_minutes=_rate_minutes(schedules[0]) if schedules else None,
+        report_parameter=report if isinstance(report, str) else None,
+    )
+
+
+def _rate_minutes(expression: Any) -> int | None:
+    """The minutes of ``rate(<n> <unit>)``; None for any other schedule."""
+    match = re.fullmatch(r"rate\((\d+) (\w+)\)", str(expression))
+    if match is None or match.group(2) not in RATE_MINUTES:
+        return None
+    return int(match.group(1)) * RATE_MINUTES[match.group(2)]
+
+
+def _coverage_lines(coverage: CoverageSummary, *, indent: str, where: str, verify: str) -> list[str]:
+    """What dynamic coverage logs, how often it is re-checked, and where its report is (``verify``: how
+    ``make verify`` shows it)."""
+    scope = f"every VPC of {where}"
+    if coverage.exclude_tag is not None:
+        key, value = coverage.exclude_tag
+        scope += f" except those tagged {key}={value}" if value else f" except those tagged {key} (empty value)"
+    every = f"every {coverage.sweep_minutes} minutes" if coverage.sweep_minutes else "on a schedule"
+    report = coverage.report_parameter or "(name known after deploy)"
+    return [
+        f"{indent}flow-log coverage: dynamic, {scope}; re-checked {every} and on VPC events",
+        f"{indent}  report: SSM parameter {report} ({verify})",
+    ]
 
 
 def _attached_statements(template: dict[str, Any], role_arn: Any) -> list[dict[str, Any]] | None:
@@ -257,7 +326,9 @@ def _missing_prerequisites(
     invoking_roles = [_trust(r) for t in templates for r in _invoking_roles(t)]
     present = {
         "flow_logs": any(
-            r.get("Type") == "AWS::EC2::FlowLog" for t in flow_log_templates for r in t.get("Resources", {}).values()
+            r.get("Type") in ("AWS::EC2::FlowLog", COVERAGE_TYPE)
+            for t in flow_log_templates
+            for r in t.get("Resources", {}).values()
         ),
         "cloudtrail": any(
             o.get("Description", "").startswith(AUDIT) for t in templates for o in t.get("Outputs", {}).values()
@@ -330,6 +401,7 @@ def _stack_set(properties: dict[str, Any], assembly_dir: Path, manifest: dict[st
         max_concurrent_percentage=preferences.get("MaxConcurrentPercentage"),
         failure_tolerance_percentage=preferences.get("FailureTolerancePercentage"),
         auto_deployment=auto_deployment,
+        coverage=_coverage(member),
     )
 
 
@@ -378,6 +450,13 @@ def render(summaries: list[StackSummary]) -> str:
             lines += [f"    {cluster}: access entry for {principal}" for cluster, principal in summary.eks_access]
             lines.append(
                 "    note: a cluster moved from CONFIG_MAP to API_AND_CONFIG_MAP stays there; EKS cannot undo it"
+            )
+        if summary.coverage is not None:
+            lines += _coverage_lines(
+                summary.coverage,
+                indent="  ",
+                where=summary.region or "the stack region",
+                verify="`make verify` shows it",
             )
         for stack_set in summary.stack_sets:
             lines += _render_stack_set(stack_set)
@@ -435,6 +514,16 @@ def _render_stack_set(stack_set: StackSetSummary) -> list[str]:
         "    targets:",
         *(f"      {line}" for line in stack_set.targets),
         f"    auto-deployment: {stack_set.auto_deployment}",
+        *(
+            _coverage_lines(
+                stack_set.coverage,
+                indent="    ",
+                where="each account and region",
+                verify="in each account and region; `make verify` with a config of that account shows it",
+            )
+            if stack_set.coverage
+            else []
+        ),
         *textwrap.wrap(MANAGEMENT_ACCOUNT_NOTE, width=100, initial_indent="    note: ", subsequent_indent="          "),
     ]
     return lines

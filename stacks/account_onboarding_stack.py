@@ -32,9 +32,13 @@ from onboarding_constructs import (
     apply_role_policy,
     pod_access_id,
 )
+from onboarding_constructs.flow_log_coverage import FlowLogCoverage
 
 from .flow_log_options import FlowLogOptions
 from .flow_log_shards import RESOURCE_BUDGET, ShardedFlowLogs, resource_count
+
+#: The description of the output that names the coverage report's SSM parameter.
+COVERAGE_REPORT = "Flow log coverage: SSM parameter with the coverage report (make verify shows it)"
 
 DESCRIPTION = (
     "Prisma AIRS (AI Runtime Security) discovery prerequisites: flow logs to S3, EKS discovery access,"
@@ -74,6 +78,7 @@ class AccountOnboardingStack(Stack):
         kwargs.setdefault("description", DESCRIPTION)
         super().__init__(scope, construct_id, **kwargs)
         targets = self._account_targets(config)
+        self._handler_log_group_key: kms.IKey | None = None
         self._flow_log_bucket = self._flow_log_bucket_of(config.flow_logs.bucket)
         self._discovery_role = self._discovery_role_of(config.discovery_role)
         self._eks_access = self._eks_access_of(config.eks, targets)
@@ -86,7 +91,14 @@ class AccountOnboardingStack(Stack):
         )
         self._pod_access = self._pod_access_of(bedrock) if bedrock else {}
         # Last: whether the flow logs fit depends on how many resources everything above made.
-        self._place_flow_logs(FlowLogOptions.from_config(config.flow_logs), targets)
+        options = FlowLogOptions.from_config(config.flow_logs)
+        self._flow_logs: FlowLogs | None = None
+        self._sharded_flow_logs: ShardedFlowLogs | None = None
+        self._flow_log_coverage: FlowLogCoverage | None = None
+        if config.flow_logs.all_vpcs:
+            self._flow_log_coverage = self._coverage_of(config, options)
+        else:
+            self._place_flow_logs(options, targets)
 
         # Every role above, and the ones constructs make internally (the EKS handler's), follows the rules.
         apply_role_policy(
@@ -95,6 +107,7 @@ class AccountOnboardingStack(Stack):
             role_name_prefix=config.iam.role_name_prefix,
         )
         self._wizard_outputs()
+        self._coverage_output()
         self._identity_outputs()
 
     @property
@@ -111,6 +124,11 @@ class AccountOnboardingStack(Stack):
     def sharded_flow_logs(self) -> ShardedFlowLogs | None:
         """The flow logs this stack leaves to shard stacks (``flow_log_shards.add_shard_stacks``), or None."""
         return self._sharded_flow_logs
+
+    @property
+    def flow_log_coverage(self) -> FlowLogCoverage | None:
+        """Flow logs for every VPC of the account and region (``coverage: all-vpcs``); None with listed ids."""
+        return self._flow_log_coverage
 
     @property
     def discovery_role(self) -> DiscoveryRole | None:
@@ -156,12 +174,7 @@ class AccountOnboardingStack(Stack):
         principal = self._discovery_role.role_arn if self._discovery_role else targets.discovery_role_arn
         if principal is None:  # the config refuses an eks section without a discovery role
             raise ValueError("eks: no discovery role to open the clusters to")
-        # One key object for the handler's log group, which every cluster's access shares.
-        log_group_key = (
-            kms.Key.from_key_arn(self, "EksLogGroupKey", eks.log_group_kms_key_arn)
-            if eks.log_group_kms_key_arn
-            else None
-        )
+        log_group_key = self._log_group_key(eks)
         return {
             cluster.name: EksDiscoveryAccess(
                 self,
@@ -174,6 +187,31 @@ class AccountOnboardingStack(Stack):
             )
             for cluster in targets.clusters
         }
+
+    def _log_group_key(self, eks: EksConfig | None) -> kms.IKey | None:
+        """The key of the handlers' log groups (``eks.log_group_kms_key_arn``): one key object, which the
+        EKS access handler and the coverage function share; None for CloudWatch Logs' own encryption."""
+        if eks is None or eks.log_group_kms_key_arn is None:
+            return None
+        if self._handler_log_group_key is None:
+            self._handler_log_group_key = kms.Key.from_key_arn(self, "EksLogGroupKey", eks.log_group_kms_key_arn)
+        return self._handler_log_group_key
+
+    def _coverage_of(self, config: OnboardingConfig, options: FlowLogOptions) -> FlowLogCoverage:
+        """Every VPC of the account and region, except those tagged ``exclude_tag``, kept covered as VPCs
+        come and go. The owner is the config's stack name in every account (a StackSet names its stacks
+        otherwise), so the report is ``/airs-onboarding/coverage/<stack_name>`` wherever it runs."""
+        flow_logs = config.flow_logs
+        tag = flow_logs.exclude_tag
+        return options.coverage(
+            self,
+            "FlowLogCoverage",
+            bucket=self._flow_log_bucket.bucket,
+            exclude_tag=(tag.key, tag.value) if tag is not None else None,
+            sweep_interval=Duration.minutes(flow_logs.sweep_minutes),
+            owner=config.stack_name,
+            log_group_encryption_key=self._log_group_key(config.eks),
+        )
 
     def _pod_access_of(self, bedrock: BedrockConfig) -> dict[tuple[str, str, str], PodBedrockAccess]:
         return {
@@ -212,12 +250,19 @@ class AccountOnboardingStack(Stack):
             description=f"{WIZARD}region of the AI models, the bucket and the flow logs",
         )
 
+    def _coverage_output(self) -> None:
+        if self._flow_log_coverage is not None:
+            CfnOutput(
+                self,
+                "FlowLogCoverageReport",
+                value=self._flow_log_coverage.report_parameter_name,
+                description=COVERAGE_REPORT,
+            )
+
     def _place_flow_logs(self, options: FlowLogOptions, targets: AccountTargets) -> None:
         """In this stack while it stays within ``RESOURCE_BUDGET``; otherwise left to shard stacks,
         which the app adds beside this one from ``sharded_flow_logs`` (see ``flow_log_shards``)."""
         bucket = self._flow_log_bucket.bucket
-        self._sharded_flow_logs: ShardedFlowLogs | None = None
-        self._flow_logs: FlowLogs | None = None
         if self._flow_logs_fit(targets):
             self._flow_logs = options.flow_logs(
                 self, "FlowLogs", bucket=bucket, subnet_ids=targets.subnet_ids, vpc_ids=targets.vpc_ids

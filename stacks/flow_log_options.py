@@ -1,22 +1,27 @@
-"""How a stack's flow logs are written: the ``FlowLogs`` settings shared by the account stack and
-the shard stacks (the CDK's Options/Props split: these options, plus a bucket and the ids to log,
-are the props of one ``FlowLogs``)."""
+"""How a stack's flow logs are written: the ``FlowLogs`` settings shared by the account stack, the
+shard stacks and all-vpcs coverage (the CDK's Options/Props split: these options, plus a bucket and
+the ids to log, are the props of one ``FlowLogs``; plus a bucket and what to leave out, of one
+``FlowLogCoverage``)."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from aws_cdk import Duration
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from onboarding_config.model import FlowLogsConfig
 from onboarding_constructs import FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
+from onboarding_constructs.flow_log_coverage import FlowLogCoverage
 
 
 @dataclass(frozen=True)
 class FlowLogOptions:
-    """Every ``FlowLogs`` prop other than the bucket and the subnet and VPC ids."""
+    """Every ``FlowLogs`` prop other than the bucket and the subnet and VPC ids: how each flow log is
+    written, by ``FlowLogs`` and ``FlowLogCoverage`` alike."""
 
     hourly_partitions: bool
     file_format: FlowLogFileFormat
@@ -52,4 +57,31 @@ class FlowLogOptions:
             file_format=self.file_format,
             max_aggregation_interval=self.max_aggregation_interval,
             include_ecs_fields=self.include_ecs_fields,
+        )
+
+    def coverage(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        bucket: s3.IBucket,
+        exclude_tag: tuple[str, str] | None,
+        sweep_interval: Duration,
+        owner: str | None = None,
+        log_group_encryption_key: kms.IKey | None = None,
+    ) -> FlowLogCoverage:
+        """A ``FlowLogCoverage`` with these options: every VPC of the account and region but those
+        tagged ``exclude_tag`` logs to ``bucket``, re-checked every ``sweep_interval``."""
+        return FlowLogCoverage(
+            scope,
+            construct_id,
+            bucket=bucket,
+            exclude_tag=exclude_tag,
+            sweep_interval=sweep_interval,
+            hourly_partitions=self.hourly_partitions,
+            file_format=self.file_format,
+            max_aggregation_interval=self.max_aggregation_interval,
+            include_ecs_fields=self.include_ecs_fields,
+            owner=owner,
+            log_group_encryption_key=log_group_encryption_key,
         )

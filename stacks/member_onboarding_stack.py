@@ -58,6 +58,9 @@ class MemberOnboardingStack(AccountOnboardingStack):
     values are the defaults, so accounts that join later get them. Keep each account's order: a
     flow log or cluster belongs to its slot, and a slot whose value changes is replaced.
 
+    With ``flow_logs.coverage: all-vpcs`` the template has no subnet or VPC slots and carries
+    ``FlowLogCoverage`` instead of flow logs: every member account and region logs all its own VPCs.
+
     Account-wide resources: roles get region-qualified names (``iam.role_name_prefix``) or
     CloudFormation-generated ones, so the regions of one account never collide; a created trail is
     multi-region, so it is made in the home region (the first of ``organization.regions``) only.
@@ -208,10 +211,12 @@ class MemberOnboardingStack(AccountOnboardingStack):
         return CfnCondition(self, construct_id, expression=Fn.condition_or(*expressions))
 
     def _only_where_used(self) -> None:
-        """An empty slot creates nothing, and the EKS handler exists only when some slot names a cluster."""
+        """An empty slot creates nothing, and the EKS handler exists only when some slot names a cluster.
+        With all-vpcs coverage there are no subnet or VPC slots: each account covers its own VPCs."""
         flow_logs = self.flow_logs
-        assert flow_logs is not None  # _flow_logs_fit keeps them here
+        assert flow_logs is not None or self.flow_log_coverage is not None  # _flow_logs_fit keeps them here
         for slot in [*self.subnet_slots, *self.vpc_slots]:
+            assert flow_logs is not None  # the config allows no slots with coverage
             flow_logs.flow_logs[slot.value].cfn_options.condition = slot.condition
         for slot in self.cluster_slots:
             _condition_all(self.eks_access[slot.value], slot.condition)

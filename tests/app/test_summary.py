@@ -324,7 +324,7 @@ def test_a_stack_without_flow_logs_says_so(tmp_path: Path) -> None:
     [stack] = summary.summarize(tmp_path)
     assert (
         "  not set up by this stack: VPC flow logs (the published prerequisite;"
-        " list subnet_ids or vpc_ids under flow_logs)" in summary.render([stack])
+        " list subnet_ids or vpc_ids under flow_logs, or set flow_logs.coverage: all-vpcs)" in summary.render([stack])
     )
 
 
@@ -362,3 +362,118 @@ def test_every_denied_read_has_a_word_in_the_summary() -> None:
 
     assert summary.DENY_SID == discovery_role.DENY_SID
     assert set(summary.DENIED_READS) == set(discovery_role.SENSITIVE_READS)
+
+
+# --- all-vpcs flow-log coverage ------------------------------------------------------------------------------
+
+ALL_VPCS = {"region": "us-east-1", "stack_name": "AirsCoverage", "flow_logs": {"coverage": "all-vpcs"}}
+
+
+def test_summary_says_coverage_is_dynamic_and_where_its_report_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    synthesize(ALL_VPCS, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.coverage == summary.CoverageSummary(
+        exclude_tag=("airs-discovery", "off"),
+        sweep_minutes=60,
+        report_parameter="/airs-onboarding/coverage/AirsCoverage",
+    )
+    assert summary.PREREQUISITES["flow_logs"] not in stack.missing_prerequisites
+    assert summary.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  flow-log coverage: dynamic, every VPC of us-east-1 except those tagged airs-discovery=off;"
+        " re-checked every 60 minutes and on VPC events\n"
+        "    report: SSM parameter /airs-onboarding/coverage/AirsCoverage (`make verify` shows it)\n"
+    ) in out
+    # The report's parameter is an output, not a value for the wizard.
+    assert [label for label, _ in stack.wizard_values] == [
+        "S3 bucket name for VPC flow logs",
+        "S3 bucket ARN for VPC flow logs",
+        "region of the AI models, the bucket and the flow logs",
+    ]
+
+
+def test_summary_of_coverage_without_an_exclude_tag(tmp_path: Path) -> None:
+    config = ALL_VPCS | {"flow_logs": {"coverage": "all-vpcs", "exclude_tag": None, "sweep_minutes": 1440}}
+    synthesize(config, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.coverage is not None
+    assert (stack.coverage.exclude_tag, stack.coverage.sweep_minutes) == (None, 1440)
+    assert (
+        "  flow-log coverage: dynamic, every VPC of us-east-1; re-checked every 1440 minutes and on VPC events"
+        in summary.render([stack])
+    )
+
+
+def test_listed_flow_logs_have_no_coverage_lines(tmp_path: Path) -> None:
+    synthesize(flow_logs_with(), tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.coverage is None
+    assert "flow-log coverage" not in summary.render([stack])
+
+
+def test_summary_of_coverage_in_every_member_account(tmp_path: Path) -> None:
+    config = ALL_VPCS | {
+        "stack_name": "AirsOrgCoverage",
+        "flow_logs": {"coverage": "all-vpcs", "sweep_minutes": 15},
+        "organization": {"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]},
+    }
+    synthesize(config, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    [stack_set] = stack.stack_sets
+    assert stack.coverage is None  # the StackSet's stack covers nothing itself
+    assert stack_set.coverage == summary.CoverageSummary(
+        exclude_tag=("airs-discovery", "off"),
+        sweep_minutes=15,
+        report_parameter="/airs-onboarding/coverage/AirsOrgCoverage",
+    )
+    assert stack_set.member_parameters == []
+    assert summary.PREREQUISITES["flow_logs"] not in stack.missing_prerequisites
+    text = summary.render([stack])
+    assert (
+        "    flow-log coverage: dynamic, every VPC of each account and region except those tagged airs-discovery=off;"
+        " re-checked every 15 minutes and on VPC events\n"
+        "      report: SSM parameter /airs-onboarding/coverage/AirsOrgCoverage (in each account and region;"
+        " `make verify` with a config of that account shows it)\n"
+    ) in text
+
+
+@pytest.mark.parametrize(
+    ("expression", "minutes"),
+    [
+        ("rate(5 minutes)", 5),
+        ("rate(1 minute)", 1),
+        ("rate(1 hour)", 60),
+        ("rate(3 hours)", 180),
+        ("rate(1 day)", 1440),
+        ("cron(0 12 * * ? *)", None),
+        ("rate(5 fortnights)", None),
+        (None, None),
+    ],
+)
+def test_rate_expressions_in_minutes(expression: str | None, minutes: int | None) -> None:
+    assert summary._rate_minutes(expression) == minutes
+
+
+def test_coverage_without_its_schedule_or_report_name_still_says_what_it_covers(tmp_path: Path) -> None:
+    coverage = {
+        "Type": "Custom::EstateCoverage",
+        "Properties": {
+            "ServiceToken": {"Fn::GetAtt": ["Function", "Arn"]},
+            "Settings": {"EXCLUDE_TAG_KEY": "skip", "EXCLUDE_TAG_VALUE": "", "REPORT_PARAMETER": {"Ref": "Name"}},
+        },
+    }
+    wizard = {"Region": {"Description": "Onboarding wizard: region", "Value": "us-east-1"}}
+    write_assembly(tmp_path, {"Airs": {"Resources": {"Coverage": coverage}, "Outputs": wizard}})
+    [stack] = summary.summarize(tmp_path)
+    assert stack.coverage == summary.CoverageSummary(
+        exclude_tag=("skip", ""), sweep_minutes=None, report_parameter=None
+    )
+    text = summary.render([stack])
+    assert (
+        "flow-log coverage: dynamic, every VPC of us-east-1 except those tagged skip (empty value);"
+        " re-checked on a schedule" in text
+    )
+    assert "report: SSM parameter (name known after deploy) (`make verify` shows it)" in text
