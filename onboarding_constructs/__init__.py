@@ -27,6 +27,7 @@ from .eks_discovery_access import (
     EksDiscoveryAccess,
 )
 from .flow_log_bucket import DEFAULT_RETENTION, FlowLogBucket
+from .flow_log_coverage import COVERAGE_TAG_KEY, FlowLogCoverage
 from .flow_logs import FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
 from .pod_bedrock_access import POD_IDENTITY_AGENT_ADDON, PodAccessMode, PodBedrockAccess
 from .role_policy import apply_role_policy
@@ -35,6 +36,7 @@ from .service_managed_stack_set import ServiceManagedStackSet
 __all__ = [
     "ALWAYS_DENIED",
     "BEDROCK_DATA_RESOURCE_TYPES",
+    "COVERAGE_TAG_KEY",
     "DEFAULT_ACCESS_POLICY",
     "DEFAULT_RETENTION",
     "DEFAULT_TRAIL_NAME",
@@ -53,6 +55,7 @@ __all__ = [
     "EksDiscoveryAccess",
     "FlowLogAggregationInterval",
     "FlowLogBucket",
+    "FlowLogCoverage",
     "FlowLogFileFormat",
     "FlowLogs",
     "PodAccessMode",

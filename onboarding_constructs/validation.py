@@ -50,6 +50,12 @@ from ._identifiers import (
 from ._regions import known_regions, region_problem
 from .discovery_role import external_id_problem, principal_arn_problem, sensitive_read_problem
 from .eks_discovery_access import allowed_cidrs_problems
+from .flow_log_coverage import (
+    exclude_tag_problems,
+    owner_problem,
+    report_parameter_name_problem,
+    sweep_interval_problem,
+)
 from .flow_logs import aggregation_interval_problem, file_format_problem, flow_log_targets_problems
 from .pod_bedrock_access import (
     mode_problem,
@@ -89,6 +95,7 @@ __all__ = [
     "call_as_problem",
     "canonical_cidr",
     "cluster_name_problem",
+    "exclude_tag_problems",
     "existing_resource_problem",
     "external_id_problem",
     "file_format_problem",
@@ -104,6 +111,7 @@ __all__ = [
     "oidc_issuer_problem",
     "organizational_unit_id_problem",
     "override_account_problem",
+    "owner_problem",
     "percentage_problem",
     "pod_access_mode_problems",
     "principal_arn_problem",
@@ -111,11 +119,13 @@ __all__ = [
     "region_problem",
     "repeated",
     "repeated_problem",
+    "report_parameter_name_problem",
     "role_arn_problem",
     "role_name_prefix_problem",
     "sensitive_read_problem",
     "service_account_problem",
     "subnet_id_problem",
+    "sweep_interval_problem",
     "target_list_problems",
     "trail_arn_problem",
     "trail_name_problem",

@@ -27,6 +27,7 @@ EXPORTED = [
     "BEDROCK_DATA_RESOURCE_TYPES",
     "BedrockAuditTrail",
     "BedrockInvokerInstanceRole",
+    "COVERAGE_TAG_KEY",
     "DEFAULT_ACCESS_POLICY",
     "DEFAULT_RETENTION",
     "DEFAULT_TRAIL_NAME",
@@ -39,6 +40,7 @@ EXPORTED = [
     "EksDiscoveryAccess",
     "FlowLogAggregationInterval",
     "FlowLogBucket",
+    "FlowLogCoverage",
     "FlowLogFileFormat",
     "FlowLogs",
     "POD_IDENTITY_AGENT_ADDON",
@@ -80,6 +82,7 @@ VALIDATION_EXPORTED = [
     "call_as_problem",
     "canonical_cidr",
     "cluster_name_problem",
+    "exclude_tag_problems",
     "existing_resource_problem",
     "external_id_problem",
     "file_format_problem",
@@ -95,6 +98,7 @@ VALIDATION_EXPORTED = [
     "oidc_issuer_problem",
     "organizational_unit_id_problem",
     "override_account_problem",
+    "owner_problem",
     "percentage_problem",
     "pod_access_mode_problems",
     "principal_arn_problem",
@@ -102,11 +106,13 @@ VALIDATION_EXPORTED = [
     "region_problem",
     "repeated",
     "repeated_problem",
+    "report_parameter_name_problem",
     "role_arn_problem",
     "role_name_prefix_problem",
     "sensitive_read_problem",
     "service_account_problem",
     "subnet_id_problem",
+    "sweep_interval_problem",
     "target_list_problems",
     "trail_arn_problem",
     "trail_name_problem",
@@ -121,6 +127,16 @@ PROPERTIES: dict[str, set[str]] = {
     "EksClusterAccessHandler": {"function", "log_group", "log_group_encryption_key", "policy", "role", "service_token"},
     "EksDiscoveryAccess": {"access_entry", "cluster_access", "handler"},
     "FlowLogBucket": {"access_logs_bucket", "bucket", "created", "encryption_key"},
+    "FlowLogCoverage": {
+        "custom_resource",
+        "estate_events",
+        "function",
+        "log_group",
+        "owner",
+        "report_parameter_name",
+        "role",
+        "schedule",
+    },
     "FlowLogs": {"flow_logs", "log_format"},
     "PodBedrockAccess": {
         "addon",
@@ -156,6 +172,9 @@ BUILDERS: dict[str, Callable[[Stack], Construct]] = {
         stack, "Subject", cluster_name="prod", principal_arn=ROLE_ARN
     ),
     "FlowLogBucket": lambda stack: onboarding_constructs.FlowLogBucket(stack, "Subject"),
+    "FlowLogCoverage": lambda stack: onboarding_constructs.FlowLogCoverage(
+        stack, "Subject", bucket=_imported_bucket(stack)
+    ),
     "FlowLogs": lambda stack: onboarding_constructs.FlowLogs(
         stack, "Subject", bucket=_imported_bucket(stack), subnet_ids=["subnet-0a1b2c3d"]
     ),
