@@ -127,14 +127,12 @@ def flow_log_coverage(context: Context, region: str) -> Iterator[Finding]:
 def _coverage(context: Context, vpc: dict[str, Any], flow_logs: list[dict[str, Any]]) -> Finding:
     """What the sweep would find on one VPC with these flow logs."""
     vpc_id = vpc["VpcId"]
+    swept = [f["FlowLogId"] for f in flow_logs if tags_of(f).get(COVERAGE_TAG_KEY) == context.config.stack_name]
     if excluded(context, vpc):
-        return ok(f"excluded by tag {exclude_tag(context)}", on=vpc_id)
+        removes = f"; the sweep removes its flow log(s) {', '.join(swept)}" if swept else ""
+        return ok(f"excluded by tag {exclude_tag(context)}{removes}", on=vpc_id)
     to_bucket = {f["FlowLogId"] for f in flow_logs_to(flow_logs, stack_bucket_arn(context))}
-    ours = [
-        f
-        for f in flow_logs
-        if f["FlowLogId"] in to_bucket or tags_of(f).get(COVERAGE_TAG_KEY) == context.config.stack_name
-    ]
+    ours = [f for f in flow_logs if f["FlowLogId"] in to_bucket or f["FlowLogId"] in swept]
     lacking = {f["FlowLogId"]: missing_standard_fields(f.get("LogFormat") or DEFAULT_FORMAT) for f in ours}
     complete = [f for f in ours if not lacking[f["FlowLogId"]]]
     if complete:

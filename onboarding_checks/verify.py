@@ -36,6 +36,7 @@ from .probes import (
     auth_mode,
     cluster,
     discovery_cidrs,
+    flow_logs_by_resource,
     flow_logs_on,
     flow_logs_to,
     region_vpcs,
@@ -148,6 +149,8 @@ class CoverageReport:
     trigger: str
     counts: dict[str, int]
     vpcs: dict[str, dict[str, str]]
+    #: Covered VPCs the sweep left out to keep the report within SSM's 8 KB (the counts still count them).
+    omitted: int = 0
 
     @classmethod
     def parse(cls, text: str) -> CoverageReport:
@@ -168,6 +171,7 @@ class CoverageReport:
             str(report.get("trigger", "?")),
             {str(k): v for k, v in counts.items() if isinstance(v, int)} if isinstance(counts, dict) else {},
             {str(k): {str(f): str(v) for f, v in state.items()} for k, state in vpcs.items()},
+            omitted if isinstance(omitted := report.get("omitted_vpcs"), int) else 0,
         )
 
 
@@ -177,7 +181,8 @@ class CoverageReport:
     checks="the sweep's report (ssm:GetParameter) exists (none: the sweep has not run) and is at most two sweeps"
     f" (`flow_logs.sweep_minutes`) and {SWEEP_GRACE.seconds // 60} minutes old (older warns); a row for each VPC it"
     " lists: covered, created and excluded pass, failed fails with its reason; each VPC of the account not excluded"
-    " and not in it (DescribeVpcs) warns, covered at the next sweep",
+    " and not in it (DescribeVpcs) warns, covered at the next sweep, unless the report was cut to 8 KB and the VPC"
+    " has a flow log to the stack's bucket (DescribeFlowLogs)",
 )
 def flow_log_coverage(context: Context, name: str) -> Iterator[Finding]:
     sweep_minutes = context.config.flow_logs.sweep_minutes
@@ -202,23 +207,32 @@ def flow_log_coverage(context: Context, name: str) -> Iterator[Finding]:
     yield _report_age(report, sweep_minutes)
     findings = [_vpc_state(context, vpc_id, state) for vpc_id, state in report.vpcs.items()]
     try:
-        in_scope = [vpc["VpcId"] for vpc in region_vpcs(context) if not excluded(context, vpc)]
+        vpcs = region_vpcs(context)
+        unlisted = [v["VpcId"] for v in vpcs if not excluded(context, v) and v["VpcId"] not in report.vpcs]
+        # A report cut to 8 KB leaves covered VPCs out: their flow logs say whether they are.
+        flow_logs = flow_logs_by_resource(context) if unlisted and report.omitted else {}
     except MissingPermission as missing:
         yield warning(
             f"not checked whether every VPC is in the report: your credentials may not call {missing.action}",
             f"allow {missing.action} to the identity running the check, or compare the VPCs by hand",
         )
-        in_scope = []
-    findings += [
-        warning(
-            f"not in the report of {report.generated_at:%Y-%m-%d %H:%M} UTC (created since?): covered at the next"
-            " sweep",
-            f"verify again after the next sweep (every {sweep_minutes} minutes)",
-            on=vpc_id,
-        )
-        for vpc_id in in_scope
-        if vpc_id not in report.vpcs
-    ]
+        unlisted, flow_logs = [], {}
+    bucket_arn = stack_bucket_arn(context)
+    for vpc_id in unlisted:
+        ours = flow_logs_to(flow_logs.get(vpc_id, []), bucket_arn)
+        if ours:
+            findings.append(
+                ok(f"covered: {ours[0]['FlowLogId']} (left out of the report, which keeps to 8 KB)", on=vpc_id)
+            )
+        else:
+            findings.append(
+                warning(
+                    f"not in the report of {report.generated_at:%Y-%m-%d %H:%M} UTC (created since?): covered at the"
+                    " next sweep",
+                    f"verify again after the next sweep (every {sweep_minutes} minutes)",
+                    on=vpc_id,
+                )
+            )
     yield from problems_first(findings)
 
 
@@ -227,7 +241,9 @@ def _report_age(report: CoverageReport, sweep_minutes: int) -> Finding:
     counts = ", ".join(f"{n} {'VPCs' if k == 'Vpcs' else k.lower()}" for k, n in report.counts.items())
     detail = (
         f"written {int(age.total_seconds() // 60)} minutes ago ({report.generated_at:%Y-%m-%d %H:%M} UTC, after"
-        f" {report.trigger})" + (f": {counts}" if counts else "")
+        f" {report.trigger})"
+        + (f": {counts}" if counts else "")
+        + (f"; {report.omitted} covered VPC(s) left out to keep it within 8 KB" if report.omitted else "")
     )
     if age <= 2 * datetime.timedelta(minutes=sweep_minutes) + SWEEP_GRACE:
         return ok(detail)

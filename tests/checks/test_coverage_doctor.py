@@ -236,3 +236,13 @@ def test_listed_coverage_runs_no_coverage_rule(account: Account, capsys: pytest.
     account.run("doctor", {"flow_logs": {"subnet_ids": [subnet["Subnet"]["SubnetId"]]}}, "--json")
     checks = [r["check"] for r in json.loads(capsys.readouterr().out)["results"]]
     assert "flow log target" in checks and TITLE not in checks
+
+
+def test_an_excluded_vpc_loses_the_sweeps_flow_log(account: Account) -> None:
+    no_default_vpc(account)
+    left = vpc(account, 1, {"airs-discovery": "off"})
+    swept = flow_log(account, left, "airsonboarding-flowlogbucket-1a2b", log_format=FULL, tags=SWEEPS)
+    flow_log(account, left, "other-logs-a", tags={"airs-onboarding:coverage": "OtherStack"})
+    assert findings(account, all_vpcs(), flow_log_coverage) == [
+        ("pass", left, f"excluded by tag airs-discovery=off; the sweep removes its flow log(s) {swept}", "")
+    ]

@@ -15,7 +15,7 @@ from onboarding_checks.verify import COVERAGE_REPORT, flow_log_coverage
 from onboarding_config.loader import config_from_mapping
 from onboarding_config.output_groups import WIZARD
 from tests.checks.conftest import Account
-from tests.checks.coverage_account import STACK, all_vpcs, findings, no_default_vpc, vpc
+from tests.checks.coverage_account import BUCKET, STACK, all_vpcs, findings, flow_log, no_default_vpc, vpc
 
 TITLE = "flow log coverage"
 REPORT = f"/airs-onboarding/coverage/{STACK}"
@@ -158,6 +158,64 @@ def test_a_vpc_created_since_the_sweep_warns_and_an_excluded_one_is_not_missed(a
             "verify again after the next sweep (every 60 minutes)",
         ),
         ("pass", covered, "covered: fl-0000000000000000a", ""),
+    ]
+
+
+def put_cut_report(account: Account, vpcs: dict[str, dict[str, str]], omitted: int) -> datetime.datetime:
+    """A report the sweep cut to 8 KB: covered VPCs left out, and how many."""
+    at = written()
+    report = {"generated_at": at.isoformat(), "trigger": "schedule", "vpcs": vpcs, "omitted_vpcs": omitted}
+    put_text(account, json.dumps(report))
+    return at
+
+
+def test_a_vpc_left_out_of_a_cut_report_is_covered_if_it_logs_to_the_bucket(account: Account) -> None:
+    no_default_vpc(account)
+    left_out, new, failed = vpc(account, 1), vpc(account, 2), vpc(account, 3)
+    covering = flow_log(account, left_out, BUCKET)
+    flow_log(account, new, "other-logs-a")
+    at = put_cut_report(account, {failed: {"state": "failed", "reason": "has 2 flow logs"}}, omitted=1)
+    assert findings(account, all_vpcs(), flow_log_coverage, outputs()) == [
+        (
+            "pass",
+            REPORT,
+            f"written 5 minutes ago ({at:%Y-%m-%d %H:%M} UTC, after schedule); 1 covered VPC(s) left out to keep it"
+            " within 8 KB",
+            "",
+        ),
+        ("fail", failed, "not covered: has 2 flow logs", FAILED_FIX),
+        (
+            "warn",
+            new,
+            f"not in the report of {at:%Y-%m-%d %H:%M} UTC (created since?): covered at the next sweep",
+            "verify again after the next sweep (every 60 minutes)",
+        ),
+        ("pass", left_out, f"covered: {covering} (left out of the report, which keeps to 8 KB)", ""),
+    ]
+
+
+def test_a_report_that_is_whole_needs_no_flow_log_read(account: Account) -> None:
+    no_default_vpc(account)
+    new = vpc(account, 1)
+    flow_log(account, new, BUCKET)  # not the sweep's: the report is whole, so the VPC is new to it
+    put_report(account, {})
+    account.fake.denied.add("DescribeFlowLogs")
+    [_, (status, on, detail, _)] = findings(account, all_vpcs(), flow_log_coverage, outputs())
+    assert (status, on) == ("warn", new) and detail.endswith("covered at the next sweep")
+
+
+def test_without_describe_flow_logs_a_cut_report_warns_naming_it(account: Account) -> None:
+    no_default_vpc(account)
+    vpc(account, 1)
+    put_cut_report(account, {}, omitted=3)
+    account.fake.denied.add("DescribeFlowLogs")
+    assert findings(account, all_vpcs(), flow_log_coverage, outputs())[1:] == [
+        (
+            "warn",
+            REPORT,
+            "not checked whether every VPC is in the report: your credentials may not call ec2:DescribeFlowLogs",
+            "allow ec2:DescribeFlowLogs to the identity running the check, or compare the VPCs by hand",
+        )
     ]
 
 
