@@ -21,6 +21,7 @@ from onboarding_constructs import (
     manifest_path,
     pod_access_id,
 )
+from onboarding_constructs.flow_log_coverage import exclude_tag_problems
 from onboarding_constructs.validation import (
     MAX_TEMPLATE_PARAMETERS,
     allowed_cidrs_problems,
@@ -53,6 +54,7 @@ from .value_types import (
     Namespace,
     OidcIssuer,
     OrganizationalUnitIds,
+    PlainText,
     PodAccessModeName,
     PublicCidrs,
     ReadOnlyDict,
@@ -65,9 +67,7 @@ from .value_types import (
     StackName,
     SubnetIds,
     SweepMinutes,
-    TagKey,
     Tags,
-    TagValue,
     ToleratedFailurePercentage,
     TrailArn,
     TrailName,
@@ -121,8 +121,14 @@ class BucketConfig(Section):
 class ExcludeTagConfig(Section):
     """``flow_logs.exclude_tag``: the tag (key and value) that keeps a VPC out of all-vpcs coverage."""
 
-    key: TagKey
-    value: TagValue
+    key: PlainText
+    value: PlainText
+
+    @model_validator(mode="after")
+    def _a_vpc_tag(self) -> ExcludeTagConfig:
+        # The construct's rule (EC2 takes any characters in a tag): a key of 1 to 128, not aws:, a value to 256.
+        raise_if_any(located(None, exclude_tag_problems((self.key, self.value))))
+        return self
 
 
 DEFAULT_COVERAGE: Coverage = "listed"

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+from onboarding_constructs.flow_log_coverage import MAX_SWEEP_MINUTES, MIN_SWEEP_MINUTES
 from onboarding_constructs.validation import (
     account_id_problem,
     aggregation_interval_problem,
@@ -204,11 +205,6 @@ CallAs = Annotated[Literal["SELF", "DELEGATED_ADMIN"], _refused_by(call_as_probl
 Coverage = Literal["listed", "all-vpcs"]
 
 
-#: ``flow_logs.sweep_minutes``: how often all-vpcs coverage is re-checked, in minutes.
-MIN_SWEEP_MINUTES = 5
-MAX_SWEEP_MINUTES = 1440
-
-
 def _sweep_minutes_problem(value: int) -> str | None:
     if MIN_SWEEP_MINUTES <= value <= MAX_SWEEP_MINUTES:
         return None
@@ -224,4 +220,13 @@ def _in_sweep_range(value: int) -> int:
     return value
 
 
+#: ``flow_logs.sweep_minutes``: how often all-vpcs coverage is re-checked, in the construct's limits.
 SweepMinutes = Annotated[int, AfterValidator(_in_sweep_range)]
+
+
+def _checked_as_a_whole(_value: str) -> str | None:
+    return None
+
+
+#: Text a rule of its section checks (with the values beside it); here only refused as CDK token syntax.
+PlainText = Annotated[str, _checked_by(_checked_as_a_whole)]
