@@ -168,7 +168,7 @@ class CoverageReport:
         counts = report.get("counts")
         return cls(
             generated_at if generated_at.tzinfo else generated_at.replace(tzinfo=datetime.UTC),
-            str(report.get("trigger", "?")),
+            str(report.get("trigger") or ""),
             {str(k): v for k, v in counts.items() if isinstance(v, int)} if isinstance(counts, dict) else {},
             {str(k): {str(f): str(v) for f, v in state.items()} for k, state in vpcs.items()},
             omitted if isinstance(omitted := report.get("omitted_vpcs"), int) else 0,
@@ -240,8 +240,8 @@ def _report_age(report: CoverageReport, sweep_minutes: int) -> Finding:
     age = max(datetime.datetime.now(datetime.UTC) - report.generated_at, datetime.timedelta(0))
     counts = ", ".join(f"{n} {'VPCs' if k == 'Vpcs' else k.lower()}" for k, n in report.counts.items())
     detail = (
-        f"written {int(age.total_seconds() // 60)} minutes ago ({report.generated_at:%Y-%m-%d %H:%M} UTC, after"
-        f" {report.trigger})"
+        f"written {int(age.total_seconds() // 60)} minutes ago ({report.generated_at:%Y-%m-%d %H:%M} UTC"
+        + (f", after {report.trigger})" if report.trigger else ")")
         + (f": {counts}" if counts else "")
         + (f"; {report.omitted} covered VPC(s) left out to keep it within 8 KB" if report.omitted else "")
     )
@@ -256,13 +256,12 @@ def _report_age(report: CoverageReport, sweep_minutes: int) -> Finding:
 def _vpc_state(context: Context, vpc_id: str, state: dict[str, str]) -> Finding:
     """One VPC's row, as the report has it."""
     status, flow_log_id, reason = state.get("state"), state.get("flow_log_id"), state.get("reason")
-    if status == "covered":
-        return ok(f"covered: {flow_log_id or '?'}", on=vpc_id)
-    if status == "created":
-        return ok(f"covered: {flow_log_id or '?'}, created by the sweep", on=vpc_id)
+    if status in ("covered", "created"):
+        by_the_sweep = ", created by the sweep" if status == "created" else ""
+        return ok(f"covered: {flow_log_id}{by_the_sweep}" if flow_log_id else f"covered{by_the_sweep}", on=vpc_id)
     if status == "excluded":
         tag = exclude_tag(context)
-        return ok(f"excluded by tag {tag}" if tag else f"excluded: {reason or '?'}", on=vpc_id)
+        return ok(f"excluded by tag {tag}" if tag else "excluded" + (f": {reason}" if reason else ""), on=vpc_id)
     if status == "failed":
         return failure(
             f"not covered: {reason or 'no reason given'}",

@@ -249,6 +249,25 @@ def test_a_state_the_sweep_does_not_write_fails(account: Account) -> None:
     ]
 
 
+def test_a_report_without_the_optional_keys_reads_as_far_as_it_goes(account: Account) -> None:
+    no_default_vpc(account)
+    covered, created, left = vpc(account, 1), vpc(account, 2), vpc(account, 3)
+    at = written()
+    vpcs = {covered: {"state": "covered"}, created: {"state": "created"}, left: {"state": "excluded"}}
+    put_text(account, json.dumps({"generated_at": at.isoformat(), "vpcs": vpcs}))
+    assert findings(account, all_vpcs(exclude_tag=None), flow_log_coverage, outputs()) == [
+        ("pass", REPORT, f"written 5 minutes ago ({at:%Y-%m-%d %H:%M} UTC)", ""),
+        *sorted(
+            [
+                ("pass", covered, "covered", ""),
+                ("pass", created, "covered, created by the sweep", ""),
+                ("pass", left, "excluded", ""),
+            ],
+            key=lambda row: row[1],
+        ),
+    ]
+
+
 @pytest.mark.parametrize(
     ("text", "problem"),
     [
