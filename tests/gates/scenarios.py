@@ -105,6 +105,47 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "cloudtrail": {"existing_trail_arn": "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail"},
         "bedrock": {"ec2_role": True, "model_ids": ["anthropic.claude-3-5-sonnet-20240620-v1:0"]},
     },
+    # All-vpcs coverage with every option it takes: an SSE-KMS bucket, a KMS key on the handlers' log
+    # groups, named roles under a permissions boundary, parquet with the ECS fields, no exclude tag.
+    "all-vpcs": {
+        "account": "111111111111",
+        "region": "eu-west-1",
+        "stack_name": "AirsAllVpcs",
+        "flow_logs": {
+            "coverage": "all-vpcs",
+            "exclude_tag": None,
+            "sweep_minutes": 15,
+            "file_format": "parquet",
+            "max_aggregation_seconds": 60,
+            "include_ecs_fields": True,
+            "bucket": {"kms_key_arn": KEY_ARN},
+        },
+        "eks": {
+            "discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery",
+            "clusters": [{"name": "prod-eks"}],
+            "log_group_kms_key_arn": KEY_ARN,
+        },
+        "iam": {"permissions_boundary_arn": BOUNDARY, "role_name_prefix": "airs-"},
+    },
+    # All-vpcs coverage with its defaults and an imported bucket (whose policy is never touched).
+    "all-vpcs-existing-bucket": {
+        "region": "us-west-2",
+        "stack_name": "AirsAllVpcsExisting",
+        "flow_logs": {"coverage": "all-vpcs", "bucket": {"existing_name": "customer-owned-flow-logs"}},
+    },
+    # Every member account covers its own VPCs: the coverage construct in the StackSet template.
+    "organization-all-vpcs": {
+        "region": "us-east-1",
+        "stack_name": "AirsOrgAllVpcs",
+        "organization": {"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1", "eu-west-1"]},
+        "flow_logs": {"coverage": "all-vpcs", "exclude_tag": {"key": "flow-logs", "value": "skip"}},
+        "discovery_role": {
+            "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
+            "external_id": "airs-ext-1234",
+        },
+        "eks": {"clusters": [{"name": "prod-eks"}]},
+        "iam": {"role_name_prefix": "airs-"},
+    },
     "reused-trail": {
         "region": "us-east-2",
         "stack_name": "AirsReusedTrail",
