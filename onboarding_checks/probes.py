@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from onboarding_config.partitions import partition_of
+from onboarding_constructs import COVERAGE_TAG_KEY as SWEEP_TAG_KEY
 from onboarding_constructs import POD_IDENTITY_AGENT_ADDON
 from onboarding_constructs.validation import canonical_cidr
 
@@ -16,7 +17,7 @@ OPEN_TO_EVERYONE = ("0.0.0.0/0", "::/0")
 #: EC2 allows this many flow logs per VPC, subnet or network interface.
 MAX_FLOW_LOGS_PER_RESOURCE = 2
 #: The tag the coverage sweep puts on each flow log it creates; its value is the owner, the stack's name.
-COVERAGE_TAG_KEY = "airs-onboarding:coverage"
+COVERAGE_TAG_KEY = SWEEP_TAG_KEY
 #: The stack output naming the SSM parameter of the sweep's report, and where that parameter is without it.
 COVERAGE_REPORT_OUTPUT = "FlowLogCoverageReport"
 COVERAGE_REPORT_PREFIX = "/airs-onboarding/coverage/"
