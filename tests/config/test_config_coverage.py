@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from onboarding_config.loader import ConfigError, Problem, config_from_mapping, parse_config
+from onboarding_config.loader import ConfigError, Problem, config_from_mapping, load_config, parse_config
 from onboarding_config.model import ExcludeTagConfig, OnboardingConfig
-from tests.conftest import MINIMAL_CONFIG, config_with, load
+from tests.conftest import MINIMAL_CONFIG, REPO_ROOT, config_with, load
 
 SUBNET = "subnet-0a1b2c3d"
 VPC = "vpc-0a1b2c3d"
@@ -381,3 +381,17 @@ def test_all_vpcs_keeps_cluster_overrides() -> None:
         )
     )
     assert config.member_slots() == {"subnet_ids": 0, "vpc_ids": 0, "clusters": 1}
+
+
+# --- config/coverage.example.yaml -----------------------------------------------------------------------
+
+
+def test_the_coverage_example_uses_all_vpcs_with_the_defaults_written_out() -> None:
+    config = load_config(REPO_ROOT / "config" / "coverage.example.yaml")
+    flow_logs = config.flow_logs
+    assert flow_logs.coverage == "all-vpcs"
+    assert flow_logs.exclude_tag == ExcludeTagConfig(key="airs-discovery", value="off")
+    assert flow_logs.sweep_minutes == 60
+    assert (flow_logs.subnet_ids, flow_logs.vpc_ids) == ((), ())
+    assert config.organization is None
+    assert config.eks is not None and [c.name for c in config.eks.clusters] == ["prod-eks"]

@@ -15,6 +15,7 @@ BOUNDARY = "arn:aws:iam::111111111111:policy/platform/permissions-boundary"
 SCENARIOS: dict[str, dict[str, Any]] = {
     "example": yaml.safe_load(EXAMPLE_CONFIG.read_text()),
     "sse-kms-example": yaml.safe_load((REPO_ROOT / "config" / "sse-kms.example.yaml").read_text()),
+    "coverage-example": yaml.safe_load((REPO_ROOT / "config" / "coverage.example.yaml").read_text()),
     "existing-bucket": {
         "account": "111111111111",
         "region": "us-west-2",
