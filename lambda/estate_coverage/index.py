@@ -94,6 +94,14 @@ TIME_RAN_OUT = "not attempted: the run's time budget ran out; the next run conti
 # Indirections so tests can run the handler on a virtual clock.
 _sleep = time.sleep
 _now = time.time
+# Clients live as long as the execution environment: warm invocations reuse them.
+_clients: dict[str, Any] = {}
+
+
+def _client(service: str) -> Any:
+    if service not in _clients:
+        _clients[service] = boto3.client(service, config=RETRY_CONFIG)
+    return _clients[service]
 
 
 class Failure(Exception):
@@ -404,8 +412,8 @@ class Run:
                 ) from None
         self.started = _now()
         self.deadline = self.started + remaining
-        self.ec2 = boto3.client("ec2", config=RETRY_CONFIG)
-        self.ssm = boto3.client("ssm", config=RETRY_CONFIG)
+        self.ec2 = _client("ec2")
+        self.ssm = _client("ssm")
 
     @property
     def is_sweep(self) -> bool:

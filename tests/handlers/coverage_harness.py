@@ -2,7 +2,7 @@
 
 The handler's default boto3 clients talk to moto in-process (``moto.mock_aws``) through a boto3 session of
 the harness, so botocore's serialization, parsing and standard-mode retries all run. The session's event
-hooks count every API call per operation (``before-call``) and every attempt (``before-send``), and can
+hooks count every API call per operation (``before-parameter-build``) and every attempt (``before-send``), and can
 answer an attempt with an injected error (throttling, 5xx, access denied) before moto sees it.
 
 moto is patched where it differs from AWS in something the handler depends on (``AwsRules``); each
@@ -56,7 +56,7 @@ import botocore.endpoint
 import botocore.session
 from botocore.awsrequest import AWSResponse
 from moto import mock_aws
-from moto.core.botocore_stubber import MockRawResponse
+from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import EC2Backend, ec2_backends
@@ -451,13 +451,20 @@ class Harness:
         if context is not None and self.clock.now() >= context.deadline:
             raise LambdaTimedOut(f"about to send {operation} after the {context.timeout_seconds:g} s timeout")
         self.clock.advance(self.request_latency)
+        chosen = None
         for fault in self.faults:
-            if fault.operation == operation and fault.after > 0:
+            if fault.operation != operation:
+                continue
+            if fault.after > 0:
                 fault.after -= 1
-            elif fault.operation == operation and fault.times != 0:
-                if fault.times is not None:
-                    fault.times -= 1
-                return _error_response(request.url, service, fault)
+            elif chosen is None and fault.times != 0:
+                chosen = fault
+        if chosen is not None:
+            if chosen.times is not None:
+                chosen.times -= 1
+            # botocore calls every before-send handler: keep moto from carrying out the refused request.
+            request.harness_refused = True
+            return _error_response(request.url, service, chosen)
         return None
 
     def sleep(self, seconds: float) -> None:
@@ -699,6 +706,14 @@ def _patch_moto(rules: AwsRules, stack: contextlib.ExitStack) -> None:
             del self.flow_logs[flow_log_id]
         return deleted
 
+    original_stubber = BotocoreStubber.__call__
+
+    def stubber(self: Any, event_name: str, request: Any, **kwargs: Any) -> Any:
+        if getattr(request, "harness_refused", False):
+            return None  # answered by an injected fault: AWS did nothing
+        return original_stubber(self, event_name, request, **kwargs)
+
+    stack.enter_context(mock.patch.object(BotocoreStubber, "__call__", stubber))
     stack.enter_context(mock.patch.object(VpcResponses, "describe_vpcs", describe_vpcs))
     stack.enter_context(mock.patch.object(FlowLogResponses, "describe_flow_logs", describe_flow_logs))
     stack.enter_context(mock.patch.object(FlowLogResponses, "create_flow_logs", create_flow_logs))
@@ -811,7 +826,8 @@ def coverage_harness(
             responses=server.responses,
             response_base=f"http://127.0.0.1:{server.server_address[1]}/cloudformation-response",
         )
-        session.events.register("before-call", harness._before_call)
+        # before-parameter-build: once per API call (not per attempt), with the call's own parameters.
+        session.events.register("before-parameter-build", harness._before_call)
         session.events.register_first("before-send", harness._before_send)
         stack.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", session))
         stack.enter_context(mock.patch.object(module, "_now", clock.now))

@@ -260,3 +260,23 @@ def test_an_access_denied_fault_is_not_retried(aws: Harness) -> None:
         client.describe_vpcs()
     assert error_of(raised) == ("UnauthorizedOperation", "injected UnauthorizedOperation")
     assert aws.attempts["DescribeVpcs"] == 1
+
+
+def test_a_request_answered_by_a_fault_changes_nothing(aws: Harness) -> None:
+    vpc = aws.add_vpc()
+    aws.fail("CreateFlowLogs", "InternalError", status=500, times=1)
+    aws.fail("CreateFlowLogs", "InvalidParameterValue", times=1, after=1)
+    client = aws.session.client("ec2", config=aws.module.RETRY_CONFIG)
+    params = {
+        "ResourceType": "VPC",
+        "ResourceIds": [vpc],
+        "TrafficType": "ALL",
+        "LogDestinationType": "s3",
+        "LogDestination": BUCKET_ARN,
+    }
+    with pytest.raises(ClientError) as raised:
+        client.create_flow_logs(**params)
+    assert error_of(raised) == ("InvalidParameterValue", "injected InvalidParameterValue")
+    assert aws.attempts["CreateFlowLogs"] == 2  # the 500 was retried, the 400 was not
+    assert aws.flow_logs(vpc) == []
+    assert len(client.create_flow_logs(**params)["FlowLogIds"]) == 1
