@@ -76,7 +76,8 @@ TIME_MARGIN_SECONDS = 30.0  # of the invocation's remaining time, kept for answe
 LEASE_POLL_SECONDS = 5.0
 SWEEP_LEASE_POLLS = 3  # a sweep that finds the lease held asks again this many times, then leaves the work
 DELETE_LEASE_RESERVE_SECONDS = 60.0  # a Delete stops waiting for the lease this long before its deadline
-# Throttling and 5xx are retried with backoff by botocore's standard retry mode.
+# Throttling and 5xx are retried with backoff by botocore's standard retry mode: up to 8 retries after
+# the first attempt (Config's max_attempts counts retries; total_max_attempts would count both).
 RETRY_CONFIG = Config(retries={"mode": "standard", "max_attempts": 8})
 ACCESS_DENIED_CODES = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 NOT_FOUND_FLOW_LOG = "InvalidFlowLogId.NotFound"
@@ -573,10 +574,17 @@ class Run:
                 )
             gone = self._delete_flow_logs(ours)
             removed = sum(1 for f in ours if not gone[f])
-            not_removed = [f"{f}: {gone[f]}" for f in ours if gone[f]]
-            if not_removed:
-                problems.append(f"{len(not_removed)} flow log(s) could not be deleted: " + "; ".join(not_removed))
-            if report_parameter:
+            by_reason: dict[str, list[str]] = {}
+            for flow_log_id in ours:
+                if gone[flow_log_id]:
+                    by_reason.setdefault(str(gone[flow_log_id]), []).append(flow_log_id)
+            if by_reason:
+                problems.append(
+                    f"{sum(map(len, by_reason.values()))} flow log(s) could not be deleted: "
+                    + "; ".join(f"{', '.join(i)}: {reason.rstrip('.')}" for reason, i in by_reason.items())
+                )
+            # The report stays while flow logs of ours may be left: it still says what they cover.
+            if report_parameter and not problems:
                 try:
                     self.ssm.delete_parameter(Name=report_parameter)
                 except ClientError as error:
@@ -924,22 +932,25 @@ def _custom_resource(event: dict[str, Any], context: Any, request: str) -> None:
         if request == "Delete":
             if not physical_id.startswith(PHYSICAL_ID_PREFIX):
                 LOG.info("coverage Delete: %s created nothing; nothing to remove", physical_id)
-                _respond(event, "SUCCESS", "", physical_id, {})
-                return
-            # The physical id names the owner whose flow logs this resource created.
-            outcome = run.delete(physical_id.removeprefix(PHYSICAL_ID_PREFIX), os.environ.get("REPORT_PARAMETER", ""))
+                outcome = None
+            else:
+                # The physical id names the owner whose flow logs this resource created.
+                owner = physical_id.removeprefix(PHYSICAL_ID_PREFIX)
+                outcome = run.delete(owner, os.environ.get("REPORT_PARAMETER", ""))
         else:
             settings = read_settings(os.environ)
             physical_id = PHYSICAL_ID_PREFIX + settings.owner
             outcome = run.converge(settings)
-        LOG.info(summary_line(outcome))
-        _respond(event, "SUCCESS", "", physical_id, outcome.data())
+        if outcome is not None:
+            LOG.info(summary_line(outcome))
+        status, reason, data = "SUCCESS", "", outcome.data() if outcome is not None else {}
     except Failure as failure:
         LOG.warning("coverage %s failed: %s", request, failure)
-        _respond(event, "FAILED", str(failure), physical_id)
+        status, reason, data = "FAILED", str(failure), {}
     except Exception as error:
         LOG.error("unexpected error: %s", traceback.format_exc())
-        _respond(event, "FAILED", f"unexpected error ({type(error).__name__}): {error}", physical_id)
+        status, reason, data = "FAILED", f"unexpected error ({type(error).__name__}): {error}", {}
+    _respond(event, status, reason, physical_id, data)
 
 
 def _respond(

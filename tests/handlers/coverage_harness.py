@@ -2,7 +2,7 @@
 
 The handler's default boto3 clients talk to moto in-process (``moto.mock_aws``) through a boto3 session of
 the harness, so botocore's serialization, parsing and standard-mode retries all run. The session's event
-hooks count every API call per operation (``before-parameter-build``) and every attempt (``before-send``), and can
+hooks count every API call per operation (``provide-client-params``) and every attempt (``before-send``), and can
 answer an attempt with an injected error (throttling, 5xx, access denied) before moto sees it.
 
 moto is patched where it differs from AWS in something the handler depends on (``AwsRules``); each
@@ -826,8 +826,9 @@ def coverage_harness(
             responses=server.responses,
             response_base=f"http://127.0.0.1:{server.server_address[1]}/cloudformation-response",
         )
-        # before-parameter-build: once per API call (not per attempt), with the call's own parameters.
-        session.events.register("before-parameter-build", harness._before_call)
+        # provide-client-params: once per API call (not per attempt), with the parameters as the handler gave
+        # them (before botocore's own aliasing, such as EC2's Filters -> Filter).
+        session.events.register("provide-client-params", harness._before_call)
         session.events.register_first("before-send", harness._before_send)
         stack.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", session))
         stack.enter_context(mock.patch.object(module, "_now", clock.now))
