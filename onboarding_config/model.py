@@ -21,10 +21,10 @@ from onboarding_constructs import (
     manifest_path,
     pod_access_id,
 )
-from onboarding_constructs.flow_log_coverage import exclude_tag_problems
 from onboarding_constructs.validation import (
     MAX_TEMPLATE_PARAMETERS,
     allowed_cidrs_problems,
+    exclude_tag_problems,
     existing_resource_problem,
     flow_log_targets_problems,
     include_exclude_problem,

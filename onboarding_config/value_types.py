@@ -12,7 +12,6 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-from onboarding_constructs.flow_log_coverage import MAX_SWEEP_MINUTES, MIN_SWEEP_MINUTES
 from onboarding_constructs.validation import (
     account_id_problem,
     aggregation_interval_problem,
@@ -205,6 +204,12 @@ CallAs = Annotated[Literal["SELF", "DELEGATED_ADMIN"], _refused_by(call_as_probl
 Coverage = Literal["listed", "all-vpcs"]
 
 
+#: ``flow_logs.sweep_minutes``: the limits of ``FlowLogCoverage``'s sweep interval, in minutes (a test holds
+#: them equal to the construct's).
+MIN_SWEEP_MINUTES = 5
+MAX_SWEEP_MINUTES = 1440
+
+
 def _sweep_minutes_problem(value: int) -> str | None:
     if MIN_SWEEP_MINUTES <= value <= MAX_SWEEP_MINUTES:
         return None
@@ -220,7 +225,7 @@ def _in_sweep_range(value: int) -> int:
     return value
 
 
-#: ``flow_logs.sweep_minutes``: how often all-vpcs coverage is re-checked, in the construct's limits.
+#: ``flow_logs.sweep_minutes``: how often all-vpcs coverage is re-checked.
 SweepMinutes = Annotated[int, AfterValidator(_in_sweep_range)]
 
 

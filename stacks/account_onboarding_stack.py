@@ -27,12 +27,12 @@ from onboarding_constructs import (
     DiscoveryRole,
     EksDiscoveryAccess,
     FlowLogBucket,
+    FlowLogCoverage,
     FlowLogs,
     PodBedrockAccess,
     apply_role_policy,
     pod_access_id,
 )
-from onboarding_constructs.flow_log_coverage import FlowLogCoverage
 
 from .flow_log_options import FlowLogOptions
 from .flow_log_shards import RESOURCE_BUDGET, ShardedFlowLogs, resource_count

@@ -14,8 +14,7 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from onboarding_config.model import FlowLogsConfig
-from onboarding_constructs import FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
-from onboarding_constructs.flow_log_coverage import FlowLogCoverage
+from onboarding_constructs import FlowLogAggregationInterval, FlowLogCoverage, FlowLogFileFormat, FlowLogs
 
 
 @dataclass(frozen=True)

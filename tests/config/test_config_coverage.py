@@ -9,6 +9,8 @@ import pytest
 
 from onboarding_config.loader import ConfigError, Problem, config_from_mapping, load_config, parse_config
 from onboarding_config.model import ExcludeTagConfig, OnboardingConfig
+from onboarding_config.value_types import MAX_SWEEP_MINUTES, MIN_SWEEP_MINUTES
+from onboarding_constructs import flow_log_coverage
 from tests.conftest import MINIMAL_CONFIG, REPO_ROOT, config_with, load
 
 SUBNET = "subnet-0a1b2c3d"
@@ -128,6 +130,13 @@ def test_exclude_tag_limits(key: str, value: str) -> None:
     tag = load(all_vpcs(exclude_tag={"key": key, "value": value})).flow_logs.exclude_tag
     assert tag is not None
     assert (tag.key, tag.value) == (key, value)
+
+
+def test_sweep_minutes_has_the_constructs_limits() -> None:
+    assert (MIN_SWEEP_MINUTES, MAX_SWEEP_MINUTES) == (
+        flow_log_coverage.MIN_SWEEP_MINUTES,
+        flow_log_coverage.MAX_SWEEP_MINUTES,
+    )
 
 
 @pytest.mark.parametrize("minutes", [5, 6, 60, 1439, 1440])

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from onboarding_constructs.flow_log_coverage import FlowLogCoverage
+from onboarding_constructs import FlowLogCoverage
 from stacks import AccountOnboardingStack, OrgOnboardingStack
 from stacks.account_onboarding_stack import COVERAGE_REPORT
 from tests.synth import Synthesized, synthesize
