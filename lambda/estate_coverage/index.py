@@ -687,6 +687,8 @@ class Run:
                 break
             try:
                 response = self.ec2.create_flow_logs(
+                    # botocore retries with the same token: a retry after a lost answer is not a second request.
+                    ClientToken=str(uuid.uuid4()),
                     ResourceType="VPC",
                     ResourceIds=batch,
                     TrafficType="ALL",

@@ -21,6 +21,7 @@ difference is pinned by a test of the harness itself (tests/handlers/test_estate
 - SSM PutParameter refuses a value over its tier's limit (standard 4 KB, advanced 8 KB) and an advanced
   parameter put back as standard (moto accepts both).
 - Deleting a VPC deletes its flow logs.
+- CreateFlowLogs honours ClientToken: a repeat with the same token and parameters gets the first answer.
 
 Where AWS's behaviour is not documented (whether a per-VPC problem fails the whole CreateFlowLogs call or
 only its item; whether a duplicate is judged on the whole configuration or on the destination alone), the
@@ -174,6 +175,7 @@ class Fault:
     message: str
     times: int | None
     after: int = 0  # let this many attempts through first
+    executed: bool = False  # AWS carried the request out, and the answer is lost (a 5xx on the way back)
 
 
 @dataclass
@@ -353,8 +355,9 @@ class Harness:
         message: str = "",
         times: int | None = 1,
         after: int = 0,
+        executed: bool = False,
     ) -> None:
-        self.faults.append(Fault(operation, code, status, message or f"injected {code}", times, after))
+        self.faults.append(Fault(operation, code, status, message or f"injected {code}", times, after, executed))
 
     def when(self, operation: str, callback: Callable[[dict[str, Any]], None]) -> None:
         """Run callback(params) once, when the handler is about to call `operation`."""
@@ -463,7 +466,7 @@ class Harness:
             if chosen.times is not None:
                 chosen.times -= 1
             # botocore calls every before-send handler: keep moto from carrying out the refused request.
-            request.harness_refused = True
+            request.harness_refused = not chosen.executed
             return _error_response(request.url, service, chosen)
         return None
 
@@ -591,7 +594,26 @@ def _patch_moto(rules: AwsRules, stack: contextlib.ExitStack) -> None:
         )
         return ActionResult({"FlowLogs": page, **({"NextToken": token} if token else {})})
 
+    tokens: dict[str, tuple[str, dict[str, Any]]] = {}
+
     def create_flow_logs(self: Any) -> ActionResult:
+        # EC2 idempotency: the same ClientToken with the same parameters gets the first answer again.
+        token = self._get_param("ClientToken")
+        fingerprint = json.dumps(
+            {k: v for k, v in sorted(self.params.items()) if k != "ClientToken"}, sort_keys=True, default=str
+        )
+        if token in tokens:
+            if tokens[token][0] != fingerprint:
+                raise EC2ClientError(
+                    "IdempotentParameterMismatch", "The client token was already used with different parameters."
+                )
+            return ActionResult(tokens[token][1])
+        result = _create_flow_logs(self)
+        if token:
+            tokens[token] = (fingerprint, result)
+        return ActionResult(result)
+
+    def _create_flow_logs(self: Any) -> dict[str, Any]:
         self.error_on_dryrun()
         backend = self.ec2_backend
         resource_type = self._get_param("ResourceType")
@@ -658,7 +680,7 @@ def _patch_moto(rules: AwsRules, stack: contextlib.ExitStack) -> None:
             {"ResourceId": rid, "Error": {"Code": code, "Message": message}}
             for rid, (code, message) in problems.items()
         ]
-        return ActionResult({"FlowLogIds": created, "Unsuccessful": unsuccessful})
+        return {"FlowLogIds": created, "Unsuccessful": unsuccessful}
 
     def delete_flow_logs(self: Any) -> ActionResult:
         self.error_on_dryrun()

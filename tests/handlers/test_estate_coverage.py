@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterator
 from typing import Any
@@ -76,6 +77,7 @@ def test_create_gives_every_vpc_in_scope_one_flow_log_with_the_settings_and_our_
     }
     (call,) = aws.of("CreateFlowLogs")
     assert sorted(call.pop("ResourceIds")) == sorted([default, first, second])
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", call.pop("ClientToken"))
     assert call == {
         "ResourceType": "VPC",
         "TrafficType": "ALL",

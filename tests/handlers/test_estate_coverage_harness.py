@@ -280,3 +280,29 @@ def test_a_request_answered_by_a_fault_changes_nothing(aws: Harness) -> None:
     assert aws.attempts["CreateFlowLogs"] == 2  # the 500 was retried, the 400 was not
     assert aws.flow_logs(vpc) == []
     assert len(client.create_flow_logs(**params)["FlowLogIds"]) == 1
+
+
+def test_a_create_retried_with_its_client_token_after_a_lost_answer_gets_the_first_answer(aws: Harness) -> None:
+    vpc = aws.add_vpc()
+    aws.fail("CreateFlowLogs", "InternalError", status=500, times=1, executed=True)
+    client = aws.session.client("ec2", config=aws.module.RETRY_CONFIG)
+    params = {
+        "ClientToken": "token-1",
+        "ResourceType": "VPC",
+        "ResourceIds": [vpc],
+        "TrafficType": "ALL",
+        "LogDestinationType": "s3",
+        "LogDestination": BUCKET_ARN,
+    }
+    response = client.create_flow_logs(**params)
+    assert aws.attempts["CreateFlowLogs"] == 2
+    assert response["Unsuccessful"] == [] and response["FlowLogIds"] == [f["FlowLogId"] for f in aws.flow_logs(vpc)]
+    with pytest.raises(ClientError) as raised:
+        client.create_flow_logs(**{**params, "MaxAggregationInterval": 60})
+    assert error_of(raised) == (
+        "IdempotentParameterMismatch",
+        "The client token was already used with different parameters.",
+    )
+    # Without a token, the repeat is a second request: a duplicate.
+    del params["ClientToken"]
+    assert client.create_flow_logs(**params)["Unsuccessful"][0]["Error"]["Code"] == "FlowLogAlreadyExists"
