@@ -450,7 +450,9 @@ class Run:
                 )
                 return Outcome(self.trigger, done="left to the lease holder")
             try:
-                if self.is_sweep and not self._read_report(settings)[0]:
+                # Read again under the lease: another run may have written it, or a Delete removed it.
+                found, previous = self._read_report(settings)
+                if self.is_sweep and not found:
                     LOG.warning(
                         "coverage %s: the coverage report %s was deleted while this run waited (the custom resource"
                         " was deleted); nothing to do",
