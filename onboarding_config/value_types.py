@@ -35,6 +35,7 @@ from onboarding_constructs.validation import (
     role_name_prefix_problem,
     service_account_problem,
     subnet_id_problem,
+    sweep_minutes_problem,
     trail_arn_problem,
     trail_name_problem,
     vpc_id_problem,
@@ -204,23 +205,8 @@ CallAs = Annotated[Literal["SELF", "DELEGATED_ADMIN"], _refused_by(call_as_probl
 Coverage = Literal["listed", "all-vpcs"]
 
 
-#: ``flow_logs.sweep_minutes``: the limits of ``FlowLogCoverage``'s sweep interval, in minutes (a test holds
-#: them equal to the construct's).
-MIN_SWEEP_MINUTES = 5
-MAX_SWEEP_MINUTES = 1440
-
-
-def _sweep_minutes_problem(value: int) -> str | None:
-    if MIN_SWEEP_MINUTES <= value <= MAX_SWEEP_MINUTES:
-        return None
-    return (
-        f"{value} is out of range (expected a whole number of minutes from {MIN_SWEEP_MINUTES} to"
-        f" {MAX_SWEEP_MINUTES}, once a day)"
-    )
-
-
 def _in_sweep_range(value: int) -> int:
-    if problem := _sweep_minutes_problem(value):
+    if problem := sweep_minutes_problem(value):
         raise invalid(problem)
     return value
 

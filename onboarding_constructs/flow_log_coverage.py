@@ -429,17 +429,28 @@ class FlowLogCoverage(Construct):
         return self._log_group
 
 
+def sweep_minutes_problem(minutes: float, *, shown: str | None = None) -> str | None:
+    """5 to 1440 whole minutes (1440 is once a day); ``shown`` is how the value is named in the
+    message (default: ``<minutes> minutes``)."""
+    if minutes == int(minutes) and MIN_SWEEP_MINUTES <= minutes <= MAX_SWEEP_MINUTES:
+        return None
+    return (
+        f"{shown or f'{minutes:g} minutes'} is not a sweep interval"
+        f" (expected {MIN_SWEEP_MINUTES} to {MAX_SWEEP_MINUTES} whole minutes)"
+    )
+
+
 def sweep_interval_problem(value: object) -> str | None:
-    """5 to 1440 whole minutes (a Duration only known at deploy time is not checked)."""
-    expected = f"expected {MIN_SWEEP_MINUTES} to {MAX_SWEEP_MINUTES} whole minutes"
+    """A Duration of 5 to 1440 whole minutes (``sweep_minutes_problem``; a Duration only known at deploy
+    time is not checked)."""
     if not isinstance(value, Duration):
-        return f"{value!r} is not a Duration ({expected}, e.g. Duration.minutes(60))"
+        return (
+            f"{value!r} is not a Duration (expected {MIN_SWEEP_MINUTES} to {MAX_SWEEP_MINUTES} whole minutes,"
+            " e.g. Duration.minutes(60))"
+        )
     if value.is_unresolved():
         return None
-    millis = value.to_milliseconds(integral=False)
-    if millis % 60_000 or not MIN_SWEEP_MINUTES <= millis / 60_000 <= MAX_SWEEP_MINUTES:
-        return f"{value.to_human_string()} is not a sweep interval ({expected})"
-    return None
+    return sweep_minutes_problem(value.to_milliseconds(integral=False) / 60_000, shown=value.to_human_string())
 
 
 def exclude_tag_problems(value: object) -> list[str]:

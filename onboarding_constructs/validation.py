@@ -55,6 +55,7 @@ from .flow_log_coverage import (
     owner_problem,
     report_parameter_name_problem,
     sweep_interval_problem,
+    sweep_minutes_problem,
 )
 from .flow_logs import aggregation_interval_problem, file_format_problem, flow_log_targets_problems
 from .pod_bedrock_access import (
@@ -126,6 +127,7 @@ __all__ = [
     "service_account_problem",
     "subnet_id_problem",
     "sweep_interval_problem",
+    "sweep_minutes_problem",
     "target_list_problems",
     "trail_arn_problem",
     "trail_name_problem",

@@ -20,7 +20,7 @@ from onboarding_config.model import (
     EksConfig,
     OnboardingConfig,
 )
-from onboarding_config.output_groups import AUDIT, ROLE, WIZARD
+from onboarding_config.output_groups import AUDIT, COVERAGE, ROLE, WIZARD
 from onboarding_constructs import (
     BedrockAuditTrail,
     BedrockInvokerInstanceRole,
@@ -38,7 +38,7 @@ from .flow_log_options import FlowLogOptions
 from .flow_log_shards import RESOURCE_BUDGET, ShardedFlowLogs, resource_count
 
 #: The description of the output that names the coverage report's SSM parameter.
-COVERAGE_REPORT = "Flow log coverage: SSM parameter with the coverage report (make verify shows it)"
+COVERAGE_REPORT = f"{COVERAGE}SSM parameter with the coverage report (make verify shows it)"
 
 DESCRIPTION = (
     "Prisma AIRS (AI Runtime Security) discovery prerequisites: flow logs to S3, EKS discovery access,"

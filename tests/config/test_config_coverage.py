@@ -6,11 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk import Duration
 
 from onboarding_config.loader import ConfigError, Problem, config_from_mapping, load_config, parse_config
 from onboarding_config.model import ExcludeTagConfig, OnboardingConfig
-from onboarding_config.value_types import MAX_SWEEP_MINUTES, MIN_SWEEP_MINUTES
-from onboarding_constructs import flow_log_coverage
+from onboarding_constructs.validation import sweep_interval_problem, sweep_minutes_problem
 from tests.conftest import MINIMAL_CONFIG, REPO_ROOT, config_with, load
 
 SUBNET = "subnet-0a1b2c3d"
@@ -132,11 +132,14 @@ def test_exclude_tag_limits(key: str, value: str) -> None:
     assert (tag.key, tag.value) == (key, value)
 
 
-def test_sweep_minutes_has_the_constructs_limits() -> None:
-    assert (MIN_SWEEP_MINUTES, MAX_SWEEP_MINUTES) == (
-        flow_log_coverage.MIN_SWEEP_MINUTES,
-        flow_log_coverage.MAX_SWEEP_MINUTES,
-    )
+def test_sweep_minutes_are_refused_in_the_constructs_words() -> None:
+    """One rule: the config's message is the library's, for the minutes the construct would get."""
+    assert problems_of(all_vpcs(sweep_minutes=1441)) == [
+        Problem("flow_logs.sweep_minutes", sweep_minutes_problem(1441) or "")
+    ]
+    # The construct names a Duration as the CDK shows it; the rule and its words are the same.
+    expected = "1 day 1 minute is not a sweep interval (expected 5 to 1440 whole minutes)"
+    assert sweep_interval_problem(Duration.minutes(1441)) == expected
 
 
 @pytest.mark.parametrize("minutes", [5, 6, 60, 1439, 1440])
@@ -223,7 +226,7 @@ def test_coverage_values(value: Any, message: str) -> None:
     ]
 
 
-SWEEP_RANGE = "is out of range (expected a whole number of minutes from 5 to 1440, once a day)"
+SWEEP_RANGE = "minutes is not a sweep interval (expected 5 to 1440 whole minutes)"
 
 
 @pytest.mark.parametrize(

@@ -113,6 +113,7 @@ VALIDATION_EXPORTED = [
     "service_account_problem",
     "subnet_id_problem",
     "sweep_interval_problem",
+    "sweep_minutes_problem",
     "target_list_problems",
     "trail_arn_problem",
     "trail_name_problem",
