@@ -63,6 +63,9 @@ MISTAKES: dict[str, tuple[Any, ...]] = {
     ),
     "flow_logs.vpc_ids": (["vpc-1"], ["subnet-0a1b2c3d"], ["vpc-0a1b2c3d", "vpc-0a1b2c3d"]),
     "flow_logs.file_format": ("csv", "Parquet"),
+    "flow_logs.coverage": ("every-vpc", "ALL-VPCS", True),
+    "flow_logs.exclude_tag": ({"key": "aws:reserved", "value": "off"}, {"key": "", "value": "x"}, "airs=off"),
+    "flow_logs.sweep_minutes": (4, 1441, "60", 60.5),
     "flow_logs.max_aggregation_seconds": (300, "600", 600.5, True),
     "flow_logs.hourly_partitions": ("yes", 1),
     "flow_logs.bucket.name": ("My_Bucket", "xn--flow-logs", "192.168.1.1", "ab"),
@@ -132,8 +135,14 @@ def valid_sections(draw: st.DrawFn) -> dict[str, Any]:
             optional(draw, bucket, "name", st.just("my-flow-logs-bucket"))
             optional(draw, bucket, "kms_key_arn", st.just(key_arn(region)))
         optional(draw, bucket, "retention_days", st.sampled_from([1, 365, None]))
-    flow_logs: dict[str, Any] = {"subnet_ids": draw(some(SUBNET_IDS, min_size=0 if organization else 1))}
-    optional(draw, flow_logs, "vpc_ids", some(VPC_IDS))
+    if draw(st.booleans()):
+        # Every VPC of the account and region, kept by the coverage sweep: no ids.
+        flow_logs: dict[str, Any] = {"coverage": "all-vpcs"}
+        optional(draw, flow_logs, "exclude_tag", st.sampled_from([None, {"key": "airs-discovery", "value": "off"}]))
+        optional(draw, flow_logs, "sweep_minutes", st.sampled_from([5, 60, 1440]))
+    else:
+        flow_logs = {"subnet_ids": draw(some(SUBNET_IDS, min_size=0 if organization else 1))}
+        optional(draw, flow_logs, "vpc_ids", some(VPC_IDS))
     optional(draw, flow_logs, "file_format", st.sampled_from(["plain-text", "parquet"]))
     optional(draw, flow_logs, "max_aggregation_seconds", st.sampled_from([60, 600]))
     optional(draw, flow_logs, "hourly_partitions", st.booleans())
