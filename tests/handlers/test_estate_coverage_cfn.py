@@ -452,3 +452,78 @@ def test_the_environment_the_tests_give_is_the_contract() -> None:
         "OWNER",
         "REPORT_PARAMETER",
     }
+
+
+# --- odd answers -------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stored", ["not json", "{}", '{"counts": 3}'])
+def test_a_report_that_cannot_be_read_as_one_is_written_again(aws: Harness, stored: str) -> None:
+    aws.cfn("Create")
+    aws.ssm.put_parameter(Name=REPORT_PARAMETER, Value=stored, Type="String", Overwrite=True)
+    assert aws.sweep()["report"] == "written"
+    assert aws.report()["counts"]["Covered"] == 1
+
+
+def test_new_flow_logs_that_cannot_be_read_back_are_reported_without_their_id(
+    aws: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    aws.fail("DescribeFlowLogs", "UnauthorizedOperation", status=403, times=None, after=2)
+    with caplog.at_level(logging.INFO):
+        aws.cfn("Create")
+    assert aws.report()["vpcs"] == {aws.default_vpc(): {"state": "created"}}
+    assert (
+        "could not read back the new flow logs: An error occurred (UnauthorizedOperation) when calling the"
+        " DescribeFlowLogs operation: injected UnauthorizedOperation"
+    ) in messages(caplog)
+    aws.faults.clear()
+    aws.sweep()
+    assert aws.report()["vpcs"] == {aws.default_vpc(): {"state": "covered", "flow_log_id": aws.ours()[0]["FlowLogId"]}}
+
+
+@pytest.mark.parametrize(
+    ("code", "status", "reason", "attempts"),
+    [
+        ("UnauthorizedOperation", 403, denied("ec2:CreateFlowLogs"), 1),
+        (
+            "RequestLimitExceeded",
+            503,
+            "ec2:CreateFlowLogs failed while creating flow logs: RequestLimitExceeded: injected RequestLimitExceeded",
+            9,
+        ),
+        (
+            "InternalError",
+            500,
+            "ec2:CreateFlowLogs failed while creating flow logs: InternalError: injected InternalError",
+            9,
+        ),
+    ],
+    ids=["access-denied", "throttled", "server-error"],
+)
+def test_a_batch_refused_for_all_its_vpcs_is_not_split(
+    aws: Harness, code: str, status: int, reason: str, attempts: int
+) -> None:
+    aws.add_vpcs(2)
+    aws.fail("CreateFlowLogs", code, status=status, times=None)
+    answer = aws.cfn("Create")
+    assert answer["Status"] == "SUCCESS" and answer["Data"]["Failed"] == "3"
+    assert aws.counts()["CreateFlowLogs"] == 1 and aws.attempts["CreateFlowLogs"] == attempts
+    assert list(aws.report()["vpcs"].values()) == [{"state": "failed", "reason": reason}] * 3
+
+
+def test_an_unsuccessful_item_without_a_message_is_named_by_its_code(aws: Harness) -> None:
+    reason = aws.module._item_reason
+    assert reason({"ResourceId": "vpc-1", "Error": {"Code": "Quota"}}) == "Quota"
+    assert reason({"ResourceId": "vpc-1"}) == "Unknown"
+    assert reason({"Error": {"Code": "400", "Message": "LogDestination: b does not exist."}}) == (
+        "400: LogDestination: b does not exist."
+    )
+
+
+def test_only_a_request_with_a_response_url_is_cloudformations(aws: Harness) -> None:
+    trigger = aws.module.trigger_of
+    assert trigger({"RequestType": "Create", "ResponseURL": "https://x"}) == "Create"
+    assert trigger({"RequestType": "Create"}) == "event"
+    assert trigger({"RequestType": "Replace", "ResponseURL": "https://x"}) == "event"
+    assert trigger({"detail-type": "Scheduled Event"}) == "schedule"
+    assert trigger({"detail-type": "AWS API Call via CloudTrail"}) == "event"
