@@ -61,7 +61,7 @@ from moto.core.botocore_stubber import BotocoreStubber, MockRawResponse
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import EC2ClientError
 from moto.ec2.models import EC2Backend, ec2_backends
-from moto.ec2.models.flow_logs import FlowLogs as FlowLogModel
+from moto.ec2.models.flow_logs import FlowLogs as _FlowLogs
 from moto.ec2.responses.flow_logs import FlowLogs as FlowLogResponses
 from moto.ec2.responses.vpcs import VPCs as VpcResponses
 from moto.ec2.utils import random_flow_log_id
@@ -120,6 +120,8 @@ STANDARD_LIMIT_MESSAGE = (  # a guess at AWS's wording
 DOWNGRADE_MESSAGE = "This parameter uses the advanced-parameter tier. You can't downgrade it to standard."  # a guess
 
 _request_ids = itertools.count(1)
+# moto's flow log model (typed as abstract by moto's stubs; it is instantiated by moto itself the same way).
+FlowLogModel: Any = _FlowLogs
 # One loader for every session the harness makes: it caches the service models, which take ~0.4 s to read.
 _LOADER = botocore.session.Session().get_component("data_loader")
 
@@ -217,7 +219,7 @@ class Harness:
     request_latency: float = 0.0
     # operation -> callbacks run (once each) when the handler is about to call it: to change the estate, or
     # to start another invocation, at an exact point of a run.
-    on_call: dict[str, list[Callable[[dict[str, Any]], None]]] = field(default_factory=dict)
+    on_call: dict[str, list[Callable[[dict[str, Any]], object]]] = field(default_factory=dict)
     on_sleep: Callable[[float], None] | None = None  # runs at each of the handler's own sleeps
     _context: LambdaContext | None = None
 
@@ -236,7 +238,7 @@ class Harness:
         return ec2_backends[ACCOUNT_ID][REGION]
 
     def default_vpc(self) -> str:
-        return next(v.id for v in self.backend.vpcs.values() if v.is_default)
+        return str(next(v.id for v in self.backend.vpcs.values() if v.is_default))
 
     def add_vpc(self, tags: dict[str, str] | None = None) -> str:
         specs = [{"ResourceType": "vpc", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}] if tags else []
@@ -359,7 +361,7 @@ class Harness:
     ) -> None:
         self.faults.append(Fault(operation, code, status, message or f"injected {code}", times, after, executed))
 
-    def when(self, operation: str, callback: Callable[[dict[str, Any]], None]) -> None:
+    def when(self, operation: str, callback: Callable[[dict[str, Any]], object]) -> None:
         """Run callback(params) once, when the handler is about to call `operation`."""
         self.on_call.setdefault(operation, []).append(callback)
 
@@ -491,7 +493,7 @@ def _error_response(url: str, service: str, fault: Fault) -> AWSResponse:
     else:
         body = json.dumps({"__type": fault.code, "message": fault.message})
         headers = {"content-type": "application/x-amz-json-1.1"}
-    return AWSResponse(url, fault.status, headers, MockRawResponse(body))  # type: ignore[arg-type]
+    return AWSResponse(url, fault.status, headers, MockRawResponse(body))
 
 
 def scheduled_event() -> dict[str, Any]:
@@ -855,8 +857,13 @@ def coverage_harness(
         stack.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", session))
         stack.enter_context(mock.patch.object(module, "_now", clock.now))
         stack.enter_context(mock.patch.object(module, "_sleep", harness.sleep))
+
         # botocore's retry back-off sleeps in botocore.endpoint: on the virtual clock too.
-        retry_time = SimpleNamespace(sleep=lambda s: (clock.sleeps.append(s), clock.advance(s)))
+        def retry_sleep(seconds: float) -> None:
+            clock.sleeps.append(seconds)
+            clock.advance(seconds)
+
+        retry_time = SimpleNamespace(sleep=retry_sleep)
         stack.enter_context(mock.patch.object(botocore.endpoint, "time", retry_time))
         if bucket:
             harness.arrange.client("s3", region_name=REGION).create_bucket(Bucket=BUCKET)

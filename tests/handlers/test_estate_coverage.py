@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
+from functools import partial
 from typing import Any
 
 import pytest
@@ -515,7 +516,11 @@ def test_a_flow_log_already_gone_when_removed_counts_as_removed() -> None:
         with coverage_harness(rules=rules) as aws:
             first, second = aws.add_vpc(dict([EXCLUDE_TAG])), aws.add_vpc(dict([EXCLUDE_TAG]))
             gone, kept = aws.add_flow_logs_directly([first, second], owner=OWNER)
-            aws.when("DeleteFlowLogs", lambda _params, gone=gone, aws=aws: aws.delete_flow_log(gone))
+            aws.when("DeleteFlowLogs", partial(_delete_flow_log, aws, gone))
             answer = aws.cfn("Create")
             assert answer["Data"]["Removed"] == "2" and answer["Data"]["Failed"] == "0", rules
             assert not ids(aws.flow_logs()) & {gone, kept}
+
+
+def _delete_flow_log(aws: Harness, flow_log_id: str, _params: dict[str, Any]) -> None:
+    aws.delete_flow_log(flow_log_id)
