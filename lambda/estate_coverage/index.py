@@ -897,8 +897,10 @@ def trigger_of(event: Mapping[str, Any]) -> str:
 
 
 def summary_line(outcome: Outcome) -> str:
-    counts = outcome.counts or {}
-    numbers = " ".join(f"{key.lower()}={counts.get(key, 0)}" for key in COUNT_KEYS)
+    if outcome.counts is None:
+        numbers = "nothing counted"
+    else:
+        numbers = " ".join(f"{key.lower()}={outcome.counts.get(key, 0)}" for key in COUNT_KEYS)
     return f"coverage {outcome.trigger}: {numbers} report={outcome.report} ({outcome.done})"
 
 

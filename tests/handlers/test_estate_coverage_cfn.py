@@ -342,6 +342,7 @@ def test_a_sweep_without_a_report_does_nothing(aws: Harness, caplog: pytest.LogC
         result = aws.sweep()
     assert result == {"trigger": "schedule", "done": "no report", "report": "unchanged", "counts": None}
     assert aws.counts() == {"GetParameter": 1}
+    assert "coverage schedule: nothing counted report=unchanged (no report)" in messages(caplog)
     assert (
         f"coverage schedule: no coverage report at {REPORT_PARAMETER}: the custom resource has not been created, or"
         " has been deleted; nothing to do"

@@ -96,6 +96,7 @@ def test_a_sweep_that_finds_the_lease_held_leaves_the_work_to_its_holder(
         f"coverage schedule: the lease {LEASE_PARAMETER} is held by {lease_values[0]['holder']} (schedule, since"
         f" {START}): left the changes to it (3 to create, 0 to remove)"
     ) in messages(caplog)
+    assert "coverage schedule: nothing counted report=unchanged (left to the lease holder)" in messages(caplog)
     assert outer["counts"]["Created"] == 3
     assert aws.counts()["CreateFlowLogs"] == 1 and one_flow_log_of_ours_per_vpc(aws)
 
