@@ -13,12 +13,10 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from onboarding_constructs.validation import MAX_PUBLIC_ACCESS_CIDRS as MAX_PUBLIC_CIDRS
-from onboarding_constructs.validation import missing_standard_fields
 
 from .aws import error_code
 from .common import (
     CLUSTERS,
-    DEFAULT_FORMAT,
     NETWORKS,
     Network,
     all_vpcs,
@@ -39,6 +37,7 @@ from .probes import (
     flow_logs_by_resource,
     flow_logs_on,
     flow_logs_to,
+    matches_the_sweep,
     region_vpcs,
     stack_bucket_arn,
     tags_of,
@@ -111,9 +110,9 @@ REGION_VPCS = Targets(
     "flow log coverage",
     on=REGION_VPCS,
     checks="each VPC of the account (DescribeVpcs) with its flow logs (DescribeFlowLogs, read once for all): covered"
-    " already (a flow log to the flow logs' bucket, or the sweep's, with every standard field), excluded by"
-    " `flow_logs.exclude_tag`, or gets a flow log from the sweep; one at the 2 flow logs AWS allows, none of them"
-    " ours, fails; one of ours that lacks standard fields warns",
+    " already (a flow log anyone made that delivers what the sweep's would: the stack's bucket, the config's format,"
+    " interval and file options), excluded by `flow_logs.exclude_tag`, or gets a flow log from the sweep; one at"
+    " the 2 flow logs AWS allows, none of them covering it, fails",
 )
 def flow_log_coverage(context: Context, region: str) -> Iterator[Finding]:
     vpcs = region_vpcs(context)
@@ -131,26 +130,16 @@ def _coverage(context: Context, vpc: dict[str, Any], flow_logs: list[dict[str, A
     if excluded(context, vpc):
         removes = f"; the sweep removes its flow log(s) {', '.join(swept)}" if swept else ""
         return ok(f"excluded by tag {exclude_tag(context)}{removes}", on=vpc_id)
-    to_bucket = {f["FlowLogId"] for f in flow_logs_to(flow_logs, stack_bucket_arn(context))}
-    ours = [f for f in flow_logs if f["FlowLogId"] in to_bucket or f["FlowLogId"] in swept]
-    lacking = {f["FlowLogId"]: missing_standard_fields(f.get("LogFormat") or DEFAULT_FORMAT) for f in ours}
-    complete = [f for f in ours if not lacking[f["FlowLogId"]]]
-    if complete:
-        return ok(f"covered already: {complete[0]['FlowLogId']} logs to {complete[0].get('LogDestination')}", on=vpc_id)
-    if ours:
-        first = ours[0]["FlowLogId"]
-        missing = lacking[first]
-        return warning(
-            f"{first} logs to {ours[0].get('LogDestination')} but lacks {len(missing)} standard field(s):"
-            f" {', '.join(missing)}",
-            f"delete {first} so that the sweep creates one with every standard field (a flow log's format cannot be"
-            " edited), or keep it and accept that AIRS sees less",
-            on=vpc_id,
-        )
+    covering = [f for f in flow_logs if matches_the_sweep(context, f)]
+    if covering:
+        return ok(f"covered already: {covering[0]['FlowLogId']} logs to {covering[0].get('LogDestination')}", on=vpc_id)
+    if swept:
+        # The sweep's own flow log with other settings (the config changed): the sweep replaces it.
+        return ok(f"the sweep replaces {', '.join(swept)}: its settings are not the config's", on=vpc_id)
     if len(flow_logs) >= MAX_FLOW_LOGS_PER_RESOURCE:
         return failure(
             f"has {len(flow_logs)} flow logs ({', '.join(f['FlowLogId'] for f in flow_logs)}), the most AWS allows,"
-            " none to the flow logs' bucket: the sweep cannot add one",
+            " none of them with the config's bucket and settings: the sweep cannot add one",
             f"delete one of them, or {leave_out(context)}",
             on=vpc_id,
         )

@@ -7,7 +7,7 @@ from typing import Any
 
 from onboarding_config.partitions import partition_of
 from onboarding_constructs import COVERAGE_TAG_KEY as SWEEP_TAG_KEY
-from onboarding_constructs import POD_IDENTITY_AGENT_ADDON
+from onboarding_constructs import POD_IDENTITY_AGENT_ADDON, flow_log_format
 from onboarding_constructs.validation import canonical_cidr
 
 from .rules import Context
@@ -84,6 +84,31 @@ def tags_of(resource: dict[str, Any]) -> dict[str, str]:
 def flow_logs_to(flow_logs: list[dict[str, Any]], bucket_arn: str | None) -> list[dict[str, Any]]:
     """The flow logs that deliver to ``bucket_arn`` (a destination may add a folder: ``arn.../prefix``)."""
     return [f for f in flow_logs if bucket_arn and str(f.get("LogDestination", "")).split("/")[0] == bucket_arn]
+
+
+def matches_the_sweep(context: Context, flow_log: dict[str, Any]) -> bool:
+    """Whether a flow log delivers what the coverage sweep's would: the stack's bucket, the config's record
+    format, interval and file options, all traffic, active. The sweep treats such a flow log (anyone's)
+    as covering its VPC, and any other as not covering it. Before a deploy that names the bucket, the
+    sweep's own flow log (its tag) stands for the stack's bucket."""
+    flow_logs = context.config.flow_logs
+    bucket_arn = stack_bucket_arn(context)
+    if bucket_arn is None and tags_of(flow_log).get(SWEEP_TAG_KEY) == context.config.stack_name:
+        bucket_arn = str(flow_log.get("LogDestination", "")).rstrip("/")
+    # A flow log created without DestinationOptions has CreateFlowLogs' defaults.
+    options = flow_log.get("DestinationOptions") or {}
+    return (
+        bucket_arn is not None
+        and flow_log.get("LogDestinationType") == "s3"
+        and str(flow_log.get("LogDestination", "")).rstrip("/") == bucket_arn
+        and flow_log.get("LogFormat") == flow_log_format(include_ecs_fields=flow_logs.include_ecs_fields)
+        and flow_log.get("MaxAggregationInterval") == flow_logs.max_aggregation_seconds
+        and flow_log.get("TrafficType") == "ALL"
+        and flow_log.get("FlowLogStatus") == "ACTIVE"
+        and options.get("FileFormat", "plain-text") == flow_logs.file_format
+        and bool(options.get("PerHourPartition", False)) == flow_logs.hourly_partitions
+        and not options.get("HiveCompatiblePartitions", False)
+    )
 
 
 def stack_bucket_arn(context: Context) -> str | None:

@@ -79,13 +79,22 @@ def vpc(account: Account, number: int, tags: dict[str, str] | None = None) -> st
 
 
 def flow_log(
-    account: Account, vpc_id: str, bucket: str, *, log_format: str | None = None, tags: dict[str, str] | None = None
+    account: Account,
+    vpc_id: str,
+    bucket: str,
+    *,
+    log_format: str | None = None,
+    tags: dict[str, str] | None = None,
+    like_the_sweep: bool = False,
 ) -> str:
-    """A flow log of the VPC to ``bucket`` (created if needed), in ``log_format`` (None: the default), tagged."""
+    """A flow log of the VPC to ``bucket`` (created if needed), in ``log_format`` (None: the default), tagged;
+    ``like_the_sweep``: with the format, interval and file options the sweep gives a default config's."""
     s3 = account.client("s3")
     if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
         s3.create_bucket(Bucket=bucket)
     extra: dict[str, Any] = {"LogFormat": log_format} if log_format else {}
+    if like_the_sweep:
+        extra = {"LogFormat": FULL, "MaxAggregationInterval": 600, "DestinationOptions": SWEEP_OPTIONS}
     if tags:
         extra["TagSpecifications"] = [
             {"ResourceType": "vpc-flow-log", "Tags": [{"Key": k, "Value": v} for k, v in tags.items()]}
@@ -99,4 +108,31 @@ def flow_log(
         **extra,
     )
     assert not answer["Unsuccessful"], answer
-    return str(answer["FlowLogIds"][0])
+    flow_log_id = str(answer["FlowLogIds"][0])
+    _remember_destination_options(account, flow_log_id, extra.get("DestinationOptions"))
+    return flow_log_id
+
+
+#: The DestinationOptions the sweep gives a default config's flow logs.
+SWEEP_OPTIONS = {"FileFormat": "plain-text", "HiveCompatiblePartitions": False, "PerHourPartition": True}
+
+
+def _remember_destination_options(account: Account, flow_log_id: str, options: dict[str, Any] | None) -> None:
+    """moto drops DestinationOptions; EC2 returns them (CreateFlowLogs' defaults when none were given) for a
+    flow log to S3. The session's DescribeFlowLogs answers get them back (the record lives on the session,
+    so each test's account starts with none)."""
+    session = account.session
+    remembered: dict[str, dict[str, Any]] | None = getattr(session, "_destination_options", None)
+    if remembered is None:
+        remembered = {}
+        session._destination_options = remembered  # type: ignore[attr-defined]
+        default = {"FileFormat": "plain-text", "HiveCompatiblePartitions": False, "PerHourPartition": False}
+
+        def add_options(parsed: dict[str, Any], **_kwargs: Any) -> None:
+            for each in parsed.get("FlowLogs", []):
+                if each.get("LogDestinationType") == "s3":
+                    each.setdefault("DestinationOptions", remembered.get(each["FlowLogId"], default))
+
+        session.events.register("after-call.ec2.DescribeFlowLogs", add_options)
+    if options:
+        remembered[flow_log_id] = options

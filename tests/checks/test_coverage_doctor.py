@@ -16,7 +16,6 @@ from tests.checks.conftest import Account
 from tests.checks.coverage_account import (
     BUCKET,
     FULL,
-    LACKING_IN_THE_DEFAULT_FORMAT,
     STACK,
     SWEEPS,
     all_vpcs,
@@ -34,8 +33,8 @@ TAG_IT = "delete one of them, or tag the VPC airs-discovery=off to leave it out"
 
 def full_detail(count: int, ids: list[str]) -> str:
     return (
-        f"has {count} flow logs ({', '.join(ids)}), the most AWS allows, none to the flow logs' bucket: the sweep"
-        " cannot add one"
+        f"has {count} flow logs ({', '.join(ids)}), the most AWS allows, none of them with the config's bucket and"
+        " settings: the sweep cannot add one"
     )
 
 
@@ -50,9 +49,9 @@ def test_each_vpc_gets_a_row_problems_first(account: Account) -> None:
     flow_log(account, excluded, "other-logs-a")
     flow_log(account, excluded, "other-logs-b")
     covered = vpc(account, 5)
-    covered_log = flow_log(account, covered, BUCKET, log_format=FULL)
+    covered_log = flow_log(account, covered, BUCKET, like_the_sweep=True)
     partial = vpc(account, 6)
-    partial_log = flow_log(account, partial, BUCKET)  # the default format
+    flow_log(account, partial, BUCKET, log_format=FULL)  # the bucket and format, but daily partitions
     passes = sorted(
         [
             ("pass", default, GETS_ONE.format(0), ""),
@@ -60,19 +59,12 @@ def test_each_vpc_gets_a_row_problems_first(account: Account) -> None:
             ("pass", one, GETS_ONE.format(1), ""),
             ("pass", excluded, "excluded by tag airs-discovery=off", ""),
             ("pass", covered, f"covered already: {covered_log} logs to arn:aws:s3:::{BUCKET}", ""),
+            ("pass", partial, GETS_ONE.format(1), ""),
         ],
         key=lambda row: row[1],
     )
     assert findings(account, all_vpcs(bucket={"existing_name": BUCKET}), flow_log_coverage) == [
         ("fail", full, full_detail(2, full_logs), TAG_IT),
-        (
-            "warn",
-            partial,
-            f"{partial_log} logs to arn:aws:s3:::{BUCKET} but lacks 24 standard field(s):"
-            f" {LACKING_IN_THE_DEFAULT_FORMAT}",
-            f"delete {partial_log} so that the sweep creates one with every standard field (a flow log's format cannot"
-            " be edited), or keep it and accept that AIRS sees less",
-        ),
         *passes,
     ]
 
@@ -80,7 +72,7 @@ def test_each_vpc_gets_a_row_problems_first(account: Account) -> None:
 def test_the_sweeps_own_flow_log_covers_before_the_bucket_is_known(account: Account) -> None:
     no_default_vpc(account)
     swept = vpc(account, 1)
-    swept_log = flow_log(account, swept, "airsonboarding-flowlogbucket-1a2b", log_format=FULL, tags=SWEEPS)
+    swept_log = flow_log(account, swept, "airsonboarding-flowlogbucket-1a2b", like_the_sweep=True, tags=SWEEPS)
     others = vpc(account, 2)
     other_logs = [
         flow_log(account, others, "other-logs-a", log_format=FULL, tags={"airs-onboarding:coverage": "OtherStack"}),
@@ -93,17 +85,25 @@ def test_the_sweeps_own_flow_log_covers_before_the_bucket_is_known(account: Acco
     ]
 
 
-def test_a_flow_log_of_ours_lacking_fields_at_the_limit_warns_instead_of_failing(account: Account) -> None:
+def test_the_sweeps_own_flow_log_with_other_settings_is_replaced_even_at_the_limit(account: Account) -> None:
+    """The config changed since the sweep made it: the sweep replaces it (removing it first at the limit)."""
     no_default_vpc(account)
     both = vpc(account, 1)
     flow_log(account, both, "other-logs-a")
-    ours = flow_log(account, both, "other-logs-b", tags=SWEEPS)
-    [(status, on, detail, _fix)] = findings(account, all_vpcs(), flow_log_coverage)
-    assert (status, on, detail) == (
-        "warn",
-        both,
-        f"{ours} logs to arn:aws:s3:::other-logs-b but lacks 24 standard field(s): {LACKING_IN_THE_DEFAULT_FORMAT}",
-    )
+    ours = flow_log(account, both, "other-logs-b", tags=SWEEPS)  # the default format: not the config's
+    assert findings(account, all_vpcs(), flow_log_coverage) == [
+        ("pass", both, f"the sweep replaces {ours}: its settings are not the config's", "")
+    ]
+
+
+def test_a_flow_log_matches_only_with_every_setting_of_the_config(account: Account) -> None:
+    no_default_vpc(account)
+    parquet = vpc(account, 1)
+    flow_log(account, parquet, BUCKET, like_the_sweep=True)
+    config = all_vpcs(bucket={"existing_name": BUCKET}, file_format="parquet")
+    assert findings(account, config, flow_log_coverage) == [("pass", parquet, GETS_ONE.format(1), "")]
+    same = all_vpcs(bucket={"existing_name": BUCKET})
+    assert findings(account, same, flow_log_coverage)[0][2].startswith("covered already: ")
 
 
 def test_an_exclude_tag_of_the_config_leaves_out_only_its_key_and_value(account: Account) -> None:
