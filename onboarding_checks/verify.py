@@ -51,6 +51,8 @@ VIEW_POLICY = DEFAULT_ACCESS_POLICY  # what the stack grants the discovery role
 RECENT = datetime.timedelta(hours=1)
 #: How late a coverage report may be beyond two sweeps before the sweep looks stopped.
 SWEEP_GRACE = datetime.timedelta(minutes=15)
+#: The sweep rewrites an unchanged report once it is this old (the handler's REPORT_REFRESH_SECONDS).
+REPORT_REFRESH = datetime.timedelta(hours=24)
 
 
 def stack_outputs(context: Context) -> dict[str, dict[str, str]] | None:
@@ -178,8 +180,9 @@ class CoverageReport:
 @rule(
     "flow log coverage",
     on=COVERAGE_REPORT,
-    checks="the sweep's report (ssm:GetParameter) exists (none: the sweep has not run) and is at most two sweeps"
-    f" (`flow_logs.sweep_minutes`) and {SWEEP_GRACE.seconds // 60} minutes old (older warns); a row for each VPC it"
+    checks="the sweep's report (ssm:GetParameter) exists (none: the sweep has not run) and is at most a day (the"
+    " sweep rewrites an unchanged report daily), two sweeps (`flow_logs.sweep_minutes`) and"
+    f" {SWEEP_GRACE.seconds // 60} minutes old (older warns); a row for each VPC it"
     " lists: covered, created and excluded pass, failed fails with its reason; each VPC of the account not excluded"
     " and not in it (DescribeVpcs) warns, covered at the next sweep, unless the report was cut to 8 KB and the VPC"
     " has a flow log to the stack's bucket (DescribeFlowLogs)",
@@ -245,10 +248,11 @@ def _report_age(report: CoverageReport, sweep_minutes: int) -> Finding:
         + (f": {counts}" if counts else "")
         + (f"; {report.omitted} covered VPC(s) left out to keep it within 8 KB" if report.omitted else "")
     )
-    if age <= 2 * datetime.timedelta(minutes=sweep_minutes) + SWEEP_GRACE:
+    if age <= REPORT_REFRESH + 2 * datetime.timedelta(minutes=sweep_minutes) + SWEEP_GRACE:
         return ok(detail)
     return warning(
-        f"{detail}; the sweep runs every {sweep_minutes} minutes, so it may not be running",
+        f"{detail}; the sweep runs every {sweep_minutes} minutes and rewrites its report at least daily, so it may"
+        " not be running",
         "check the coverage sweep function's log group and its schedule (make deploy restores the schedule)",
     )
 

@@ -342,6 +342,21 @@ def fit_report(report: dict[str, Any]) -> str:
         kept = max(0, kept - max(1, (len(text.encode()) - ADVANCED_PARAMETER_BYTES) // 200))
 
 
+#: A report whose coverage has not changed is still rewritten once this old, so its generated_at says the
+#: sweep runs (make verify warns past this plus two sweeps); steady-state runs in between write nothing.
+REPORT_REFRESH_SECONDS = 24 * 3600
+
+
+def report_age(report: Mapping[str, Any] | None, now: float) -> float | None:
+    """Seconds since the report was generated; None when it has no readable time."""
+    generated = report.get("generated_at") if isinstance(report, Mapping) else None
+    try:
+        written = datetime.strptime(str(generated), "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+    return now - written.timestamp()
+
+
 def coverage_view(report: Mapping[str, Any] | None) -> Any:
     """What a report says about coverage, without what only describes the run that wrote it (its time and
     trigger, how many flow logs it created and removed, and which VPCs it covered itself): a run writes
@@ -401,6 +416,9 @@ class Run:
     def __init__(self, trigger: str, context: Any) -> None:
         self.trigger = trigger
         self.holder = str(getattr(context, "aws_request_id", "") or uuid.uuid4())
+        # arn:aws:lambda:<region>:<account>:function:<name>
+        arn = str(getattr(context, "invoked_function_arn", "") or "")
+        self.account: str | None = arn.split(":")[4] if arn.count(":") >= 5 else None
         remaining = context.get_remaining_time_in_millis() / 1000.0 - TIME_MARGIN_SECONDS
         budget = os.environ.get("TIME_BUDGET_SECONDS", "")
         if budget:
@@ -432,7 +450,13 @@ class Run:
                 settings.report_parameter,
             )
             return Outcome(self.trigger, done="no report")
-        vpcs = self._read_all(self.ec2.describe_vpcs, "Vpcs", "ec2:DescribeVpcs")
+        # A VPC another account shares with this one is its owner's to log: EC2 lets only the owner create
+        # a VPC's flow logs.
+        vpcs = [
+            vpc
+            for vpc in self._read_all(self.ec2.describe_vpcs, "Vpcs", "ec2:DescribeVpcs")
+            if self.account is None or vpc.get("OwnerId", self.account) == self.account
+        ]
         flow_logs = self._read_all(self.ec2.describe_flow_logs, "FlowLogs", "ec2:DescribeFlowLogs")
         plans = plan(vpcs, flow_logs, settings)
         results: dict[str, VpcResult]
@@ -468,10 +492,13 @@ class Run:
                 self._release_lease(settings.lease_parameter)
         else:
             results = {vpc_id: _unchanged_result(p) for vpc_id, p in plans.items()}
-        report = build_report(settings.owner, self.trigger, _now(), results, removed)
+        now = _now()
+        report = build_report(settings.owner, self.trigger, now, results, removed)
         outcome = Outcome(self.trigger, counts=report["counts"])
         stored = fit_report(report)
-        if coverage_view(json.loads(stored)) != coverage_view(previous):
+        age = report_age(previous, now)
+        stale = age is None or age >= REPORT_REFRESH_SECONDS
+        if stale or coverage_view(json.loads(stored)) != coverage_view(previous):
             self._write_report(settings.report_parameter, stored, outcome)
             outcome.report = "written"
         return outcome

@@ -161,6 +161,7 @@ class LambdaContext:
         self.deadline = clock.now() + timeout_seconds
         self.timeout_seconds = timeout_seconds
         self.function_name = FUNCTION_NAME
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{FUNCTION_NAME}"
         self.aws_request_id = request_id
 
     def get_remaining_time_in_millis(self) -> int:

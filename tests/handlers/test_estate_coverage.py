@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections import Counter
 from collections.abc import Iterator
@@ -524,3 +525,49 @@ def test_a_flow_log_already_gone_when_removed_counts_as_removed() -> None:
 
 def _delete_flow_log(aws: Harness, flow_log_id: str, _params: dict[str, Any]) -> None:
     aws.delete_flow_log(flow_log_id)
+
+
+def test_the_report_is_rewritten_once_a_day_when_nothing_changes(aws: Harness) -> None:
+    """Steady-state runs write nothing; a day after the last write the next run rewrites the same coverage
+    with its time, so the report's age tells make verify that the sweep still runs."""
+    aws.add_vpc()
+    aws.cfn("Create")
+    first = aws.report()
+    aws.clock.advance(aws.module.REPORT_REFRESH_SECONDS - 3600)
+    aws.reset_calls()
+    assert aws.sweep()["report"] == "unchanged"
+    assert aws.writes() == {}
+    aws.clock.advance(3600)
+    aws.reset_calls()
+    assert aws.sweep()["report"] == "written"
+    assert aws.writes() == {"PutParameter": 1}
+    rewritten = aws.report()
+    assert rewritten["generated_at"] > first["generated_at"] and rewritten["trigger"] == "schedule"
+    assert rewritten["counts"]["Covered"] + rewritten["counts"]["Created"] == 2
+
+
+def test_a_report_without_a_readable_time_is_rewritten(aws: Harness) -> None:
+    aws.cfn("Create")
+    stored = aws.report()
+    aws.ssm.put_parameter(
+        Name="/airs-onboarding/coverage/AirsOnboarding",
+        Value=json.dumps({**stored, "generated_at": "yesterday"}),
+        Type="String",
+        Overwrite=True,
+    )
+    assert aws.sweep()["report"] == "written"
+    assert aws.report()["generated_at"] != "yesterday"
+
+
+def test_a_vpc_shared_by_another_account_is_left_to_its_owner(aws: Harness) -> None:
+    own, shared = aws.add_vpc(), aws.add_vpc()
+
+    def shared_with_us(parsed: dict[str, Any], **_kwargs: Any) -> None:
+        for each in parsed.get("Vpcs", []):
+            if each["VpcId"] == shared:
+                each["OwnerId"] = "210987654321"
+
+    aws.session.events.register("after-call.ec2.DescribeVpcs", shared_with_us)
+    aws.cfn("Create")
+    assert shared not in aws.report()["vpcs"] and own in aws.report()["vpcs"]
+    assert aws.ours(shared) == [] and len(aws.ours(own)) == 1

@@ -145,3 +145,10 @@ def test_environment_defaults_are_what_the_construct_sets() -> None:
     assert float(environment["POLL_INTERVAL_SECONDS"]) == float(handler.DEFAULT_POLL_INTERVAL_SECONDS)
     assert float(environment["TIME_BUDGET_SECONDS"]) == float(handler.DEFAULT_TIME_BUDGET_SECONDS)
     assert set(environment) == {"STATE_PARAMETER_PREFIX", "POLL_INTERVAL_SECONDS", "TIME_BUDGET_SECONDS"}
+
+
+def test_verify_expects_the_coverage_report_as_often_as_the_sweep_rewrites_it() -> None:
+    from onboarding_checks import verify
+    from tests.handlers.coverage_harness import load_handler
+
+    assert verify.REPORT_REFRESH.total_seconds() == load_handler().REPORT_REFRESH_SECONDS
