@@ -19,6 +19,7 @@ import yaml  # noqa: E402 - the imports below load the CDK, after PATH is set
 
 from onboarding_config.loader import DEFAULT_CONFIG  # noqa: E402
 
+from . import coverage  # noqa: E402
 from .estates import estate_config  # noqa: E402
 from .measure import REPO_ROOT, cdk_synth, empty_app, timed  # noqa: E402
 
@@ -26,6 +27,10 @@ EXAMPLE_TARGET = 1.5  # example config synth, at most this many times the empty 
 LARGE_TARGET = 3.0  # 1000 subnets with 50 clusters
 LINEAR_SLACK = 1.5  # the last step's cost per subnet or cluster, at most this many times the average
 NOISE_SECONDS = 0.3  # run-to-run spread of one synth on a 2-core machine
+
+
+#: VPCs of the coverage sweep measurement.
+COVERAGE_VPCS = 1000
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -107,6 +112,10 @@ def main(argv: list[str] | None = None) -> int:
                 " (pytest -n auto)\n"
             )
 
+        _progress("the estate-coverage sweep over 1000 VPCs (moto)")
+        first, steady = coverage.measure(COVERAGE_VPCS)
+        print(f"\n## Coverage sweep\n\n{coverage.table(COVERAGE_VPCS, (first, steady))}")
+
         print("\n## Targets\n")
         print(_verdict(f"example config at most {EXAMPLE_TARGET}x the empty app", example_ratio, EXAMPLE_TARGET))
         if (1000, 50) in series:
@@ -121,6 +130,7 @@ def main(argv: list[str] | None = None) -> int:
             print(line)
         if suite is not None:
             print(f"- test suite under 3 minutes: {suite:.0f} s, {'met' if suite < 180 else 'NOT met'}")
+        print(coverage.verdict(COVERAGE_VPCS, first, steady))
     return 0
 
 

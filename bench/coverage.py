@@ -72,6 +72,22 @@ def table(vpcs: int, runs: tuple[Measured, ...]) -> str:
     return "\n".join(lines)
 
 
+def targets_met(vpcs: int, first: Measured, steady: Measured) -> bool:
+    return (
+        first.calls["CreateFlowLogs"] == math.ceil(vpcs / MAX_VPCS_PER_CREATE)
+        and steady.reads <= 2 * math.ceil(vpcs / 1000) + 2
+        and steady.writes == 0
+    )
+
+
+def verdict(vpcs: int, first: Measured, steady: Measured) -> str:
+    return (
+        f"- coverage sweep over {vpcs} VPCs: {first.calls['CreateFlowLogs']} CreateFlowLogs calls at first,"
+        f" {steady.reads} reads and {steady.writes} writes in steady state,"
+        f" {'met' if targets_met(vpcs, first, steady) else 'NOT met'}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.coverage", description=__doc__.split("\n\n")[0])
     parser.add_argument("--vpcs", type=int, default=1000, help="VPCs in the region, 1 or more (default 1000)")
@@ -80,12 +96,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--vpcs must be 1 or more (the region's default VPC is one)")
     first, steady = measure(args.vpcs)
     print(table(args.vpcs, (first, steady)))
-    met = (
-        first.calls["CreateFlowLogs"] == math.ceil(args.vpcs / MAX_VPCS_PER_CREATE)
-        and steady.reads <= 2 * math.ceil(args.vpcs / 1000) + 2
-        and steady.writes == 0
-    )
-    return 0 if met else 1
+    return 0 if targets_met(args.vpcs, first, steady) else 1
 
 
 if __name__ == "__main__":

@@ -93,3 +93,28 @@ def test_a_failing_synth_stops_the_bench_with_its_output(tmp_path: Path) -> None
         measure.cdk_synth(tmp_path, tmp_path / "out", "config=x.yaml")
     assert str(info.value).startswith(f"cdk synth failed in {tmp_path} (config=x.yaml):\n")
     assert "no app here" in str(info.value)
+
+
+def test_coverage_targets_and_verdict() -> None:
+    from collections import Counter
+
+    from bench.coverage import Measured, targets_met, verdict
+
+    first = Measured("first run", Counter(CreateFlowLogs=4, DescribeVpcs=1), attempts=5, seconds=1.0)
+    steady = Measured("steady state", Counter(DescribeVpcs=1, DescribeFlowLogs=1, GetParameter=1), 3, 1.0)
+    assert targets_met(1000, first, steady)
+    assert verdict(1000, first, steady) == (
+        "- coverage sweep over 1000 VPCs: 4 CreateFlowLogs calls at first, 3 reads and 0 writes in steady state, met"
+    )
+    writing = Measured("steady state", Counter(DescribeVpcs=1, PutParameter=1), 2, 1.0)
+    assert not targets_met(1000, first, writing)
+    assert not targets_met(1000, first, Measured("s", Counter(DescribeFlowLogs=5), 5, 1.0))  # 5 reads > 4
+    assert not targets_met(1201, first, steady)  # 1201 VPCs take 5 creates of at most 300
+
+
+def test_coverage_bench_measures_a_small_estate(capsys: pytest.CaptureFixture[str]) -> None:
+    from bench.coverage import main
+
+    assert main(["--vpcs", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "| CreateFlowLogs | 1 | 0 |" in out and "| **writes** |" in out
