@@ -131,13 +131,14 @@ test: lint $(DEV_STAMP) $(NODE_STAMP) $(CHECKOV_STAMP)
 	@$(VENV)/bin/python -m pytest $(PYTEST_ARGS)
 
 # Static checks, first in make test: ruff (lint and format, 120 columns; settings in pyproject.toml),
-# mypy over our packages (the --strict flags on the library), and mypy --strict on each handler.
+# mypy over our packages (the --strict flags on the library), and mypy --strict on each handler (one
+# run each: every handler is a module named index).
 lint: $(DEV_STAMP)
 	@echo "==> ruff and mypy"
 	@$(VENV)/bin/ruff check --quiet .
 	@$(VENV)/bin/ruff format --check --quiet .
 	@$(VENV)/bin/mypy
-	@$(VENV)/bin/mypy --strict lambda/*/index.py
+	@for handler in lambda/*/index.py; do $(VENV)/bin/mypy --strict "$$handler"; done
 
 # The PyPI package airs-onboarding-constructs. --no-isolation builds with the pinned setuptools of
 # the venv instead of downloading one; the wheel is built from the sdist, so both carry the handlers.

@@ -71,6 +71,7 @@ def test_make_test_runs_lint_first() -> None:
         "ruff check --quiet .",
         "ruff format --check --quiet .",
         "mypy",
-        "mypy --strict lambda/*/index.py",
+        'mypy --strict "$$handler"; done',
     ]
+    assert "for handler in lambda/*/index.py; do" in lint
     assert PYPROJECT["tool"]["ruff"]["line-length"] == 120
