@@ -191,9 +191,8 @@ def test_installed_wheel_synthesizes_every_public_construct_with_inline_handlers
     assert report["public_constructs"], "no Construct subclass in onboarding_constructs.__all__"
     assert report["unused_constructs"] == [], "add these public constructs to installed_check.py"
     handler_sources = {path.read_text(encoding="utf-8") for path in HANDLERS}
-    assert (REPO_ROOT / "lambda" / "eks_cluster_access" / "index.py").read_text(encoding="utf-8") in report[
-        "inline_code"
-    ]
+    for handler in ("eks_cluster_access", "estate_coverage"):
+        assert (REPO_ROOT / "lambda" / handler / "index.py").read_text(encoding="utf-8") in report["inline_code"]
     assert set(report["inline_code"]) <= handler_sources
     assert all("ZipFile" in code for code in report["lambda_code"]), report["lambda_code"]
     assert report["docker_image_assets"] == 0
