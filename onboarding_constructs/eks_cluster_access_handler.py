@@ -77,23 +77,7 @@ class EksClusterAccessHandler(Construct):
         super().__init__(scope, construct_id)
         stack = Stack.of(self)
         self._log_group_encryption_key = log_group_encryption_key
-        self._log_group = logs.LogGroup(
-            self, "LogGroup", retention=LOG_RETENTION, encryption_key=log_group_encryption_key
-        )
-        if log_group_encryption_key is not None:
-            secure_bucket.allow_key_use(
-                self,
-                log_group_encryption_key,
-                [log_group_key_statement(self)],
-                warning_id="airs-onboarding:importedLogGroupKmsKey",
-                requirement=f"{logs_service_principal(self)} kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*,"
-                " kms:GenerateDataKey*"
-                " and kms:Describe* with the condition ArnLike kms:EncryptionContext:aws:logs:arn on this account's"
-                " log groups"
-                " in this region, or CloudFormation cannot create the handler's log group. See the Amazon CloudWatch"
-                " Logs"
-                " User Guide, 'Encrypt log data in CloudWatch Logs using AWS Key Management Service'.",
-            )
+        self._log_group = handler_log_group(self, log_group_encryption_key, whose="the handler's")
         self._role = iam.Role(
             self,
             "Role",
@@ -249,6 +233,26 @@ class EksClusterAccessHandler(Construct):
             "One SSM parameter per cluster and resource, named at run time from the stack and resource ids; the path is"
             " this handler's own.",
         )
+
+
+def handler_log_group(scope: Construct, key: kms.IKey | None, *, whose: str) -> logs.LogGroup:
+    """A custom-resource function's log group (construct id ``LogGroup``), kept for ``LOG_RETENTION``,
+    encrypted with ``key`` if given: a key defined in the app gets CloudWatch Logs' key-policy statement;
+    an imported key gets a synth warning naming what its policy needs (``whose``: "the handler's", ...)."""
+    log_group = logs.LogGroup(scope, "LogGroup", retention=LOG_RETENTION, encryption_key=key)
+    if key is not None:
+        secure_bucket.allow_key_use(
+            scope,
+            key,
+            [log_group_key_statement(scope)],
+            warning_id="airs-onboarding:importedLogGroupKmsKey",
+            requirement=f"{logs_service_principal(scope)} kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*,"
+            " kms:GenerateDataKey* and kms:Describe* with the condition ArnLike kms:EncryptionContext:aws:logs:arn"
+            f" on this account's log groups in this region, or CloudFormation cannot create {whose} log group. See"
+            " the Amazon CloudWatch Logs User Guide, 'Encrypt log data in CloudWatch Logs using AWS Key Management"
+            " Service'.",
+        )
+    return log_group
 
 
 def logs_service_principal(scope: IConstruct) -> str:

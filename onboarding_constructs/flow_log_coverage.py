@@ -17,14 +17,13 @@ from constructs import Construct
 
 from . import _flow_log_fields as flow_log_fields
 from . import _log_delivery as log_delivery
-from . import _secure_bucket as secure_bucket
 from ._errors import PropsError
 from ._handler_code import handler_source
 from ._identifiers import is_token
 from ._props import at
 from ._signature import public_signature
 from ._suppressions import acknowledge_nag, ignore_cfn_lint, nag_resource_text, skip_checkov
-from .eks_cluster_access_handler import log_group_key_statement, logs_service_principal
+from .eks_cluster_access_handler import handler_log_group
 from .flow_logs import (
     FlowLogAggregationInterval,
     FlowLogFileFormat,
@@ -47,7 +46,6 @@ FUNCTION_TIMEOUT = Duration.minutes(15)
 #: How long CloudFormation waits for the custom resource's answer. The function answers before its own
 #: timeout; a function that dies without answering fails the deployment after this instead of an hour.
 SERVICE_TIMEOUT = Duration.minutes(20)
-LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 #: The CloudTrail-recorded EC2 calls that may change which VPCs need a flow log.
 ESTATE_EVENT_NAMES = ("CreateVpc", "DeleteVpc", "CreateTags", "DeleteTags")
 DESCRIBE_ACTIONS = ("ec2:DescribeVpcs", "ec2:DescribeFlowLogs")
@@ -178,21 +176,7 @@ class FlowLogCoverage(Construct):
         }
 
         self._log_group_encryption_key = log_group_encryption_key
-        self._log_group = logs.LogGroup(
-            self, "LogGroup", retention=LOG_RETENTION, encryption_key=log_group_encryption_key
-        )
-        if log_group_encryption_key is not None:
-            secure_bucket.allow_key_use(
-                self,
-                log_group_encryption_key,
-                [log_group_key_statement(self)],
-                warning_id="airs-onboarding:importedLogGroupKmsKey",
-                requirement=f"{logs_service_principal(self)} kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*,"
-                " kms:GenerateDataKey* and kms:Describe* with the condition ArnLike"
-                " kms:EncryptionContext:aws:logs:arn on this account's log groups in this region, or CloudFormation"
-                " cannot create the flow log coverage function's log group. See the Amazon CloudWatch Logs User"
-                " Guide, 'Encrypt log data in CloudWatch Logs using AWS Key Management Service'.",
-            )
+        self._log_group = handler_log_group(self, log_group_encryption_key, whose="the flow log coverage function's")
         self._role = iam.Role(
             self,
             "Role",
