@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import ArnFormat, Duration, Stack
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
-from . import _secure_bucket as secure_bucket
 from ._errors import PropsError
-from ._handler_code import handler_source
+from ._handler_function import handler_log_group, inline_handler_function
 from ._signature import public_signature
 from ._suppressions import (
     acknowledge_nag,
@@ -25,7 +24,6 @@ HANDLER_ID = "EksClusterAccessHandler"
 SERVICE_TIMEOUT = Duration.minutes(30)
 FUNCTION_TIMEOUT = Duration.minutes(15)
 POLL_INTERVAL = Duration.seconds(15)
-LOG_RETENTION = logs.RetentionDays.ONE_YEAR
 #: SSM parameters under this path record what each resource added to its cluster.
 STATE_PARAMETER_PREFIX = "/airs-onboarding/eks-cluster-access"
 EKS_ACTIONS = ("eks:DescribeCluster", "eks:UpdateClusterConfig", "eks:DescribeUpdate")
@@ -89,16 +87,12 @@ class EksClusterAccessHandler(Construct):
         self._state_parameters = stack.format_arn(
             service="ssm", resource="parameter", resource_name=f"{STATE_PARAMETER_PREFIX.lstrip('/')}/*"
         )
-        self._function = lambda_.Function(
+        self._function = inline_handler_function(
             self,
-            "Function",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            handler="index.handler",
-            code=lambda_.Code.from_inline(handler_source("eks_cluster_access")),
+            handler="eks_cluster_access",
             role=self._role,
-            timeout=FUNCTION_TIMEOUT,
-            memory_size=256,
             log_group=self._log_group,
+            timeout=FUNCTION_TIMEOUT,
             description="Custom::EksClusterAccess: opens existing EKS clusters to AIRS discovery, and undoes only that",
             environment={
                 "POLL_INTERVAL_SECONDS": str(POLL_INTERVAL.to_seconds()),
@@ -233,54 +227,6 @@ class EksClusterAccessHandler(Construct):
             "One SSM parameter per cluster and resource, named at run time from the stack and resource ids; the path is"
             " this handler's own.",
         )
-
-
-def handler_log_group(scope: Construct, key: kms.IKey | None, *, whose: str) -> logs.LogGroup:
-    """A custom-resource function's log group (construct id ``LogGroup``), kept for ``LOG_RETENTION``,
-    encrypted with ``key`` if given: a key defined in the app gets CloudWatch Logs' key-policy statement;
-    an imported key gets a synth warning naming what its policy needs (``whose``: "the handler's", ...)."""
-    log_group = logs.LogGroup(scope, "LogGroup", retention=LOG_RETENTION, encryption_key=key)
-    if key is not None:
-        secure_bucket.allow_key_use(
-            scope,
-            key,
-            [log_group_key_statement(scope)],
-            warning_id="airs-onboarding:importedLogGroupKmsKey",
-            requirement=f"{logs_service_principal(scope)} kms:Encrypt*, kms:Decrypt*, kms:ReEncrypt*,"
-            " kms:GenerateDataKey* and kms:Describe* with the condition ArnLike kms:EncryptionContext:aws:logs:arn"
-            f" on this account's log groups in this region, or CloudFormation cannot create {whose} log group. See"
-            " the Amazon CloudWatch Logs User Guide, 'Encrypt log data in CloudWatch Logs using AWS Key Management"
-            " Service'.",
-        )
-    return log_group
-
-
-def logs_service_principal(scope: IConstruct) -> str:
-    """CloudWatch Logs' regional service principal, which a log group's KMS key policy must name."""
-    return f"logs.{Stack.of(scope).region}.amazonaws.com"
-
-
-def log_group_key_statement(scope: IConstruct) -> iam.PolicyStatement:
-    """The key-policy statement CloudWatch Logs needs to encrypt log groups of this account and region.
-
-    The log group's name is made by CloudFormation, and naming its ARN here would make the key
-    policy and the log group depend on each other, so the condition covers this account's log
-    groups in this region, as the CloudWatch Logs User Guide's example does.
-    """
-    stack = Stack.of(scope)
-    return iam.PolicyStatement(
-        sid="AllowCloudWatchLogsToUseTheKey",
-        principals=[iam.ServicePrincipal(logs_service_principal(scope))],
-        actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-        resources=["*"],
-        conditions={
-            "ArnLike": {
-                "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
-                    service="logs", resource="log-group", resource_name="*", arn_format=ArnFormat.COLON_RESOURCE_NAME
-                )
-            }
-        },
-    )
 
 
 def _same_key(first: kms.IKey | None, second: kms.IKey | None) -> bool:

@@ -18,12 +18,11 @@ from constructs import Construct
 from . import _flow_log_fields as flow_log_fields
 from . import _log_delivery as log_delivery
 from ._errors import PropsError
-from ._handler_code import handler_source
+from ._handler_function import handler_log_group, inline_handler_function
 from ._identifiers import is_token
 from ._props import at
 from ._signature import public_signature
 from ._suppressions import acknowledge_nag, ignore_cfn_lint, nag_resource_text, skip_checkov
-from .eks_cluster_access_handler import handler_log_group
 from .flow_logs import (
     FlowLogAggregationInterval,
     FlowLogFileFormat,
@@ -183,16 +182,12 @@ class FlowLogCoverage(Construct):
             assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
             description="Custom::EstateCoverage handler: a flow log to S3 for every VPC of the region",
         )
-        self._function = lambda_.Function(
+        self._function = inline_handler_function(
             self,
-            "Function",
-            runtime=lambda_.Runtime.PYTHON_3_14,
-            handler="index.handler",
-            code=lambda_.Code.from_inline(handler_source("estate_coverage")),
+            handler="estate_coverage",
             role=self._role,
-            timeout=FUNCTION_TIMEOUT,
-            memory_size=256,
             log_group=self._log_group,
+            timeout=FUNCTION_TIMEOUT,
             description="Custom::EstateCoverage: a flow log to S3 for every VPC of the region, removing only its own",
             environment=settings,
         )

@@ -422,6 +422,7 @@ def test_an_imported_key_encrypts_the_log_group_and_synth_warns_about_its_policy
     message = str(warning.entry.data)
     assert f"The key policy of {KEY_ARN} is not managed here: it must allow logs.us-east-1.amazonaws.com" in message
     assert "kms:EncryptionContext:aws:logs:arn" in message
+    assert "or CloudFormation cannot create the handler's log group" in message
     assert "[ack: airs-onboarding:importedLogGroupKmsKey]" in message
 
 
