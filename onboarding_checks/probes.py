@@ -7,7 +7,7 @@ from typing import Any
 
 from onboarding_config.partitions import partition_of
 from onboarding_constructs import COVERAGE_TAG_KEY as SWEEP_TAG_KEY
-from onboarding_constructs import POD_IDENTITY_AGENT_ADDON, flow_log_format
+from onboarding_constructs import POD_IDENTITY_AGENT_ADDON, REPORT_PARAMETER_PREFIX, flow_log_format
 from onboarding_constructs.validation import canonical_cidr
 
 from .rules import Context
@@ -20,7 +20,7 @@ MAX_FLOW_LOGS_PER_RESOURCE = 2
 COVERAGE_TAG_KEY = SWEEP_TAG_KEY
 #: The stack output naming the SSM parameter of the sweep's report, and where that parameter is without it.
 COVERAGE_REPORT_OUTPUT = "FlowLogCoverageReport"
-COVERAGE_REPORT_PREFIX = "/airs-onboarding/coverage/"
+COVERAGE_REPORT_PREFIX = REPORT_PARAMETER_PREFIX
 
 
 def cluster(context: Context, name: str) -> dict[str, Any]:

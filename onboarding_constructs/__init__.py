@@ -27,7 +27,7 @@ from .eks_discovery_access import (
     EksDiscoveryAccess,
 )
 from .flow_log_bucket import DEFAULT_RETENTION, FlowLogBucket
-from .flow_log_coverage import COVERAGE_TAG_KEY, FlowLogCoverage
+from .flow_log_coverage import COVERAGE_TAG_KEY, REPORT_PARAMETER_PREFIX, FlowLogCoverage
 from .flow_logs import FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
 from .pod_bedrock_access import POD_IDENTITY_AGENT_ADDON, PodAccessMode, PodBedrockAccess
 from .role_policy import apply_role_policy
@@ -45,6 +45,7 @@ __all__ = [
     "DISCOVERY_CIDRS",
     "ECS_FIELDS",
     "POD_IDENTITY_AGENT_ADDON",
+    "REPORT_PARAMETER_PREFIX",
     "SENSITIVE_READS",
     "STANDARD_FIELDS",
     "STATE_PARAMETER_PREFIX",

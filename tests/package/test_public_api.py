@@ -47,6 +47,7 @@ EXPORTED = [
     "PodAccessMode",
     "PodBedrockAccess",
     "PropsError",
+    "REPORT_PARAMETER_PREFIX",
     "SENSITIVE_READS",
     "STANDARD_FIELDS",
     "STATE_PARAMETER_PREFIX",
