@@ -51,7 +51,7 @@ DENIED_READS = {
     "lambda:GetFunctionConfiguration": "environment variables",
     "lambda:GetLayerVersion": "layer code",
 }
-#: The custom resource of all-vpcs flow-log coverage (``onboarding_constructs.flow_log_coverage``), and
+#: The custom resource of all-vpcs flow-log coverage (``onboarding_constructs.estate_coverage``), and
 #: the names of its settings the summary reads (as text, so the summary needs no CDK).
 COVERAGE_TYPE = "Custom::EstateCoverage"
 EXCLUDE_TAG_KEY, EXCLUDE_TAG_VALUE, REPORT_PARAMETER = "EXCLUDE_TAG_KEY", "EXCLUDE_TAG_VALUE", "REPORT_PARAMETER"

@@ -19,7 +19,7 @@ MAX_FLOW_LOGS_PER_RESOURCE = 2
 #: The tag the coverage sweep puts on each flow log it creates; its value is the owner, the stack's name.
 COVERAGE_TAG_KEY = SWEEP_TAG_KEY
 #: The stack output naming the SSM parameter of the sweep's report, and where that parameter is without it.
-COVERAGE_REPORT_OUTPUT = "FlowLogCoverageReport"
+COVERAGE_REPORT_OUTPUT = "CoverageReport"
 COVERAGE_REPORT_PREFIX = REPORT_PARAMETER_PREFIX
 
 

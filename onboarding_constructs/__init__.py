@@ -27,7 +27,7 @@ from .eks_discovery_access import (
     EksDiscoveryAccess,
 )
 from .flow_log_bucket import DEFAULT_RETENTION, FlowLogBucket
-from .flow_log_coverage import COVERAGE_TAG_KEY, REPORT_PARAMETER_PREFIX, FlowLogCoverage
+from .estate_coverage import COVERAGE_TAG_KEY, REPORT_PARAMETER_PREFIX, EstateCoverage
 from .flow_logs import FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
 from .pod_bedrock_access import POD_IDENTITY_AGENT_ADDON, PodAccessMode, PodBedrockAccess
 from .role_policy import apply_role_policy
@@ -56,7 +56,7 @@ __all__ = [
     "EksDiscoveryAccess",
     "FlowLogAggregationInterval",
     "FlowLogBucket",
-    "FlowLogCoverage",
+    "EstateCoverage",
     "FlowLogFileFormat",
     "FlowLogs",
     "PodAccessMode",

@@ -50,7 +50,7 @@ from ._identifiers import (
 from ._regions import known_regions, region_problem
 from .discovery_role import external_id_problem, principal_arn_problem, sensitive_read_problem
 from .eks_discovery_access import allowed_cidrs_problems
-from .flow_log_coverage import (
+from .estate_coverage import (
     exclude_tag_problems,
     owner_problem,
     report_parameter_name_problem,

@@ -27,7 +27,7 @@ from onboarding_constructs import (
     DiscoveryRole,
     EksDiscoveryAccess,
     FlowLogBucket,
-    FlowLogCoverage,
+    EstateCoverage,
     FlowLogs,
     PodBedrockAccess,
     apply_role_policy,
@@ -94,9 +94,9 @@ class AccountOnboardingStack(Stack):
         options = FlowLogOptions.from_config(config.flow_logs)
         self._flow_logs: FlowLogs | None = None
         self._sharded_flow_logs: ShardedFlowLogs | None = None
-        self._flow_log_coverage: FlowLogCoverage | None = None
+        self._estate_coverage: EstateCoverage | None = None
         if config.flow_logs.all_vpcs:
-            self._flow_log_coverage = self._coverage_of(config, options)
+            self._estate_coverage = self._coverage_of(config, options)
         else:
             self._place_flow_logs(options, targets)
 
@@ -126,9 +126,9 @@ class AccountOnboardingStack(Stack):
         return self._sharded_flow_logs
 
     @property
-    def flow_log_coverage(self) -> FlowLogCoverage | None:
+    def estate_coverage(self) -> EstateCoverage | None:
         """Flow logs for every VPC of the account and region (``coverage: all-vpcs``); None with listed ids."""
-        return self._flow_log_coverage
+        return self._estate_coverage
 
     @property
     def discovery_role(self) -> DiscoveryRole | None:
@@ -197,7 +197,7 @@ class AccountOnboardingStack(Stack):
             self._handler_log_group_key = kms.Key.from_key_arn(self, "EksLogGroupKey", eks.log_group_kms_key_arn)
         return self._handler_log_group_key
 
-    def _coverage_of(self, config: OnboardingConfig, options: FlowLogOptions) -> FlowLogCoverage:
+    def _coverage_of(self, config: OnboardingConfig, options: FlowLogOptions) -> EstateCoverage:
         """Every VPC of the account and region, except those tagged ``exclude_tag``, kept covered as VPCs
         come and go. The owner is the config's stack name in every account (a StackSet names its stacks
         otherwise), so the report is ``/airs-onboarding/coverage/<stack_name>`` wherever it runs."""
@@ -205,7 +205,7 @@ class AccountOnboardingStack(Stack):
         tag = flow_logs.exclude_tag
         return options.coverage(
             self,
-            "FlowLogCoverage",
+            "EstateCoverage",
             bucket=self._flow_log_bucket.bucket,
             exclude_tag=(tag.key, tag.value) if tag is not None else None,
             sweep_interval=Duration.minutes(flow_logs.sweep_minutes),
@@ -251,11 +251,11 @@ class AccountOnboardingStack(Stack):
         )
 
     def _coverage_output(self) -> None:
-        if self._flow_log_coverage is not None:
+        if self._estate_coverage is not None:
             CfnOutput(
                 self,
-                "FlowLogCoverageReport",
-                value=self._flow_log_coverage.report_parameter_name,
+                "CoverageReport",
+                value=self._estate_coverage.report_parameter_name,
                 description=COVERAGE_REPORT,
             )
 

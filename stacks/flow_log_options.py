@@ -1,7 +1,7 @@
 """How a stack's flow logs are written: the ``FlowLogs`` settings shared by the account stack, the
 shard stacks and all-vpcs coverage (the CDK's Options/Props split: these options, plus a bucket and
 the ids to log, are the props of one ``FlowLogs``; plus a bucket and what to leave out, of one
-``FlowLogCoverage``)."""
+``EstateCoverage``)."""
 
 from __future__ import annotations
 
@@ -14,13 +14,13 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from onboarding_config.model import FlowLogsConfig
-from onboarding_constructs import FlowLogAggregationInterval, FlowLogCoverage, FlowLogFileFormat, FlowLogs
+from onboarding_constructs import FlowLogAggregationInterval, EstateCoverage, FlowLogFileFormat, FlowLogs
 
 
 @dataclass(frozen=True)
 class FlowLogOptions:
     """Every ``FlowLogs`` prop other than the bucket and the subnet and VPC ids: how each flow log is
-    written, by ``FlowLogs`` and ``FlowLogCoverage`` alike."""
+    written, by ``FlowLogs`` and ``EstateCoverage`` alike."""
 
     hourly_partitions: bool
     file_format: FlowLogFileFormat
@@ -68,10 +68,10 @@ class FlowLogOptions:
         sweep_interval: Duration,
         owner: str | None = None,
         log_group_encryption_key: kms.IKey | None = None,
-    ) -> FlowLogCoverage:
-        """A ``FlowLogCoverage`` with these options: every VPC of the account and region but those
+    ) -> EstateCoverage:
+        """A ``EstateCoverage`` with these options: every VPC of the account and region but those
         tagged ``exclude_tag`` logs to ``bucket``, re-checked every ``sweep_interval``."""
-        return FlowLogCoverage(
+        return EstateCoverage(
             scope,
             construct_id,
             bucket=bucket,

@@ -59,7 +59,7 @@ class MemberOnboardingStack(AccountOnboardingStack):
     flow log or cluster belongs to its slot, and a slot whose value changes is replaced.
 
     With ``flow_logs.coverage: all-vpcs`` the template has no subnet or VPC slots and carries
-    ``FlowLogCoverage`` instead of flow logs: every member account and region logs all its own VPCs.
+    ``EstateCoverage`` instead of flow logs: every member account and region logs all its own VPCs.
 
     Account-wide resources: roles get region-qualified names (``iam.role_name_prefix``) or
     CloudFormation-generated ones, so the regions of one account never collide; a created trail is
@@ -214,7 +214,7 @@ class MemberOnboardingStack(AccountOnboardingStack):
         """An empty slot creates nothing, and the EKS handler exists only when some slot names a cluster.
         With all-vpcs coverage there are no subnet or VPC slots: each account covers its own VPCs."""
         flow_logs = self.flow_logs
-        assert flow_logs is not None or self.flow_log_coverage is not None  # _flow_logs_fit keeps them here
+        assert flow_logs is not None or self.estate_coverage is not None  # _flow_logs_fit keeps them here
         for slot in [*self.subnet_slots, *self.vpc_slots]:
             assert flow_logs is not None  # the config allows no slots with coverage
             flow_logs.flow_logs[slot.value].cfn_options.condition = slot.condition

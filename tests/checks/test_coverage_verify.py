@@ -32,7 +32,7 @@ def outputs(report: str | None = REPORT) -> dict[str, dict[str, str]]:
     """The stack's outputs, naming the report's parameter (None: a stack without that output)."""
     found = {"FlowLogBucketArn": {"OutputKey": "FlowLogBucketArn", "OutputValue": "arn:aws:s3:::airs-flow-logs"}}
     if report is not None:
-        found["FlowLogCoverageReport"] = {"OutputKey": "FlowLogCoverageReport", "OutputValue": report}
+        found["CoverageReport"] = {"OutputKey": "CoverageReport", "OutputValue": report}
     return found
 
 
@@ -344,7 +344,7 @@ def test_verify_reads_the_report_the_stack_output_names(account: Account, capsys
     account.fake.stacks[STACK] = [
         {"OutputKey": "FlowLogBucketName", "OutputValue": "airs-flow-logs", "Description": WIZARD},
         {"OutputKey": "FlowLogBucketArn", "OutputValue": "arn:aws:s3:::airs-flow-logs", "Description": WIZARD},
-        {"OutputKey": "FlowLogCoverageReport", "OutputValue": REPORT, "Description": "the coverage sweep's report"},
+        {"OutputKey": "CoverageReport", "OutputValue": REPORT, "Description": "the coverage sweep's report"},
     ]
     capsys.readouterr()
     code = account.run("verify", {"stack_name": STACK, "flow_logs": {"coverage": "all-vpcs"}}, "--json")

@@ -1,4 +1,4 @@
-"""The estate-coverage handler and the FlowLogCoverage construct that deploys it agree: the environment the
+"""The estate-coverage handler and the EstateCoverage construct that deploys it agree: the environment the
 construct sets is one the handler accepts, and the names and limits they share are the same."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from aws_cdk import Stack
 from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
-from onboarding_constructs import COVERAGE_TAG_KEY, FlowLogCoverage
-from onboarding_constructs.flow_log_coverage import LEASE_SUFFIX
+from onboarding_constructs import COVERAGE_TAG_KEY, EstateCoverage
+from onboarding_constructs.estate_coverage import LEASE_SUFFIX
 from onboarding_constructs.validation import MAX_CUSTOM_RESOURCE_RESPONSE_BYTES
 from tests.conftest import new_stack
 from tests.handlers.coverage_harness import HANDLER_FILE, load_handler
@@ -21,7 +21,7 @@ handler = load_handler()
 
 def synthesized(**props: Any) -> tuple[Stack, dict[str, Any]]:
     stack = new_stack()
-    FlowLogCoverage(stack, "Coverage", bucket=s3.Bucket(stack, "Logs", enforce_ssl=True), **props)
+    EstateCoverage(stack, "Coverage", bucket=s3.Bucket(stack, "Logs", enforce_ssl=True), **props)
     return stack, Template.from_stack(stack).to_json()["Resources"]
 
 

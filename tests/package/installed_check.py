@@ -21,7 +21,7 @@ app = App(outdir=str(outdir))
 stack = Stack(app, "Packaged", env=Environment(account="111111111111", region="us-east-1"))
 logs = oc.FlowLogBucket(stack, "FlowLogBucket")
 oc.FlowLogs(stack, "FlowLogs", bucket=logs.bucket, subnet_ids=["subnet-0a1b2c3d4e5f60718"])
-oc.FlowLogCoverage(stack, "FlowLogCoverage", bucket=oc.FlowLogBucket(stack, "CoverageBucket").bucket)
+oc.EstateCoverage(stack, "EstateCoverage", bucket=oc.FlowLogBucket(stack, "CoverageBucket").bucket)
 discovery = oc.DiscoveryRole(
     stack,
     "DiscoveryRole",

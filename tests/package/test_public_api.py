@@ -38,9 +38,9 @@ EXPORTED = [
     "ECS_FIELDS",
     "EksClusterAccessHandler",
     "EksDiscoveryAccess",
+    "EstateCoverage",
     "FlowLogAggregationInterval",
     "FlowLogBucket",
-    "FlowLogCoverage",
     "FlowLogFileFormat",
     "FlowLogs",
     "POD_IDENTITY_AGENT_ADDON",
@@ -129,7 +129,7 @@ PROPERTIES: dict[str, set[str]] = {
     "EksClusterAccessHandler": {"function", "log_group", "log_group_encryption_key", "policy", "role", "service_token"},
     "EksDiscoveryAccess": {"access_entry", "cluster_access", "handler"},
     "FlowLogBucket": {"access_logs_bucket", "bucket", "created", "encryption_key"},
-    "FlowLogCoverage": {
+    "EstateCoverage": {
         "custom_resource",
         "estate_events",
         "function",
@@ -174,7 +174,7 @@ BUILDERS: dict[str, Callable[[Stack], Construct]] = {
         stack, "Subject", cluster_name="prod", principal_arn=ROLE_ARN
     ),
     "FlowLogBucket": lambda stack: onboarding_constructs.FlowLogBucket(stack, "Subject"),
-    "FlowLogCoverage": lambda stack: onboarding_constructs.FlowLogCoverage(
+    "EstateCoverage": lambda stack: onboarding_constructs.EstateCoverage(
         stack, "Subject", bucket=_imported_bucket(stack)
     ),
     "FlowLogs": lambda stack: onboarding_constructs.FlowLogs(

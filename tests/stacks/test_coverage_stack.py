@@ -1,5 +1,5 @@
 """``flow_logs.coverage: all-vpcs``: the account stack and the StackSet member template compose
-``FlowLogCoverage`` (no per-id flow logs, no shard stacks, no subnet or VPC slots), with the flow-log
+``EstateCoverage`` (no per-id flow logs, no shard stacks, no subnet or VPC slots), with the flow-log
 options, bucket and log group key of the config, and name the coverage report in an output."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from aws_cdk.assertions import Match, Template
 
-from onboarding_constructs import FlowLogCoverage
+from onboarding_constructs import EstateCoverage
 from stacks import AccountOnboardingStack, OrgOnboardingStack
 from stacks.account_onboarding_stack import COVERAGE_REPORT
 from tests.synth import Synthesized, synthesize
@@ -68,8 +68,8 @@ def bucket_arn(template: Template) -> dict[str, Any]:
 
 def test_all_vpcs_composes_coverage_instead_of_flow_logs(account: Synthesized) -> None:
     stack = account_stack(account)
-    assert isinstance(stack.flow_log_coverage, FlowLogCoverage)
-    assert stack.flow_log_coverage.node.id == "FlowLogCoverage"
+    assert isinstance(stack.estate_coverage, EstateCoverage)
+    assert stack.estate_coverage.node.id == "EstateCoverage"
     assert stack.flow_logs is None
     assert stack.sharded_flow_logs is None
     template = Template.from_stack(stack)
@@ -104,11 +104,11 @@ def test_coverage_writes_to_the_stacks_bucket_with_the_default_options(account: 
 
 
 def test_the_report_parameter_is_an_output(account: Synthesized) -> None:
-    coverage = account_stack(account).flow_log_coverage
+    coverage = account_stack(account).estate_coverage
     assert coverage is not None
     assert coverage.report_parameter_name == "/airs-onboarding/coverage/AirsCoverage"
     Template.from_stack(account_stack(account)).has_output(
-        "FlowLogCoverageReport",
+        "CoverageReport",
         {"Value": "/airs-onboarding/coverage/AirsCoverage", "Description": COVERAGE_REPORT},
     )
     assert COVERAGE_REPORT == "Flow log coverage: SSM parameter with the coverage report (make verify shows it)"
@@ -116,7 +116,7 @@ def test_the_report_parameter_is_an_output(account: Synthesized) -> None:
 
 def test_the_wizard_outputs_are_unchanged(account: Synthesized) -> None:
     outputs = account.template["Outputs"]
-    assert list(outputs) == ["FlowLogBucketName", "FlowLogBucketArn", "Region", "FlowLogCoverageReport"]
+    assert list(outputs) == ["FlowLogBucketName", "FlowLogBucketArn", "Region", "CoverageReport"]
 
 
 def test_every_flow_log_option_applies_to_coverage(tmp_path: Path) -> None:
@@ -182,7 +182,7 @@ def test_the_log_group_key_is_the_eks_one(tmp_path: Path) -> None:
         "eks": {"discovery_role_arn": ROLE, "clusters": [{"name": "prod"}], "log_group_kms_key_arn": KEY_ARN},
     }
     stack = account_stack(synthesize(config, tmp_path))
-    coverage = stack.flow_log_coverage
+    coverage = stack.estate_coverage
     assert coverage is not None
     template = Template.from_stack(stack)
     coverage_log_group = stack.get_logical_id(coverage.log_group.node.default_child)  # type: ignore[arg-type]
@@ -212,12 +212,12 @@ def test_all_vpcs_never_adds_shard_stacks(tmp_path: Path) -> None:
 
 def test_listed_coverage_has_no_coverage(tmp_path: Path) -> None:
     stack = account_stack(synthesize({"region": "us-east-1", "flow_logs": {"vpc_ids": ["vpc-0a1b2c3d"]}}, tmp_path))
-    assert stack.flow_log_coverage is None
+    assert stack.estate_coverage is None
     assert stack.flow_logs is not None
     template = Template.from_stack(stack)
     template.resource_count_is("Custom::EstateCoverage", 0)
     template.resource_count_is("AWS::EC2::FlowLog", 1)
-    assert "FlowLogCoverageReport" not in template.to_json().get("Outputs", {})
+    assert "CoverageReport" not in template.to_json().get("Outputs", {})
 
 
 # --- the StackSet member template -----------------------------------------------------------------------
@@ -226,7 +226,7 @@ def test_listed_coverage_has_no_coverage(tmp_path: Path) -> None:
 def test_the_member_template_carries_coverage_and_no_slots(organization: Synthesized) -> None:
     assert isinstance(organization.stack, OrgOnboardingStack)
     member = organization.stack.member
-    assert isinstance(member.flow_log_coverage, FlowLogCoverage)
+    assert isinstance(member.estate_coverage, EstateCoverage)
     assert (member.subnet_slots, member.vpc_slots) == ([], [])
     template = Template.from_json(organization.member_template)
     template.resource_count_is("AWS::EC2::FlowLog", 0)
@@ -245,7 +245,7 @@ def test_every_member_account_reports_under_the_config_stack_name(organization: 
     }
     assert settings(template)["BUCKET_ARN"] == bucket_arn(template)
     template.has_output(
-        "FlowLogCoverageReport",
+        "CoverageReport",
         {"Value": "/airs-onboarding/coverage/AirsOrgCoverage", "Description": COVERAGE_REPORT},
     )
 

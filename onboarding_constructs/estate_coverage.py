@@ -1,4 +1,4 @@
-"""``FlowLogCoverage``: a flow log to S3 for every VPC of the account and region, kept as the estate changes."""
+"""``EstateCoverage``: a flow log to S3 for every VPC of the account and region, kept as the estate changes."""
 
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ _MAX_PARAMETER_NAME = 900
 
 
 @public_signature
-class FlowLogCoverage(Construct):
+class EstateCoverage(Construct):
     """Every VPC of the account and region gets a flow log to ``bucket``, at deploy time and whenever the
     estate changes.
 
@@ -125,7 +125,7 @@ class FlowLogCoverage(Construct):
         :param max_aggregation_interval: 60 or 600 seconds. Default: 600 (``TEN_MINUTES``).
         :param include_ecs_fields: Add the Amazon ECS fields (flow log version 7). Default: False.
         :param owner: Value of the ``COVERAGE_TAG_KEY`` tag on the flow logs this construct makes, the only
-            ones its role may delete; two ``FlowLogCoverage`` in one account and region need different owners.
+            ones its role may delete; two ``EstateCoverage`` in one account and region need different owners.
             Letters, digits, spaces and ``_.:/=+-@``, at most 256. Changing it later leaves the flow logs made
             under the old owner in place, as flow logs that are not this construct's. Default: the stack name.
         :param report_parameter_name: SSM parameter (``/``-rooted) the handler writes its report to.

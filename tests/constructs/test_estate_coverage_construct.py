@@ -1,4 +1,4 @@
-"""FlowLogCoverage: the handler's settings, its triggers, least privilege, the gates, every error message."""
+"""EstateCoverage: the handler's settings, its triggers, least privilege, the gates, every error message."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ from onboarding_constructs import (
     FlowLogFileFormat,
     FlowLogs,
 )
-from onboarding_constructs.flow_log_coverage import COVERAGE_TAG_KEY, FlowLogCoverage
+from onboarding_constructs.estate_coverage import COVERAGE_TAG_KEY, EstateCoverage
 from tests.conftest import REPO_ROOT, new_stack
 from tests.constructs.props_errors import assert_refused, props_error
 from tests.synth import cdk_json_context
@@ -44,10 +44,10 @@ def arn(rest: str) -> dict[str, Any]:
     return {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, f":{rest}"]]}
 
 
-def coverage(stack: Stack, construct_id: str = "Coverage", **props: Any) -> FlowLogCoverage:
+def coverage(stack: Stack, construct_id: str = "Coverage", **props: Any) -> EstateCoverage:
     if "bucket" not in props:
         props["bucket"] = s3.Bucket(stack, f"{construct_id}Logs", enforce_ssl=True)
-    return FlowLogCoverage(stack, construct_id, **props)
+    return EstateCoverage(stack, construct_id, **props)
 
 
 def logical_id(stack: Stack, construct: Any) -> str:
@@ -60,12 +60,12 @@ def resource(stack: Stack, construct: Any) -> dict[str, Any]:
     return resources[logical_id(stack, construct)]
 
 
-def environment(stack: Stack, construct: FlowLogCoverage) -> dict[str, Any]:
+def environment(stack: Stack, construct: EstateCoverage) -> dict[str, Any]:
     variables: dict[str, Any] = resource(stack, construct.function)["Properties"]["Environment"]["Variables"]
     return variables
 
 
-def permissions(stack: Stack, construct: FlowLogCoverage) -> set[tuple[str, str, str]]:
+def permissions(stack: Stack, construct: EstateCoverage) -> set[tuple[str, str, str]]:
     """Every (action, resource, condition) the role's policies allow, however the CDK merged the statements."""
     template = Template.from_stack(stack).to_json()["Resources"]
     role = {"Ref": logical_id(stack, construct.role)}
@@ -312,7 +312,7 @@ def test_an_imported_bucket_policy_is_never_written() -> None:
 # --- the triggers ---------------------------------------------------------------------------------------------
 
 
-def _invokes(stack: Stack, construct: FlowLogCoverage, rule: Any) -> None:
+def _invokes(stack: Stack, construct: EstateCoverage, rule: Any) -> None:
     """``rule`` targets the function, which lets exactly that rule invoke it."""
     function_arn = {"Fn::GetAtt": [logical_id(stack, construct.function), "Arn"]}
     rule_resource = resource(stack, rule)
@@ -380,7 +380,7 @@ def test_the_rules_come_after_and_go_before_the_custom_resource() -> None:
 
 
 def test_the_docstring_says_the_schedule_is_the_guarantee() -> None:
-    doc = inspect.getdoc(FlowLogCoverage) or ""
+    doc = inspect.getdoc(EstateCoverage) or ""
     assert "best effort" in doc and "the guarantee" in doc
 
 
@@ -548,7 +548,7 @@ def test_an_imported_key_encrypts_the_log_group_and_synth_warns_about_its_policy
 
 
 def test_the_signature_is_keyword_only_with_the_stated_defaults() -> None:
-    signature = inspect.signature(FlowLogCoverage)
+    signature = inspect.signature(EstateCoverage)
     parameters = signature.parameters
     assert list(parameters) == [
         "scope",
@@ -578,7 +578,7 @@ def test_the_signature_is_keyword_only_with_the_stated_defaults() -> None:
         "report_parameter_name": None,
         "log_group_encryption_key": None,
     }
-    init_doc = inspect.getdoc(FlowLogCoverage.__init__) or ""
+    init_doc = inspect.getdoc(EstateCoverage.__init__) or ""
     for name in list(parameters)[2:]:
         assert f":param {name}:" in init_doc, name
 
@@ -597,7 +597,7 @@ def test_the_attributes_are_read_only_and_typed_by_interface() -> None:
         "log_group": "ILogGroup",
     }
     for name, type_name in expected_types.items():
-        attribute = inspect.getattr_static(FlowLogCoverage, name)
+        attribute = inspect.getattr_static(EstateCoverage, name)
         assert isinstance(attribute, property) and attribute.fget is not None and attribute.fset is None, name
         assert inspect.get_annotations(attribute.fget, eval_str=True)["return"].__name__ == type_name, name
         with pytest.raises(AttributeError):
@@ -638,7 +638,7 @@ def test_two_owners_in_one_stack_do_not_share_anything() -> None:
 # --- the gates -----------------------------------------------------------------------------------------------
 
 
-def _gated_app(tmp_path: Path, env: Environment | None, bucket: str) -> tuple[App, FlowLogCoverage]:
+def _gated_app(tmp_path: Path, env: Environment | None, bucket: str) -> tuple[App, EstateCoverage]:
     app = App(outdir=str(tmp_path), context=cdk_json_context())
     add_compliance_checks(app)
     stack = Stack(app, "Coverage", env=env)
@@ -646,7 +646,7 @@ def _gated_app(tmp_path: Path, env: Environment | None, bucket: str) -> tuple[Ap
         target: s3.IBucket = FlowLogBucket(stack, "Bucket").bucket
     else:
         target = s3.Bucket.from_bucket_name(stack, "Bucket", "customer-owned-flow-logs")
-    return app, FlowLogCoverage(stack, "Coverage", bucket=target)
+    return app, EstateCoverage(stack, "Coverage", bucket=target)
 
 
 @pytest.mark.parametrize("bucket", ["new", "imported"])
@@ -669,7 +669,7 @@ def test_passes_cdk_nag_with_a_log_group_key(tmp_path: Path) -> None:
     add_compliance_checks(app)
     stack = Stack(app, "Coverage", env=Environment(region="us-east-1", account="111111111111"))
     key = kms.Key(stack, "LogKey", enable_key_rotation=True)
-    FlowLogCoverage(stack, "Coverage", bucket=FlowLogBucket(stack, "Bucket").bucket, log_group_encryption_key=key)
+    EstateCoverage(stack, "Coverage", bucket=FlowLogBucket(stack, "Bucket").bucket, log_group_encryption_key=key)
     app.synth()
     assert [str(m) for m in lint_file(tmp_path / "Coverage.template.json")] == []
 
