@@ -32,8 +32,9 @@ import re
 import time
 import traceback
 import urllib.request
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from botocore.config import Config
@@ -68,6 +69,10 @@ DEFAULT_POLL_INTERVAL_SECONDS = "15"
 DEFAULT_TIME_BUDGET_SECONDS = "1740"
 DEFAULT_STATE_PARAMETER_PREFIX = "/airs-onboarding/eks-cluster-access"
 
+T = TypeVar("T")
+#: A generator of waits: each yielded string says what it waits for; its return value is the result.
+Steps = Generator[str, None, T]
+
 # Indirections so tests can run the handler on a virtual clock.
 _sleep = time.sleep
 _now = time.time
@@ -75,6 +80,10 @@ _now = time.time
 
 class Failure(Exception):
     """The request fails with this reason (the user's terms, and what to do)."""
+
+
+class Refused(Failure):
+    """The change must not be made (a security decision, or an EKS limit): refused before anything changed."""
 
 
 class HandOff(Exception):
@@ -89,11 +98,20 @@ class Retry(Exception):
     """Someone else's update is running (409): wait, read the cluster again, and re-plan."""
 
 
+#: How a private-only cluster is opted in to public access, for this handler's resource properties.
+PUBLIC_ENDPOINT_OPT_IN = (
+    "set enable_public_endpoint: true for this cluster in the config (EnablePublicEndpoint) to turn it on for exactly"
+    " those addresses"
+)
+
+
 @dataclass(frozen=True)
 class Properties:
     cluster_name: str
     allowed_cidrs: tuple[str, ...]
     enable_public_endpoint: bool
+    #: Completes "Turning public access on ... by itself: <this>" in the refusal of a private-only cluster.
+    public_endpoint_opt_in: str = PUBLIC_ENDPOINT_OPT_IN
 
 
 @dataclass
@@ -177,6 +195,7 @@ class Run:
         self.progress["invocation"] += 1
         self.eks = boto3.client("eks", config=RETRY_CONFIG)
         self.ssm = boto3.client("ssm", config=RETRY_CONFIG)
+        self.access = ClusterAccess(self.eks, SsmRecords(self.ssm, self._parameter_name), self.progress)
 
     # The request types
 
@@ -188,145 +207,28 @@ class Run:
         physical_id = PHYSICAL_ID_PREFIX + props.cluster_name
         # An Update that renames the cluster is a Create for the new one; CloudFormation then
         # deletes the old physical id, which reverts the old cluster.
-        return physical_id, self._converge(props)
-
-    def _converge(self, props: Properties) -> dict[str, str]:
-        self._finish_pending_update()
-        record = self._load_record(props.cluster_name) or Record()
-        while True:
-            cluster = self._ready_cluster(props.cluster_name)
-            mode = authentication_mode(cluster, props.cluster_name)
-            vpc_change, planned = plan_endpoint(cluster, props, record)  # validates before any change
-            try:
-                if mode == "CONFIG_MAP":
-                    # Nothing to record: EKS cannot undo this step, so Delete never will.
-                    self._update(
-                        props.cluster_name,
-                        "authentication mode",
-                        accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"},
-                    )
-                    continue
-                if vpc_change is not None:
-                    # Write-ahead: what we are about to add is on record before it exists, so no crash
-                    # or hand-off can lose it; a failed update puts the previous record back.
-                    self._save_record(props.cluster_name, planned)
-                    self._update(props.cluster_name, "endpoint access", restore=record, resourcesVpcConfig=vpc_change)
-                    record = planned
-                    continue
-            except Retry:
-                self._pause("someone else's update of the cluster to finish")
-                continue
-            if planned != record:
-                self._save_record(props.cluster_name, planned)
-            return _data(cluster, planned)
+        cluster, record = self._wait_through(self.access.open(props))
+        return physical_id, _data(cluster, record)
 
     def _delete(self) -> tuple[str, dict[str, str]]:
         physical_id = self.event.get("PhysicalResourceId", "")
         cluster_name = physical_id.removeprefix(PHYSICAL_ID_PREFIX)
         if not physical_id.startswith(PHYSICAL_ID_PREFIX) or not CLUSTER_NAME.fullmatch(cluster_name):
             return physical_id, {}  # the Create failed before it had a cluster: nothing to undo
-        self._finish_pending_update()
-        record = self._load_record(cluster_name)
-        if record is None:
-            return physical_id, {}  # nothing was ever changed by this resource
-        while True:
-            cluster = self._describe(cluster_name)
-            if cluster is None or cluster.get("status") == "DELETING":
-                break  # the cluster is (going) away, and with it what we added
-            if cluster.get("status") == "FAILED":
-                # Nothing can be updated on it; blocking the stack's deletion would not help either.
-                LOG.warning("cluster %s is FAILED: left %s on its endpoint", cluster_name, record.added_cidrs)
-                break
-            if cluster.get("status") != "ACTIVE":
-                self._ready_cluster(cluster_name)
-                continue
-            vpc_change, remaining = plan_revert(cluster, record, cluster_name)
-            if vpc_change is None:
-                break
-            # The record stays until the revert succeeded: a failed or interrupted Delete can be retried.
-            try:
-                self._update(cluster_name, "endpoint access", resourcesVpcConfig=vpc_change)
-                record = remaining
-            except Retry:
-                self._pause("someone else's update of the cluster to finish")
-        self._delete_record(cluster_name)
+        self._wait_through(self.access.revert(cluster_name))
         return physical_id, {}
 
-    # EKS calls
-
-    def _describe(self, name: str) -> dict[str, Any] | None:
-        try:
-            cluster: dict[str, Any] = self.eks.describe_cluster(name=name)["cluster"]
-            return cluster
-        except ClientError as error:
-            if _code(error) == "ResourceNotFoundException":
-                return None
-            raise _aws_failure(error, "eks:DescribeCluster", name) from None
-
-    def _ready_cluster(self, name: str) -> dict[str, Any]:
-        """The cluster once it is ACTIVE; waits while it is being created or updated."""
-        while True:
-            cluster = self._describe(name)
-            if cluster is None:
-                raise Failure(f"EKS cluster {name!r} does not exist in this account and region. Nothing was changed.")
-            status = cluster.get("status")
-            if status == "ACTIVE":
-                return cluster
-            if status not in ("CREATING", "UPDATING", "PENDING"):
-                raise Failure(
-                    f"EKS cluster {name!r} is {status or 'of no reported status'}, not ACTIVE. Nothing was changed."
-                )
-            self._pause(f"cluster {name} to become ACTIVE (it is {status})")
-
-    def _update(self, name: str, what: str, *, restore: Record | None = None, **change: Any) -> None:
-        """One UpdateClusterConfig call of one update type, then wait until EKS reports it done.
-
-        ``restore`` is the record to put back if EKS rejects or fails the update.
-        """
-        LOG.info("updating %s of %s: %s", what, name, json.dumps(change))
-        try:
-            update_id = self.eks.update_cluster_config(name=name, **change)["update"]["id"]
-        except ClientError as error:
-            if _code(error) == "ResourceInUseException":
-                raise Retry() from None
-            if restore is not None:
-                self._save_record(name, restore)
-            raise _aws_failure(error, "eks:UpdateClusterConfig", name) from None
-        self.progress["pending_update"] = {
-            "cluster": name,
-            "id": update_id,
-            "what": what,
-            "restore": restore.to_json() if restore is not None else None,
-        }
-        self._finish_pending_update()
-
-    def _finish_pending_update(self) -> None:
-        pending = self.progress.get("pending_update")
-        while pending:
-            try:
-                update = self.eks.describe_update(name=pending["cluster"], updateId=pending["id"])["update"]
-            except ClientError as error:
-                raise _aws_failure(error, "eks:DescribeUpdate", pending["cluster"]) from None
-            status = update.get("status")
-            if status == "Successful":
-                LOG.info("update %s of %s succeeded", pending["id"], pending["cluster"])
-                self.progress.pop("pending_update")
-                return
-            if status in ("Failed", "Cancelled"):
-                self.progress.pop("pending_update")
-                if pending.get("restore"):
-                    self._save_record(pending["cluster"], Record.from_json(pending["restore"]))
-                errors = "; ".join(
-                    f"{e.get('errorCode', 'Unknown')}: {e.get('errorMessage', '')}".strip()
-                    for e in update.get("errors") or []
-                ).rstrip(".")
-                raise Failure(
-                    f"EKS {pending['what']} update {pending['id']} of cluster {pending['cluster']!r} ended {status}"
-                    f"{': ' + errors if errors else ''}. EKS applied nothing of it."
-                )
-            self._pause(f"EKS {pending['what']} update {pending['id']} of {pending['cluster']} (status {status})")
-
     # Waiting, handing off, state
+
+    def _wait_through(self, steps: Steps[T]) -> T:
+        """Runs one of ClusterAccess's step generators to its end, pausing at each wait it yields."""
+        while True:
+            try:
+                waiting_for = next(steps)
+            except StopIteration as done:
+                result: T = done.value
+                return result
+            self._pause(waiting_for)
 
     def _pause(self, waiting_for: str) -> None:
         if _now() + self.poll_interval > self.progress["deadline"]:
@@ -344,29 +246,196 @@ class Run:
         owner = f"{self.event['StackId']}/{self.event['LogicalResourceId']}"
         return f"{prefix}/{cluster_name}/{hashlib.sha256(owner.encode()).hexdigest()[:24]}"
 
-    def _load_record(self, cluster_name: str) -> Record | None:
+
+# --- the change on one cluster, shared with the estate-coverage function ------------------------------
+
+
+class SsmRecords:
+    """Where ClusterAccess keeps its Record of each cluster: one SSM parameter per cluster, named by ``name_of``."""
+
+    def __init__(self, ssm: Any, name_of: Callable[[str], str]) -> None:
+        self.ssm = ssm
+        self.name_of = name_of
+
+    def load(self, cluster_name: str) -> Record | None:
+        text = self.load_text(cluster_name)
+        return None if text is None else Record.from_json(text)
+
+    def load_text(self, cluster_name: str) -> str | None:
         try:
-            value = self.ssm.get_parameter(Name=self._parameter_name(cluster_name))["Parameter"]["Value"]
+            value: str = self.ssm.get_parameter(Name=self.name_of(cluster_name))["Parameter"]["Value"]
         except ClientError as error:
             if _code(error) == "ParameterNotFound":
                 return None
             raise _aws_failure(error, "ssm:GetParameter", cluster_name) from None
-        return Record.from_json(value)
+        return value
 
-    def _save_record(self, cluster_name: str, record: Record) -> None:
+    def save(self, cluster_name: str, record: Record) -> None:
+        self.save_text(cluster_name, record.to_json())
+
+    def save_text(self, cluster_name: str, text: str) -> None:
         try:
-            self.ssm.put_parameter(
-                Name=self._parameter_name(cluster_name), Value=record.to_json(), Type="String", Overwrite=True
-            )
+            self.ssm.put_parameter(Name=self.name_of(cluster_name), Value=text, Type="String", Overwrite=True)
         except ClientError as error:
             raise _aws_failure(error, "ssm:PutParameter", cluster_name) from None
 
-    def _delete_record(self, cluster_name: str) -> None:
+    def delete(self, cluster_name: str) -> None:
         try:
-            self.ssm.delete_parameter(Name=self._parameter_name(cluster_name))
+            self.ssm.delete_parameter(Name=self.name_of(cluster_name))
         except ClientError as error:
             if _code(error) != "ParameterNotFound":
                 raise _aws_failure(error, "ssm:DeleteParameter", cluster_name) from None
+
+
+class ClusterAccess:
+    """Opens one existing cluster to discovery, or undoes exactly what its record says was done.
+
+    ``open`` and ``revert`` are generators of steps: each value they yield names what they wait for (an
+    update, a cluster that is not ACTIVE yet, someone else's update), and whoever drives them decides how
+    to wait: this handler sleeps or hands off; the estate-coverage function interleaves many clusters.
+    ``progress`` holds the update in flight (``pending_update``), so a new driver can finish it.
+    """
+
+    def __init__(self, eks: Any, records: SsmRecords, progress: dict[str, Any]) -> None:
+        self.eks = eks
+        self.records = records
+        self.progress = progress
+
+    def open(self, props: Properties) -> Steps[tuple[dict[str, Any], Record]]:
+        """Auth mode to API_AND_CONFIG_MAP, then the allowed CIDRs on the endpoint; the cluster and the record."""
+        yield from self._finish_pending_update()
+        record = self.records.load(props.cluster_name) or Record()
+        while True:
+            cluster = yield from self._ready_cluster(props.cluster_name)
+            mode = authentication_mode(cluster, props.cluster_name)
+            vpc_change, planned = plan_endpoint(cluster, props, record)  # validates before any change
+            try:
+                if mode == "CONFIG_MAP":
+                    # Nothing to record: EKS cannot undo this step, so Delete never will.
+                    yield from self._update(
+                        props.cluster_name,
+                        "authentication mode",
+                        accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"},
+                    )
+                    continue
+                if vpc_change is not None:
+                    # Write-ahead: what we are about to add is on record before it exists, so no crash
+                    # or hand-off can lose it; a failed update puts the previous record back.
+                    self.records.save(props.cluster_name, planned)
+                    yield from self._update(
+                        props.cluster_name, "endpoint access", restore=record, resourcesVpcConfig=vpc_change
+                    )
+                    record = planned
+                    continue
+            except Retry:
+                yield "someone else's update of the cluster to finish"
+                continue
+            if planned != record:
+                self.records.save(props.cluster_name, planned)
+            return cluster, planned
+
+    def revert(self, cluster_name: str) -> Steps[bool]:
+        """Removes what the record says was added, then the record; False when there was no record."""
+        yield from self._finish_pending_update()
+        record = self.records.load(cluster_name)
+        if record is None:
+            return False  # nothing was ever changed by this owner
+        while True:
+            cluster = self.describe(cluster_name)
+            if cluster is None or cluster.get("status") == "DELETING":
+                break  # the cluster is (going) away, and with it what we added
+            if cluster.get("status") == "FAILED":
+                # Nothing can be updated on it; blocking the stack's deletion would not help either.
+                LOG.warning("cluster %s is FAILED: left %s on its endpoint", cluster_name, record.added_cidrs)
+                break
+            if cluster.get("status") != "ACTIVE":
+                yield from self._ready_cluster(cluster_name)
+                continue
+            vpc_change, remaining = plan_revert(cluster, record, cluster_name)
+            if vpc_change is None:
+                break
+            # The record stays until the revert succeeded: a failed or interrupted Delete can be retried.
+            try:
+                yield from self._update(cluster_name, "endpoint access", resourcesVpcConfig=vpc_change)
+                record = remaining
+            except Retry:
+                yield "someone else's update of the cluster to finish"
+        self.records.delete(cluster_name)
+        return True
+
+    # EKS calls
+
+    def describe(self, name: str) -> dict[str, Any] | None:
+        try:
+            cluster: dict[str, Any] = self.eks.describe_cluster(name=name)["cluster"]
+            return cluster
+        except ClientError as error:
+            if _code(error) == "ResourceNotFoundException":
+                return None
+            raise _aws_failure(error, "eks:DescribeCluster", name) from None
+
+    def _ready_cluster(self, name: str) -> Steps[dict[str, Any]]:
+        """The cluster once it is ACTIVE; waits while it is being created or updated."""
+        while True:
+            cluster = self.describe(name)
+            if cluster is None:
+                raise Failure(f"EKS cluster {name!r} does not exist in this account and region. Nothing was changed.")
+            status = cluster.get("status")
+            if status == "ACTIVE":
+                return cluster
+            if status not in ("CREATING", "UPDATING", "PENDING"):
+                raise Failure(
+                    f"EKS cluster {name!r} is {status or 'of no reported status'}, not ACTIVE. Nothing was changed."
+                )
+            yield f"cluster {name} to become ACTIVE (it is {status})"
+
+    def _update(self, name: str, what: str, *, restore: Record | None = None, **change: Any) -> Steps[None]:
+        """One UpdateClusterConfig call of one update type, then wait until EKS reports it done.
+
+        ``restore`` is the record to put back if EKS rejects or fails the update.
+        """
+        LOG.info("updating %s of %s: %s", what, name, json.dumps(change))
+        try:
+            update_id = self.eks.update_cluster_config(name=name, **change)["update"]["id"]
+        except ClientError as error:
+            if _code(error) == "ResourceInUseException":
+                raise Retry() from None
+            if restore is not None:
+                self.records.save(name, restore)
+            raise _aws_failure(error, "eks:UpdateClusterConfig", name) from None
+        self.progress["pending_update"] = {
+            "cluster": name,
+            "id": update_id,
+            "what": what,
+            "restore": restore.to_json() if restore is not None else None,
+        }
+        yield from self._finish_pending_update()
+
+    def _finish_pending_update(self) -> Steps[None]:
+        pending = self.progress.get("pending_update")
+        while pending:
+            try:
+                update = self.eks.describe_update(name=pending["cluster"], updateId=pending["id"])["update"]
+            except ClientError as error:
+                raise _aws_failure(error, "eks:DescribeUpdate", pending["cluster"]) from None
+            status = update.get("status")
+            if status == "Successful":
+                LOG.info("update %s of %s succeeded", pending["id"], pending["cluster"])
+                self.progress.pop("pending_update")
+                return
+            if status in ("Failed", "Cancelled"):
+                self.progress.pop("pending_update")
+                if pending.get("restore"):
+                    self.records.save(pending["cluster"], Record.from_json(pending["restore"]))
+                errors = "; ".join(
+                    f"{e.get('errorCode', 'Unknown')}: {e.get('errorMessage', '')}".strip()
+                    for e in update.get("errors") or []
+                ).rstrip(".")
+                raise Failure(
+                    f"EKS {pending['what']} update {pending['id']} of cluster {pending['cluster']!r} ended {status}"
+                    f"{': ' + errors if errors else ''}. EKS applied nothing of it."
+                )
+            yield f"EKS {pending['what']} update {pending['id']} of {pending['cluster']} (status {status})"
 
 
 # --- planning: pure functions of the cluster's state --------------------------------------------------
@@ -422,15 +491,14 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
 
     if not public:
         if not props.enable_public_endpoint:
-            raise Failure(
+            raise Refused(
                 f"EKS cluster {props.cluster_name!r} has no public endpoint (private access only), and AIRS discovery"
                 f" reaches it from {', '.join(props.allowed_cidrs)}. Turning public access on is a security decision"
-                " this stack does not take by itself: set enable_public_endpoint: true for this cluster in the config"
-                " (EnablePublicEndpoint) to turn it on for exactly those addresses, or give discovery another network"
-                " path. Nothing was changed."
+                f" this stack does not take by itself: {props.public_endpoint_opt_in}, or give discovery another"
+                " network path. Nothing was changed."
             )
         if len(props.allowed_cidrs) > MAX_PUBLIC_CIDRS:
-            raise Failure(
+            raise Refused(
                 f"{len(props.allowed_cidrs)} allowed CIDRs exceed the EKS limit of {MAX_PUBLIC_CIDRS}."
                 " Nothing was changed."
             )
@@ -444,7 +512,7 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
     if record.enabled_public_access and not props.enable_public_endpoint:
         # The opt-in was withdrawn: put the endpoint back the way this resource found it.
         if not private:
-            raise Failure(
+            raise Refused(
                 f"EKS cluster {props.cluster_name!r}: this stack turned public access on, but private access is now"
                 " off, so public access cannot be turned off again. Turn private access on first. Nothing was changed."
             )
@@ -455,7 +523,7 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
     already_open = any(c in OPEN_TO_EVERYONE for c in kept)
     wanted = kept if already_open else merge_cidrs(kept, props.allowed_cidrs)
     if len(wanted) > MAX_PUBLIC_CIDRS:
-        raise Failure(
+        raise Refused(
             f"EKS cluster {props.cluster_name!r} allows {len(current)} CIDRs on its public endpoint; adding"
             f" {len(wanted) - len(kept)} more would exceed the EKS limit of {MAX_PUBLIC_CIDRS}. Nothing was changed."
         )
@@ -511,7 +579,7 @@ def authentication_mode(cluster: dict[str, Any], cluster_name: str) -> str:
         if value
     ]
     minimums = [f"{platform} on {kubernetes}" for kubernetes, platform in ACCESS_ENTRY_PLATFORM_VERSIONS]
-    raise Failure(
+    raise Refused(
         f"EKS cluster {cluster_name!r}{' (' + ', '.join(versions) + ')' if versions else ''} reports no authentication"
         " mode: its platform version is older than access entries, which the discovery role's access needs. Access"
         f" entries need Kubernetes 1.29 or later, or at least platform version {', '.join(minimums[:-1])} or"
@@ -556,7 +624,7 @@ def _check_family(cluster: dict[str, Any], cluster_name: str, cidrs: tuple[str, 
     if family == "ipv4":
         ipv6 = [c for c in cidrs if ipaddress.ip_network(c).version == 6]
         if ipv6:
-            raise Failure(
+            raise Refused(
                 f"EKS cluster {cluster_name!r} is an IPv4 cluster; the IPv6 ranges {', '.join(ipv6)} cannot be allowed"
                 " on its endpoint. Nothing was changed."
             )
