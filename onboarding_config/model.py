@@ -47,6 +47,7 @@ from .value_types import (
     ClusterName,
     ConcurrencyPercentage,
     Coverage,
+    EksCoverage,
     ExternalId,
     FileFormat,
     KmsKeyArn,
@@ -211,14 +212,66 @@ class EksClusterConfig(Section):
     enable_public_endpoint: bool = False
 
 
-class EksConfig(Section):
-    """``eks``: the discovery role's access to existing EKS clusters."""
+class OptInTagConfig(Section):
+    """``eks.opt_in_tag``: the tag (key and value) that opens a cluster to discovery with ``coverage: tagged``."""
 
+    key: PlainText
+    value: PlainText
+
+    @model_validator(mode="after")
+    def _a_cluster_tag(self) -> OptInTagConfig:
+        raise_if_any(located(None, exclude_tag_problems((self.key, self.value))))
+        return self
+
+
+class PublicEndpointTagConfig(Section):
+    """``eks.public_endpoint_tag``: the tag (key and value) with which a private-only cluster's owners let
+    coverage turn its public endpoint on, for the discovery addresses only."""
+
+    key: PlainText
+    value: PlainText
+
+    @model_validator(mode="after")
+    def _a_cluster_tag(self) -> PublicEndpointTagConfig:
+        raise_if_any(located(None, exclude_tag_problems((self.key, self.value))))
+        return self
+
+
+DEFAULT_EKS_COVERAGE: EksCoverage = "listed"
+DEFAULT_OPT_IN_TAG = OptInTagConfig(key="airs-discovery", value="on")
+DEFAULT_PUBLIC_ENDPOINT_TAG = PublicEndpointTagConfig(key="airs-discovery-public-endpoint", value="allow")
+
+
+def _eks_scope(coverage: EksCoverage, *, where: str = "the account and region", tag: str = "opt_in_tag") -> str:
+    """What ``coverage: tagged`` and ``coverage: all`` open, in the words of the messages."""
+    return f"every cluster of {where}" + (f" that carries {tag}" if coverage == "tagged" else "")
+
+
+class EksConfig(Section):
+    """``eks``: the discovery role's access to existing EKS clusters.
+
+    ``coverage: listed`` opens ``clusters``, each with a resource of its own; ``coverage: tagged`` opens
+    every cluster of the account and region carrying ``opt_in_tag``, and ``coverage: all`` every cluster,
+    through the estate coverage runner, which follows the clusters as they come, go and are (un)tagged.
+    """
+
+    coverage: EksCoverage = DEFAULT_EKS_COVERAGE
     discovery_role_arn: RoleArn | None = None
     allowed_cidrs: PublicCidrs = DISCOVERY_CIDRS
     clusters: Annotated[tuple[EksClusterConfig, ...], BeforeValidator(list_as_tuple)] = ()
+    #: With ``coverage: tagged``: the clusters carrying this tag are opened.
+    opt_in_tag: OptInTagConfig = DEFAULT_OPT_IN_TAG
+    #: With ``coverage: tagged`` or ``all``: a private-only cluster carrying this tag may get public
+    #: endpoint access (for ``allowed_cidrs`` only); None: private-only clusters are always refused.
+    public_endpoint_tag: PublicEndpointTagConfig | None = DEFAULT_PUBLIC_ENDPOINT_TAG
     #: KMS key of the cluster access handler's log group; None: CloudWatch Logs' own encryption.
     log_group_kms_key_arn: KmsKeyArn | None = None
+
+    @property
+    def dynamic(self) -> bool:
+        """True when the coverage runner opens the clusters (``coverage: tagged`` or ``all``), not a resource
+        per listed cluster."""
+        return self.coverage != "listed"
 
     @model_validator(mode="after")
     def _each_once_and_within_limits(self) -> EksConfig:
@@ -228,6 +281,37 @@ class EksConfig(Section):
                 *located("eks.allowed_cidrs", allowed_cidrs_problems(self.allowed_cidrs)),
             ]
         )
+        return self
+
+    @model_validator(mode="after")
+    def _keys_fit_the_coverage(self) -> EksConfig:
+        problems: list[tuple[str | None, str]] = []
+        if self.dynamic and self.clusters:
+            problems += located(
+                "eks.clusters",
+                [
+                    f"not used with coverage: {self.coverage}, which opens {_eks_scope(self.coverage)}; remove it, or"
+                    " set coverage: listed to open only the listed clusters"
+                ],
+            )
+        if self.coverage != "tagged" and "opt_in_tag" in self.model_fields_set:
+            problems += located(
+                "eks.opt_in_tag",
+                [
+                    f"applies to coverage: tagged only, and coverage is {self.coverage}; remove it, or set coverage:"
+                    " tagged to open only the clusters carrying the tag"
+                ],
+            )
+        if not self.dynamic and "public_endpoint_tag" in self.model_fields_set:
+            problems += located(
+                "eks.public_endpoint_tag",
+                [
+                    "applies to coverage: tagged or all only, and coverage is listed (a listed cluster allows public"
+                    " access with clusters[].enable_public_endpoint); remove it, or set coverage: tagged to open the"
+                    " clusters carrying opt_in_tag"
+                ],
+            )
+        raise_if_any(problems)
         return self
 
 
@@ -540,6 +624,13 @@ class OnboardingConfig(Section):
                     "discovery_role_arn replaces eks.discovery_role_arn for this account, which the config does not set"
                     " (with a discovery_role section, each account's access entries use the role created there)",
                     path=f"{where}.discovery_role_arn",
+                )
+            if override.clusters is not None and self.eks is not None and self.eks.dynamic:
+                raise invalid(
+                    f"not used with eks.coverage: {self.eks.coverage}, which opens"
+                    f" {_eks_scope(self.eks.coverage, where='each account and region', tag='eks.opt_in_tag')};"
+                    " remove it, or set eks.coverage: listed to open only the listed clusters",
+                    path=f"{where}.clusters",
                 )
             if override.clusters is not None:
                 raise_if_any(_each_cluster_once(override.clusters, f"{where}.clusters"))

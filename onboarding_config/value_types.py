@@ -203,6 +203,9 @@ PodAccessModeName = Annotated[Literal["pod-identity", "irsa"], _refused_by(mode_
 CallAs = Annotated[Literal["SELF", "DELEGATED_ADMIN"], _refused_by(call_as_problem)]
 #: ``flow_logs.coverage``: the listed subnets and VPCs, or every VPC of the account and region.
 Coverage = Literal["listed", "all-vpcs"]
+#: ``eks.coverage``: the listed clusters, the clusters carrying the opt-in tag, or every cluster of the
+#: account and region.
+EksCoverage = Literal["listed", "tagged", "all"]
 
 
 def _in_sweep_range(value: int) -> int:

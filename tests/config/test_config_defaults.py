@@ -308,6 +308,13 @@ def test_every_key_at_once_is_accepted() -> None:
             **data["flow_logs"],
             "bucket": {**data["flow_logs"]["bucket"], "existing_name": None},
         },
+        "eks": {
+            # The tagged and all keys keep their defaults: with listed coverage they cannot be written.
+            "coverage": "listed",
+            "opt_in_tag": {"key": "airs-discovery", "value": "on"},
+            "public_endpoint_tag": {"key": "airs-discovery-public-endpoint", "value": "allow"},
+            **data["eks"],
+        },
     }
 
 

@@ -1,0 +1,373 @@
+"""``eks.coverage``: listed clusters (as before), the clusters carrying the opt-in tag, or every cluster
+of the account and region, with the keys ``opt_in_tag`` and ``public_endpoint_tag``: their defaults and
+every message, word for word."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from onboarding_config.loader import ConfigError, Problem, config_from_mapping, parse_config
+from onboarding_config.model import EksConfig, OptInTagConfig, PublicEndpointTagConfig
+from onboarding_constructs.validation import exclude_tag_problems
+from tests.conftest import MINIMAL_CONFIG, config_with, load
+
+ROLE = "arn:aws:iam::111111111111:role/airs-discovery"
+ORGANIZATION = {"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]}
+OVERRIDE = "organization.account_overrides.222222222222"
+
+CLUSTERS_WITH_TAGGED = (
+    "not used with coverage: tagged, which opens every cluster of the account and region that carries opt_in_tag;"
+    " remove it, or set coverage: listed to open only the listed clusters"
+)
+CLUSTERS_WITH_ALL = (
+    "not used with coverage: all, which opens every cluster of the account and region; remove it, or set coverage:"
+    " listed to open only the listed clusters"
+)
+OPT_IN_TAG_ONLY = (
+    "applies to coverage: tagged only, and coverage is {coverage}; remove it, or set coverage: tagged to open only the"
+    " clusters carrying the tag"
+)
+PUBLIC_ENDPOINT_TAG_ONLY = (
+    "applies to coverage: tagged or all only, and coverage is listed (a listed cluster allows public access with"
+    " clusters[].enable_public_endpoint); remove it, or set coverage: tagged to open the clusters carrying opt_in_tag"
+)
+OVERRIDE_CLUSTERS_WITH_TAGGED = (
+    "not used with eks.coverage: tagged, which opens every cluster of each account and region that carries"
+    " eks.opt_in_tag; remove it, or set eks.coverage: listed to open only the listed clusters"
+)
+OVERRIDE_CLUSTERS_WITH_ALL = (
+    "not used with eks.coverage: all, which opens every cluster of each account and region; remove it, or set"
+    " eks.coverage: listed to open only the listed clusters"
+)
+
+
+def with_eks(**eks: Any) -> dict[str, Any]:
+    """MINIMAL_CONFIG with an eks section of these keys (and a discovery role)."""
+    return config_with(eks={"discovery_role_arn": ROLE, **eks})
+
+
+def eks_of(data: dict[str, Any]) -> EksConfig:
+    eks = load(data).eks
+    assert eks is not None
+    return eks
+
+
+def problems_of(data: dict[str, Any]) -> list[Problem]:
+    with pytest.raises(ConfigError) as info:
+        config_from_mapping(data, source="test.yaml")
+    return info.value.problems
+
+
+# --- defaults ---------------------------------------------------------------------------------------------
+
+
+def test_coverage_is_listed_by_default() -> None:
+    """``all`` changes every cluster of the account: it is never what a config gets without writing it."""
+    eks = eks_of(with_eks(clusters=[{"name": "prod-eks"}]))
+    assert eks.coverage == "listed"
+    assert eks.dynamic is False
+    assert [c.name for c in eks.clusters] == ["prod-eks"]
+
+
+@pytest.mark.parametrize("coverage", [None, "listed", "tagged", "all"])
+def test_the_tags_have_their_defaults(coverage: str | None) -> None:
+    eks = eks_of(with_eks(**({"coverage": coverage} if coverage else {})))
+    assert eks.opt_in_tag == OptInTagConfig(key="airs-discovery", value="on")
+    assert eks.public_endpoint_tag == PublicEndpointTagConfig(key="airs-discovery-public-endpoint", value="allow")
+
+
+@pytest.mark.parametrize("coverage", ["tagged", "all"])
+def test_tagged_and_all_are_dynamic_and_need_no_cluster(coverage: str) -> None:
+    eks = eks_of(with_eks(coverage=coverage))
+    assert (eks.coverage, eks.dynamic, eks.clusters) == (coverage, True, ())
+
+
+@pytest.mark.parametrize("coverage", ["tagged", "all"])
+def test_tagged_and_all_accept_an_empty_cluster_list(coverage: str) -> None:
+    assert eks_of(with_eks(coverage=coverage, clusters=[])).clusters == ()
+
+
+def test_listed_with_no_cluster_is_still_accepted() -> None:
+    assert eks_of(with_eks(coverage="listed")).clusters == ()
+
+
+def test_tagged_still_needs_a_discovery_role() -> None:
+    assert problems_of(config_with(eks={"coverage": "tagged"})) == [
+        Problem(
+            "eks.discovery_role_arn",
+            "missing: give the role the AIRS onboarding created, or add a discovery_role section to create one here",
+        )
+    ]
+
+
+# --- accepted values ----------------------------------------------------------------------------------------
+
+
+def test_every_tagged_key_at_once() -> None:
+    eks = eks_of(
+        with_eks(
+            coverage="tagged",
+            opt_in_tag={"key": "discovery", "value": "yes"},
+            public_endpoint_tag={"key": "discovery-public", "value": "ok"},
+            allowed_cidrs=["34.71.64.3/32"],
+        )
+    )
+    assert eks.model_dump(mode="json") == {
+        "coverage": "tagged",
+        "discovery_role_arn": ROLE,
+        "allowed_cidrs": ["34.71.64.3/32"],
+        "clusters": [],
+        "opt_in_tag": {"key": "discovery", "value": "yes"},
+        "public_endpoint_tag": {"key": "discovery-public", "value": "ok"},
+        "log_group_kms_key_arn": None,
+    }
+
+
+@pytest.mark.parametrize("coverage", ["tagged", "all"])
+def test_public_endpoint_tag_null_refuses_every_private_only_cluster(coverage: str) -> None:
+    assert eks_of(with_eks(coverage=coverage, public_endpoint_tag=None)).public_endpoint_tag is None
+
+
+def test_all_takes_a_public_endpoint_tag() -> None:
+    tag = eks_of(with_eks(coverage="all", public_endpoint_tag={"key": "k", "value": ""})).public_endpoint_tag
+    assert tag == PublicEndpointTagConfig(key="k", value="")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        pytest.param("k", "", id="empty-value"),
+        pytest.param("k" * 128, "v" * 256, id="longest"),
+        pytest.param("team/discovery:open", "a+b=c.d_e@f-g", id="punctuation"),
+        pytest.param("awsx", "aws:ok", id="aws-not-a-prefix-of-the-key"),
+    ],
+)
+@pytest.mark.parametrize("field", ["opt_in_tag", "public_endpoint_tag"])
+def test_tag_limits(field: str, key: str, value: str) -> None:
+    tag = getattr(eks_of(with_eks(coverage="tagged", **{field: {"key": key, "value": value}})), field)
+    assert (tag.key, tag.value) == (key, value)
+
+
+def test_tagged_from_yaml() -> None:
+    text = (
+        "region: us-east-1\n"
+        "flow_logs: {subnet_ids: [subnet-0a1b2c3d]}\n"
+        "eks:\n"
+        f"  discovery_role_arn: {ROLE}\n"
+        "  coverage: tagged\n"
+        '  opt_in_tag: {key: airs-discovery, value: "on"}\n'
+        "  public_endpoint_tag: {key: airs-discovery-public-endpoint, value: allow}\n"
+    )
+    eks = parse_config(text, source="t.yaml").eks
+    assert eks is not None
+    assert eks.opt_in_tag == OptInTagConfig(key="airs-discovery", value="on")
+    assert eks.public_endpoint_tag == PublicEndpointTagConfig(key="airs-discovery-public-endpoint", value="allow")
+
+
+def test_the_config_is_read_only() -> None:
+    eks = eks_of(with_eks(coverage="tagged"))
+    with pytest.raises(Exception, match="frozen"):
+        eks.coverage = "all"  # type: ignore[misc]
+    with pytest.raises(Exception, match="frozen"):
+        eks.opt_in_tag.value = "off"  # type: ignore[misc]
+
+
+# --- messages -----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        pytest.param("tag", "'tag' is not allowed (expected 'listed', 'tagged' or 'all')", id="unknown"),
+        pytest.param("Tagged", "'Tagged' is not allowed (expected 'listed', 'tagged' or 'all')", id="case"),
+        pytest.param("all-vpcs", "'all-vpcs' is not allowed (expected 'listed', 'tagged' or 'all')", id="vpc-word"),
+        pytest.param(None, "None is not allowed (expected 'listed', 'tagged' or 'all')", id="null"),
+    ],
+)
+def test_coverage_values(value: Any, message: str) -> None:
+    assert problems_of(with_eks(coverage=value)) == [Problem("eks.coverage", message)]
+
+
+@pytest.mark.parametrize(
+    ("coverage", "message"),
+    [pytest.param("tagged", CLUSTERS_WITH_TAGGED, id="tagged"), pytest.param("all", CLUSTERS_WITH_ALL, id="all")],
+)
+def test_clusters_are_refused_unless_listed(coverage: str, message: str) -> None:
+    data = with_eks(coverage=coverage, clusters=[{"name": "prod-eks"}])
+    assert problems_of(data) == [Problem("eks.clusters", message)]
+
+
+@pytest.mark.parametrize(
+    ("keys", "expected"),
+    [
+        pytest.param(
+            {"opt_in_tag": {"key": "a", "value": "b"}},
+            [Problem("eks.opt_in_tag", OPT_IN_TAG_ONLY.format(coverage="listed"))],
+            id="listed-by-default",
+        ),
+        pytest.param(
+            {"coverage": "listed", "opt_in_tag": {"key": "airs-discovery", "value": "on"}},
+            [Problem("eks.opt_in_tag", OPT_IN_TAG_ONLY.format(coverage="listed"))],
+            id="listed-the-default-tag",
+        ),
+        pytest.param(
+            {"coverage": "all", "opt_in_tag": {"key": "a", "value": "b"}},
+            [Problem("eks.opt_in_tag", OPT_IN_TAG_ONLY.format(coverage="all"))],
+            id="all",
+        ),
+        pytest.param(
+            {"public_endpoint_tag": {"key": "a", "value": "b"}},
+            [Problem("eks.public_endpoint_tag", PUBLIC_ENDPOINT_TAG_ONLY)],
+            id="public-tag-listed",
+        ),
+        pytest.param(
+            {"coverage": "listed", "public_endpoint_tag": None},
+            [Problem("eks.public_endpoint_tag", PUBLIC_ENDPOINT_TAG_ONLY)],
+            id="public-tag-null-listed",
+        ),
+        pytest.param(
+            {"coverage": "all", "clusters": [{"name": "a"}], "opt_in_tag": {"key": "a", "value": "b"}},
+            [
+                Problem("eks.clusters", CLUSTERS_WITH_ALL),
+                Problem("eks.opt_in_tag", OPT_IN_TAG_ONLY.format(coverage="all")),
+            ],
+            id="every-problem-at-once",
+        ),
+        pytest.param(
+            {"clusters": [{"name": "a"}], "opt_in_tag": {"key": "a", "value": "b"}, "public_endpoint_tag": None},
+            [
+                Problem("eks.opt_in_tag", OPT_IN_TAG_ONLY.format(coverage="listed")),
+                Problem("eks.public_endpoint_tag", PUBLIC_ENDPOINT_TAG_ONLY),
+            ],
+            id="both-tags-listed",
+        ),
+    ],
+)
+def test_tag_keys_are_refused_where_they_do_nothing(keys: dict[str, Any], expected: list[Problem]) -> None:
+    assert problems_of(with_eks(**keys)) == expected
+
+
+def test_opt_in_tag_cannot_be_null() -> None:
+    assert problems_of(with_eks(coverage="tagged", opt_in_tag=None)) == [
+        Problem("eks.opt_in_tag", "expected a mapping of keys, got null")
+    ]
+
+
+@pytest.mark.parametrize("field", ["opt_in_tag", "public_endpoint_tag"])
+def test_the_tags_are_refused_in_the_librarys_words(field: str) -> None:
+    """One rule: the config's message is the library's, for the tag the construct would get."""
+    tag = ("aws:discovery", "x" * 257)
+    assert problems_of(with_eks(coverage="tagged", **{field: {"key": tag[0], "value": tag[1]}})) == [
+        Problem(f"eks.{field}", problem) for problem in exclude_tag_problems(tag)
+    ]
+
+
+@pytest.mark.parametrize("field", ["opt_in_tag", "public_endpoint_tag"])
+@pytest.mark.parametrize(
+    ("tag", "expected"),
+    [
+        pytest.param(
+            {"key": "", "value": "on"}, [("", "key '' is not a tag key (expected 1 to 128 characters)")], id="empty"
+        ),
+        pytest.param(
+            {"key": "k" * 129, "value": "on"},
+            [("", f"key {'k' * 129!r} is not a tag key (expected 1 to 128 characters)")],
+            id="key-too-long",
+        ),
+        pytest.param(
+            {"key": "AWS:discovery", "value": "on"},
+            [("", "key 'AWS:discovery' starts with 'aws:', which AWS reserves for its own tags")],
+            id="aws-prefix-any-case",
+        ),
+        pytest.param(
+            {"key": "k", "value": "v" * 257},
+            [("", f"value {'v' * 257!r} is not a tag value (expected at most 256 characters)")],
+            id="value-too-long",
+        ),
+        pytest.param(
+            {"key": "${Token[TOKEN.1]}", "value": "on"},
+            [
+                (
+                    ".key",
+                    "'${Token[TOKEN.1]}' is CDK token syntax, which a config file cannot use (write the literal value)",
+                )
+            ],
+            id="token",
+        ),
+        pytest.param(
+            {"key": "k", "value": True}, [(".value", "expected text, got true (put it in quotes)")], id="unquoted-on"
+        ),
+        pytest.param(
+            {"key": "k", "value": 1}, [(".value", "expected text, got a number 1 (put it in quotes)")], id="number"
+        ),
+        pytest.param({"key": "k"}, [(".value", "required key is missing")], id="value-missing"),
+        pytest.param({"value": "on"}, [(".key", "required key is missing")], id="key-missing"),
+        pytest.param(
+            {"key": "k", "value": "v", "Value": "w"},
+            [(".Value", "unknown key 'Value'; did you mean 'value'? expected one of: key, value")],
+            id="unknown-key",
+        ),
+        pytest.param(
+            "airs-discovery=on", [("", "expected a mapping of keys, got text 'airs-discovery=on'")], id="text"
+        ),
+    ],
+)
+def test_tag_messages(field: str, tag: Any, expected: list[tuple[str, str]]) -> None:
+    assert problems_of(with_eks(coverage="tagged", **{field: tag})) == [
+        Problem(f"eks.{field}{suffix}", message) for suffix, message in expected
+    ]
+
+
+def test_unquoted_on_in_yaml_names_the_key() -> None:
+    # YAML 1.1 reads an unquoted on as true: the example quotes it.
+    text = (
+        "region: us-east-1\nflow_logs: {subnet_ids: [subnet-0a1b2c3d]}\n"
+        f"eks:\n  discovery_role_arn: {ROLE}\n  coverage: tagged\n  opt_in_tag: {{key: airs-discovery, value: on}}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config(text, source="t.yaml")
+    assert info.value.problems == [Problem("eks.opt_in_tag.value", "expected text, got true (put it in quotes)")]
+
+
+# --- with an organization -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("coverage", ["tagged", "all"])
+def test_tagged_and_all_in_an_organization_have_no_cluster_slots(coverage: str) -> None:
+    config = load(with_eks(coverage=coverage) | {"organization": dict(ORGANIZATION)})
+    assert config.member_slots() == {"subnet_ids": 1, "vpc_ids": 0, "clusters": 0}
+
+
+@pytest.mark.parametrize(
+    ("coverage", "message"),
+    [
+        pytest.param("tagged", OVERRIDE_CLUSTERS_WITH_TAGGED, id="tagged"),
+        pytest.param("all", OVERRIDE_CLUSTERS_WITH_ALL, id="all"),
+    ],
+)
+@pytest.mark.parametrize("clusters", [[{"name": "prod"}], []], ids=["a-cluster", "even-an-empty-list"])
+def test_override_clusters_are_refused_unless_listed(coverage: str, message: str, clusters: list[Any]) -> None:
+    organization = {**ORGANIZATION, "account_overrides": {"222222222222": {"clusters": clusters}}}
+    data = with_eks(coverage=coverage) | {"organization": organization}
+    assert problems_of(data) == [Problem(f"{OVERRIDE}.clusters", message)]
+
+
+def test_override_discovery_role_still_applies_with_tagged() -> None:
+    """Each account's role is a parameter of the member template: with tagged it is the role opened to."""
+    other = "arn:aws:iam::222222222222:role/airs-discovery"
+    organization = {**ORGANIZATION, "account_overrides": {"222222222222": {"discovery_role_arn": other}}}
+    config = load(with_eks(coverage="tagged") | {"organization": organization})
+    assert config.organization is not None
+    assert config.organization.account_overrides["222222222222"].discovery_role_arn == other
+
+
+def test_listed_override_clusters_keep_working() -> None:
+    organization = {**ORGANIZATION, "account_overrides": {"222222222222": {"clusters": [{"name": "a"}, {"name": "b"}]}}}
+    config = load(with_eks(coverage="listed", clusters=[{"name": "prod"}]) | {"organization": organization})
+    assert config.member_slots()["clusters"] == 2
+
+
+def test_minimal_config_has_no_eks() -> None:
+    assert load(MINIMAL_CONFIG).eks is None
