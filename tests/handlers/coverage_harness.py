@@ -36,7 +36,6 @@ from __future__ import annotations
 import base64
 import contextlib
 import functools
-import importlib.util
 import inspect
 import itertools
 import json
@@ -531,12 +530,14 @@ def cloudtrail_event(event_name: str) -> dict[str, Any]:
 
 
 def load_handler() -> ModuleType:
-    """The handler file as Lambda loads it: a module of its own, nothing of the project imported."""
-    spec = importlib.util.spec_from_file_location("estate_coverage_index", HANDLER_FILE)
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their module through sys.modules
-    spec.loader.exec_module(module)
+    """The handler as Lambda loads it: the function's inline code (the handler file with the EKS handler's
+    bundled in), run as a module of its own."""
+    from onboarding_constructs._handler_code import inline_source
+
+    module = ModuleType("estate_coverage_index")
+    module.__file__ = str(HANDLER_FILE)
+    sys.modules[module.__name__] = module  # dataclasses resolve their module through sys.modules
+    exec(compile(inline_source("estate_coverage"), str(HANDLER_FILE), "exec"), module.__dict__)
     return module
 
 
