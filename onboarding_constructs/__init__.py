@@ -26,8 +26,15 @@ from .eks_discovery_access import (
     DISCOVERY_CIDRS,
     EksDiscoveryAccess,
 )
+from .estate_coverage import (
+    COVERAGE_TAG_KEY,
+    DEFAULT_OPT_IN_TAG,
+    DEFAULT_PUBLIC_ENDPOINT_TAG,
+    REPORT_PARAMETER_PREFIX,
+    ClusterCoverage,
+    EstateCoverage,
+)
 from .flow_log_bucket import DEFAULT_RETENTION, FlowLogBucket
-from .estate_coverage import COVERAGE_TAG_KEY, REPORT_PARAMETER_PREFIX, EstateCoverage
 from .flow_logs import FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
 from .pod_bedrock_access import POD_IDENTITY_AGENT_ADDON, PodAccessMode, PodBedrockAccess
 from .role_policy import apply_role_policy
@@ -38,6 +45,8 @@ __all__ = [
     "BEDROCK_DATA_RESOURCE_TYPES",
     "COVERAGE_TAG_KEY",
     "DEFAULT_ACCESS_POLICY",
+    "DEFAULT_OPT_IN_TAG",
+    "DEFAULT_PUBLIC_ENDPOINT_TAG",
     "DEFAULT_RETENTION",
     "DEFAULT_TRAIL_NAME",
     "DEFAULT_TRAIL_RETENTION",
@@ -51,12 +60,13 @@ __all__ = [
     "STATE_PARAMETER_PREFIX",
     "BedrockAuditTrail",
     "BedrockInvokerInstanceRole",
+    "ClusterCoverage",
     "DiscoveryRole",
     "EksClusterAccessHandler",
     "EksDiscoveryAccess",
+    "EstateCoverage",
     "FlowLogAggregationInterval",
     "FlowLogBucket",
-    "EstateCoverage",
     "FlowLogFileFormat",
     "FlowLogs",
     "PodAccessMode",

@@ -51,8 +51,12 @@ from ._regions import known_regions, region_problem
 from .discovery_role import external_id_problem, principal_arn_problem, sensitive_read_problem
 from .eks_discovery_access import allowed_cidrs_problems
 from .estate_coverage import (
+    cluster_coverage_problem,
+    estate_coverage_problems,
     exclude_tag_problems,
+    opt_in_tag_problems,
     owner_problem,
+    public_endpoint_tag_problems,
     report_parameter_name_problem,
     sweep_interval_problem,
     sweep_minutes_problem,
@@ -95,7 +99,9 @@ __all__ = [
     "bucket_name_problem",
     "call_as_problem",
     "canonical_cidr",
+    "cluster_coverage_problem",
     "cluster_name_problem",
+    "estate_coverage_problems",
     "exclude_tag_problems",
     "existing_resource_problem",
     "external_id_problem",
@@ -110,6 +116,7 @@ __all__ = [
     "model_id_problem",
     "namespace_problem",
     "oidc_issuer_problem",
+    "opt_in_tag_problems",
     "organizational_unit_id_problem",
     "override_account_problem",
     "owner_problem",
@@ -117,6 +124,7 @@ __all__ = [
     "pod_access_mode_problems",
     "principal_arn_problem",
     "public_cidr_problem",
+    "public_endpoint_tag_problems",
     "region_problem",
     "repeated",
     "repeated_problem",

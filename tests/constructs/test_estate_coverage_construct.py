@@ -6,6 +6,7 @@ import ast
 import inspect
 import json
 import sys
+import typing
 from pathlib import Path
 from typing import Any
 
@@ -148,6 +149,7 @@ def test_default_settings_are_the_handler_contract() -> None:
     stack = new_stack()
     construct = coverage(stack)
     assert environment(stack, construct) == {
+        "COVER_VPCS": "true",
         "BUCKET_ARN": {"Fn::GetAtt": [logical_id(stack, stack.node.find_child("CoverageLogs")), "Arn"]},
         "LOG_FORMAT": STANDARD_FORMAT,
         "FILE_FORMAT": "plain-text",
@@ -156,6 +158,8 @@ def test_default_settings_are_the_handler_contract() -> None:
         "MAX_AGGREGATION_INTERVAL": "600",
         "EXCLUDE_TAG_KEY": "airs-discovery",
         "EXCLUDE_TAG_VALUE": "off",
+        # No cluster is touched, and the handler reads none of the cluster settings.
+        "CLUSTER_COVERAGE": "none",
         "OWNER": "TestStack",
         "REPORT_PARAMETER": "/airs-onboarding/coverage/TestStack",
     }
@@ -540,7 +544,7 @@ def test_an_imported_key_encrypts_the_log_group_and_synth_warns_about_its_policy
     [warning] = Annotations.from_stack(stack).find_warning("/TestStack/Coverage", Match.any_value())
     message = str(warning.entry.data)
     assert f"The key policy of {KEY_ARN} is not managed here: it must allow logs.us-east-1.amazonaws.com" in message
-    assert "flow log coverage function's log group" in message
+    assert "estate coverage function's log group" in message
     assert "[ack: airs-onboarding:importedLogGroupKmsKey]" in message
 
 
@@ -560,6 +564,12 @@ def test_the_signature_is_keyword_only_with_the_stated_defaults() -> None:
         "file_format",
         "max_aggregation_interval",
         "include_ecs_fields",
+        "cluster_coverage",
+        "discovery_role_arn",
+        "opt_in_tag",
+        "public_endpoint_tag",
+        "allowed_cidrs",
+        "access_policy",
         "owner",
         "report_parameter_name",
         "log_group_encryption_key",
@@ -569,11 +579,18 @@ def test_the_signature_is_keyword_only_with_the_stated_defaults() -> None:
     sweep = defaults.pop("sweep_interval")
     assert sweep.to_minutes() == 60
     assert defaults == {
+        "bucket": None,
         "exclude_tag": ("airs-discovery", "off"),
         "hourly_partitions": True,
         "file_format": FlowLogFileFormat.PLAIN_TEXT,
         "max_aggregation_interval": FlowLogAggregationInterval.TEN_MINUTES,
         "include_ecs_fields": False,
+        "cluster_coverage": None,
+        "discovery_role_arn": None,
+        "opt_in_tag": ("airs-discovery", "on"),
+        "public_endpoint_tag": ("airs-discovery-public-endpoint", "allow"),
+        "allowed_cidrs": ("34.71.64.3/32", "34.28.60.186/32"),
+        "access_policy": "AmazonEKSViewPolicy",
         "owner": None,
         "report_parameter_name": None,
         "log_group_encryption_key": None,
@@ -591,7 +608,8 @@ def test_the_attributes_are_read_only_and_typed_by_interface() -> None:
         "role": "IRole",
         "custom_resource": "CfnResource",
         "schedule": "IRule",
-        "estate_events": "IRule",
+        "estate_events": "IRule | NoneType",
+        "cluster_events": "IRule | NoneType",
         "report_parameter_name": "str",
         "owner": "str",
         "log_group": "ILogGroup",
@@ -599,7 +617,8 @@ def test_the_attributes_are_read_only_and_typed_by_interface() -> None:
     for name, type_name in expected_types.items():
         attribute = inspect.getattr_static(EstateCoverage, name)
         assert isinstance(attribute, property) and attribute.fget is not None and attribute.fset is None, name
-        assert inspect.get_annotations(attribute.fget, eval_str=True)["return"].__name__ == type_name, name
+        returned = inspect.get_annotations(attribute.fget, eval_str=True)["return"]
+        assert " | ".join(t.__name__ for t in typing.get_args(returned) or [returned]) == type_name, name
         with pytest.raises(AttributeError):
             setattr(construct, name, None)
     assert construct.custom_resource.cfn_resource_type == "Custom::EstateCoverage"
