@@ -5,16 +5,39 @@ from __future__ import annotations
 
 import fnmatch
 import json
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from onboarding_constructs import DEFAULT_ACCESS_POLICY as VIEW_POLICY
 from onboarding_constructs.validation import MAX_PUBLIC_ACCESS_CIDRS as MAX_PUBLIC_CIDRS
 
-from .aws import error_code
+from .aws import MissingPermission, error_code
+from .clusters import ACCESS_ENTRY_PLATFORMS as ACCESS_ENTRY_PLATFORMS  # its home before the clusters module
+from .clusters import (
+    IPV6_ON_AN_IPV4_CLUSTER,
+    OPENED_MODE,
+    OVER_THE_LIMIT,
+    PRIVATE_ONLY,
+    EndpointPlan,
+    access_entries_needed,
+    by_the_runner,
+    carries,
+    changed_by_the_runner,
+    cluster_coverage,
+    described,
+    in_scope,
+    leave_alone,
+    opt_in_tag,
+    plan_endpoint,
+    public_endpoint_tag,
+    region_clusters,
+    remove_cidrs_fix,
+    spelt,
+    versions,
+)
 from .common import (
     CLUSTERS,
     NETWORKS,
@@ -29,11 +52,9 @@ from .common import (
 from .probes import (
     COVERAGE_TAG_KEY,
     MAX_FLOW_LOGS_PER_RESOURCE,
-    OPEN_TO_EVERYONE,
     POD_IDENTITY_AGENT,
     auth_mode,
     cluster,
-    discovery_cidrs,
     flow_logs_by_resource,
     flow_logs_on,
     flow_logs_to,
@@ -48,9 +69,6 @@ if TYPE_CHECKING:
     from onboarding_config.model import EksClusterConfig
 
 MAX_TRAILS_PER_REGION = 5
-#: The first platform version of each Kubernetes version with access entries (EKS user guide);
-#: every later Kubernetes version has them from its first platform version.
-ACCESS_ENTRY_PLATFORMS = {"1.23": 17, "1.24": 15, "1.25": 12, "1.26": 11, "1.27": 10, "1.28": 6}
 
 
 # --- flow logs ----------------------------------------------------------------------------------------
@@ -373,20 +391,11 @@ def eks_cluster(context: Context, config: EksClusterConfig) -> Iterator[Finding]
 @rule("EKS access entries", on=CLUSTERS, checks="its Kubernetes and platform versions have access entries")
 def eks_access_entries(context: Context, config: EksClusterConfig) -> Iterator[Finding]:
     description = cluster(context, config.name)
-    version, platform = str(description.get("version", "")), str(description.get("platformVersion", ""))
-    match = re.fullmatch(r"eks\.(\d+)", platform)
-    minimum = ACCESS_ENTRY_PLATFORMS.get(version)
-    major_minor = tuple(int(p) for p in version.split(".")[:2] if p.isdigit())
-    supported = (
-        major_minor > (1, 28) if minimum is None else (match is not None and int(match.group(1)) >= minimum)
-    ) and major_minor >= (1, 23)
-    if supported:
-        yield ok(f"Kubernetes {version}, platform {platform}: access entries available")
-        return
-    needed = f"platform version eks.{minimum} or later" if minimum else "Kubernetes 1.23 or later"
-    yield failure(
-        f"Kubernetes {version}, platform {platform}: no access entries", f"update the cluster to {needed} first"
-    )
+    needed = access_entries_needed(description)
+    if needed is None:
+        yield ok(f"{versions(description)}: access entries available")
+    else:
+        yield failure(f"{versions(description)}: no access entries", f"update the cluster to {needed} first")
 
 
 @rule(
@@ -409,37 +418,30 @@ def eks_authentication_mode(context: Context, config: EksClusterConfig) -> Itera
     "EKS endpoint access",
     on=CLUSTERS,
     checks=f"a public endpoint, with room for the discovery CIDRs within {MAX_PUBLIC_CIDRS} on its allow-list;"
-    " private-only fails, or warns with `enable_public_endpoint`",
+    " private-only fails, or warns with `enable_public_endpoint`; IPv6 ranges in `eks.allowed_cidrs` fail on an IPv4"
+    " cluster (the handler refuses them)",
 )
 def eks_endpoint_access(context: Context, config: EksClusterConfig) -> Iterator[Finding]:
-    vpc = cluster(context, config.name).get("resourcesVpcConfig") or {}
-    allowed = discovery_cidrs(context)
-    if not vpc.get("endpointPublicAccess"):
-        if config.enable_public_endpoint:
-            yield warning(
-                f"private-only: the deploy turns public access on for {', '.join(allowed)} only"
-                " (enable_public_endpoint)",
-                "nothing to do if that is intended",
-            )
-        else:
-            yield failure(
-                "private-only, and discovery reaches clusters over the public endpoint",
-                "set enable_public_endpoint: true for this cluster to allow the discovery addresses only, or remove"
-                " the cluster",
-            )
-        return
-    current = list(vpc.get("publicAccessCidrs") or [])
-    if any(c in OPEN_TO_EVERYONE for c in current):
-        yield ok("public endpoint open to all addresses: left as it is")
-        return
-    new = [c for c in allowed if c not in current]
-    if len(current) + len(new) > MAX_PUBLIC_CIDRS:
+    plan = plan_endpoint(context, cluster(context, config.name), public_opt_in=config.enable_public_endpoint)
+    if plan.refused == IPV6_ON_AN_IPV4_CLUSTER:
+        yield failure(plan.detail, "remove the IPv6 ranges from eks.allowed_cidrs, or remove the cluster")
+    elif plan.refused == PRIVATE_ONLY:
         yield failure(
-            f"{len(current)} CIDRs on the allow-list; {len(new)} more would pass the EKS limit of {MAX_PUBLIC_CIDRS}",
-            f"remove at least {len(current) + len(new) - MAX_PUBLIC_CIDRS} CIDRs from the cluster's allow-list first",
+            plan.detail,
+            "set enable_public_endpoint: true for this cluster to allow the discovery addresses only, or remove"
+            " the cluster",
         )
+    elif plan.refused == OVER_THE_LIMIT:
+        yield failure(plan.detail, remove_cidrs_fix(plan))
+    elif plan.turns_public_access_on:
+        yield warning(
+            f"private-only: the deploy turns public access on for {', '.join(plan.add)} only (enable_public_endpoint)",
+            "nothing to do if that is intended",
+        )
+    elif plan.open_to_all:
+        yield ok("public endpoint open to all addresses: left as it is")
     else:
-        yield ok(f"{len(current)} CIDRs on the allow-list, {len(new)} to add (limit {MAX_PUBLIC_CIDRS})")
+        yield ok(f"{len(plan.current)} CIDRs on the allow-list, {len(plan.add)} to add (limit {MAX_PUBLIC_CIDRS})")
 
 
 @rule(
@@ -465,6 +467,155 @@ def eks_access_entry(context: Context, config: EksClusterConfig) -> Iterator[Fin
         f"delete it (aws eks delete-access-entry --cluster-name {name} --principal-arn {principal}) so the stack"
         " manages it, or remove the cluster",
     )
+
+
+# --- EKS: the clusters the coverage runner opens (eks.coverage tagged or all) ----------------------------
+
+
+def _region_with_cluster_coverage(context: Context) -> list[str]:
+    return [context.aws.region] if by_the_runner(context) else []
+
+
+REGION_CLUSTERS = Targets(
+    "the region's clusters, when `eks.coverage` is `tagged` or `all` (a row for each in scope)",
+    _region_with_cluster_coverage,
+)
+
+
+@rule(
+    "EKS cluster coverage",
+    on=REGION_CLUSTERS,
+    checks="each cluster of the region (ListClusters, DescribeCluster) the runner would open (`all`: every one;"
+    " `tagged`: those tagged `eks.opt_in_tag`), by the EKS handler's rules: the authentication mode CONFIG_MAP moves"
+    " to API_AND_CONFIG_MAP (one way: warns), the discovery CIDRs to add to the public endpoint (none when it is open"
+    " to all), public access turned on for a private-only cluster tagged `eks.public_endpoint_tag` (warns), and the"
+    " discovery role's access entry created or, when one exists (DescribeAccessEntry), left alone; a cluster the"
+    f" runner refuses (private-only without the tag, over the {MAX_PUBLIC_CIDRS} CIDRs EKS allows, IPv6 ranges on"
+    " an IPv4 cluster, a platform without access entries) or that is not ACTIVE warns, with the fix; a cluster the"
+    " runner changed that is out of scope now is reverted; one row for the clusters left alone, saying how to opt"
+    " one in",
+)
+def eks_cluster_coverage(context: Context, region: str) -> Iterator[Finding]:
+    names = region_clusters(context)
+    if not names:
+        later = "created" if cluster_coverage(context) == "all" else f"tagged {spelt(opt_in_tag(context))}"
+        yield ok(f"no EKS clusters in account {context.account}, {region} yet: the runner opens each one {later} later")
+        return
+    findings: list[Finding] = []
+    left_alone: list[str] = []
+    for name in names:
+        description = described(context, name)
+        if description is None:
+            continue  # deleted since it was listed
+        if in_scope(context, description):
+            findings.append(_would_open(context, name, description))
+        elif changed_by_the_runner(context, description):
+            findings.append(
+                ok(
+                    f"not tagged {spelt(opt_in_tag(context))} any more: the runner undoes what it did (the CIDRs it"
+                    " added, public access if it turned it on, its access entry if it created it); the"
+                    f" authentication mode stays {auth_mode(description)} (EKS cannot undo it)",
+                    on=name,
+                )
+            )
+        else:
+            left_alone.append(name)
+    yield from problems_first(findings)
+    if left_alone:
+        tag = spelt(opt_in_tag(context))
+        shown = ", ".join(left_alone[:SHOWN_BY_NAME]) + (
+            f" and {len(left_alone) - SHOWN_BY_NAME} more" if len(left_alone) > SHOWN_BY_NAME else ""
+        )
+        yield ok(f"{len(left_alone)} cluster(s) not tagged {tag}, left alone ({shown}): tag one {tag} to open it")
+
+
+#: The out-of-scope clusters the summary row names; it counts the rest.
+SHOWN_BY_NAME = 5
+
+
+def _would_open(context: Context, name: str, description: dict[str, Any]) -> Finding:
+    """What the runner would do to one cluster in scope, as the EKS handler plans it."""
+    status = description.get("status")
+    if status != "ACTIVE":
+        return warning(
+            f"{status}, not ACTIVE: the runner opens it once it is (it tries again at each run)",
+            "nothing to do; run make doctor again once the cluster is ACTIVE to see what a deploy changes on it",
+            on=name,
+        )
+    needed = access_entries_needed(description)
+    if needed is not None:
+        return warning(
+            f"cannot be opened, nothing is changed: {versions(description)} has no access entries",
+            f"update the cluster to {needed} (the runner opens it at its next run), or {leave_alone(context)}",
+            on=name,
+        )
+    public_tag = public_endpoint_tag(context)
+    plan = plan_endpoint(context, description, public_opt_in=carries(description, public_tag))
+    if plan.refused is not None:
+        return warning(f"refused, nothing is changed: {plan.detail}", _refusal_fix(context, plan), on=name)
+    changes: list[str] = []
+    warned = False
+    mode = auth_mode(description)
+    if mode == "CONFIG_MAP":
+        changes.append(
+            f"authentication mode CONFIG_MAP -> {OPENED_MODE} (one way: EKS cannot undo it; aws-auth keeps working)"
+        )
+        warned = True
+    else:
+        changes.append(f"authentication mode {mode}: unchanged")
+    if plan.turns_public_access_on and public_tag is not None:  # only a cluster with the tag is turned on
+        changes.append(f"turns public access on for {', '.join(plan.add)} only (tagged {spelt(public_tag)})")
+        warned = True
+    elif plan.open_to_all:
+        changes.append("public endpoint open to all addresses: unchanged")
+    elif plan.add:
+        changes.append(
+            f"adds {', '.join(plan.add)} to the {len(plan.current)} CIDR(s) of its public endpoint (at most"
+            f" {MAX_PUBLIC_CIDRS})"
+        )
+    else:
+        changes.append("its public endpoint admits the discovery addresses already: unchanged")
+    entry, denied = _access_entry_plan(context, name)
+    changes.append(entry)
+    detail = "; ".join(changes)
+    fixes = []
+    if warned:
+        fixes.append(f"nothing to do if that is acceptable; otherwise {leave_alone(context)} before deploying")
+    if denied:
+        fixes.append(f"allow {denied} to the identity running the check")
+    if fixes:
+        return warning(detail, "; ".join(fixes), on=name)
+    return ok(detail, on=name)
+
+
+def _refusal_fix(context: Context, plan: EndpointPlan) -> str:
+    if plan.refused == PRIVATE_ONLY:
+        tag = public_endpoint_tag(context)
+        how = f"tag the cluster {spelt(tag)}" if tag else "set eks.public_endpoint_tag and tag the cluster with it"
+        return f"{how} to turn public access on for the discovery addresses only, or {leave_alone(context)}"
+    if plan.refused == OVER_THE_LIMIT:
+        return f"{remove_cidrs_fix(plan)}, or {leave_alone(context)}"
+    return f"remove the IPv6 ranges from eks.allowed_cidrs, or {leave_alone(context)}"
+
+
+def _access_entry_plan(context: Context, name: str) -> tuple[str, str | None]:
+    """What the runner does about the discovery role's access entry, and the IAM action the credentials
+    may not call to tell (None: told)."""
+    principal = context.config.eks.discovery_role_arn if context.config.eks else None
+    if not principal:
+        return f"creates an access entry for the stack's discovery role ({VIEW_POLICY})", None
+    try:
+        context.aws.call("eks", "describe_access_entry", clusterName=name, principalArn=principal)
+    except MissingPermission as missing:
+        detail = (
+            f"whether {principal} has an access entry is not checked: your credentials may not call {missing.action}"
+        )
+        return detail, missing.action
+    except ClientError as error:
+        if error_code(error) != "ResourceNotFoundException":
+            raise
+        return f"creates an access entry for {principal} ({VIEW_POLICY}, cluster scope)", None
+    return f"the access entry of {principal} exists already: left alone", None
 
 
 # --- the Pod Identity agent ----------------------------------------------------------------------------
@@ -581,6 +732,7 @@ DOCTOR_CHECKS: tuple[Rule[Any], ...] = (
     eks_authentication_mode,
     eks_endpoint_access,
     eks_access_entry,
+    eks_cluster_coverage,
     pod_identity_agent,
     bedrock_model,
 )

@@ -85,7 +85,10 @@ class FakeServices:
         public: bool = True,
         private: bool = True,
         cidrs: list[str] | None = None,
+        tags: dict[str, str] | None = None,
+        ip_family: str = "ipv4",
     ) -> None:
+        """A cluster as DescribeCluster answers it; ListClusters lists the clusters in the order they were added."""
         self.clusters[name] = {
             "name": name,
             "arn": f"arn:aws:eks:{REGION}:{ACCOUNT}:cluster/{name}",
@@ -98,6 +101,9 @@ class FakeServices:
                 "endpointPrivateAccess": private,
                 "publicAccessCidrs": cidrs if cidrs is not None else (["0.0.0.0/0"] if public else []),
             },
+            "kubernetesNetworkConfig": {"ipFamily": ip_family},
+            # DescribeCluster leaves tags out of a cluster that has none.
+            **({"tags": dict(tags)} if tags else {}),
         }
         self.addons.setdefault(name, set())
 
@@ -192,6 +198,9 @@ class FakeServices:
         if name not in self.clusters:
             raise _NotFound(f"No cluster found for name: {name}.")
         return self.clusters[name]
+
+    def _ListClusters(self, _segments: list[str], query: dict[str, str]) -> dict[str, Any]:
+        return self._page(list(self.clusters), query, "clusters")
 
     def _DescribeCluster(self, segments: list[str], _query: dict[str, str]) -> dict[str, Any]:
         return {"cluster": self._cluster(segments[1])}

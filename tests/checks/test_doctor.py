@@ -609,6 +609,21 @@ def test_eks_endpoint_cidrs_within_limit(account: Account, capsys, net, current:
     assert f"{len(current)} CIDRs on the allow-list, {new} to add (limit 40)" in result["detail"]
 
 
+@pytest.mark.parametrize(("family", "status"), [("ipv4", "fail"), ("ipv6", "pass")])
+def test_eks_endpoint_ipv6_ranges_fail_on_an_ipv4_cluster(account: Account, capsys, net, family: str, status: str):
+    account.fake.add_cluster(CLUSTER, ip_family=family, cidrs=["52.0.0.0/24"])
+    _, report = doctor(account, capsys, base(net, **eks(allowed_cidrs=["34.71.64.3/32", "2600:1f18::/36"])))
+    result = row(report, "EKS endpoint access", CLUSTER)
+    assert result["status"] == status
+    if status == "fail":
+        assert result["detail"] == (
+            "an IPv4 cluster: the IPv6 ranges 2600:1f18::/36 of eks.allowed_cidrs cannot be allowed on its endpoint"
+        )
+        assert result["fix"] == "remove the IPv6 ranges from eks.allowed_cidrs, or remove the cluster"
+    else:
+        assert result["detail"] == "1 CIDRs on the allow-list, 2 to add (limit 40)"
+
+
 def test_eks_access_entry_exists_already(account: Account, capsys, net) -> None:
     account.fake.add_cluster(CLUSTER)
     account.fake.access_entries[(CLUSTER, ROLE)] = []

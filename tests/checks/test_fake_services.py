@@ -68,6 +68,24 @@ def test_an_unknown_token_is_refused(account: Account, token: str) -> None:
     assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
 
 
+def test_clusters_are_listed_a_page_at_a_time_and_described_with_their_tags(account: Account) -> None:
+    account.fake.add_cluster("a-eks", tags={"airs-discovery": "on"})
+    account.fake.add_cluster("b-eks", ip_family="ipv6")
+    account.fake.add_cluster("c-eks")
+    eks = account.client("eks")
+    first = eks.list_clusters()
+    assert first["clusters"] == ["a-eks"] and "nextToken" in first
+    pages = eks.get_paginator("list_clusters").paginate()
+    assert [name for page in pages for name in page["clusters"]] == ["a-eks", "b-eks", "c-eks"]
+    assert account.fake.calls.count("ListClusters") == 4
+    assert eks.describe_cluster(name="a-eks")["cluster"]["tags"] == {"airs-discovery": "on"}
+    untagged = eks.describe_cluster(name="b-eks")["cluster"]
+    assert "tags" not in untagged and untagged["kubernetesNetworkConfig"] == {"ipFamily": "ipv6"}
+    with pytest.raises(ClientError) as refused:
+        eks.list_clusters(nextToken="not-a-token")
+    assert refused.value.response["Error"]["Code"] == "InvalidParameterException"
+
+
 def test_foundation_models_are_not_paginated(account: Account) -> None:
     account.fake.models.update({"m-a", "m-b", "m-c"})
     answer = account.client("bedrock").list_foundation_models()

@@ -136,10 +136,12 @@ def test_every_doctor_rule_reports_on_the_example_config(account: Account, capsy
         cloudtrail={"existing_trail_arn": made["trail"]},
     )
     every_vpc = example(flow_logs={"coverage": "all-vpcs", "subnet_ids": [], "vpc_ids": []})
+    tagged_clusters = example(eks={"coverage": "tagged", "clusters": []})
     seen = (
         titles(account, capsys, "doctor", before_a_new_bucket_and_trail)
         | titles(account, capsys, "doctor", with_an_existing_bucket_and_trail)
         | titles(account, capsys, "doctor", every_vpc)
+        | titles(account, capsys, "doctor", tagged_clusters)
     )
     assert seen == {r.title for r in DOCTOR_CHECKS}
 
