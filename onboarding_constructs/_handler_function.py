@@ -13,7 +13,7 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct, IConstruct
 
 from . import _secure_bucket as secure_bucket
-from ._handler_code import handler_source
+from ._handler_code import inline_source
 
 #: The Python every handler runs on (the latest Lambda offers: cdk-nag's AwsSolutions-L1).
 HANDLER_RUNTIME = lambda_.Runtime.PYTHON_3_14
@@ -40,7 +40,7 @@ def inline_handler_function(
         "Function",
         runtime=HANDLER_RUNTIME,
         handler="index.handler",
-        code=lambda_.Code.from_inline(handler_source(handler)),
+        code=lambda_.Code.from_inline(inline_source(handler)),
         role=role,
         timeout=timeout,
         memory_size=HANDLER_MEMORY_MB,

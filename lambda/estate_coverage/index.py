@@ -38,12 +38,17 @@ import time
 import traceback
 import urllib.request
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Generator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
+
+# The EKS handler's file (lambda/eks_cluster_access/index.py), which the construct bundles into this
+# function's inline code under this name (onboarding_constructs/_handler_code.py): each cluster is
+# changed by exactly the code that changes a listed cluster.
+import eks_cluster_access as cluster_access
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
@@ -91,6 +96,25 @@ REPORT_CUT_NOTE = (
     " the counts are complete"
 )
 TIME_RAN_OUT = "not attempted: the run's time budget ran out; the next run continues"
+CLUSTER_COVERAGES = ("none", "tagged", "all")
+ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
+ACCESS_POLICY_ARN = re.compile(r"arn:aws(-[a-z]+)*:eks::aws:cluster-access-policy/[A-Za-z0-9]+")
+EKS_PAGE_SIZE = 100  # ListClusters maxResults: 1 to 100 (EKS API reference)
+SSM_PAGE_SIZE = 10  # GetParametersByPath MaxResults: 1 to 10 (SSM API reference)
+# Clusters worked on at once. Each waits on its own EKS update; a small bound keeps the account's EKS
+# request rate (and the throttling it would bring) low.
+MAX_CLUSTERS_IN_FLIGHT = 5
+DEFAULT_POLL_INTERVAL_SECONDS = "15"
+CLUSTER_TIME_RAN_OUT = "an EKS update or the cluster's state is still being waited for; the next run continues"
+# A run that leaves cluster work hands it to a new invocation at once, at most this many times in a row;
+# after that the schedule continues (an update that never ends must not keep the function running).
+MAX_HAND_OFFS = 3
+CONTINUATION_SOURCE = "airs-onboarding.estate-coverage"
+CONTINUATION_DETAIL_TYPE = "Continuation"
+
+T = TypeVar("T")
+#: A generator of waits, as the EKS handler's ClusterAccess: each yield names what it waits for.
+Steps = Generator[str, None, T]
 
 # Indirections so tests can run the handler on a virtual clock.
 _sleep = time.sleep
@@ -124,6 +148,8 @@ class Settings:
     exclude_tag_value: str
     owner: str
     report_parameter: str
+    cover_vpcs: bool = True
+    clusters: ClusterSettings | None = None
 
     @property
     def lease_parameter(self) -> str:
@@ -151,22 +177,28 @@ def read_settings(env: Mapping[str, str]) -> Settings:
             problems.append(f"{name} is {value!r}, expected one of {', '.join(allowed)}")
         return value
 
+    cover = choice("COVER_VPCS", ("true", "false")) if "COVER_VPCS" in env else "true"
     bucket_arn = env.get("BUCKET_ARN", "")
-    if not BUCKET_ARN.fullmatch(bucket_arn):
-        problems.append(f"BUCKET_ARN is {bucket_arn!r}, expected an S3 bucket ARN (arn:aws:s3:::bucket-name)")
     log_format = env.get("LOG_FORMAT", "")
-    if not log_format.strip():
-        problems.append("LOG_FORMAT is empty, expected the flow log record format (${version} ${account-id} ...)")
-    file_format = choice("FILE_FORMAT", FILE_FORMATS)
-    per_hour = choice("PER_HOUR_PARTITION", ("true", "false"))
-    hive = choice("HIVE_COMPATIBLE_PARTITIONS", ("true", "false"))
-    interval = choice("MAX_AGGREGATION_INTERVAL", AGGREGATION_INTERVALS)
+    file_format, per_hour, hive, interval = "plain-text", "false", "false", "600"
+    if cover == "true":
+        if not BUCKET_ARN.fullmatch(bucket_arn):
+            problems.append(f"BUCKET_ARN is {bucket_arn!r}, expected an S3 bucket ARN (arn:aws:s3:::bucket-name)")
+        if not log_format.strip():
+            problems.append("LOG_FORMAT is empty, expected the flow log record format (${version} ${account-id} ...)")
+        file_format = choice("FILE_FORMAT", FILE_FORMATS)
+        per_hour = choice("PER_HOUR_PARTITION", ("true", "false"))
+        hive = choice("HIVE_COMPATIBLE_PARTITIONS", ("true", "false"))
+        interval = choice("MAX_AGGREGATION_INTERVAL", AGGREGATION_INTERVALS)
     owner = env.get("OWNER", "")
     if not owner or len(owner) > MAX_TAG_VALUE_CHARS:
         problems.append(f"OWNER is {owner!r}, expected 1 to {MAX_TAG_VALUE_CHARS} characters (a tag value)")
     report = env.get("REPORT_PARAMETER", "")
     if not report.startswith("/") or len(report) < 2:
         problems.append(f"REPORT_PARAMETER is {report!r}, expected an SSM parameter path (/airs-onboarding/...)")
+    clusters = read_cluster_settings(env, problems)
+    if cover == "false" and clusters is None and not problems:
+        problems.append("COVER_VPCS is false and CLUSTER_COVERAGE is none: there is nothing to cover")
     if problems:
         raise Failure("The function's environment is not valid: " + "; ".join(problems) + ". Nothing was changed.")
     return Settings(
@@ -180,6 +212,8 @@ def read_settings(env: Mapping[str, str]) -> Settings:
         exclude_tag_value=env.get("EXCLUDE_TAG_VALUE", ""),
         owner=owner,
         report_parameter=report,
+        cover_vpcs=cover == "true",
+        clusters=clusters,
     )
 
 
@@ -372,6 +406,11 @@ def coverage_view(report: Mapping[str, Any] | None) -> Any:
             }
             for vpc_id, entry in report["vpcs"].items()
         }
+        # A cluster reverted by one run is simply out of scope for the next.
+        clusters = {
+            name: {"state": "not-tagged"} if entry["state"] == "reverted" else dict(entry)
+            for name, entry in (report.get("clusters") or {}).items()
+        }
         return {
             "owner": report["owner"],
             "counts": {
@@ -382,9 +421,462 @@ def coverage_view(report: Mapping[str, Any] | None) -> Any:
             },
             "vpcs": vpcs,
             "omitted_vpcs": report.get("omitted_vpcs"),
+            "cluster_coverage": report.get("cluster_coverage"),
+            "clusters": clusters,
         }
     except (KeyError, TypeError, AttributeError):
         return None
+
+
+# --- EKS clusters: opened when they opt in, reverted exactly when they leave -------------------------
+
+
+@dataclass(frozen=True)
+class ClusterSettings:
+    coverage: str  # tagged | all
+    opt_in_tag: tuple[str, str]
+    public_endpoint_tag: tuple[str, str] | None
+    discovery_role_arn: str
+    allowed_cidrs: tuple[str, ...]
+    access_policy_arn: str
+
+
+def read_cluster_settings(env: Mapping[str, str], problems: list[str]) -> ClusterSettings | None:
+    """The cluster settings (None: clusters are not covered); each problem is appended to ``problems``."""
+    coverage = env.get("CLUSTER_COVERAGE", "none")
+    if coverage not in CLUSTER_COVERAGES:
+        problems.append(f"CLUSTER_COVERAGE is {coverage!r}, expected one of {', '.join(CLUSTER_COVERAGES)}")
+        return None
+    if coverage == "none":
+        return None
+    opt_in = (env.get("OPT_IN_TAG_KEY", ""), env.get("OPT_IN_TAG_VALUE", ""))
+    if coverage == "tagged" and not opt_in[0]:
+        problems.append("OPT_IN_TAG_KEY is empty, expected the tag key that opts a cluster in")
+    public_key = env.get("PUBLIC_ENDPOINT_TAG_KEY", "")
+    role = env.get("DISCOVERY_ROLE_ARN", "")
+    if not ROLE_ARN.fullmatch(role):
+        problems.append(
+            f"DISCOVERY_ROLE_ARN is {role!r}, expected an IAM role ARN (arn:aws:iam::<account>:role/<name>)"
+        )
+    cidrs = tuple(dict.fromkeys(c for c in env.get("ALLOWED_CIDRS", "").split(",") if c))
+    cidr_problems = [p for p in map(cluster_access.cidr_problem, cidrs) if p]
+    if not cidrs or cidr_problems:
+        problems.append(
+            f"ALLOWED_CIDRS is {env.get('ALLOWED_CIDRS', '')!r}, expected comma-separated public CIDR blocks"
+            + (f" ({'; '.join(cidr_problems)})" if cidr_problems else "")
+        )
+    policy = env.get("ACCESS_POLICY_ARN", "")
+    if not ACCESS_POLICY_ARN.fullmatch(policy):
+        problems.append(
+            f"ACCESS_POLICY_ARN is {policy!r}, expected an EKS access policy ARN"
+            " (arn:aws:eks::aws:cluster-access-policy/<name>)"
+        )
+    return ClusterSettings(
+        coverage=coverage,
+        opt_in_tag=opt_in,
+        public_endpoint_tag=(public_key, env.get("PUBLIC_ENDPOINT_TAG_VALUE", "")) if public_key else None,
+        discovery_role_arn=role,
+        allowed_cidrs=cidrs,
+        access_policy_arn=policy,
+    )
+
+
+def has_tag(cluster: Mapping[str, Any], tag: tuple[str, str] | None) -> bool:
+    return tag is not None and (cluster.get("tags") or {}).get(tag[0]) == tag[1]
+
+
+def in_scope(cluster: Mapping[str, Any], settings: ClusterSettings) -> bool:
+    return settings.coverage == "all" or has_tag(cluster, settings.opt_in_tag)
+
+
+def cluster_properties(name: str, cluster: Mapping[str, Any], settings: ClusterSettings) -> Any:
+    """The EKS handler's properties for this cluster: the public endpoint opt-in is the cluster's own tag."""
+    tag = settings.public_endpoint_tag
+    how = (
+        f"tag the cluster {tag[0]}={tag[1]} to turn it on for exactly those addresses"
+        if tag is not None
+        else "this coverage turns public access on for no cluster (its public-endpoint tag is switched off)"
+    )
+    return cluster_access.Properties(name, settings.allowed_cidrs, has_tag(cluster, tag), how)
+
+
+@dataclass
+class ClusterResult:
+    state: str  # opened | not-tagged | refused | failed | reverted | pending
+    reason: str | None = None
+    access_entry: str | None = None  # opened: created | existing
+
+    def to_json(self) -> dict[str, Any]:
+        entry: dict[str, Any] = {"state": self.state}
+        if self.reason:
+            entry["reason"] = self.reason
+        if self.access_entry:
+            entry["access_entry"] = self.access_entry
+        return entry
+
+
+CLUSTER_COUNT_KEYS = ("Clusters", "Opened", "NotTagged", "Refused", "Failed", "Reverted", "Pending")
+_CLUSTER_STATE_COUNTS = {
+    "opened": "Opened",
+    "not-tagged": "NotTagged",
+    "refused": "Refused",
+    "failed": "Failed",
+    "reverted": "Reverted",
+    "pending": "Pending",
+}
+
+
+def count_clusters(results: Mapping[str, ClusterResult]) -> dict[str, int]:
+    counts = dict.fromkeys(CLUSTER_COUNT_KEYS, 0) | {"Clusters": len(results)}
+    for result in results.values():
+        counts[_CLUSTER_STATE_COUNTS[result.state]] += 1
+    return counts
+
+
+class ClusterRecords(cluster_access.SsmRecords):
+    """One SSM parameter per cluster, <report>/clusters/<name>: the EKS handler's Record of the endpoint,
+    plus what only coverage does: the access entry it created, its marker tag on the cluster, and an update
+    a run left in flight."""
+
+    def __init__(self, ssm: Any, report_parameter: str) -> None:
+        self.path = f"{report_parameter}/clusters"
+        super().__init__(ssm, lambda name: f"{self.path}/{name}")
+        self.docs: dict[str, dict[str, Any]] = {}
+
+    def read_all(self) -> None:
+        docs: dict[str, dict[str, Any]] = {}
+        token = None
+        while True:
+            request: dict[str, Any] = {"Path": self.path, "MaxResults": SSM_PAGE_SIZE}
+            if token:
+                request["NextToken"] = token
+            try:
+                page = self.ssm.get_parameters_by_path(**request)
+            except ClientError as error:
+                raise Failure(
+                    _aws_problem(error, "ssm:GetParametersByPath", f"reading the cluster records under {self.path}")
+                ) from None
+            for parameter in page.get("Parameters") or []:
+                name = str(parameter["Name"]).rsplit("/", 1)[-1]
+                try:
+                    doc = json.loads(parameter["Value"])
+                except ValueError:
+                    doc = None
+                # An unreadable record still says something was changed: keep it, as one with nothing to undo.
+                docs[name] = doc if isinstance(doc, dict) else {}
+            token = page.get("NextToken")
+            if not token:
+                break
+        self.docs = docs
+
+    def load(self, cluster_name: str) -> Any:
+        doc = self.docs.get(cluster_name)
+        return None if doc is None else cluster_access.Record.from_json(json.dumps(doc))
+
+    def save(self, cluster_name: str, record: Any) -> None:
+        self.update(cluster_name, **json.loads(record.to_json()))
+
+    def update(self, cluster_name: str, **fields: Any) -> None:
+        doc = {**self.docs.get(cluster_name, {}), **fields}
+        doc = {key: value for key, value in doc.items() if value is not None}
+        self.save_text(cluster_name, json.dumps(doc, separators=(",", ":")))
+        self.docs[cluster_name] = doc
+
+    def delete(self, cluster_name: str) -> None:
+        super().delete(cluster_name)
+        self.docs.pop(cluster_name, None)
+
+
+@dataclass
+class ClusterPlan:
+    name: str
+    cluster: dict[str, Any] | None  # None: gone
+    in_scope: bool
+    work: bool  # something to open, finish or revert
+    result: ClusterResult | None = None  # the result when there is no work
+
+
+class ClusterSweep:
+    """Plans and applies cluster coverage for one run. ``open`` and ``revert`` are generators of waits,
+    like the EKS handler's ClusterAccess that they drive, so the run interleaves clusters."""
+
+    def __init__(self, settings: ClusterSettings | None, owner: str, report_parameter: str, ssm: Any) -> None:
+        """``settings`` None: clusters are no longer covered, and only reverting is left to do."""
+        self._settings = settings
+        self.owner = owner
+        self.eks = _client("eks")
+        self.records = ClusterRecords(ssm, report_parameter)
+
+    @property
+    def settings(self) -> ClusterSettings:
+        if self._settings is None:
+            raise RuntimeError("opening a cluster needs the cluster settings")
+        return self._settings
+
+    # Reading and planning
+
+    def read(self) -> list[ClusterPlan]:
+        self.records.read_all()
+        names = self._list_clusters()
+        plans = [self._plan(name, self.describe(name)) for name in names]
+        # Clusters deleted since we changed them: only the record is left to remove.
+        plans += [ClusterPlan(name, None, False, True) for name in sorted(set(self.records.docs) - set(names))]
+        return plans
+
+    def _plan(self, name: str, cluster: dict[str, Any] | None) -> ClusterPlan:
+        if cluster is None:
+            return ClusterPlan(name, None, False, name in self.records.docs)
+        scope = in_scope(cluster, self.settings)
+        marked = (cluster.get("tags") or {}).get(COVERAGE_TAG_KEY) == self.owner
+        doc = self.records.docs.get(name)
+        if not scope:
+            if doc is not None or marked:
+                return ClusterPlan(name, cluster, False, True)
+            return ClusterPlan(name, cluster, False, False, ClusterResult("not-tagged"))
+        if cluster.get("status") != "ACTIVE" or (doc or {}).get("pending_update"):
+            return ClusterPlan(name, cluster, True, True)
+        try:
+            mode = cluster_access.authentication_mode(cluster, name)
+            record = self.records.load(name) or cluster_access.Record()
+            change, planned = cluster_access.plan_endpoint(
+                cluster, cluster_properties(name, cluster, self.settings), record
+            )
+        except cluster_access.Refused as refusal:
+            return ClusterPlan(name, cluster, True, False, ClusterResult("refused", str(refusal)))
+        except cluster_access.Failure as failure:
+            return ClusterPlan(name, cluster, True, False, ClusterResult("failed", str(failure)))
+        if mode == "CONFIG_MAP" or change is not None or planned != record:
+            return ClusterPlan(name, cluster, True, True)
+        entry = self._access_entry(name)
+        if entry is None:
+            return ClusterPlan(name, cluster, True, True)
+        ours = (doc or {}).get("access_entry") == "created"
+        if ours and (doc or {}).get("principal") != self.settings.discovery_role_arn:
+            return ClusterPlan(name, cluster, True, True)  # the discovery role changed: ours goes, one for it comes
+        if doc is not None and not marked and _changed_something(doc):
+            return ClusterPlan(name, cluster, True, True)  # our marker is gone: put it back, or we cannot revert
+        return ClusterPlan(
+            name, cluster, True, False, ClusterResult("opened", access_entry="created" if ours else "existing")
+        )
+
+    # Applying: one generator per cluster
+
+    def open(self, plan: ClusterPlan) -> Steps[ClusterResult]:
+        name = plan.name
+        access = self._access(name)
+        # The marker first: it lets the role revert the cluster after its opt-in tag is gone.
+        if (plan.cluster or {}).get("tags", {}).get(COVERAGE_TAG_KEY) != self.owner:
+            self.records.update(name, marked=True)
+            self._eks_call(
+                "eks:TagResource",
+                name,
+                self.eks.tag_resource,
+                resourceArn=self._arn(plan),
+                tags={COVERAGE_TAG_KEY: self.owner},
+            )
+        try:
+            yield from access.open(cluster_properties(name, plan.cluster or {}, self.settings))
+        finally:
+            self._keep_progress(name, access)
+        return self._open_access_entry(name)
+
+    def revert(self, plan: ClusterPlan) -> Steps[ClusterResult]:
+        name = plan.name
+        doc = dict(self.records.docs.get(name) or {})
+        undone: list[str] = []
+        if doc.get("added_cidrs"):
+            undone.append(f"the CIDRs it added ({', '.join(doc['added_cidrs'])})")
+        if doc.get("enabled_public_access"):
+            undone.append("public access it turned on")
+        if plan.cluster is not None and doc.get("access_entry") == "created":
+            self._delete_access_entry(name, str(doc.get("principal", "")))
+            undone.append("the discovery role's access entry it created")
+        if name not in self.records.docs:
+            self.records.docs[name] = {}  # the marker without a record: nothing to revert but the marker
+        access = self._access(name)
+        try:
+            yield from access.revert(name)
+        finally:
+            self._keep_progress(name, access)
+        marked = (plan.cluster or {}).get("tags", {}).get(COVERAGE_TAG_KEY) == self.owner
+        if plan.cluster is not None and (marked or doc.get("marked")):
+            self._eks_call(
+                "eks:UntagResource",
+                name,
+                self.eks.untag_resource,
+                resourceArn=self._arn(plan),
+                tagKeys=[COVERAGE_TAG_KEY],
+                missing_ok=True,
+            )
+        if plan.cluster is None:
+            return ClusterResult("reverted", "the cluster no longer exists; its record was removed")
+        reason = ("removed " + ", ".join(undone) if undone else "nothing of ours was left on it") + (
+            "; the authentication mode stays API_AND_CONFIG_MAP (EKS cannot undo that change)"
+        )
+        return ClusterResult("reverted", reason)
+
+    def _open_access_entry(self, name: str) -> ClusterResult:
+        doc = self.records.docs.get(name, {})
+        if doc.get("access_entry") == "created" and doc.get("principal") != self.settings.discovery_role_arn:
+            self._delete_access_entry(name, str(doc.get("principal", "")))
+            self.records.update(name, access_entry=None, principal=None)
+        if self._access_entry(name) is not None:
+            ours = self.records.docs.get(name, {}).get("access_entry") == "created"
+            return ClusterResult("opened", access_entry="created" if ours else "existing")
+        # Write-ahead, as the endpoint record: a crash between the two calls leaves it to undo.
+        self.records.update(name, access_entry="created", principal=self.settings.discovery_role_arn)
+        try:
+            self.eks.create_access_entry(
+                clusterName=name,
+                principalArn=self.settings.discovery_role_arn,
+                type="STANDARD",
+                tags={COVERAGE_TAG_KEY: self.owner},
+            )
+        except ClientError as error:
+            if _code(error) != "ResourceInUseException":
+                self.records.update(name, access_entry=None, principal=None)
+                raise cluster_access.Failure(_aws_problem(error, "eks:CreateAccessEntry", f"opening {name}")) from None
+            # Created by someone else since we looked: theirs, left alone.
+            self.records.update(name, access_entry=None, principal=None)
+            return ClusterResult("opened", access_entry="existing")
+        try:
+            self.eks.associate_access_policy(
+                clusterName=name,
+                principalArn=self.settings.discovery_role_arn,
+                policyArn=self.settings.access_policy_arn,
+                accessScope={"type": "cluster"},
+            )
+        except ClientError as error:
+            raise cluster_access.Failure(_aws_problem(error, "eks:AssociateAccessPolicy", f"opening {name}")) from None
+        return ClusterResult("opened", access_entry="created")
+
+    # EKS and record plumbing
+
+    def _access(self, name: str) -> Any:
+        pending = (self.records.docs.get(name) or {}).get("pending_update")
+        return cluster_access.ClusterAccess(self.eks, self.records, {"pending_update": pending} if pending else {})
+
+    def _keep_progress(self, name: str, access: Any) -> None:
+        """Keeps an update still in flight on record, for the next run to finish (or clears a finished one)."""
+        pending = access.progress.get("pending_update")
+        if name in self.records.docs and self.records.docs[name].get("pending_update") != pending:
+            self.records.update(name, pending_update=pending)
+
+    def _arn(self, plan: ClusterPlan) -> str:
+        return str((plan.cluster or {}).get("arn", ""))
+
+    def _eks_call(
+        self, action: str, name: str, call: Callable[..., Any], *, missing_ok: bool = False, **params: Any
+    ) -> None:
+        try:
+            call(**params)
+        except ClientError as error:
+            if missing_ok and _code(error) == "ResourceNotFoundException":
+                return
+            raise cluster_access.Failure(_aws_problem(error, action, f"cluster {name}")) from None
+
+    def _list_clusters(self) -> list[str]:
+        names: list[str] = []
+        token = None
+        while True:
+            request: dict[str, Any] = {"maxResults": EKS_PAGE_SIZE}
+            if token:
+                request["nextToken"] = token
+            try:
+                page = self.eks.list_clusters(**request)
+            except ClientError as error:
+                raise Failure(
+                    "Could not assess cluster coverage: "
+                    + _aws_problem(error, "eks:ListClusters", "listing the clusters").rstrip(".")
+                    + ". Nothing was changed."
+                ) from None
+            names.extend(page.get("clusters") or [])
+            token = page.get("nextToken")
+            if not token:
+                return names
+
+    def _delete_access_entry(self, name: str, principal: str) -> None:
+        if not principal:
+            return  # a record without the principal: nothing can be named to delete
+        try:
+            self.eks.delete_access_entry(clusterName=name, principalArn=principal)
+        except ClientError as error:
+            if _code(error) != "ResourceNotFoundException":
+                raise cluster_access.Failure(
+                    _aws_problem(error, "eks:DeleteAccessEntry", f"reverting {name}")
+                ) from None
+
+    def describe(self, name: str) -> dict[str, Any] | None:
+        try:
+            cluster: dict[str, Any] = self.eks.describe_cluster(name=name)["cluster"]
+            return cluster
+        except ClientError as error:
+            if _code(error) == "ResourceNotFoundException":
+                return None
+            raise Failure(
+                "Could not assess cluster coverage: "
+                + _aws_problem(error, "eks:DescribeCluster", f"reading cluster {name}").rstrip(".")
+                + ". Nothing was changed."
+            ) from None
+
+    def _access_entry(self, name: str) -> dict[str, Any] | None:
+        try:
+            entry: dict[str, Any] = self.eks.describe_access_entry(
+                clusterName=name, principalArn=self.settings.discovery_role_arn
+            )["accessEntry"]
+            return entry
+        except ClientError as error:
+            if _code(error) == "ResourceNotFoundException":
+                return None
+            raise cluster_access.Failure(
+                _aws_problem(error, "eks:DescribeAccessEntry", f"reading cluster {name}")
+            ) from None
+
+
+def _changed_something(doc: Mapping[str, Any]) -> bool:
+    return bool(doc.get("added_cidrs") or doc.get("enabled_public_access") or doc.get("access_entry") == "created")
+
+
+def drive_clusters(
+    work: list[tuple[str, Steps[ClusterResult]]], deadline: float, poll_seconds: float
+) -> tuple[dict[str, ClusterResult], bool]:
+    """Runs each cluster's generator, at most MAX_CLUSTERS_IN_FLIGHT at once, sleeping one poll interval
+    per round while all of them wait. Stops before ``deadline``: a cluster still waiting is ``pending`` (its
+    update stays on record for the next run). Returns the results and whether anything was left."""
+    queue = list(work)
+    active: dict[str, Steps[ClusterResult]] = {}
+    results: dict[str, ClusterResult] = {}
+    while queue or active:
+        while queue and len(active) < MAX_CLUSTERS_IN_FLIGHT:
+            name, steps = queue.pop(0)
+            active[name] = steps
+        for name in list(active):
+            try:
+                waiting_for = next(active[name])
+            except StopIteration as done:
+                results[name] = done.value
+            except cluster_access.Refused as refusal:
+                results[name] = ClusterResult("refused", str(refusal))
+            except cluster_access.Failure as failure:
+                results[name] = ClusterResult("failed", str(failure))
+            except Failure as failure:
+                results[name] = ClusterResult("failed", str(failure))
+            else:
+                LOG.info("cluster %s: waiting for %s", name, waiting_for)
+                continue
+            del active[name]
+        if not active:
+            continue
+        if _now() + poll_seconds > deadline:
+            for name, steps in active.items():
+                steps.close()  # runs the generators' finally blocks: their update in flight goes on record
+                results[name] = ClusterResult("pending", CLUSTER_TIME_RAN_OUT)
+            for name, steps in queue:
+                steps.close()
+                results[name] = ClusterResult("pending", CLUSTER_TIME_RAN_OUT)
+            return results, True
+        _sleep(poll_seconds)
+    return results, False
 
 
 # --- one run ----------------------------------------------------------------------------------------
@@ -396,9 +888,17 @@ class Outcome:
     counts: dict[str, int] | None = None
     report: str = "unchanged"  # written | unchanged
     done: str = "done"  # done | left to the lease holder | no report
+    cluster_counts: dict[str, int] | None = None  # when clusters are covered
+    left: bool = False  # cluster work this run's time did not cover
 
     def data(self) -> dict[str, str]:
-        return {key: str((self.counts or {}).get(key, 0)) for key in COUNT_KEYS}
+        data = {key: str((self.counts or {}).get(key, 0)) for key in COUNT_KEYS}
+        if self.cluster_counts is not None:
+            data.update(
+                (f"Clusters{key}" if key != "Clusters" else key, str(value))
+                for key, value in self.cluster_counts.items()
+            )
+        return data
 
 
 @dataclass
@@ -413,8 +913,10 @@ class LeaseHolder:
 
 
 class Run:
-    def __init__(self, trigger: str, context: Any) -> None:
+    def __init__(self, trigger: str, context: Any, hand_offs: int = 0) -> None:
         self.trigger = trigger
+        self.context = context
+        self.hand_offs = hand_offs  # how many runs in a row handed their work on to this one
         self.holder = str(getattr(context, "aws_request_id", "") or uuid.uuid4())
         # arn:aws:lambda:<region>:<account>:function:<name>
         arn = str(getattr(context, "invoked_function_arn", "") or "")
@@ -429,6 +931,13 @@ class Run:
                     f"The function's environment is not valid: TIME_BUDGET_SECONDS is {budget!r}, expected a number"
                     " of seconds. Nothing was changed."
                 ) from None
+        try:
+            self.poll_seconds = float(os.environ.get("POLL_INTERVAL_SECONDS", DEFAULT_POLL_INTERVAL_SECONDS))
+        except ValueError:
+            raise Failure(
+                "The function's environment is not valid: POLL_INTERVAL_SECONDS is"
+                f" {os.environ.get('POLL_INTERVAL_SECONDS')!r}, expected a number of seconds. Nothing was changed."
+            ) from None
         self.started = _now()
         self.deadline = self.started + remaining
         self.ec2 = _client("ec2")
@@ -452,16 +961,39 @@ class Run:
             return Outcome(self.trigger, done="no report")
         # A VPC another account shares with this one is its owner's to log: EC2 lets only the owner create
         # a VPC's flow logs.
-        vpcs = [
-            vpc
-            for vpc in self._read_all(self.ec2.describe_vpcs, "Vpcs", "ec2:DescribeVpcs")
-            if self.account is None or vpc.get("OwnerId", self.account) == self.account
-        ]
-        flow_logs = self._read_all(self.ec2.describe_flow_logs, "FlowLogs", "ec2:DescribeFlowLogs")
-        plans = plan(vpcs, flow_logs, settings)
+        vpcs: list[dict[str, Any]] = []
+        plans: dict[str, VpcPlan] = {}
+        if settings.cover_vpcs:
+            vpcs = [
+                vpc
+                for vpc in self._read_all(self.ec2.describe_vpcs, "Vpcs", "ec2:DescribeVpcs")
+                if self.account is None or vpc.get("OwnerId", self.account) == self.account
+            ]
+            flow_logs = self._read_all(self.ec2.describe_flow_logs, "FlowLogs", "ec2:DescribeFlowLogs")
+            plans = plan(vpcs, flow_logs, settings)
+        sweep = (
+            ClusterSweep(settings.clusters, settings.owner, settings.report_parameter, self.ssm)
+            if settings.clusters is not None
+            else None
+        )
+        cluster_plans = sweep.read() if sweep is not None else []
+        if sweep is None and not self.is_sweep:
+            # Cluster coverage may have been switched off by this Update: what it changed is undone now.
+            # Sweeps skip this read; a change of settings always comes through CloudFormation.
+            leftover = ClusterSweep(None, settings.owner, settings.report_parameter, self.ssm)
+            problems = self.revert_clusters(leftover)
+            if problems:
+                raise Failure(
+                    "Cluster coverage is off, and what it changed could not all be undone: "
+                    + " ".join(p.rstrip(".") + "." for p in problems)
+                    + " Fix the cause and retry."
+                )
+        cluster_results: dict[str, ClusterResult] = {}
+        left = False
         results: dict[str, VpcResult]
         removed = 0
-        if any(p.changes for p in plans.values()):
+        vpc_changes = any(p.changes for p in plans.values())
+        if vpc_changes or any(p.work for p in cluster_plans):
             holder = self._take_lease(settings.lease_parameter)
             if holder is not None:
                 LOG.info(
@@ -472,6 +1004,7 @@ class Run:
                     sum(p.create for p in plans.values()),
                     sum(len(p.remove) for p in plans.values()),
                 )
+                LOG.info("coverage %s: left %d cluster(s) to it", self.trigger, sum(p.work for p in cluster_plans))
                 return Outcome(self.trigger, done="left to the lease holder")
             try:
                 # Read again under the lease: another run may have written it, or a Delete removed it.
@@ -485,16 +1018,28 @@ class Run:
                     )
                     return Outcome(self.trigger, done="no report")
                 # Another run may have changed flow logs since they were read: plan again from what is there.
-                flow_logs = self._read_all(self.ec2.describe_flow_logs, "FlowLogs", "ec2:DescribeFlowLogs")
-                plans = plan(vpcs, flow_logs, settings)
-                results, removed = self._apply(plans, settings)
+                if vpc_changes:
+                    flow_logs = self._read_all(self.ec2.describe_flow_logs, "FlowLogs", "ec2:DescribeFlowLogs")
+                    plans = plan(vpcs, flow_logs, settings)
+                    results, removed = self._apply(plans, settings)
+                else:
+                    results = {vpc_id: _unchanged_result(p) for vpc_id, p in plans.items()}
+                if sweep is not None:
+                    cluster_results, left = self._apply_clusters(sweep, sweep.read())
             finally:
                 self._release_lease(settings.lease_parameter)
         else:
             results = {vpc_id: _unchanged_result(p) for vpc_id, p in plans.items()}
+            cluster_results = {p.name: p.result for p in cluster_plans if p.result is not None}
         now = _now()
         report = build_report(settings.owner, self.trigger, now, results, removed)
-        outcome = Outcome(self.trigger, counts=report["counts"])
+        if not settings.cover_vpcs:
+            report["cover_vpcs"] = False
+        if settings.clusters is not None:
+            report["cluster_coverage"] = settings.clusters.coverage
+            report["cluster_counts"] = count_clusters(cluster_results)
+            report["clusters"] = {name: cluster_results[name].to_json() for name in sorted(cluster_results)}
+        outcome = Outcome(self.trigger, counts=report["counts"], cluster_counts=report.get("cluster_counts"), left=left)
         stored = fit_report(report)
         age = report_age(previous, now)
         stale = age is None or age >= REPORT_REFRESH_SECONDS
@@ -575,7 +1120,28 @@ class Run:
                 results[p.vpc_id] = _unchanged_result(p)
         return results, removed
 
+    def _apply_clusters(self, sweep: ClusterSweep, plans: list[ClusterPlan]) -> tuple[dict[str, ClusterResult], bool]:
+        results = {p.name: p.result for p in plans if not p.work and p.result is not None}
+        work = [(p.name, sweep.open(p) if p.in_scope else sweep.revert(p)) for p in plans if p.work]
+        done, left = drive_clusters(work, self.deadline, self.poll_seconds)
+        gone = {p.name for p in plans if p.cluster is None}
+        # A cluster that no longer exists is not part of the estate: its record is gone, and so is it.
+        results.update(
+            (name, result) for name, result in done.items() if name not in gone or result.state != "reverted"
+        )
+        return results, left
+
     # Delete
+
+    def revert_clusters(self, sweep: ClusterSweep) -> list[str]:
+        """Reverts every cluster the sweep's owner changed (its records); the problems left."""
+        try:
+            sweep.records.read_all()
+            plans = [ClusterPlan(name, sweep.describe(name), False, True) for name in sorted(sweep.records.docs)]
+        except (Failure, cluster_access.Failure) as failure:
+            return [str(failure)]
+        results, _ = drive_clusters([(p.name, sweep.revert(p)) for p in plans], self.deadline, self.poll_seconds)
+        return [f"cluster {name}: {r.reason}" for name, r in sorted(results.items()) if r.state != "reverted"]
 
     def delete(self, owner: str, report_parameter: str) -> Outcome:
         lease = lease_parameter(report_parameter) if report_parameter else ""
@@ -590,6 +1156,7 @@ class Run:
             if not holding:
                 LOG.warning("coverage Delete: could not take the lease %s; deleting without it", lease)
         try:
+            cluster_problems = self.revert_clusters(ClusterSweep(None, owner, report_parameter, self.ssm))
             problems: list[str] = []
             flow_logs, read_error = self._read_pages(
                 self.ec2.describe_flow_logs,
@@ -612,8 +1179,8 @@ class Run:
                     f"{sum(map(len, by_reason.values()))} flow log(s) could not be deleted: "
                     + "; ".join(f"{', '.join(i)}: {reason.rstrip('.')}" for reason, i in by_reason.items())
                 )
-            # The report stays while flow logs of ours may be left: it still says what they cover.
-            if report_parameter and not problems:
+            # The report stays while flow logs or clusters of ours may be left: it still says what they cover.
+            if report_parameter and not problems and not cluster_problems:
                 try:
                     self.ssm.delete_parameter(Name=report_parameter)
                 except ClientError as error:
@@ -624,12 +1191,19 @@ class Run:
                 self._release_lease(lease)
         counts = {key: 0 for key in COUNT_KEYS} | {"Removed": removed}
         outcome = Outcome(self.trigger, counts=counts, report="deleted")
+        failures = []
         if problems:
-            raise Failure(
+            failures.append(
                 f"Could not remove all flow logs tagged {COVERAGE_TAG_KEY}={owner} ({removed} removed): "
                 + " ".join(p.rstrip(".") + "." for p in problems)
-                + " Fix the cause and retry the deletion."
             )
+        if cluster_problems:
+            failures.append(
+                "Could not revert every EKS cluster this coverage changed: "
+                + " ".join(p.rstrip(".") + "." for p in cluster_problems)
+            )
+        if failures:
+            raise Failure(" ".join(failures) + " Fix the cause and retry the deletion.")
         return outcome
 
     # Reading
@@ -920,7 +1494,39 @@ def trigger_of(event: Mapping[str, Any]) -> str:
     request = event.get("RequestType")
     if request in CLOUDFORMATION_REQUESTS and event.get("ResponseURL"):
         return str(request)
+    if event.get("source") == CONTINUATION_SOURCE and event.get("detail-type") == CONTINUATION_DETAIL_TYPE:
+        return "continuation"
     return "schedule" if event.get("detail-type") == "Scheduled Event" else "event"
+
+
+def hand_offs_of(event: Mapping[str, Any]) -> int:
+    detail = event.get("detail")
+    count = detail.get("hand_offs", 0) if isinstance(detail, Mapping) else 0
+    return count if isinstance(count, int) and count >= 0 else 0
+
+
+def hand_off(run: Run, outcome: Outcome) -> None:
+    """Cluster work was left: a new invocation continues it at once, unless MAX_HAND_OFFS runs in a row
+    did so already (then the schedule continues it). Never fails the run: the schedule is the guarantee."""
+    if not outcome.left:
+        return
+    if run.hand_offs >= MAX_HAND_OFFS:
+        LOG.warning("cluster work left after %d hand-offs in a row: the next scheduled sweep continues", run.hand_offs)
+        return
+    event = {
+        "source": CONTINUATION_SOURCE,
+        "detail-type": CONTINUATION_DETAIL_TYPE,
+        "detail": {"hand_offs": run.hand_offs + 1, "after": outcome.trigger},
+    }
+    try:
+        _client("lambda").invoke(
+            FunctionName=run.context.invoked_function_arn,
+            InvocationType="Event",
+            Payload=json.dumps(event).encode(),
+        )
+        outcome.done = "handed off"
+    except (ClientError, AttributeError) as error:
+        LOG.warning("could not hand the cluster work on (%s): the next scheduled sweep continues", error)
 
 
 def summary_line(outcome: Outcome) -> str:
@@ -928,6 +1534,8 @@ def summary_line(outcome: Outcome) -> str:
         numbers = "nothing counted"
     else:
         numbers = " ".join(f"{key.lower()}={outcome.counts.get(key, 0)}" for key in COUNT_KEYS)
+    if outcome.cluster_counts is not None:
+        numbers += " clusters: " + " ".join(f"{k.lower()}={v}" for k, v in outcome.cluster_counts.items())
     return f"coverage {outcome.trigger}: {numbers} report={outcome.report} ({outcome.done})"
 
 
@@ -946,10 +1554,12 @@ def handler(event: dict[str, Any], context: Any) -> dict[str, Any] | None:
         detail.get("eventName", "-") if isinstance(detail, dict) else "-",
     )
     try:
-        outcome = Run(trigger, context).converge(read_settings(os.environ))
+        run = Run(trigger, context, hand_offs_of(event))
+        outcome = run.converge(read_settings(os.environ))
     except Failure as failure:
         LOG.error("coverage %s failed: %s", trigger, failure)
         raise
+    hand_off(run, outcome)
     LOG.info(summary_line(outcome))
     return {"trigger": trigger, "done": outcome.done, "report": outcome.report, "counts": outcome.counts}
 
@@ -974,6 +1584,7 @@ def _custom_resource(event: dict[str, Any], context: Any, request: str) -> None:
             settings = read_settings(os.environ)
             physical_id = PHYSICAL_ID_PREFIX + settings.owner
             outcome = run.converge(settings)
+            hand_off(run, outcome)
         if outcome is not None:
             LOG.info(summary_line(outcome))
         status, reason, data = "SUCCESS", "", outcome.data() if outcome is not None else {}

@@ -437,7 +437,18 @@ def test_the_handler_file_needs_only_the_standard_library_and_boto3() -> None:
         "dataclasses",
         "datetime",
         "typing",
+        "eks_cluster_access",  # the EKS handler's file, bundled into the inline code
     }
+
+
+def test_the_inline_code_carries_the_eks_handler_it_imports() -> None:
+    from onboarding_constructs._handler_code import handler_source, inline_source
+
+    inline = inline_source("estate_coverage")
+    assert f"_bundle('eks_cluster_access', {handler_source('eks_cluster_access')!r})" in inline
+    # The bundle is loaded before the handler's own code imports it, after its __future__ import.
+    assert inline.index("_bundle('eks_cluster_access'") < inline.index("import eks_cluster_access as cluster_access")
+    assert inline.startswith(handler_source("estate_coverage").partition("from __future__ import annotations")[0])
 
 
 def test_the_environment_the_tests_give_is_the_contract() -> None:

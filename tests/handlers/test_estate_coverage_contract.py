@@ -11,10 +11,11 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Template
 
 from onboarding_constructs import COVERAGE_TAG_KEY, EstateCoverage
+from onboarding_constructs._handler_code import inline_source
 from onboarding_constructs.estate_coverage import LEASE_SUFFIX
 from onboarding_constructs.validation import MAX_CUSTOM_RESOURCE_RESPONSE_BYTES
 from tests.conftest import new_stack
-from tests.handlers.coverage_harness import HANDLER_FILE, load_handler
+from tests.handlers.coverage_harness import load_handler
 
 handler = load_handler()
 
@@ -54,7 +55,7 @@ def test_the_handler_accepts_the_environment_the_construct_sets(props: dict[str,
     environment["BUCKET_ARN"] = "arn:aws:s3:::the-bucket"  # the bucket's ARN, once deployed
     settings = handler.read_settings(environment)
     assert settings.bucket_arn == "arn:aws:s3:::the-bucket"
-    assert function["Properties"]["Code"]["ZipFile"] == HANDLER_FILE.read_text(encoding="utf-8")
+    assert function["Properties"]["Code"]["ZipFile"] == inline_source("estate_coverage")
     assert function["Properties"]["Handler"] == "index.handler"
     # A lease is broken when older than Lambda's maximum timeout: no invocation of the function lives longer.
     assert function["Properties"]["Timeout"] <= handler.LAMBDA_MAX_TIMEOUT_SECONDS

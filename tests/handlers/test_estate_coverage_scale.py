@@ -48,6 +48,7 @@ def test_1000_vpcs_take_4_creates_at_first_and_3_reads_and_no_write_in_steady_st
     }
     assert aws.counts() == {
         "GetParameter": 2,  # the report, and again under the lease
+        "GetParametersByPath": 1,  # cluster records left by cluster coverage switched off (none)
         "DescribeVpcs": 1,
         "DescribeFlowLogs": 3,  # the estate, again under the lease, and the new flow logs' ids
         "PutParameter": 2,  # the lease and the report
