@@ -14,6 +14,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
 
 from onboarding_constructs import (
+    DEFAULT_OPT_IN_TAG,
+    DEFAULT_PUBLIC_ENDPOINT_TAG,
     DEFAULT_RETENTION,
     DEFAULT_TRAIL_NAME,
     DEFAULT_TRAIL_RETENTION,
@@ -24,13 +26,16 @@ from onboarding_constructs import (
 from onboarding_constructs.validation import (
     MAX_TEMPLATE_PARAMETERS,
     allowed_cidrs_problems,
+    estate_coverage_problems,
     exclude_tag_problems,
     existing_resource_problem,
     flow_log_targets_problems,
     include_exclude_problem,
     kms_key_arn_problem,
+    opt_in_tag_problems,
     override_account_problem,
     pod_access_mode_problems,
+    public_endpoint_tag_problems,
     repeated,
     repeated_problem,
     sensitive_read_problem,
@@ -220,7 +225,7 @@ class OptInTagConfig(Section):
 
     @model_validator(mode="after")
     def _a_cluster_tag(self) -> OptInTagConfig:
-        raise_if_any(located(None, exclude_tag_problems((self.key, self.value))))
+        raise_if_any(located(None, opt_in_tag_problems((self.key, self.value))))
         return self
 
 
@@ -233,13 +238,16 @@ class PublicEndpointTagConfig(Section):
 
     @model_validator(mode="after")
     def _a_cluster_tag(self) -> PublicEndpointTagConfig:
-        raise_if_any(located(None, exclude_tag_problems((self.key, self.value))))
+        raise_if_any(located(None, public_endpoint_tag_problems((self.key, self.value))))
         return self
 
 
 DEFAULT_EKS_COVERAGE: EksCoverage = "listed"
-DEFAULT_OPT_IN_TAG = OptInTagConfig(key="airs-discovery", value="on")
-DEFAULT_PUBLIC_ENDPOINT_TAG = PublicEndpointTagConfig(key="airs-discovery-public-endpoint", value="allow")
+#: The construct's defaults, as config sections.
+DEFAULT_OPT_IN_TAG_CONFIG = OptInTagConfig(key=DEFAULT_OPT_IN_TAG[0], value=DEFAULT_OPT_IN_TAG[1])
+DEFAULT_PUBLIC_ENDPOINT_TAG_CONFIG = PublicEndpointTagConfig(
+    key=DEFAULT_PUBLIC_ENDPOINT_TAG[0], value=DEFAULT_PUBLIC_ENDPOINT_TAG[1]
+)
 
 
 def _eks_scope(coverage: EksCoverage, *, where: str = "the account and region", tag: str = "opt_in_tag") -> str:
@@ -260,10 +268,10 @@ class EksConfig(Section):
     allowed_cidrs: PublicCidrs = DISCOVERY_CIDRS
     clusters: Annotated[tuple[EksClusterConfig, ...], BeforeValidator(list_as_tuple)] = ()
     #: With ``coverage: tagged``: the clusters carrying this tag are opened.
-    opt_in_tag: OptInTagConfig = DEFAULT_OPT_IN_TAG
+    opt_in_tag: OptInTagConfig = DEFAULT_OPT_IN_TAG_CONFIG
     #: With ``coverage: tagged`` or ``all``: a private-only cluster carrying this tag may get public
     #: endpoint access (for ``allowed_cidrs`` only); None: private-only clusters are always refused.
-    public_endpoint_tag: PublicEndpointTagConfig | None = DEFAULT_PUBLIC_ENDPOINT_TAG
+    public_endpoint_tag: PublicEndpointTagConfig | None = DEFAULT_PUBLIC_ENDPOINT_TAG_CONFIG
     #: KMS key of the cluster access handler's log group; None: CloudWatch Logs' own encryption.
     log_group_kms_key_arn: KmsKeyArn | None = None
 
@@ -302,7 +310,21 @@ class EksConfig(Section):
                     " tagged to open only the clusters carrying the tag"
                 ],
             )
-        if not self.dynamic and "public_endpoint_tag" in self.model_fields_set:
+        if self.dynamic:
+            # Only how the two tags fit together is this section's to judge here: the role is checked beside
+            # the discovery_role section (which may create it), and the VPCs are the flow_logs section's.
+            public_tag = self.public_endpoint_tag
+            problems += located(
+                "eks.public_endpoint_tag",
+                estate_coverage_problems(
+                    covers_vpcs=True,
+                    cluster_coverage=self.coverage,
+                    discovery_role_arn=self.discovery_role_arn or "",
+                    opt_in_tag=(self.opt_in_tag.key, self.opt_in_tag.value),
+                    public_endpoint_tag=(public_tag.key, public_tag.value) if public_tag is not None else None,
+                ),
+            )
+        elif "public_endpoint_tag" in self.model_fields_set:
             problems += located(
                 "eks.public_endpoint_tag",
                 [

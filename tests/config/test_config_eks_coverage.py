@@ -10,7 +10,8 @@ import pytest
 
 from onboarding_config.loader import ConfigError, Problem, config_from_mapping, parse_config
 from onboarding_config.model import EksConfig, OptInTagConfig, PublicEndpointTagConfig
-from onboarding_constructs.validation import exclude_tag_problems
+from onboarding_constructs import DEFAULT_OPT_IN_TAG, DEFAULT_PUBLIC_ENDPOINT_TAG
+from onboarding_constructs.validation import opt_in_tag_problems, public_endpoint_tag_problems
 from tests.conftest import MINIMAL_CONFIG, config_with, load
 
 ROLE = "arn:aws:iam::111111111111:role/airs-discovery"
@@ -76,6 +77,9 @@ def test_the_tags_have_their_defaults(coverage: str | None) -> None:
     eks = eks_of(with_eks(**({"coverage": coverage} if coverage else {})))
     assert eks.opt_in_tag == OptInTagConfig(key="airs-discovery", value="on")
     assert eks.public_endpoint_tag == PublicEndpointTagConfig(key="airs-discovery-public-endpoint", value="allow")
+    # The construct's defaults: one place says what they are.
+    assert (eks.opt_in_tag.key, eks.opt_in_tag.value) == DEFAULT_OPT_IN_TAG
+    assert (eks.public_endpoint_tag.key, eks.public_endpoint_tag.value) == DEFAULT_PUBLIC_ENDPOINT_TAG
 
 
 @pytest.mark.parametrize("coverage", ["tagged", "all"])
@@ -255,12 +259,17 @@ def test_opt_in_tag_cannot_be_null() -> None:
     ]
 
 
-@pytest.mark.parametrize("field", ["opt_in_tag", "public_endpoint_tag"])
-def test_the_tags_are_refused_in_the_librarys_words(field: str) -> None:
+@pytest.mark.parametrize(
+    ("field", "rule"),
+    [("opt_in_tag", opt_in_tag_problems), ("public_endpoint_tag", public_endpoint_tag_problems)],
+)
+@pytest.mark.parametrize("tag", [("aws:discovery", "x" * 257), ("a;b", "c;d"), ("airs-onboarding:coverage", "x")])
+def test_the_tags_are_refused_in_the_librarys_words(field: str, rule: Any, tag: tuple[str, str]) -> None:
     """One rule: the config's message is the library's, for the tag the construct would get."""
-    tag = ("aws:discovery", "x" * 257)
+    expected = rule(tag)
+    assert expected
     assert problems_of(with_eks(coverage="tagged", **{field: {"key": tag[0], "value": tag[1]}})) == [
-        Problem(f"eks.{field}", problem) for problem in exclude_tag_problems(tag)
+        Problem(f"eks.{field}", problem) for problem in expected
     ]
 
 
@@ -312,12 +321,61 @@ def test_the_tags_are_refused_in_the_librarys_words(field: str) -> None:
         pytest.param(
             "airs-discovery=on", [("", "expected a mapping of keys, got text 'airs-discovery=on'")], id="text"
         ),
+        pytest.param(
+            {"key": "a;b", "value": "c;d"},
+            [
+                ("", "key 'a;b' is not an EKS tag key (expected letters, digits, spaces and _.:/=+-@)"),
+                ("", "value 'c;d' is not an EKS tag value (expected letters, digits, spaces and _.:/=+-@)"),
+            ],
+            id="characters-eks-refuses",
+        ),
+        pytest.param(
+            {"key": "airs-onboarding:Coverage", "value": "x"},
+            [
+                (
+                    "",
+                    "key 'airs-onboarding:Coverage' is 'airs-onboarding:coverage', the tag the runner marks the"
+                    " clusters it changed with (expected another key)",
+                )
+            ],
+            id="the-runners-own-key",
+        ),
     ],
 )
 def test_tag_messages(field: str, tag: Any, expected: list[tuple[str, str]]) -> None:
     assert problems_of(with_eks(coverage="tagged", **{field: tag})) == [
         Problem(f"eks.{field}{suffix}", message) for suffix, message in expected
     ]
+
+
+@pytest.mark.parametrize(
+    ("keys", "shared_key"),
+    [
+        pytest.param(
+            {"public_endpoint_tag": {"key": "airs-discovery", "value": "allow"}}, "airs-discovery", id="default-key"
+        ),
+        pytest.param(
+            {"opt_in_tag": {"key": "team", "value": "on"}, "public_endpoint_tag": {"key": "Team", "value": "on"}},
+            "team",
+            id="any-case",
+        ),
+    ],
+)
+def test_tagged_refuses_one_key_for_both_tags(keys: dict[str, Any], shared_key: str) -> None:
+    """A cluster has one value per key: it could never be opened and allowed public access at once."""
+    assert problems_of(with_eks(coverage="tagged", **keys)) == [
+        Problem(
+            "eks.public_endpoint_tag",
+            f"opt_in_tag and public_endpoint_tag share the key {shared_key!r}, but a cluster carries one value per"
+            " key (expected two keys)",
+        )
+    ]
+
+
+def test_all_may_use_the_opt_in_key_for_public_access() -> None:
+    """With all, the opt-in tag is not used: its key is free."""
+    eks = eks_of(with_eks(coverage="all", public_endpoint_tag={"key": "airs-discovery", "value": "allow"}))
+    assert eks.public_endpoint_tag == PublicEndpointTagConfig(key="airs-discovery", value="allow")
 
 
 def test_unquoted_on_in_yaml_names_the_key() -> None:
