@@ -7,7 +7,7 @@ place both take them from (and it imports no CDK, so the summary starts fast).
 WIZARD = "Onboarding wizard: "
 ROLE = "Role: "
 AUDIT = "Audit trail: "
-COVERAGE = "Flow log coverage: "
+COVERAGE = "Estate coverage: "
 
 #: What to do about the management account, which service-managed StackSets never deploy to.
 MANAGEMENT_ACCOUNT_NOTE = (

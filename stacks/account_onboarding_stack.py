@@ -26,14 +26,15 @@ from onboarding_constructs import (
     BedrockInvokerInstanceRole,
     DiscoveryRole,
     EksDiscoveryAccess,
-    FlowLogBucket,
     EstateCoverage,
+    FlowLogBucket,
     FlowLogs,
     PodBedrockAccess,
     apply_role_policy,
     pod_access_id,
 )
 
+from .coverage_options import ClusterCoverageOptions
 from .flow_log_options import FlowLogOptions
 from .flow_log_shards import RESOURCE_BUDGET, ShardedFlowLogs, resource_count
 
@@ -90,14 +91,15 @@ class AccountOnboardingStack(Stack):
             else None
         )
         self._pod_access = self._pod_access_of(bedrock) if bedrock else {}
-        # Last: whether the flow logs fit depends on how many resources everything above made.
         options = FlowLogOptions.from_config(config.flow_logs)
+        clusters = ClusterCoverageOptions.from_config(config.eks, discovery_role_arn=self._discovery_principal(targets))
         self._flow_logs: FlowLogs | None = None
         self._sharded_flow_logs: ShardedFlowLogs | None = None
         self._estate_coverage: EstateCoverage | None = None
-        if config.flow_logs.all_vpcs:
-            self._estate_coverage = self._coverage_of(config, options)
-        else:
+        if config.flow_logs.all_vpcs or clusters.covers_clusters:
+            self._estate_coverage = self._coverage_of(config, options, clusters)
+        if not config.flow_logs.all_vpcs:
+            # Last: whether the flow logs fit depends on how many resources everything above made.
             self._place_flow_logs(options, targets)
 
         # Every role above, and the ones constructs make internally (the EKS handler's), follows the rules.
@@ -127,7 +129,9 @@ class AccountOnboardingStack(Stack):
 
     @property
     def estate_coverage(self) -> EstateCoverage | None:
-        """Flow logs for every VPC of the account and region (``coverage: all-vpcs``); None with listed ids."""
+        """The coverage runner: flow logs for every VPC of the account and region (``flow_logs.coverage:
+        all-vpcs``) and/or discovery access to its tagged or all EKS clusters (``eks.coverage: tagged`` or
+        ``all``); None when both are listed."""
         return self._estate_coverage
 
     @property
@@ -137,7 +141,8 @@ class AccountOnboardingStack(Stack):
 
     @property
     def eks_access(self) -> Mapping[str, EksDiscoveryAccess]:
-        """Each cluster's discovery access, by cluster name (a parameter's token in a member template)."""
+        """Each listed cluster's discovery access, by cluster name (a parameter's token in a member template);
+        empty with ``eks.coverage: tagged`` or ``all``, where ``estate_coverage`` opens the clusters."""
         return self._eks_access
 
     @property
@@ -168,10 +173,14 @@ class AccountOnboardingStack(Stack):
             flow_log_bucket_key=self._flow_log_bucket.encryption_key,
         )
 
+    def _discovery_principal(self, targets: AccountTargets) -> str | None:
+        """The role the clusters are opened to: the one this stack creates, else ``eks.discovery_role_arn``."""
+        return self._discovery_role.role_arn if self._discovery_role else targets.discovery_role_arn
+
     def _eks_access_of(self, eks: EksConfig | None, targets: AccountTargets) -> dict[str, EksDiscoveryAccess]:
-        if eks is None:
+        if eks is None or eks.dynamic:  # tagged or all: the coverage runner opens the clusters
             return {}
-        principal = self._discovery_role.role_arn if self._discovery_role else targets.discovery_role_arn
+        principal = self._discovery_principal(targets)
         if principal is None:  # the config refuses an eks section without a discovery role
             raise ValueError("eks: no discovery role to open the clusters to")
         log_group_key = self._log_group_key(eks)
@@ -197,18 +206,23 @@ class AccountOnboardingStack(Stack):
             self._handler_log_group_key = kms.Key.from_key_arn(self, "EksLogGroupKey", eks.log_group_kms_key_arn)
         return self._handler_log_group_key
 
-    def _coverage_of(self, config: OnboardingConfig, options: FlowLogOptions) -> EstateCoverage:
-        """Every VPC of the account and region, except those tagged ``exclude_tag``, kept covered as VPCs
-        come and go. The owner is the config's stack name in every account (a StackSet names its stacks
-        otherwise), so the report is ``/airs-onboarding/coverage/<stack_name>`` wherever it runs."""
+    def _coverage_of(
+        self, config: OnboardingConfig, options: FlowLogOptions, clusters: ClusterCoverageOptions
+    ) -> EstateCoverage:
+        """With all-vpcs, every VPC of the account and region except those tagged ``exclude_tag``; with
+        ``clusters``, the tagged or all EKS clusters: kept covered as they come and go. One runner for both,
+        so one schedule and one report (VPCs only with all-vpcs: listed ids keep their ``FlowLogs``). The
+        owner is the config's stack name in every account (a StackSet names its stacks otherwise), so the
+        report is ``/airs-onboarding/coverage/<stack_name>`` wherever it runs."""
         flow_logs = config.flow_logs
         tag = flow_logs.exclude_tag
         return options.coverage(
             self,
             "EstateCoverage",
-            bucket=self._flow_log_bucket.bucket,
+            bucket=self._flow_log_bucket.bucket if flow_logs.all_vpcs else None,
             exclude_tag=(tag.key, tag.value) if tag is not None else None,
             sweep_interval=Duration.minutes(flow_logs.sweep_minutes),
+            clusters=clusters,
             owner=config.stack_name,
             log_group_encryption_key=self._log_group_key(config.eks),
         )

@@ -1,7 +1,7 @@
 """How a stack's flow logs are written: the ``FlowLogs`` settings shared by the account stack, the
-shard stacks and all-vpcs coverage (the CDK's Options/Props split: these options, plus a bucket and
-the ids to log, are the props of one ``FlowLogs``; plus a bucket and what to leave out, of one
-``EstateCoverage``)."""
+shard stacks and estate coverage (the CDK's Options/Props split: these options, plus a bucket and
+the ids to log, are the props of one ``FlowLogs``; plus a bucket and what to leave out, and the
+cluster options of ``coverage_options``, of one ``EstateCoverage``)."""
 
 from __future__ import annotations
 
@@ -14,7 +14,9 @@ from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 from onboarding_config.model import FlowLogsConfig
-from onboarding_constructs import FlowLogAggregationInterval, EstateCoverage, FlowLogFileFormat, FlowLogs
+from onboarding_constructs import EstateCoverage, FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
+
+from .coverage_options import NO_CLUSTERS, ClusterCoverageOptions
 
 
 @dataclass(frozen=True)
@@ -63,24 +65,32 @@ class FlowLogOptions:
         scope: Construct,
         construct_id: str,
         *,
-        bucket: s3.IBucket,
+        bucket: s3.IBucket | None,
         exclude_tag: tuple[str, str] | None,
         sweep_interval: Duration,
+        clusters: ClusterCoverageOptions = NO_CLUSTERS,
         owner: str | None = None,
         log_group_encryption_key: kms.IKey | None = None,
     ) -> EstateCoverage:
-        """A ``EstateCoverage`` with these options: every VPC of the account and region but those
-        tagged ``exclude_tag`` logs to ``bucket``, re-checked every ``sweep_interval``."""
+        """An ``EstateCoverage`` with these options, re-checked every ``sweep_interval``: every VPC of the
+        account and region but those tagged ``exclude_tag`` logs to ``bucket`` (None: no VPC is covered, and
+        these options and ``exclude_tag`` are unused), and the EKS clusters ``clusters`` selects are opened to
+        discovery (default: none)."""
         return EstateCoverage(
             scope,
             construct_id,
             bucket=bucket,
-            exclude_tag=exclude_tag,
+            exclude_tag=exclude_tag if bucket is not None else None,
             sweep_interval=sweep_interval,
             hourly_partitions=self.hourly_partitions,
             file_format=self.file_format,
             max_aggregation_interval=self.max_aggregation_interval,
             include_ecs_fields=self.include_ecs_fields,
+            cluster_coverage=clusters.cluster_coverage,
+            discovery_role_arn=clusters.discovery_role_arn,
+            allowed_cidrs=clusters.allowed_cidrs,
+            opt_in_tag=clusters.opt_in_tag,
+            public_endpoint_tag=clusters.public_endpoint_tag,
             owner=owner,
             log_group_encryption_key=log_group_encryption_key,
         )

@@ -60,6 +60,9 @@ class MemberOnboardingStack(AccountOnboardingStack):
 
     With ``flow_logs.coverage: all-vpcs`` the template has no subnet or VPC slots and carries
     ``EstateCoverage`` instead of flow logs: every member account and region logs all its own VPCs.
+    With ``eks.coverage: tagged`` or ``all`` it has no cluster slots and ``EstateCoverage`` opens each
+    account's own tagged (or all) clusters; the ``DiscoveryRoleArn`` parameter, when there is one, is
+    still the role they are opened to.
 
     Account-wide resources: roles get region-qualified names (``iam.role_name_prefix``) or
     CloudFormation-generated ones, so the regions of one account never collide; a created trail is

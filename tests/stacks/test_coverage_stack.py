@@ -111,7 +111,7 @@ def test_the_report_parameter_is_an_output(account: Synthesized) -> None:
         "CoverageReport",
         {"Value": "/airs-onboarding/coverage/AirsCoverage", "Description": COVERAGE_REPORT},
     )
-    assert COVERAGE_REPORT == "Flow log coverage: SSM parameter with the coverage report (make verify shows it)"
+    assert COVERAGE_REPORT == "Estate coverage: SSM parameter with the coverage report (make verify shows it)"
 
 
 def test_the_wizard_outputs_are_unchanged(account: Synthesized) -> None:
