@@ -4,9 +4,9 @@
 counts, then the values the AIRS onboarding wizard asks for: taken from the stack outputs, resolved
 when the template already knows them, otherwise read from ``outputs.json`` after a deploy, or
 shown with the command that fetches them. Under each role that may invoke Bedrock, the models its
-policy allows; under the discovery role, the sensitive reads it denies; for all-vpcs flow-log
-coverage, what it covers, how often it is re-checked and where its report is; then each published
-prerequisite (onboarding-prerequisites) no template sets up.
+policy allows; under the discovery role, the sensitive reads it denies; for estate coverage (all-vpcs
+flow logs, tagged or all EKS clusters), what it covers and changes, how often it is re-checked and
+where its report is; then each published prerequisite (onboarding-prerequisites) no template sets up.
 """
 
 from __future__ import annotations
@@ -51,10 +51,16 @@ DENIED_READS = {
     "lambda:GetFunctionConfiguration": "environment variables",
     "lambda:GetLayerVersion": "layer code",
 }
-#: The custom resource of all-vpcs flow-log coverage (``onboarding_constructs.estate_coverage``), and
-#: the names of its settings the summary reads (as text, so the summary needs no CDK).
+#: The custom resource of estate coverage (``onboarding_constructs.estate_coverage``), and the names of
+#: its settings the summary reads (as text, so the summary needs no CDK).
 COVERAGE_TYPE = "Custom::EstateCoverage"
 EXCLUDE_TAG_KEY, EXCLUDE_TAG_VALUE, REPORT_PARAMETER = "EXCLUDE_TAG_KEY", "EXCLUDE_TAG_VALUE", "REPORT_PARAMETER"
+COVER_VPCS, CLUSTER_COVERAGE, DISCOVERY_ROLE_ARN = "COVER_VPCS", "CLUSTER_COVERAGE", "DISCOVERY_ROLE_ARN"
+OPT_IN_TAG_KEY, OPT_IN_TAG_VALUE = "OPT_IN_TAG_KEY", "OPT_IN_TAG_VALUE"
+PUBLIC_ENDPOINT_TAG_KEY, PUBLIC_ENDPOINT_TAG_VALUE = "PUBLIC_ENDPOINT_TAG_KEY", "PUBLIC_ENDPOINT_TAG_VALUE"
+ALLOWED_CIDRS = "ALLOWED_CIDRS"
+#: The values of ``CLUSTER_COVERAGE`` under which the runner opens clusters (``none``: it touches none).
+CLUSTER_COVERAGES = ("tagged", "all")
 #: Minutes in each unit of an EventBridge ``rate(...)`` expression.
 RATE_MINUTES = {"minute": 1, "minutes": 1, "hour": 60, "hours": 60, "day": 1440, "days": 1440}
 #: Each published prerequisite (onboarding-prerequisites), and what to change when a config leaves it out.
@@ -67,7 +73,10 @@ PREREQUISITES = {
         "CloudTrail for Bedrock (the published prerequisite; add a cloudtrail section, or reuse a trail that logs"
         " management events with cloudtrail.existing_trail_arn)"
     ),
-    "eks": "EKS access for AIRS discovery (the published prerequisite; add an eks section with the clusters to open)",
+    "eks": (
+        "EKS access for AIRS discovery (the published prerequisite; add an eks section with the clusters to open, or"
+        " with coverage: tagged to open the clusters their owners tag)"
+    ),
     "ec2_role": (
         "a role for EC2 instances invoking Bedrock (the published prerequisite; add a bedrock section, where ec2_role:"
         " true is the default)"
@@ -85,12 +94,25 @@ POD_ACCESS_IN_AN_ORGANIZATION = (
 
 
 @dataclass(frozen=True)
+class ClusterCoverageSummary:
+    """The EKS clusters estate coverage opens (``eks.coverage: tagged`` or ``all``), as its template sets it up."""
+
+    coverage: str  # "tagged" or "all"
+    opt_in_tag: tuple[str, str] | None  # (key, value) that opens a cluster with tagged; None with all
+    public_endpoint_tag: tuple[str, str] | None  # (key, value) that lets a private-only cluster go public; None: never
+    discovery_role: str  # the ARN the access entries are for, or what it is when known only after deploy
+    allowed_cidrs: list[str]  # merged into each opened cluster's public endpoint allow-list
+
+
+@dataclass(frozen=True)
 class CoverageSummary:
-    """All-vpcs flow-log coverage, as its template sets it up."""
+    """Estate coverage (every VPC's flow log, and/or tagged or all EKS clusters), as its template sets it up."""
 
     exclude_tag: tuple[str, str] | None  # (key, value) of the tag that leaves a VPC out; None: none is
     sweep_minutes: int | None  # None when the schedule is not found in the template
     report_parameter: str | None  # the SSM parameter of the report; None when known only after deploy
+    covers_vpcs: bool = True  # False: the runner only opens clusters (flow logs are listed)
+    clusters: ClusterCoverageSummary | None = None  # None: it touches no cluster
 
 
 @dataclass(frozen=True)
@@ -109,7 +131,7 @@ class StackSummary:
     # role label -> the sensitive reads its policy denies (the discovery role)
     denies: dict[str, list[str]] = field(default_factory=dict)
     missing_prerequisites: list[str] = field(default_factory=list)  # published prerequisites left out
-    coverage: CoverageSummary | None = None  # all-vpcs flow-log coverage, when the stack has it
+    coverage: CoverageSummary | None = None  # estate coverage, when the stack has it
 
 
 @dataclass(frozen=True)
@@ -124,7 +146,7 @@ class StackSetSummary:
     max_concurrent_percentage: int | None
     failure_tolerance_percentage: int | None
     auto_deployment: str
-    coverage: CoverageSummary | None = None  # all-vpcs flow-log coverage of the member template
+    coverage: CoverageSummary | None = None  # estate coverage of the member template
 
 
 def summarize(assembly_dir: Path) -> list[StackSummary]:
@@ -187,21 +209,24 @@ def summarize(assembly_dir: Path) -> list[StackSummary]:
                 missing_prerequisites=_missing_prerequisites(
                     stack_name, template, stack_sets, assembly_dir, manifest, onboards=bool(values or stack_sets)
                 ),
-                coverage=_coverage(template),
+                coverage=_coverage(template, account=account, region=region),
             )
         )
     return summaries
 
 
-def _coverage(template: dict[str, Any]) -> CoverageSummary | None:
-    """The template's all-vpcs coverage: its settings, and the schedule that runs its function."""
+def _coverage(
+    template: dict[str, Any], *, account: str | None = None, region: str | None = None
+) -> CoverageSummary | None:
+    """The template's estate coverage: its settings, and the schedule that runs its function."""
     resources = template.get("Resources", {})
     found = [r.get("Properties", {}) for r in resources.values() if r.get("Type") == COVERAGE_TYPE]
     if not found:
         return None
     properties = found[0]
     settings = properties.get("Settings", {})
-    key, value = settings.get(EXCLUDE_TAG_KEY), settings.get(EXCLUDE_TAG_VALUE)
+    covers_vpcs = _covers_vpcs(settings)
+    key, value = (settings.get(EXCLUDE_TAG_KEY), settings.get(EXCLUDE_TAG_VALUE)) if covers_vpcs else (None, None)
     schedules = [
         r["Properties"]["ScheduleExpression"]
         for r in resources.values()
@@ -214,7 +239,41 @@ def _coverage(template: dict[str, Any]) -> CoverageSummary | None:
         exclude_tag=(str(key), str(value)) if key else None,
         sweep_minutes=_rate_minutes(schedules[0]) if schedules else None,
         report_parameter=report if isinstance(report, str) else None,
+        covers_vpcs=covers_vpcs,
+        clusters=_cluster_coverage(settings, template=template, account=account, region=region),
     )
+
+
+def _covers_vpcs(settings: dict[str, Any]) -> bool:
+    """Whether the runner gives VPCs flow logs (``COVER_VPCS``; a template without it covers them)."""
+    return str(settings.get(COVER_VPCS, "true")) != "false"
+
+
+def _cluster_coverage(
+    settings: dict[str, Any], *, template: dict[str, Any], account: str | None, region: str | None
+) -> ClusterCoverageSummary | None:
+    coverage = settings.get(CLUSTER_COVERAGE)
+    if coverage not in CLUSTER_COVERAGES:
+        return None
+    opt_in = (str(settings.get(OPT_IN_TAG_KEY, "")), str(settings.get(OPT_IN_TAG_VALUE, "")))
+    public_key = settings.get(PUBLIC_ENDPOINT_TAG_KEY)
+    role = settings.get(DISCOVERY_ROLE_ARN)
+    cidrs = settings.get(ALLOWED_CIDRS)
+    return ClusterCoverageSummary(
+        coverage=str(coverage),
+        opt_in_tag=opt_in if coverage == "tagged" else None,
+        public_endpoint_tag=(str(public_key), str(settings.get(PUBLIC_ENDPOINT_TAG_VALUE, ""))) if public_key else None,
+        discovery_role=_resolve(role, template=template, account=account, region=region) or _role_text(role, template),
+        allowed_cidrs=cidrs.split(",") if isinstance(cidrs, str) and cidrs else [],
+    )
+
+
+def _role_text(role: Any, template: dict[str, Any]) -> str:
+    """What a role ARN known only at deploy time is: a parameter of the template, or a role it creates."""
+    if isinstance(role, dict) and isinstance(role.get("Ref"), str) and role["Ref"] in template.get("Parameters", {}):
+        default = template["Parameters"][role["Ref"]].get("Default")
+        return f"the role in parameter {role['Ref']}" + (f" (default {default})" if default else "")
+    return "the discovery role of this stack (ARN known after deploy)"
 
 
 def _rate_minutes(expression: Any) -> int | None:
@@ -226,18 +285,78 @@ def _rate_minutes(expression: Any) -> int | None:
 
 
 def _coverage_lines(coverage: CoverageSummary, *, indent: str, where: str, verify: str) -> list[str]:
-    """What dynamic coverage logs, how often it is re-checked, and where its report is (``verify``: how
-    ``make verify`` shows it)."""
-    scope = f"every VPC of {where}"
-    if coverage.exclude_tag is not None:
-        key, value = coverage.exclude_tag
-        scope += f" except those tagged {key}={value}" if value else f" except those tagged {key} (empty value)"
+    """What dynamic coverage logs and opens, how often it is re-checked, and where its report is
+    (``verify``: how ``make verify`` shows it)."""
     every = f"every {coverage.sweep_minutes} minutes" if coverage.sweep_minutes else "on a schedule"
+    lines = []
+    if coverage.covers_vpcs:
+        scope = f"every VPC of {where}"
+        if coverage.exclude_tag is not None:
+            scope += f" except those {_tagged(coverage.exclude_tag)}"
+        lines.append(f"{indent}flow-log coverage: dynamic, {scope}; re-checked {every} and on VPC events")
+    if coverage.clusters is not None:
+        lines += _cluster_lines(coverage.clusters, indent=indent, where=where, every=every)
     report = coverage.report_parameter or "(name known after deploy)"
-    return [
-        f"{indent}flow-log coverage: dynamic, {scope}; re-checked {every} and on VPC events",
-        f"{indent}  report: SSM parameter {report} ({verify})",
-    ]
+    return [*lines, f"{indent}  report: SSM parameter {report} ({verify})"]
+
+
+def _tagged(tag: tuple[str, str]) -> str:
+    key, value = tag
+    return f"tagged {key}={value}" if value else f"tagged {key} (empty value)"
+
+
+def _cluster_lines(clusters: ClusterCoverageSummary, *, indent: str, where: str, every: str) -> list[str]:
+    """What tagged or all EKS coverage changes on each cluster, what undoes it, and who decides."""
+    if clusters.opt_in_tag is not None:
+        scope = f"every EKS cluster of {where} {_tagged(clusters.opt_in_tag)}"
+        leaves = "removing the tag (or deleting the stack)"
+    else:
+        scope = f"every EKS cluster of {where}, including clusters created later"
+        leaves = "deleting the stack (or changing eks.coverage)"
+    cidrs = ", ".join(clusters.allowed_cidrs) or "the discovery addresses"
+    if clusters.public_endpoint_tag is not None:
+        private = (
+            f"a private-only cluster is opened only if it is also {_tagged(clusters.public_endpoint_tag)}, which lets"
+            " public endpoint access be turned on for those addresses only; otherwise it is refused"
+        )
+    else:
+        private = "a private-only cluster is refused (no public_endpoint_tag: public access is never turned on)"
+    lines = [f"{indent}EKS cluster coverage: dynamic, {scope}; re-checked {every} and on EKS events"]
+    for sentence in (
+        "on each cluster in scope: authentication mode CONFIG_MAP -> API_AND_CONFIG_MAP (one way: EKS cannot undo"
+        f" it), {cidrs} merged into the public endpoint allow-list (nothing removed), an access entry with"
+        f" AmazonEKSViewPolicy at cluster scope for {clusters.discovery_role}",
+        private,
+        f"{leaves} reverts exactly what was added: those CIDRs, public access if it was turned on, the access"
+        " entry if it was created; the authentication mode stays",
+    ):
+        lines += _wrapped(sentence, indent=f"{indent}  ")
+    # Whoever may tag a cluster makes these decisions: say which tags to restrict.
+    powers = []
+    if clusters.opt_in_tag is not None:
+        powers.append(f"opt it in ({clusters.opt_in_tag[0]})")
+    if clusters.public_endpoint_tag is not None:
+        powers.append(f"let a private-only one get public access ({clusters.public_endpoint_tag[0]})")
+    if powers:
+        these = "these tags" if len(powers) > 1 else "this tag"
+        lines += _wrapped(
+            f"note: anyone who may tag a cluster can {' or '.join(powers)}: restrict who may set {these} with an"
+            " SCP or a tag policy (docs/configuration.md)",
+            indent=f"{indent}  ",
+        )
+    return lines
+
+
+def _wrapped(text: str, *, indent: str, width: int = 110) -> list[str]:
+    """``text`` wrapped at ``width``, its continuation lines indented two more."""
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=indent + "  ",
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
 
 
 def _attached_statements(template: dict[str, Any], role_arn: Any) -> list[dict[str, Any]] | None:
@@ -324,16 +443,17 @@ def _missing_prerequisites(
     flow_log_templates = templates + _shard_templates(stack_name, assembly_dir, manifest)
     resources = [r for t in templates for r in t.get("Resources", {}).values()]
     invoking_roles = [_trust(r) for t in templates for r in _invoking_roles(t)]
+    coverages = [r.get("Properties", {}).get("Settings", {}) for r in resources if r.get("Type") == COVERAGE_TYPE]
     present = {
         "flow_logs": any(
-            r.get("Type") in ("AWS::EC2::FlowLog", COVERAGE_TYPE)
-            for t in flow_log_templates
-            for r in t.get("Resources", {}).values()
-        ),
+            r.get("Type") == "AWS::EC2::FlowLog" for t in flow_log_templates for r in t.get("Resources", {}).values()
+        )
+        or any(_covers_vpcs(settings) for settings in coverages),
         "cloudtrail": any(
             o.get("Description", "").startswith(AUDIT) for t in templates for o in t.get("Outputs", {}).values()
         ),
-        "eks": any(r.get("Type") == "AWS::EKS::AccessEntry" for r in resources),
+        "eks": any(r.get("Type") == "AWS::EKS::AccessEntry" for r in resources)
+        or any(settings.get(CLUSTER_COVERAGE) in CLUSTER_COVERAGES for settings in coverages),
         "ec2_role": "ec2" in invoking_roles,
         "pod_access": "pods" in invoking_roles,
     }

@@ -256,7 +256,8 @@ def test_every_published_prerequisite_a_config_leaves_out_is_named(
         "  not set up by this stack: CloudTrail for Bedrock (the published prerequisite; add a cloudtrail section, or"
         " reuse a trail that logs management events with cloudtrail.existing_trail_arn)\n"
         "  not set up by this stack: EKS access for AIRS discovery (the published prerequisite;"
-        " add an eks section with the clusters to open)\n"
+        " add an eks section with the clusters to open, or with coverage: tagged to open the clusters their owners"
+        " tag)\n"
         "  not set up by this stack: a role for EC2 instances invoking Bedrock (the published prerequisite;"
         " add a bedrock section, where ec2_role: true is the default)\n"
         "  not set up by this stack: a role for pods invoking Bedrock (the published prerequisite; add"
@@ -477,3 +478,201 @@ def test_coverage_without_its_schedule_or_report_name_still_says_what_it_covers(
         " re-checked on a schedule" in text
     )
     assert "report: SSM parameter (name known after deploy) (`make verify` shows it)" in text
+
+
+# --- tagged or all EKS clusters -------------------------------------------------------------------------------
+
+DISCOVERY = "arn:aws:iam::111111111111:role/airs-discovery"
+TAGGED = {
+    "region": "us-east-1",
+    "stack_name": "AirsTagged",
+    "flow_logs": {"subnet_ids": ["subnet-0a1b2c3d"]},
+    "eks": {"coverage": "tagged", "discovery_role_arn": DISCOVERY},
+}
+
+
+def test_summary_says_what_tagged_coverage_does_to_each_cluster(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    synthesize(TAGGED, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.coverage == summary.CoverageSummary(
+        exclude_tag=None,
+        sweep_minutes=60,
+        report_parameter="/airs-onboarding/coverage/AirsTagged",
+        covers_vpcs=False,
+        clusters=summary.ClusterCoverageSummary(
+            coverage="tagged",
+            opt_in_tag=("airs-discovery", "on"),
+            public_endpoint_tag=("airs-discovery-public-endpoint", "allow"),
+            discovery_role=DISCOVERY,
+            allowed_cidrs=["34.71.64.3/32", "34.28.60.186/32"],
+        ),
+    )
+    assert stack.eks_access == []  # no access entry in the template: the runner makes them
+    assert summary.PREREQUISITES["eks"] not in stack.missing_prerequisites
+    assert summary.PREREQUISITES["flow_logs"] not in stack.missing_prerequisites  # the listed subnet's flow log
+    assert summary.main([str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert (
+        "  EKS cluster coverage: dynamic, every EKS cluster of us-east-1 tagged airs-discovery=on; re-checked every 60"
+        " minutes and on EKS events\n"
+        "    on each cluster in scope: authentication mode CONFIG_MAP -> API_AND_CONFIG_MAP (one way: EKS cannot undo\n"
+        "      it), 34.71.64.3/32, 34.28.60.186/32 merged into the public endpoint allow-list (nothing removed), an\n"
+        "      access entry with AmazonEKSViewPolicy at cluster scope for"
+        " arn:aws:iam::111111111111:role/airs-discovery\n"
+        "    a private-only cluster is opened only if it is also tagged airs-discovery-public-endpoint=allow, which\n"
+        "      lets public endpoint access be turned on for those addresses only; otherwise it is refused\n"
+        "    removing the tag (or deleting the stack) reverts exactly what was added: those CIDRs, public access if"
+        " it\n"
+        "      was turned on, the access entry if it was created; the authentication mode stays\n"
+        "    note: anyone who may tag a cluster can opt it in (airs-discovery) or let a private-only one get public\n"
+        "      access (airs-discovery-public-endpoint): restrict who may set these tags with an SCP or a tag policy\n"
+        "      (docs/configuration.md)\n"
+        "    report: SSM parameter /airs-onboarding/coverage/AirsTagged (`make verify` shows it)\n"
+    ) in out
+    assert "flow-log coverage" not in out  # the listed flow logs are not the runner's
+
+
+def test_summary_of_all_clusters_and_all_vpcs_with_no_public_endpoint_tag(tmp_path: Path) -> None:
+    config = {
+        "region": "eu-west-1",
+        "stack_name": "AirsAll",
+        "flow_logs": {"coverage": "all-vpcs"},
+        "eks": {"coverage": "all", "public_endpoint_tag": None, "allowed_cidrs": ["34.71.64.3/32"]},
+        "discovery_role": {
+            "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
+            "external_id": "abc123",
+        },
+    }
+    synthesize(config, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    assert stack.coverage is not None and stack.coverage.clusters is not None
+    assert (stack.coverage.covers_vpcs, stack.coverage.exclude_tag) == (True, ("airs-discovery", "off"))
+    assert (stack.coverage.clusters.opt_in_tag, stack.coverage.clusters.public_endpoint_tag) == (None, None)
+    assert stack.coverage.clusters.discovery_role == "the discovery role of this stack (ARN known after deploy)"
+    assert not {summary.PREREQUISITES["eks"], summary.PREREQUISITES["flow_logs"]} & set(stack.missing_prerequisites)
+    text = summary.render([stack])
+    assert (
+        "  flow-log coverage: dynamic, every VPC of eu-west-1 except those tagged airs-discovery=off; re-checked every"
+        " 60 minutes and on VPC events\n"
+        "  EKS cluster coverage: dynamic, every EKS cluster of eu-west-1, including clusters created later; re-checked"
+        " every 60 minutes and on EKS events\n"
+        "    on each cluster in scope: authentication mode CONFIG_MAP -> API_AND_CONFIG_MAP (one way: EKS cannot undo\n"
+        "      it), 34.71.64.3/32 merged into the public endpoint allow-list (nothing removed), an access entry with\n"
+        "      AmazonEKSViewPolicy at cluster scope for the discovery role of this stack (ARN known after deploy)\n"
+        "    a private-only cluster is refused (no public_endpoint_tag: public access is never turned on)\n"
+        "    deleting the stack (or changing eks.coverage) reverts exactly what was added: those CIDRs, public access\n"
+        "      if it was turned on, the access entry if it was created; the authentication mode stays\n"
+        "    report: SSM parameter /airs-onboarding/coverage/AirsAll (`make verify` shows it)\n"
+    ) in text + "\n"
+    assert "note: anyone who may tag" not in text  # all, and no tag that opens anything
+
+
+def test_all_with_a_public_endpoint_tag_says_who_may_set_it(tmp_path: Path) -> None:
+    synthesize(TAGGED | {"eks": {"coverage": "all", "discovery_role_arn": DISCOVERY}}, tmp_path)
+    text = summary.render(summary.summarize(tmp_path))
+    assert (
+        "    note: anyone who may tag a cluster can let a private-only one get public access\n"
+        "      (airs-discovery-public-endpoint): restrict who may set this tag with an SCP or a tag policy\n"
+    ) in text
+
+
+def test_summary_of_tagged_clusters_in_every_member_account(tmp_path: Path) -> None:
+    config = TAGGED | {
+        "stack_name": "AirsOrgTagged",
+        "organization": {"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]},
+    }
+    synthesize(config, tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    [stack_set] = stack.stack_sets
+    assert stack.coverage is None
+    assert stack_set.coverage is not None and stack_set.coverage.clusters is not None
+    assert stack_set.coverage.clusters.discovery_role == f"the role in parameter DiscoveryRoleArn (default {DISCOVERY})"
+    assert stack_set.member_parameters == ["FlowLogSubnet1", "DiscoveryRoleArn"]
+    assert summary.PREREQUISITES["eks"] not in stack.missing_prerequisites
+    text = summary.render([stack])
+    assert (
+        "    EKS cluster coverage: dynamic, every EKS cluster of each account and region tagged airs-discovery=on;"
+        " re-checked every 60 minutes and on EKS events\n"
+    ) in text
+    assert f"at cluster scope for the role in parameter DiscoveryRoleArn (default {DISCOVERY})" in " ".join(
+        line.strip() for line in text.splitlines()
+    )
+    assert (
+        "      report: SSM parameter /airs-onboarding/coverage/AirsOrgTagged (in each account and region;"
+        " `make verify` with a config of that account shows it)\n"
+    ) in text
+
+
+def test_a_runner_that_covers_only_clusters_does_not_count_as_flow_logs(tmp_path: Path) -> None:
+    coverage = {
+        "Type": "Custom::EstateCoverage",
+        "Properties": {
+            "ServiceToken": {"Fn::GetAtt": ["Function", "Arn"]},
+            "Settings": {
+                "COVER_VPCS": "false",
+                "CLUSTER_COVERAGE": "tagged",
+                "OPT_IN_TAG_KEY": "discovery",
+                "OPT_IN_TAG_VALUE": "",
+                "PUBLIC_ENDPOINT_TAG_KEY": "",
+                "PUBLIC_ENDPOINT_TAG_VALUE": "",
+                "DISCOVERY_ROLE_ARN": {"Fn::GetAtt": ["Role", "Arn"]},
+                "ALLOWED_CIDRS": "34.71.64.3/32",
+                "REPORT_PARAMETER": "/airs-onboarding/coverage/Airs",
+            },
+        },
+    }
+    wizard = {"Region": {"Description": "Onboarding wizard: region", "Value": "us-east-1"}}
+    write_assembly(tmp_path, {"Airs": {"Resources": {"Coverage": coverage}, "Outputs": wizard}})
+    [stack] = summary.summarize(tmp_path)
+    assert summary.PREREQUISITES["flow_logs"] in stack.missing_prerequisites
+    assert summary.PREREQUISITES["eks"] not in stack.missing_prerequisites
+    assert stack.coverage is not None and stack.coverage.clusters == summary.ClusterCoverageSummary(
+        coverage="tagged",
+        opt_in_tag=("discovery", ""),
+        public_endpoint_tag=None,
+        discovery_role="the discovery role of this stack (ARN known after deploy)",
+        allowed_cidrs=["34.71.64.3/32"],
+    )
+    text = summary.render([stack])
+    assert "every EKS cluster of us-east-1 tagged discovery (empty value);" in text
+    assert "re-checked on a schedule and on EKS events" in text
+    assert "flow-log coverage" not in text
+
+
+@pytest.mark.parametrize("value", ["none", None])
+def test_a_runner_that_opens_no_cluster_has_no_cluster_lines(tmp_path: Path, value: str | None) -> None:
+    settings = {"EXCLUDE_TAG_KEY": "", "REPORT_PARAMETER": "/r"} | ({"CLUSTER_COVERAGE": value} if value else {})
+    coverage = {"Type": "Custom::EstateCoverage", "Properties": {"Settings": settings}}
+    wizard = {"Region": {"Description": "Onboarding wizard: region", "Value": "us-east-1"}}
+    write_assembly(tmp_path, {"Airs": {"Resources": {"Coverage": coverage}, "Outputs": wizard}})
+    [stack] = summary.summarize(tmp_path)
+    assert stack.coverage is not None and stack.coverage.clusters is None
+    assert summary.PREREQUISITES["eks"] in stack.missing_prerequisites
+    assert "EKS cluster coverage" not in summary.render([stack])
+
+
+def test_the_settings_the_summary_reads_are_the_constructs() -> None:
+    """The summary reads the settings as text (it needs no CDK): the names are those the construct writes."""
+    from aws_cdk import App, Stack
+    from aws_cdk.assertions import Template
+
+    from onboarding_constructs import ClusterCoverage, EstateCoverage
+
+    stack = Stack(App(), "S")
+    EstateCoverage(stack, "C", cluster_coverage=ClusterCoverage.TAGGED, discovery_role_arn=DISCOVERY)
+    [resource] = Template.from_stack(stack).find_resources(summary.COVERAGE_TYPE).values()
+    names = (
+        summary.COVER_VPCS,
+        summary.CLUSTER_COVERAGE,
+        summary.DISCOVERY_ROLE_ARN,
+        summary.OPT_IN_TAG_KEY,
+        summary.OPT_IN_TAG_VALUE,
+        summary.PUBLIC_ENDPOINT_TAG_KEY,
+        summary.PUBLIC_ENDPOINT_TAG_VALUE,
+        summary.ALLOWED_CIDRS,
+        summary.REPORT_PARAMETER,
+    )
+    assert set(names) <= set(resource["Properties"]["Settings"])
+    assert set(summary.CLUSTER_COVERAGES) == {c.value for c in ClusterCoverage}
