@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
+from unittest import mock
 
 import boto3
 import pytest
 from botocore.client import BaseClient
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from tests.handlers.fake_aws import FakeAws
 
 # The handler's retry mode; 5 attempts keeps a throttling test short.
 RETRIES = Config(retries={"mode": "standard", "max_attempts": 5})
+ANY_METADATA = mock.ANY
 
 
 @pytest.fixture
@@ -571,3 +574,550 @@ def test_response_url_put_is_recorded(aws: FakeAws) -> None:
 
     assert aws.responses == [body]
     assert aws.calls == []
+
+
+# --- ListClusters ----------------------------------------------------------------------------------------
+
+ROLE = "arn:aws:iam::111111111111:role/airs-discovery"
+VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+CLUSTER_SCOPE = {"type": "cluster"}
+# EKS's message for an access-entry call on a CONFIG_MAP cluster, as quoted in aws-ia/terraform-aws-eks-blueprints#1877.
+CONFIG_MAP_REFUSAL = (
+    "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation."
+)
+# terraform-aws-modules/terraform-aws-eks#3024.
+NO_ENTRY = (
+    "The specified principalArn could not be found. You can view your available access entries with"
+    " 'list-access-entries'."
+)
+
+
+def test_list_clusters_pages_at_most_page_size_names_in_name_order(aws: FakeAws, eks: Any) -> None:
+    for name in ("e", "b", "d", "a", "c"):
+        aws.add_cluster(name)
+    aws.page_size = 2
+
+    first = eks.list_clusters()
+    second = eks.list_clusters(nextToken=first["nextToken"], maxResults=100)
+    third = eks.list_clusters(nextToken=second["nextToken"])
+
+    assert [first["clusters"], second["clusters"], third["clusters"]] == [["a", "b"], ["c", "d"], ["e"]]
+    assert "nextToken" not in third
+    assert eks.list_clusters(maxResults=1)["clusters"] == ["a"]
+    paginated = eks.get_paginator("list_clusters").paginate(PaginationConfig={"PageSize": 3})
+    assert [page["clusters"] for page in paginated] == [["a", "b"], ["c", "d"], ["e"]]
+    assert aws.calls[0] == ("ListClusters", {})
+    assert aws.calls[1] == ("ListClusters", {"nextToken": first["nextToken"], "maxResults": 100})
+
+
+def test_list_clusters_gives_100_names_a_page_by_default(aws: FakeAws, eks: Any) -> None:
+    for i in range(101):
+        aws.add_cluster(f"c{i:03d}")
+
+    first = eks.list_clusters()
+
+    assert len(first["clusters"]) == 100
+    assert eks.list_clusters(nextToken=first["nextToken"]) == {
+        "clusters": ["c100"],
+        "ResponseMetadata": ANY_METADATA,
+    }
+
+
+def test_a_cluster_deleted_or_added_between_pages_hides_or_repeats_no_other(aws: FakeAws, eks: Any) -> None:
+    for name in ("a", "b", "c", "d"):
+        aws.add_cluster(name)
+    aws.page_size = 2
+    first = eks.list_clusters()
+    aws.remove_cluster("a")
+    aws.add_cluster("aa")
+
+    rest = eks.list_clusters(nextToken=first["nextToken"])
+
+    assert first["clusters"] + rest["clusters"] == ["a", "b", "c", "d"]
+
+
+def test_list_clusters_refuses_more_than_100_a_page_and_a_token_it_did_not_give(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev")
+
+    with pytest.raises(ClientError) as too_many:
+        eks.list_clusters(maxResults=101)
+    assert error(too_many) == (
+        "InvalidParameterException",
+        400,
+        "1 validation error detected: Value '101' at 'maxResults' failed to satisfy constraint:"
+        " Member must have value less than or equal to 100",
+    )
+    with pytest.raises(ParamValidationError, match="valid min value: 1"):
+        eks.list_clusters(maxResults=0)  # botocore refuses it before it is sent
+    with pytest.raises(ClientError) as bad_token:
+        eks.list_clusters(nextToken="bm90LWEtdG9rZW4=")
+    assert error(bad_token) == ("InvalidParameterException", 400, "The nextToken provided is invalid: bm90LWEtdG9rZW4=")
+
+
+# --- tags ------------------------------------------------------------------------------------------------------
+
+
+def test_cluster_tags_are_described_and_changed_by_tag_resource_and_untag_resource(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", tags={"team": "data", "airs-discovery": "on"})
+    arn = "arn:aws:eks:us-east-1:111111111111:cluster/dev"
+    assert eks.describe_cluster(name="dev")["cluster"]["tags"] == {"team": "data", "airs-discovery": "on"}
+
+    eks.tag_resource(resourceArn=arn, tags={"airs-onboarding:coverage": "owner", "team": "ml"})
+    eks.untag_resource(resourceArn=arn, tagKeys=["airs-discovery", "not-there"])
+
+    expected = {"team": "ml", "airs-onboarding:coverage": "owner"}
+    assert eks.list_tags_for_resource(resourceArn=arn)["tags"] == expected
+    assert eks.describe_cluster(name="dev")["cluster"]["tags"] == expected
+    assert aws.calls[-3] == ("UntagResource", {"resourceArn": arn, "tagKeys": ["airs-discovery", "not-there"]})
+
+
+def test_the_test_tags_and_untags_a_cluster(aws: FakeAws) -> None:
+    aws.add_cluster("dev")
+
+    aws.tag("dev", {"airs-discovery": "on", "team": "data"})
+    aws.untag("dev", "team", "absent")
+
+    assert aws.tags("dev") == {"airs-discovery": "on"}
+    assert aws.calls == []  # arranging is no API call
+
+
+def test_tagging_refuses_an_unknown_resource_a_foreign_arn_reserved_keys_and_more_than_50_tags(
+    aws: FakeAws, eks: Any
+) -> None:
+    aws.add_cluster("dev", tags={f"k{i}": "v" for i in range(49)})
+    arn = "arn:aws:eks:us-east-1:111111111111:cluster/dev"
+
+    refusals = {
+        "arn:aws:eks:us-east-1:111111111111:cluster/gone": (
+            "NotFoundException",
+            404,
+            "Resource was not found: arn:aws:eks:us-east-1:111111111111:cluster/gone",
+        ),
+        "arn:aws:ec2:us-east-1:111111111111:vpc/vpc-1": (
+            "BadRequestException",
+            400,
+            "arn:aws:ec2:us-east-1:111111111111:vpc/vpc-1 is not a valid resource ARN",
+        ),
+    }
+    for resource_arn, expected in refusals.items():
+        for method, kwargs in (
+            (eks.tag_resource, {"tags": {"a": "b"}}),
+            (eks.untag_resource, {"tagKeys": ["a"]}),
+            (eks.list_tags_for_resource, {}),
+        ):
+            with pytest.raises(ClientError) as refused:
+                method(resourceArn=resource_arn, **kwargs)
+            assert error(refused) == expected
+    with pytest.raises(ClientError) as reserved:
+        eks.tag_resource(resourceArn=arn, tags={"aws:cloudformation:stack-name": "x"})
+    assert error(reserved) == (
+        "BadRequestException",
+        400,
+        "Tag keys beginning with aws: are reserved for AWS use: aws:cloudformation:stack-name",
+    )
+    with pytest.raises(ClientError) as too_long:
+        eks.tag_resource(resourceArn=arn, tags={"k" * 129: "v"})
+    assert error(too_long)[:2] == ("BadRequestException", 400)
+    eks.tag_resource(resourceArn=arn, tags={"k0": "overwritten", "k49": "50th"})
+    with pytest.raises(ClientError) as too_many:
+        eks.tag_resource(resourceArn=arn, tags={"k50": "51st"})
+    assert error(too_many) == (
+        "BadRequestException",
+        400,
+        "A resource can have at most 50 tags, this request would give it 51",
+    )
+    assert len(aws.tags("dev")) == 50 and aws.tags("dev")["k0"] == "overwritten"
+
+
+# --- access entries ---------------------------------------------------------------------------------------------
+
+
+def test_access_entries_are_refused_on_a_config_map_cluster(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="CONFIG_MAP")
+    calls = (
+        lambda: eks.create_access_entry(clusterName="dev", principalArn=ROLE),
+        lambda: eks.describe_access_entry(clusterName="dev", principalArn=ROLE),
+        lambda: eks.delete_access_entry(clusterName="dev", principalArn=ROLE),
+        lambda: eks.associate_access_policy(
+            clusterName="dev", principalArn=ROLE, policyArn=VIEW_POLICY, accessScope=CLUSTER_SCOPE
+        ),
+        lambda: eks.list_associated_access_policies(clusterName="dev", principalArn=ROLE),
+    )
+    for call in calls:
+        with pytest.raises(ClientError) as refused:
+            call()
+        assert error(refused) == ("InvalidRequestException", 400, CONFIG_MAP_REFUSAL)
+    assert aws.access_entries("dev") == {}
+
+
+def test_an_access_entry_is_created_with_its_tags_and_described(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="API_AND_CONFIG_MAP")
+    aws.clock.advance(10)
+
+    created = eks.create_access_entry(clusterName="dev", principalArn=ROLE, tags={"airs-onboarding:coverage": "owner"})[
+        "accessEntry"
+    ]
+
+    assert re.fullmatch(
+        r"arn:aws:eks:us-east-1:111111111111:access-entry/dev/role/111111111111/airs-discovery/[0-9a-f-]{36}",
+        created["accessEntryArn"],
+    )
+    assert (created["clusterName"], created["principalArn"], created["type"]) == ("dev", ROLE, "STANDARD")
+    assert created["tags"] == {"airs-onboarding:coverage": "owner"}
+    assert created["username"] == "arn:aws:sts::111111111111:assumed-role/airs-discovery/{{SessionName}}"
+    assert created["kubernetesGroups"] == []
+    assert created["createdAt"].timestamp() == aws.clock.now()
+    described = eks.describe_access_entry(clusterName="dev", principalArn=ROLE)["accessEntry"]
+    assert described == created
+    assert aws.access_entry("dev", ROLE) is not None
+    assert aws.calls[-1] == ("DescribeAccessEntry", {"clusterName": "dev", "principalArn": ROLE})
+    tags_of_entry = eks.list_tags_for_resource(resourceArn=created["accessEntryArn"])["tags"]
+    assert tags_of_entry == {"airs-onboarding:coverage": "owner"}
+
+
+def test_a_principal_with_a_path_is_addressed_by_its_whole_arn(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="API")
+    principal = "arn:aws:iam::222222222222:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123"
+
+    created = eks.create_access_entry(clusterName="dev", principalArn=principal)["accessEntry"]
+
+    assert ":access-entry/dev/role/222222222222/AWSReservedSSO_Admin_0123/" in created["accessEntryArn"]
+    assert eks.describe_access_entry(clusterName="dev", principalArn=principal)["accessEntry"] == created
+    eks.associate_access_policy(
+        clusterName="dev", principalArn=principal, policyArn=VIEW_POLICY, accessScope=CLUSTER_SCOPE
+    )
+    assert list(aws.access_policies("dev", principal)) == [VIEW_POLICY]
+
+
+def test_one_access_entry_per_principal_and_a_foreign_one_counts(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="API_AND_CONFIG_MAP")
+    foreign_arn = aws.add_access_entry(
+        "dev", ROLE, tags={"owner": "platform"}, policies={VIEW_POLICY: {"type": "namespace", "namespaces": ["a"]}}
+    )
+
+    with pytest.raises(ClientError) as exists:
+        eks.create_access_entry(clusterName="dev", principalArn=ROLE, tags={"airs-onboarding:coverage": "owner"})
+
+    assert error(exists) == (
+        "ResourceInUseException",
+        409,
+        "The specified access entry resource is already in use on this cluster.",
+    )
+    entry = eks.describe_access_entry(clusterName="dev", principalArn=ROLE)["accessEntry"]
+    assert (entry["accessEntryArn"], entry["tags"]) == (foreign_arn, {"owner": "platform"})
+    listed = eks.list_associated_access_policies(clusterName="dev", principalArn=ROLE)["associatedAccessPolicies"]
+    assert [(p["policyArn"], p["accessScope"]) for p in listed] == [
+        (VIEW_POLICY, {"type": "namespace", "namespaces": ["a"]})
+    ]
+    with pytest.raises(ValueError, match=r"^cluster dev has an access entry for .* already$"):
+        aws.add_access_entry("dev", ROLE)
+    aws.add_cluster("old", auth_mode="CONFIG_MAP")
+    with pytest.raises(ValueError, match=r"^cluster old is in CONFIG_MAP mode: it can have no access entry$"):
+        aws.add_access_entry("old", ROLE)
+
+
+def test_a_missing_access_entry_is_404(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="API")
+    calls = (
+        lambda: eks.describe_access_entry(clusterName="dev", principalArn=ROLE),
+        lambda: eks.delete_access_entry(clusterName="dev", principalArn=ROLE),
+        lambda: eks.associate_access_policy(
+            clusterName="dev", principalArn=ROLE, policyArn=VIEW_POLICY, accessScope=CLUSTER_SCOPE
+        ),
+        lambda: eks.list_associated_access_policies(clusterName="dev", principalArn=ROLE),
+    )
+    for call in calls:
+        with pytest.raises(ClientError) as missing:
+            call()
+        assert error(missing) == ("ResourceNotFoundException", 404, NO_ENTRY)
+    with pytest.raises(ClientError) as no_cluster:
+        eks.create_access_entry(clusterName="gone", principalArn=ROLE)
+    assert error(no_cluster) == ("ResourceNotFoundException", 404, "No cluster found for name: gone.")
+
+
+def test_deleting_an_access_entry_deletes_its_policies(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="API")
+    eks.create_access_entry(clusterName="dev", principalArn=ROLE)
+    eks.associate_access_policy(clusterName="dev", principalArn=ROLE, policyArn=VIEW_POLICY, accessScope=CLUSTER_SCOPE)
+
+    eks.delete_access_entry(clusterName="dev", principalArn=ROLE)
+
+    assert aws.access_entry("dev", ROLE) is None and aws.access_policies("dev", ROLE) == {}
+    with pytest.raises(ClientError) as again:
+        eks.delete_access_entry(clusterName="dev", principalArn=ROLE)
+    assert error(again)[:2] == ("ResourceNotFoundException", 404)
+    recreated = eks.create_access_entry(clusterName="dev", principalArn=ROLE)["accessEntry"]
+    assert eks.list_associated_access_policies(clusterName="dev", principalArn=ROLE)["associatedAccessPolicies"] == []
+    assert recreated["principalArn"] == ROLE
+
+
+@pytest.mark.parametrize(
+    ("principal", "message"),
+    [
+        (
+            "arn:aws:sts::111111111111:assumed-role/airs-discovery/session",
+            "The specified principalArn is invalid: invalid principal.",
+        ),
+        ("arn:aws:iam::111111111111:group/admins", "The specified principalArn is invalid: invalid principal."),
+        ("airs-discovery", "The specified principalArn is invalid: invalid principal."),
+        (
+            "arn:aws:iam::111111111111:role/aws-service-role/emr-containers.amazonaws.com/AWSServiceRoleForAmazonEMRContainers",
+            "The caller is not allowed to modify access entries with a principalArn value of a Service Linked Role",
+        ),
+    ],
+)
+def test_an_access_entry_needs_an_iam_role_or_user(aws: FakeAws, eks: Any, principal: str, message: str) -> None:
+    aws.add_cluster("dev", auth_mode="API")
+
+    with pytest.raises(ClientError) as refused:
+        eks.create_access_entry(clusterName="dev", principalArn=principal)
+
+    assert error(refused) == ("InvalidParameterException", 400, message)
+    assert aws.access_entries("dev") == {}
+
+
+def test_create_access_entry_refuses_an_unknown_type_and_groups_on_a_node_entry(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="API")
+
+    with pytest.raises(ClientError) as unknown:
+        eks.create_access_entry(clusterName="dev", principalArn=ROLE, type="ADMIN")
+    assert error(unknown) == ("InvalidParameterException", 400, "The access entry type ADMIN is invalid")
+    with pytest.raises(ClientError) as groups:
+        eks.create_access_entry(clusterName="dev", principalArn=ROLE, type="EC2_LINUX", kubernetesGroups=["g"])
+    assert error(groups) == (
+        "InvalidParameterException",
+        400,
+        "kubernetesGroups and username cannot be set on an access entry of type EC2_LINUX",
+    )
+    with pytest.raises(ClientError) as reserved:
+        eks.create_access_entry(clusterName="dev", principalArn=ROLE, tags={"aws:x": "y"})
+    assert error(reserved)[:2] == ("InvalidParameterException", 400)
+    assert aws.access_entries("dev") == {}
+
+
+def test_access_policies_are_associated_listed_in_pages_and_rescoped(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="API")
+    eks.create_access_entry(clusterName="dev", principalArn=ROLE)
+    policies = [
+        f"arn:aws:eks::aws:cluster-access-policy/{name}"
+        for name in ("AmazonEKSViewPolicy", "AmazonEKSEditPolicy", "AmazonEKSAdminViewPolicy")
+    ]
+    for policy in policies:
+        answer = eks.associate_access_policy(
+            clusterName="dev", principalArn=ROLE, policyArn=policy, accessScope=CLUSTER_SCOPE
+        )
+        assert (answer["clusterName"], answer["principalArn"]) == ("dev", ROLE)
+        assert answer["associatedAccessPolicy"]["accessScope"] == {"type": "cluster", "namespaces": []}
+    aws.clock.advance(5)
+    rescoped = eks.associate_access_policy(
+        clusterName="dev",
+        principalArn=ROLE,
+        policyArn=VIEW_POLICY,
+        accessScope={"type": "namespace", "namespaces": ["n"]},
+    )["associatedAccessPolicy"]
+    assert rescoped["modifiedAt"] > rescoped["associatedAt"]
+    aws.page_size = 2
+
+    pages = list(eks.get_paginator("list_associated_access_policies").paginate(clusterName="dev", principalArn=ROLE))
+
+    assert [len(page["associatedAccessPolicies"]) for page in pages] == [2, 1]
+    scopes = {p["policyArn"]: p["accessScope"] for page in pages for p in page["associatedAccessPolicies"]}
+    assert scopes == {
+        policies[0]: {"type": "namespace", "namespaces": ["n"]},
+        policies[1]: CLUSTER_SCOPE | {"namespaces": []},
+        policies[2]: CLUSTER_SCOPE | {"namespaces": []},
+    }
+
+
+@pytest.mark.parametrize(
+    ("policy", "scope", "message"),
+    [
+        (
+            "arn:aws:eks::aws:cluster-access-policy/AmazonEKSGodPolicy",
+            CLUSTER_SCOPE,
+            "The specified policyArn is invalid: arn:aws:eks::aws:cluster-access-policy/AmazonEKSGodPolicy",
+        ),
+        (VIEW_POLICY, {"type": "account"}, "The access scope type account is invalid: expected cluster or namespace"),
+        (VIEW_POLICY, {"type": "namespace"}, "An access scope of type namespace cannot have namespaces []"),
+        (
+            VIEW_POLICY,
+            {"type": "cluster", "namespaces": ["n"]},
+            "An access scope of type cluster cannot have namespaces ['n']",
+        ),
+    ],
+)
+def test_associate_access_policy_refuses_an_unknown_policy_and_a_wrong_scope(
+    aws: FakeAws, eks: Any, policy: str, scope: dict[str, Any], message: str
+) -> None:
+    aws.add_cluster("dev", auth_mode="API")
+    eks.create_access_entry(clusterName="dev", principalArn=ROLE)
+
+    with pytest.raises(ClientError) as refused:
+        eks.associate_access_policy(clusterName="dev", principalArn=ROLE, policyArn=policy, accessScope=scope)
+
+    assert error(refused) == ("InvalidParameterException", 400, message)
+    assert aws.access_policies("dev", ROLE) == {}
+
+
+def test_no_access_policy_on_a_node_access_entry(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="API")
+    eks.create_access_entry(clusterName="dev", principalArn=ROLE, type="EC2_LINUX")
+
+    with pytest.raises(ClientError) as refused:
+        eks.associate_access_policy(
+            clusterName="dev", principalArn=ROLE, policyArn=VIEW_POLICY, accessScope=CLUSTER_SCOPE
+        )
+
+    assert error(refused) == (
+        "InvalidParameterException",
+        400,
+        'This operation can only be performed on Access Entries with a type of "STANDARD".',
+    )
+
+
+def test_access_entries_wait_for_an_update_in_progress(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="API_AND_CONFIG_MAP")
+    eks.create_access_entry(clusterName="dev", principalArn=ROLE)
+    other = "arn:aws:iam::111111111111:role/other"
+    update = aws.start_foreign_update("dev", duration=120)
+    message = f"Cannot change access entries because cluster dev currently has update {update} in progress"
+
+    for call in (
+        lambda: eks.create_access_entry(clusterName="dev", principalArn=other),
+        lambda: eks.delete_access_entry(clusterName="dev", principalArn=ROLE),
+        lambda: eks.associate_access_policy(
+            clusterName="dev", principalArn=ROLE, policyArn=VIEW_POLICY, accessScope=CLUSTER_SCOPE
+        ),
+    ):
+        with pytest.raises(ClientError) as busy:
+            call()
+        assert error(busy) == ("ResourceInUseException", 409, message)
+    assert eks.describe_access_entry(clusterName="dev", principalArn=ROLE)["accessEntry"]["principalArn"] == ROLE
+
+    aws.refuse_access_entry_changes_while_updating = False
+    eks.create_access_entry(clusterName="dev", principalArn=other)
+    assert set(aws.access_entries("dev")) == {ROLE, other}
+
+
+def test_access_entries_wait_for_the_authentication_mode_update_to_land(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="CONFIG_MAP")
+    eks.update_cluster_config(name="dev", accessConfig={"authenticationMode": "API_AND_CONFIG_MAP"})
+
+    with pytest.raises(ClientError) as early:
+        eks.create_access_entry(clusterName="dev", principalArn=ROLE)
+    assert error(early) == ("InvalidRequestException", 400, CONFIG_MAP_REFUSAL)
+
+    aws.clock.advance(60)
+    eks.create_access_entry(clusterName="dev", principalArn=ROLE)
+    assert aws.access_entry("dev", ROLE) is not None
+
+
+# --- clusters being created or deleted ---------------------------------------------------------------------------
+
+
+def test_a_cluster_being_created_has_no_endpoint_and_takes_no_change_until_it_is_active(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("new", auth_mode="API", creating_for=600, tags={"airs-discovery": "on"})
+
+    creating = eks.describe_cluster(name="new")["cluster"]
+    assert creating["status"] == "CREATING" and "endpoint" not in creating
+    assert eks.list_clusters()["clusters"] == ["new"]
+    not_active = ("InvalidRequestException", 400, "Cluster 'new' is not in ACTIVE status")
+    with pytest.raises(ClientError) as update:
+        eks.update_cluster_config(name="new", resourcesVpcConfig={"publicAccessCidrs": ["198.51.100.0/24"]})
+    assert error(update) == not_active
+    with pytest.raises(ClientError) as entry:
+        eks.create_access_entry(clusterName="new", principalArn=ROLE)
+    assert error(entry) == not_active
+    eks.tag_resource(resourceArn=creating["arn"], tags={"airs-onboarding:coverage": "owner"})
+
+    aws.clock.advance(600)
+
+    active = eks.describe_cluster(name="new")["cluster"]
+    assert active["status"] == "ACTIVE" and active["endpoint"].startswith("https://")
+    eks.create_access_entry(clusterName="new", principalArn=ROLE)
+
+
+def test_a_deleted_cluster_is_deleting_then_gone_with_its_access_entries(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("old", auth_mode="API")
+    aws.add_cluster("kept")
+    aws.add_access_entry("old", ROLE)
+    entry_arn = eks.describe_access_entry(clusterName="old", principalArn=ROLE)["accessEntry"]["accessEntryArn"]
+
+    aws.delete_cluster("old", duration=300)
+
+    assert eks.describe_cluster(name="old")["cluster"]["status"] == "DELETING"
+    assert eks.list_clusters()["clusters"] == ["kept", "old"]
+    with pytest.raises(ClientError) as deleting:
+        eks.delete_access_entry(clusterName="old", principalArn=ROLE)
+    assert error(deleting) == ("InvalidRequestException", 400, "Cluster 'old' is not in ACTIVE status")
+    with pytest.raises(ValueError, match=r"^cluster old is being deleted already$"):
+        aws.delete_cluster("old")
+
+    aws.clock.advance(300)
+
+    assert eks.list_clusters()["clusters"] == ["kept"]
+    with pytest.raises(ClientError) as gone:
+        eks.describe_access_entry(clusterName="old", principalArn=ROLE)
+    assert error(gone) == ("ResourceNotFoundException", 404, "No cluster found for name: old.")
+    with pytest.raises(ClientError) as untag:
+        eks.untag_resource(resourceArn=entry_arn, tagKeys=["a"])
+    assert error(untag)[:2] == ("NotFoundException", 404)
+    aws.add_cluster("old", auth_mode="API")  # a new cluster of the same name starts with nothing
+    assert aws.access_entries("old") == {}
+
+
+def test_an_update_ending_on_a_cluster_being_deleted_leaves_it_deleting(aws: FakeAws) -> None:
+    aws.add_cluster("old")
+    aws.start_foreign_update("old", duration=60)
+    aws.delete_cluster("old", duration=300)
+
+    aws.clock.advance(60)
+
+    assert aws.cluster("old")["status"] == "DELETING"
+
+
+# --- idempotency and a shared clock -----------------------------------------------------------------------------
+
+
+def test_a_request_repeated_with_its_client_request_token_gets_the_first_answer(aws: FakeAws, eks: Any) -> None:
+    aws.add_cluster("dev", auth_mode="API")
+    first = eks.create_access_entry(clusterName="dev", principalArn=ROLE, clientRequestToken="token-1")
+
+    again = eks.create_access_entry(clusterName="dev", principalArn=ROLE, clientRequestToken="token-1")
+
+    assert again["accessEntry"] == first["accessEntry"]
+    with pytest.raises(ClientError) as other_request:
+        eks.create_access_entry(clusterName="dev", principalArn=ROLE, clientRequestToken="token-1", tags={"a": "b"})
+    assert error(other_request) == (
+        "InvalidParameterException",
+        400,
+        "The clientRequestToken token-1 was used with other parameters",
+    )
+    with pytest.raises(ClientError) as new_token:
+        eks.create_access_entry(clusterName="dev", principalArn=ROLE)
+    assert error(new_token)[:2] == ("ResourceInUseException", 409)
+    config = {"accessConfig": {"authenticationMode": "API"}}
+    aws.add_cluster("mixed", auth_mode="API_AND_CONFIG_MAP")
+    update = eks.update_cluster_config(name="mixed", clientRequestToken="token-2", **config)["update"]
+    repeat = eks.update_cluster_config(name="mixed", clientRequestToken="token-2", **config)["update"]
+    assert repeat["id"] == update["id"] and aws.cluster("mixed")["status"] == "UPDATING"
+
+
+def test_the_fake_can_share_a_clock() -> None:
+    class Clock:
+        def __init__(self) -> None:
+            self.time = 50.0
+
+        def now(self) -> float:
+            return self.time
+
+        def advance(self, seconds: float) -> None:
+            self.time += seconds
+
+    shared = Clock()
+    fake = FakeAws(clock=shared)
+    fake.add_cluster("new", creating_for=10)
+
+    shared.advance(10)
+
+    assert fake.cluster("new")["status"] == "ACTIVE" and fake.cluster("new")["createdAt"] == 50.0
