@@ -26,13 +26,13 @@ from onboarding_constructs import (
     FlowLogFileFormat,
     FlowLogs,
 )
+from onboarding_constructs._handler_code import BUNDLED_MODULES, inline_source
 from onboarding_constructs.estate_coverage import COVERAGE_TAG_KEY, EstateCoverage
-from tests.conftest import REPO_ROOT, new_stack
+from tests.conftest import new_stack
 from tests.constructs.props_errors import assert_refused, props_error
 from tests.synth import cdk_json_context
 
 SSM_ACTIONS = ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter")
-HANDLER_SOURCE = REPO_ROOT / "lambda" / "estate_coverage" / "index.py"
 VPC = "vpc-0a1b2c3d"
 KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
 ACKNOWLEDGED = "aws:cdk:acknowledged-rules"
@@ -116,7 +116,8 @@ def test_the_function_runs_the_inline_handler_with_its_log_group() -> None:
     template.has_resource_properties(
         "AWS::Lambda::Function",
         {
-            "Code": {"ZipFile": HANDLER_SOURCE.read_text(encoding="utf-8")},
+            # The handler's file, with the EKS handler's module bundled in (one inline file).
+            "Code": {"ZipFile": inline_source("estate_coverage")},
             "Handler": "index.handler",
             "Runtime": "python3.14",
             "Timeout": 900,
@@ -128,12 +129,13 @@ def test_the_function_runs_the_inline_handler_with_its_log_group() -> None:
     template.resource_count_is("AWS::Logs::LogGroup", 1)
     [log_group] = template.find_resources("AWS::Logs::LogGroup").values()
     assert log_group["Properties"] == {"RetentionInDays": 365}
-    assert HANDLER_SOURCE.stat().st_size < 4 * 1024 * 1024  # CloudFormation's inline code limit
+    assert len(inline_source("estate_coverage").encode()) < 4 * 1024 * 1024  # CloudFormation's inline code limit
 
 
 def test_the_handler_code_is_self_contained() -> None:
-    """Only the standard library and boto3/botocore, which the Lambda runtime provides."""
-    tree = ast.parse(HANDLER_SOURCE.read_text(encoding="utf-8"))
+    """Only the standard library and boto3/botocore, which the Lambda runtime provides, and the modules bundled
+    into the inline code, themselves self-contained handlers."""
+    tree = ast.parse(inline_source("estate_coverage"))
     modules = {
         alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names
     }
@@ -142,7 +144,7 @@ def test_the_handler_code_is_self_contained() -> None:
         for node in ast.walk(tree)
         if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
     }
-    assert modules - set(sys.stdlib_module_names) <= {"boto3", "botocore"}
+    assert modules - set(sys.stdlib_module_names) <= {"boto3", "botocore", *BUNDLED_MODULES["estate_coverage"]}
 
 
 def test_default_settings_are_the_handler_contract() -> None:
