@@ -121,6 +121,30 @@ def remove_cidrs_fix(plan: EndpointPlan) -> str:
     return f"remove at least {plan.too_many} CIDRs from the cluster's allow-list first"
 
 
+def refusal(context: Context, description: dict[str, Any]) -> tuple[str, str] | None:
+    """Why the runner would not open an ACTIVE cluster in scope, before changing anything, and the fix (the tag to
+    add, the CIDRs to remove, ...); None when it would open it."""
+    needed = access_entries_needed(description)
+    if needed is not None:
+        return (
+            f"{versions(description)} has no access entries",
+            f"update the cluster to {needed} (the runner opens it at its next run), or {leave_alone(context)}",
+        )
+    tag = public_endpoint_tag(context)
+    plan = plan_endpoint(context, description, public_opt_in=carries(description, tag))
+    if plan.refused == PRIVATE_ONLY:
+        how = f"tag the cluster {spelt(tag)}" if tag else "set eks.public_endpoint_tag and tag the cluster with it"
+        return (
+            plan.detail,
+            f"{how} to turn public access on for the discovery addresses only, or {leave_alone(context)}",
+        )
+    if plan.refused == OVER_THE_LIMIT:
+        return plan.detail, f"{remove_cidrs_fix(plan)}, or {leave_alone(context)}"
+    if plan.refused == IPV6_ON_AN_IPV4_CLUSTER:
+        return plan.detail, f"remove the IPv6 ranges from eks.allowed_cidrs, or {leave_alone(context)}"
+    return None
+
+
 # --- which clusters tagged and all cover -----------------------------------------------------------------
 
 

@@ -21,7 +21,6 @@ from .clusters import (
     OPENED_MODE,
     OVER_THE_LIMIT,
     PRIVATE_ONLY,
-    EndpointPlan,
     access_entries_needed,
     by_the_runner,
     carries,
@@ -33,6 +32,7 @@ from .clusters import (
     opt_in_tag,
     plan_endpoint,
     public_endpoint_tag,
+    refusal,
     region_clusters,
     remove_cidrs_fix,
     spelt,
@@ -542,17 +542,12 @@ def _would_open(context: Context, name: str, description: dict[str, Any]) -> Fin
             "nothing to do; run make doctor again once the cluster is ACTIVE to see what a deploy changes on it",
             on=name,
         )
-    needed = access_entries_needed(description)
-    if needed is not None:
-        return warning(
-            f"cannot be opened, nothing is changed: {versions(description)} has no access entries",
-            f"update the cluster to {needed} (the runner opens it at its next run), or {leave_alone(context)}",
-            on=name,
-        )
+    refused = refusal(context, description)
+    if refused is not None:
+        detail, fix = refused
+        return warning(f"refused, nothing is changed: {detail}", fix, on=name)
     public_tag = public_endpoint_tag(context)
     plan = plan_endpoint(context, description, public_opt_in=carries(description, public_tag))
-    if plan.refused is not None:
-        return warning(f"refused, nothing is changed: {plan.detail}", _refusal_fix(context, plan), on=name)
     changes: list[str] = []
     warned = False
     mode = auth_mode(description)
@@ -586,16 +581,6 @@ def _would_open(context: Context, name: str, description: dict[str, Any]) -> Fin
     if fixes:
         return warning(detail, "; ".join(fixes), on=name)
     return ok(detail, on=name)
-
-
-def _refusal_fix(context: Context, plan: EndpointPlan) -> str:
-    if plan.refused == PRIVATE_ONLY:
-        tag = public_endpoint_tag(context)
-        how = f"tag the cluster {spelt(tag)}" if tag else "set eks.public_endpoint_tag and tag the cluster with it"
-        return f"{how} to turn public access on for the discovery addresses only, or {leave_alone(context)}"
-    if plan.refused == OVER_THE_LIMIT:
-        return f"{remove_cidrs_fix(plan)}, or {leave_alone(context)}"
-    return f"remove the IPv6 ranges from eks.allowed_cidrs, or {leave_alone(context)}"
 
 
 def _access_entry_plan(context: Context, name: str) -> tuple[str, str | None]:

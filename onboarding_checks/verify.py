@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
@@ -16,6 +16,18 @@ from onboarding_config.output_groups import ROLE
 from onboarding_constructs import DEFAULT_ACCESS_POLICY
 
 from .aws import MissingPermission, error_code
+from .clusters import (
+    OPENED_MODE,
+    by_the_runner,
+    cluster_coverage,
+    described,
+    in_scope,
+    leave_alone,
+    opt_in_tag,
+    refusal,
+    region_clusters,
+    spelt,
+)
 from .common import (
     CLUSTERS,
     NETWORKS,
@@ -153,6 +165,11 @@ class CoverageReport:
     vpcs: dict[str, dict[str, str]]
     #: Covered VPCs the sweep left out to keep the report within SSM's 8 KB (the counts still count them).
     omitted: int = 0
+    #: Each cluster's state; None: the report has no clusters (eks.coverage was listed when it was written).
+    clusters: dict[str, dict[str, str]] | None = None
+    #: The eks.coverage the runner followed (tagged or all), and its counts of clusters by state.
+    cluster_coverage: str = ""
+    cluster_counts: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, text: str) -> CoverageReport:
@@ -167,14 +184,49 @@ class CoverageReport:
             generated_at = datetime.datetime.fromisoformat(str(report.get("generated_at")))
         except ValueError:
             raise ValueError(f"generated_at is not an ISO 8601 time: {report.get('generated_at')!r}") from None
-        counts = report.get("counts")
+        clusters = report.get("clusters")
+        if clusters is not None and (
+            not isinstance(clusters, dict) or not all(isinstance(c, dict) for c in clusters.values())
+        ):
+            raise ValueError("clusters is not an object of cluster names and their states")
         return cls(
             generated_at if generated_at.tzinfo else generated_at.replace(tzinfo=datetime.UTC),
             str(report.get("trigger") or ""),
-            {str(k): v for k, v in counts.items() if isinstance(v, int)} if isinstance(counts, dict) else {},
-            {str(k): {str(f): str(v) for f, v in state.items()} for k, state in vpcs.items()},
+            _counts(report.get("counts")),
+            _states(vpcs),
             omitted if isinstance(omitted := report.get("omitted_vpcs"), int) else 0,
+            _states(clusters) if clusters is not None else None,
+            str(report.get("cluster_coverage") or ""),
+            _counts(report.get("cluster_counts")),
         )
+
+
+def _counts(counts: object) -> dict[str, int]:
+    return {str(k): v for k, v in counts.items() if isinstance(v, int)} if isinstance(counts, dict) else {}
+
+
+def _states(states: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
+    return {str(k): {str(f): str(v) for f, v in state.items()} for k, state in states.items()}
+
+
+def _read_report(context: Context, name: str) -> CoverageReport | Finding:
+    """The runner's report in the SSM parameter ``name`` (read once for the VPCs' rule and the clusters'), or
+    the failure that says why there is none to read."""
+    try:
+        text = context.once(
+            ("report", name), lambda: context.aws.call("ssm", "get_parameter", Name=name)["Parameter"]["Value"]
+        )
+    except ClientError as error:
+        if error_code(error) != "ParameterNotFound":
+            raise
+        return failure(
+            "no report: the sweep has not run yet",
+            "check the log group of the stack's coverage sweep function for its errors, or run make deploy",
+        )
+    try:
+        return CoverageReport.parse(text)
+    except ValueError as bad:
+        return failure(f"not a coverage report: {bad}", "run make deploy: the sweep writes its report after each run")
 
 
 @rule(
@@ -189,25 +241,12 @@ class CoverageReport:
 )
 def flow_log_coverage(context: Context, name: str) -> Iterator[Finding]:
     sweep_minutes = context.config.flow_logs.sweep_minutes
-    try:
-        text = context.aws.call("ssm", "get_parameter", Name=name)["Parameter"]["Value"]
-    except ClientError as error:
-        if error_code(error) != "ParameterNotFound":
-            raise
-        yield failure(
-            "no report: the sweep has not run yet",
-            "check the log group of the stack's coverage sweep function for its errors, or run make deploy",
-        )
+    report = _read_report(context, name)
+    if isinstance(report, Finding):
+        yield report
         return
-    try:
-        report = CoverageReport.parse(text)
-    except ValueError as bad:
-        yield failure(
-            f"not a coverage report: {bad}",
-            "run make deploy: the sweep writes its report after each run",
-        )
-        return
-    yield _report_age(report, sweep_minutes)
+    counts = ", ".join(f"{n} {'VPCs' if k == 'Vpcs' else k.lower()}" for k, n in report.counts.items())
+    yield _report_age(report, sweep_minutes, counts)
     findings = [_vpc_state(context, vpc_id, state) for vpc_id, state in report.vpcs.items()]
     try:
         vpcs = region_vpcs(context)
@@ -239,9 +278,9 @@ def flow_log_coverage(context: Context, name: str) -> Iterator[Finding]:
     yield from problems_first(findings)
 
 
-def _report_age(report: CoverageReport, sweep_minutes: int) -> Finding:
+def _report_age(report: CoverageReport, sweep_minutes: int, counts: str) -> Finding:
+    """The report's own row: when it was written, after what, its ``counts``; a late one warns."""
     age = max(datetime.datetime.now(datetime.UTC) - report.generated_at, datetime.timedelta(0))
-    counts = ", ".join(f"{n} {'VPCs' if k == 'Vpcs' else k.lower()}" for k, n in report.counts.items())
     detail = (
         f"written {int(age.total_seconds() // 60)} minutes ago ({report.generated_at:%Y-%m-%d %H:%M} UTC"
         + (f", after {report.trigger})" if report.trigger else ")")
@@ -395,6 +434,154 @@ def eks_access_entry(context: Context, config: EksClusterConfig) -> Iterator[Fin
         yield failure(f"the access entry for {principal} lacks {VIEW_POLICY}", "deploy the stack again")
 
 
+# --- EKS: the clusters the coverage runner opens (eks.coverage tagged or all) ----------------------------
+
+
+def _cluster_report(context: Context) -> list[str]:
+    if not by_the_runner(context):
+        return []
+    return [context.output(COVERAGE_REPORT_OUTPUT) or f"{COVERAGE_REPORT_PREFIX}{context.config.stack_name}"]
+
+
+CLUSTER_REPORT = Targets(
+    f"the runner's report (the SSM parameter output `{COVERAGE_REPORT_OUTPUT}` names), when `eks.coverage` is"
+    " `tagged` or `all`",
+    _cluster_report,
+)
+CLUSTER_COUNTS = {"NotTagged": "not tagged"}
+
+
+@rule(
+    "EKS cluster coverage",
+    on=CLUSTER_REPORT,
+    checks="the runner's report (the one `flow log coverage` reads; without `all-vpcs` this rule says whether it"
+    " exists and how old it is) lists clusters, of the config's `eks.coverage`; a row for each cluster in it:"
+    " opened (its access entry created by the runner, or one that existed, left alone) and not tagged pass, reverted"
+    " passes saying the authentication mode stays, refused and pending warn with the reason (refused: with the fix"
+    " for the cluster as it is now, DescribeCluster), failed fails with the reason; each cluster in scope now"
+    " (ListClusters, DescribeCluster for its tags) that the report does not list warns, opened at the next run",
+)
+def eks_cluster_coverage(context: Context, name: str) -> Iterator[Finding]:
+    sweep_minutes = context.config.flow_logs.sweep_minutes
+    shown_by_the_vpcs_rule = all_vpcs(context)  # its rows say whether the report exists and how old it is
+    report = _read_report(context, name)
+    if isinstance(report, Finding):
+        if not shown_by_the_vpcs_rule:
+            yield report
+        return
+    if not shown_by_the_vpcs_rule:
+        counts = ", ".join(f"{n} {CLUSTER_COUNTS.get(k, k.lower())}" for k, n in report.cluster_counts.items())
+        yield _report_age(report, sweep_minutes, counts)
+    coverage = cluster_coverage(context)
+    if report.clusters is None:
+        yield failure(
+            f"the report lists no clusters: the runner has not covered any yet (eks.coverage: {coverage} deployed?)",
+            "run make deploy: the runner covers the clusters and writes them into its report",
+        )
+        return
+    if report.cluster_coverage and report.cluster_coverage != coverage:
+        yield warning(
+            f"the report is of eks.coverage: {report.cluster_coverage}, the config's is {coverage}",
+            "run make deploy, so the runner follows the config",
+        )
+    findings = [_cluster_state(context, cluster_name, state) for cluster_name, state in report.clusters.items()]
+    try:
+        unlisted = [
+            cluster_name
+            for cluster_name in region_clusters(context)
+            if cluster_name not in report.clusters and _in_scope_now(context, cluster_name)
+        ]
+    except MissingPermission as missing:
+        yield warning(
+            f"not checked whether every cluster in scope is in the report: your credentials may not call"
+            f" {missing.action}",
+            f"allow {missing.action} to the identity running the check, or compare the clusters by hand",
+        )
+        unlisted = []
+    since = "tagged since?" if coverage == "tagged" else "created since?"
+    for cluster_name in unlisted:
+        findings.append(
+            warning(
+                f"in scope but not in the report of {report.generated_at:%Y-%m-%d %H:%M} UTC ({since}): opened at"
+                " the next run",
+                f"verify again after the next run (every {sweep_minutes} minutes; a change of its tags starts one"
+                " sooner)",
+                on=cluster_name,
+            )
+        )
+    yield from problems_first(findings)
+
+
+def _in_scope_now(context: Context, cluster_name: str) -> bool:
+    if cluster_coverage(context) == "all":
+        return True  # no need to describe it
+    description = described(context, cluster_name)
+    return description is not None and in_scope(context, description)
+
+
+def _cluster_state(context: Context, cluster_name: str, state: dict[str, str]) -> Finding:
+    """One cluster's row, as the report has it."""
+    status, reason = state.get("state"), state.get("reason")
+    every = f"every {context.config.flow_logs.sweep_minutes} minutes"
+    if status == "opened":
+        entry = {
+            "created": "its access entry created by the runner",
+            "existing": "its access entry existed already: left alone",
+        }.get(state.get("access_entry", ""), "")
+        return ok("; ".join(["opened", *filter(None, (entry, reason))]), on=cluster_name)
+    if status == "not-tagged":
+        return ok(f"not tagged {spelt(opt_in_tag(context))}: left alone", on=cluster_name)
+    if status == "reverted":
+        return ok(
+            "; ".join(
+                [
+                    "reverted",
+                    *filter(None, (reason,)),
+                    f"its authentication mode stays as it is (EKS cannot undo the move to {OPENED_MODE})",
+                ]
+            ),
+            on=cluster_name,
+        )
+    if status == "refused":
+        return warning(f"refused: {reason or 'no reason given'}", _refused_fix(context, cluster_name), on=cluster_name)
+    if status == "pending":
+        return warning(
+            f"pending: {reason or 'no reason given'}",
+            f"nothing to do: the runner carries on at its next run ({every}); verify again then",
+            on=cluster_name,
+        )
+    if status == "failed":
+        return failure(
+            f"failed: {reason or 'no reason given'}",
+            f"fix the cause (the coverage function's log group has the details); the runner tries again {every}",
+            on=cluster_name,
+        )
+    return failure(
+        f"state {status!r} in the report, not one the runner writes",
+        "run make deploy: the runner writes its report after each run",
+        on=cluster_name,
+    )
+
+
+def _refused_fix(context: Context, cluster_name: str) -> str:
+    """The fix for the cluster as it is now: what doctor would say about it."""
+    every = f"every {context.config.flow_logs.sweep_minutes} minutes"
+    try:
+        description = described(context, cluster_name)
+    except (MissingPermission, ClientError):
+        description = None
+    if description is not None and not in_scope(context, description):
+        return (
+            f"nothing to do: the cluster is not tagged {spelt(opt_in_tag(context))} any more, so the runner leaves it"
+        )
+    if description is not None and description.get("status") == "ACTIVE":
+        refused = refusal(context, description)
+        if refused is None:
+            return f"nothing to do: the cluster changed since the report; the runner opens it at its next run ({every})"
+        return refused[1]
+    return f"do what the reason says, or {leave_alone(context)}; the runner tries again {every}"
+
+
 # --- identities ---------------------------------------------------------------------------------------
 
 
@@ -480,6 +667,7 @@ VERIFY_CHECKS: tuple[Rule[Any], ...] = (
     eks_authentication_mode,
     eks_endpoint_access,
     eks_access_entry,
+    eks_cluster_coverage,
     pod_identity_association,
     stack_role,
 )

@@ -198,13 +198,13 @@ def test_a_cluster_that_is_not_active_is_opened_once_it_is(account: Account) -> 
     ]
 
 
-def test_a_platform_without_access_entries_cannot_be_opened(account: Account) -> None:
+def test_a_platform_without_access_entries_is_refused(account: Account) -> None:
     account.fake.add_cluster("old-eks", version="1.28", platform_version="eks.5", auth_mode="CONFIG_MAP", tags=OPT_IN)
     assert rows(account) == [
         (
             "warn",
             "old-eks",
-            "cannot be opened, nothing is changed: Kubernetes 1.28, platform eks.5 has no access entries",
+            "refused, nothing is changed: Kubernetes 1.28, platform eks.5 has no access entries",
             f"update the cluster to platform version eks.6 or later (the runner opens it at its next run), or {UNTAG}",
         )
     ]

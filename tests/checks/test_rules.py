@@ -160,7 +160,12 @@ def test_every_verify_rule_reports_on_the_example_config(account: Account, capsy
         eks={"clusters": [{"name": "prod-eks"}, {"name": "gone-eks"}]},
     )
     every_vpc = example(flow_logs={"coverage": "all-vpcs", "subnet_ids": [], "vpc_ids": []})
-    seen = titles(account, capsys, "verify", config) | titles(account, capsys, "verify", every_vpc)
+    tagged_clusters = example(eks={"coverage": "tagged", "clusters": []})
+    seen = (
+        titles(account, capsys, "verify", config)
+        | titles(account, capsys, "verify", every_vpc)
+        | titles(account, capsys, "verify", tagged_clusters)
+    )
     assert seen == {r.title for r in VERIFY_CHECKS}
 
 
