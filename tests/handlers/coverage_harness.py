@@ -5,6 +5,12 @@ the harness, so botocore's serialization, parsing and standard-mode retries all 
 hooks count every API call per operation (``provide-client-params``) and every attempt (``before-send``), and can
 answer an attempt with an injected error (throttling, 5xx, access denied) before moto sees it.
 
+EKS is not moto's (moto has no access entries, no DescribeUpdate, and replaces a cluster's whole VPC config):
+``harness.eks`` is the suite's stateful EKS fake (tests/handlers/fake_aws.py), on the harness's clock, and the
+``before-send`` hook answers each EKS request with the fake's own request handling, in-process (no server).
+EKS calls are counted, timed and open to injected faults as the others are; ``harness.eks_client`` is a boto3
+client of the arranging session that reaches the fake too (uncounted). SSM stays on moto.
+
 moto is patched where it differs from AWS in something the handler depends on (``AwsRules``); each
 difference is pinned by a test of the harness itself (tests/handlers/test_estate_coverage_harness.py):
 
@@ -22,6 +28,8 @@ difference is pinned by a test of the harness itself (tests/handlers/test_estate
   parameter put back as standard (moto accepts both).
 - Deleting a VPC deletes its flow logs.
 - CreateFlowLogs honours ClientToken: a repeat with the same token and parameters gets the first answer.
+- SSM GetParametersByPath pages (moto honours MaxResults and refuses more than 10, as SSM does); a page
+  limit returns fewer parameters than asked for.
 
 Where AWS's behaviour is not documented (whether a per-VPC problem fails the whole CreateFlowLogs call or
 only its item; whether a duplicate is judged on the whole configuration or on the destination alone), the
@@ -50,6 +58,7 @@ from pathlib import Path
 from types import ModuleType, SimpleNamespace
 from typing import Any
 from unittest import mock
+from urllib.parse import urlsplit
 
 import boto3
 import botocore.endpoint
@@ -66,6 +75,8 @@ from moto.ec2.responses.vpcs import VPCs as VpcResponses
 from moto.ec2.utils import random_flow_log_id
 from moto.ssm.exceptions import ValidationException
 from moto.ssm.models import SimpleSystemManagerBackend
+
+from tests.handlers.fake_aws import FakeAws
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 HANDLER_FILE = REPO_ROOT / "lambda" / "estate_coverage" / "index.py"
@@ -190,7 +201,8 @@ class AwsRules:
     # A new flow log is a duplicate of one with the same configuration ("configuration"), or of any flow
     # log of the same resource to the same destination ("destination", moto's rule).
     duplicate_rule: str = "configuration"
-    # Items per page at most, below MaxResults (AWS may return fewer than asked for).
+    # Items per page at most, below MaxResults (AWS may return fewer than asked for): DescribeVpcs,
+    # DescribeFlowLogs and SSM GetParametersByPath. EKS has its own: harness.eks.page_size.
     page_limit: int | None = None
     # Called with the operation name before each Describe* call is answered (to change the estate between
     # a run's reads).
@@ -212,6 +224,7 @@ class Harness:
     arrange: boto3.session.Session
     responses: list[dict[str, Any]]
     response_base: str
+    eks: FakeAws  # the EKS the handler sees: arrange clusters with harness.eks.add_cluster(...)
     calls: list[Call] = field(default_factory=list)
     attempts: Counter[str] = field(default_factory=Counter)
     faults: list[Fault] = field(default_factory=list)
@@ -232,6 +245,11 @@ class Harness:
     @functools.cached_property
     def ssm(self) -> Any:
         return self.arrange.client("ssm", region_name=REGION)
+
+    @functools.cached_property
+    def eks_client(self) -> Any:
+        """A boto3 EKS client that reaches harness.eks without being counted or answered by a fault."""
+        return self.arrange.client("eks", region_name=REGION)
 
     @property
     def backend(self) -> Any:
@@ -468,9 +486,18 @@ class Harness:
             if chosen.times is not None:
                 chosen.times -= 1
             # botocore calls every before-send handler: keep moto from carrying out the refused request.
-            request.harness_refused = not chosen.executed
+            request.harness_refused = not chosen.executed or service == "eks"
+            if chosen.executed and service == "eks":
+                _eks_response(self.eks, request)  # carried out; its answer is lost
             return _error_response(request.url, service, chosen)
+        if service == "eks":
+            request.harness_refused = True  # moto's EKS must not carry it out as well
+            return _eks_response(self.eks, request)
         return None
+
+    def _arrange_eks(self, request: Any, **_: Any) -> AWSResponse:
+        request.harness_refused = True
+        return _eks_response(self.eks, request)
 
     def sleep(self, seconds: float) -> None:
         """The handler's time.sleep: the invocation ends if its timeout comes first."""
@@ -483,6 +510,27 @@ class Harness:
             self.on_sleep(seconds)
 
 
+def _eks_response(fake: FakeAws, request: Any) -> AWSResponse:
+    """The fake's answer to a prepared botocore request, as the HTTP response botocore would have received."""
+    url = urlsplit(request.url)
+    body = request.body
+    if body is None:
+        body = b""
+    elif isinstance(body, str):
+        body = body.encode()
+    elif not isinstance(body, bytes):
+        body = body.read()
+    headers = {
+        name.lower(): value.decode() if isinstance(value, bytes) else str(value)
+        for name, value in request.headers.items()
+    }
+    path = url.path + (f"?{url.query}" if url.query else "")
+    status, answer_headers, payload = fake._handle(request.method, path, headers, body)
+    # botocore's parsers look headers up by their lower-case names.
+    lower = {name.lower(): value for name, value in answer_headers.items()}
+    return AWSResponse(request.url, status, lower, MockRawResponse(payload))
+
+
 def _error_response(url: str, service: str, fault: Fault) -> AWSResponse:
     if service == "ec2":
         body = (
@@ -490,6 +538,9 @@ def _error_response(url: str, service: str, fault: Fault) -> AWSResponse:
             "<RequestID>injected</RequestID></Response>"
         )
         headers = {"content-type": "text/xml"}
+    elif service in ("eks", "lambda"):  # rest-json: the code travels in a header
+        body = json.dumps({"message": fault.message})
+        headers = {"content-type": "application/json", "x-amzn-errortype": fault.code}
     else:
         body = json.dumps({"__type": fault.code, "message": fault.message})
         headers = {"content-type": "application/x-amz-json-1.1"}
@@ -710,6 +761,15 @@ def _patch_moto(rules: AwsRules, stack: contextlib.ExitStack) -> None:
         return ActionResult({"Unsuccessful": unsuccessful})
 
     original_put = SimpleSystemManagerBackend.put_parameter
+    original_by_path = SimpleSystemManagerBackend.get_parameters_by_path
+
+    def get_parameters_by_path(self: Any, *args: Any, **kwargs: Any) -> Any:
+        arguments = inspect.signature(original_by_path).bind(self, *args, **kwargs)
+        arguments.apply_defaults()
+        if rules.page_limit is not None and int(arguments.arguments["max_results"]) <= 10:
+            arguments.arguments["max_results"] = min(int(arguments.arguments["max_results"]), rules.page_limit)
+        return original_by_path(*arguments.args, **arguments.kwargs)
+
     original_delete_vpc = EC2Backend.delete_vpc
 
     def put_parameter(self: Any, *args: Any, **kwargs: Any) -> Any:
@@ -745,6 +805,7 @@ def _patch_moto(rules: AwsRules, stack: contextlib.ExitStack) -> None:
     stack.enter_context(mock.patch.object(FlowLogResponses, "create_flow_logs", create_flow_logs))
     stack.enter_context(mock.patch.object(FlowLogResponses, "delete_flow_logs", delete_flow_logs))
     stack.enter_context(mock.patch.object(SimpleSystemManagerBackend, "put_parameter", put_parameter))
+    stack.enter_context(mock.patch.object(SimpleSystemManagerBackend, "get_parameters_by_path", get_parameters_by_path))
     stack.enter_context(mock.patch.object(EC2Backend, "delete_vpc", delete_vpc))
 
 
@@ -851,11 +912,13 @@ def coverage_harness(
             arrange=_new_session(),
             responses=server.responses,
             response_base=f"http://127.0.0.1:{server.server_address[1]}/cloudformation-response",
+            eks=FakeAws(clock=clock, account_id=ACCOUNT_ID),
         )
         # provide-client-params: once per API call (not per attempt), with the parameters as the handler gave
         # them (before botocore's own aliasing, such as EC2's Filters -> Filter).
         session.events.register("provide-client-params", harness._before_call)
         session.events.register_first("before-send", harness._before_send)
+        harness.arrange.events.register_first("before-send.eks", harness._arrange_eks)
         stack.enter_context(mock.patch.object(boto3, "DEFAULT_SESSION", session))
         stack.enter_context(mock.patch.object(module, "_now", clock.now))
         stack.enter_context(mock.patch.object(module, "_sleep", harness.sleep))

@@ -164,10 +164,12 @@ class FakeAws:
     """Context manager: `with FakeAws() as aws:` starts the server, `aws.endpoint` is 'http://127.0.0.1:<port>'.
 
     clock: the virtual time the fake judges durations by. Default: a VirtualClock of its own.
+    account_id: the account in the ARNs of its clusters, access entries and parameters. Default: 111111111111.
     """
 
-    def __init__(self, clock: Clock | None = None) -> None:
+    def __init__(self, clock: Clock | None = None, *, account_id: str = ACCOUNT_ID) -> None:
         self.clock: Any = clock if clock is not None else VirtualClock()
+        self.account_id = account_id
         # Items a list page holds at most (ListClusters, ListAssociatedAccessPolicies), below maxResults: EKS's
         # maximum by default; a test sets a small one to make a caller follow nextToken.
         self.page_size = MAX_PAGE_SIZE
@@ -301,11 +303,11 @@ class FakeAws:
                 raise ValueError(f"cluster {name} already exists")
             self._clusters[name] = {
                 "name": name,
-                "arn": f"arn:aws:eks:{REGION}:{ACCOUNT_ID}:cluster/{name}",
+                "arn": f"arn:aws:eks:{REGION}:{self.account_id}:cluster/{name}",
                 "createdAt": self.clock.now(),
                 "version": "1.31",
                 "endpoint": _endpoint(name),
-                "roleArn": f"arn:aws:iam::{ACCOUNT_ID}:role/{name}-cluster",
+                "roleArn": f"arn:aws:iam::{self.account_id}:role/{name}-cluster",
                 "resourcesVpcConfig": {
                     "subnetIds": ["subnet-0a1b2c3d4e5f60718", "subnet-0f1e2d3c4b5a60789"],
                     "securityGroupIds": [],
@@ -758,7 +760,7 @@ class FakeAws:
 
     def _tagged(self, arn: str) -> dict[str, str]:
         """The tags of the cluster or access entry with this ARN."""
-        match = re.fullmatch(rf"arn:aws:eks:{REGION}:{ACCOUNT_ID}:(cluster|access-entry)/(.+)", arn)
+        match = re.fullmatch(rf"arn:aws:eks:{REGION}:{self.account_id}:(cluster|access-entry)/(.+)", arn)
         if match is None:
             # Guess (message): an ARN that is no EKS cluster or access entry of this account and region.
             raise ApiError(400, "BadRequestException", f"{arn} is not a valid resource ARN")
@@ -841,7 +843,7 @@ class FakeAws:
             "principalArn": principal_arn,
             "kubernetesGroups": list(groups),
             "accessEntryArn": (
-                f"arn:aws:eks:{REGION}:{ACCOUNT_ID}:access-entry/{name}/{kind}/{account}/{principal}/{uuid.uuid4()}"
+                f"arn:aws:eks:{REGION}:{self.account_id}:access-entry/{name}/{kind}/{account}/{principal}/{uuid.uuid4()}"
             ),
             "createdAt": now,
             "modifiedAt": now,
@@ -962,7 +964,7 @@ class FakeAws:
         if name not in self.ssm_parameters:
             raise ApiError(400, "ParameterNotFound", "")  # SSM sends this one without a message
         kind, version, modified = self._parameter(name)
-        arn = f"arn:aws:ssm:{REGION}:{ACCOUNT_ID}:parameter/{name.lstrip('/')}"
+        arn = f"arn:aws:ssm:{REGION}:{self.account_id}:parameter/{name.lstrip('/')}"
         parameter = {
             "Name": name,
             "Type": kind,

@@ -306,3 +306,156 @@ def test_a_create_retried_with_its_client_token_after_a_lost_answer_gets_the_fir
     # Without a token, the repeat is a second request: a duplicate.
     del params["ClientToken"]
     assert client.create_flow_logs(**params)["Unsuccessful"][0]["Error"]["Code"] == "FlowLogAlreadyExists"
+
+
+# --- EKS: the suite's fake, in-process, on the harness's clock --------------------------------------------------
+
+ROLE = "arn:aws:iam::123456789012:role/airs-discovery"
+
+
+def eks_client(aws: Harness) -> Any:
+    """An EKS client of the handler's session, with the handler's retry configuration."""
+    return aws.session.client("eks", config=aws.module.RETRY_CONFIG)
+
+
+def test_eks_calls_reach_the_fake_through_boto3_on_the_virtual_clock_and_are_counted(aws: Harness) -> None:
+    aws.request_latency = 0.5
+    aws.eks.add_cluster("new", auth_mode="API_AND_CONFIG_MAP", creating_for=600, tags={"airs-discovery": "on"})
+    eks = eks_client(aws)
+    started = aws.clock.now()
+
+    creating = eks.describe_cluster(name="new")["cluster"]
+    assert creating["status"] == "CREATING" and creating["tags"] == {"airs-discovery": "on"}
+    assert creating["arn"] == "arn:aws:eks:us-east-1:123456789012:cluster/new"  # moto's account, as the handler's
+    assert aws.clock.now() == started + 0.5
+    aws.clock.advance(600)
+    assert eks.describe_cluster(name="new")["cluster"]["status"] == "ACTIVE"
+    update = eks.update_cluster_config(name="new", accessConfig={"authenticationMode": "API"})["update"]
+    aws.clock.advance(60)
+    assert eks.describe_update(name="new", updateId=update["id"])["update"]["status"] == "Successful"
+    eks.tag_resource(resourceArn=creating["arn"], tags={"airs-onboarding:coverage": OWNER})
+
+    assert aws.eks.cluster("new")["accessConfig"]["authenticationMode"] == "API"
+    assert aws.eks.tags("new") == {"airs-discovery": "on", "airs-onboarding:coverage": OWNER}
+    assert aws.reads() == {"DescribeCluster": 2, "DescribeUpdate": 1}
+    assert aws.writes() == {"UpdateClusterConfig": 1, "TagResource": 1}
+    assert aws.attempts["DescribeCluster"] == 2
+    assert aws.of("TagResource") == [{"resourceArn": creating["arn"], "tags": {"airs-onboarding:coverage": OWNER}}]
+    assert [operation for operation, _ in aws.eks.calls] == [
+        "DescribeCluster",
+        "DescribeCluster",
+        "UpdateClusterConfig",
+        "DescribeUpdate",
+        "TagResource",
+    ]
+
+
+def test_the_handler_s_own_eks_client_reaches_the_fake_and_moto_s_eks_is_untouched(aws: Harness) -> None:
+    from moto.eks.models import eks_backends
+
+    aws.eks.add_cluster("dev")
+
+    assert aws.module._client("eks").list_clusters()["clusters"] == ["dev"]
+    assert aws.counts() == {"ListClusters": 1}
+    assert eks_backends[aws.backend.account_id][aws.backend.region_name].clusters == {}
+
+
+def test_eks_errors_are_parsed_as_eks_s(aws: Harness) -> None:
+    aws.eks.add_cluster("legacy", auth_mode="CONFIG_MAP")
+    eks = eks_client(aws)
+
+    with pytest.raises(eks.exceptions.InvalidRequestException) as raised:
+        eks.create_access_entry(clusterName="legacy", principalArn=ROLE)
+
+    assert error_of(raised) == (
+        "InvalidRequestException",
+        "The cluster's authentication mode must be set to one of [API, API_AND_CONFIG_MAP] to perform this operation.",
+    )
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    with pytest.raises(eks.exceptions.ResourceNotFoundException):
+        eks.describe_cluster(name="gone")
+
+
+def test_list_clusters_paginates_through_the_harness(aws: Harness) -> None:
+    for name in ("e", "d", "c", "b", "a"):
+        aws.eks.add_cluster(name)
+    aws.eks.page_size = 2
+
+    pages = list(eks_client(aws).get_paginator("list_clusters").paginate(PaginationConfig={"PageSize": 100}))
+
+    assert [page["clusters"] for page in pages] == [["a", "b"], ["c", "d"], ["e"]]
+    assert aws.counts() == {"ListClusters": 3}
+    assert [call.get("nextToken") is None for call in aws.of("ListClusters")] == [True, False, False]
+
+
+def test_faults_on_eks_operations_are_retried_refused_or_carried_out_as_asked(aws: Harness) -> None:
+    aws.eks.add_cluster("dev", auth_mode="API")
+    eks = eks_client(aws)
+    aws.fail("ListClusters", "ThrottlingException", times=2)
+    assert eks.list_clusters()["clusters"] == ["dev"]
+    assert (aws.attempts["ListClusters"], aws.counts()["ListClusters"]) == (3, 1)
+    assert len(aws.clock.sleeps) == 2  # botocore's back-off, on the virtual clock
+    assert [operation for operation, _ in aws.eks.calls] == ["ListClusters"]  # the faults never reached the fake
+
+    aws.fail("AssociateAccessPolicy", "AccessDeniedException", status=403, times=None)
+    eks.create_access_entry(clusterName="dev", principalArn=ROLE)
+    with pytest.raises(ClientError) as denied:
+        eks.associate_access_policy(
+            clusterName="dev",
+            principalArn=ROLE,
+            policyArn="arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+            accessScope={"type": "cluster"},
+        )
+    assert error_of(denied) == ("AccessDeniedException", "injected AccessDeniedException")
+    assert aws.attempts["AssociateAccessPolicy"] == 1 and aws.eks.access_policies("dev", ROLE) == {}
+
+
+def test_an_eks_request_carried_out_whose_answer_is_lost_is_retried_with_its_token(aws: Harness) -> None:
+    aws.eks.add_cluster("dev", auth_mode="API")
+    aws.fail("CreateAccessEntry", "InternalFailure", status=500, times=1, executed=True)
+
+    created = eks_client(aws).create_access_entry(clusterName="dev", principalArn=ROLE, tags={"a": "b"})
+
+    # The retry carries botocore's clientRequestToken: EKS answers it as the first request, no 409.
+    assert aws.attempts["CreateAccessEntry"] == 2
+    assert created["accessEntry"]["tags"] == {"a": "b"}
+    assert list(aws.eks.access_entries("dev")) == [ROLE]
+    assert [operation for operation, _ in aws.eks.calls] == ["CreateAccessEntry", "CreateAccessEntry"]
+
+
+def test_the_arranging_eks_client_reaches_the_fake_uncounted_and_without_faults(aws: Harness) -> None:
+    aws.eks.add_cluster("dev")
+    aws.fail("DescribeCluster", "AccessDeniedException", status=403, times=None)
+
+    assert aws.eks_client.describe_cluster(name="dev")["cluster"]["name"] == "dev"
+
+    assert aws.counts() == {} and aws.attempts == {}
+
+
+# --- SSM GetParametersByPath ---------------------------------------------------------------------------------------
+
+
+def test_get_parameters_by_path_pages_at_most_10_and_a_page_limit_returns_fewer() -> None:
+    with coverage_harness(rules=AwsRules(page_limit=3)) as aws:
+        for i in range(7):
+            aws.ssm.put_parameter(Name=f"/r/clusters/c{i}", Value="{}", Type="String")
+        aws.ssm.put_parameter(Name="/r/other", Value="{}", Type="String")
+        ssm = aws.session.client("ssm", config=aws.module.RETRY_CONFIG)
+
+        pages = list(ssm.get_paginator("get_parameters_by_path").paginate(Path="/r/clusters", MaxResults=10))
+
+        assert [len(page["Parameters"]) for page in pages] == [3, 3, 1]
+        assert sorted(p["Name"] for page in pages for p in page["Parameters"]) == [
+            f"/r/clusters/c{i}" for i in range(7)
+        ]
+        aws.rules.page_limit = None
+        assert len(ssm.get_parameters_by_path(Path="/r/clusters", MaxResults=10)["Parameters"]) == 7
+        with pytest.raises(ClientError) as too_many:
+            ssm.get_parameters_by_path(Path="/r/clusters", MaxResults=11)
+        assert error_of(too_many) == (
+            "ValidationException",
+            "1 validation error detected: Value 11 at 'maxResults' failed to satisfy constraint: Member must have"
+            " value less than or equal to 10",
+        )
+        with pytest.raises(ParamValidationError, match="valid min value: 1"):
+            ssm.get_parameters_by_path(Path="/r/clusters", MaxResults=0)
