@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from onboarding_config.loader import ConfigError, Problem, config_from_mapping, parse_config
+from onboarding_config.loader import ConfigError, Problem, config_from_mapping, load_config, parse_config
 from onboarding_config.model import EksConfig, OptInTagConfig, PublicEndpointTagConfig
 from onboarding_constructs import DEFAULT_OPT_IN_TAG, DEFAULT_PUBLIC_ENDPOINT_TAG
 from onboarding_constructs.validation import opt_in_tag_problems, public_endpoint_tag_problems
-from tests.conftest import MINIMAL_CONFIG, config_with, load
+from tests.conftest import MINIMAL_CONFIG, REPO_ROOT, config_with, load
 
 ROLE = "arn:aws:iam::111111111111:role/airs-discovery"
 ORGANIZATION = {"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]}
@@ -429,3 +429,19 @@ def test_listed_override_clusters_keep_working() -> None:
 
 def test_minimal_config_has_no_eks() -> None:
     assert load(MINIMAL_CONFIG).eks is None
+
+
+# --- config/eks-tagged.example.yaml -----------------------------------------------------------------------
+
+
+def test_the_eks_tagged_example_uses_tagged_with_the_defaults_written_out() -> None:
+    config = load_config(REPO_ROOT / "config" / "eks-tagged.example.yaml")
+    eks = config.eks
+    assert eks is not None
+    assert (eks.coverage, eks.clusters, eks.discovery_role_arn) == ("tagged", (), None)
+    assert eks.opt_in_tag == OptInTagConfig(key="airs-discovery", value="on")
+    assert eks.public_endpoint_tag == PublicEndpointTagConfig(key="airs-discovery-public-endpoint", value="allow")
+    assert {"opt_in_tag", "public_endpoint_tag", "coverage"} <= eks.model_fields_set  # written out, not defaulted
+    assert config.discovery_role is not None  # the role the access entries are for
+    assert config.organization is None
+    assert not config.flow_logs.all_vpcs and config.flow_logs.vpc_ids

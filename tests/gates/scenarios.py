@@ -147,6 +147,59 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "eks": {"clusters": [{"name": "prod-eks"}]},
         "iam": {"role_name_prefix": "airs-"},
     },
+    "eks-tagged-example": yaml.safe_load((REPO_ROOT / "config" / "eks-tagged.example.yaml").read_text()),
+    # EKS clusters opened by their tag, with every option: a fixed discovery role, its own tags, a KMS key on
+    # the coverage function's log group, named roles under a permissions boundary; flow logs listed beside.
+    "eks-tagged": {
+        "account": "111111111111",
+        "region": "eu-west-1",
+        "stack_name": "AirsEksTagged",
+        "flow_logs": {"subnet_ids": ["subnet-0a1b2c3d"]},
+        "eks": {
+            "coverage": "tagged",
+            "discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery",
+            "opt_in_tag": {"key": "team/airs-discovery", "value": "open"},
+            "public_endpoint_tag": {"key": "team/airs-discovery-public", "value": "allow"},
+            "allowed_cidrs": ["34.71.64.3/32", "34.28.60.186/32", "2600:1f18:4000::/40"],
+            "log_group_kms_key_arn": KEY_ARN,
+        },
+        "iam": {"permissions_boundary_arn": BOUNDARY, "role_name_prefix": "airs-"},
+    },
+    # Every cluster of the account and region, private-only ones always refused, to a role created here.
+    "eks-all": {
+        "region": "us-west-2",
+        "stack_name": "AirsEksAll",
+        "flow_logs": {"vpc_ids": ["vpc-0a1b2c3d"], "bucket": {"existing_name": "customer-owned-flow-logs"}},
+        "eks": {"coverage": "all", "public_endpoint_tag": None},
+        "discovery_role": {
+            "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
+            "external_id": "airs-ext-1234",
+        },
+    },
+    # One runner for every VPC and the tagged clusters: an SSE-KMS bucket, the default tags.
+    "all-vpcs-eks-tagged": {
+        "account": "111111111111",
+        "region": "eu-west-1",
+        "stack_name": "AirsVpcsAndClusters",
+        "flow_logs": {"coverage": "all-vpcs", "sweep_minutes": 30, "bucket": {"kms_key_arn": KEY_ARN}},
+        "eks": {"coverage": "tagged", "discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery"},
+        "cloudtrail": {"kms_key_arn": KEY_ARN},
+    },
+    # Every member account opens its own tagged clusters, to its own discovery role (a parameter).
+    "organization-eks-tagged": {
+        "region": "us-east-1",
+        "stack_name": "AirsOrgEksTagged",
+        "organization": {
+            "organizational_units": ["ou-abcd-12345678"],
+            "regions": ["us-east-1", "eu-west-1"],
+            "account_overrides": {
+                "222222222222": {"discovery_role_arn": "arn:aws:iam::222222222222:role/airs-discovery"}
+            },
+        },
+        "flow_logs": {"coverage": "all-vpcs"},
+        "eks": {"coverage": "tagged", "discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery"},
+        "iam": {"role_name_prefix": "airs-"},
+    },
     "reused-trail": {
         "region": "us-east-2",
         "stack_name": "AirsReusedTrail",
