@@ -326,6 +326,10 @@ class ClusterAccess:
                         props.cluster_name, "endpoint access", restore=record, resourcesVpcConfig=vpc_change
                     )
                     record = planned
+                    if vpc_change["endpointPublicAccess"] is False:
+                        # The opt-in was withdrawn and public access is off again, as it was found: done. (A
+                        # new plan would refuse the private-only cluster the request no longer opts in.)
+                        return (yield from self._ready_cluster(props.cluster_name)), planned
                     continue
             except Retry:
                 yield "someone else's update of the cluster to finish"

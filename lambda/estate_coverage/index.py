@@ -674,11 +674,22 @@ class ClusterSweep:
                 resourceArn=self._arn(plan),
                 tags={COVERAGE_TAG_KEY: self.owner},
             )
+        props = cluster_properties(name, plan.cluster or {}, self.settings)
         try:
-            yield from access.open(cluster_properties(name, plan.cluster or {}, self.settings))
+            cluster, _ = yield from access.open(props)
         finally:
             self._keep_progress(name, access)
-        return self._open_access_entry(name)
+        result = self._open_access_entry(name)
+        if not cluster_access.endpoint_state(cluster, name)[0]:
+            # Its public-endpoint tag was removed: public access is off again, as it was found.
+            return ClusterResult(
+                "refused",
+                "public access, which this coverage had turned on, is off again as it was found, because the cluster"
+                " no longer opts in to it; discovery cannot reach a private-only cluster:"
+                f" {props.public_endpoint_opt_in}",
+                result.access_entry,
+            )
+        return result
 
     def revert(self, plan: ClusterPlan) -> Steps[ClusterResult]:
         name = plan.name
@@ -1522,7 +1533,7 @@ def hand_off(run: Run, outcome: Outcome) -> None:
         _client("lambda").invoke(
             FunctionName=run.context.invoked_function_arn,
             InvocationType="Event",
-            Payload=json.dumps(event).encode(),
+            Payload=json.dumps(event),
         )
         outcome.done = "handed off"
     except (ClientError, AttributeError) as error:

@@ -329,7 +329,9 @@ def test_update_converges_to_the_new_cidrs_and_keeps_the_physical_id(cfn: Harnes
 def test_withdrawing_the_opt_in_turns_public_access_off_again(cfn: Harness) -> None:
     cfn.aws.add_cluster("prod", auth_mode="API", public=False, private=True)
     first = cfn.create(public=True)
-    cfn.run(cfn.event("Update", public=False, physical_id=first["PhysicalResourceId"]))
+    update = cfn.run(cfn.event("Update", public=False, physical_id=first["PhysicalResourceId"]))
+    assert update["Status"] == "SUCCESS", update["Reason"]
+    assert update["Data"]["PublicAccessEnabledByThisResource"] == "false"
     assert cfn.endpoint()[:2] == (False, True)
 
 
