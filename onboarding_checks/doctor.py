@@ -489,7 +489,8 @@ REGION_CLUSTERS = Targets(
     " `tagged`: those tagged `eks.opt_in_tag`), by the EKS handler's rules: the authentication mode CONFIG_MAP moves"
     " to API_AND_CONFIG_MAP (one way: warns), the discovery CIDRs to add to the public endpoint (none when it is open"
     " to all), public access turned on for a private-only cluster tagged `eks.public_endpoint_tag` (warns), and the"
-    " discovery role's access entry created or, when one exists (DescribeAccessEntry), left alone; a cluster the"
+    " discovery role's access entry created or, when one exists (DescribeAccessEntry), left alone (or kept, the"
+    " runner's own, tagged `airs-onboarding:coverage`); a cluster the"
     f" runner refuses (private-only without the tag, over the {MAX_PUBLIC_CIDRS} CIDRs EKS allows, IPv6 ranges on"
     " an IPv4 cluster, a platform without access entries) or that is not ACTIVE warns, with the fix; a cluster the"
     " runner changed that is out of scope now is reverted; one row for the clusters left alone, saying how to opt"
@@ -590,7 +591,7 @@ def _access_entry_plan(context: Context, name: str) -> tuple[str, str | None]:
     if not principal:
         return f"creates an access entry for the stack's discovery role ({VIEW_POLICY})", None
     try:
-        context.aws.call("eks", "describe_access_entry", clusterName=name, principalArn=principal)
+        entry = context.aws.call("eks", "describe_access_entry", clusterName=name, principalArn=principal)
     except MissingPermission as missing:
         detail = (
             f"whether {principal} has an access entry is not checked: your credentials may not call {missing.action}"
@@ -600,6 +601,8 @@ def _access_entry_plan(context: Context, name: str) -> tuple[str, str | None]:
         if error_code(error) != "ResourceNotFoundException":
             raise
         return f"creates an access entry for {principal} ({VIEW_POLICY}, cluster scope)", None
+    if (entry.get("accessEntry", {}).get("tags") or {}).get(COVERAGE_TAG_KEY) == context.config.stack_name:
+        return f"the access entry of {principal} is the runner's, from an earlier deploy: kept", None
     return f"the access entry of {principal} exists already: left alone", None
 
 

@@ -46,6 +46,8 @@ class FakeServices:
     clusters: dict[str, dict[str, Any]] = field(default_factory=dict)
     #: (cluster, principal ARN) -> associated access policy ARNs
     access_entries: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    #: (cluster, principal ARN) -> the access entry's tags (DescribeAccessEntry leaves out an entry's no tags)
+    access_entry_tags: dict[tuple[str, str], dict[str, str]] = field(default_factory=dict)
     addons: dict[str, set[str]] = field(default_factory=dict)
     #: (cluster, namespace, service account) of each pod identity association
     associations: list[tuple[str, str, str]] = field(default_factory=list)
@@ -210,7 +212,9 @@ class FakeServices:
         self._cluster(cluster)
         if (cluster, principal) not in self.access_entries:
             raise _NotFound(f"The specified principalArn could not be found: {principal}")
-        return {"accessEntry": {"clusterName": cluster, "principalArn": principal, "type": "STANDARD"}}
+        entry = {"clusterName": cluster, "principalArn": principal, "type": "STANDARD"}
+        tags = self.access_entry_tags.get((cluster, principal))
+        return {"accessEntry": {**entry, **({"tags": tags} if tags else {})}}
 
     def _ListAssociatedAccessPolicies(self, segments: list[str], query: dict[str, str]) -> dict[str, Any]:
         cluster, principal = segments[1], segments[3]

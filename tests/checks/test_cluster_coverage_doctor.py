@@ -93,6 +93,19 @@ def test_a_row_for_each_tagged_cluster_problems_first_then_the_untagged_ones(acc
     ]
 
 
+def test_the_runners_own_access_entry_from_an_earlier_deploy_is_kept(account: Account) -> None:
+    account.fake.add_cluster("prod-eks", tags={**OPT_IN, **MARK})
+    account.fake.access_entries[("prod-eks", ROLE)] = []
+    account.fake.access_entry_tags[("prod-eks", ROLE)] = MARK
+    account.fake.add_cluster("team-eks", tags=OPT_IN)
+    account.fake.access_entries[("team-eks", ROLE)] = []
+    account.fake.access_entry_tags[("team-eks", ROLE)] = {"airs-onboarding:coverage": "OtherStack"}
+    assert [(on, detail.rsplit("; ", 1)[-1]) for _, on, detail, _ in rows(account)] == [
+        ("prod-eks", f"the access entry of {ROLE} is the runner's, from an earlier deploy: kept"),
+        ("team-eks", ENTRY_LEFT_ALONE),
+    ]
+
+
 def test_a_private_only_cluster_with_the_public_endpoint_tag_gets_public_access_for_the_discovery_addresses(
     account: Account,
 ) -> None:
