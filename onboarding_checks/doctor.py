@@ -490,7 +490,7 @@ REGION_CLUSTERS = Targets(
     " to API_AND_CONFIG_MAP (one way: warns), the discovery CIDRs to add to the public endpoint (none when it is open"
     " to all), public access turned on for a private-only cluster tagged `eks.public_endpoint_tag` (warns), and the"
     " discovery role's access entry created or, when one exists (DescribeAccessEntry), left alone (or kept, the"
-    " runner's own, tagged `airs-onboarding:coverage`); a cluster the"
+    f" runner's own, tagged `{COVERAGE_TAG_KEY}`); a cluster the"
     f" runner refuses (private-only without the tag, over the {MAX_PUBLIC_CIDRS} CIDRs EKS allows, IPv6 ranges on"
     " an IPv4 cluster, a platform without access entries) or that is not ACTIVE warns, with the fix; a cluster the"
     " runner changed that is out of scope now is reverted; one row for the clusters left alone, saying how to opt"
