@@ -9,7 +9,9 @@ EKS is not moto's (moto has no access entries, no DescribeUpdate, and replaces a
 ``harness.eks`` is the suite's stateful EKS fake (tests/handlers/fake_aws.py), on the harness's clock, and the
 ``before-send`` hook answers each EKS request with the fake's own request handling, in-process (no server).
 EKS calls are counted, timed and open to injected faults as the others are; ``harness.eks_client`` is a boto3
-client of the arranging session that reaches the fake too (uncounted). SSM stays on moto.
+client of the arranging session that reaches the fake too (uncounted). SSM stays on moto. Lambda's Invoke goes
+to the same fake, which accepts an asynchronous invocation (InvocationType Event: 202) and records it in
+``harness.invocations`` (moto would refuse it: the function is not deployed there).
 
 moto is patched where it differs from AWS in something the handler depends on (``AwsRules``); each
 difference is pinned by a test of the harness itself (tests/handlers/test_estate_coverage_harness.py):
@@ -111,6 +113,8 @@ ENVIRONMENT = {
 # The settings as the construct passes them (Custom::EstateCoverage's Settings property).
 SETTINGS = {k: v for k, v in ENVIRONMENT.items() if k not in ("OWNER", "REPORT_PARAMETER")}
 READ_PREFIXES = ("Describe", "Get", "List")
+# Services the harness answers with the suite's fake (tests/handlers/fake_aws.py) instead of moto.
+FAKE_SERVICES = ("eks", "lambda")
 # CreateFlowLogs' default record format (the version 2 fields).
 LOG_FORMAT_V2 = (
     "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets}"
@@ -245,6 +249,11 @@ class Harness:
     @functools.cached_property
     def ssm(self) -> Any:
         return self.arrange.client("ssm", region_name=REGION)
+
+    @property
+    def invocations(self) -> list[dict[str, Any]]:
+        """The asynchronous Lambda invocations so far: FunctionName, InvocationType and Payload (parsed JSON)."""
+        return self.eks.invocations
 
     @functools.cached_property
     def eks_client(self) -> Any:
@@ -461,7 +470,7 @@ class Harness:
 
     def _before_call(self, event_name: str, params: dict[str, Any], **_: Any) -> None:
         operation = event_name.rsplit(".", 1)[-1]
-        self.calls.append(Call(operation, json.loads(json.dumps(params, default=str))))
+        self.calls.append(Call(operation, json.loads(json.dumps(params, default=_recordable))))
         callbacks = self.on_call.get(operation)
         if callbacks:
             callbacks.pop(0)(params)
@@ -486,18 +495,18 @@ class Harness:
             if chosen.times is not None:
                 chosen.times -= 1
             # botocore calls every before-send handler: keep moto from carrying out the refused request.
-            request.harness_refused = not chosen.executed or service == "eks"
-            if chosen.executed and service == "eks":
-                _eks_response(self.eks, request)  # carried out; its answer is lost
+            request.harness_refused = not chosen.executed or service in FAKE_SERVICES
+            if chosen.executed and service in FAKE_SERVICES:
+                _fake_response(self.eks, request)  # carried out; its answer is lost
             return _error_response(request.url, service, chosen)
-        if service == "eks":
-            request.harness_refused = True  # moto's EKS must not carry it out as well
-            return _eks_response(self.eks, request)
+        if service in FAKE_SERVICES:
+            request.harness_refused = True  # moto must not carry it out as well
+            return _fake_response(self.eks, request)
         return None
 
     def _arrange_eks(self, request: Any, **_: Any) -> AWSResponse:
         request.harness_refused = True
-        return _eks_response(self.eks, request)
+        return _fake_response(self.eks, request)
 
     def sleep(self, seconds: float) -> None:
         """The handler's time.sleep: the invocation ends if its timeout comes first."""
@@ -510,7 +519,14 @@ class Harness:
             self.on_sleep(seconds)
 
 
-def _eks_response(fake: FakeAws, request: Any) -> AWSResponse:
+def _recordable(value: Any) -> Any:
+    """A parameter JSON cannot hold, as a test reads it: a payload's bytes as text."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _fake_response(fake: FakeAws, request: Any) -> AWSResponse:
     """The fake's answer to a prepared botocore request, as the HTTP response botocore would have received."""
     url = urlsplit(request.url)
     body = request.body

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
@@ -12,6 +13,7 @@ from tests.handlers.coverage_harness import (
     BUCKET_ARN,
     DOWNGRADE_MESSAGE,
     DUPLICATE_MESSAGE,
+    FUNCTION_NAME,
     LIMIT_MESSAGE,
     LOG_FORMAT,
     LOG_FORMAT_V2,
@@ -459,3 +461,23 @@ def test_get_parameters_by_path_pages_at_most_10_and_a_page_limit_returns_fewer(
         )
         with pytest.raises(ParamValidationError, match="valid min value: 1"):
             ssm.get_parameters_by_path(Path="/r/clusters", MaxResults=0)
+
+
+# --- Lambda: the hand-off -------------------------------------------------------------------------------------------
+
+
+def test_an_asynchronous_invoke_is_accepted_recorded_and_counted(aws: Harness) -> None:
+    client = aws.session.client("lambda", config=aws.module.RETRY_CONFIG)
+    payload = {"source": "airs-onboarding.estate-coverage", "detail-type": "Continuation", "detail": {}}
+    function_arn = f"arn:aws:lambda:us-east-1:123456789012:function:{FUNCTION_NAME}"
+
+    response = client.invoke(FunctionName=function_arn, InvocationType="Event", Payload=json.dumps(payload).encode())
+
+    assert response["StatusCode"] == 202
+    assert aws.invocations == [{"FunctionName": function_arn, "InvocationType": "Event", "Payload": payload}]
+    (call,) = aws.of("Invoke")
+    assert json.loads(call["Payload"]) == payload  # recorded as the text it was sent as
+    assert aws.writes() == {"Invoke": 1}
+    with pytest.raises(ClientError) as synchronous:
+        client.invoke(FunctionName=function_arn, Payload=b"{}")
+    assert error_of(synchronous) == ("NotImplemented", "FakeAws does not model InvocationType RequestResponse")
