@@ -1,10 +1,11 @@
 """The whole app on generated configs (hypothesis): ``app.main`` synthesizes, or reports why not and
 exits 1, naming the config file. Nothing a user can write ends in a traceback.
 
-A config is built valid section by section (flow logs, bucket, EKS, CloudTrail, Bedrock, discovery
-role, IAM, tags, organization), then up to two of its values are swapped for plausible mistakes. The
-values overlap on purpose (cluster, namespace and service account names with hyphens, ids listed
-twice), so cross-field rules are reached too. The config layer's own fuzzing is
+A config is built valid section by section (flow logs listed or all-vpcs, bucket, EKS with listed
+clusters or tagged or all coverage, CloudTrail, Bedrock, discovery role, IAM, tags, organization), then
+up to two of its values are swapped for plausible mistakes. The values overlap on purpose (cluster,
+namespace and service account names with hyphens, ids listed twice, the opt-in tag's key for the
+public-endpoint tag), so cross-field rules are reached too. The config layer's own fuzzing is
 tests/config/test_config_fuzz.py; the pod_access names that run together at a hyphen are also
 tests/config/test_config_identities.py and tests/app/test_app_entry_point.py.
 """
@@ -44,6 +45,8 @@ MODEL_IDS = (
 CIDRS = ("34.71.64.3/32", "34.28.60.186/32", "8.8.8.0/24", "35.190.0.1")  # the last: a host, no prefix length
 ISSUER = "https://oidc.eks.us-east-1.amazonaws.com/id/EXAMPLED539D4633E53DE1B71EXAMPLE"
 KEY_ID = "0a1b2c3d-4e5f-6071-8293-a4b5c6d7e8f9"
+TAG = {"key": "team/discovery", "value": "open"}
+PUBLIC_TAG = {"key": "airs-discovery-public-endpoint", "value": "allow"}
 
 #: A synth takes about 0.2 s: 100 examples keep the test near 20 s on one core, the same ones on every run;
 #: HYPOTHESIS_PROFILE=thorough runs that profile's count, with new examples each time.
@@ -77,6 +80,20 @@ MISTAKES: dict[str, tuple[Any, ...]] = {
     "flow_logs.bucket.retention_days": (0, -1, 36501, "365"),
     "eks.allowed_cidrs": (["10.0.0.0/8"], ["0.0.0.0/0"], ["34.71.64.3", "34.71.64.3/32"], ["34.71.64.3/24"], []),
     "eks.clusters": ([{"name": "-prod"}], [{"name": "a"}, {"name": "a"}], "prod", [{"name": "x", "public": True}]),
+    "eks.coverage": ("Tagged", "every", "all-vpcs", True, None),
+    "eks.opt_in_tag": (
+        {"key": "aws:discovery", "value": "on"},
+        {"key": "airs-onboarding:coverage", "value": "x"},
+        {"key": "airs-discovery", "value": True},
+        {"key": "a;b", "value": "on"},
+        None,
+        "airs-discovery=on",
+    ),
+    "eks.public_endpoint_tag": (
+        {"key": "airs-discovery", "value": "allow"},  # the opt-in tag's key
+        {"key": "public", "value": "a;b"},
+        {"key": "", "value": "allow"},
+    ),
     "eks.discovery_role_arn": ("arn:aws:iam::111111111111:user/discovery", "discovery"),
     "eks.log_group_kms_key_arn": (f"arn:aws:kms:eu-central-1:{ACCOUNT}:key/{KEY_ID}", "key"),
     "cloudtrail.existing_trail_arn": ("arn:aws:cloudtrail:us-east-1:111111111111:trail/x", "my-trail"),
@@ -159,9 +176,17 @@ def valid_sections(draw: st.DrawFn) -> dict[str, Any]:
         }
         optional(draw, config["discovery_role"], "allow_sensitive_reads", some(("lambda:GetFunction",)))
     if draw(st.booleans()):
-        eks: dict[str, Any] = {
-            "clusters": [{"name": name, "enable_public_endpoint": draw(st.booleans())} for name in draw(some(CLUSTERS))]
-        }
+        coverage = draw(st.sampled_from([None, "listed", "tagged", "all"]))
+        eks: dict[str, Any] = {} if coverage is None else {"coverage": coverage}
+        if coverage in (None, "listed"):
+            eks["clusters"] = [
+                {"name": name, "enable_public_endpoint": draw(st.booleans())} for name in draw(some(CLUSTERS))
+            ]
+        else:
+            # The runner opens the clusters: no names; tagged ones by their tag.
+            if coverage == "tagged":
+                optional(draw, eks, "opt_in_tag", st.sampled_from([{"key": "airs-discovery", "value": "on"}, TAG]))
+            optional(draw, eks, "public_endpoint_tag", st.sampled_from([None, PUBLIC_TAG]))
         if not create_role:
             eks["discovery_role_arn"] = f"arn:{partition_of(region)}:iam::{ACCOUNT}:role/airs-discovery"
         optional(draw, eks, "allowed_cidrs", some(CIDRS, min_size=1))
@@ -288,6 +313,18 @@ def reported_error(stderr: str, config_file: Path) -> str:
         },
     }
 )
+@example(
+    {
+        "region": "eu-west-1",
+        "flow_logs": {"coverage": "all-vpcs"},
+        "eks": {"coverage": "tagged", "discovery_role_arn": f"arn:aws:iam::{ACCOUNT}:role/airs-discovery"},
+        "organization": {
+            "organizational_units": ["ou-abcd-12345678"],
+            "regions": ["eu-west-1"],
+            "account_overrides": {"222222222222": {"clusters": [{"name": "prod-eks"}]}},
+        },
+    }
+)
 def test_the_app_synthesizes_or_reports_the_config_and_exits_1(config: dict[str, Any]) -> None:
     with tempfile.TemporaryDirectory(prefix="generated-config-") as directory:
         workdir = Path(directory)
@@ -295,6 +332,8 @@ def test_the_app_synthesizes_or_reports_the_config_and_exits_1(config: dict[str,
         assert "Traceback" not in stderr
         if status == 0:
             event("synthesized")
+            if isinstance(config.get("eks"), dict):
+                event(f"synthesized with eks.coverage {config['eks'].get('coverage', 'listed')}")
             assert list((workdir / "cdk.out").glob("*.template.json"))
         else:
             assert status == 1
