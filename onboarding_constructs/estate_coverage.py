@@ -65,6 +65,8 @@ LOG_DELIVERY_ACTIONS = ("logs:CreateLogDelivery", "logs:DeleteLogDelivery")
 SSM_ACTIONS = ("ssm:GetParameter", "ssm:PutParameter", "ssm:DeleteParameter")
 #: What the runner reads of every cluster; none of it changes anything.
 EKS_READ_ACTIONS = ("eks:ListClusters", "eks:DescribeCluster", "eks:DescribeUpdate", "eks:DescribeAccessEntry")
+#: What undoing cluster coverage reads: the clusters on record and the updates it starts on them.
+EKS_REVERT_READ_ACTIONS = ("eks:DescribeCluster", "eks:DescribeUpdate")
 
 
 class ClusterCoverage(StrEnum):
@@ -413,15 +415,17 @@ class EstateCoverage(Construct):
         statements = []
         if self._bucket is not None:
             statements += self._vpc_statements(stack)
+        # Always, also without cluster_coverage: an Update that switches cluster coverage off, or a Delete,
+        # undoes what it did on the clusters, and by then the policy no longer has the opening statements.
+        statements += self._revert_statements(stack)
         if self._cluster_coverage is not None:
             statements += self._cluster_statements(stack)
         statements.append(iam.PolicyStatement(actions=list(SSM_ACTIONS), resources=[report, report + LEASE_SUFFIX]))
-        if self._cluster_coverage is not None:
-            self._cluster_records = report + CLUSTER_RECORDS_SUFFIX + "/*"
-            statements += [
-                iam.PolicyStatement(actions=list(SSM_ACTIONS), resources=[self._cluster_records]),
-                iam.PolicyStatement(actions=["ssm:GetParametersByPath"], resources=[report + CLUSTER_RECORDS_SUFFIX]),
-            ]
+        self._cluster_records = report + CLUSTER_RECORDS_SUFFIX + "/*"
+        statements += [
+            iam.PolicyStatement(actions=list(SSM_ACTIONS), resources=[self._cluster_records]),
+            iam.PolicyStatement(actions=["ssm:GetParametersByPath"], resources=[report + CLUSTER_RECORDS_SUFFIX]),
+        ]
         statements.append(
             iam.PolicyStatement(
                 actions=["logs:CreateLogStream", "logs:PutLogEvents"], resources=[self._log_group.log_group_arn]
@@ -456,9 +460,34 @@ class EstateCoverage(Construct):
             iam.PolicyStatement(actions=list(LOG_DELIVERY_ACTIONS), resources=["*"]),
         ]
 
-    def _cluster_statements(self, stack: Stack) -> list[iam.PolicyStatement]:
+    def _revert_statements(self, stack: Stack) -> list[iam.PolicyStatement]:
+        """Undoing cluster coverage: only on clusters and access entries that carry the owner's tag."""
         self._clusters = stack.format_arn(service="eks", resource="cluster", resource_name="*")
         self._access_entries = stack.format_arn(service="eks", resource="access-entry", resource_name="*/*")
+        own_resource = {f"aws:ResourceTag/{COVERAGE_TAG_KEY}": self._owner}
+        return [
+            iam.PolicyStatement(actions=list(EKS_REVERT_READ_ACTIONS), resources=[self._clusters]),
+            iam.PolicyStatement(
+                actions=["eks:UpdateClusterConfig"],
+                resources=[self._clusters],
+                conditions={"StringEquals": own_resource},
+            ),
+            iam.PolicyStatement(
+                actions=["eks:UntagResource"],
+                resources=[self._clusters],
+                conditions={
+                    "StringEquals": own_resource,
+                    "ForAllValues:StringEquals": {"aws:TagKeys": [COVERAGE_TAG_KEY]},
+                },
+            ),
+            iam.PolicyStatement(
+                actions=["eks:DeleteAccessEntry"],
+                resources=[self._access_entries],
+                conditions={"StringEquals": own_resource},
+            ),
+        ]
+
+    def _cluster_statements(self, stack: Stack) -> list[iam.PolicyStatement]:
         # With TAGGED, changing a cluster needs its opt-in tag; reverting one needs the runner's own tag,
         # which it set before changing the cluster, so that a cluster whose opt-in tag is gone is reverted.
         opted_in = (
@@ -472,6 +501,7 @@ class EstateCoverage(Construct):
         return [
             iam.PolicyStatement(actions=list(EKS_READ_ACTIONS), resources=["*"]),
             iam.PolicyStatement(
+                # eks:CreateAccessEntry is authorized on the cluster only (Service Authorization Reference).
                 actions=["eks:UpdateClusterConfig", "eks:CreateAccessEntry"],
                 resources=[self._clusters],
                 conditions={"StringEquals": opted_in} if opted_in else None,
@@ -482,17 +512,8 @@ class EstateCoverage(Construct):
                 conditions={"StringEquals": {**own_request, **opted_in}, **only_own_key},
             ),
             iam.PolicyStatement(
-                actions=["eks:UpdateClusterConfig"],
-                resources=[self._clusters],
-                conditions={"StringEquals": own_resource},
-            ),
-            iam.PolicyStatement(
-                actions=["eks:UntagResource"],
-                resources=[self._clusters],
-                conditions={"StringEquals": own_resource, **only_own_key},
-            ),
-            iam.PolicyStatement(
-                actions=["eks:CreateAccessEntry", "eks:TagResource"],
+                # Tags given to CreateAccessEntry are authorized as eks:TagResource on the new entry.
+                actions=["eks:TagResource"],
                 resources=[self._access_entries],
                 conditions={"StringEquals": own_request},
             ),
@@ -506,11 +527,6 @@ class EstateCoverage(Construct):
                         "eks:accessScope": "cluster",
                     }
                 },
-            ),
-            iam.PolicyStatement(
-                actions=["eks:DeleteAccessEntry"],
-                resources=[self._access_entries],
-                conditions={"StringEquals": own_resource},
             ),
         ]
 
@@ -621,7 +637,25 @@ class EstateCoverage(Construct):
                 "Flow log ids are made by EC2 at run time; creating and tagging them requires the owner's"
                 f" {COVERAGE_TAG_KEY} tag in the request, and deleting requires it on the flow log.",
             )
+        acknowledge_nag(
+            self._policy,
+            f"AwsSolutions-IAM5[Resource::{nag_resource_text(stack, self._cluster_records)}]",
+            "One SSM record per cluster, named at run time from the cluster's name, below this construct's own"
+            " report parameter.",
+        )
         if self._cluster_coverage is None:
+            acknowledge_nag(
+                self._policy,
+                f"AwsSolutions-IAM5[Resource::{nag_resource_text(stack, self._clusters)}]",
+                "Undoing cluster coverage that was switched off: reading clusters, and reverting and untagging only"
+                f" clusters that carry this construct's {COVERAGE_TAG_KEY} tag with its owner's value.",
+            )
+            acknowledge_nag(
+                self._policy,
+                f"AwsSolutions-IAM5[Resource::{nag_resource_text(stack, self._access_entries)}]",
+                "Undoing cluster coverage that was switched off: deleting only access entries that carry this"
+                f" construct's {COVERAGE_TAG_KEY} tag with its owner's value.",
+            )
             return
         scope = (
             f"only clusters carrying the opt-in tag {self._opt_in_tag[0]} (aws:ResourceTag) may be changed"
@@ -640,12 +674,6 @@ class EstateCoverage(Construct):
             "Access entry ARNs end in an id EKS makes at run time; tagging one needs the owner's"
             f" {COVERAGE_TAG_KEY} tag in the request, and associating a policy (only the configured one, at cluster"
             " scope) or deleting needs it on the entry.",
-        )
-        acknowledge_nag(
-            self._policy,
-            f"AwsSolutions-IAM5[Resource::{nag_resource_text(stack, self._cluster_records)}]",
-            "One SSM record per cluster, named at run time from the cluster's name, below this construct's own"
-            " report parameter.",
         )
 
     @property

@@ -77,26 +77,43 @@ def cluster_grants(stack: Stack, construct: EstateCoverage, *, opted_in: dict[st
         )
         # Its marker, only its own key and value, only on opted-in clusters.
         | grants(("eks:TagResource",), (CLUSTERS,), {"StringEquals": {**own_request, **opted_in}, **only_own_key})
-        # The revert: only clusters carrying its marker, whatever their opt-in tag says now.
-        | grants(("eks:UpdateClusterConfig",), (CLUSTERS,), {"StringEquals": own_resource})
-        | grants(("eks:UntagResource",), (CLUSTERS,), {"StringEquals": own_resource, **only_own_key})
-        # Access entries: created with its marker, then only those with it.
-        | grants(("eks:CreateAccessEntry", "eks:TagResource"), (ACCESS_ENTRIES,), {"StringEquals": own_request})
+        # The revert: only clusters and entries carrying its marker, whatever their opt-in tag says now.
+        | revert_grants()
+        # Access entries: tagged with its marker when created (eks:TagResource on the new entry), then
+        # only those with it.
+        | grants(("eks:TagResource",), (ACCESS_ENTRIES,), {"StringEquals": own_request})
         | grants(
             ("eks:AssociateAccessPolicy",),
             (ACCESS_ENTRIES,),
             {"StringEquals": {**own_resource, "eks:policyArn": VIEW_POLICY, "eks:accessScope": "cluster"}},
         )
-        | grants(("eks:DeleteAccessEntry",), (ACCESS_ENTRIES,), {"StringEquals": own_resource})
-        # Its report and lease, and one record per cluster below the report.
-        | grants(SSM_ACTIONS, (arn(REPORT), arn(f"{REPORT}/lease"), arn(f"{REPORT}/clusters/*")))
-        | grants(("ssm:GetParametersByPath",), (arn(f"{REPORT}/clusters"),))
+        # Its report and lease.
+        | grants(SSM_ACTIONS, (arn(REPORT), arn(f"{REPORT}/lease")))
         | grants(
             ("logs:CreateLogStream", "logs:PutLogEvents"),
             ({"Fn::GetAtt": [logical_id(stack, construct.log_group), "Arn"]},),
         )
         # The hand-off: it invokes itself, and nothing else.
         | grants(("lambda:InvokeFunction",), ({"Fn::GetAtt": [logical_id(stack, construct.function), "Arn"]},))
+    )
+
+
+def revert_grants(owner: str = OWNER, report: str = REPORT) -> set[tuple[str, str, str]]:
+    """What every EstateCoverage may do, clusters covered or not: undo cluster coverage (an Update that switches
+    it off, or a Delete, runs after the opening statements are gone), only on what carries the owner's marker."""
+    own_resource = {f"aws:ResourceTag/{COVERAGE_KEY}": owner}
+    return (
+        grants(("eks:DescribeCluster", "eks:DescribeUpdate"), (CLUSTERS,))
+        | grants(("eks:UpdateClusterConfig",), (CLUSTERS,), {"StringEquals": own_resource})
+        | grants(
+            ("eks:UntagResource",),
+            (CLUSTERS,),
+            {"StringEquals": own_resource, "ForAllValues:StringEquals": {"aws:TagKeys": [COVERAGE_KEY]}},
+        )
+        | grants(("eks:DeleteAccessEntry",), (ACCESS_ENTRIES,), {"StringEquals": own_resource})
+        # One record per cluster below the report, listed in one call.
+        | grants(SSM_ACTIONS, (arn(f"{report}/clusters/*"),))
+        | grants(("ssm:GetParametersByPath",), (arn(f"{report}/clusters"),))
     )
 
 
@@ -139,17 +156,17 @@ def test_vpcs_and_clusters_together_get_both_sets_and_nothing_more() -> None:
     vpc_only = EstateCoverage(vpc_stack, "Coverage", bucket=s3.Bucket.from_bucket_name(vpc_stack, "Logs", "logs"))
     both = covering(stack, bucket=s3.Bucket.from_bucket_name(stack, "Logs", "logs"))
     # The log group and function have the same logical ids in both stacks (same construct paths).
+    # The revert statements are in both.
     assert permissions(stack, both) == permissions(vpc_stack, vpc_only) | cluster_grants(
         stack, both, opted_in={"aws:ResourceTag/airs-discovery": "on"}
     )
 
 
-def test_without_clusters_the_role_has_no_eks_statement_and_cannot_invoke_itself() -> None:
+def test_without_clusters_the_role_may_only_undo_cluster_coverage_and_cannot_invoke_itself() -> None:
     stack = new_stack()
     construct = EstateCoverage(stack, "Coverage", bucket=s3.Bucket.from_bucket_name(stack, "Logs", "logs"))
-    actions = {a for a, _, _ in permissions(stack, construct)}
-    assert not {a for a in actions if a.startswith(("eks:", "lambda:"))}
-    assert "ssm:GetParametersByPath" not in actions
+    granted = permissions(stack, construct)
+    assert {g for g in granted if g[0].startswith(("eks:", "lambda:")) or "/clusters" in g[1]} == revert_grants()
     assert construct.cluster_events is None
     assert environment(stack, construct)["CLUSTER_COVERAGE"] == "none"
     assert not {k for k in environment(stack, construct) if k.startswith(("OPT_IN", "PUBLIC_ENDPOINT", "DISCOVERY"))}

@@ -419,7 +419,15 @@ def test_the_role_may_do_exactly_what_the_sweep_needs() -> None:
             ("logs:CreateLogStream", "logs:PutLogEvents"),
             ({"Fn::GetAtt": [logical_id(stack, construct.log_group), "Arn"]},),
         )
+        # Undoing cluster coverage an Update switched off (tests/constructs/test_estate_coverage_clusters.py).
+        | _revert_grants()
     )
+
+
+def _revert_grants(**kwargs: str) -> set[tuple[str, str, str]]:
+    from tests.constructs.test_estate_coverage_clusters import revert_grants
+
+    return revert_grants(**kwargs)
 
 
 def test_the_role_is_for_lambda_and_carries_no_inline_policy() -> None:
@@ -442,7 +450,10 @@ def test_owner_and_report_parameter_scope_the_permissions() -> None:
     granted = permissions(stack, construct)
     report = "ssm:us-east-1:111111111111:parameter/ops/coverage/report"
     assert {(a, r) for a, r, _ in granted if a.startswith("ssm:")} == {
-        (a, r) for a, r, _ in grants(SSM_ACTIONS, (arn(report), arn(f"{report}/lease")))
+        (a, r)
+        for a, r, _ in grants(SSM_ACTIONS, (arn(report), arn(f"{report}/lease")))
+        | _revert_grants(owner="platform", report=report)
+        if a.startswith("ssm:")
     }
     conditions = {json.dumps(json.loads(c)) for a, _, c in granted if a in ("ec2:CreateFlowLogs", "ec2:DeleteFlowLogs")}
     assert conditions == {
@@ -714,6 +725,11 @@ def test_each_finding_is_acknowledged_on_its_resource_with_a_reason(tmp_path: Pa
             "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
             "AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:ec2:us-east-1:111111111111:vpc-flow-log/*]",
             "AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:ec2:us-east-1:111111111111:vpc/*]",
+            # Undoing cluster coverage an Update switched off: only what carries the owner's marker.
+            "AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:eks:us-east-1:111111111111:access-entry/*/*]",
+            "AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:eks:us-east-1:111111111111:cluster/*]",
+            "AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:ssm:us-east-1:111111111111:parameter/airs-onboarding"
+            "/coverage/Coverage/clusters/*]",
         ],
     }
     reasons = acknowledged(policy)

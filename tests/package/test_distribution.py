@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from packaging.requirements import Requirement
 
+from onboarding_constructs._handler_code import inline_source
 from tests.conftest import REPO_ROOT
 
 pytestmark = pytest.mark.slow
@@ -190,9 +191,11 @@ def test_installed_wheel_synthesizes_every_public_construct_with_inline_handlers
     assert report["paths_with_the_library"] == [str(fresh_site)]
     assert report["public_constructs"], "no Construct subclass in onboarding_constructs.__all__"
     assert report["unused_constructs"] == [], "add these public constructs to installed_check.py"
-    handler_sources = {path.read_text(encoding="utf-8") for path in HANDLERS}
+    # What each function runs: its handler file, with any other handler's file it imports bundled in
+    # (read here from the repository, not from the installed package).
+    handler_sources = {inline_source(path.parent.name) for path in HANDLERS}
     for handler in ("eks_cluster_access", "estate_coverage"):
-        assert (REPO_ROOT / "lambda" / handler / "index.py").read_text(encoding="utf-8") in report["inline_code"]
+        assert inline_source(handler) in report["inline_code"]
     assert set(report["inline_code"]) <= handler_sources
     assert all("ZipFile" in code for code in report["lambda_code"]), report["lambda_code"]
     assert report["docker_image_assets"] == 0
