@@ -1121,7 +1121,12 @@ def _check_cidrs(cidrs: list[str], *, ipv6_allowed: bool, cluster_name: str) -> 
     if invalid:
         raise _invalid(f"The following CIDRs are invalid in publicAccessCidrs: [{', '.join(invalid)}]", cluster_name)
     seen: set[Any] = set()
-    repeated = [cidr for cidr in cidrs if (network := ipaddress.ip_network(cidr)) in seen or seen.add(network)]
+    repeated = []
+    for cidr in cidrs:
+        network = ipaddress.ip_network(cidr)
+        if network in seen:
+            repeated.append(cidr)
+        seen.add(network)
     if repeated:
         # Guess: no real message for a repeated block was found.
         raise _invalid(
