@@ -650,10 +650,13 @@ class ClusterSweep:
         entry = self._access_entry(name)
         if entry is None:
             return ClusterPlan(name, cluster, True, True)
-        ours = (doc or {}).get("access_entry") == "created"
-        if ours and (doc or {}).get("principal") != self.settings.discovery_role_arn:
+        doc = doc or {}
+        ours = _entry_is_ours(doc)
+        if doc.get("access_entry") == "creating":
+            return ClusterPlan(name, cluster, True, True)  # its access policy is not associated yet
+        if ours and doc.get("principal") != self.settings.discovery_role_arn:
             return ClusterPlan(name, cluster, True, True)  # the discovery role changed: ours goes, one for it comes
-        if doc is not None and not marked and _changed_something(doc):
+        if not marked and _changed_something(doc):
             return ClusterPlan(name, cluster, True, True)  # our marker is gone: put it back, or we cannot revert
         return ClusterPlan(
             name, cluster, True, False, ClusterResult("opened", access_entry="created" if ours else "existing")
@@ -679,7 +682,7 @@ class ClusterSweep:
             cluster, _ = yield from access.open(props)
         finally:
             self._keep_progress(name, access)
-        result = self._open_access_entry(name)
+        result = yield from self._open_access_entry(name)
         if not cluster_access.endpoint_state(cluster, name)[0]:
             # Its public-endpoint tag was removed: public access is off again, as it was found.
             return ClusterResult(
@@ -699,8 +702,8 @@ class ClusterSweep:
             undone.append(f"the CIDRs it added ({', '.join(doc['added_cidrs'])})")
         if doc.get("enabled_public_access"):
             undone.append("public access it turned on")
-        if plan.cluster is not None and doc.get("access_entry") == "created":
-            self._delete_access_entry(name, str(doc.get("principal", "")))
+        if plan.cluster is not None and _entry_is_ours(doc):
+            yield from self._delete_access_entry(name, str(doc.get("principal", "")))
             undone.append("the discovery role's access entry it created")
         if name not in self.records.docs:
             self.records.docs[name] = {}  # the marker without a record: nothing to revert but the marker
@@ -726,39 +729,59 @@ class ClusterSweep:
         )
         return ClusterResult("reverted", reason)
 
-    def _open_access_entry(self, name: str) -> ClusterResult:
+    def _open_access_entry(self, name: str) -> Steps[ClusterResult]:
+        """The discovery role's access entry: left alone when someone else's exists; else created with our
+        marker and the access policy. The record says "creating" until the policy is associated."""
         doc = self.records.docs.get(name, {})
-        if doc.get("access_entry") == "created" and doc.get("principal") != self.settings.discovery_role_arn:
-            self._delete_access_entry(name, str(doc.get("principal", "")))
+        role = self.settings.discovery_role_arn
+        if _entry_is_ours(doc) and doc.get("principal") != role:
+            # The discovery role changed: the entry made for the old one goes.
+            yield from self._delete_access_entry(name, str(doc.get("principal", "")))
             self.records.update(name, access_entry=None, principal=None)
-        if self._access_entry(name) is not None:
-            ours = self.records.docs.get(name, {}).get("access_entry") == "created"
-            return ClusterResult("opened", access_entry="created" if ours else "existing")
-        # Write-ahead, as the endpoint record: a crash between the two calls leaves it to undo.
-        self.records.update(name, access_entry="created", principal=self.settings.discovery_role_arn)
-        try:
-            self.eks.create_access_entry(
-                clusterName=name,
-                principalArn=self.settings.discovery_role_arn,
-                type="STANDARD",
-                tags={COVERAGE_TAG_KEY: self.owner},
-            )
-        except ClientError as error:
-            if _code(error) != "ResourceInUseException":
-                self.records.update(name, access_entry=None, principal=None)
-                raise cluster_access.Failure(_aws_problem(error, "eks:CreateAccessEntry", f"opening {name}")) from None
-            # Created by someone else since we looked: theirs, left alone.
-            self.records.update(name, access_entry=None, principal=None)
-            return ClusterResult("opened", access_entry="existing")
-        try:
-            self.eks.associate_access_policy(
-                clusterName=name,
-                principalArn=self.settings.discovery_role_arn,
-                policyArn=self.settings.access_policy_arn,
-                accessScope={"type": "cluster"},
-            )
-        except ClientError as error:
-            raise cluster_access.Failure(_aws_problem(error, "eks:AssociateAccessPolicy", f"opening {name}")) from None
+        entry = self._access_entry(name)
+        if entry is not None and doc.get("access_entry") != "creating":
+            return ClusterResult("opened", access_entry="created" if _entry_is_ours(doc) else "existing")
+        if entry is None:
+            # Write-ahead, as the endpoint record: a crash between the calls leaves it to undo.
+            self.records.update(name, access_entry="creating", principal=role)
+            while True:
+                try:
+                    self.eks.create_access_entry(
+                        clusterName=name, principalArn=role, type="STANDARD", tags={COVERAGE_TAG_KEY: self.owner}
+                    )
+                    break
+                except ClientError as error:
+                    if _code(error) != "ResourceInUseException":
+                        self.records.update(name, access_entry=None, principal=None)
+                        raise cluster_access.Failure(
+                            _aws_problem(error, "eks:CreateAccessEntry", f"opening {name}")
+                        ) from None
+                # 409: the entry exists now, or the cluster is being updated (EKS answers both so).
+                entry = self._access_entry(name)
+                if entry is None:
+                    yield f"an update of cluster {name} to finish before its access entry is created"
+                    continue
+                if (entry.get("tags") or {}).get(COVERAGE_TAG_KEY) != self.owner:
+                    # Someone else's, created since we looked: left alone.
+                    self.records.update(name, access_entry=None, principal=None)
+                    return ClusterResult("opened", access_entry="existing")
+                break  # ours: an earlier attempt whose answer was lost created it
+        while True:
+            try:
+                self.eks.associate_access_policy(
+                    clusterName=name,
+                    principalArn=role,
+                    policyArn=self.settings.access_policy_arn,
+                    accessScope={"type": "cluster"},
+                )
+                break
+            except ClientError as error:
+                if _code(error) != "ResourceInUseException":
+                    raise cluster_access.Failure(
+                        _aws_problem(error, "eks:AssociateAccessPolicy", f"opening {name}")
+                    ) from None
+            yield f"an update of cluster {name} to finish before the access policy is associated"
+        self.records.update(name, access_entry="created")
         return ClusterResult("opened", access_entry="created")
 
     # EKS and record plumbing
@@ -806,16 +829,21 @@ class ClusterSweep:
             if not token:
                 return names
 
-    def _delete_access_entry(self, name: str, principal: str) -> None:
+    def _delete_access_entry(self, name: str, principal: str) -> Steps[None]:
         if not principal:
             return  # a record without the principal: nothing can be named to delete
-        try:
-            self.eks.delete_access_entry(clusterName=name, principalArn=principal)
-        except ClientError as error:
-            if _code(error) != "ResourceNotFoundException":
-                raise cluster_access.Failure(
-                    _aws_problem(error, "eks:DeleteAccessEntry", f"reverting {name}")
-                ) from None
+        while True:
+            try:
+                self.eks.delete_access_entry(clusterName=name, principalArn=principal)
+                return
+            except ClientError as error:
+                if _code(error) == "ResourceNotFoundException":
+                    return
+                if _code(error) != "ResourceInUseException":
+                    raise cluster_access.Failure(
+                        _aws_problem(error, "eks:DeleteAccessEntry", f"reverting {name}")
+                    ) from None
+            yield f"an update of cluster {name} to finish before its access entry is deleted"
 
     def describe(self, name: str) -> dict[str, Any] | None:
         try:
@@ -845,7 +873,12 @@ class ClusterSweep:
 
 
 def _changed_something(doc: Mapping[str, Any]) -> bool:
-    return bool(doc.get("added_cidrs") or doc.get("enabled_public_access") or doc.get("access_entry") == "created")
+    return bool(doc.get("added_cidrs") or doc.get("enabled_public_access") or _entry_is_ours(doc))
+
+
+def _entry_is_ours(doc: Mapping[str, Any]) -> bool:
+    """Whether the record says the runner created the access entry ("creating": its policy not yet associated)."""
+    return doc.get("access_entry") in ("created", "creating")
 
 
 def drive_clusters(

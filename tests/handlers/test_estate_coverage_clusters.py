@@ -399,3 +399,62 @@ def test_a_delete_that_cannot_revert_a_cluster_fails_and_keeps_the_report(aws: H
     assert answer["Reason"].startswith("Could not revert every EKS cluster this coverage changed: cluster prod:")
     assert answer["Reason"].endswith("Fix the cause and retry the deletion.")
     assert aws.parameter(REPORT_PARAMETER) is not None and record(aws, "prod") is not None
+
+
+# --- the access entry ----------------------------------------------------------------------------------
+
+
+def test_an_update_starting_just_before_the_access_entry_is_waited_out(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE, *DISCOVERY], tags=tagged())
+    # EKS answers 409 to CreateAccessEntry while an update runs, as it does for an entry that exists.
+    aws.when("CreateAccessEntry", lambda _params: aws.eks.start_foreign_update("prod", duration=60.0))
+    created(aws)
+    # Asked again every 15 s poll until the 60 s update ended: 4 refusals, then the entry.
+    assert aws.counts()["CreateAccessEntry"] == 5
+    assert aws.eks.access_entry("prod", ROLE) is not None
+    assert list(aws.eks.access_policies("prod", ROLE)) == [VIEW_POLICY]
+    assert report(aws)["clusters"]["prod"] == {"state": "opened", "access_entry": "created"}
+
+
+def test_an_entry_whose_policy_was_not_associated_gets_it_on_the_next_run(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE, *DISCOVERY], tags=tagged())
+    aws.fail("AssociateAccessPolicy", "AccessDeniedException", status=403, times=1)
+    created(aws)
+    assert report(aws)["clusters"]["prod"]["state"] == "failed"
+    assert record(aws, "prod")["access_entry"] == "creating"  # type: ignore[index]
+    assert aws.eks.access_policies("prod", ROLE) == {}
+    aws.sweep()
+    assert list(aws.eks.access_policies("prod", ROLE)) == [VIEW_POLICY]
+    assert record(aws, "prod")["access_entry"] == "created"  # type: ignore[index]
+    assert aws.counts()["CreateAccessEntry"] == 1  # the entry was kept, not made twice
+
+
+def test_an_entry_created_by_a_request_whose_answer_was_lost_is_known_as_ours(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE, *DISCOVERY], tags=tagged())
+    aws.fail("CreateAccessEntry", "ResourceInUseException", status=409, times=1, executed=True)
+    created(aws)
+    assert report(aws)["clusters"]["prod"] == {"state": "opened", "access_entry": "created"}
+    aws.eks.untag("prod", OPT_IN[0])
+    aws.sweep()
+    assert aws.eks.access_entry("prod", ROLE) is None  # ours, so the revert deletes it
+
+
+def test_a_new_discovery_role_gets_its_entry_and_the_old_ones_goes(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE, *DISCOVERY], tags=tagged())
+    created(aws)
+    new_role = f"arn:aws:iam::{ACCOUNT_ID}:role/airs-discovery-2"
+    os.environ["DISCOVERY_ROLE_ARN"] = new_role
+    aws.cfn("Update")
+    assert aws.eks.access_entry("prod", ROLE) is None
+    assert aws.eks.access_entry("prod", new_role) is not None
+    assert record(aws, "prod")["principal"] == new_role  # type: ignore[index]
+
+
+def test_a_removed_marker_is_put_back_so_that_the_cluster_can_still_be_reverted(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE], tags=tagged())
+    created(aws)
+    aws.eks.untag("prod", MARKER)
+    aws.reset_calls()
+    aws.sweep()
+    assert aws.eks.tags("prod")[MARKER] == OWNER
+    assert eks_writes(aws) == {"TagResource": 1}
