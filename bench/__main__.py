@@ -19,6 +19,7 @@ import yaml  # noqa: E402 - the imports below load the CDK, after PATH is set
 
 from onboarding_config.loader import DEFAULT_CONFIG  # noqa: E402
 
+from . import clusters as cluster_bench  # noqa: E402
 from . import coverage  # noqa: E402
 from .estates import estate_config  # noqa: E402
 from .measure import REPO_ROOT, cdk_synth, empty_app, timed  # noqa: E402
@@ -31,6 +32,8 @@ NOISE_SECONDS = 0.3  # run-to-run spread of one synth on a 2-core machine
 
 #: VPCs of the coverage sweep measurement.
 COVERAGE_VPCS = 1000
+#: Fresh clusters opened at once in the cluster coverage measurement.
+COVERAGE_CLUSTERS = 30
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -115,6 +118,8 @@ def main(argv: list[str] | None = None) -> int:
         _progress("the estate-coverage sweep over 1000 VPCs (moto)")
         first, steady = coverage.measure(COVERAGE_VPCS)
         print(f"\n## Coverage sweep\n\n{coverage.table(COVERAGE_VPCS, (first, steady))}")
+        _progress(f"cluster coverage over {COVERAGE_CLUSTERS} fresh clusters (EKS fake, virtual time)")
+        print(f"\n## Cluster coverage\n\n{cluster_bench.table(cluster_bench.measure(COVERAGE_CLUSTERS))}")
 
         print("\n## Targets\n")
         print(_verdict(f"example config at most {EXAMPLE_TARGET}x the empty app", example_ratio, EXAMPLE_TARGET))
