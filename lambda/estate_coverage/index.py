@@ -1,12 +1,16 @@
-"""Custom::EstateCoverage and its sweeps: a flow log to the stack's S3 bucket on every VPC of the account and region.
+"""Custom::EstateCoverage and its sweeps: a flow log to the stack's S3 bucket on every VPC of the account and region,
+and EKS clusters opened to AIRS discovery when their owners tag them (or all of them).
 
-One function, three ways in:
+One function, four ways in:
 
 - CloudFormation's custom-resource requests (Create, Update, Delete), answered here with a PUT to the
   request's ResponseURL (no Provider framework: stdlib + boto3 only).
 - An EventBridge schedule, and EventBridge events of the CloudTrail calls that change the estate
   (CreateVpc, DeleteVpc, CreateTags, DeleteTags). Either means "run a sweep"; the event is only logged.
-  EventBridge delivers CloudTrail events on a best-effort basis: the schedule is the guarantee.
+  EventBridge delivers CloudTrail events on a best-effort basis: the schedule is the guarantee. EKS's
+  CreateCluster, DeleteCluster, TagResource and UntagResource do the same when clusters are covered.
+- A continuation: a run short of time with cluster work left invokes the function again, asynchronously
+  (at most MAX_HAND_OFFS times in a row; then the schedule continues).
 
 A run reads every VPC (DescribeVpcs) and every flow log (DescribeFlowLogs) of the region once, paginated,
 and plans: a VPC in scope that already has a flow log matching the settings (anyone's) is covered; one
@@ -17,15 +21,29 @@ parameter created only if absent), re-reads the flow logs under it, changes, and
 two runs at once never create the same flow log twice. The coverage report (JSON, lambda/README.md
 describes it) is kept in an SSM parameter and written only when the coverage it describes changed.
 
-Delete removes every flow log with our tag and OWNER, and the report. Sweeps do nothing while there is
-no report: the report exists from the resource's Create to its Delete, so a sweep that starts after the
-Delete (a queued event) cannot bring back what the Delete removed.
+Clusters (CLUSTER_COVERAGE tagged or all): a cluster in scope is opened by the EKS handler's own code
+(ClusterAccess, bundled into this function's inline code as the module eks_cluster_access): the auth mode
+CONFIG_MAP -> API_AND_CONFIG_MAP, the allowed CIDRs merged into its public endpoint's list, public access
+only with the cluster's public-endpoint tag; then the discovery role's access entry with the access policy.
+Before changing a cluster the runner tags it with our ownership tag, so that its role may revert it after
+the opt-in tag is gone. What was done is recorded in <REPORT_PARAMETER>/clusters/<name> before it is done;
+a cluster that leaves scope gets exactly that undone (the auth mode stays: EKS cannot undo it). Up to
+MAX_CLUSTERS_IN_FLIGHT clusters are worked on at once; one cluster's failure is reported and never stops
+the others. The lease covers cluster changes too.
+
+Delete removes every flow log with our tag and OWNER, reverts every cluster on record, and the report.
+Sweeps do nothing while there is no report: the report exists from the resource's Create to its Delete,
+so a sweep that starts after the Delete (a queued event) cannot bring back what the Delete removed.
 
 Environment (set by the construct): BUCKET_ARN, LOG_FORMAT, FILE_FORMAT (plain-text | parquet),
 PER_HOUR_PARTITION and HIVE_COMPATIBLE_PARTITIONS (true | false), MAX_AGGREGATION_INTERVAL (60 | 600),
 EXCLUDE_TAG_KEY and EXCLUDE_TAG_VALUE (an empty key excludes nothing), OWNER (our ownership tag's value),
 REPORT_PARAMETER (the report's SSM parameter name; the lease is <REPORT_PARAMETER>/lease), and optionally
 TIME_BUDGET_SECONDS (at most this long; default and limit: the invocation's remaining time less 30 s).
+COVER_VPCS (true | false: without VPCs, the flow-log variables are absent). Clusters: CLUSTER_COVERAGE
+(none | tagged | all), OPT_IN_TAG_KEY/VALUE, PUBLIC_ENDPOINT_TAG_KEY/VALUE (an empty key: no cluster may opt
+in to public access), DISCOVERY_ROLE_ARN, ALLOWED_CIDRS (comma-separated), ACCESS_POLICY_ARN, and optionally
+POLL_INTERVAL_SECONDS (default 15). lambda/README.md is the whole contract.
 """
 
 from __future__ import annotations
