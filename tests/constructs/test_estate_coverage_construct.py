@@ -758,6 +758,7 @@ def test_checkov_skips_carry_reasons() -> None:
         "CKV_AWS_116",
         "CKV_AWS_117",
         "CKV_AWS_173",
+        "CKV_AWS_45",
     ]
     assert sorted(checkov_skips(stack, construct.log_group)) == ["CKV_AWS_158"]
     for construct_ in (construct.function, construct.log_group):
