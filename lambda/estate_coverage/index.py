@@ -720,7 +720,9 @@ class ClusterSweep:
             undone.append(f"the CIDRs it added ({', '.join(doc['added_cidrs'])})")
         if doc.get("enabled_public_access"):
             undone.append("public access it turned on")
-        if plan.cluster is not None and _entry_is_ours(doc):
+        going = plan.cluster is None or plan.cluster.get("status") == "DELETING"
+        if not going and _entry_is_ours(doc):
+            # A cluster being deleted takes its access entries with it (and refuses changes meanwhile).
             yield from self._delete_access_entry(name, str(doc.get("principal", "")))
             undone.append("the discovery role's access entry it created")
         if name not in self.records.docs:
@@ -731,7 +733,9 @@ class ClusterSweep:
         finally:
             self._keep_progress(name, access)
         marked = (plan.cluster or {}).get("tags", {}).get(COVERAGE_TAG_KEY) == self.owner
-        if plan.cluster is not None and (marked or doc.get("marked")):
+        if going:
+            return ClusterResult("reverted", "the cluster is deleted or being deleted; its record was removed")
+        if marked or doc.get("marked"):
             self._eks_call(
                 "eks:UntagResource",
                 name,
@@ -740,8 +744,6 @@ class ClusterSweep:
                 tagKeys=[COVERAGE_TAG_KEY],
                 missing_ok=True,
             )
-        if plan.cluster is None:
-            return ClusterResult("reverted", "the cluster no longer exists; its record was removed")
         reason = ("removed " + ", ".join(undone) if undone else "nothing of ours was left on it") + (
             "; the authentication mode stays API_AND_CONFIG_MAP (EKS cannot undo that change)"
         )
@@ -923,6 +925,9 @@ def drive_clusters(
                 results[name] = ClusterResult("failed", str(failure))
             except Failure as failure:
                 results[name] = ClusterResult("failed", str(failure))
+            except Exception as error:  # one cluster's surprise must not stop the others, nor fail the stack
+                LOG.error("cluster %s: unexpected error: %s", name, traceback.format_exc())
+                results[name] = ClusterResult("failed", f"unexpected error ({type(error).__name__}): {error}")
             else:
                 LOG.info("cluster %s: waiting for %s", name, waiting_for)
                 continue

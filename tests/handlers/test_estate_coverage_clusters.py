@@ -458,3 +458,34 @@ def test_a_removed_marker_is_put_back_so_that_the_cluster_can_still_be_reverted(
     aws.sweep()
     assert aws.eks.tags("prod")[MARKER] == OWNER
     assert eks_writes(aws) == {"TagResource": 1}
+
+
+def test_a_cluster_being_deleted_loses_only_its_record(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE], tags=tagged())
+    created(aws)
+    aws.eks.untag("prod", OPT_IN[0])
+    aws.eks.delete_cluster("prod", duration=600.0)
+    aws.reset_calls()
+    aws.sweep()
+    assert eks_writes(aws) == {}  # EKS refuses changes to a cluster being deleted, and it takes them along
+    assert record(aws, "prod") is None
+    assert report(aws)["clusters"]["prod"] == {
+        "state": "reverted",
+        "reason": "the cluster is deleted or being deleted; its record was removed",
+    }
+
+
+def test_an_unexpected_error_on_one_cluster_is_reported_and_the_others_go_on(aws: Harness) -> None:
+    aws.eks.add_cluster("a", auth_mode="API", cidrs=[OFFICE, *DISCOVERY], tags=tagged())
+    aws.eks.add_cluster("b", auth_mode="API", cidrs=[OFFICE, *DISCOVERY], tags=tagged())
+
+    def explode(_params: dict[str, Any]) -> None:
+        raise KeyError("surprise")
+
+    aws.when("CreateAccessEntry", explode)
+    answer = created(aws)
+    entries = report(aws)["clusters"]
+    assert sorted(e["state"] for e in entries.values()) == ["failed", "opened"]
+    failed = next(e for e in entries.values() if e["state"] == "failed")
+    assert failed["reason"] == "unexpected error (KeyError): 'surprise'"
+    assert answer["Status"] == "SUCCESS"
