@@ -6,11 +6,25 @@ over a table of inputs, so two spellings of the same rule pass and two different
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Iterator, Mapping
+from typing import Any
+
 import pytest
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_s3 as s3
 
-from onboarding_checks import doctor, probes
-from onboarding_constructs import DISCOVERY_CIDRS, STATE_PARAMETER_PREFIX, EksDiscoveryAccess
+from onboarding_checks import clusters, probes
+from onboarding_constructs import (
+    COVERAGE_TAG_KEY,
+    DEFAULT_ACCESS_POLICY,
+    DISCOVERY_CIDRS,
+    STATE_PARAMETER_PREFIX,
+    ClusterCoverage,
+    EksDiscoveryAccess,
+    EstateCoverage,
+)
+from onboarding_constructs.estate_coverage import CLUSTER_RECORDS_SUFFIX
 from onboarding_constructs.validation import (
     CLUSTER_NAME_PATTERN,
     MAX_CUSTOM_RESOURCE_RESPONSE_BYTES,
@@ -18,11 +32,15 @@ from onboarding_constructs.validation import (
     canonical_cidr,
     cluster_name_problem,
     public_cidr_problem,
+    role_arn_problem,
 )
 from tests.conftest import new_stack, template_of
 from tests.handlers.conftest import load_handler
+from tests.handlers.coverage_harness import load_handler as load_coverage_handler
 
 handler = load_handler()
+#: The estate-coverage function, as its inline code runs (the EKS handler bundled in).
+coverage = load_coverage_handler()
 
 CLUSTER_NAMES = [
     "prod",
@@ -125,9 +143,10 @@ def test_open_to_everyone_is_what_doctor_treats_as_open() -> None:
     assert handler.OPEN_TO_EVERYONE == probes.OPEN_TO_EVERYONE
 
 
-def test_access_entry_platform_versions_are_doctors() -> None:
+def test_access_entry_platform_versions_are_the_checks() -> None:
+    # doctor plans each cluster with onboarding_checks.clusters (and re-exports its table).
     handler_table = dict(handler.ACCESS_ENTRY_PLATFORM_VERSIONS)
-    assert handler_table == {version: f"eks.{minimum}" for version, minimum in doctor.ACCESS_ENTRY_PLATFORMS.items()}
+    assert handler_table == {version: f"eks.{minimum}" for version, minimum in clusters.ACCESS_ENTRY_PLATFORMS.items()}
 
 
 def test_environment_defaults_are_what_the_construct_sets() -> None:
@@ -152,3 +171,188 @@ def test_verify_expects_the_coverage_report_as_often_as_the_sweep_rewrites_it() 
     from tests.handlers.coverage_harness import load_handler
 
     assert verify.REPORT_REFRESH.total_seconds() == load_handler().REPORT_REFRESH_SECONDS
+
+
+# --- the estate-coverage function's copies ----------------------------------------------------------------
+
+ROLE = "arn:aws:iam::111111111111:role/airs-discovery"
+#: Every partition the library's ARN rules accept (onboarding_constructs._identifiers.PARTITION_PATTERN).
+PARTITIONS = ("aws", "aws-cn", "aws-us-gov", "aws-iso", "aws-iso-b", "aws-iso-f", "aws-eusc")
+
+
+class Reads(Mapping[str, str]):
+    """An environment that remembers which variables were asked for, however they were asked for."""
+
+    def __init__(self, values: Mapping[str, str]) -> None:
+        self.values = dict(values)
+        self.asked: set[str] = set()
+
+    def __getitem__(self, key: str) -> str:
+        self.asked.add(key)
+        return self.values[key]
+
+    def __contains__(self, key: object) -> bool:
+        self.asked.add(str(key))
+        return key in self.values
+
+    def __iter__(self) -> Iterator[str]:
+        raise AssertionError("the handler reads its variables by name")
+
+    def __len__(self) -> int:
+        return len(self.values)
+
+
+def deployed(value: Any, partition: str) -> str:
+    """A synthesized environment value as the function sees it once deployed in ``partition``."""
+    if isinstance(value, str):
+        return value
+    if value == {"Ref": "AWS::Partition"}:
+        return partition
+    if "Fn::Join" in value:
+        separator, parts = value["Fn::Join"]
+        return str(separator).join(deployed(part, partition) for part in parts)
+    raise AssertionError(f"no deployed value for {value!r}")
+
+
+def construct_environment(**props: Any) -> dict[str, Any]:
+    """The function's environment as synthesized (``bucket`` False: no bucket; default: an imported one)."""
+    stack = new_stack()
+    if props.pop("bucket", True):
+        props["bucket"] = s3.Bucket.from_bucket_name(stack, "Logs", "airs-flow-logs")
+    construct = EstateCoverage(stack, "Coverage", **props)
+    function = template_of(stack).to_json()["Resources"][stack.get_logical_id(construct.function.node.default_child)]
+    variables: dict[str, Any] = function["Properties"]["Environment"]["Variables"]
+    return variables
+
+
+@functools.cache
+def deployed_environment(name: str) -> dict[str, str]:
+    """The environment of ``COVERAGE_PROPS[name]``, deployed in the aws partition (synthesized once)."""
+    return {k: deployed(v, "aws") for k, v in construct_environment(**COVERAGE_PROPS[name]).items()}
+
+
+COVERAGE_PROPS = {
+    "vpcs": {},
+    "clusters-tagged": {"bucket": False, "cluster_coverage": ClusterCoverage.TAGGED, "discovery_role_arn": ROLE},
+    "clusters-all-no-public-tag": {
+        "bucket": False,
+        "cluster_coverage": ClusterCoverage.ALL,
+        "discovery_role_arn": ROLE,
+        "public_endpoint_tag": None,
+    },
+    "vpcs-and-clusters": {"cluster_coverage": ClusterCoverage.TAGGED, "discovery_role_arn": ROLE},
+}
+
+
+def test_cluster_records_are_where_the_construct_grants_them() -> None:
+    records = coverage.ClusterRecords(object(), "/airs-onboarding/coverage/prod")
+    assert records.path == "/airs-onboarding/coverage/prod" + CLUSTER_RECORDS_SUFFIX
+    assert records.name_of("c1") == f"/airs-onboarding/coverage/prod{CLUSTER_RECORDS_SUFFIX}/c1"
+
+
+def test_cluster_coverages_are_none_and_the_librarys() -> None:
+    assert coverage.CLUSTER_COVERAGES == ("none", *[c.value for c in ClusterCoverage])
+
+
+def test_the_marker_tag_is_the_librarys() -> None:
+    assert coverage.COVERAGE_TAG_KEY == COVERAGE_TAG_KEY
+
+
+@pytest.mark.parametrize("name", COVERAGE_PROPS)
+def test_the_handler_reads_every_variable_the_construct_writes(name: str) -> None:
+    props = COVERAGE_PROPS[name]
+    written = deployed_environment(name)
+    environment = Reads(written)
+    settings = coverage.read_settings(environment)
+    # An empty PUBLIC_ENDPOINT_TAG_KEY switches the public-endpoint opt-in off: its value means nothing then.
+    ignored = {"PUBLIC_ENDPOINT_TAG_VALUE"} if written.get("PUBLIC_ENDPOINT_TAG_KEY") == "" else set()
+    assert set(written) - environment.asked == ignored
+    assert settings.cover_vpcs == ("bucket" not in props)
+    assert (settings.clusters is None) == ("cluster_coverage" not in props)
+
+
+def test_the_handler_reads_no_variable_the_construct_never_writes() -> None:
+    # Run reads two more, both optional and left out by the construct: TIME_BUDGET_SECONDS and
+    # POLL_INTERVAL_SECONDS (below).
+    written: set[str] = set()
+    asked: set[str] = set()
+    for name in COVERAGE_PROPS:
+        environment = Reads(deployed_environment(name))
+        coverage.read_settings(environment)
+        written |= set(environment.values)
+        asked |= environment.asked
+    assert asked == written
+
+
+def test_the_poll_interval_is_the_eks_handlers_default_and_the_construct_leaves_it_so() -> None:
+    # Each cluster's EKS update is polled as often as a listed cluster's (EksDiscoveryAccess sets the same).
+    assert float(coverage.DEFAULT_POLL_INTERVAL_SECONDS) == float(handler.DEFAULT_POLL_INTERVAL_SECONDS)
+    for name in COVERAGE_PROPS:
+        assert "POLL_INTERVAL_SECONDS" not in deployed_environment(name)
+
+
+# The handler's ROLE_ARN is looser than the library's rule (which is the gate, at synth): it must accept
+# whatever the library accepts, and still refuse what is no role ARN at all.
+ROLE_ARNS = [
+    ROLE,
+    "arn:aws:iam::111111111111:role/path/to/airs-discovery",
+    "arn:aws:iam::111111111111:role/a",
+    "arn:aws:iam::111111111111:role/" + "r" * 64,
+    "arn:aws:iam::111111111111:role/name+=,.@_-",
+    "arn:aws-cn:iam::222222222222:role/airs-discovery",
+    "arn:aws-us-gov:iam::333333333333:role/ops/airs-discovery",
+    "arn:aws-iso-b:iam::444444444444:role/airs-discovery",
+    "arn:aws-eusc:iam::555555555555:role/airs-discovery",
+]
+REFUSED_ROLE_ARNS = [
+    "",
+    "airs-discovery",
+    "arn:aws:iam::11111111111:role/airs-discovery",  # 11 digits
+    "arn:aws:iam::111111111111:user/airs-discovery",
+    "arn:aws:iam::111111111111:role/",
+    "arn:aws:sts::111111111111:assumed-role/airs-discovery/session",
+    "arn:azure:iam::111111111111:role/airs-discovery",
+    "arn:aws:iam::111111111111:role/airs discovery",
+]
+
+
+@pytest.mark.parametrize("arn", ROLE_ARNS)
+def test_the_handler_accepts_every_role_arn_the_library_accepts(arn: str) -> None:
+    assert role_arn_problem(arn) is None
+    assert coverage.ROLE_ARN.fullmatch(arn)
+
+
+@pytest.mark.parametrize("arn", REFUSED_ROLE_ARNS)
+def test_the_handler_refuses_what_is_no_role_arn(arn: str) -> None:
+    assert role_arn_problem(arn) is not None
+    assert not coverage.ROLE_ARN.fullmatch(arn)
+
+
+@pytest.mark.parametrize(
+    "policy", [DEFAULT_ACCESS_POLICY, "AmazonEKSAdminViewPolicy", "AmazonEKSClusterAdminPolicy", "AmazonEKSEditPolicy"]
+)
+def test_the_handler_accepts_the_access_policy_arn_the_construct_writes_in_every_partition(policy: str) -> None:
+    synthesized = construct_environment(
+        bucket=False, cluster_coverage=ClusterCoverage.ALL, discovery_role_arn=ROLE, access_policy=policy
+    )
+    for partition in PARTITIONS:
+        written = {k: deployed(v, partition) for k, v in synthesized.items()}
+        assert written["ACCESS_POLICY_ARN"] == f"arn:{partition}:eks::aws:cluster-access-policy/{policy}"
+        assert coverage.ACCESS_POLICY_ARN.fullmatch(written["ACCESS_POLICY_ARN"])
+        role = f"arn:{partition}:iam::111111111111:role/airs-discovery"
+        settings = coverage.read_settings({**written, "DISCOVERY_ROLE_ARN": role})
+        assert settings.clusters is not None
+        assert settings.clusters.access_policy_arn == written["ACCESS_POLICY_ARN"]
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "AmazonEKSViewPolicy",
+        "arn:aws:eks::aws:cluster-access-policy/",
+        "arn:aws:eks::111111111111:cluster-access-policy/AmazonEKSViewPolicy",
+        "arn:aws:iam::aws:policy/AmazonEKSViewPolicy",
+    ],
+)
+def test_the_handler_refuses_what_is_no_access_policy_arn(arn: str) -> None:
+    assert not coverage.ACCESS_POLICY_ARN.fullmatch(arn)
