@@ -415,6 +415,9 @@ class EstateCoverage(Construct):
         statements = []
         if self._bucket is not None:
             statements += self._vpc_statements(stack)
+        else:
+            # An Update that switches VPC coverage off, or a Delete, removes the flow logs it made before.
+            statements += self._flow_log_removal_statements(stack)
         # Always, also without cluster_coverage: an Update that switches cluster coverage off, or a Delete,
         # undoes what it did on the clusters, and by then the policy no longer has the opening statements.
         statements += self._revert_statements(stack)
@@ -458,6 +461,18 @@ class EstateCoverage(Construct):
                 conditions={"StringEquals": {f"aws:ResourceTag/{COVERAGE_TAG_KEY}": self._owner}},
             ),
             iam.PolicyStatement(actions=list(LOG_DELIVERY_ACTIONS), resources=["*"]),
+        ]
+
+    def _flow_log_removal_statements(self, stack: Stack) -> list[iam.PolicyStatement]:
+        """Removing flow logs made before (VPC coverage switched off): only those carrying the owner's tag."""
+        self._flow_logs = stack.format_arn(service="ec2", resource="vpc-flow-log", resource_name="*")
+        return [
+            iam.PolicyStatement(actions=["ec2:DescribeFlowLogs", "logs:DeleteLogDelivery"], resources=["*"]),
+            iam.PolicyStatement(
+                actions=["ec2:DeleteFlowLogs"],
+                resources=[self._flow_logs],
+                conditions={"StringEquals": {f"aws:ResourceTag/{COVERAGE_TAG_KEY}": self._owner}},
+            ),
         ]
 
     def _revert_statements(self, stack: Stack) -> list[iam.PolicyStatement]:
@@ -623,6 +638,18 @@ class EstateCoverage(Construct):
                 " logs:CreateLogDelivery and logs:DeleteLogDelivery on * are what the Amazon VPC User Guide lists for"
                 " an IAM principal that creates flow logs to S3. None of them creates, changes or deletes a VPC or"
                 " flow log."
+            )
+        else:
+            wildcard.append(
+                "ec2:DescribeFlowLogs supports no resource-level permissions, and logs:DeleteLogDelivery on * is"
+                " what deleting a flow log to S3 needs: both only to remove the flow logs an earlier VPC coverage"
+                " made."
+            )
+            acknowledge_nag(
+                self._policy,
+                f"AwsSolutions-IAM5[Resource::{nag_resource_text(stack, self._flow_logs)}]",
+                "Removing the flow logs an earlier VPC coverage made: ec2:DeleteFlowLogs only on flow logs carrying"
+                f" this construct's {COVERAGE_TAG_KEY} tag with its owner's value.",
             )
         if self._cluster_coverage is not None:
             wildcard.append(

@@ -110,9 +110,10 @@ AGGREGATION_INTERVALS = ("60", "600")
 BUCKET_ARN = re.compile(r"arn:aws(-[a-z]+)*:s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?")
 MAX_TAG_VALUE_CHARS = 256  # EC2 tag values
 REPORT_CUT_NOTE = (
-    "the report is limited to 8 KB: covered VPCs are left out (omitted_vpcs counts every VPC left out);"
-    " the counts are complete"
+    "the report is limited to 8 KB: covered VPCs and opened or untagged clusters are left out (omitted_vpcs"
+    " and omitted_clusters count every one left out); the counts are complete"
 )
+MAX_CUT_REASON_CHARS = 200  # a cluster's reason in a report cut to 8 KB
 TIME_RAN_OUT = "not attempted: the run's time budget ran out; the next run continues"
 CLUSTER_COVERAGES = ("none", "tagged", "all")
 ROLE_ARN = re.compile(r"arn:aws(-[a-z]+)*:iam::\d{12}:role/[\w+=,.@/-]{1,512}")
@@ -123,6 +124,8 @@ SSM_PAGE_SIZE = 10  # GetParametersByPath MaxResults: 1 to 10 (SSM API reference
 # request rate (and the throttling it would bring) low.
 MAX_CLUSTERS_IN_FLIGHT = 5
 DEFAULT_POLL_INTERVAL_SECONDS = "15"
+MIN_POLL_SECONDS, MAX_POLL_SECONDS = 1.0, 300.0
+REVERT_TIME_RAN_OUT = "an EKS update was still being waited for when this request's time ran out; retry"
 CLUSTER_TIME_RAN_OUT = "an EKS update or the cluster's state is still being waited for; the next run continues"
 # A run that leaves cluster work hands it to a new invocation at once, at most this many times in a row;
 # after that the schedule continues (an update that never ends must not keep the function running).
@@ -372,26 +375,50 @@ def _encode(report: Mapping[str, Any]) -> str:
 
 
 def fit_report(report: dict[str, Any]) -> str:
-    """The report as stored: whole if it fits in 8 KB; else the counts and the VPCs that are not covered
-    (failed first), as many as fit, with the number left out."""
+    """The report as stored: whole if it fits in 8 KB. Else covered VPCs are left out first, then clusters
+    that are fine (opened, not tagged), with the problems' reasons shortened; then as many of the rest as fit
+    (failed first), with the number of each left out."""
     text = _encode(report)
     if len(text.encode()) <= ADVANCED_PARAMETER_BYTES:
         return text
     vpcs: dict[str, Any] = report["vpcs"]
-    ranked = [v for v in vpcs if vpcs[v]["state"] == "failed"] + [v for v in vpcs if vpcs[v]["state"] == "excluded"]
-    kept = len(ranked)
+    ranked_vpcs = [v for v in vpcs if vpcs[v]["state"] == "failed"] + [
+        v for v in vpcs if vpcs[v]["state"] == "excluded"
+    ]
+    clusters: dict[str, Any] = report.get("clusters") or {}
+    ranked_clusters = [
+        name
+        for state in ("failed", "refused", "pending", "reverted")
+        for name in clusters
+        if clusters[name]["state"] == state
+    ]
+    shortened = {name: _shortened(clusters[name]) for name in ranked_clusters}
+    kept_vpcs, kept_clusters = len(ranked_vpcs), len(ranked_clusters)
     while True:
-        cut = {
-            **report,
-            "vpcs": {v: vpcs[v] for v in sorted(ranked[:kept])},
-            "omitted_vpcs": len(vpcs) - kept,
-            "note": REPORT_CUT_NOTE,
-        }
+        cut = {**report, "vpcs": {v: vpcs[v] for v in sorted(ranked_vpcs[:kept_vpcs])}}
+        cut["omitted_vpcs"] = len(vpcs) - kept_vpcs
+        if clusters:
+            cut["clusters"] = {name: shortened[name] for name in sorted(ranked_clusters[:kept_clusters])}
+            cut["omitted_clusters"] = len(clusters) - kept_clusters
+        cut["note"] = REPORT_CUT_NOTE
         text = _encode(cut)
-        if len(text.encode()) <= ADVANCED_PARAMETER_BYTES or kept == 0:
+        overflow = len(text.encode()) - ADVANCED_PARAMETER_BYTES
+        if overflow <= 0 or kept_vpcs + kept_clusters == 0:
             return text
-        # Drop the overflow's worth of entries at once (each is at least 30 bytes), then one at a time.
-        kept = max(0, kept - max(1, (len(text.encode()) - ADVANCED_PARAMETER_BYTES) // 200))
+        # Drop the overflow's worth of entries at once (each is at least 30 bytes), then one at a time:
+        # excluded and failed VPCs first, then clusters.
+        drop = max(1, overflow // 200)
+        if kept_vpcs:
+            kept_vpcs = max(0, kept_vpcs - drop)
+        else:
+            kept_clusters = max(0, kept_clusters - drop)
+
+
+def _shortened(entry: Mapping[str, Any]) -> dict[str, Any]:
+    reason = entry.get("reason")
+    if isinstance(reason, str) and len(reason) > MAX_CUT_REASON_CHARS:
+        return {**entry, "reason": reason[: MAX_CUT_REASON_CHARS - 3] + "..."}
+    return dict(entry)
 
 
 #: A report whose coverage has not changed is still rewritten once this old, so its generated_at says the
@@ -560,6 +587,8 @@ class ClusterRecords(cluster_access.SsmRecords):
         self.path = f"{report_parameter}/clusters"
         super().__init__(ssm, lambda name: f"{self.path}/{name}")
         self.docs: dict[str, dict[str, Any]] = {}
+        #: Records whose deletion waits for release(): the revert is not finished when the endpoint's is.
+        self.held: set[str] = set()
 
     def read_all(self) -> None:
         docs: dict[str, dict[str, Any]] = {}
@@ -601,8 +630,14 @@ class ClusterRecords(cluster_access.SsmRecords):
         self.docs[cluster_name] = doc
 
     def delete(self, cluster_name: str) -> None:
+        if cluster_name in self.held:
+            return  # release() deletes it
         super().delete(cluster_name)
         self.docs.pop(cluster_name, None)
+
+    def release(self, cluster_name: str) -> None:
+        self.held.discard(cluster_name)
+        self.delete(cluster_name)
 
 
 @dataclass
@@ -647,11 +682,19 @@ class ClusterSweep:
         scope = in_scope(cluster, self.settings)
         marked = (cluster.get("tags") or {}).get(COVERAGE_TAG_KEY) == self.owner
         doc = self.records.docs.get(name)
+        status = cluster.get("status")
+        if status == "DELETING":
+            # Going away with whatever was done to it: only a record of ours is left to remove.
+            return ClusterPlan(name, cluster, False, doc is not None)
         if not scope:
             if doc is not None or marked:
                 return ClusterPlan(name, cluster, False, True)
             return ClusterPlan(name, cluster, False, False, ClusterResult("not-tagged"))
-        if cluster.get("status") != "ACTIVE" or (doc or {}).get("pending_update"):
+        if status == "FAILED":
+            return ClusterPlan(
+                name, cluster, True, False, ClusterResult("failed", "the cluster is FAILED: EKS changes nothing on it")
+            )
+        if status != "ACTIVE" or (doc or {}).get("pending_update"):
             return ClusterPlan(name, cluster, True, True)
         try:
             mode = cluster_access.authentication_mode(cluster, name)
@@ -665,7 +708,10 @@ class ClusterSweep:
             return ClusterPlan(name, cluster, True, False, ClusterResult("failed", str(failure)))
         if mode == "CONFIG_MAP" or change is not None or planned != record:
             return ClusterPlan(name, cluster, True, True)
-        entry = self._access_entry(name)
+        try:
+            entry = self._access_entry(name)
+        except cluster_access.Failure as failure:
+            return ClusterPlan(name, cluster, True, False, ClusterResult("failed", str(failure)))
         if entry is None:
             return ClusterPlan(name, cluster, True, True)
         doc = doc or {}
@@ -728,14 +774,15 @@ class ClusterSweep:
         if name not in self.records.docs:
             self.records.docs[name] = {}  # the marker without a record: nothing to revert but the marker
         access = self._access(name)
+        # The record outlives the endpoint's revert until the marker is gone too: a revert that fails
+        # after it is found, and finished, by the next run.
+        self.records.held.add(name)
         try:
             yield from access.revert(name)
         finally:
             self._keep_progress(name, access)
         marked = (plan.cluster or {}).get("tags", {}).get(COVERAGE_TAG_KEY) == self.owner
-        if going:
-            return ClusterResult("reverted", "the cluster is deleted or being deleted; its record was removed")
-        if marked or doc.get("marked"):
+        if not going and (marked or doc.get("marked")):
             self._eks_call(
                 "eks:UntagResource",
                 name,
@@ -744,8 +791,11 @@ class ClusterSweep:
                 tagKeys=[COVERAGE_TAG_KEY],
                 missing_ok=True,
             )
+        self.records.release(name)
+        if going:
+            return ClusterResult("reverted", "the cluster is deleted or being deleted; its record was removed")
         reason = ("removed " + ", ".join(undone) if undone else "nothing of ours was left on it") + (
-            "; the authentication mode stays API_AND_CONFIG_MAP (EKS cannot undo that change)"
+            "; the authentication mode is left as it is (EKS cannot undo a change of it)"
         )
         return ClusterResult("reverted", reason)
 
@@ -758,7 +808,12 @@ class ClusterSweep:
             # The discovery role changed: the entry made for the old one goes.
             yield from self._delete_access_entry(name, str(doc.get("principal", "")))
             self.records.update(name, access_entry=None, principal=None)
+            doc = self.records.docs.get(name, {})
         entry = self._access_entry(name)
+        if entry is not None and doc.get("access_entry") == "creating" and not self._is_ours(entry):
+            # Our creation never happened, and someone else made one since: theirs, left alone.
+            self.records.update(name, access_entry=None, principal=None)
+            doc = self.records.docs.get(name, {})
         if entry is not None and doc.get("access_entry") != "creating":
             return ClusterResult("opened", access_entry="created" if _entry_is_ours(doc) else "existing")
         if entry is None:
@@ -781,7 +836,7 @@ class ClusterSweep:
                 if entry is None:
                     yield f"an update of cluster {name} to finish before its access entry is created"
                     continue
-                if (entry.get("tags") or {}).get(COVERAGE_TAG_KEY) != self.owner:
+                if not self._is_ours(entry):
                     # Someone else's, created since we looked: left alone.
                     self.records.update(name, access_entry=None, principal=None)
                     return ClusterResult("opened", access_entry="existing")
@@ -848,6 +903,9 @@ class ClusterSweep:
             token = page.get("nextToken")
             if not token:
                 return names
+
+    def _is_ours(self, entry: Mapping[str, Any]) -> bool:
+        return (entry.get("tags") or {}).get(COVERAGE_TAG_KEY) == self.owner
 
     def _delete_access_entry(self, name: str, principal: str) -> Steps[None]:
         if not principal:
@@ -954,7 +1012,7 @@ class Outcome:
     trigger: str
     counts: dict[str, int] | None = None
     report: str = "unchanged"  # written | unchanged
-    done: str = "done"  # done | left to the lease holder | no report
+    done: str = "done"  # done | left to the lease holder | no report | handed off
     cluster_counts: dict[str, int] | None = None  # when clusters are covered
     left: bool = False  # cluster work this run's time did not cover
 
@@ -998,13 +1056,16 @@ class Run:
                     f"The function's environment is not valid: TIME_BUDGET_SECONDS is {budget!r}, expected a number"
                     " of seconds. Nothing was changed."
                 ) from None
+        poll = os.environ.get("POLL_INTERVAL_SECONDS", DEFAULT_POLL_INTERVAL_SECONDS)
         try:
-            self.poll_seconds = float(os.environ.get("POLL_INTERVAL_SECONDS", DEFAULT_POLL_INTERVAL_SECONDS))
+            self.poll_seconds = float(poll)
         except ValueError:
+            self.poll_seconds = float("nan")
+        if not MIN_POLL_SECONDS <= self.poll_seconds <= MAX_POLL_SECONDS:  # also refuses nan
             raise Failure(
-                "The function's environment is not valid: POLL_INTERVAL_SECONDS is"
-                f" {os.environ.get('POLL_INTERVAL_SECONDS')!r}, expected a number of seconds. Nothing was changed."
-            ) from None
+                f"The function's environment is not valid: POLL_INTERVAL_SECONDS is {poll!r}, expected"
+                f" {MIN_POLL_SECONDS:g} to {MAX_POLL_SECONDS:g} seconds. Nothing was changed."
+            )
         self.started = _now()
         self.deadline = self.started + remaining
         self.ec2 = _client("ec2")
@@ -1044,17 +1105,8 @@ class Run:
             else None
         )
         cluster_plans = sweep.read() if sweep is not None else []
-        if sweep is None and not self.is_sweep:
-            # Cluster coverage may have been switched off by this Update: what it changed is undone now.
-            # Sweeps skip this read; a change of settings always comes through CloudFormation.
-            leftover = ClusterSweep(None, settings.owner, settings.report_parameter, self.ssm)
-            problems = self.revert_clusters(leftover)
-            if problems:
-                raise Failure(
-                    "Cluster coverage is off, and what it changed could not all be undone: "
-                    + " ".join(p.rstrip(".") + "." for p in problems)
-                    + " Fix the cause and retry."
-                )
+        if not self.is_sweep:
+            self._undo_switched_off(settings, sweep is None)
         cluster_results: dict[str, ClusterResult] = {}
         left = False
         results: dict[str, VpcResult]
@@ -1200,6 +1252,35 @@ class Run:
 
     # Delete
 
+    def _undo_switched_off(self, settings: Settings, clusters_off: bool) -> None:
+        """On Create and Update: what coverage that this request switched off had done is undone, under the
+        lease (a sweep still running the old settings must not redo it). Costs a read each when nothing is left."""
+        leftover = ClusterSweep(None, settings.owner, settings.report_parameter, self.ssm) if clusters_off else None
+        if leftover is not None:
+            leftover.records.read_all()
+        flow_logs_off = not settings.cover_vpcs and bool(self._own_flow_log_ids(settings.owner))
+        if not flow_logs_off and not (leftover is not None and leftover.records.docs):
+            return
+        self._take_lease(settings.lease_parameter)  # Create and Update wait for it, or fail
+        try:
+            if flow_logs_off:
+                removed, problems = self.remove_own_flow_logs(settings.owner)
+                if problems:
+                    raise Failure(
+                        f"VPC coverage is off, and the flow logs it made could not all be removed ({removed}"
+                        " removed): " + " ".join(p.rstrip(".") + "." for p in problems) + " Fix the cause and retry."
+                    )
+            if leftover is not None:
+                problems = self.revert_clusters(leftover)
+                if problems:
+                    raise Failure(
+                        "Cluster coverage is off, and what it changed could not all be undone: "
+                        + " ".join(p.rstrip(".") + "." for p in problems)
+                        + " Fix the cause and retry."
+                    )
+        finally:
+            self._release_lease(settings.lease_parameter)
+
     def revert_clusters(self, sweep: ClusterSweep) -> list[str]:
         """Reverts every cluster the sweep's owner changed (its records); the problems left."""
         try:
@@ -1208,7 +1289,43 @@ class Run:
         except (Failure, cluster_access.Failure) as failure:
             return [str(failure)]
         results, _ = drive_clusters([(p.name, sweep.revert(p)) for p in plans], self.deadline, self.poll_seconds)
-        return [f"cluster {name}: {r.reason}" for name, r in sorted(results.items()) if r.state != "reverted"]
+        return [
+            f"cluster {name}: " + (REVERT_TIME_RAN_OUT if result.state == "pending" else str(result.reason))
+            for name, result in sorted(results.items())
+            if result.state != "reverted"
+        ]
+
+    def _own_flow_log_ids(self, owner: str) -> list[str]:
+        flow_logs, _ = self._read_pages(
+            self.ec2.describe_flow_logs, "FlowLogs", Filters=[{"Name": f"tag:{COVERAGE_TAG_KEY}", "Values": [owner]}]
+        )
+        return [f["FlowLogId"] for f in flow_logs if is_ours(f, owner)]
+
+    def remove_own_flow_logs(self, owner: str) -> tuple[int, list[str]]:
+        """Deletes every flow log tagged with ``owner``: how many went, and the problems left."""
+        problems: list[str] = []
+        flow_logs, read_error = self._read_pages(
+            self.ec2.describe_flow_logs,
+            "FlowLogs",
+            Filters=[{"Name": f"tag:{COVERAGE_TAG_KEY}", "Values": [owner]}],
+        )
+        ours = [f["FlowLogId"] for f in flow_logs if is_ours(f, owner)]
+        if read_error is not None:
+            problems.append(
+                _aws_problem(read_error, "ec2:DescribeFlowLogs", f"listing the flow logs tagged {COVERAGE_TAG_KEY}")
+            )
+        gone = self._delete_flow_logs(ours)
+        removed = sum(1 for f in ours if not gone[f])
+        by_reason: dict[str, list[str]] = {}
+        for flow_log_id in ours:
+            if gone[flow_log_id]:
+                by_reason.setdefault(str(gone[flow_log_id]), []).append(flow_log_id)
+        if by_reason:
+            problems.append(
+                f"{sum(map(len, by_reason.values()))} flow log(s) could not be deleted: "
+                + "; ".join(f"{', '.join(i)}: {reason.rstrip('.')}" for reason, i in by_reason.items())
+            )
+        return removed, problems
 
     def delete(self, owner: str, report_parameter: str) -> Outcome:
         lease = lease_parameter(report_parameter) if report_parameter else ""
@@ -1224,28 +1341,7 @@ class Run:
                 LOG.warning("coverage Delete: could not take the lease %s; deleting without it", lease)
         try:
             cluster_problems = self.revert_clusters(ClusterSweep(None, owner, report_parameter, self.ssm))
-            problems: list[str] = []
-            flow_logs, read_error = self._read_pages(
-                self.ec2.describe_flow_logs,
-                "FlowLogs",
-                Filters=[{"Name": f"tag:{COVERAGE_TAG_KEY}", "Values": [owner]}],
-            )
-            ours = [f["FlowLogId"] for f in flow_logs if is_ours(f, owner)]
-            if read_error is not None:
-                problems.append(
-                    _aws_problem(read_error, "ec2:DescribeFlowLogs", f"listing the flow logs tagged {COVERAGE_TAG_KEY}")
-                )
-            gone = self._delete_flow_logs(ours)
-            removed = sum(1 for f in ours if not gone[f])
-            by_reason: dict[str, list[str]] = {}
-            for flow_log_id in ours:
-                if gone[flow_log_id]:
-                    by_reason.setdefault(str(gone[flow_log_id]), []).append(flow_log_id)
-            if by_reason:
-                problems.append(
-                    f"{sum(map(len, by_reason.values()))} flow log(s) could not be deleted: "
-                    + "; ".join(f"{', '.join(i)}: {reason.rstrip('.')}" for reason, i in by_reason.items())
-                )
+            removed, problems = self.remove_own_flow_logs(owner)
             # The report stays while flow logs or clusters of ours may be left: it still says what they cover.
             if report_parameter and not problems and not cluster_problems:
                 try:
@@ -1592,7 +1688,7 @@ def hand_off(run: Run, outcome: Outcome) -> None:
             Payload=json.dumps(event),
         )
         outcome.done = "handed off"
-    except (ClientError, AttributeError) as error:
+    except Exception as error:  # the schedule continues, whatever stopped the hand-off
         LOG.warning("could not hand the cluster work on (%s): the next scheduled sweep continues", error)
 
 

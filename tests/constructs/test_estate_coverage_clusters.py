@@ -79,6 +79,8 @@ def cluster_grants(stack: Stack, construct: EstateCoverage, *, opted_in: dict[st
         | grants(("eks:TagResource",), (CLUSTERS,), {"StringEquals": {**own_request, **opted_in}, **only_own_key})
         # The revert: only clusters and entries carrying its marker, whatever their opt-in tag says now.
         | revert_grants()
+        # Without a bucket: removing the flow logs an earlier VPC coverage made, only those with its marker.
+        | flow_log_removal_grants()
         # Access entries: tagged with its marker when created (eks:TagResource on the new entry), then
         # only those with it.
         | grants(("eks:TagResource",), (ACCESS_ENTRIES,), {"StringEquals": own_request})
@@ -95,6 +97,14 @@ def cluster_grants(stack: Stack, construct: EstateCoverage, *, opted_in: dict[st
         )
         # The hand-off: it invokes itself, and nothing else.
         | grants(("lambda:InvokeFunction",), ({"Fn::GetAtt": [logical_id(stack, construct.function), "Arn"]},))
+    )
+
+
+def flow_log_removal_grants(owner: str = OWNER) -> set[tuple[str, str, str]]:
+    return grants(("ec2:DescribeFlowLogs", "logs:DeleteLogDelivery"), ("*",)) | grants(
+        ("ec2:DeleteFlowLogs",),
+        (arn("ec2:us-east-1:111111111111:vpc-flow-log/*"),),
+        {"StringEquals": {f"aws:ResourceTag/{COVERAGE_KEY}": owner}},
     )
 
 
@@ -172,11 +182,13 @@ def test_without_clusters_the_role_may_only_undo_cluster_coverage_and_cannot_inv
     assert not {k for k in environment(stack, construct) if k.startswith(("OPT_IN", "PUBLIC_ENDPOINT", "DISCOVERY"))}
 
 
-def test_without_a_bucket_the_role_has_no_ec2_or_log_delivery_statement_and_no_bucket_is_touched() -> None:
+def test_without_a_bucket_the_role_may_only_remove_flow_logs_it_made_and_no_bucket_is_touched() -> None:
     stack = new_stack()
     construct = covering(stack)
-    actions = {a for a, _, _ in permissions(stack, construct)}
-    assert not {a for a in actions if a.startswith("ec2:") or a in ("logs:CreateLogDelivery", "logs:DeleteLogDelivery")}
+    granted = permissions(stack, construct)
+    assert {g for g in granted if g[0].startswith(("ec2:", "logs:CreateLogDelivery", "logs:DeleteLogDelivery"))} == (
+        flow_log_removal_grants()
+    )
     template = Template.from_stack(stack)
     template.resource_count_is("AWS::S3::BucketPolicy", 0)
     [policy] = template.find_resources("AWS::IAM::ManagedPolicy")
@@ -440,6 +452,8 @@ def test_each_finding_is_acknowledged_on_its_resource_with_a_reason(tmp_path: Pa
         "Coverage/Coverage/LogGroup/Resource": ["NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted"],
         "Coverage/Coverage/Policy/Resource": [
             "AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+            # Removing flow logs an earlier VPC coverage made.
+            "AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:ec2:us-east-1:111111111111:vpc-flow-log/*]",
             "AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:eks:us-east-1:111111111111:access-entry/*/*]",
             "AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:eks:us-east-1:111111111111:cluster/*]",
             "AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:ssm:us-east-1:111111111111:parameter/airs-onboarding/"
@@ -448,7 +462,8 @@ def test_each_finding_is_acknowledged_on_its_resource_with_a_reason(tmp_path: Pa
     }
     reasons = acknowledged(construct.node.find_child("Policy").node.default_child)
     wildcard = reasons["AwsSolutions::AwsSolutions-IAM5[Resource::*]"]
-    assert "eks:ListClusters" in wildcard and "ec2:" not in wildcard
+    assert "eks:ListClusters" in wildcard and "ec2:DescribeVpcs" not in wildcard
+    assert "only to remove the flow logs an earlier VPC coverage made" in wildcard
     clusters = reasons["AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:eks:us-east-1:111111111111:cluster/*]"]
     assert "opt-in tag airs-discovery" in clusters
     function_reasons = acknowledged(construct.function.node.default_child)
@@ -486,6 +501,7 @@ def test_checkov_skips_carry_reasons() -> None:
         "CKV_AWS_116",
         "CKV_AWS_117",
         "CKV_AWS_173",
+        "CKV_AWS_45",
     ]
     assert sorted(checkov_skips(stack, construct.log_group)) == ["CKV_AWS_158"]
     assert "discovery role ARN" in checkov_skips(stack, construct.function)["CKV_AWS_173"]

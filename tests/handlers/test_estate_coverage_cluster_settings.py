@@ -314,8 +314,8 @@ def test_a_create_with_a_wrong_poll_interval_fails_before_any_call() -> None:
         answer = aws.cfn("Create")
         assert answer["Status"] == "FAILED"
         assert answer["Reason"] == (
-            "The function's environment is not valid: POLL_INTERVAL_SECONDS is 'soon', expected a number of"
-            " seconds. Nothing was changed."
+            "The function's environment is not valid: POLL_INTERVAL_SECONDS is 'soon', expected 1 to 300 seconds."
+            " Nothing was changed."
         )
         assert aws.counts() == {}
 
@@ -562,3 +562,13 @@ def test_the_continuation_is_what_the_hand_off_sends() -> None:
 )
 def test_hand_offs_of(event: dict[str, Any], hand_offs: int) -> None:
     assert handler.hand_offs_of(event) == hand_offs
+
+
+@pytest.mark.parametrize("poll", ["0", "-5", "nan", "inf", "301"])
+def test_a_poll_interval_out_of_range_is_refused(poll: str) -> None:
+    with coverage_harness({**CLUSTERS_ONLY, "POLL_INTERVAL_SECONDS": poll}) as aws:
+        answer = aws.cfn("Create")
+        assert answer["Reason"] == (
+            f"The function's environment is not valid: POLL_INTERVAL_SECONDS is {poll!r}, expected 1 to 300 seconds."
+            " Nothing was changed."
+        )

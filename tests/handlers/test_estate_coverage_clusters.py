@@ -43,7 +43,7 @@ EKS_WRITES = (
     "TagResource",
     "UntagResource",
 )
-AUTH_MODE_STAYS = "the authentication mode stays API_AND_CONFIG_MAP (EKS cannot undo that change)"
+AUTH_MODE_STAYS = "the authentication mode is left as it is (EKS cannot undo a change of it)"
 
 
 @pytest.fixture
@@ -489,3 +489,112 @@ def test_an_unexpected_error_on_one_cluster_is_reported_and_the_others_go_on(aws
     failed = next(e for e in entries.values() if e["state"] == "failed")
     assert failed["reason"] == "unexpected error (KeyError): 'surprise'"
     assert answer["Status"] == "SUCCESS"
+
+
+# --- the report's size, and undoing ----------------------------------------------------------------------
+
+
+def test_many_refused_clusters_fit_the_report_and_the_deploy_succeeds(aws: Harness) -> None:
+    for n in range(25):
+        aws.eks.add_cluster(f"private-{n:02}", public=False, private=True, tags=tagged())
+    for n in range(40):
+        aws.eks.add_cluster(f"open-{n:02}", auth_mode="API", cidrs=["0.0.0.0/0"], tags=tagged())
+    answer = created(aws)
+    assert answer["Data"]["ClustersRefused"] == "25" and answer["Data"]["ClustersOpened"] == "40"
+    stored = aws.parameter(REPORT_PARAMETER)
+    assert stored is not None and len(stored.encode()) <= 8192
+    cut = json.loads(stored)
+    assert cut["cluster_counts"]["Clusters"] == 65  # the counts stay complete
+    # The opened clusters go first; refused ones stay as long as they fit, with shortened reasons.
+    assert all(entry["state"] == "refused" for entry in cut["clusters"].values())
+    assert cut["omitted_clusters"] == 65 - len(cut["clusters"]) and cut["omitted_clusters"] >= 40
+    assert all(len(entry["reason"]) <= 200 for entry in cut["clusters"].values())
+
+
+def test_a_failed_planning_read_fails_only_that_cluster(aws: Harness) -> None:
+    aws.eks.add_cluster("a", auth_mode="API", cidrs=[OFFICE, *DISCOVERY], tags=tagged())
+    aws.eks.add_cluster("b", auth_mode="API", cidrs=[OFFICE, *DISCOVERY], tags=tagged())
+    created(aws)
+    aws.fail("DescribeAccessEntry", "AccessDeniedException", status=403, times=1)
+    result = aws.sweep()
+    assert result["report"] == "written"
+    states = sorted(entry["state"] for entry in report(aws)["clusters"].values())
+    assert states == ["failed", "opened"]
+
+
+def test_a_failed_untag_keeps_the_record_and_the_next_run_finishes_the_revert(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE], tags=tagged())
+    created(aws)
+    aws.eks.untag("prod", OPT_IN[0])
+    aws.fail("UntagResource", "AccessDeniedException", status=403, times=1)
+    aws.sweep()
+    assert report(aws)["clusters"]["prod"]["state"] == "failed"
+    assert endpoint(aws, "prod")[2] == [OFFICE] and record(aws, "prod") is not None
+    aws.sweep()
+    assert MARKER not in aws.eks.tags("prod") and record(aws, "prod") is None
+    assert report(aws)["clusters"]["prod"]["state"] == "reverted"
+
+
+def test_a_tagged_cluster_being_deleted_is_left_alone(aws: Harness) -> None:
+    aws.eks.add_cluster("going", auth_mode="API", cidrs=[OFFICE], tags=tagged())
+    aws.eks.delete_cluster("going", duration=600.0)
+    created(aws)
+    assert eks_writes(aws) == {} and record(aws, "going") is None
+    assert "going" not in report(aws)["clusters"]
+
+
+def test_a_failed_cluster_is_reported_and_not_touched(aws: Harness) -> None:
+    aws.eks.add_cluster("broken", auth_mode="API", cidrs=[OFFICE], tags=tagged(), status="FAILED")
+    created(aws)
+    assert eks_writes(aws) == {}
+    assert report(aws)["clusters"]["broken"] == {
+        "state": "failed",
+        "reason": "the cluster is FAILED: EKS changes nothing on it",
+    }
+
+
+def test_switching_vpc_coverage_off_removes_our_flow_logs_under_the_lease() -> None:
+    with coverage_harness({**CLUSTER_ENV, "COVER_VPCS": "true"}) as aws:
+        aws.add_vpc()
+        created(aws)
+        assert len(aws.ours()) == 2
+        os.environ["COVER_VPCS"] = "false"
+        aws.reset_calls()
+        assert aws.cfn("Update")["Status"] == "SUCCESS"
+        assert aws.ours() == []
+        lease = f"{REPORT_PARAMETER}/lease"
+        assert aws.of("PutParameter")[0]["Name"] == lease
+        assert lease in [p["Name"] for p in aws.of("DeleteParameter")]
+
+
+def test_switching_cluster_coverage_off_reverts_under_the_lease(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE], tags=tagged())
+    created(aws)
+    os.environ["CLUSTER_COVERAGE"] = "none"
+    os.environ["COVER_VPCS"] = "true"
+    aws.reset_calls()
+    aws.cfn("Update")
+    lease = f"{REPORT_PARAMETER}/lease"
+    writes = [c.operation for c in aws.calls if c.operation in ("PutParameter", "UpdateClusterConfig")]
+    assert writes[0] == "PutParameter" and aws.of("PutParameter")[0]["Name"] == lease
+    assert "UpdateClusterConfig" in writes
+
+
+def test_a_creating_record_with_someone_elses_entry_leaves_it_alone(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE, *DISCOVERY], tags=tagged())
+    aws.fail("CreateAccessEntry", "ServiceUnavailableException", status=400, times=1)
+    created(aws)
+    assert "access_entry" not in (record(aws, "prod") or {})
+    # A crash after the write-ahead: the record says "creating", and someone else's entry appears.
+    aws.ssm.put_parameter(
+        Name=f"{REPORT_PARAMETER}/clusters/prod",
+        Value=json.dumps({"marked": True, "access_entry": "creating", "principal": ROLE}),
+        Type="String",
+        Overwrite=True,
+    )
+    aws.eks.add_access_entry("prod", ROLE)
+    aws.reset_calls()
+    aws.sweep()
+    assert report(aws)["clusters"]["prod"] == {"state": "opened", "access_entry": "existing"}
+    assert "AssociateAccessPolicy" not in aws.counts()
+    assert "access_entry" not in (record(aws, "prod") or {})  # not ours: nothing to undo

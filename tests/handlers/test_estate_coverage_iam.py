@@ -69,23 +69,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "vpcs-and-tagged": {"bucket": BUCKET, "cluster_coverage": ClusterCoverage.TAGGED, **CLUSTERS},
 }
 
-# Real gaps, found by these tests (each test that meets one is an xfail(strict) that raises only on exactly it).
-FLOW_LOGS_ON_DELETE = Gap(
-    "ec2:DescribeFlowLogs",
-    "*",
-    "a construct without a bucket (clusters only) does not grant ec2:DescribeFlowLogs, which the handler's Delete"
-    " calls to find the flow logs tagged with its owner: in AWS the Delete fails (UnauthorizedOperation)",
-)
-VPCS_OFF = (
-    "after an Update that removes the bucket (VPC coverage off) the flow logs it made stay, and the clusters-only"
-    " policy lets the Delete neither find (ec2:DescribeFlowLogs) nor delete (ec2:DeleteFlowLogs,"
-    " logs:DeleteLogDelivery) them"
-)
-FLOW_LOGS_AFTER_VPCS_OFF = [
-    Gap("ec2:DescribeFlowLogs", "*", VPCS_OFF),
-    Gap("ec2:DeleteFlowLogs", f"arn:aws:ec2:{REGION}:{ACCOUNT_ID}:vpc-flow-log/*", VPCS_OFF),
-    Gap("logs:DeleteLogDelivery", "*", VPCS_OFF),
-]
+# The gaps these tests found are closed: a construct without a bucket may remove the flow logs an earlier
+# VPC coverage made (ec2:DescribeFlowLogs, ec2:DeleteFlowLogs on its own, logs:DeleteLogDelivery), and every
+# construct may undo cluster coverage. A new gap fails a scenario outright.
 
 
 @cache
@@ -204,7 +190,6 @@ def test_vpc_coverage_create_sweep_exclude_replace_and_delete() -> None:
         assert aws.ours() == []
 
 
-@pytest.mark.xfail(strict=True, raises=PermissionGap, reason=FLOW_LOGS_ON_DELETE.reason)
 def test_tagged_clusters_opened_reverted_when_untagged_and_on_delete() -> None:
     with estate("tagged") as (aws, recorder):
         aws.eks.add_cluster("prod", cidrs=[OFFICE], tags={**OPT_IN, "team": "ml"})
@@ -226,10 +211,9 @@ def test_tagged_clusters_opened_reverted_when_untagged_and_on_delete() -> None:
         succeeded(aws.cfn("Delete"))
         assert aws.eks.access_entry("shared", ROLE) is not None  # the foreign entry stays
         assert aws.eks.tags("private") == {**OPT_IN, **PUBLIC_ENDPOINT}
-        assert_allowed(construct("tagged").policy, recorder.take(), known_gaps=[FLOW_LOGS_ON_DELETE])
+        assert_allowed(construct("tagged").policy, recorder.take())
 
 
-@pytest.mark.xfail(strict=True, raises=PermissionGap, reason=FLOW_LOGS_ON_DELETE.reason)
 def test_all_clusters_opened_and_reverted_on_delete() -> None:
     with estate("all") as (aws, recorder):
         aws.eks.add_cluster("untagged", cidrs=[OFFICE])
@@ -243,7 +227,7 @@ def test_all_clusters_opened_and_reverted_on_delete() -> None:
         assert aws.eks.access_entry("untagged", ROLE) is None and aws.eks.tags("untagged") == {}
         calls = recorder.take()
         assert {"DeleteAccessEntry", "UntagResource"} <= {c.operation for c in calls[0]}
-        assert_allowed(construct("all").policy, calls, known_gaps=[FLOW_LOGS_ON_DELETE])
+        assert_allowed(construct("all").policy, calls)
 
 
 def test_a_run_short_of_time_hands_off_to_its_own_function_only() -> None:
@@ -273,7 +257,6 @@ def test_an_update_that_switches_cluster_coverage_off_is_allowed_by_the_vpc_only
         allowed("vpcs", recorder)
 
 
-@pytest.mark.xfail(strict=True, raises=PermissionGap, reason=VPCS_OFF)
 def test_an_update_that_switches_vpc_coverage_off_and_then_delete() -> None:
     with estate("vpcs-and-tagged") as (aws, recorder):
         aws.add_vpc()
@@ -284,12 +267,11 @@ def test_an_update_that_switches_vpc_coverage_off_and_then_delete() -> None:
         switch("vpcs-and-tagged", "tagged")
         succeeded(aws.cfn("Update"))
         allowed("tagged", recorder)
-        # Switching VPC coverage off leaves our flow logs in place; the Delete removes them.
-        assert len(aws.ours()) == 2  # the new VPC's and the default VPC's
+        # Switching VPC coverage off removes our flow logs, under the clusters-only policy.
+        assert aws.ours() == []
 
         succeeded(aws.cfn("Delete"))
-        assert aws.ours() == []
-        assert_allowed(construct("tagged").policy, recorder.take(), known_gaps=FLOW_LOGS_AFTER_VPCS_OFF)
+        assert_allowed(construct("tagged").policy, recorder.take())
 
 
 def test_tags_are_those_at_the_time_of_each_call() -> None:

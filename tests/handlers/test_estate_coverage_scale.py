@@ -22,8 +22,8 @@ from tests.handlers.coverage_harness import (
 
 TIME_RAN_OUT = "not attempted: the run's time budget ran out; the next run continues"
 CUT_NOTE = (
-    "the report is limited to 8 KB: covered VPCs are left out (omitted_vpcs counts every VPC left out); the counts"
-    " are complete"
+    "the report is limited to 8 KB: covered VPCs and opened or untagged clusters are left out (omitted_vpcs and"
+    " omitted_clusters count every one left out); the counts are complete"
 )
 
 
