@@ -170,6 +170,8 @@ class CoverageReport:
     #: The eks.coverage the runner followed (tagged or all), and its counts of clusters by state.
     cluster_coverage: str = ""
     cluster_counts: dict[str, int] = field(default_factory=dict)
+    #: Opened or untagged clusters the runner left out to keep the report within 8 KB.
+    omitted_clusters: int = 0
 
     @classmethod
     def parse(cls, text: str) -> CoverageReport:
@@ -198,6 +200,7 @@ class CoverageReport:
             _states(clusters) if clusters is not None else None,
             str(report.get("cluster_coverage") or ""),
             _counts(report.get("cluster_counts")),
+            omitted if isinstance(omitted := report.get("omitted_clusters"), int) else 0,
         )
 
 
@@ -485,6 +488,16 @@ def eks_cluster_coverage(context: Context, name: str) -> Iterator[Finding]:
             "run make deploy, so the runner follows the config",
         )
     findings = [_cluster_state(context, cluster_name, state) for cluster_name, state in report.clusters.items()]
+    if report.omitted_clusters:
+        # The report left the fine ones out: a cluster in scope that it does not list is one of them.
+        findings.append(
+            ok(
+                f"{report.omitted_clusters} opened or untagged cluster(s) left out of the report to keep it within"
+                " 8 KB (its counts include them)"
+            )
+        )
+        yield from problems_first(findings)
+        return
     try:
         unlisted = [
             cluster_name

@@ -48,6 +48,7 @@ def put_report(
     coverage: str = "tagged",
     at: datetime.datetime | None = None,
     counts: dict[str, int] | None = None,
+    omitted_clusters: int | None = None,
 ) -> datetime.datetime:
     """The runner's report with ``clusters`` (None: a report without them) and no VPCs, as it writes it when
     it covers no VPC; the time it says it was written."""
@@ -62,6 +63,8 @@ def put_report(
     }
     if clusters is not None:
         report |= {"cluster_coverage": coverage, "clusters": clusters, "cluster_counts": counts or COUNTS}
+    if omitted_clusters is not None:
+        report["omitted_clusters"] = omitted_clusters
     put_text(account, json.dumps(report))
     return at
 
@@ -199,6 +202,21 @@ def test_a_cluster_tagged_since_the_report_warns_and_an_untagged_one_is_not_miss
         ),
         ("pass", "old-eks", "opened; its access entry created by the runner", ""),
     ]
+
+
+def test_a_report_cut_to_8_kb_says_how_many_clusters_it_left_out_and_warns_for_none(account: Account) -> None:
+    account.fake.add_cluster("left-out-eks", tags=OPT_IN)
+    account.fake.add_cluster("private-eks", tags=OPT_IN)
+    report = {"private-eks": {"state": "refused", "reason": "EKS cluster 'private-eks' has no public endpoint..."}}
+    put_report(account, report, omitted_clusters=1)
+    found = rows(account)[1:]
+    assert found[-1] == (
+        "pass",
+        REPORT,
+        "1 opened or untagged cluster(s) left out of the report to keep it within 8 KB (its counts include them)",
+        "",
+    )
+    assert not [row for row in found if row[1] == "left-out-eks"]
 
 
 def test_with_all_every_cluster_not_in_the_report_warns_without_describing_it(account: Account) -> None:
