@@ -14,22 +14,9 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tests.handlers.coverage_harness import ACCOUNT_ID, ENVIRONMENT, REPORT_PARAMETER, Harness, coverage_harness
+from tests.handlers.coverage_harness import CLUSTER_ENVIRONMENT, REPORT_PARAMETER, Harness, coverage_harness
 
 OFFICE = "203.0.113.0/24"
-ENVIRONMENT_WITH_CLUSTERS = {
-    **ENVIRONMENT,
-    "COVER_VPCS": "false",
-    "CLUSTER_COVERAGE": "tagged",
-    "OPT_IN_TAG_KEY": "airs-discovery",
-    "OPT_IN_TAG_VALUE": "on",
-    "PUBLIC_ENDPOINT_TAG_KEY": "airs-discovery-public-endpoint",
-    "PUBLIC_ENDPOINT_TAG_VALUE": "allow",
-    "DISCOVERY_ROLE_ARN": f"arn:aws:iam::{ACCOUNT_ID}:role/airs-discovery",
-    "ALLOWED_CIDRS": "34.71.64.3/32,34.28.60.186/32",
-    "ACCESS_POLICY_ARN": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
-    "POLL_INTERVAL_SECONDS": "15",
-}
 TAGGED = {"airs-discovery": "on"}
 EKS_OPERATIONS = (
     "ListClusters",
@@ -59,7 +46,7 @@ class Measured:
 
 
 def _measure(name: str, clusters: int, arrange: Callable[[Harness], None], act: Callable[[Harness], int]) -> Measured:
-    with coverage_harness(ENVIRONMENT_WITH_CLUSTERS) as aws:
+    with coverage_harness(CLUSTER_ENVIRONMENT) as aws:
         arrange(aws)
         aws.reset_calls()
         started = aws.clock.now()

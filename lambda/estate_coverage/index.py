@@ -924,17 +924,12 @@ class ClusterSweep:
             yield f"an update of cluster {name} to finish before its access entry is deleted"
 
     def describe(self, name: str) -> dict[str, Any] | None:
+        """The cluster (None: it does not exist), read as the EKS handler reads it."""
         try:
-            cluster: dict[str, Any] = self.eks.describe_cluster(name=name)["cluster"]
+            cluster: dict[str, Any] | None = cluster_access.ClusterAccess(self.eks, self.records, {}).describe(name)
             return cluster
-        except ClientError as error:
-            if _code(error) == "ResourceNotFoundException":
-                return None
-            raise Failure(
-                "Could not assess cluster coverage: "
-                + _aws_problem(error, "eks:DescribeCluster", f"reading cluster {name}").rstrip(".")
-                + ". Nothing was changed."
-            ) from None
+        except cluster_access.Failure as failure:
+            raise Failure(f"Could not assess cluster coverage: {failure} Nothing was changed.") from None
 
     def _access_entry(self, name: str) -> dict[str, Any] | None:
         try:

@@ -110,6 +110,19 @@ ENVIRONMENT = {
     "OWNER": OWNER,
     "REPORT_PARAMETER": REPORT_PARAMETER,
 }
+#: The cluster settings of a tagged EstateCoverage, as the construct writes them.
+CLUSTER_SETTINGS = {
+    "CLUSTER_COVERAGE": "tagged",
+    "OPT_IN_TAG_KEY": "airs-discovery",
+    "OPT_IN_TAG_VALUE": "on",
+    "PUBLIC_ENDPOINT_TAG_KEY": "airs-discovery-public-endpoint",
+    "PUBLIC_ENDPOINT_TAG_VALUE": "allow",
+    "DISCOVERY_ROLE_ARN": f"arn:aws:iam::{ACCOUNT_ID}:role/airs-discovery",
+    "ALLOWED_CIDRS": "34.71.64.3/32,34.28.60.186/32",
+    "ACCESS_POLICY_ARN": "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy",
+}
+#: A tagged EstateCoverage without a bucket: clusters only.
+CLUSTER_ENVIRONMENT = {**ENVIRONMENT, "COVER_VPCS": "false", **CLUSTER_SETTINGS, "POLL_INTERVAL_SECONDS": "15"}
 # The settings as the construct passes them (Custom::EstateCoverage's Settings property).
 SETTINGS = {k: v for k, v in ENVIRONMENT.items() if k not in ("OWNER", "REPORT_PARAMETER")}
 READ_PREFIXES = ("Describe", "Get", "List")

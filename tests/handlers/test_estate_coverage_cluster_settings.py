@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.handlers.coverage_harness import ENVIRONMENT, OWNER, coverage_harness, load_handler
+from tests.handlers.coverage_harness import CLUSTER_SETTINGS, ENVIRONMENT, OWNER, coverage_harness, load_handler
 
 handler = load_handler()
 
@@ -28,16 +28,7 @@ FLOW_LOG_VARIABLES = (
     "EXCLUDE_TAG_KEY",
     "EXCLUDE_TAG_VALUE",
 )
-CLUSTERS = {
-    "CLUSTER_COVERAGE": "tagged",
-    "OPT_IN_TAG_KEY": OPT_IN[0],
-    "OPT_IN_TAG_VALUE": OPT_IN[1],
-    "PUBLIC_ENDPOINT_TAG_KEY": PUBLIC[0],
-    "PUBLIC_ENDPOINT_TAG_VALUE": PUBLIC[1],
-    "DISCOVERY_ROLE_ARN": ROLE,
-    "ALLOWED_CIDRS": ",".join(DISCOVERY),
-    "ACCESS_POLICY_ARN": VIEW_POLICY,
-}
+CLUSTERS = CLUSTER_SETTINGS
 #: Clusters only, as the construct writes it without a bucket.
 CLUSTERS_ONLY = {
     "COVER_VPCS": "false",

@@ -13,28 +13,24 @@ from typing import Any
 
 import pytest
 
-from tests.handlers.coverage_harness import ACCOUNT_ID, ENVIRONMENT, OWNER, REPORT_PARAMETER, Harness, coverage_harness
+from tests.handlers.coverage_harness import (
+    ACCOUNT_ID,
+    CLUSTER_ENVIRONMENT,
+    CLUSTER_SETTINGS,
+    OWNER,
+    REPORT_PARAMETER,
+    Harness,
+    coverage_harness,
+)
 
-ROLE = f"arn:aws:iam::{ACCOUNT_ID}:role/airs-discovery"
-VIEW_POLICY = "arn:aws:eks::aws:cluster-access-policy/AmazonEKSViewPolicy"
+ROLE = CLUSTER_SETTINGS["DISCOVERY_ROLE_ARN"]
+VIEW_POLICY = CLUSTER_SETTINGS["ACCESS_POLICY_ARN"]
 DISCOVERY = ["34.71.64.3/32", "34.28.60.186/32"]
 OFFICE = "203.0.113.0/24"
 OPT_IN = ("airs-discovery", "on")
 PUBLIC = ("airs-discovery-public-endpoint", "allow")
 MARKER = "airs-onboarding:coverage"
-CLUSTER_ENV = {
-    **ENVIRONMENT,
-    "COVER_VPCS": "false",
-    "CLUSTER_COVERAGE": "tagged",
-    "OPT_IN_TAG_KEY": OPT_IN[0],
-    "OPT_IN_TAG_VALUE": OPT_IN[1],
-    "PUBLIC_ENDPOINT_TAG_KEY": PUBLIC[0],
-    "PUBLIC_ENDPOINT_TAG_VALUE": PUBLIC[1],
-    "DISCOVERY_ROLE_ARN": ROLE,
-    "ALLOWED_CIDRS": ",".join(DISCOVERY),
-    "ACCESS_POLICY_ARN": VIEW_POLICY,
-    "POLL_INTERVAL_SECONDS": "15",
-}
+
 EKS_WRITES = (
     "UpdateClusterConfig",
     "CreateAccessEntry",
@@ -48,7 +44,7 @@ AUTH_MODE_STAYS = "the authentication mode is left as it is (EKS cannot undo a c
 
 @pytest.fixture
 def aws() -> Iterator[Harness]:
-    with coverage_harness(CLUSTER_ENV) as harness:
+    with coverage_harness(CLUSTER_ENVIRONMENT) as harness:
         yield harness
 
 
@@ -554,7 +550,7 @@ def test_a_failed_cluster_is_reported_and_not_touched(aws: Harness) -> None:
 
 
 def test_switching_vpc_coverage_off_removes_our_flow_logs_under_the_lease() -> None:
-    with coverage_harness({**CLUSTER_ENV, "COVER_VPCS": "true"}) as aws:
+    with coverage_harness({**CLUSTER_ENVIRONMENT, "COVER_VPCS": "true"}) as aws:
         aws.add_vpc()
         created(aws)
         assert len(aws.ours()) == 2
@@ -598,3 +594,30 @@ def test_a_creating_record_with_someone_elses_entry_leaves_it_alone(aws: Harness
     assert report(aws)["clusters"]["prod"] == {"state": "opened", "access_entry": "existing"}
     assert "AssociateAccessPolicy" not in aws.counts()
     assert "access_entry" not in (record(aws, "prod") or {})  # not ours: nothing to undo
+
+
+# --- when the clusters cannot be read -------------------------------------------------------------------
+
+
+def test_a_refused_list_of_clusters_fails_the_create_before_any_change(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", cidrs=[OFFICE], tags=tagged())
+    aws.fail("ListClusters", "AccessDeniedException", status=403, message="not allowed", times=None)
+    answer = aws.cfn("Create")
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        "Could not assess cluster coverage: access denied: the function's role may not call eks:ListClusters (not"
+        " allowed). Check the role's policy and any SCP or permissions boundary. Nothing was changed."
+    )
+    assert eks_writes(aws) == {}
+
+
+def test_a_cluster_that_cannot_be_described_fails_the_run_before_any_change(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", cidrs=[OFFICE], tags=tagged())
+    aws.fail("DescribeCluster", "AccessDeniedException", status=403, message="no", times=None)
+    answer = aws.cfn("Create")
+    assert answer["Status"] == "FAILED"
+    assert answer["Reason"] == (
+        "Could not assess cluster coverage: Access denied: the handler's role may not call eks:DescribeCluster for"
+        " cluster 'prod' (no). Check the role's policy and any SCP or permissions boundary. Nothing was changed."
+    )
+    assert eks_writes(aws) == {}
