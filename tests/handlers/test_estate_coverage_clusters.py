@@ -621,3 +621,25 @@ def test_a_cluster_that_cannot_be_described_fails_the_run_before_any_change(aws:
         " cluster 'prod' (no). Check the role's policy and any SCP or permissions boundary. Nothing was changed."
     )
     assert eks_writes(aws) == {}
+
+
+def test_an_update_left_in_flight_is_finished_by_the_next_run_and_a_failure_restores_the_record(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE], tags=tagged())
+    aws.eks.fail_next_update("prod", errors=[{"errorCode": "Unknown", "errorMessage": "it broke"}])
+    os.environ["TIME_BUDGET_SECONDS"] = "100"  # the endpoint update takes 240 s
+    answer = created(aws)
+    assert answer["Data"]["ClustersPending"] == "1"
+    pending = record(aws, "prod")
+    assert pending is not None and pending["added_cidrs"] == DISCOVERY  # written ahead of the update
+    assert pending["pending_update"]["what"] == "endpoint access"
+    del os.environ["TIME_BUDGET_SECONDS"]
+    aws.clock.advance(300)
+    aws.sweep()
+    # The next run finds the update Failed: what it was to add is off the record again.
+    restored = record(aws, "prod")
+    assert restored is not None and restored.get("added_cidrs") == [] and "pending_update" not in restored
+    failed = report(aws)["clusters"]["prod"]
+    assert failed["state"] == "failed" and "ended Failed: Unknown: it broke" in failed["reason"]
+    aws.sweep()
+    assert endpoint(aws, "prod")[2] == [OFFICE, *DISCOVERY]
+    assert report(aws)["clusters"]["prod"]["state"] == "opened"
