@@ -782,7 +782,7 @@ class ClusterSweep:
         finally:
             self._keep_progress(name, access)
         marked = (plan.cluster or {}).get("tags", {}).get(COVERAGE_TAG_KEY) == self.owner
-        if not going and (marked or doc.get("marked")):
+        if not going and marked:
             self._eks_call(
                 "eks:UntagResource",
                 name,

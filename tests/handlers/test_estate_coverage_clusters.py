@@ -643,3 +643,21 @@ def test_an_update_left_in_flight_is_finished_by_the_next_run_and_a_failure_rest
     aws.sweep()
     assert endpoint(aws, "prod")[2] == [OFFICE, *DISCOVERY]
     assert report(aws)["clusters"]["prod"]["state"] == "opened"
+
+
+def test_our_marker_left_without_a_record_is_removed_from_a_cluster_out_of_scope(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE], tags={MARKER: OWNER, "team": "ml"})
+    created(aws)
+    assert aws.eks.tags("prod") == {"team": "ml"}
+    assert eks_writes(aws) == {"UntagResource": 1}
+
+
+def test_an_entry_still_creating_is_ours_and_goes_when_the_cluster_leaves_scope(aws: Harness) -> None:
+    aws.eks.add_cluster("prod", auth_mode="API", cidrs=[OFFICE], tags=tagged())
+    aws.fail("AssociateAccessPolicy", "AccessDeniedException", status=403, times=1)
+    created(aws)
+    assert record(aws, "prod")["access_entry"] == "creating"  # type: ignore[index]
+    aws.eks.untag("prod", OPT_IN[0])
+    aws.sweep()
+    assert aws.eks.access_entry("prod", ROLE) is None
+    assert report(aws)["clusters"]["prod"]["state"] == "reverted"
