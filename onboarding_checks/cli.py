@@ -13,7 +13,7 @@ import argparse
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import boto3
 from botocore.exceptions import (
@@ -32,6 +32,9 @@ from .aws import DEFAULT_TIMING, Aws, MissingPermission, Timing, Unreachable, er
 from .results import Result, exit_code, failed, passed
 
 if TYPE_CHECKING:
+    from .fleet import MemberSession
+
+if TYPE_CHECKING:
     from onboarding_config.loader import ConfigError
     from onboarding_config.model import OnboardingConfig
 
@@ -39,8 +42,10 @@ CANNOT_RUN = 2
 PROG = "python -m onboarding_checks"
 COMMANDS = {
     "doctor": "before a deploy: is the account ready for the config (subnets, VPCs, bucket,\n"
-    "trail, EKS clusters, Bedrock models)?",
-    "verify": "after a deploy: does the onboarding work (flow logs arriving, trail logging,\nEKS access, roles)?",
+    "trail, EKS clusters, Bedrock models)? With an organization config: every account\n"
+    "and region the StackSet deploys to, through a role assumed in each",
+    "verify": "after a deploy: does the onboarding work (flow logs arriving, trail logging,\nEKS access, roles)?"
+    " With an organization config: every account and region, and the\nhand-off for the AIRS wizard in cdk.out/",
     "credentials": "before make deploy, diff or bootstrap: do the AWS credentials work, and are\n"
     "they for the config's account?",
 }
@@ -85,7 +90,10 @@ def main(
     session: boto3.Session | None = None,
     console: Console | None = None,
     timing: Timing = DEFAULT_TIMING,
+    member_session: MemberSession | None = None,
 ) -> int:
+    """``member_session`` makes the session of each member account of an organization from the credentials
+    assumed there (default: ``fleet.member_session``)."""
     argv = sys.argv[1:] if argv is None else list(argv)
     output = Output(
         command=next((a for a in argv if a in COMMANDS), None), json="--json" in argv, out=console or Console()
@@ -108,20 +116,6 @@ def main(
         config = load_config(args.config)
     except ConfigError as error:
         return output.stop(error.report("nothing was checked"), _config_problems(error))
-    if config.organization is not None and args.command != "credentials":
-        return output.stop(
-            f"{args.config}: {args.command} checks one account, and this config rolls out to an organization."
-            " Run it with a config without an organization section for the account to check (its subnets, VPCs and"
-            " clusters), with that account's credentials.",
-            failed(
-                "config",
-                args.config,
-                f"{args.command} checks one account, and this config rolls out to an organization",
-                "run it with a config without an organization section for the account to check, with that account's"
-                " credentials",
-            ),
-            region=config.region,
-        )
     try:
         session = session or boto3.Session(profile_name=args.profile)
     except ProfileNotFound as error:
@@ -142,6 +136,8 @@ def main(
         return CANNOT_RUN
     if args.command == "credentials":
         return _credentials(output, config, identity)
+    if config.organization is not None:
+        return _run_organization(output, args.command, config, aws, identity, member_session)
     return _run(output, args.command, config, aws, identity)
 
 
@@ -205,6 +201,100 @@ def _run(output: Output, command: str, config: OnboardingConfig, aws: Aws, ident
     results = run_checks(context, rules, progress_console=output.err)
     output.findings(account, region, results)
     return CANNOT_RUN if aws.gave_up else exit_code(results)
+
+
+def _run_organization(
+    output: Output,
+    command: str,
+    config: OnboardingConfig,
+    aws: Aws,
+    identity: Identity,
+    session_for: MemberSession | None,
+) -> int:
+    """The organization checks in the administrator account (the credentials'), then the account checks in
+    every account and region the StackSet deploys to; verify also writes the hand-off."""
+    from . import handoff
+    from .doctor import DOCTOR_CHECKS
+    from .fleet import member_session, sweep
+    from .organization import ORGANIZATION_CHECKS, estate, member_role
+    from .rules import Context
+    from .runner import run_checks
+    from .verify import VERIFY_CHECKS
+
+    organization = config.organization
+    assert organization is not None
+    context = Context(config=config, aws=aws, account=identity.account)
+    administrator = run_checks(context, ORGANIZATION_CHECKS, progress_console=output.err)
+    role = member_role(context)
+    header: dict[str, object] = {
+        "administrator_account": identity.account,
+        "region": config.region,
+        "call_as": organization.call_as,
+        "stack_set_name": config.stack_name,
+        "organizational_units": list(organization.organizational_units),
+        "regions": list(organization.regions),
+        "member_role": role.name,
+    }
+    try:
+        found = estate(context)  # read already by the rules above, unless AWS refused it
+    except (Unreachable, MissingPermission, ClientError, BotoCoreError, ResponseParserError) as error:
+        if isinstance(error, Unreachable):
+            reason, fix = error.detail, error.fix
+        elif isinstance(error, MissingPermission):
+            reason, fix = (
+                f"may not call {error.action}",
+                f"allow {error.action} to the administrator account's identity",
+            )
+        else:
+            reason = str(error)
+            fix = "run it from the management account or a delegated administrator of the organization"
+        administrator.append(
+            failed("target accounts", "organization", f"the organization's accounts cannot be listed: {reason}", fix)
+        )
+        _organization_findings(output, command, header, administrator, [], None)
+        return CANNOT_RUN
+    header |= {"organization_id": found.organization_id, "management_account": found.management_account}
+    rules = DOCTOR_CHECKS if command == "doctor" else VERIFY_CHECKS
+    rows = sweep(command, context, found, rules, session_for=session_for or member_session, progress_console=output.err)
+    written = None
+    if command == "verify":
+        written = handoff.write(
+            [line for row in rows for line in row.handoffs],
+            stack_set_name=config.stack_name,
+            administrator_account=identity.account,
+        )
+    _organization_findings(output, command, header, administrator, rows, written)
+    if aws.gave_up:
+        return CANNOT_RUN
+    return exit_code(administrator + [result for row in rows for result in row.results])
+
+
+def _organization_findings(
+    output: Output,
+    command: str,
+    header: dict[str, object],
+    administrator: list[Result],
+    rows: list[Any],
+    written: Any,
+) -> None:
+    from . import handoff
+
+    if output.json:
+        files = {"csv": str(written.csv), "json": str(written.json)} if written is not None else None
+        print(render.fleet_json(command, header, administrator, rows, files), file=output.out.file)
+        if written is not None:
+            print(handoff.what_to_do(written), file=sys.stderr)
+        return
+    render.table(
+        command, f"{header['administrator_account']} (administrator)", str(header["region"]), administrator, output.out
+    )
+    if rows:
+        accounts = len({row.account for row in rows if row.skipped is None})
+        regions = header["regions"]
+        title = f"{accounts} account(s) x {len(regions) if isinstance(regions, list) else '?'} region(s)"
+        render.fleet_table(command, f"{title} of {header.get('organization_id', 'the organization')}", rows, output.out)
+    if written is not None:
+        output.out.print(handoff.what_to_do(written), highlight=False, markup=False)
 
 
 def _identity_step(aws: Aws, expected_account: str | None, err: Console) -> Identity | Result:

@@ -271,7 +271,17 @@ def bucket_name(context: Context, name: str) -> Iterator[Finding]:
 
 def _region_of_a_new_trail(context: Context) -> list[str]:
     trail = context.config.cloudtrail
-    return [context.aws.region] if trail is not None and not trail.existing_trail_arn else []
+    if trail is None or trail.existing_trail_arn or not in_the_trails_region(context):
+        return []
+    return [context.aws.region]
+
+
+def in_the_trails_region(context: Context) -> bool:
+    """Whether a trail the stack creates is made in this region: every region for one account; in an
+    organization, each account's home region only (the first of ``organization.regions``: the trail is
+    multi-region)."""
+    organization = context.config.organization
+    return organization is None or context.aws.region == organization.home_region
 
 
 def _reused_trail_arn(context: Context) -> list[str]:
@@ -279,7 +289,9 @@ def _reused_trail_arn(context: Context) -> list[str]:
     return [trail.existing_trail_arn] if trail is not None and trail.existing_trail_arn else []
 
 
-NEW_TRAIL = Targets("the region, when `cloudtrail` creates a trail", _region_of_a_new_trail)
+NEW_TRAIL = Targets(
+    "the region, when `cloudtrail` creates a trail (in an organization: the home region)", _region_of_a_new_trail
+)
 REUSED_TRAIL = Targets("`cloudtrail.existing_trail_arn`", _reused_trail_arn)
 
 

@@ -5,7 +5,7 @@ stops: the checks left would only wait in turn."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +42,15 @@ def plan(context: Context, rules: Sequence[Rule[Any]]) -> list[Step]:
 
 
 def run_checks(
-    context: Context, rules: Sequence[Rule[Any]], *, progress_console: Console | None = None
+    context: Context, rules: Sequence[Rule[Any]], *, progress_console: Console | None = None, quiet: bool = False
 ) -> list[Result]:
+    """The findings of ``rules`` on their targets, with a progress line on ``progress_console`` (default:
+    stderr); ``quiet``: none (an organization's accounts are checked side by side under one progress bar)."""
     steps = plan(context, rules)
     results: list[Result] = []
+    if quiet:
+        _run_steps(context, steps, results)
+        return results
     console = progress_console or Console(stderr=True)
     with Progress(
         SpinnerColumn(),
@@ -56,20 +61,35 @@ def run_checks(
         transient=True,
     ) as progress:
         task = progress.add_task("checking", total=len(steps))
-        for done, step in enumerate(steps, start=1):
-            progress.update(task, description=f"{step.rules[0].title}: {step.name}")
-            try:
-                _run_step(context, step, results)
-            except Unreachable as silence:
-                if left := len(steps) - done:
-                    results.append(
-                        failed(
-                            "checks", f"{left} more", "not run: AWS stopped answering", f"{silence.fix}, then run again"
-                        )
-                    )
-                break
-            progress.advance(task)
+        _run_steps(
+            context,
+            steps,
+            results,
+            starting=lambda step: progress.update(task, description=f"{step.rules[0].title}: {step.name}"),
+            done=lambda: progress.advance(task),
+        )
     return results
+
+
+def _run_steps(
+    context: Context,
+    steps: list[Step],
+    results: list[Result],
+    *,
+    starting: Callable[[Step], object] = lambda _step: None,
+    done: Callable[[], object] = lambda: None,
+) -> None:
+    for number, step in enumerate(steps, start=1):
+        starting(step)
+        try:
+            _run_step(context, step, results)
+        except Unreachable as silence:
+            if left := len(steps) - number:
+                results.append(
+                    failed("checks", f"{left} more", "not run: AWS stopped answering", f"{silence.fix}, then run again")
+                )
+            return
+        done()
 
 
 def _run_step(context: Context, step: Step, results: list[Result]) -> None:

@@ -212,7 +212,7 @@ def _states(states: dict[str, dict[str, Any]]) -> dict[str, dict[str, str]]:
     return {str(k): {str(f): str(v) for f, v in state.items()} for k, state in states.items()}
 
 
-def _read_report(context: Context, name: str) -> CoverageReport | Finding:
+def read_report(context: Context, name: str) -> CoverageReport | Finding:
     """The runner's report in the SSM parameter ``name`` (read once for the VPCs' rule and the clusters'), or
     the failure that says why there is none to read."""
     try:
@@ -244,7 +244,7 @@ def _read_report(context: Context, name: str) -> CoverageReport | Finding:
 )
 def flow_log_coverage(context: Context, name: str) -> Iterator[Finding]:
     sweep_minutes = context.config.flow_logs.sweep_minutes
-    report = _read_report(context, name)
+    report = read_report(context, name)
     if isinstance(report, Finding):
         yield report
         return
@@ -329,11 +329,19 @@ def _trail(context: Context) -> list[str | None]:
     trail = context.config.cloudtrail
     if trail is None:
         return []
-    return [trail.existing_trail_arn or context.output("BedrockAuditTrailArn")]
+    if trail.existing_trail_arn:
+        return [trail.existing_trail_arn]
+    organization = context.config.organization
+    if organization is not None and context.aws.region != organization.home_region:
+        return []  # the member template creates the (multi-region) trail in the home region only
+    return [context.output("BedrockAuditTrailArn")]
 
 
 AUDIT_TRAIL = Targets(
-    "`cloudtrail.existing_trail_arn`, or the stack's trail (output `BedrockAuditTrailArn`)", _trail, _or_unknown
+    "`cloudtrail.existing_trail_arn`, or the stack's trail (output `BedrockAuditTrailArn`; in an organization, in"
+    " the home region)",
+    _trail,
+    _or_unknown,
 )
 
 
@@ -467,7 +475,7 @@ CLUSTER_COUNTS = {"NotTagged": "not tagged"}
 def eks_cluster_coverage(context: Context, name: str) -> Iterator[Finding]:
     sweep_minutes = context.config.flow_logs.sweep_minutes
     shown_by_the_vpcs_rule = all_vpcs(context)  # its rows say whether the report exists and how old it is
-    report = _read_report(context, name)
+    report = read_report(context, name)
     if isinstance(report, Finding):
         if not shown_by_the_vpcs_rule:
             yield report

@@ -27,7 +27,16 @@ FAST = Timing(connect_timeout=0.5, read_timeout=0.4, no_answer_attempts=2, no_an
 FIX = "check your network, proxy (HTTPS_PROXY) or VPC endpoints"
 
 
+#: What a member template logs: every VPC (listed ids are per account and region, so an organization has none).
+ORGANIZATION_KEYS = {
+    "flow_logs": {"coverage": "all-vpcs"},
+    "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/d", "external_id": "airs-test-ext"},
+}
+
+
 def config(**keys: Any) -> dict[str, Any]:
+    if "organization" in keys:
+        return {**ORGANIZATION_KEYS, **keys}
     return {"flow_logs": {"subnet_ids": [SUBNET]}, **keys}
 
 

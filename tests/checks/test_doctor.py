@@ -843,19 +843,6 @@ def test_exit_2_on_a_config_mistake(account: Account, capsys, net) -> None:
     assert "config.yaml: 1 problem" in err and "flow_log" in err and "nothing was checked" in err
 
 
-def test_exit_2_on_an_organization_config(account: Account, capsys, net) -> None:
-    config = base(net, organization={"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]})
-    capsys.readouterr()
-    code = account.run("doctor", config, "--json")
-    out, err = capsys.readouterr()
-    assert code == 2
-    [result] = json.loads(out)["results"]
-    assert (result["check"], result["status"]) == ("config", "fail")
-    assert result["detail"] == "doctor checks one account, and this config rolls out to an organization"
-    assert "doctor checks one account" in err and "organization" in err
-    assert account.fake.calls == []
-
-
 # --- read-only --------------------------------------------------------------------------------------
 
 

@@ -67,21 +67,24 @@ def test_every_config_problem_is_a_finding(tmp_path: Path, capsys) -> None:
 
 
 @pytest.mark.parametrize("command", ["doctor", "verify"])
-def test_an_organization_config_for_a_one_account_check(account: Account, capsys, command: str) -> None:
-    organization = {"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]}
-    assert account.run(command, {"flow_logs": {"subnet_ids": [SUBNET]}, "organization": organization}, "--json") == 2
-    out, err = capsys.readouterr()
-    assert document(out)["region"] == "us-east-1"
-    assert failures(out) == [
-        (
-            "config",
-            str(account.tmp_path / "config.yaml"),
-            f"{command} checks one account, and this config rolls out to an organization",
-            "run it with a config without an organization section for the account to check, with that account's"
-            " credentials",
-        ),
-    ]
-    assert f"{command} checks one account" in err
+def test_an_organization_config_outside_an_organization(account: Account, capsys, command: str) -> None:
+    # The credentials' account belongs to no organization: its accounts cannot be listed, nothing is checked.
+    config = {
+        "flow_logs": {"coverage": "all-vpcs"},
+        "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/d", "external_id": "airs-test-ext"},
+        "organization": {"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]},
+    }
+    assert account.run(command, config, "--json") == 2
+    out, _ = capsys.readouterr()
+    parsed = json.loads(out)  # the whole of stdout
+    assert list(parsed) == ["command", "organization", "summary", "rows_by_status", "administrator", "rows"]
+    assert (parsed["command"], parsed["rows"]) == (command, [])
+    stopped = parsed["administrator"]["results"][-1]
+    assert (stopped["check"], stopped["target"], stopped["status"]) == ("target accounts", "organization", "fail")
+    assert stopped["detail"].startswith(
+        "the organization's accounts cannot be listed: An error occurred (AWSOrganizationsNotInUseException)"
+    )
+    assert stopped["fix"] == "run it from the management account or a delegated administrator of the organization"
 
 
 def test_an_unknown_profile(no_aws_env: None, tmp_path: Path, capsys) -> None:

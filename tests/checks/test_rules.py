@@ -13,9 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from onboarding_checks import common, doctor, verify
+from onboarding_checks import common, doctor, organization, verify
 from onboarding_checks.aws import MissingPermission
 from onboarding_checks.doctor import DOCTOR_CHECKS
+from onboarding_checks.organization import ORGANIZATION_CHECKS
 from onboarding_checks.results import Status
 from onboarding_checks.rules import Context, Finding, Rule, Targets, catalogue, failure, ok
 from onboarding_checks.runner import plan, run_checks
@@ -26,7 +27,7 @@ from tests.checks.conftest import Account
 REPO_ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = REPO_ROOT / "config" / "example.yaml"
 CHECKS_DOC = REPO_ROOT / "docs" / "checks.md"
-REGISTRIES = {"doctor": DOCTOR_CHECKS, "verify": VERIFY_CHECKS}
+REGISTRIES = {"doctor": DOCTOR_CHECKS, "verify": VERIFY_CHECKS, "organization": ORGANIZATION_CHECKS}
 ROLE_ARN = "arn:aws:iam::123456789012:role/airs-discovery"
 MODEL = "anthropic.claude-3-haiku-20240307-v1:0"
 
@@ -45,10 +46,10 @@ def test_every_rule_has_a_unique_title_and_says_what_it_checks_on_what(command: 
 
 
 def test_every_rule_defined_is_listed() -> None:
-    listed = {id(r) for r in (*DOCTOR_CHECKS, *VERIFY_CHECKS)}
+    listed = {id(r) for r in (*DOCTOR_CHECKS, *VERIFY_CHECKS, *ORGANIZATION_CHECKS)}
     defined = [
         (module.__name__, name)
-        for module in (doctor, verify, common)
+        for module in (doctor, verify, common, organization)
         for name, value in vars(module).items()
         if isinstance(value, Rule) and id(value) not in listed
     ]
