@@ -86,6 +86,14 @@ PREREQUISITES = {
         " accounts)"
     ),
 }
+#: StackSet operation preferences' ConcurrencyMode values (StackSetOperationPreferences, CloudFormation API
+#: Reference): STRICT, the default, runs at most FailureTolerance + 1 accounts at once and fewer as they fail;
+#: SOFT runs MaxConcurrent whatever fails. Neither applies to auto-deployment.
+STRICT, SOFT = "STRICT_FAILURE_TOLERANCE", "SOFT_FAILURE_TOLERANCE"
+#: The first steps of an organization rollout, in order; the second only when the StackSet is called as a
+#: delegated administrator.
+STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
+HANDOFF_FILE = "cdk.out/airs-handoff.csv"
 #: Pod roles name one account's clusters, so an organization config cannot have them.
 POD_ACCESS_IN_AN_ORGANIZATION = (
     "a role for pods invoking Bedrock (the published prerequisite; pod roles name one account's clusters: onboard that"
@@ -135,6 +143,15 @@ class StackSummary:
 
 
 @dataclass(frozen=True)
+class AccountResource:
+    """Something the member template makes once per account (a role, a trail), and where."""
+
+    label: str  # the stack output's description, without its group prefix
+    value: str  # the role's ARN with <account id> for the account, or what it is when not known before deploy
+    region: str | None  # the one region it is made in (the template's condition); None: every region
+
+
+@dataclass(frozen=True)
 class StackSetSummary:
     name: str
     call_as: str
@@ -147,6 +164,15 @@ class StackSetSummary:
     failure_tolerance_percentage: int | None
     auto_deployment: str
     coverage: CoverageSummary | None = None  # estate coverage of the member template
+    #: The operation preferences' ConcurrencyMode; CloudFormation's default when the template sets none.
+    concurrency_mode: str = STRICT
+    parallel_regions: bool = True
+    roles: list[AccountResource] = field(default_factory=list)  # the member template's Role outputs
+    audit_trail: list[AccountResource] = field(default_factory=list)  # its Audit trail outputs
+    #: True when the member template creates flow logs itself (listed ids), not through coverage.
+    listed_flow_logs: bool = False
+    #: Access entries the member template creates itself, one per listed cluster.
+    listed_clusters: int = 0
 
 
 def summarize(assembly_dir: Path) -> list[StackSummary]:
@@ -510,19 +536,70 @@ def _stack_set(properties: dict[str, Any], assembly_dir: Path, manifest: dict[st
     else:
         auto_deployment = "off: accounts that join these OUs later are not onboarded until the next deploy"
     groups = properties.get("StackInstancesGroup", [])
+    regions = list(groups[0].get("Regions", [])) if groups else []
+    partition = partition_of(regions[0]) if regions else "aws"
+    member_outputs = [o for o in member.get("Outputs", {}).values() if isinstance(o, dict)]
+    resources = member.get("Resources", {}).values()
     return StackSetSummary(
         name=str(properties.get("StackSetName", "")),
         call_as=str(properties.get("CallAs", "SELF")),
         member_template_path=member_path,
-        member_resource_counts=Counter(r["Type"] for r in member.get("Resources", {}).values()),
+        member_resource_counts=Counter(r["Type"] for r in resources),
         member_parameters=list(member.get("Parameters", {})),
-        regions=list(groups[0].get("Regions", [])) if groups else [],
+        regions=regions,
         targets=[_target_line(group) for group in groups],
         max_concurrent_percentage=preferences.get("MaxConcurrentPercentage"),
         failure_tolerance_percentage=preferences.get("FailureTolerancePercentage"),
         auto_deployment=auto_deployment,
         coverage=_coverage(member),
+        concurrency_mode=str(preferences.get("ConcurrencyMode", STRICT)),
+        parallel_regions=preferences.get("RegionConcurrencyType", "SEQUENTIAL") == "PARALLEL",
+        roles=[
+            _account_resource(member, o, ROLE, _role_arn_pattern(member, o.get("Value"), partition))
+            for o in member_outputs
+            if str(o.get("Description", "")).startswith(ROLE)
+        ],
+        audit_trail=[
+            _account_resource(member, o, AUDIT, _arn_text(o.get("Value")).replace("?", "<account id>", 1))
+            for o in member_outputs
+            if str(o.get("Description", "")).startswith(AUDIT)
+        ],
+        listed_flow_logs=any(r.get("Type") == "AWS::EC2::FlowLog" for r in resources),
+        listed_clusters=sum(r.get("Type") == "AWS::EKS::AccessEntry" for r in resources),
     )
+
+
+def _account_resource(template: dict[str, Any], output: dict[str, Any], prefix: str, value: str) -> AccountResource:
+    return AccountResource(
+        label=str(output.get("Description", "")).removeprefix(prefix),
+        value=value,
+        region=_only_region(template, output.get("Condition")),
+    )
+
+
+def _only_region(template: dict[str, Any], condition: Any) -> str | None:
+    """The region a condition limits a resource (or output) to, when it is ``Fn::Equals`` of
+    ``AWS::Region`` and a region; None for no condition (every region) or any other."""
+    if not isinstance(condition, str):
+        return None
+    equals = template.get("Conditions", {}).get(condition, {}).get("Fn::Equals")
+    if not isinstance(equals, list) or len(equals) != 2 or {"Ref": "AWS::Region"} not in equals:
+        return None
+    other = equals[1] if equals[0] == {"Ref": "AWS::Region"} else equals[0]
+    return other if isinstance(other, str) else None
+
+
+def _role_arn_pattern(template: dict[str, Any], value: Any, partition: str) -> str:
+    """A member role's ARN in every account, when its name is fixed in the template (``Fn::GetAtt`` of a
+    role with a literal ``RoleName``, which may have a path); otherwise what it is."""
+    if isinstance(value, dict) and isinstance(value.get("Fn::GetAtt"), list) and value["Fn::GetAtt"][1:] == ["Arn"]:
+        role = template.get("Resources", {}).get(value["Fn::GetAtt"][0], {})
+        properties = role.get("Properties", {})
+        name, path = properties.get("RoleName"), properties.get("Path", "/")
+        if isinstance(name, str) and isinstance(path, str):
+            return f"arn:{partition}:iam::<account id>:role{path}{name}"
+        return "a CloudFormation-generated name in each account (each stack instance's outputs give its ARN)"
+    return _arn_text(value).replace("?", "<account id>", 1) if value is not None else "(known after deploy)"
 
 
 def _target_line(group: dict[str, Any]) -> str:
@@ -530,14 +607,11 @@ def _target_line(group: dict[str, Any]) -> str:
     units = ", ".join(targets.get("OrganizationalUnitIds", []))
     accounts = ", ".join(targets.get("Accounts", []))
     overrides = len(group.get("ParameterOverrides", []))
-    values = (
-        f"{overrides} parameter override{'s' if overrides != 1 else ''}" if overrides else "the template's defaults"
-    )
     where = {
         "INTERSECTION": f"{accounts} (in {units})",
         "DIFFERENCE": f"every account of {units} except {accounts}",
     }.get(targets.get("AccountFilterType"), f"every account of {units}")
-    return f"{where}: {values}"
+    return f"{where}: {overrides} parameter override{'s' if overrides != 1 else ''}" if overrides else where
 
 
 def _member_template(url: Any, assembly_dir: Path, manifest: dict[str, Any]) -> Path | None:
@@ -617,36 +691,109 @@ def _invokable_text(models: list[str], region: str | None) -> str:
 def _render_stack_set(stack_set: StackSetSummary) -> list[str]:
     total = sum(stack_set.member_resource_counts.values())
     counts = ", ".join(f"{kind} x{count}" for kind, count in sorted(stack_set.member_resource_counts.items()))
-    # No ConcurrencyMode: STRICT_FAILURE_TOLERANCE, which runs at most the tolerated failures + 1 at once.
-    ceiling, tolerance = stack_set.max_concurrent_percentage, stack_set.failure_tolerance_percentage
-    if ceiling is not None and tolerance is not None and tolerance < ceiling:
-        pace = f"regions in parallel, at most {tolerance}% of the accounts + 1 at a time, up to {ceiling}%"
-        pace += " (STRICT_FAILURE_TOLERANCE caps concurrency at the failure tolerance + 1)"
-    else:
-        pace = f"regions in parallel, at most {ceiling}% of the accounts at a time"
-    pace += f", stopping when more than {tolerance}% fail"
+    home = stack_set.regions[0] if stack_set.regions else None
+    regions = ", ".join(f"{r} (home)" if r == home else r for r in stack_set.regions)
+    order = "in parallel" if stack_set.parallel_regions else "one at a time"
     lines = [
         f"  StackSet {stack_set.name} (service-managed, call as {stack_set.call_as})",
         f"    member template: {stack_set.member_template_path or '(not found in the cloud assembly)'}",
         f"    resources per account and region, at most: {total} ({counts})",
         f"    parameters: {', '.join(stack_set.member_parameters) or 'none'}",
-        f"    regions: {', '.join(stack_set.regions)} ({pace})",
-        "    targets:",
+        f"    regions: {regions or 'none'}, {order}",
+        *_wrapped(f"pacing: {_pace(stack_set)}", indent="    "),
+        "    target groups (every account of each gets the same template and parameters):",
         *(f"      {line}" for line in stack_set.targets),
-        f"    auto-deployment: {stack_set.auto_deployment}",
-        *(
-            _coverage_lines(
-                stack_set.coverage,
-                indent="    ",
-                where="each account and region",
-                verify="in each account and region; `make verify` with a config of that account shows it",
-            )
-            if stack_set.coverage
-            else []
-        ),
-        *textwrap.wrap(MANAGEMENT_ACCOUNT_NOTE, width=100, initial_indent="    note: ", subsequent_indent="          "),
+        "    what each account gets:",
     ]
+    for line in _what_each_account_gets(stack_set):
+        lines += _wrapped(line, indent="      ")
+    lines.append(f"    auto-deployment: {stack_set.auto_deployment}")
+    if stack_set.coverage is not None:
+        lines += _coverage_lines(
+            stack_set.coverage,
+            indent="    ",
+            where="each account and region",
+            verify="in each account and region; `make verify` shows it",
+        )
+    lines.append("    first steps, in order:")
+    for number, step in enumerate(_first_steps(stack_set), start=1):
+        lines += _wrapped(f"{number}. {step}", indent="      ")
+    lines += textwrap.wrap(
+        MANAGEMENT_ACCOUNT_NOTE, width=100, initial_indent="    note: ", subsequent_indent="          "
+    )
     return lines
+
+
+def _pace(stack_set: StackSetSummary) -> str:
+    """How many accounts are deployed at once, as CloudFormation runs the operation preferences."""
+    ceiling, tolerance = stack_set.max_concurrent_percentage, stack_set.failure_tolerance_percentage
+    stops = f"; a region stops when more than {tolerance}% of its accounts fail" if tolerance is not None else ""
+    if stack_set.concurrency_mode == SOFT:
+        pace = f"{SOFT}: up to {ceiling}% of the target accounts at once per region (failures do not lower it){stops}"
+    elif ceiling is not None and tolerance is not None and tolerance < ceiling:
+        pace = (
+            f"{STRICT}: at most {tolerance}% of the target accounts + 1 at once per region (the failure tolerance"
+            f" + 1, fewer as accounts fail), not the {ceiling}% of max_concurrent_percentage{stops}"
+        )
+    else:
+        pace = f"{stack_set.concurrency_mode}: up to {ceiling}% of the target accounts at once per region{stops}"
+    return (
+        f"{pace}. Auto-deployment ignores these preferences: an account that joins an OU later is deployed on its own"
+    )
+
+
+def _where(resource: AccountResource) -> str:
+    return f"in the home region {resource.region} only" if resource.region else "in each region"
+
+
+def _what_each_account_gets(stack_set: StackSetSummary) -> list[str]:
+    """What the member template makes in each account, and where; then that the choices are tags."""
+    coverage = stack_set.coverage
+    lines = []
+    if coverage is not None and coverage.covers_vpcs:
+        left_out = f", except VPCs {_tagged(coverage.exclude_tag)}" if coverage.exclude_tag else ""
+        lines.append(f"a flow log on every VPC of each region, to a bucket of its own in that region{left_out}")
+    elif stack_set.listed_flow_logs:
+        lines.append("flow logs on the subnets and VPCs the template's parameters name")
+    clusters = coverage.clusters if coverage is not None else None
+    if clusters is not None and clusters.opt_in_tag is not None:
+        lines.append(f"discovery access to the EKS clusters of each region {_tagged(clusters.opt_in_tag)}")
+    elif clusters is not None:
+        lines.append("discovery access to every EKS cluster of each region")
+    elif stack_set.listed_clusters:
+        lines.append("discovery access to the EKS clusters the template's parameters name")
+    for role in stack_set.roles:
+        lines.append(f"role {role.label}: {role.value}, {_where(role)}")
+    for trail in stack_set.audit_trail:
+        lines.append(f"audit trail ({trail.label}), {_where(trail)}")
+    choices = []
+    if coverage is not None and coverage.covers_vpcs and coverage.exclude_tag:
+        choices.append(f"a VPC's owners leave it out with the tag {'='.join(coverage.exclude_tag)}")
+    if clusters is not None and clusters.opt_in_tag is not None:
+        choices.append(f"a cluster's owners open it with the tag {'='.join(clusters.opt_in_tag)}")
+    if choices:
+        lines.append(f"per-resource choices are tags, set in each account: {'; '.join(choices)}")
+    return lines
+
+
+def _first_steps(stack_set: StackSetSummary) -> list[str]:
+    """The first steps of the rollout, in order."""
+    steps = [
+        "trusted access for StackSets, once, in the management account: aws cloudformation"
+        " activate-organizations-access"
+    ]
+    if stack_set.call_as == "DELEGATED_ADMIN":
+        steps.append(
+            "register this account as a delegated administrator, from the management account: aws organizations"
+            f" register-delegated-administrator --service-principal {STACKSETS_PRINCIPAL} --account-id <this account>"
+        )
+    steps += [
+        "make deploy CONFIG=<this config>, with this account's credentials (make doctor checks the steps above first)",
+        "make verify CONFIG=<this config>: every target account and region, through a role assumed in each",
+        f"hand-off: make verify writes {HANDOFF_FILE} (and .json), each account and region's bucket and discovery"
+        " role ARN for the AIRS onboarding wizard",
+    ]
+    return steps
 
 
 def deployed_outputs(assembly_dir: Path) -> dict[str, dict[str, str]]:

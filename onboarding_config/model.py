@@ -8,10 +8,21 @@ the value types and their checks are in ``config_types``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Annotated, Literal
+from collections.abc import Iterable, Mapping
+from contextvars import ContextVar
+from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from onboarding_constructs import (
     DEFAULT_OPT_IN_TAG,
@@ -24,7 +35,6 @@ from onboarding_constructs import (
     pod_access_id,
 )
 from onboarding_constructs.validation import (
-    MAX_TEMPLATE_PARAMETERS,
     allowed_cidrs_problems,
     estate_coverage_problems,
     exclude_tag_problems,
@@ -33,7 +43,6 @@ from onboarding_constructs.validation import (
     include_exclude_problem,
     kms_key_arn_problem,
     opt_in_tag_problems,
-    override_account_problem,
     pod_access_mode_problems,
     public_endpoint_tag_problems,
     repeated,
@@ -46,10 +55,12 @@ from .value_types import (
     AccountId,
     AccountIds,
     AggregationSeconds,
+    AuditExternalId,
     BoundaryArn,
     BucketName,
     CallAs,
     ClusterName,
+    ConcurrencyMode,
     ConcurrencyPercentage,
     Coverage,
     EksCoverage,
@@ -68,6 +79,7 @@ from .value_types import (
     Regions,
     RetentionDays,
     RoleArn,
+    RoleName,
     RoleNamePrefix,
     ServiceAccount,
     StackName,
@@ -83,11 +95,31 @@ from .value_types import (
     list_as_tuple,
     located,
     raise_if_any,
-    read_only_mapping,
 )
 
 DEFAULT_STACK_NAME = "AirsOnboarding"
-#: CloudFormation's limit on parameters per template.
+
+#: True while a config with an ``organization`` section is validated: its flow_logs and eks sections then
+#: take the organization's defaults and rules (one member template for every account and region). Set by
+#: ``OnboardingConfig`` around the validation of its sections, which cannot see the section beside them.
+_IN_ORGANIZATION: ContextVar[bool] = ContextVar("in_organization", default=False)
+
+
+def _one_parameter_set(what: str) -> str:
+    """Why an organization config holds no id or name of one account's resource."""
+    return (
+        "a StackSet instance group's parameters go to every account and region it targets, and"
+        f" {what} belong to one account and region"
+    )
+
+
+def _listed(values: Iterable[str], *, limit: int = 3) -> str:
+    """Values as a message shows them: the first few, quoted, and how many more."""
+    shown = list(values)
+    more = f" and {len(shown) - limit} more" if len(shown) > limit else ""
+    return ", ".join(map(repr, shown[:limit])) + more
+
+
 #: The constructs' defaults, in the config's unit.
 DEFAULT_BUCKET_RETENTION_DAYS = int(DEFAULT_RETENTION.to_days())
 DEFAULT_TRAIL_RETENTION_DAYS = int(DEFAULT_TRAIL_RETENTION.to_days())
@@ -138,6 +170,8 @@ class ExcludeTagConfig(Section):
 
 
 DEFAULT_COVERAGE: Coverage = "listed"
+#: With an organization section: every VPC of each account and region (ids belong to one of them).
+ORGANIZATION_COVERAGE: Coverage = "all-vpcs"
 DEFAULT_EXCLUDE_TAG = ExcludeTagConfig(key="airs-discovery", value="off")
 DEFAULT_SWEEP_MINUTES = 60
 #: The keys that only shape all-vpcs coverage.
@@ -149,6 +183,7 @@ class FlowLogsConfig(Section):
 
     ``coverage: listed`` logs ``subnet_ids`` and ``vpc_ids``; ``coverage: all-vpcs`` logs every VPC of
     the account and region except those tagged ``exclude_tag``, re-checked every ``sweep_minutes``.
+    With an organization section, coverage is ``all-vpcs`` (its default there) and ids are refused.
     """
 
     coverage: Coverage = DEFAULT_COVERAGE
@@ -174,10 +209,19 @@ class FlowLogsConfig(Section):
         raise_if_any(located(None, flow_log_targets_problems(self.subnet_ids, self.vpc_ids, at_least_one=False)))
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _organization_default(cls, data: Any) -> Any:
+        if _IN_ORGANIZATION.get() and isinstance(data, Mapping) and "coverage" not in data:
+            return {**data, "coverage": ORGANIZATION_COVERAGE}
+        return data
+
     @model_validator(mode="after")
     def _keys_fit_the_coverage(self) -> FlowLogsConfig:
         problems: list[tuple[str | None, str]] = []
-        if self.all_vpcs:
+        if _IN_ORGANIZATION.get():
+            problems += self._organization_problems()
+        elif self.all_vpcs:
             for key in ("subnet_ids", "vpc_ids"):
                 if getattr(self, key):
                     problems += located(
@@ -200,6 +244,38 @@ class FlowLogsConfig(Section):
                     )
         raise_if_any(problems)
         return self
+
+    def _organization_problems(self) -> list[tuple[str | None, str]]:
+        """With an organization section: every account and region logs all its VPCs, and its owners leave
+        one out with a tag."""
+        advice = vpc_tag_advice(self.exclude_tag)
+        problems = []
+        if self.coverage == "listed":
+            problems += located(
+                "flow_logs.coverage",
+                [
+                    f"'listed' is not used with organization: {_one_parameter_set('subnet and VPC ids')}; remove it"
+                    f" (coverage: {ORGANIZATION_COVERAGE} logs every VPC of each account and region), and {advice}"
+                ],
+            )
+        for key, what in (("subnet_ids", "subnet ids"), ("vpc_ids", "VPC ids")):
+            if ids := getattr(self, key):
+                problems += located(
+                    f"flow_logs.{key}",
+                    [
+                        f"{_listed(ids)} not used with organization: {_one_parameter_set(what)}; remove it (every VPC"
+                        f" of each account and region is logged), and {advice}"
+                    ],
+                )
+        return problems
+
+
+def vpc_tag_advice(exclude_tag: ExcludeTagConfig | None) -> str:
+    """How an account's owners leave a VPC out of all-vpcs coverage in an organization."""
+    if exclude_tag is None:
+        return "set flow_logs.exclude_tag (null now) to the tag with which each account's owners leave a VPC out"
+    tag = f"{exclude_tag.key}={exclude_tag.value}"
+    return f"each account's owners leave a VPC out by tagging it {tag} (flow_logs.exclude_tag)"
 
 
 def _each_cluster_once(clusters: tuple[EksClusterConfig, ...], path: str) -> list[tuple[str | None, str]]:
@@ -243,6 +319,8 @@ class PublicEndpointTagConfig(Section):
 
 
 DEFAULT_EKS_COVERAGE: EksCoverage = "listed"
+#: With an organization section: the clusters their owners tag (names belong to one account and region).
+ORGANIZATION_EKS_COVERAGE: EksCoverage = "tagged"
 #: The construct's defaults, as config sections.
 DEFAULT_OPT_IN_TAG_CONFIG = OptInTagConfig(key=DEFAULT_OPT_IN_TAG[0], value=DEFAULT_OPT_IN_TAG[1])
 DEFAULT_PUBLIC_ENDPOINT_TAG_CONFIG = PublicEndpointTagConfig(
@@ -261,6 +339,8 @@ class EksConfig(Section):
     ``coverage: listed`` opens ``clusters``, each with a resource of its own; ``coverage: tagged`` opens
     every cluster of the account and region carrying ``opt_in_tag``, and ``coverage: all`` every cluster,
     through the estate coverage runner, which follows the clusters as they come, go and are (un)tagged.
+    With an organization section, coverage is ``tagged`` (its default there) or ``all``, and cluster names
+    are refused.
     """
 
     coverage: EksCoverage = DEFAULT_EKS_COVERAGE
@@ -291,10 +371,20 @@ class EksConfig(Section):
         )
         return self
 
+    @model_validator(mode="before")
+    @classmethod
+    def _organization_default(cls, data: Any) -> Any:
+        if _IN_ORGANIZATION.get() and isinstance(data, Mapping) and "coverage" not in data:
+            return {**data, "coverage": ORGANIZATION_EKS_COVERAGE}
+        return data
+
     @model_validator(mode="after")
     def _keys_fit_the_coverage(self) -> EksConfig:
         problems: list[tuple[str | None, str]] = []
-        if self.dynamic and self.clusters:
+        in_organization = _IN_ORGANIZATION.get()
+        if in_organization:
+            problems += self._organization_problems()
+        elif self.dynamic and self.clusters:
             problems += located(
                 "eks.clusters",
                 [
@@ -302,7 +392,9 @@ class EksConfig(Section):
                     " set coverage: listed to open only the listed clusters"
                 ],
             )
-        if self.coverage != "tagged" and "opt_in_tag" in self.model_fields_set:
+        # In an organization, coverage: listed is refused above, with what to do instead.
+        listed_in_organization = in_organization and not self.dynamic
+        if self.coverage != "tagged" and "opt_in_tag" in self.model_fields_set and not listed_in_organization:
             problems += located(
                 "eks.opt_in_tag",
                 [
@@ -324,7 +416,7 @@ class EksConfig(Section):
                     public_endpoint_tag=(public_tag.key, public_tag.value) if public_tag is not None else None,
                 ),
             )
-        elif "public_endpoint_tag" in self.model_fields_set:
+        elif "public_endpoint_tag" in self.model_fields_set and not listed_in_organization:
             problems += located(
                 "eks.public_endpoint_tag",
                 [
@@ -335,6 +427,38 @@ class EksConfig(Section):
             )
         raise_if_any(problems)
         return self
+
+    def _organization_problems(self) -> list[tuple[str | None, str]]:
+        """With an organization section: every account and region opens its own clusters, those its owners
+        tag (or all of them), never clusters named here."""
+        advice = cluster_tag_advice(self)
+        problems = []
+        if self.coverage == "listed":
+            problems += located(
+                "eks.coverage",
+                [
+                    f"'listed' is not used with organization: {_one_parameter_set('cluster names')}; remove it"
+                    f" (coverage: {ORGANIZATION_EKS_COVERAGE}, where {advice}), or write coverage: all to open every"
+                    " cluster of each account and region"
+                ],
+            )
+        if self.clusters:
+            problems += located(
+                "eks.clusters",
+                [
+                    f"{_listed(c.name for c in self.clusters)} not used with organization:"
+                    f" {_one_parameter_set('cluster names')}; remove it, and {advice}"
+                ],
+            )
+        return problems
+
+
+def cluster_tag_advice(eks: EksConfig) -> str:
+    """How an account's owners open a cluster to discovery in an organization."""
+    if eks.coverage == "all":
+        return "coverage: all opens every cluster of each account and region"
+    tag = eks.opt_in_tag
+    return f"each cluster's owners open it by tagging it {tag.key}={tag.value} (eks.opt_in_tag)"
 
 
 class CloudTrailConfig(Section):
@@ -446,28 +570,34 @@ class IamConfig(Section):
 
 
 class AccountOverrideConfig(Section):
-    """``organization.account_overrides.<account>``: this account's own values for the member template.
-
-    A key given here replaces the config's value for that account; a key left out keeps it.
-    """
+    """TRANSITIONAL, to be removed with its last reader (stacks/member_onboarding_stack.py imports it): no
+    config holds one, ``organization.account_overrides`` being refused."""
 
     subnet_ids: SubnetIds | None = None
     vpc_ids: VpcIds | None = None
     clusters: Annotated[tuple[EksClusterConfig, ...], BeforeValidator(list_as_tuple)] | None = None
     discovery_role_arn: RoleArn | None = None
 
-    @model_validator(mode="after")
-    def _says_something(self) -> AccountOverrideConfig:
-        if all(getattr(self, key) is None for key in type(self).model_fields):  # null counts as not written
-            raise invalid(f"empty (expected at least one of: {', '.join(type(self).model_fields)})")
-        targets = flow_log_targets_problems(self.subnet_ids or (), self.vpc_ids or (), at_least_one=False)
-        raise_if_any(located(None, targets))
-        return self
+
+DEFAULT_CONCURRENCY_MODE: ConcurrencyMode = "SOFT_FAILURE_TOLERANCE"
+#: The role AWS Organizations creates in each account it creates (accounts invited in have it only if made).
+DEFAULT_ACCESS_ROLE_NAME = "OrganizationAccountAccessRole"
+#: Why an account cannot have values of its own in an organization rollout, said by the account_overrides refusal.
+ACCOUNT_OVERRIDES_WHY = (
+    "a StackSet instance group's parameters go to every account and region it targets, and CloudFormation refuses an"
+    " OU in two groups with different parameters, so an account cannot have values of its own: each account's owners"
+    " choose per resource with tags"
+)
 
 
 class OrganizationConfig(Section):
     """``organization``: roll the onboarding out to the accounts of AWS Organizations OUs with a
-    service-managed StackSet, deployed from the management or a delegated administrator account."""
+    service-managed StackSet, deployed from the management or a delegated administrator account.
+
+    Every account and region of the OUs gets the same member template: every VPC logged and the clusters
+    their owners tag opened (``flow_logs.exclude_tag`` and ``eks.opt_in_tag`` are the per-resource
+    choices), a discovery role per account in the home region.
+    """
 
     call_as: CallAs = "SELF"
     organizational_units: OrganizationalUnitIds
@@ -476,15 +606,25 @@ class OrganizationConfig(Section):
     exclude_accounts: AccountIds = ()
     auto_deploy: bool = True
     retain_stacks_on_account_removal: bool = True
+    #: SOFT: up to max_concurrent_percentage of the accounts at once, whatever fails; STRICT: at most
+    #: failure_tolerance_percentage of them + 1 (StackSetOperationPreferences, CloudFormation API Reference).
+    concurrency_mode: ConcurrencyMode = DEFAULT_CONCURRENCY_MODE
     max_concurrent_percentage: ConcurrencyPercentage = 25
     failure_tolerance_percentage: ToleratedFailurePercentage = 10
-    account_overrides: Annotated[Mapping[AccountId, AccountOverrideConfig], AfterValidator(read_only_mapping)] = (
-        ReadOnlyDict()
-    )
+    #: The role org-wide doctor and verify assume in each account (unless audit_role).
+    access_role_name: RoleName = DEFAULT_ACCESS_ROLE_NAME
+    #: True: the member template creates a read-only audit role in each account's home region, trusted only by
+    #: the administrator account with audit_external_id; doctor and verify assume it.
+    audit_role: bool = False
+    audit_external_id: AuditExternalId | None = None
+    #: Retired: never valid when written; read only to show the tags that do what it held (see
+    #: ``OnboardingConfig._no_account_overrides``).
+    account_overrides: Any = Field(default=ReadOnlyDict(), repr=False)
 
     @property
     def home_region(self) -> str:
-        """Where account-wide resources (a created multi-region trail) are made: the first region."""
+        """Where account-wide resources (the discovery role, the audit role, a created multi-region trail)
+        are made: the first region."""
         return self.regions[0]
 
     @model_validator(mode="after")
@@ -497,12 +637,24 @@ class OrganizationConfig(Section):
             problems += located(
                 None, ["retain_stacks_on_account_removal only applies with auto_deploy: true; remove it"]
             )
-        for account in self.account_overrides:
-            problem = override_account_problem(
-                account, include_accounts=self.include_accounts, exclude_accounts=self.exclude_accounts
-            )
-            problems += located(f"organization.account_overrides.{account}", [problem])
         raise_if_any(problems)
+        return self
+
+    @model_validator(mode="after")
+    def _audit_role_has_its_external_id(self) -> OrganizationConfig:
+        if self.audit_role and self.audit_external_id is None:
+            raise invalid(
+                "missing: with audit_role: true the audit role trusts the administrator account only with this"
+                " external id (expected 2 to 1224 letters, digits and _+=,.@:/-, e.g. the output of openssl rand -hex"
+                " 16); add it, or set audit_role: false",
+                path="organization.audit_external_id",
+            )
+        if not self.audit_role and self.audit_external_id is not None:
+            raise invalid(
+                "applies with audit_role: true only, and audit_role is false; remove it, or set audit_role: true to"
+                " create the read-only audit role it protects",
+                path="organization.audit_external_id",
+            )
         return self
 
 
@@ -519,46 +671,61 @@ class OnboardingConfig(Section):
     bedrock: BedrockConfig | None = None
     discovery_role: DiscoveryRoleConfig | None = None
     iam: IamConfig = IamConfig()
+    # Last: its validator reads the sections above (info.data).
     organization: OrganizationConfig | None = None
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _sections_know_the_rollout(
+        cls, data: Any, handler: ModelWrapValidatorHandler[OnboardingConfig]
+    ) -> OnboardingConfig:
+        """The flow_logs and eks sections take the organization's defaults and rules when there is an
+        organization section (a mapping with a null organization is a single account)."""
+        token = _IN_ORGANIZATION.set(isinstance(data, Mapping) and data.get("organization") is not None)
+        try:
+            return handler(data)
+        finally:
+            _IN_ORGANIZATION.reset(token)
+
+    @field_validator("organization", mode="after")
+    @classmethod
+    def _no_account_overrides(cls, organization: OrganizationConfig | None, info: ValidationInfo) -> Any:
+        """``account_overrides`` is refused, each account's entry with the tags that do what it held."""
+        if organization is None or "account_overrides" not in organization.model_fields_set:
+            return organization
+        overrides = organization.account_overrides
+        if not isinstance(overrides, Mapping) or not overrides:
+            raise invalid(
+                f"not used with organization: {ACCOUNT_OVERRIDES_WHY}; remove it", path="organization.account_overrides"
+            )
+        sections = {key: info.data.get(key) for key in ("flow_logs", "eks")}
+        problems = []
+        for account, override in overrides.items():
+            instead = equivalent_tags(str(account), override, **sections)
+            message = f"not used with organization: {ACCOUNT_OVERRIDES_WHY}; remove it"
+            if instead:
+                message += f", and {instead}"
+            problems.append((f"organization.account_overrides.{account}", message))
+        raise_if_any(problems)
+        return organization
 
     @model_validator(mode="after")
     def _something_to_log(self) -> OnboardingConfig:
-        if self.flow_logs.all_vpcs:
-            self._no_listed_ids_in_overrides()
-            return self
-        if self.flow_logs.subnet_ids or self.flow_logs.vpc_ids:
-            return self
-        if self.organization is None:
+        # With an organization, coverage is all-vpcs: the flow_logs section refuses anything else.
+        if not self.flow_logs.all_vpcs:
             raise_if_any(
                 located("flow_logs", flow_log_targets_problems(self.flow_logs.subnet_ids, self.flow_logs.vpc_ids))
             )
-            return self
-        # With an organization, accounts may get their subnets and VPCs from account_overrides only.
-        if not any(o.subnet_ids or o.vpc_ids for o in self.organization.account_overrides.values()):
-            raise invalid(
-                "no subnet_ids and no vpc_ids, here or in any organization.account_overrides entry (expected at least"
-                " one"
-                " subnet or VPC to log)",
-                path="flow_logs",
-            )
         return self
 
-    def _no_listed_ids_in_overrides(self) -> None:
-        """With all-vpcs coverage a member account logs all its VPCs: it has no subnet or VPC slots to fill."""
-        if self.organization is None:
-            return
-        problems: list[tuple[str | None, str]] = []
-        for account, override in self.organization.account_overrides.items():
-            for key in ("subnet_ids", "vpc_ids"):
-                if getattr(override, key) is not None:
-                    problems += located(
-                        f"organization.account_overrides.{account}.{key}",
-                        [
-                            "not used with flow_logs.coverage: all-vpcs, which logs every VPC of each account and"
-                            " region (leave one out with flow_logs.exclude_tag); remove it"
-                        ],
-                    )
-        raise_if_any(problems)
+    def member_slots(self) -> dict[str, int]:
+        """TRANSITIONAL, to be removed with its last reader (stacks/member_onboarding_stack.py): the member
+        template's id slots, none since an organization config holds no id."""
+        return {
+            "subnet_ids": len(self.flow_logs.subnet_ids),
+            "vpc_ids": len(self.flow_logs.vpc_ids),
+            "clusters": len(self.eks.clusters) if self.eks else 0,
+        }
 
     @model_validator(mode="after")
     def _keys_in_the_region(self) -> OnboardingConfig:
@@ -633,57 +800,46 @@ class OnboardingConfig(Section):
         for path, (value, reason) in refusals.items():
             if value:
                 raise invalid(f"not used with organization: {reason}", path=path)
-        self._member_template_fits()
-        for account, override in self.organization.account_overrides.items():
-            where = f"organization.account_overrides.{account}"
-            if override.clusters is not None and self.eks is None:
-                raise invalid(
-                    "clusters needs an eks section (it says which role the access entries are for)",
-                    path=f"{where}.clusters",
-                )
-            if override.discovery_role_arn is not None and (self.eks is None or self.eks.discovery_role_arn is None):
-                raise invalid(
-                    "discovery_role_arn replaces eks.discovery_role_arn for this account, which the config does not set"
-                    " (with a discovery_role section, each account's access entries use the role created there)",
-                    path=f"{where}.discovery_role_arn",
-                )
-            if override.clusters is not None and self.eks is not None and self.eks.dynamic:
-                raise invalid(
-                    f"not used with eks.coverage: {self.eks.coverage}, which opens"
-                    f" {_eks_scope(self.eks.coverage, where='each account and region', tag='eks.opt_in_tag')};"
-                    " remove it, or set eks.coverage: listed to open only the listed clusters",
-                    path=f"{where}.clusters",
-                )
-            if override.clusters is not None:
-                raise_if_any(_each_cluster_once(override.clusters, f"{where}.clusters"))
         return self
 
-    def member_slots(self) -> dict[str, int]:
-        """With an organization: how many subnet, VPC and cluster slots the member template needs,
-        enough for the defaults and for the longest list any account override gives."""
-        overrides = list(self.organization.account_overrides.values()) if self.organization else []
 
-        def count(defaults: tuple[object, ...], key: str) -> int:
-            return max([len(defaults), *(len(getattr(o, key) or ()) for o in overrides)])
+def equivalent_tags(account: str, override: Any, *, flow_logs: FlowLogsConfig | None, eks: EksConfig | None) -> str:
+    """What to do instead of one retired ``account_overrides`` entry (as the YAML gave it; a null value
+    is a key not given): the tags that leave the account's other VPCs out and open its listed clusters,
+    and where its role comes from. Empty when the entry held nothing."""
+    if not isinstance(override, Mapping):
+        return ""
+    given = {key: value for key, value in override.items() if value is not None}
+    steps = []
+    if "subnet_ids" in given or "vpc_ids" in given:
+        kept = [*_names(given.get("vpc_ids")), *(f"the VPC of {s}" for s in _names(given.get("subnet_ids")))]
+        vpcs = f"the VPCs of {account} not listed ({', '.join(kept)})" if kept else f"every VPC of {account}"
+        exclude = flow_logs.exclude_tag if flow_logs is not None else DEFAULT_EXCLUDE_TAG
+        tag = exclude or DEFAULT_EXCLUDE_TAG
+        unset = " after setting flow_logs.exclude_tag (null now)" if exclude is None else ""
+        steps.append(f"tag {vpcs} with {tag.key}={tag.value}{unset}")
+    if "clusters" in given:
+        clusters = given["clusters"]
+        names = _names(c.get("name") for c in clusters if isinstance(c, Mapping)) if isinstance(clusters, list) else []
+        opt_in = eks.opt_in_tag if eks is not None else DEFAULT_OPT_IN_TAG_CONFIG
+        if names:
+            what = f"cluster{'s' if len(names) > 1 else ''} {', '.join(names)}"
+            steps.append(f"{'' if steps else 'tag '}{what} with {opt_in.key}={opt_in.value}")
+        else:
+            steps.append(f"leave the clusters of {account} without {opt_in.key}={opt_in.value}")
+        if eks is not None and eks.coverage == "all":
+            steps[-1] += " (with eks.coverage: tagged; all opens every cluster)"
+    if "discovery_role_arn" in given:
+        steps.append(
+            "for the role, a discovery_role section creates one in every account, its ARN known from the account id"
+            " (or eks.discovery_role_arn names one role for all)"
+        )
+    return ", and ".join(steps)
 
-        return {
-            "subnet_ids": count(self.flow_logs.subnet_ids, "subnet_ids"),
-            "vpc_ids": count(self.flow_logs.vpc_ids, "vpc_ids"),
-            "clusters": count(self.eks.clusters, "clusters") if self.eks else 0,
-        }
 
-    def _member_template_fits(self) -> None:
-        """A parameter per subnet and VPC slot, two per cluster slot and the discovery role's: one
-        template cannot be split over stacks, so it must stay within CloudFormation's limit."""
-        slots = self.member_slots()
-        discovery_role_parameter = 1 if self.eks is not None and self.eks.discovery_role_arn is not None else 0
-        parameters = slots["subnet_ids"] + slots["vpc_ids"] + 2 * slots["clusters"] + discovery_role_parameter
-        if parameters > MAX_TEMPLATE_PARAMETERS:
-            raise invalid(
-                f"the member template would need {parameters} parameters (one per subnet and VPC, two per cluster, in"
-                " the"
-                f" longest lists), and CloudFormation allows {MAX_TEMPLATE_PARAMETERS}: log whole VPCs (vpc_ids)"
-                " instead of"
-                " their subnets, or split the accounts over several organization configs",
-                path="organization",
-            )
+def _names(values: Any) -> list[str]:
+    """The text values of a list as the YAML gave it (anything else left out)."""
+    try:
+        return [str(v) for v in values if isinstance(v, str)] if values is not None else []
+    except TypeError:
+        return []

@@ -12,6 +12,8 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+# The library's IAM role name rule, not yet exported by onboarding_constructs.validation.
+from onboarding_constructs._identifiers import role_name_problem
 from onboarding_constructs.validation import (
     account_id_problem,
     aggregation_interval_problem,
@@ -148,6 +150,35 @@ def _stack_name_problem(value: str) -> str | None:
 _TAG_CHARS = re.compile(r"[\w\s+=.:/@-]*", re.UNICODE)
 
 
+#: StackSet operation preferences' ``ConcurrencyMode`` (StackSetOperationPreferences, CloudFormation API
+#: Reference): SOFT runs up to MaxConcurrentPercentage of the accounts at once whatever fails; STRICT, the
+#: API's default, at most FailureTolerancePercentage of them + 1, and fewer as accounts fail.
+CONCURRENCY_MODES = ("SOFT_FAILURE_TOLERANCE", "STRICT_FAILURE_TOLERANCE")
+
+
+def concurrency_mode_problem(value: object) -> str | None:
+    """``organization.concurrency_mode``: one of ``CONCURRENCY_MODES``, spelt as the API spells it."""
+    if value in CONCURRENCY_MODES and isinstance(value, str):
+        return None
+    return (
+        f"{value!r} is not allowed (expected 'SOFT_FAILURE_TOLERANCE', which deploys to up to"
+        " max_concurrent_percentage of the accounts at once, or 'STRICT_FAILURE_TOLERANCE', which deploys to at most"
+        " failure_tolerance_percentage of them + 1 at once)"
+    )
+
+
+#: What the library's external id rule says about where the value comes from: true of the discovery
+#: role's id, not of the audit role's, which the administrator chooses.
+_FROM_THE_WIZARD = ", as the AIRS onboarding shows it"
+
+
+def audit_external_id_problem(value: str) -> str | None:
+    """The library's external id rule (STS's alphabet and lengths, the value never shown whole), for an
+    id the administrator chooses."""
+    problem = external_id_problem(value)
+    return problem.replace(_FROM_THE_WIZARD, "") if problem else None
+
+
 def _tag_key_problem(value: str) -> str | None:
     if not 1 <= len(value) <= 128 or not _TAG_CHARS.fullmatch(value):
         return f"tag key {value!r} is not valid (expected 1 to 128 letters, digits, spaces and + - = . _ : / @)"
@@ -176,6 +207,7 @@ BucketName = Annotated[str, _checked_by(bucket_name_problem)]
 KmsKeyArn = Annotated[str, _checked_by(kms_key_arn_problem)]
 ClusterName = Annotated[str, _checked_by(cluster_name_problem)]
 RoleArn = Annotated[str, _checked_by(role_arn_problem)]
+RoleName = Annotated[str, _checked_by(role_name_problem)]
 PublicCidr = Annotated[str, _checked_by(public_cidr_problem)]
 PublicCidrs = Annotated[tuple[PublicCidr, ...], BeforeValidator(list_as_tuple)]
 TrailArn = Annotated[str, _checked_by(trail_arn_problem)]
@@ -187,6 +219,7 @@ ServiceAccount = Annotated[str, _checked_by(service_account_problem)]
 OidcIssuer = Annotated[str, _checked_by(oidc_issuer_problem)]
 TrustedPrincipalArn = Annotated[str, _checked_by(principal_arn_problem)]
 ExternalId = Annotated[str, _checked_by(external_id_problem)]
+AuditExternalId = Annotated[str, _checked_by(audit_external_id_problem)]
 BoundaryArn = Annotated[str, _checked_by(boundary_arn_problem)]
 RoleNamePrefix = Annotated[str, _checked_by(role_name_prefix_problem)]
 RetentionDays = Annotated[int, Field(ge=1, le=36500)]
@@ -201,6 +234,9 @@ FileFormat = Annotated[Literal["plain-text", "parquet"], _refused_by(file_format
 AggregationSeconds = Annotated[Literal[60, 600], _refused_by(aggregation_interval_problem)]
 PodAccessModeName = Annotated[Literal["pod-identity", "irsa"], _refused_by(mode_problem)]
 CallAs = Annotated[Literal["SELF", "DELEGATED_ADMIN"], _refused_by(call_as_problem)]
+ConcurrencyMode = Annotated[
+    Literal["SOFT_FAILURE_TOLERANCE", "STRICT_FAILURE_TOLERANCE"], _refused_by(concurrency_mode_problem)
+]
 #: ``flow_logs.coverage``: the listed subnets and VPCs, or every VPC of the account and region.
 Coverage = Literal["listed", "all-vpcs"]
 #: ``eks.coverage``: the listed clusters, the clusters carrying the opt-in tag, or every cluster of the

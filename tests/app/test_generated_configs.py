@@ -2,7 +2,8 @@
 exits 1, naming the config file. Nothing a user can write ends in a traceback.
 
 A config is built valid section by section (flow logs listed or all-vpcs, bucket, EKS with listed
-clusters or tagged or all coverage, CloudTrail, Bedrock, discovery role, IAM, tags, organization), then
+clusters or tagged or all coverage, CloudTrail, Bedrock, discovery role, IAM, tags, organization with no
+id, its coverages by default or written, its pacing, access and audit roles), then
 up to two of its values are swapped for plausible mistakes. The values overlap on purpose (cluster,
 namespace and service account names with hyphens, ids listed twice, the opt-in tag's key for the
 public-endpoint tag), so cross-field rules are reached too. The config layer's own fuzzing is
@@ -117,7 +118,15 @@ MISTAKES: dict[str, tuple[Any, ...]] = {
     "organization.organizational_units": (["ou-1"], [], ["r-ab12", "r-ab12"]),
     "organization.regions": (["us-eest-1"], [], ["us-east-1", "us-east-1"]),
     "organization.max_concurrent_percentage": (0, 101, "25"),
-    "organization.account_overrides": ({"222222222222": {}}, {"2222": {"subnet_ids": ["subnet-0a1b2c3d"]}}),
+    "organization.account_overrides": (
+        {"222222222222": {}},
+        {"2222": {"subnet_ids": ["subnet-0a1b2c3d"]}},
+        {"222222222222": {"vpc_ids": ["vpc-0a1b2c3d"], "clusters": [{"name": "dev-eks"}]}},
+    ),
+    "organization.concurrency_mode": ("SOFT", "strict_failure_tolerance", 1),
+    "organization.access_role_name": ("Organization Access Role", "arn:aws:iam::111111111111:role/Admin", ""),
+    "organization.audit_role": (True, "yes"),
+    "organization.audit_external_id": ("x", "not allowed!", "0123456789abcdef"),
 }
 
 
@@ -152,13 +161,14 @@ def valid_sections(draw: st.DrawFn) -> dict[str, Any]:
             optional(draw, bucket, "name", st.just("my-flow-logs-bucket"))
             optional(draw, bucket, "kms_key_arn", st.just(key_arn(region)))
         optional(draw, bucket, "retention_days", st.sampled_from([1, 365, None]))
-    if draw(st.booleans()):
-        # Every VPC of the account and region, kept by the coverage sweep: no ids.
-        flow_logs: dict[str, Any] = {"coverage": "all-vpcs"}
+    if organization or draw(st.booleans()):
+        # Every VPC of the account and region, kept by the coverage sweep: no ids (in an organization, the
+        # default: ids belong to one account and region).
+        flow_logs: dict[str, Any] = {} if organization and draw(st.booleans()) else {"coverage": "all-vpcs"}
         optional(draw, flow_logs, "exclude_tag", st.sampled_from([None, {"key": "airs-discovery", "value": "off"}]))
         optional(draw, flow_logs, "sweep_minutes", st.sampled_from([5, 60, 1440]))
     else:
-        flow_logs = {"subnet_ids": draw(some(SUBNET_IDS, min_size=0 if organization else 1))}
+        flow_logs = {"subnet_ids": draw(some(SUBNET_IDS, min_size=1))}
         optional(draw, flow_logs, "vpc_ids", some(VPC_IDS))
     optional(draw, flow_logs, "file_format", st.sampled_from(["plain-text", "parquet"]))
     optional(draw, flow_logs, "max_aggregation_seconds", st.sampled_from([60, 600]))
@@ -176,9 +186,10 @@ def valid_sections(draw: st.DrawFn) -> dict[str, Any]:
         }
         optional(draw, config["discovery_role"], "allow_sensitive_reads", some(("lambda:GetFunction",)))
     if draw(st.booleans()):
-        coverage = draw(st.sampled_from([None, "listed", "tagged", "all"]))
+        # In an organization: tagged (the default there) or all; cluster names belong to one account and region.
+        coverage = draw(st.sampled_from([None, "tagged", "all"] if organization else [None, "listed", "tagged", "all"]))
         eks: dict[str, Any] = {} if coverage is None else {"coverage": coverage}
-        if coverage in (None, "listed"):
+        if coverage == "listed" or (coverage is None and not organization):
             eks["clusters"] = [
                 {"name": name, "enable_public_endpoint": draw(st.booleans())} for name in draw(some(CLUSTERS))
             ]
@@ -223,13 +234,25 @@ def valid_sections(draw: st.DrawFn) -> dict[str, Any]:
         config["iam"] = iam
 
     if organization:
-        config["organization"] = {
+        section: dict[str, Any] = {
             "organizational_units": ["ou-abcd-12345678"],
             "regions": draw(some(REGIONS[:3], min_size=1, max_size=2)),
-            "account_overrides": {"222222222222": {"vpc_ids": ["vpc-0a1b2c3d4e5f60718"]}},
         }
-        optional(draw, config["organization"], "call_as", st.sampled_from(["SELF", "DELEGATED_ADMIN"]))
-        optional(draw, config["organization"], "exclude_accounts", st.just(["333333333333"]))
+        optional(draw, section, "call_as", st.sampled_from(["SELF", "DELEGATED_ADMIN"]))
+        optional(draw, section, "exclude_accounts", st.just(["333333333333"]))
+        optional(
+            draw, section, "concurrency_mode", st.sampled_from(["SOFT_FAILURE_TOLERANCE", "STRICT_FAILURE_TOLERANCE"])
+        )
+        optional(draw, section, "failure_tolerance_percentage", st.sampled_from([0, 10, 100]))
+        optional(
+            draw,
+            section,
+            "access_role_name",
+            st.sampled_from(["OrganizationAccountAccessRole", "AWSControlTowerExecution"]),
+        )
+        if draw(st.booleans()):
+            section |= {"audit_role": True, "audit_external_id": "0123456789abcdef0123456789abcdef"}
+        config["organization"] = section
     return config
 
 
@@ -316,8 +339,26 @@ def reported_error(stderr: str, config_file: Path) -> str:
 @example(
     {
         "region": "eu-west-1",
-        "flow_logs": {"coverage": "all-vpcs"},
-        "eks": {"coverage": "tagged", "discovery_role_arn": f"arn:aws:iam::{ACCOUNT}:role/airs-discovery"},
+        "flow_logs": {},
+        "eks": {"discovery_role_arn": f"arn:aws:iam::{ACCOUNT}:role/airs-discovery"},
+        "organization": {
+            "organizational_units": ["ou-abcd-12345678"],
+            "regions": ["eu-west-1", "us-east-1"],
+            "concurrency_mode": "STRICT_FAILURE_TOLERANCE",
+            "audit_role": True,
+            "audit_external_id": "0123456789abcdef0123456789abcdef",
+        },
+    }
+)
+@example(
+    {
+        "region": "eu-west-1",
+        "flow_logs": {"coverage": "listed", "subnet_ids": ["subnet-0a1b2c3d"]},
+        "eks": {
+            "coverage": "listed",
+            "clusters": [{"name": "prod-eks"}],
+            "discovery_role_arn": f"arn:aws:iam::{ACCOUNT}:role/airs-discovery",
+        },
         "organization": {
             "organizational_units": ["ou-abcd-12345678"],
             "regions": ["eu-west-1"],
@@ -332,8 +373,12 @@ def test_the_app_synthesizes_or_reports_the_config_and_exits_1(config: dict[str,
         assert "Traceback" not in stderr
         if status == 0:
             event("synthesized")
+            organization = isinstance(config.get("organization"), dict)
             if isinstance(config.get("eks"), dict):
-                event(f"synthesized with eks.coverage {config['eks'].get('coverage', 'listed')}")
+                default = "tagged" if organization else "listed"
+                event(f"synthesized with eks.coverage {config['eks'].get('coverage', default)}")
+            if organization:
+                event("synthesized an organization rollout")
             assert list((workdir / "cdk.out").glob("*.template.json"))
         else:
             assert status == 1

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from onboarding_app import summary
+from onboarding_app.summary import StackSetSummary as StackSetSummaryType
 from tests.conftest import flow_logs_with
 from tests.gates.scenarios import SCENARIOS
 from tests.synth import synthesize
@@ -148,38 +150,296 @@ def test_summary_of_an_organization_rollout(tmp_path: Path, capsys: pytest.Captu
     assert "resources: 1 (AWS::CloudFormation::StackSet x1)" in out
     assert "  StackSet AirsOnboarding (service-managed, call as SELF)" in out
     assert f"    member template: {tmp_path}/AirsOnboarding.MemberTemplate.template.json" in out
+    assert "    regions: us-east-1 (home), us-west-2, in parallel\n" in out
     assert (
-        "    parameters: FlowLogSubnet1, FlowLogSubnet2, FlowLogVpc1, EksCluster1Name, EksCluster1PublicEndpoint" in out
-    )
-    assert (
-        "    regions: us-east-1, us-west-2 (regions in parallel, at most 10% of the accounts + 1 at a time, up to 25%"
-        " (STRICT_FAILURE_TOLERANCE caps concurrency at the failure tolerance + 1), stopping when more than 10% fail)"
+        "    target groups (every account of each gets the same template and parameters):\n"
+        "      every account of ou-abcd-12345678\n"
+        "    what each account gets:\n"
+        "      a flow log on every VPC of each region, to a bucket of its own in that region, except VPCs tagged\n"
+        "        airs-discovery=off\n"
+        "      discovery access to the EKS clusters of each region tagged airs-discovery=on\n"
     ) in out
-    assert "      every account of ou-abcd-12345678 except 222222222222, 333333333333: the template's defaults" in out
-    assert "      222222222222 (in ou-abcd-12345678): 4 parameter overrides" in out
+    assert (
+        "      per-resource choices are tags, set in each account: a VPC's owners leave it out with the tag\n"
+        "        airs-discovery=off; a cluster's owners open it with the tag airs-discovery=on\n"
+    ) in out
+    assert "Auto-deployment ignores these preferences" in " ".join(out.split())
     assert (
         "    auto-deployment: on: accounts that join these OUs are onboarded;"
         " an account that leaves has its stacks kept" in out
     )
+    assert (
+        "    first steps, in order:\n"
+        "      1. trusted access for StackSets, once, in the management account: aws cloudformation\n"
+        "        activate-organizations-access\n"
+        "      2. make deploy CONFIG=<this config>, with this account's credentials (make doctor checks the steps"
+        " above\n"
+        "        first)\n"
+        "      3. make verify CONFIG=<this config>: every target account and region, through a role assumed in each\n"
+        "      4. hand-off: make verify writes cdk.out/airs-handoff.csv (and .json), each account and region's bucket\n"
+        "        and discovery role ARN for the AIRS onboarding wizard\n"
+    ) in out
     assert "StackSets never deploy to the organization's management account" in out
-    # The member template's resources, counted once per account and region with every slot used.
     [stack] = summary.summarize(tmp_path)
     [stack_set] = stack.stack_sets
-    assert stack_set.member_resource_counts["AWS::EC2::FlowLog"] == 3
+    # No per-account value: the member template has no flow log or access entry of its own, only coverage.
+    assert stack_set.member_resource_counts["AWS::EC2::FlowLog"] == 0
+    assert stack_set.member_resource_counts["AWS::EKS::AccessEntry"] == 0
+    assert stack_set.member_resource_counts["Custom::EstateCoverage"] == 1
     assert stack_set.member_resource_counts["AWS::CloudTrail::Trail"] == 1
+    [trail] = stack_set.audit_trail
+    assert trail.region == "us-east-1"  # a multi-region trail, made in the home region only
 
 
 def test_summary_of_a_delegated_rollout_without_auto_deployment(tmp_path: Path) -> None:
-    synthesize(SCENARIOS["organization-delegated"], tmp_path)
+    config = {
+        "region": "eu-west-1",
+        "flow_logs": {},
+        "organization": {
+            "call_as": "DELEGATED_ADMIN",
+            "organizational_units": ["ou-ab12-cd345678", "r-ab12"],
+            "regions": ["eu-west-1"],
+            "exclude_accounts": ["333333333333"],
+            "auto_deploy": False,
+        },
+    }
+    synthesize(config, tmp_path)
     [stack] = summary.summarize(tmp_path)
     [stack_set] = stack.stack_sets
     assert stack_set.call_as == "DELEGATED_ADMIN"
     assert (
         stack_set.auto_deployment == "off: accounts that join these OUs later are not onboarded until the next deploy"
     )
+    assert stack_set.targets == ["every account of ou-ab12-cd345678, r-ab12 except 333333333333"]
+    text = summary.render([stack])
+    assert (
+        "      2. register this account as a delegated administrator, from the management account: aws organizations\n"
+        "        register-delegated-administrator --service-principal"
+        " member.org.stacksets.cloudformation.amazonaws.com\n"
+        "        --account-id <this account>\n"
+        "      3. make deploy CONFIG=<this config>"
+    ) in text
+
+
+# --- the StackSet's parts the summary reads, on hand-made templates ------------------------------------------
+
+ASSET_HASH = "ab" * 32
+
+
+def write_org_assembly(
+    directory: Path,
+    *,
+    preferences: dict[str, Any] | None = None,
+    groups: list[dict[str, Any]] | None = None,
+    call_as: str = "SELF",
+    member: dict[str, Any] | None = None,
+) -> StackSetSummaryType:
+    """A cloud assembly of one StackSet stack whose member template is ``member``; its summary."""
+    stack_set = {
+        "Type": "AWS::CloudFormation::StackSet",
+        "Properties": {
+            "StackSetName": "AirsOnboarding",
+            "CallAs": call_as,
+            "TemplateURL": f"https://s3.amazonaws.com/bucket/{ASSET_HASH}.json",
+            "OperationPreferences": preferences or {},
+            "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": True},
+            "StackInstancesGroup": groups
+            or [{"DeploymentTargets": {"OrganizationalUnitIds": ["ou-abcd-12345678"]}, "Regions": ["eu-west-1"]}],
+        },
+    }
+    artifacts = {
+        "AirsOnboarding": {
+            "type": "aws:cloudformation:stack",
+            "environment": "aws://unknown-account/us-east-1",
+            "properties": {"templateFile": "AirsOnboarding.template.json"},
+        },
+        "AirsOnboarding.assets": {"type": "cdk:asset-manifest", "properties": {"file": "AirsOnboarding.assets.json"}},
+    }
+    (directory / "manifest.json").write_text(json.dumps({"artifacts": artifacts}))
+    (directory / "AirsOnboarding.template.json").write_text(json.dumps({"Resources": {"StackSet": stack_set}}))
+    assets = {"files": {ASSET_HASH: {"source": {"path": "Member.template.json"}}}}
+    (directory / "AirsOnboarding.assets.json").write_text(json.dumps(assets))
+    (directory / "Member.template.json").write_text(json.dumps(member or {"Resources": {}}))
+    [stack] = summary.summarize(directory)
+    [result] = stack.stack_sets
+    return result
+
+
+STRICT_PACE = (
+    "STRICT_FAILURE_TOLERANCE: at most 10% of the target accounts + 1 at once per region (the failure tolerance + 1,"
+    " fewer as accounts fail), not the 25% of max_concurrent_percentage; a region stops when more than 10% of its"
+    " accounts fail"
+)
+AUTO_DEPLOYMENT = (
+    ". Auto-deployment ignores these preferences: an account that joins an OU later is deployed on its own"
+)
+
+
+@pytest.mark.parametrize(
+    ("preferences", "pace"),
+    [
+        pytest.param(
+            {
+                "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
+                "MaxConcurrentPercentage": 25,
+                "FailureTolerancePercentage": 10,
+            },
+            "SOFT_FAILURE_TOLERANCE: up to 25% of the target accounts at once per region (failures do not lower it);"
+            " a region stops when more than 10% of its accounts fail",
+            id="soft",
+        ),
+        pytest.param(
+            {
+                "ConcurrencyMode": "STRICT_FAILURE_TOLERANCE",
+                "MaxConcurrentPercentage": 25,
+                "FailureTolerancePercentage": 10,
+            },
+            STRICT_PACE,
+            id="strict",
+        ),
+        pytest.param(
+            {"MaxConcurrentPercentage": 25, "FailureTolerancePercentage": 10}, STRICT_PACE, id="strict-by-default"
+        ),
+        pytest.param(
+            {
+                "ConcurrencyMode": "STRICT_FAILURE_TOLERANCE",
+                "MaxConcurrentPercentage": 20,
+                "FailureTolerancePercentage": 20,
+            },
+            "STRICT_FAILURE_TOLERANCE: up to 20% of the target accounts at once per region; a region stops when more"
+            " than 20% of its accounts fail",
+            id="strict-tolerance-at-ceiling",
+        ),
+    ],
+)
+def test_the_pace_is_the_one_the_concurrency_mode_gives(tmp_path: Path, preferences: dict[str, Any], pace: str) -> None:
+    stack_set = write_org_assembly(tmp_path, preferences={"RegionConcurrencyType": "PARALLEL", **preferences})
+    assert summary._pace(stack_set) == pace + AUTO_DEPLOYMENT
+    assert stack_set.parallel_regions
+
+
+def test_regions_one_at_a_time_say_so(tmp_path: Path) -> None:
+    stack_set = write_org_assembly(tmp_path, preferences={"RegionConcurrencyType": "SEQUENTIAL"})
+    assert "    regions: eu-west-1 (home), one at a time" in summary._render_stack_set(stack_set)
+
+
+MEMBER_WITH_NAMED_ROLES = {
+    "Conditions": {"IsHomeRegion": {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}},
+    "Resources": {
+        "DiscoveryRole": {
+            "Type": "AWS::IAM::Role",
+            "Condition": "IsHomeRegion",
+            "Properties": {"RoleName": "acme-airs-discovery"},
+        },
+        "AuditRole": {
+            "Type": "AWS::IAM::Role",
+            "Condition": "IsHomeRegion",
+            "Properties": {"RoleName": "acme-airs-onboarding-audit", "Path": "/airs/"},
+        },
+        "Ec2Role": {"Type": "AWS::IAM::Role", "Properties": {}},
+    },
+    "Outputs": {
+        "DiscoveryRoleArn": {
+            "Description": "Role: AIRS discovery (cross-account)",
+            "Condition": "IsHomeRegion",
+            "Value": {"Fn::GetAtt": ["DiscoveryRole", "Arn"]},
+        },
+        "AuditRoleArn": {
+            "Description": "Role: read-only audit (make doctor and make verify)",
+            "Condition": "IsHomeRegion",
+            "Value": {"Fn::GetAtt": ["AuditRole", "Arn"]},
+        },
+        "Ec2BedrockRoleArn": {
+            "Description": "Role: EC2 instances invoking Bedrock",
+            "Value": {"Fn::GetAtt": ["Ec2Role", "Arn"]},
+        },
+    },
+}
+
+
+def test_each_account_role_with_a_fixed_name_gives_its_arn_from_the_account_id(tmp_path: Path) -> None:
+    stack_set = write_org_assembly(tmp_path, member=MEMBER_WITH_NAMED_ROLES)
+    assert stack_set.roles == [
+        summary.AccountResource(
+            "AIRS discovery (cross-account)", "arn:aws:iam::<account id>:role/acme-airs-discovery", "eu-west-1"
+        ),
+        summary.AccountResource(
+            "read-only audit (make doctor and make verify)",
+            "arn:aws:iam::<account id>:role/airs/acme-airs-onboarding-audit",
+            "eu-west-1",
+        ),
+        summary.AccountResource(
+            "EC2 instances invoking Bedrock",
+            "a CloudFormation-generated name in each account (each stack instance's outputs give its ARN)",
+            None,
+        ),
+    ]
+    text = " ".join(" ".join(summary._render_stack_set(stack_set)).split())
+    assert (
+        "role AIRS discovery (cross-account): arn:aws:iam::<account id>:role/acme-airs-discovery, in the home region"
+        " eu-west-1 only"
+    ) in text
+    assert "role EC2 instances invoking Bedrock: a CloudFormation-generated name" in text
+    assert "(each stack instance's outputs give its ARN), in each region" in text
+
+
+def test_a_role_arn_uses_the_partition_of_the_regions(tmp_path: Path) -> None:
+    groups = [{"DeploymentTargets": {"OrganizationalUnitIds": ["r-ab12"]}, "Regions": ["us-gov-west-1"]}]
+    member = MEMBER_WITH_NAMED_ROLES | {"Conditions": {}}
+    stack_set = write_org_assembly(tmp_path, groups=groups, member=member)
+    assert stack_set.roles[0] == summary.AccountResource(
+        "AIRS discovery (cross-account)", "arn:aws-us-gov:iam::<account id>:role/acme-airs-discovery", None
+    )
+
+
+@pytest.mark.parametrize(
+    ("condition", "region"),
+    [
+        ({"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}, "eu-west-1"),
+        ({"Fn::Equals": ["ap-south-1", {"Ref": "AWS::Region"}]}, "ap-south-1"),
+        ({"Fn::Equals": [{"Ref": "AWS::AccountId"}, "111111111111"]}, None),
+        ({"Fn::Not": [{"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}]}, None),
+    ],
+    ids=["region-first", "region-second", "not-a-region", "not-equals"],
+)
+def test_only_a_region_condition_limits_a_resource_to_one_region(condition: dict[str, Any], region: str | None) -> None:
+    assert summary._only_region({"Conditions": {"C": condition}}, "C") == region
+    assert summary._only_region({"Conditions": {"C": condition}}, None) is None
+
+
+def test_target_groups_name_their_accounts(tmp_path: Path) -> None:
+    groups = [
+        {
+            "DeploymentTargets": {
+                "OrganizationalUnitIds": ["ou-abcd-12345678"],
+                "Accounts": ["222222222222"],
+                "AccountFilterType": "INTERSECTION",
+            },
+            "Regions": ["eu-west-1"],
+        },
+        {
+            "DeploymentTargets": {
+                "OrganizationalUnitIds": ["ou-efgh-12345678"],
+                "Accounts": ["333333333333", "444444444444"],
+                "AccountFilterType": "DIFFERENCE",
+            },
+            "Regions": ["eu-west-1"],
+        },
+    ]
+    stack_set = write_org_assembly(tmp_path, groups=groups)
     assert stack_set.targets == [
-        "222222222222, 444444444444 (in ou-ab12-cd345678, r-ab12): the template's defaults",
-        "333333333333 (in ou-ab12-cd345678, r-ab12): 25 parameter overrides",
+        "222222222222 (in ou-abcd-12345678)",
+        "every account of ou-efgh-12345678 except 333333333333, 444444444444",
+    ]
+
+
+def test_without_delegated_administrator_there_is_no_registration_step(tmp_path: Path) -> None:
+    steps = summary._first_steps(write_org_assembly(tmp_path))
+    assert [step.split(":")[0].split(",")[0] for step in steps] == [
+        "trusted access for StackSets",
+        "make deploy CONFIG=<this config>",
+        "make verify CONFIG=<this config>",
+        "hand-off",
     ]
 
 
@@ -437,7 +697,7 @@ def test_summary_of_coverage_in_every_member_account(tmp_path: Path) -> None:
         "    flow-log coverage: dynamic, every VPC of each account and region except those tagged airs-discovery=off;"
         " re-checked every 15 minutes and on VPC events\n"
         "      report: SSM parameter /airs-onboarding/coverage/AirsOrgCoverage (in each account and region;"
-        " `make verify` with a config of that account shows it)\n"
+        " `make verify` shows it)\n"
     ) in text
 
 
@@ -579,8 +839,12 @@ def test_all_with_a_public_endpoint_tag_says_who_may_set_it(tmp_path: Path) -> N
 
 
 def test_summary_of_tagged_clusters_in_every_member_account(tmp_path: Path) -> None:
-    config = TAGGED | {
+    # In an organization every VPC is logged: no ids, and tagged is the clusters' default.
+    config = {
+        "region": "us-east-1",
         "stack_name": "AirsOrgTagged",
+        "flow_logs": {},
+        "eks": {"discovery_role_arn": DISCOVERY},
         "organization": {"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]},
     }
     synthesize(config, tmp_path)
@@ -589,7 +853,7 @@ def test_summary_of_tagged_clusters_in_every_member_account(tmp_path: Path) -> N
     assert stack.coverage is None
     assert stack_set.coverage is not None and stack_set.coverage.clusters is not None
     assert stack_set.coverage.clusters.discovery_role == f"the role in parameter DiscoveryRoleArn (default {DISCOVERY})"
-    assert stack_set.member_parameters == ["FlowLogSubnet1", "DiscoveryRoleArn"]
+    assert not [p for p in stack_set.member_parameters if p.startswith(("FlowLog", "EksCluster"))]
     assert summary.PREREQUISITES["eks"] not in stack.missing_prerequisites
     text = summary.render([stack])
     assert (
@@ -601,7 +865,7 @@ def test_summary_of_tagged_clusters_in_every_member_account(tmp_path: Path) -> N
     )
     assert (
         "      report: SSM parameter /airs-onboarding/coverage/AirsOrgTagged (in each account and region;"
-        " `make verify` with a config of that account shows it)\n"
+        " `make verify` shows it)\n"
     ) in text
 
 

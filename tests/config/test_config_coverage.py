@@ -25,10 +25,6 @@ ALL_VPCS_ONLY = (
     "applies to coverage: all-vpcs only, and coverage is listed; remove it, or set coverage: all-vpcs to log every"
     " VPC of the account and region"
 )
-OVERRIDE_IDS = (
-    "not used with flow_logs.coverage: all-vpcs, which logs every VPC of each account and region (leave one out with"
-    " flow_logs.exclude_tag); remove it"
-)
 
 
 def all_vpcs(**keys: Any) -> dict[str, Any]:
@@ -349,50 +345,93 @@ def test_unquoted_off_in_yaml_names_the_key() -> None:
     ]
 
 
-# --- with an organization -----------------------------------------------------------------------------------
+# --- with an organization: every VPC of each account and region, ids refused --------------------------------
+
+ORG_WHY = (
+    "a StackSet instance group's parameters go to every account and region it targets, and {what} belong to one"
+    " account and region"
+)
+EXCLUDE_ADVICE = "each account's owners leave a VPC out by tagging it airs-discovery=off (flow_logs.exclude_tag)"
 
 
-def test_all_vpcs_in_an_organization_has_no_slots() -> None:
-    config = load(config_with(flow_logs={"coverage": "all-vpcs"}, organization=dict(ORGANIZATION)))
-    assert config.member_slots() == {"subnet_ids": 0, "vpc_ids": 0, "clusters": 0}
+def in_organization(**flow_logs: Any) -> dict[str, Any]:
+    return {"region": "us-east-1", "flow_logs": flow_logs, "organization": dict(ORGANIZATION)}
+
+
+def test_all_vpcs_is_the_default_in_an_organization() -> None:
+    flow_logs = load(in_organization()).flow_logs
+    assert (flow_logs.coverage, flow_logs.subnet_ids, flow_logs.vpc_ids) == ("all-vpcs", (), ())
+    assert flow_logs.exclude_tag == ExcludeTagConfig(key="airs-discovery", value="off")
+
+
+def test_the_all_vpcs_keys_need_no_coverage_written_in_an_organization() -> None:
+    flow_logs = load(in_organization(exclude_tag={"key": "team", "value": "skip"}, sweep_minutes=15)).flow_logs
+    assert (flow_logs.coverage, flow_logs.exclude_tag, flow_logs.sweep_minutes) == (
+        "all-vpcs",
+        ExcludeTagConfig(key="team", value="skip"),
+        15,
+    )
+
+
+def test_all_vpcs_written_out_is_accepted_in_an_organization() -> None:
+    assert load(in_organization(coverage="all-vpcs", exclude_tag=None)).flow_logs.exclude_tag is None
+
+
+def test_listed_is_refused_in_an_organization_in_full() -> None:
+    assert problems_of(in_organization(coverage="listed")) == [
+        Problem(
+            "flow_logs.coverage",
+            f"'listed' is not used with organization: {ORG_WHY.format(what='subnet and VPC ids')}; remove it (coverage:"
+            f" all-vpcs logs every VPC of each account and region), and {EXCLUDE_ADVICE}",
+        )
+    ]
 
 
 @pytest.mark.parametrize(
-    ("override", "expected"),
+    ("key", "ids", "shown", "what"),
     [
-        pytest.param(
-            {"subnet_ids": [SUBNET]},
-            [Problem("organization.account_overrides.222222222222.subnet_ids", OVERRIDE_IDS)],
-            id="subnet_ids",
-        ),
-        pytest.param(
-            {"vpc_ids": [], "subnet_ids": []},
-            [
-                Problem("organization.account_overrides.222222222222.subnet_ids", OVERRIDE_IDS),
-                Problem("organization.account_overrides.222222222222.vpc_ids", OVERRIDE_IDS),
-            ],
-            id="even-empty-lists",
+        ("subnet_ids", [SUBNET], f"'{SUBNET}'", "subnet ids"),
+        ("vpc_ids", [VPC, "vpc-0a1b2c3e"], f"'{VPC}', 'vpc-0a1b2c3e'", "VPC ids"),
+        (
+            "vpc_ids",
+            [f"vpc-0a1b2c3{n}" for n in "abcde"],
+            "'vpc-0a1b2c3a', 'vpc-0a1b2c3b', 'vpc-0a1b2c3c' and 2 more",
+            "VPC ids",
         ),
     ],
+    ids=["a-subnet", "two-vpcs", "five-vpcs"],
 )
-def test_all_vpcs_refuses_ids_in_account_overrides(override: dict[str, Any], expected: list[Problem]) -> None:
-    organization = {**ORGANIZATION, "account_overrides": {"222222222222": override}}
-    assert problems_of(config_with(flow_logs={"coverage": "all-vpcs"}, organization=organization)) == expected
-
-
-def test_all_vpcs_keeps_cluster_overrides() -> None:
-    organization = {
-        **ORGANIZATION,
-        "account_overrides": {"222222222222": {"clusters": [{"name": "prod"}]}},
-    }
-    config = load(
-        config_with(
-            flow_logs={"coverage": "all-vpcs"},
-            eks={"discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery"},
-            organization=organization,
+def test_ids_are_refused_in_an_organization_in_full(key: str, ids: list[str], shown: str, what: str) -> None:
+    assert problems_of(in_organization(**{key: ids})) == [
+        Problem(
+            f"flow_logs.{key}",
+            f"{shown} not used with organization: {ORG_WHY.format(what=what)}; remove it (every VPC of each account and"
+            f" region is logged), and {EXCLUDE_ADVICE}",
         )
+    ]
+
+
+def test_listed_with_ids_in_an_organization_names_both() -> None:
+    found = problems_of(in_organization(coverage="listed", subnet_ids=[SUBNET], vpc_ids=[VPC]))
+    assert [p.path for p in found] == ["flow_logs.coverage", "flow_logs.subnet_ids", "flow_logs.vpc_ids"]
+
+
+def test_empty_id_lists_are_no_ids_in_an_organization() -> None:
+    assert load(in_organization(subnet_ids=[], vpc_ids=[])).flow_logs.all_vpcs
+
+
+def test_the_advice_names_the_configs_own_exclude_tag() -> None:
+    [problem] = problems_of(in_organization(vpc_ids=[VPC], exclude_tag={"key": "team/net", "value": "private"}))
+    assert problem.message.endswith(
+        "and each account's owners leave a VPC out by tagging it team/net=private (flow_logs.exclude_tag)"
     )
-    assert config.member_slots() == {"subnet_ids": 0, "vpc_ids": 0, "clusters": 1}
+
+
+def test_without_an_exclude_tag_the_advice_says_to_set_one() -> None:
+    [problem] = problems_of(in_organization(vpc_ids=[VPC], exclude_tag=None))
+    assert problem.message.endswith(
+        "and set flow_logs.exclude_tag (null now) to the tag with which each account's owners leave a VPC out"
+    )
 
 
 # --- config/coverage.example.yaml -----------------------------------------------------------------------

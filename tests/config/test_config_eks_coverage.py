@@ -16,7 +16,6 @@ from tests.conftest import MINIMAL_CONFIG, REPO_ROOT, config_with, load
 
 ROLE = "arn:aws:iam::111111111111:role/airs-discovery"
 ORGANIZATION = {"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]}
-OVERRIDE = "organization.account_overrides.222222222222"
 
 CLUSTERS_WITH_TAGGED = (
     "not used with coverage: tagged, which opens every cluster of the account and region that carries opt_in_tag;"
@@ -33,14 +32,6 @@ OPT_IN_TAG_ONLY = (
 PUBLIC_ENDPOINT_TAG_ONLY = (
     "applies to coverage: tagged or all only, and coverage is listed (a listed cluster allows public access with"
     " clusters[].enable_public_endpoint); remove it, or set coverage: tagged to open the clusters carrying opt_in_tag"
-)
-OVERRIDE_CLUSTERS_WITH_TAGGED = (
-    "not used with eks.coverage: tagged, which opens every cluster of each account and region that carries"
-    " eks.opt_in_tag; remove it, or set eks.coverage: listed to open only the listed clusters"
-)
-OVERRIDE_CLUSTERS_WITH_ALL = (
-    "not used with eks.coverage: all, which opens every cluster of each account and region; remove it, or set"
-    " eks.coverage: listed to open only the listed clusters"
 )
 
 
@@ -389,42 +380,87 @@ def test_unquoted_on_in_yaml_names_the_key() -> None:
     assert info.value.problems == [Problem("eks.opt_in_tag.value", "expected text, got true (put it in quotes)")]
 
 
-# --- with an organization -----------------------------------------------------------------------------------
+# --- with an organization: the clusters their owners tag (or all), names refused ------------------------------
+
+ORG_WHY = (
+    "a StackSet instance group's parameters go to every account and region it targets, and cluster names belong to"
+    " one account and region"
+)
+OPT_IN_ADVICE = "each cluster's owners open it by tagging it airs-discovery=on (eks.opt_in_tag)"
 
 
-@pytest.mark.parametrize("coverage", ["tagged", "all"])
-def test_tagged_and_all_in_an_organization_have_no_cluster_slots(coverage: str) -> None:
-    config = load(with_eks(coverage=coverage) | {"organization": dict(ORGANIZATION)})
-    assert config.member_slots() == {"subnet_ids": 1, "vpc_ids": 0, "clusters": 0}
+def in_organization(**eks: Any) -> dict[str, Any]:
+    return {
+        "region": "us-east-1",
+        "flow_logs": {},
+        "eks": {"discovery_role_arn": ROLE, **eks},
+        "organization": dict(ORGANIZATION),
+    }
+
+
+def test_tagged_is_the_default_in_an_organization() -> None:
+    eks = load(in_organization()).eks
+    assert eks is not None and (eks.coverage, eks.clusters, eks.dynamic) == ("tagged", (), True)
+    assert eks.opt_in_tag == OptInTagConfig(key="airs-discovery", value="on")
+
+
+def test_the_tags_need_no_coverage_written_in_an_organization() -> None:
+    eks = load(in_organization(opt_in_tag={"key": "team", "value": "open"}, public_endpoint_tag=None)).eks
+    assert eks is not None
+    assert (eks.coverage, eks.opt_in_tag, eks.public_endpoint_tag) == (
+        "tagged",
+        OptInTagConfig(key="team", value="open"),
+        None,
+    )
+
+
+def test_all_written_out_is_accepted_in_an_organization() -> None:
+    eks = load(in_organization(coverage="all")).eks
+    assert eks is not None and eks.coverage == "all"
+
+
+def test_listed_is_refused_in_an_organization_in_full() -> None:
+    assert problems_of(in_organization(coverage="listed")) == [
+        Problem(
+            "eks.coverage",
+            f"'listed' is not used with organization: {ORG_WHY}; remove it (coverage: tagged, where {OPT_IN_ADVICE}),"
+            " or write coverage: all to open every cluster of each account and region",
+        )
+    ]
+
+
+def test_listed_with_its_keys_in_an_organization_is_refused_once() -> None:
+    """The keys that do not fit listed are not refused on top: removing coverage: listed fits them."""
+    data = in_organization(coverage="listed", opt_in_tag={"key": "a", "value": "b"}, public_endpoint_tag=None)
+    assert [p.path for p in problems_of(data)] == ["eks.coverage"]
 
 
 @pytest.mark.parametrize(
-    ("coverage", "message"),
+    ("coverage", "advice"),
     [
-        pytest.param("tagged", OVERRIDE_CLUSTERS_WITH_TAGGED, id="tagged"),
-        pytest.param("all", OVERRIDE_CLUSTERS_WITH_ALL, id="all"),
+        (None, OPT_IN_ADVICE),
+        ("tagged", OPT_IN_ADVICE),
+        ("all", "coverage: all opens every cluster of each account and region"),
     ],
+    ids=["default", "tagged", "all"],
 )
-@pytest.mark.parametrize("clusters", [[{"name": "prod"}], []], ids=["a-cluster", "even-an-empty-list"])
-def test_override_clusters_are_refused_unless_listed(coverage: str, message: str, clusters: list[Any]) -> None:
-    organization = {**ORGANIZATION, "account_overrides": {"222222222222": {"clusters": clusters}}}
-    data = with_eks(coverage=coverage) | {"organization": organization}
-    assert problems_of(data) == [Problem(f"{OVERRIDE}.clusters", message)]
+def test_clusters_are_refused_in_an_organization_in_full(coverage: str | None, advice: str) -> None:
+    eks: dict[str, Any] = {"clusters": [{"name": "prod-eks"}, {"name": "dev-eks"}]}
+    if coverage:
+        eks["coverage"] = coverage
+    assert problems_of(in_organization(**eks)) == [
+        Problem("eks.clusters", f"'prod-eks', 'dev-eks' not used with organization: {ORG_WHY}; remove it, and {advice}")
+    ]
 
 
-def test_override_discovery_role_still_applies_with_tagged() -> None:
-    """Each account's role is a parameter of the member template: with tagged it is the role opened to."""
-    other = "arn:aws:iam::222222222222:role/airs-discovery"
-    organization = {**ORGANIZATION, "account_overrides": {"222222222222": {"discovery_role_arn": other}}}
-    config = load(with_eks(coverage="tagged") | {"organization": organization})
-    assert config.organization is not None
-    assert config.organization.account_overrides["222222222222"].discovery_role_arn == other
+def test_listed_with_clusters_in_an_organization_names_both() -> None:
+    found = problems_of(in_organization(coverage="listed", clusters=[{"name": "prod"}]))
+    assert [p.path for p in found] == ["eks.coverage", "eks.clusters"]
 
 
-def test_listed_override_clusters_keep_working() -> None:
-    organization = {**ORGANIZATION, "account_overrides": {"222222222222": {"clusters": [{"name": "a"}, {"name": "b"}]}}}
-    config = load(with_eks(coverage="listed", clusters=[{"name": "prod"}]) | {"organization": organization})
-    assert config.member_slots()["clusters"] == 2
+def test_the_advice_names_the_configs_own_opt_in_tag() -> None:
+    [problem] = problems_of(in_organization(clusters=[{"name": "a"}], opt_in_tag={"key": "k", "value": "v"}))
+    assert problem.message.endswith("and each cluster's owners open it by tagging it k=v (eks.opt_in_tag)")
 
 
 def test_minimal_config_has_no_eks() -> None:

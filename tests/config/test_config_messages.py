@@ -39,8 +39,9 @@ def problems_of(data: dict[str, Any]) -> list[Problem]:
 
 
 def org_config(**changes: Any) -> dict[str, Any]:
-    """MINIMAL_CONFIG with an organization section of one OU and one region, plus these top-level keys."""
-    return config_with(organization=dict(ORGANIZATION), **changes)
+    """A config with an organization section of one OU and one region (so no ids: every VPC is logged), plus
+    these top-level keys."""
+    return config_with(organization=dict(ORGANIZATION), **{"flow_logs": {}, **changes})
 
 
 # --- config_loader: the YAML text itself -----------------------------------------------------------------
@@ -142,25 +143,20 @@ def test_cdk_token_message_for_a_subnet_word_for_word() -> None:
     ("data", "path", "reason"),
     [
         pytest.param(
-            org_config(flow_logs={"subnet_ids": [SUBNET], "bucket": {"name": "my-flow-log-bucket"}}),
+            org_config(flow_logs={"bucket": {"name": "my-flow-log-bucket"}}),
             "flow_logs.bucket.name",
             f"bucket names are global across all of AWS, and {TARGETS}: remove it (CloudFormation names each bucket)",
             id="bucket-name",
         ),
         pytest.param(
-            org_config(
-                flow_logs={
-                    "subnet_ids": [SUBNET],
-                    "bucket": {"existing_name": "my-flow-log-bucket", "retention_days": None},
-                }
-            ),
+            org_config(flow_logs={"bucket": {"existing_name": "my-flow-log-bucket", "retention_days": None}}),
             "flow_logs.bucket.existing_name",
             f"it names one account's bucket, and {TARGETS}: remove it (each stack instance creates its bucket), or"
             f" {SINGLE_ACCOUNT}",
             id="bucket-existing_name",
         ),
         pytest.param(
-            org_config(flow_logs={"subnet_ids": [SUBNET], "bucket": {"kms_key_arn": KEY}}),
+            org_config(flow_logs={"bucket": {"kms_key_arn": KEY}}),
             "flow_logs.bucket.kms_key_arn",
             f"a KMS key belongs to one account and region, and {TARGETS}: remove it (SSE-S3), or {SINGLE_ACCOUNT}",
             id="bucket-kms_key_arn",
@@ -185,7 +181,7 @@ def test_every_organization_refusal_in_full(data: dict[str, Any], path: str, rea
 
 def test_organization_refusals_word_for_word() -> None:
     """The same texts as above, spelled out once without the shared fragments."""
-    assert problems_of(org_config(flow_logs={"subnet_ids": [SUBNET], "bucket": {"name": "my-flow-log-bucket"}})) == [
+    assert problems_of(org_config(flow_logs={"bucket": {"name": "my-flow-log-bucket"}})) == [
         Problem(
             "flow_logs.bucket.name",
             "not used with organization: bucket names are global across all of AWS, and the StackSet deploys one"
@@ -225,18 +221,72 @@ def test_empty_allowed_cidrs_in_full() -> None:
     ]
 
 
-def test_member_template_parameter_limit_in_full() -> None:
-    config = config_with(
-        flow_logs={"subnet_ids": [f"subnet-{n:017x}" for n in range(1, 151)]},
-        eks={"discovery_role_arn": ROLE, "clusters": [{"name": f"cluster-{n}"} for n in range(25)]},
-        organization=dict(ORGANIZATION),
+# --- config: the organization's own rules ---------------------------------------------------------------------
+
+ONE_PARAMETER_SET = "a StackSet instance group's parameters go to every account and region it targets, and"
+
+
+def test_organization_rules_word_for_word() -> None:
+    """The organization-mode refusals of ids and names, and of the retired account_overrides, spelled out once."""
+    data = org_config(
+        flow_logs={"coverage": "listed", "vpc_ids": ["vpc-0a1b2c3d"]},
+        eks={"discovery_role_arn": ROLE, "coverage": "listed", "clusters": [{"name": "dev-eks"}]},
     )
-    # 150 subnet slots + 0 VPC slots + 2 x 25 cluster slots + the discovery role = 201.
-    assert problems_of(config) == [
+    data["organization"]["account_overrides"] = {
+        "222222222222": {"subnet_ids": [SUBNET], "clusters": [{"name": "dev-eks"}]}
+    }
+    assert problems_of(data) == [
         Problem(
-            "organization",
-            "the member template would need 201 parameters (one per subnet and VPC, two per cluster, in the longest"
-            " lists), and CloudFormation allows 200: log whole VPCs (vpc_ids) instead of their subnets, or split the"
-            " accounts over several organization configs",
+            "flow_logs.coverage",
+            f"'listed' is not used with organization: {ONE_PARAMETER_SET} subnet and VPC ids belong to one account and"
+            " region; remove it (coverage: all-vpcs logs every VPC of each account and region), and each account's"
+            " owners leave a VPC out by tagging it airs-discovery=off (flow_logs.exclude_tag)",
+        ),
+        Problem(
+            "flow_logs.vpc_ids",
+            f"'vpc-0a1b2c3d' not used with organization: {ONE_PARAMETER_SET} VPC ids belong to one account and region;"
+            " remove it (every VPC of each account and region is logged), and each account's owners leave a VPC out"
+            " by tagging it airs-discovery=off (flow_logs.exclude_tag)",
+        ),
+        Problem(
+            "eks.coverage",
+            f"'listed' is not used with organization: {ONE_PARAMETER_SET} cluster names belong to one account and"
+            " region; remove it (coverage: tagged, where each cluster's owners open it by tagging it"
+            " airs-discovery=on (eks.opt_in_tag)), or write coverage: all to open every cluster of each account and"
+            " region",
+        ),
+        Problem(
+            "eks.clusters",
+            f"'dev-eks' not used with organization: {ONE_PARAMETER_SET} cluster names belong to one account and"
+            " region; remove it, and each cluster's owners open it by tagging it airs-discovery=on (eks.opt_in_tag)",
+        ),
+        Problem(
+            "organization.account_overrides.222222222222",
+            f"not used with organization: {ONE_PARAMETER_SET} CloudFormation refuses an OU in two groups with"
+            " different parameters, so an account cannot have values of its own: each account's owners choose per"
+            " resource with tags; remove it, and tag the VPCs of 222222222222 not listed (the VPC of"
+            f" {SUBNET}) with airs-discovery=off, and cluster dev-eks with airs-discovery=on",
+        ),
+    ]
+
+
+def test_audit_role_rules_word_for_word() -> None:
+    without_id = org_config()
+    without_id["organization"]["audit_role"] = True
+    assert problems_of(without_id) == [
+        Problem(
+            "organization.audit_external_id",
+            "missing: with audit_role: true the audit role trusts the administrator account only with this external"
+            " id (expected 2 to 1224 letters, digits and _+=,.@:/-, e.g. the output of openssl rand -hex 16); add it,"
+            " or set audit_role: false",
+        )
+    ]
+    without_role = org_config()
+    without_role["organization"]["audit_external_id"] = "abc123"
+    assert problems_of(without_role) == [
+        Problem(
+            "organization.audit_external_id",
+            "applies with audit_role: true only, and audit_role is false; remove it, or set audit_role: true to create"
+            " the read-only audit role it protects",
         )
     ]

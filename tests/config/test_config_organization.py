@@ -1,5 +1,6 @@
-"""The organization section: the example file, every default, every error message, the org-mode refusals,
-where the flow log targets may come from, and immutability."""
+"""The organization section: the example file, every default (the section's own, and the coverages it
+changes), every error message word for word, the retired account_overrides with the tags that replace
+each entry, the values that name one account's resource, and immutability."""
 
 from __future__ import annotations
 
@@ -9,9 +10,18 @@ import pytest
 from pydantic import ValidationError
 
 from onboarding_config.loader import ConfigError, load_config, parse_config
-from onboarding_config.model import AccountOverrideConfig, OnboardingConfig, OrganizationConfig
-from onboarding_config.value_types import ReadOnlyDict
-from tests.conftest import REPO_ROOT, config_with, load
+from onboarding_config.model import (
+    ACCOUNT_OVERRIDES_WHY,
+    DEFAULT_ACCESS_ROLE_NAME,
+    DEFAULT_CONCURRENCY_MODE,
+    EksConfig,
+    ExcludeTagConfig,
+    FlowLogsConfig,
+    OnboardingConfig,
+    OrganizationConfig,
+)
+from onboarding_config.value_types import CONCURRENCY_MODES, concurrency_mode_problem
+from tests.conftest import REPO_ROOT, load
 
 ORG_EXAMPLE = REPO_ROOT / "config" / "organization.example.yaml"
 OU = "ou-ab12-cd345678"
@@ -21,25 +31,27 @@ SUBNET = "subnet-0a1b2c3d"
 VPC = "vpc-0a1b2c3d"
 ROLE = "arn:aws:iam::111111111111:role/airs-discovery"
 KEY_ARN = "arn:aws:kms:us-east-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab"
-DISCOVERY_ROLE = {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"}
+EXTERNAL_ID = "0123456789abcdef0123456789abcdef"
 UNQUOTED = (
     'got an unquoted number; write account ids in quotes, as exactly 12 digits: "123456789012"'
     " (YAML reads unquoted digits as a number and loses leading zeros)"
 )
-NO_TARGETS_IN_ORG = (
-    "no subnet_ids and no vpc_ids, here or in any organization.account_overrides entry (expected at least one"
-    " subnet or VPC to log)"
+OVERRIDES_REFUSED = (
+    "not used with organization: a StackSet instance group's parameters go to every account and region it targets,"
+    " and CloudFormation refuses an OU in two groups with different parameters, so an account cannot have values of"
+    " its own: each account's owners choose per resource with tags; remove it"
 )
+EXTERNAL_ID_EXPECTED = "expected 2 to 1224 letters, digits and _+=,.@:/-"
 
 
-def org_config(flow_logs: dict[str, Any] | None = None, **organization: Any) -> dict[str, Any]:
-    """MINIMAL_CONFIG with an organization section of one OU and two regions, plus these keys."""
+def org_config(*, flow_logs: dict[str, Any] | None = None, **organization: Any) -> dict[str, Any]:
+    """A config of one OU and two regions with these organization keys; flow_logs holds no id (all-vpcs)."""
     section = {"organizational_units": [OU], "regions": ["us-east-1", "us-west-2"], **organization}
-    return config_with(organization=section, **({"flow_logs": flow_logs} if flow_logs is not None else {}))
+    return {"region": "us-east-1", "flow_logs": flow_logs or {}, "organization": section}
 
 
-def with_override(override: Any, **organization: Any) -> dict[str, Any]:
-    return org_config(account_overrides={ACCOUNT: override}, **organization)
+def with_overrides(overrides: Any, **sections: Any) -> dict[str, Any]:
+    return org_config(account_overrides=overrides) | sections
 
 
 def problems(data: dict[str, Any]) -> list[tuple[str, str]]:
@@ -62,7 +74,7 @@ def organization_of(config: OnboardingConfig) -> OrganizationConfig:
 # --- config/organization.example.yaml ---------------------------------------------------------------------
 
 
-def test_organization_example_file_loads() -> None:
+def test_organization_example_file_loads_with_no_id_and_no_override() -> None:
     config = load_config(ORG_EXAMPLE)
     organization = organization_of(config)
     assert (organization.call_as, organization.organizational_units, organization.regions) == (
@@ -72,14 +84,40 @@ def test_organization_example_file_loads() -> None:
     )
     assert organization.home_region == "us-east-1"
     assert (organization.include_accounts, organization.exclude_accounts) == ((), ())
-    assert list(organization.account_overrides) == ["222222222222", "333333333333"]
-    first, second = organization.account_overrides.values()
-    assert first.subnet_ids == ("subnet-0123456789abcdef0", "subnet-0fedcba9876543210")
-    assert [c.name for c in first.clusters or ()] == ["dev-eks"]
-    assert (first.vpc_ids, first.discovery_role_arn) == (None, None)
-    assert (second.subnet_ids, second.vpc_ids, second.clusters) == (None, ("vpc-0a1b2c3d4e5f60718",), ())
-    assert (config.flow_logs.subnet_ids, config.flow_logs.vpc_ids) == ((), ())
-    assert config.discovery_role is not None and config.eks is not None and config.eks.discovery_role_arn is None
+    assert "account_overrides" not in organization.model_fields_set
+    # The coverages are the organization's defaults, not written: the per-resource choices are the tags.
+    assert (config.flow_logs.coverage, config.flow_logs.subnet_ids, config.flow_logs.vpc_ids) == ("all-vpcs", (), ())
+    assert config.eks is not None and (config.eks.coverage, config.eks.clusters) == ("tagged", ())
+    assert config.flow_logs.exclude_tag == ExcludeTagConfig(key="airs-discovery", value="off")
+    assert (config.eks.opt_in_tag.key, config.eks.opt_in_tag.value) == ("airs-discovery", "on")
+    # One discovery role per account, created by the member template.
+    assert config.discovery_role is not None and config.eks.discovery_role_arn is None
+
+
+def test_organization_example_writes_out_the_new_keys_with_their_defaults() -> None:
+    organization = organization_of(load_config(ORG_EXAMPLE))
+    written = {"concurrency_mode", "access_role_name", "audit_role", "max_concurrent_percentage"}
+    assert written <= organization.model_fields_set
+    assert (organization.concurrency_mode, organization.access_role_name, organization.audit_role) == (
+        "SOFT_FAILURE_TOLERANCE",
+        "OrganizationAccountAccessRole",
+        False,
+    )
+
+
+def test_organization_example_gives_the_first_steps_in_order() -> None:
+    text = ORG_EXAMPLE.read_text(encoding="utf-8")
+    steps = [
+        "aws cloudformation activate-organizations-access",
+        "register-delegated-administrator",
+        "make deploy CONFIG=config/organization.example.yaml",
+        "make verify CONFIG=config/organization.example.yaml",
+        "cdk.out/airs-handoff.csv",
+    ]
+    positions = [text.find(step) for step in steps]
+    assert -1 not in positions, dict(zip(steps, positions, strict=True))
+    assert positions == sorted(positions)
+    assert "airs-discovery=off" in text and "airs-discovery=on" in text
 
 
 # --- defaults ----------------------------------------------------------------------------------------------
@@ -90,9 +128,12 @@ ORG_DEFAULTS: list[tuple[str, object]] = [
     ("exclude_accounts", ()),
     ("auto_deploy", True),
     ("retain_stacks_on_account_removal", True),
+    ("concurrency_mode", "SOFT_FAILURE_TOLERANCE"),
     ("max_concurrent_percentage", 25),
     ("failure_tolerance_percentage", 10),
-    ("account_overrides", ReadOnlyDict()),
+    ("access_role_name", "OrganizationAccountAccessRole"),
+    ("audit_role", False),
+    ("audit_external_id", None),
 ]
 
 
@@ -105,11 +146,46 @@ def minimal_organization() -> OrganizationConfig:
 def test_organization_default(minimal_organization: OrganizationConfig, attribute: str, default: object) -> None:
     value = getattr(minimal_organization, attribute)
     assert value == default
-    assert type(value) is type(default)  # 25, not 25.0; True, not 1; a read-only mapping
+    assert type(value) is type(default)  # 25, not 25.0; True, not 1
+
+
+def test_the_default_constants_are_the_documented_values() -> None:
+    assert DEFAULT_CONCURRENCY_MODE == "SOFT_FAILURE_TOLERANCE"
+    assert DEFAULT_ACCESS_ROLE_NAME == "OrganizationAccountAccessRole"
+    assert CONCURRENCY_MODES == ("SOFT_FAILURE_TOLERANCE", "STRICT_FAILURE_TOLERANCE")
 
 
 def test_no_organization_section_by_default() -> None:
-    assert load(config_with()).organization is None
+    assert load({"region": "us-east-1", "flow_logs": {"subnet_ids": [SUBNET]}}).organization is None
+
+
+def test_coverages_default_to_every_vpc_and_the_tagged_clusters_in_an_organization() -> None:
+    config = load(org_config() | {"eks": {"discovery_role_arn": ROLE}})
+    assert config.flow_logs.coverage == "all-vpcs" and config.flow_logs.all_vpcs
+    assert config.eks is not None and config.eks.coverage == "tagged" and config.eks.dynamic
+
+
+def test_coverages_keep_their_single_account_defaults_without_an_organization() -> None:
+    for organization in ({}, {"organization": None}):
+        config = load(
+            {"region": "us-east-1", "flow_logs": {"subnet_ids": [SUBNET]}, "eks": {"discovery_role_arn": ROLE}}
+            | organization
+        )
+        assert config.flow_logs.coverage == "listed"
+        assert config.eks is not None and config.eks.coverage == "listed"
+
+
+def test_a_section_validated_after_an_organization_config_has_the_single_account_defaults() -> None:
+    load(org_config() | {"eks": {"discovery_role_arn": ROLE}})
+    assert FlowLogsConfig().coverage == "listed"
+    assert EksConfig(discovery_role_arn=ROLE).coverage == "listed"
+
+
+def test_an_invalid_organization_section_still_makes_the_organization_rules_apply() -> None:
+    data = {"region": "us-east-1", "flow_logs": {"vpc_ids": [VPC]}, "organization": {"regions": ["us-east-1"]}}
+    found = problems(data)
+    assert ("organization.organizational_units", "required key is missing") in found
+    assert [path for path, _ in found] == ["flow_logs.vpc_ids", "organization.organizational_units"]
 
 
 @pytest.mark.parametrize(
@@ -144,6 +220,12 @@ def test_home_region_is_the_first_region(regions: list[str], home: str) -> None:
         ("auto_deploy", False),
         ("include_accounts", [ACCOUNT, OTHER]),
         ("exclude_accounts", ["011111111111"]),
+        ("concurrency_mode", "STRICT_FAILURE_TOLERANCE"),
+        ("concurrency_mode", "SOFT_FAILURE_TOLERANCE"),
+        ("access_role_name", "AWSControlTowerExecution"),
+        ("access_role_name", "a"),
+        ("access_role_name", "r" * 64),
+        ("access_role_name", "audit_+=,.@-role"),
     ],
     ids=[
         "root-id",
@@ -157,6 +239,12 @@ def test_home_region_is_the_first_region(regions: list[str], home: str) -> None:
         "no-auto-deploy",
         "include",
         "exclude-leading-zero",
+        "strict",
+        "soft",
+        "control-tower-role",
+        "role-one-character",
+        "role-64-characters",
+        "role-every-punctuation",
     ],
 )
 def test_organization_value_is_accepted(key: str, value: Any) -> None:
@@ -164,32 +252,35 @@ def test_organization_value_is_accepted(key: str, value: Any) -> None:
     assert loaded == (tuple(value) if isinstance(value, list) else value)
 
 
-def test_override_for_an_included_account_is_accepted() -> None:
-    organization = organization_of(load(with_override({"vpc_ids": [VPC]}, include_accounts=[ACCOUNT])))
-    assert organization.account_overrides[ACCOUNT].vpc_ids == (VPC,)
+@pytest.mark.parametrize("external_id", ["ab", "x" * 1224, "a_+=,.@:/-Z9", EXTERNAL_ID])
+def test_audit_role_with_its_external_id_is_accepted(external_id: str) -> None:
+    organization = organization_of(load(org_config(audit_role=True, audit_external_id=external_id)))
+    assert (organization.audit_role, organization.audit_external_id) == (True, external_id)
 
 
-def test_override_of_clusters_and_role_with_an_eks_role_is_accepted() -> None:
-    override = {"clusters": [{"name": "dev", "enable_public_endpoint": True}], "discovery_role_arn": ROLE}
-    config = load(with_override(override) | {"eks": {"discovery_role_arn": ROLE, "clusters": [{"name": "prod"}]}})
-    loaded = organization_of(config).account_overrides[ACCOUNT]
-    assert [(c.name, c.enable_public_endpoint) for c in loaded.clusters or ()] == [("dev", True)]
-    assert loaded.discovery_role_arn == ROLE
+def test_audit_role_false_written_out_is_accepted() -> None:
+    assert organization_of(load(org_config(audit_role=False))).audit_role is False
 
 
 def test_empty_pod_access_is_accepted_with_organization() -> None:
-    assert load(org_config() | {"bedrock": {"pod_access": []}}).bedrock.pod_access == ()
+    bedrock = load(org_config() | {"bedrock": {"pod_access": []}}).bedrock
+    assert bedrock is not None and bedrock.pod_access == ()
 
 
 # --- errors: each at its path, with its exact message ------------------------------------------------------
+
+CONCURRENCY_MODE_EXPECTED = (
+    "is not allowed (expected 'SOFT_FAILURE_TOLERANCE', which deploys to up to max_concurrent_percentage of the"
+    " accounts at once, or 'STRICT_FAILURE_TOLERANCE', which deploys to at most failure_tolerance_percentage of them"
+    " + 1 at once)"
+)
 
 ERROR_CASES = [
     pytest.param(
         org_config(organizational_units=["ou-AB12-cd345678"]),
         "organization.organizational_units[0]",
         "'ou-AB12-cd345678' is not an organizational unit id (expected ou-<4 to 32 lowercase letters or digits>-<8 to"
-        " 32"
-        " more>, e.g. ou-ab12-cd345678, or the root id r-<4 to 32>)",
+        " 32 more>, e.g. ou-ab12-cd345678, or the root id r-<4 to 32>)",
         id="ou-uppercase",
     ),
     pytest.param(
@@ -311,16 +402,98 @@ ERROR_CASES = [
         id="call-as-lowercase",
     ),
     pytest.param(
-        org_config(account_overrides={int(ACCOUNT): {"subnet_ids": [SUBNET]}}),
-        f"organization.account_overrides.{ACCOUNT} (key)",
-        UNQUOTED,
-        id="override-key-unquoted",
+        org_config(concurrency_mode="SOFT"),
+        "organization.concurrency_mode",
+        f"'SOFT' {CONCURRENCY_MODE_EXPECTED}",
+        id="concurrency-mode-short",
     ),
     pytest.param(
-        org_config(account_overrides={"12345": {"subnet_ids": [SUBNET]}}),
-        "organization.account_overrides.12345 (key)",
-        "'12345' is not an AWS account id (expected exactly 12 digits)",
-        id="override-key-short",
+        org_config(concurrency_mode="soft_failure_tolerance"),
+        "organization.concurrency_mode",
+        f"'soft_failure_tolerance' {CONCURRENCY_MODE_EXPECTED}",
+        id="concurrency-mode-lowercase",
+    ),
+    pytest.param(
+        org_config(concurrency_mode=True),
+        "organization.concurrency_mode",
+        f"True {CONCURRENCY_MODE_EXPECTED}",
+        id="concurrency-mode-bool",
+    ),
+    pytest.param(
+        org_config(access_role_name="Organization Access"),
+        "organization.access_role_name",
+        "'Organization Access' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)",
+        id="access-role-space",
+    ),
+    pytest.param(
+        org_config(access_role_name="r" * 65),
+        "organization.access_role_name",
+        f"'{'r' * 65}' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)",
+        id="access-role-65",
+    ),
+    pytest.param(
+        org_config(access_role_name="arn:aws:iam::111111111111:role/OrganizationAccountAccessRole"),
+        "organization.access_role_name",
+        "'arn:aws:iam::111111111111:role/OrganizationAccountAccessRole' is not an IAM role name (expected 1 to 64"
+        " letters, digits and _+=,.@-)",
+        id="access-role-arn",
+    ),
+    pytest.param(
+        org_config(access_role_name=""),
+        "organization.access_role_name",
+        "'' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)",
+        id="access-role-empty",
+    ),
+    pytest.param(
+        org_config(audit_role="true"),
+        "organization.audit_role",
+        "expected true or false, got text 'true'",
+        id="audit-role-text",
+    ),
+    pytest.param(
+        org_config(audit_role=True),
+        "organization.audit_external_id",
+        "missing: with audit_role: true the audit role trusts the administrator account only with this external id"
+        f" ({EXTERNAL_ID_EXPECTED}, e.g. the output of openssl rand -hex 16); add it, or set audit_role: false",
+        id="audit-role-without-external-id",
+    ),
+    pytest.param(
+        org_config(audit_role=True, audit_external_id=None),
+        "organization.audit_external_id",
+        "missing: with audit_role: true the audit role trusts the administrator account only with this external id"
+        f" ({EXTERNAL_ID_EXPECTED}, e.g. the output of openssl rand -hex 16); add it, or set audit_role: false",
+        id="audit-role-with-null-external-id",
+    ),
+    pytest.param(
+        org_config(audit_external_id=EXTERNAL_ID),
+        "organization.audit_external_id",
+        "applies with audit_role: true only, and audit_role is false; remove it, or set audit_role: true to create the"
+        " read-only audit role it protects",
+        id="external-id-without-audit-role",
+    ),
+    pytest.param(
+        org_config(audit_role=True, audit_external_id="x"),
+        "organization.audit_external_id",
+        f"'x' (1 character) is too short ({EXTERNAL_ID_EXPECTED})",
+        id="external-id-too-short",
+    ),
+    pytest.param(
+        org_config(audit_role=True, audit_external_id="y" * 1225),
+        "organization.audit_external_id",
+        f"'yyyy...' (1225 characters) is too long ({EXTERNAL_ID_EXPECTED})",
+        id="external-id-too-long",
+    ),
+    pytest.param(
+        org_config(audit_role=True, audit_external_id="secret id!"),
+        "organization.audit_external_id",
+        f"'secr...' (10 characters) contains ' ', '!', which STS does not accept ({EXTERNAL_ID_EXPECTED})",
+        id="external-id-characters",
+    ),
+    pytest.param(
+        org_config(audit_role=True, audit_external_id=""),
+        "organization.audit_external_id",
+        f"missing ({EXTERNAL_ID_EXPECTED})",
+        id="external-id-empty",
     ),
     pytest.param(
         org_config(include_accounts=[int(ACCOUNT)]), "organization.include_accounts[0]", UNQUOTED, id="include-unquoted"
@@ -332,54 +505,13 @@ ERROR_CASES = [
         id="exclude-unquoted",
     ),
     pytest.param(
-        with_override({"subnet_id": [SUBNET]}),
-        f"organization.account_overrides.{ACCOUNT}.subnet_id",
-        "unknown key 'subnet_id'; did you mean 'subnet_ids'? expected one of: clusters, discovery_role_arn,"
-        " subnet_ids, vpc_ids",
-        id="override-unknown-key",
-    ),
-    pytest.param(
-        with_override({}),
-        f"organization.account_overrides.{ACCOUNT}",
-        "empty (expected at least one of: subnet_ids, vpc_ids, clusters, discovery_role_arn)",
-        id="override-empty",
-    ),
-    pytest.param(
-        with_override({"subnet_ids": [SUBNET]}, exclude_accounts=[ACCOUNT]),
-        f"organization.account_overrides.{ACCOUNT}",
-        f"account '{ACCOUNT}' is in exclude_accounts, so it gets no stack to override",
-        id="override-excluded-account",
-    ),
-    pytest.param(
-        with_override({"subnet_ids": [SUBNET]}, include_accounts=[OTHER]),
-        f"organization.account_overrides.{ACCOUNT}",
-        f"account '{ACCOUNT}' is not in include_accounts, so it gets no stack to override",
-        id="override-not-included-account",
-    ),
-    pytest.param(
-        with_override({"clusters": [{"name": "dev"}]}),
-        f"organization.account_overrides.{ACCOUNT}.clusters",
-        "clusters needs an eks section (it says which role the access entries are for)",
-        id="override-clusters-without-eks",
-    ),
-    pytest.param(
-        with_override({"discovery_role_arn": ROLE}) | {"eks": {}, "discovery_role": DISCOVERY_ROLE},
-        f"organization.account_overrides.{ACCOUNT}.discovery_role_arn",
-        "discovery_role_arn replaces eks.discovery_role_arn for this account, which the config does not set (with a"
-        " discovery_role section, each account's access entries use the role created there)",
-        id="override-role-without-eks-role",
-    ),
-    pytest.param(
-        with_override({"subnet_ids": [SUBNET, "subnet-0a1b2c3e", SUBNET]}),
-        f"organization.account_overrides.{ACCOUNT}",
-        f"'{SUBNET}' listed more than once (expected each subnet and VPC id once)",
-        id="override-duplicate-subnet",
-    ),
-    pytest.param(
-        with_override({"clusters": [{"name": "dev"}, {"name": "dev"}]}) | {"eks": {"discovery_role_arn": ROLE}},
-        f"organization.account_overrides.{ACCOUNT}.clusters",
-        "cluster 'dev' listed more than once (expected each cluster once)",
-        id="override-duplicate-cluster",
+        org_config(acount_overrides={}),
+        "organization.acount_overrides",
+        "unknown key 'acount_overrides'; did you mean 'account_overrides'? expected one of: access_role_name,"
+        " account_overrides, audit_external_id, audit_role, auto_deploy, call_as, concurrency_mode, exclude_accounts,"
+        " failure_tolerance_percentage, include_accounts, max_concurrent_percentage, organizational_units, regions,"
+        " retain_stacks_on_account_removal",
+        id="unknown-key",
     ),
 ]
 
@@ -387,6 +519,17 @@ ERROR_CASES = [
 @pytest.mark.parametrize(("data", "path", "message"), ERROR_CASES)
 def test_organization_error_is_reported_at_its_path(data: dict[str, Any], path: str, message: str) -> None:
     assert the_problem(data) == (path, message)
+
+
+def test_the_concurrency_mode_rule_accepts_exactly_the_api_values() -> None:
+    assert [concurrency_mode_problem(mode) for mode in CONCURRENCY_MODES] == [None, None]
+    assert concurrency_mode_problem("STRICT") == f"'STRICT' {CONCURRENCY_MODE_EXPECTED}"
+
+
+def test_an_audit_external_id_is_never_shown_whole() -> None:
+    secret = "topsecretvalue with a space"
+    [(_path, message)] = problems(org_config(audit_role=True, audit_external_id=secret))
+    assert secret not in message and "'tops...'" in message
 
 
 def test_bad_region_suggests_a_close_one() -> None:
@@ -398,42 +541,167 @@ def test_bad_region_suggests_a_close_one() -> None:
 
 @pytest.mark.parametrize("missing", ["organizational_units", "regions"])
 def test_required_organization_key_is_reported(missing: str) -> None:
-    section = {"organizational_units": [OU], "regions": ["us-east-1"]}
-    del section[missing]
-    assert the_problem(config_with(organization=section)) == (f"organization.{missing}", "required key is missing")
+    data = org_config()
+    del data["organization"][missing]
+    assert the_problem(data) == (f"organization.{missing}", "required key is missing")
 
 
-def test_unquoted_override_key_in_yaml_is_reported_with_quotes_advice() -> None:
-    text = (
-        "region: us-east-1\nflow_logs: {subnet_ids: [subnet-0a1b2c3d]}\norganization:\n"
-        "  organizational_units: [ou-ab12-cd345678]\n  regions: [us-east-1]\n"
-        "  account_overrides:\n    222222222222: {subnet_ids: [subnet-0a1b2c3e]}\n"
-    )
-    with pytest.raises(ConfigError) as info:
-        parse_config(text)
-    assert [(p.path, p.message) for p in info.value.problems] == [
-        ("organization.account_overrides.222222222222 (key)", UNQUOTED)
+# --- account_overrides: retired, each entry answered with the tags that do what it held ---------------------
+
+
+def overrides_refused(**entries: str) -> list[tuple[str, str]]:
+    """One problem per account: the refusal, then what to do instead ("" when the entry held nothing)."""
+    return [
+        (f"organization.account_overrides.{account}", OVERRIDES_REFUSED + (f", and {instead}" if instead else ""))
+        for account, instead in entries.items()
     ]
 
 
-# --- org-mode refusals: values that name something in one account or region -----------------------------
+def test_the_refusal_says_why_in_full() -> None:
+    assert OVERRIDES_REFUSED == f"not used with organization: {ACCOUNT_OVERRIDES_WHY}; remove it"
+
+
+def test_the_example_overrides_of_the_old_file_are_answered_with_their_tags() -> None:
+    overrides = {
+        ACCOUNT: {
+            "subnet_ids": ["subnet-0123456789abcdef0", "subnet-0fedcba9876543210"],
+            "clusters": [{"name": "dev-eks"}],
+        },
+        OTHER: {"vpc_ids": ["vpc-0a1b2c3d4e5f60718"], "clusters": []},
+    }
+    assert problems(with_overrides(overrides, eks={"discovery_role_arn": ROLE})) == overrides_refused(
+        **{
+            ACCOUNT: "tag the VPCs of 222222222222 not listed (the VPC of subnet-0123456789abcdef0, the VPC of"
+            " subnet-0fedcba9876543210) with airs-discovery=off, and cluster dev-eks with airs-discovery=on",
+            OTHER: "tag the VPCs of 333333333333 not listed (vpc-0a1b2c3d4e5f60718) with airs-discovery=off, and leave"
+            " the clusters of 333333333333 without airs-discovery=on",
+        }
+    )
+
+
+@pytest.mark.parametrize(
+    ("override", "instead"),
+    [
+        pytest.param(
+            {"vpc_ids": [VPC, "vpc-0a1b2c3e"]},
+            f"tag the VPCs of {ACCOUNT} not listed ({VPC}, vpc-0a1b2c3e) with airs-discovery=off",
+            id="vpcs",
+        ),
+        pytest.param(
+            {"vpc_ids": [VPC], "subnet_ids": [SUBNET]},
+            f"tag the VPCs of {ACCOUNT} not listed ({VPC}, the VPC of {SUBNET}) with airs-discovery=off",
+            id="vpcs-and-subnets",
+        ),
+        pytest.param(
+            {"subnet_ids": [], "vpc_ids": []}, f"tag every VPC of {ACCOUNT} with airs-discovery=off", id="empty-lists"
+        ),
+        pytest.param(
+            {"clusters": [{"name": "a"}, {"name": "b"}]}, "tag clusters a, b with airs-discovery=on", id="clusters"
+        ),
+        pytest.param({"clusters": []}, f"leave the clusters of {ACCOUNT} without airs-discovery=on", id="no-clusters"),
+        pytest.param(
+            {"discovery_role_arn": ROLE},
+            "for the role, a discovery_role section creates one in every account, its ARN known from the account id"
+            " (or eks.discovery_role_arn names one role for all)",
+            id="role",
+        ),
+        pytest.param(
+            {"vpc_ids": None, "clusters": [{"name": "a"}]},
+            "tag cluster a with airs-discovery=on",
+            id="null-is-not-given",
+        ),
+        pytest.param({}, "", id="empty-entry"),
+        pytest.param({"subnet_id": [SUBNET]}, "", id="unknown-key-only"),
+        pytest.param(["vpc-0a1b2c3d"], "", id="not-a-mapping"),
+        pytest.param(
+            {"clusters": "prod"}, f"leave the clusters of {ACCOUNT} without airs-discovery=on", id="clusters-not-a-list"
+        ),
+    ],
+)
+def test_each_override_is_answered_with_the_tags_that_replace_it(override: Any, instead: str) -> None:
+    data = with_overrides({ACCOUNT: override}, eks={"discovery_role_arn": ROLE})
+    assert problems(data) == overrides_refused(**{ACCOUNT: instead})
+
+
+def test_the_tags_named_are_the_configs_own() -> None:
+    data = with_overrides(
+        {ACCOUNT: {"vpc_ids": [VPC], "clusters": [{"name": "dev"}]}},
+        flow_logs={"exclude_tag": {"key": "discovery", "value": "skip"}},
+        eks={"discovery_role_arn": ROLE, "opt_in_tag": {"key": "team/airs", "value": "open"}},
+    )
+    assert problems(data) == overrides_refused(
+        **{
+            ACCOUNT: f"tag the VPCs of {ACCOUNT} not listed ({VPC}) with discovery=skip, and cluster dev with"
+            " team/airs=open"
+        }
+    )
+
+
+def test_without_an_exclude_tag_the_vpc_advice_says_to_set_one() -> None:
+    data = with_overrides({ACCOUNT: {"vpc_ids": [VPC]}}, flow_logs={"exclude_tag": None})
+    assert problems(data) == overrides_refused(
+        **{
+            ACCOUNT: f"tag the VPCs of {ACCOUNT} not listed ({VPC}) with airs-discovery=off after setting"
+            " flow_logs.exclude_tag (null now)"
+        }
+    )
+
+
+def test_with_every_cluster_opened_the_cluster_advice_says_to_use_tagged() -> None:
+    data = with_overrides(
+        {ACCOUNT: {"clusters": [{"name": "dev"}]}}, eks={"discovery_role_arn": ROLE, "coverage": "all"}
+    )
+    assert problems(data) == overrides_refused(
+        **{ACCOUNT: "tag cluster dev with airs-discovery=on (with eks.coverage: tagged; all opens every cluster)"}
+    )
+
+
+def test_without_an_eks_section_the_default_opt_in_tag_is_named() -> None:
+    assert problems(with_overrides({ACCOUNT: {"clusters": [{"name": "dev"}]}})) == overrides_refused(
+        **{ACCOUNT: "tag cluster dev with airs-discovery=on"}
+    )
+
+
+@pytest.mark.parametrize("value", [{}, None, [], "222222222222"], ids=["empty", "null", "list", "text"])
+def test_account_overrides_written_with_nothing_in_it_is_refused_too(value: Any) -> None:
+    assert the_problem(with_overrides(value)) == ("organization.account_overrides", OVERRIDES_REFUSED)
+
+
+def test_an_unquoted_override_key_is_refused_as_an_override_not_as_a_number() -> None:
+    text = (
+        "region: us-east-1\nflow_logs: {}\norganization:\n"
+        "  organizational_units: [ou-ab12-cd345678]\n  regions: [us-east-1]\n"
+        "  account_overrides:\n    222222222222: {vpc_ids: [vpc-0a1b2c3e]}\n"
+    )
+    with pytest.raises(ConfigError) as info:
+        parse_config(text)
+    assert [(p.path, p.message) for p in info.value.problems] == overrides_refused(
+        **{ACCOUNT: f"tag the VPCs of {ACCOUNT} not listed (vpc-0a1b2c3e) with airs-discovery=off"}
+    )
+
+
+def test_overrides_are_refused_in_the_same_report_as_listed_ids() -> None:
+    data = with_overrides({ACCOUNT: {"clusters": [{"name": "dev"}]}}, flow_logs={"vpc_ids": [VPC]})
+    assert [path for path, _ in problems(data)] == ["flow_logs.vpc_ids", f"organization.account_overrides.{ACCOUNT}"]
+
+
+def test_overrides_for_several_accounts_are_each_answered() -> None:
+    data = with_overrides({ACCOUNT: {"clusters": [{"name": "a"}]}, OTHER: {"clusters": [{"name": "b"}]}})
+    assert problems(data) == overrides_refused(
+        **{ACCOUNT: "tag cluster a with airs-discovery=on", OTHER: "tag cluster b with airs-discovery=on"}
+    )
+
+
+# --- values that name something in one account or region -------------------------------------------------
 
 REFUSALS = [
+    pytest.param({"flow_logs": {"bucket": {"name": "my-flow-logs"}}}, "flow_logs.bucket.name", id="bucket-name"),
     pytest.param(
-        {"flow_logs": {"subnet_ids": [SUBNET], "bucket": {"name": "my-flow-logs"}}},
-        "flow_logs.bucket.name",
-        id="bucket-name",
-    ),
-    pytest.param(
-        {"flow_logs": {"subnet_ids": [SUBNET], "bucket": {"existing_name": "shared-logs"}}},
+        {"flow_logs": {"bucket": {"existing_name": "shared-logs"}}},
         "flow_logs.bucket.existing_name",
         id="existing-bucket",
     ),
-    pytest.param(
-        {"flow_logs": {"subnet_ids": [SUBNET], "bucket": {"kms_key_arn": KEY_ARN}}},
-        "flow_logs.bucket.kms_key_arn",
-        id="bucket-key",
-    ),
+    pytest.param({"flow_logs": {"bucket": {"kms_key_arn": KEY_ARN}}}, "flow_logs.bucket.kms_key_arn", id="bucket-key"),
     pytest.param({"cloudtrail": {"kms_key_arn": KEY_ARN}}, "cloudtrail.kms_key_arn", id="trail-key"),
     pytest.param(
         {"bedrock": {"pod_access": [{"cluster": "prod", "namespace": "apps", "service_account": "agent"}]}},
@@ -453,45 +721,20 @@ def test_single_account_value_is_refused_with_organization(extra: dict[str, Any]
 
 @pytest.mark.parametrize(("extra", "path"), REFUSALS)
 def test_single_account_value_is_fine_without_organization(extra: dict[str, Any], path: str) -> None:
-    assert load(config_with() | extra).organization is None
+    data = {"region": "us-east-1", "flow_logs": {"subnet_ids": [SUBNET]}} | extra
+    if "flow_logs" in extra:
+        data["flow_logs"] = {"subnet_ids": [SUBNET], **extra["flow_logs"]}
+    assert load(data).organization is None
 
 
-# --- where the flow log targets come from ----------------------------------------------------------------
-
-
-def test_without_organization_no_targets_is_an_error() -> None:
-    assert the_problem(config_with(flow_logs={"subnet_ids": [], "vpc_ids": []})) == (
-        "flow_logs",
-        "no subnet_ids and no vpc_ids (expected at least one subnet or VPC to log)",
+def test_eks_log_group_key_is_refused_with_organization() -> None:
+    eks = {"discovery_role_arn": ROLE, "log_group_kms_key_arn": KEY_ARN}
+    assert the_problem(org_config() | {"eks": eks}) == (
+        "eks.log_group_kms_key_arn",
+        "not used with organization: a KMS key belongs to one account and region, and the StackSet deploys one"
+        " template to every account and region of the organization section: remove it (CloudWatch Logs' own"
+        " encryption), or onboard that account with a config without an organization section",
     )
-
-
-@pytest.mark.parametrize(
-    "overrides",
-    [
-        {ACCOUNT: {"subnet_ids": [SUBNET]}},
-        {ACCOUNT: {"vpc_ids": [VPC]}},
-        {ACCOUNT: {"subnet_ids": []}, OTHER: {"vpc_ids": [VPC]}},
-    ],
-    ids=["override-subnets", "override-vpcs", "second-override-has-them"],
-)
-def test_with_organization_targets_may_come_from_overrides_only(overrides: dict[str, Any]) -> None:
-    config = load(org_config(flow_logs={"subnet_ids": [], "vpc_ids": []}, account_overrides=overrides))
-    assert (config.flow_logs.subnet_ids, config.flow_logs.vpc_ids) == ((), ())
-
-
-@pytest.mark.parametrize(
-    ("overrides", "extra"),
-    [
-        ({}, {}),
-        ({ACCOUNT: {"subnet_ids": [], "vpc_ids": []}}, {}),
-        ({ACCOUNT: {"clusters": []}}, {"eks": {"discovery_role_arn": ROLE}}),
-    ],
-    ids=["no-overrides", "overrides-with-empty-lists", "override-of-clusters-only"],
-)
-def test_with_organization_no_targets_anywhere_is_an_error(overrides: dict[str, Any], extra: dict[str, Any]) -> None:
-    data = org_config(flow_logs={}, account_overrides=overrides) | extra
-    assert the_problem(data) == ("flow_logs", NO_TARGETS_IN_ORG)
 
 
 # --- read-only -------------------------------------------------------------------------------------------
@@ -499,102 +742,39 @@ def test_with_organization_no_targets_anywhere_is_an_error(overrides: dict[str, 
 
 @pytest.fixture
 def loaded_organization() -> OrganizationConfig:
-    override = {"subnet_ids": [SUBNET], "vpc_ids": [VPC], "clusters": [{"name": "dev"}]}
-    return organization_of(
-        load(with_override(override, include_accounts=[ACCOUNT]) | {"eks": {"discovery_role_arn": ROLE}})
-    )
+    return organization_of(load(org_config(include_accounts=[ACCOUNT], audit_role=True, audit_external_id=EXTERNAL_ID)))
 
 
 def test_organization_lists_are_tuples(loaded_organization: OrganizationConfig) -> None:
-    override = loaded_organization.account_overrides[ACCOUNT]
     for value in (
         loaded_organization.organizational_units,
         loaded_organization.regions,
         loaded_organization.include_accounts,
         loaded_organization.exclude_accounts,
-        override.subnet_ids,
-        override.vpc_ids,
-        override.clusters,
     ):
         assert type(value) is tuple
 
 
 @pytest.mark.parametrize(
-    "change",
+    ("attribute", "value"),
     [
-        lambda o: o.account_overrides.__setitem__(OTHER, o.account_overrides[ACCOUNT]),
-        lambda o: o.account_overrides.__delitem__(ACCOUNT),
-        lambda o: o.account_overrides.update({OTHER: o.account_overrides[ACCOUNT]}),
-        lambda o: o.account_overrides.pop(ACCOUNT),
-        lambda o: o.account_overrides.clear(),
+        ("regions", ("eu-west-1",)),
+        ("auto_deploy", False),
+        ("concurrency_mode", "STRICT_FAILURE_TOLERANCE"),
+        ("access_role_name", "Other"),
+        ("audit_role", False),
+        ("audit_external_id", None),
     ],
-    ids=["set", "delete", "update", "pop", "clear"],
-)
-def test_account_overrides_cannot_be_changed(loaded_organization: OrganizationConfig, change: Any) -> None:
-    with pytest.raises(TypeError, match="read-only"):
-        change(loaded_organization)
-    assert list(loaded_organization.account_overrides) == [ACCOUNT]
-
-
-@pytest.mark.parametrize(
-    ("target", "attribute", "value"),
-    [
-        ("organization", "regions", ("eu-west-1",)),
-        ("organization", "auto_deploy", False),
-        ("organization", "account_overrides", {}),
-        ("override", "subnet_ids", ()),
-    ],
-    ids=["regions", "auto_deploy", "account_overrides", "override-subnet_ids"],
 )
 def test_assigning_to_the_organization_raises(
-    loaded_organization: OrganizationConfig, target: str, attribute: str, value: Any
+    loaded_organization: OrganizationConfig, attribute: str, value: Any
 ) -> None:
-    obj: OrganizationConfig | AccountOverrideConfig = (
-        loaded_organization if target == "organization" else loaded_organization.account_overrides[ACCOUNT]
-    )
-    before = getattr(obj, attribute)
+    before = getattr(loaded_organization, attribute)
     with pytest.raises(ValidationError, match="frozen"):
-        setattr(obj, attribute, value)
-    assert getattr(obj, attribute) == before
+        setattr(loaded_organization, attribute, value)
+    assert getattr(loaded_organization, attribute) == before
 
 
 def test_organization_tuples_cannot_be_appended_to(loaded_organization: OrganizationConfig) -> None:
     with pytest.raises(AttributeError):
         loaded_organization.regions.append("eu-west-1")  # type: ignore[attr-defined]
-    with pytest.raises(AttributeError):
-        loaded_organization.account_overrides[ACCOUNT].subnet_ids.append(SUBNET)  # type: ignore[union-attr]
-
-
-# --- null overrides and keys YAML reads as numbers ----------------------------------------------------------
-
-
-def test_override_of_only_nulls_is_refused_like_an_empty_one() -> None:
-    path, message = the_problem(with_override({"subnet_ids": None, "discovery_role_arn": None}))
-    assert path == f"organization.account_overrides.{ACCOUNT}"
-    assert message.startswith("empty (expected at least one of:")
-
-
-def test_unquoted_leading_zero_override_key_does_not_show_a_different_account() -> None:
-    text = (
-        "region: us-east-1\nflow_logs: {subnet_ids: [subnet-0a1b2c3d]}\norganization:\n"
-        "  organizational_units: [ou-ab12-cd345678]\n  regions: [us-east-1]\n"
-        "  account_overrides:\n    011111111111: {subnet_ids: [subnet-0a1b2c3e]}\n"
-    )
-    with pytest.raises(ConfigError) as info:
-        parse_config(text)
-    # YAML read 011111111111 as octal 1227133513: no account id the user did not write may be shown.
-    assert "1227133513" not in str(info.value)
-    assert "organization.account_overrides.011111111111 (key): got an unquoted number" in str(info.value)
-
-
-def test_eks_log_group_key_is_refused_with_organization() -> None:
-    eks = {"discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery", "log_group_kms_key_arn": KEY_ARN}
-    found_path, message = the_problem(org_config() | {"eks": eks})
-    assert found_path == "eks.log_group_kms_key_arn"
-    assert message == (
-        "not used with organization: a KMS key belongs to one account and region, and the StackSet deploys one"
-        " template to"
-        " every account and region of the organization section: remove it (CloudWatch Logs' own encryption), or onboard"
-        " that account with a config without an organization section"
-    )
-    assert load(config_with(eks=eks)).eks.log_group_kms_key_arn == KEY_ARN
