@@ -287,7 +287,7 @@ def organizational_unit(context: Context, ou: str) -> Iterator[Finding]:
         else:
             yield warning(
                 f"{each.reason}: a deploy to it fails and counts against the failure tolerance",
-                "add it to organization.exclude_accounts, or reactivate it",
+                "add it to organization.exclude_accounts, or move it out of the OU",
                 on=on,
             )
 

@@ -644,3 +644,17 @@ def test_progress_goes_to_stderr(
     assert document["rows_by_status"]["pass"] == 6
     assert "account-regions" in err and "6/6" in err
     assert '"rows"' not in err
+
+
+def test_an_account_that_is_not_active_is_skipped_and_its_ou_warns(
+    org: Organization, capsys: pytest.CaptureFixture[str]
+) -> None:
+    closed = org.members[0]
+    org.client("organizations").close_account(AccountId=closed)
+    status = next(a["Status"] for a in org.client("organizations").list_accounts()["Accounts"] if a["Id"] == closed)
+    _, document, _ = run_json(org, "doctor", org.config(), capsys)
+    skipped = {row["account"]: row["skipped"] for row in document["rows"] if row["status"] == "skipped"}
+    assert skipped[closed] == f"skipped: the account is {status}, not ACTIVE"
+    [warned] = [r for r in document["administrator"]["results"] if r["target"].startswith(closed)]
+    assert (warned["check"], warned["status"]) == ("organizational unit", "warn")
+    assert warned["fix"] == "add it to organization.exclude_accounts, or move it out of the OU"
