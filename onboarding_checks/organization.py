@@ -162,9 +162,9 @@ class MemberRole:
 
 def member_role(context: Context) -> MemberRole:
     config = organization(context)
-    if getattr(config, "audit_role", False):
-        return MemberRole(audit_role_name(context), getattr(config, "audit_external_id", None), audit=True)
-    return MemberRole(str(getattr(config, "access_role_name", None) or "OrganizationAccountAccessRole"), None, False)
+    if config.audit_role:
+        return MemberRole(audit_role_name(context), config.audit_external_id, audit=True)
+    return MemberRole(config.access_role_name, None, audit=False)
 
 
 # --- the rules --------------------------------------------------------------------------------------------
