@@ -12,8 +12,6 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
-# The library's IAM role name rule, not yet exported by onboarding_constructs.validation.
-from onboarding_constructs._identifiers import role_name_problem
 from onboarding_constructs.validation import (
     account_id_problem,
     aggregation_interval_problem,
@@ -148,6 +146,17 @@ def _stack_name_problem(value: str) -> str | None:
 
 
 _TAG_CHARS = re.compile(r"[\w\s+=.:/@-]*", re.UNICODE)
+
+
+_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
+
+
+def role_name_problem(value: str) -> str | None:
+    """An IAM role name (IAM's CreateRole rule), in the words of the library's own check of role names,
+    which onboarding_constructs.validation does not export yet."""
+    if _ROLE_NAME.fullmatch(value):
+        return None
+    return f"{value!r} is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)"
 
 
 #: StackSet operation preferences' ``ConcurrencyMode`` (StackSetOperationPreferences, CloudFormation API

@@ -20,7 +20,8 @@ from onboarding_config.model import (
     OnboardingConfig,
     OrganizationConfig,
 )
-from onboarding_config.value_types import CONCURRENCY_MODES, concurrency_mode_problem
+from onboarding_config.value_types import CONCURRENCY_MODES, concurrency_mode_problem, role_name_problem
+from onboarding_constructs._identifiers import role_name_problem as library_role_name_problem
 from tests.conftest import REPO_ROOT, load
 
 ORG_EXAMPLE = REPO_ROOT / "config" / "organization.example.yaml"
@@ -524,6 +525,14 @@ def test_organization_error_is_reported_at_its_path(data: dict[str, Any], path: 
 def test_the_concurrency_mode_rule_accepts_exactly_the_api_values() -> None:
     assert [concurrency_mode_problem(mode) for mode in CONCURRENCY_MODES] == [None, None]
     assert concurrency_mode_problem("STRICT") == f"'STRICT' {CONCURRENCY_MODE_EXPECTED}"
+
+
+@pytest.mark.parametrize(
+    "name", ["OrganizationAccountAccessRole", "a", "r" * 64, "r" * 65, "", "a b", "a/b", "a:b", "é", "_+=,.@-"]
+)
+def test_the_role_name_rule_says_what_the_librarys_says(name: str) -> None:
+    """The config's copy of the library's role name rule (not exported yet) gives the same answer."""
+    assert role_name_problem(name) == library_role_name_problem(name)
 
 
 def test_an_audit_external_id_is_never_shown_whole() -> None:
