@@ -19,7 +19,7 @@ from .bedrock_audit_trail import (
     BedrockAuditTrail,
 )
 from .bedrock_invoker_instance_role import BedrockInvokerInstanceRole
-from .discovery_role import ALWAYS_DENIED, DENY_SID, SENSITIVE_READS, DiscoveryRole
+from .discovery_role import ALWAYS_DENIED, DENY_SID, DISCOVERY_ROLE_NAME, SENSITIVE_READS, DiscoveryRole
 from .eks_cluster_access_handler import STATE_PARAMETER_PREFIX, EksClusterAccessHandler
 from .eks_discovery_access import (
     DEFAULT_ACCESS_POLICY,
@@ -36,12 +36,15 @@ from .estate_coverage import (
 )
 from .flow_log_bucket import DEFAULT_RETENTION, FlowLogBucket
 from .flow_logs import FlowLogAggregationInterval, FlowLogFileFormat, FlowLogs
+from .onboarding_audit_role import AUDIT_ACTIONS, AUDIT_ROLE_NAME, OnboardingAuditRole
 from .pod_bedrock_access import POD_IDENTITY_AGENT_ADDON, PodAccessMode, PodBedrockAccess
 from .role_policy import apply_role_policy
-from .service_managed_stack_set import ServiceManagedStackSet
+from .service_managed_stack_set import ConcurrencyMode, ServiceManagedStackSet
 
 __all__ = [
     "ALWAYS_DENIED",
+    "AUDIT_ACTIONS",
+    "AUDIT_ROLE_NAME",
     "BEDROCK_DATA_RESOURCE_TYPES",
     "COVERAGE_TAG_KEY",
     "DEFAULT_ACCESS_POLICY",
@@ -52,6 +55,7 @@ __all__ = [
     "DEFAULT_TRAIL_RETENTION",
     "DENY_SID",
     "DISCOVERY_CIDRS",
+    "DISCOVERY_ROLE_NAME",
     "ECS_FIELDS",
     "POD_IDENTITY_AGENT_ADDON",
     "REPORT_PARAMETER_PREFIX",
@@ -61,6 +65,7 @@ __all__ = [
     "BedrockAuditTrail",
     "BedrockInvokerInstanceRole",
     "ClusterCoverage",
+    "ConcurrencyMode",
     "DiscoveryRole",
     "EksClusterAccessHandler",
     "EksDiscoveryAccess",
@@ -69,6 +74,7 @@ __all__ = [
     "FlowLogBucket",
     "FlowLogFileFormat",
     "FlowLogs",
+    "OnboardingAuditRole",
     "PodAccessMode",
     "PodBedrockAccess",
     "PropsError",

@@ -66,11 +66,16 @@ SENSITIVE_READS: Mapping[str, str] = MappingProxyType(
 ALWAYS_DENIED: tuple[str, ...] = ("ec2:GetPasswordData",)
 #: Every reviewed sensitive read, the default Deny.
 DENIED_ACTIONS: tuple[str, ...] = tuple(sorted(SENSITIVE_READS))
+#: The role's name in a StackSet member template, after ``iam.role_name_prefix``: one per account, made in the
+#: home region, so its ARN is ``arn:<partition>:iam::<account>:role/<prefix>airs-discovery`` in every region.
+DISCOVERY_ROLE_NAME = "airs-discovery"
 #: Sid of the policy statement that denies the sensitive reads.
 DENY_SID = "DenySensitiveReads"
 #: Read access to the flow-log bucket (when one is given).
 BUCKET_OBJECT_ACTIONS: tuple[str, ...] = ("s3:GetObject",)
 BUCKET_ACTIONS: tuple[str, ...] = ("s3:ListBucket", "s3:GetBucketLocation")
+#: Where VPC flow logs delivered to S3 are written in any bucket: ``AWSLogs/<account>/vpcflowlogs/<region>/...``.
+FLOW_LOG_KEY_PREFIX = "AWSLogs/{account}/vpcflowlogs/"
 KEY_ACTIONS: tuple[str, ...] = ("kms:Decrypt",)
 #: How long one AssumeRole session of the discovery service lasts at most (IAM's default and minimum).
 MAX_SESSION_DURATION = Duration.hours(1)
@@ -107,7 +112,10 @@ class DiscoveryRole(Construct):
     ``s3:GetObject`` on its objects and ``s3:ListBucket``, ``s3:GetBucketLocation`` on the bucket.
     With ``flow_log_bucket_key`` as well: ``kms:Decrypt`` on that key, only through S3 in the
     bucket's region (``kms:ViaService``). The key's own policy must let IAM policies of the account
-    grant access (the default key policy does); it is not changed here.
+    grant access (the default key policy does); it is not changed here. With
+    ``read_account_flow_logs`` instead of a bucket: the same reads on every bucket this account owns
+    (``s3:ResourceAccount``), objects only under ``AWSLogs/<account>/vpcflowlogs/``: for one role per
+    account whose flow-log buckets are made in each region (a StackSet member template).
 
     Error messages never show more than the first ``EXTERNAL_ID_SHOWN_CHARACTERS`` characters of an
     external ID (with its length): the value is not a password (it sits in the trust policy), but it
@@ -125,6 +133,7 @@ class DiscoveryRole(Construct):
         flow_log_bucket_key: kms.IKey | None = None,
         allow_sensitive_reads: Sequence[str] = (),
         role_name: str | None = None,
+        read_account_flow_logs: bool = False,
     ) -> None:
         """Define the discovery role and its customer managed policy.
 
@@ -143,6 +152,10 @@ class DiscoveryRole(Construct):
             every sensitive read is denied.
         :param role_name: Physical name of the role. Default: a name CloudFormation generates (or, under
             ``apply_role_policy`` with a prefix, a prefixed one).
+        :param read_account_flow_logs: Read the VPC flow logs in any S3 bucket of this account (objects under
+            ``AWSLogs/<account>/vpcflowlogs/``; listing and locating the account's own buckets), for a role
+            made once per account whose buckets are made per region; SSE-S3 buckets only (no key is granted).
+            Not with ``flow_log_bucket``. Default: False, only ``flow_log_bucket`` (if given) is read.
         """
         super().__init__(scope, construct_id)
         PropsError.raise_if_any(
@@ -154,6 +167,7 @@ class DiscoveryRole(Construct):
                 flow_log_bucket_key=flow_log_bucket_key,
                 allow_sensitive_reads=allow_sensitive_reads,
                 role_name=role_name,
+                read_account_flow_logs=read_account_flow_logs,
             ),
         )
         self._denied_actions = tuple(a for a in DENIED_ACTIONS if a not in set(allow_sensitive_reads))
@@ -178,6 +192,8 @@ class DiscoveryRole(Construct):
         )
         if flow_log_bucket is not None:
             statements += _bucket_statements(self, flow_log_bucket, flow_log_bucket_key)
+        if read_account_flow_logs:
+            statements += _account_flow_log_statements(self)
         self._policy = iam.ManagedPolicy(
             self,
             "Policy",
@@ -186,7 +202,7 @@ class DiscoveryRole(Construct):
             roles=[self._role],
             statements=statements,
         )
-        self._acknowledge_findings(flow_log_bucket)
+        self._acknowledge_findings(flow_log_bucket, read_account_flow_logs=read_account_flow_logs)
 
     @property
     def role(self) -> iam.IRole:
@@ -208,7 +224,7 @@ class DiscoveryRole(Construct):
         """The sensitive reads the policy denies: ``DENIED_ACTIONS`` less ``allow_sensitive_reads``."""
         return self._denied_actions
 
-    def _acknowledge_findings(self, flow_log_bucket: s3.IBucket | None) -> None:
+    def _acknowledge_findings(self, flow_log_bucket: s3.IBucket | None, *, read_account_flow_logs: bool) -> None:
         for sid, actions in DISCOVERY_STATEMENTS:
             for action in actions:
                 if "*" in action:
@@ -234,6 +250,25 @@ class DiscoveryRole(Construct):
                 "Discovery reads the VPC flow logs of this one bucket; log delivery writes them under keys"
                 " partitioned by account, region and hour, so no narrower prefix holds them all.",
             )
+        if read_account_flow_logs:
+            stack = Stack.of(self)
+            for resource, reason in (
+                (
+                    _account_flow_log_objects(stack),
+                    "Discovery reads this account's VPC flow logs, which each region's stack delivers to a bucket"
+                    " CloudFormation names there: the objects are named by the key prefix log delivery writes"
+                    " (AWSLogs/<account>/vpcflowlogs/), in buckets this account owns (s3:ResourceAccount).",
+                ),
+                (
+                    _all_buckets(stack),
+                    "Discovery lists and locates the flow-log buckets each region's stack creates under a name"
+                    " CloudFormation generates, so no bucket name is known where this one role is made; only"
+                    " buckets this account owns match (s3:ResourceAccount).",
+                ),
+            ):
+                acknowledge_nag(
+                    self._policy, f"AwsSolutions-IAM5[Resource::{nag_resource_text(stack, resource)}]", reason
+                )
 
 
 def _bucket_statements(scope: Construct, bucket: s3.IBucket, key: kms.IKey | None) -> list[iam.PolicyStatement]:
@@ -259,6 +294,34 @@ def _bucket_statements(scope: Construct, bucket: s3.IBucket, key: kms.IKey | Non
     return statements
 
 
+def _all_buckets(stack: Stack) -> str:
+    return f"arn:{stack.partition}:s3:::*"
+
+
+def _account_flow_log_objects(stack: Stack) -> str:
+    return f"arn:{stack.partition}:s3:::*/{FLOW_LOG_KEY_PREFIX.format(account=stack.account)}*"
+
+
+def _account_flow_log_statements(scope: Construct) -> list[iam.PolicyStatement]:
+    """Flow-log reads in the account's own buckets, whatever their names (one per region of a StackSet)."""
+    stack = Stack.of(scope)
+    own = {"StringEquals": {"s3:ResourceAccount": stack.account}}
+    return [
+        iam.PolicyStatement(
+            sid="ReadAccountFlowLogObjects",
+            actions=list(BUCKET_OBJECT_ACTIONS),
+            resources=[_account_flow_log_objects(stack)],
+            conditions=own,
+        ),
+        iam.PolicyStatement(
+            sid="ListAccountFlowLogBuckets",
+            actions=list(BUCKET_ACTIONS),
+            resources=[_all_buckets(stack)],
+            conditions=own,
+        ),
+    ]
+
+
 def _validate(
     *,
     trusted_principal_arn: str,
@@ -267,8 +330,14 @@ def _validate(
     flow_log_bucket_key: kms.IKey | None,
     allow_sensitive_reads: Sequence[str],
     role_name: str | None,
+    read_account_flow_logs: bool,
 ) -> list[str]:
     problems = at("trusted_principal_arn", [principal_arn_problem(trusted_principal_arn)])
+    if read_account_flow_logs and flow_log_bucket is not None:
+        problems.append(
+            "read_account_flow_logs and flow_log_bucket cannot both be given: read_account_flow_logs reads the flow"
+            " logs in every bucket of the account, flow_log_bucket those of one bucket (pass one of them)"
+        )
     problems += at("external_id", [external_id_problem(external_id)])
     if flow_log_bucket_key is not None and flow_log_bucket is None:
         problems.append(
@@ -308,11 +377,15 @@ def principal_arn_problem(value: str) -> str | None:
     )
 
 
-def external_id_problem(value: str) -> str | None:
-    """The external ID as STS AssumeRole accepts it; messages show only its start and length."""
-    expected = (
-        f"expected {EXTERNAL_ID_MIN_LENGTH} to {EXTERNAL_ID_MAX_LENGTH} letters, digits and _+=,.@:/-,"
-        " as the AIRS onboarding shows it"
+#: Where the discovery role's external id comes from, as its messages say.
+FROM_THE_ONBOARDING = "as the AIRS onboarding shows it"
+
+
+def external_id_problem(value: str, *, source: str | None = FROM_THE_ONBOARDING) -> str | None:
+    """The external ID as STS AssumeRole accepts it; messages show only its start and length, and say where
+    the value comes from (``source``; None for an id the user chooses)."""
+    expected = f"expected {EXTERNAL_ID_MIN_LENGTH} to {EXTERNAL_ID_MAX_LENGTH} letters, digits and _+=,.@:/-" + (
+        f", {source}" if source else ""
     )
     if not isinstance(value, str) or not value:
         return f"missing ({expected})"
@@ -338,7 +411,9 @@ __all__ = [
     "ALWAYS_DENIED",
     "DENIED_ACTIONS",
     "DENY_SID",
+    "DISCOVERY_ROLE_NAME",
     "DISCOVERY_STATEMENTS",
+    "FLOW_LOG_KEY_PREFIX",
     "MAX_SESSION_DURATION",
     "SENSITIVE_READS",
     "DiscoveryRole",

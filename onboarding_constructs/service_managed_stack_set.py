@@ -1,9 +1,11 @@
 """``ServiceManagedStackSet``: one template deployed by a service-managed StackSet to the accounts of
-AWS Organizations OUs, with per-account parameter values."""
+AWS Organizations OUs, with one parameter set for every account and region."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
 from types import MappingProxyType
 
 from aws_cdk import Token
@@ -26,18 +28,36 @@ DEFAULT_CAPABILITIES = ("CAPABILITY_IAM", "CAPABILITY_NAMED_IAM")
 _CALL_AS = ("SELF", "DELEGATED_ADMIN")
 
 
+class ConcurrencyMode(StrEnum):
+    """How failures bound a StackSet operation's concurrency (``OperationPreferences.ConcurrencyMode``,
+    StackSetOperationPreferences in the CloudFormation API Reference). Operation preferences do not apply
+    to auto-deployment (accounts joining an OU)."""
+
+    #: Up to ``max_concurrent_percentage`` of the accounts at once, whatever fails; the operation still stops in
+    #: a region past ``failure_tolerance_percentage`` failures.
+    SOFT_FAILURE_TOLERANCE = "SOFT_FAILURE_TOLERANCE"
+    #: CloudFormation's default: at most ``failure_tolerance_percentage`` of the accounts + 1 at once (never more
+    #: than ``max_concurrent_percentage``), and fewer as accounts fail.
+    STRICT_FAILURE_TOLERANCE = "STRICT_FAILURE_TOLERANCE"
+
+
 @public_signature
 class ServiceManagedStackSet(Construct):
     """A service-managed StackSet that deploys ``template_url`` to every account of the given OUs in
-    every given region.
+    every given region, all with the same parameter values.
 
-    The OUs' accounts are narrowed by ``include_accounts`` (only these) or ``exclude_accounts``
-    (all but these). An account in ``parameter_overrides`` gets a stack-instance group of its own
-    with its parameter values, and every other group leaves it out, so no account is targeted twice;
-    when every included account has overrides there is no shared group. Regions deploy in parallel,
-    and managed execution is on (StackSets run non-conflicting operations at once and queue the
-    others). The StackSet is this construct's default child with the id ``Default``, so its logical
-    id is this construct's id when the construct sits directly in a stack.
+    One stack-instance group: the OUs, narrowed by ``include_accounts`` (only these) or
+    ``exclude_accounts`` (all but these), in every region, with no parameter overrides. The
+    ``AWS::CloudFormation::StackSet`` resource provider refuses an OU that is in instance groups with
+    different parameter sets ("An OrganizationalUnitIds cannot be associated with more than one
+    Parameters set"), and merges INTERSECTION and DIFFERENCE targets on one OU into one on update, so
+    per-account values cannot be given through it: the template's parameters take ``parameters`` (the
+    StackSet's own values, the same in every account and region) or their defaults. Per-account and
+    per-region choices belong in the accounts themselves (tags).
+
+    Regions deploy in parallel, and managed execution is on (StackSets run non-conflicting operations
+    at once and queue the others). The StackSet is this construct's default child with the id
+    ``Default``, so its logical id is this construct's id when the construct sits directly in a stack.
 
     Values only known at deploy time (tokens) are not checked.
     """
@@ -53,12 +73,13 @@ class ServiceManagedStackSet(Construct):
         regions: Sequence[str],
         include_accounts: Sequence[str] = (),
         exclude_accounts: Sequence[str] = (),
-        parameter_overrides: Mapping[str, Mapping[str, str]] = MappingProxyType({}),
+        parameters: Mapping[str, str] = MappingProxyType({}),
         call_as: str = "SELF",
         auto_deploy: bool = True,
         retain_stacks_on_account_removal: bool = True,
         max_concurrent_percentage: int = 25,
         failure_tolerance_percentage: int = 10,
+        concurrency_mode: ConcurrencyMode = ConcurrencyMode.SOFT_FAILURE_TOLERANCE,
         capabilities: Sequence[str] = DEFAULT_CAPABILITIES,
         description: str | None = None,
     ) -> None:
@@ -74,9 +95,8 @@ class ServiceManagedStackSet(Construct):
         :param include_accounts: Deploy only to these accounts of the OUs. Default: every account of the OUs.
         :param exclude_accounts: Deploy to every account of the OUs but these (not with ``include_accounts``).
             Default: no account is left out.
-        :param parameter_overrides: Account id to parameter name to value, for accounts that need values
-            other than the template's defaults; each account must be one the StackSet targets.
-            Default: every account uses the template's parameter defaults.
+        :param parameters: Parameter name to value, the same for every account and region (the StackSet's
+            ``Parameters``, which accounts that join later get too). Default: every parameter takes its default.
         :param call_as: ``SELF`` in the management account, ``DELEGATED_ADMIN`` in a delegated
             administrator account. Default: ``SELF``.
         :param auto_deploy: Deploy to accounts that join the OUs later, and remove the stacks of accounts
@@ -84,12 +104,16 @@ class ServiceManagedStackSet(Construct):
         :param retain_stacks_on_account_removal: Keep (rather than delete) the stack resources of an account
             that leaves the OUs; applies only with ``auto_deploy`` and is left out of the template otherwise.
             Default: True, the resources are kept.
-        :param max_concurrent_percentage: Ceiling on the percentage of the accounts deployed at once per
-            region, 1 to 100. The StackSet keeps CloudFormation's default ``STRICT_FAILURE_TOLERANCE``
-            concurrency mode, which runs at most ``failure_tolerance_percentage`` of the accounts + 1 at
-            once (and fewer as accounts fail): with the defaults 10 % + 1, not 25 %. Default: 25 %.
+        :param max_concurrent_percentage: Percentage of the accounts deployed at once per region, 1 to 100;
+            with ``ConcurrencyMode.STRICT_FAILURE_TOLERANCE`` only a ceiling (see ``concurrency_mode``).
+            Default: 25 %.
         :param failure_tolerance_percentage: Percentage of the accounts per region that may fail before the
-            operation stops in that region, 0 to 100; it also bounds the concurrency (see above). Default: 10 %.
+            operation stops in that region, 0 to 100. Default: 10 %.
+        :param concurrency_mode: ``SOFT_FAILURE_TOLERANCE`` deploys to ``max_concurrent_percentage`` of the
+            accounts at once whatever fails; ``STRICT_FAILURE_TOLERANCE`` (CloudFormation's own default) to at
+            most ``failure_tolerance_percentage`` of them + 1, and fewer as accounts fail (10 % + 1 rather than
+            25 % with the other defaults). Neither applies to auto-deployment. Default:
+            ``ConcurrencyMode.SOFT_FAILURE_TOLERANCE``, so the percentages mean what they say.
         :param capabilities: Capabilities the template needs. Default: ``CAPABILITY_IAM`` and
             ``CAPABILITY_NAMED_IAM`` (service-managed StackSets refuse ``CAPABILITY_AUTO_EXPAND``).
         :param description: Description of the StackSet. Default: the StackSet has no description.
@@ -102,10 +126,11 @@ class ServiceManagedStackSet(Construct):
                 regions=regions,
                 include_accounts=include_accounts,
                 exclude_accounts=exclude_accounts,
-                parameter_overrides=parameter_overrides,
+                parameters=parameters,
                 call_as=call_as,
                 max_concurrent_percentage=max_concurrent_percentage,
                 failure_tolerance_percentage=failure_tolerance_percentage,
+                concurrency_mode=concurrency_mode,
             ),
         )
         # "Default" is left out of logical ids (unlike "Resource"): a stack that moves its L1
@@ -128,14 +153,21 @@ class ServiceManagedStackSet(Construct):
                 region_concurrency_type="PARALLEL",
                 max_concurrent_percentage=max_concurrent_percentage,
                 failure_tolerance_percentage=failure_tolerance_percentage,
+                concurrency_mode=str(concurrency_mode),
             ),
-            stack_instances_group=_instance_groups(
-                units=list(organizational_units),
-                regions=list(regions),
-                include_accounts=list(include_accounts),
-                exclude_accounts=list(exclude_accounts),
-                parameter_overrides=parameter_overrides,
-            ),
+            parameters=[
+                cloudformation.CfnStackSet.ParameterProperty(parameter_key=key, parameter_value=value)
+                for key, value in parameters.items()
+            ]
+            or None,
+            stack_instances_group=[
+                cloudformation.CfnStackSet.StackInstancesProperty(
+                    deployment_targets=_targets(
+                        list(organizational_units), list(include_accounts), list(exclude_accounts)
+                    ),
+                    regions=list(regions),
+                )
+            ],
             template_url=template_url,
         )
 
@@ -150,46 +182,17 @@ class ServiceManagedStackSet(Construct):
         return self._stack_set.attr_stack_set_id
 
 
-def _instance_groups(
-    *,
-    units: list[str],
-    regions: list[str],
-    include_accounts: list[str],
-    exclude_accounts: list[str],
-    parameter_overrides: Mapping[str, Mapping[str, str]],
-) -> list[cloudformation.CfnStackSet.StackInstancesProperty]:
-    overridden = list(parameter_overrides)
-    groups = []
-    if include_accounts:
-        accounts = [a for a in include_accounts if a not in overridden]
-        shared = _targets(units, accounts, "INTERSECTION") if accounts else None
-    elif exclude_accounts or overridden:
-        shared = _targets(units, [*exclude_accounts, *overridden], "DIFFERENCE")
-    else:
-        shared = _targets(units, [], None)
-    if shared is not None:
-        groups.append(cloudformation.CfnStackSet.StackInstancesProperty(deployment_targets=shared, regions=regions))
-    for account, parameters in parameter_overrides.items():
-        groups.append(
-            cloudformation.CfnStackSet.StackInstancesProperty(
-                deployment_targets=_targets(units, [account], "INTERSECTION"),
-                regions=regions,
-                parameter_overrides=[
-                    cloudformation.CfnStackSet.ParameterProperty(parameter_key=key, parameter_value=value)
-                    for key, value in parameters.items()
-                ],
-            )
-        )
-    return groups
-
-
 def _targets(
-    units: list[str], accounts: list[str], account_filter: str | None
+    units: list[str], include_accounts: list[str], exclude_accounts: list[str]
 ) -> cloudformation.CfnStackSet.DeploymentTargetsProperty:
+    """The OUs, narrowed to ``include_accounts`` (INTERSECTION) or by ``exclude_accounts`` (DIFFERENCE)."""
+    accounts, account_filter = (
+        (include_accounts, "INTERSECTION") if include_accounts else (exclude_accounts, "DIFFERENCE")
+    )
     return cloudformation.CfnStackSet.DeploymentTargetsProperty(
         organizational_unit_ids=units,
         accounts=accounts or None,
-        account_filter_type=account_filter,
+        account_filter_type=account_filter if accounts else None,
     )
 
 
@@ -228,16 +231,36 @@ def include_exclude_problem(include_accounts: Sequence[str], exclude_accounts: S
     return None
 
 
-def override_account_problem(
-    account: str, *, include_accounts: Sequence[str], exclude_accounts: Sequence[str]
-) -> str | None:
-    """An account with parameter values of its own must be one the StackSet deploys to."""
-    if is_token(account):
+def concurrency_mode_problem(value: object) -> str | None:
+    """One of ``ConcurrencyMode`` (its member or its name, as the API spells it)."""
+    if is_token(value) or (isinstance(value, str) and value in set(ConcurrencyMode)):
         return None
-    if account in exclude_accounts:
-        return f"account {account!r} is in exclude_accounts, so it gets no stack to override"
-    if include_accounts and account not in include_accounts and not any(map(is_token, include_accounts)):
-        return f"account {account!r} is not in include_accounts, so it gets no stack to override"
+    return (
+        f"{value!r} is not allowed (expected 'SOFT_FAILURE_TOLERANCE', which deploys to up to"
+        " max_concurrent_percentage of the accounts at once, or 'STRICT_FAILURE_TOLERANCE', which deploys to at most"
+        " failure_tolerance_percentage of them + 1 at once)"
+    )
+
+
+#: A template parameter's name (CloudFormation: up to 255 letters and digits).
+_PARAMETER_NAME = re.compile(r"[A-Za-z0-9]{1,255}")
+
+
+def parameters_problem(parameters: Mapping[str, str]) -> str | None:
+    """Template parameter names and string values (the StackSet's parameters)."""
+    bad = [
+        key for key in parameters if not (is_token(key) or (isinstance(key, str) and _PARAMETER_NAME.fullmatch(key)))
+    ]
+    if bad:
+        return (
+            f"{', '.join(map(repr, bad))} {'is not a parameter name' if len(bad) == 1 else 'are not parameter names'}"
+            " (expected 1 to 255 letters and digits, as the template names them)"
+        )
+    not_text = [key for key, value in parameters.items() if not isinstance(value, str)]
+    if not_text:
+        return (
+            f"the value of {', '.join(map(repr, not_text))} is not a string (CloudFormation passes parameters as text)"
+        )
     return None
 
 
@@ -257,10 +280,11 @@ def _validate(
     regions: Sequence[str],
     include_accounts: Sequence[str],
     exclude_accounts: Sequence[str],
-    parameter_overrides: Mapping[str, Mapping[str, str]],
+    parameters: Mapping[str, str],
     call_as: str,
     max_concurrent_percentage: int,
     failure_tolerance_percentage: int,
+    concurrency_mode: ConcurrencyMode,
 ) -> list[str]:
     problems = each("organizational_units", organizational_units, organizational_unit_id_problem, items="OU ids")
     problems += at("regions", [not_a_list_problem(regions, "regions")])
@@ -277,15 +301,9 @@ def _validate(
     for key, values in lists.items():
         problems += at(key, target_list_problems(key, values))
     problems += filter(None, [include_exclude_problem(include_accounts, exclude_accounts)])
-    for account in parameter_overrides:
-        problems += at(
-            "parameter_overrides",
-            [
-                account_id_problem(account),
-                override_account_problem(account, include_accounts=include_accounts, exclude_accounts=exclude_accounts),
-            ],
-        )
+    problems += at("parameters", [parameters_problem(parameters)])
     problems += at("call_as", [call_as_problem(call_as)])
     problems += at("max_concurrent_percentage", [percentage_problem(max_concurrent_percentage, 1)])
     problems += at("failure_tolerance_percentage", [percentage_problem(failure_tolerance_percentage, 0)])
+    problems += at("concurrency_mode", [concurrency_mode_problem(concurrency_mode)])
     return problems

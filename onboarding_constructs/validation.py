@@ -42,6 +42,7 @@ from ._identifiers import (
     repeated,
     repeated_problem,
     role_arn_problem,
+    role_name_problem,
     subnet_id_problem,
     trail_arn_problem,
     trail_name_problem,
@@ -72,8 +73,8 @@ from .pod_bedrock_access import (
 from .role_policy import boundary_arn_problem, role_name_prefix_problem
 from .service_managed_stack_set import (
     call_as_problem,
+    concurrency_mode_problem,
     include_exclude_problem,
-    override_account_problem,
     percentage_problem,
     target_list_problems,
 )
@@ -101,6 +102,7 @@ __all__ = [
     "canonical_cidr",
     "cluster_coverage_problem",
     "cluster_name_problem",
+    "concurrency_mode_problem",
     "estate_coverage_problems",
     "exclude_tag_problems",
     "existing_resource_problem",
@@ -118,7 +120,6 @@ __all__ = [
     "oidc_issuer_problem",
     "opt_in_tag_problems",
     "organizational_unit_id_problem",
-    "override_account_problem",
     "owner_problem",
     "percentage_problem",
     "pod_access_mode_problems",
@@ -131,6 +132,7 @@ __all__ = [
     "report_parameter_name_problem",
     "role_arn_problem",
     "role_name_prefix_problem",
+    "role_name_problem",
     "sensitive_read_problem",
     "service_account_problem",
     "subnet_id_problem",

@@ -52,16 +52,13 @@ class ClusterTarget:
     """One cluster to open to discovery."""
 
     name: str
-    #: True/False, or a deploy-time "true"/"false" (a StackSet template's parameter).
-    enable_public_endpoint: bool | str = False
-    #: What names the cluster's constructs when ``name`` is only known at deploy time.
-    slot: str | None = None
+    enable_public_endpoint: bool = False
 
 
 @dataclass(frozen=True)
 class AccountTargets:
-    """The ids that differ from account to account: literal values from the config for one
-    account, or CloudFormation parameters in a StackSet template."""
+    """The ids of one account's subnets, VPCs and clusters, from the config (none in a StackSet template,
+    which is the same for every account)."""
 
     subnet_ids: Sequence[str]
     vpc_ids: Sequence[str]
@@ -187,7 +184,7 @@ class AccountOnboardingStack(Stack):
         return {
             cluster.name: EksDiscoveryAccess(
                 self,
-                f"Eks-{cluster.slot or cluster.name}",
+                f"Eks-{cluster.name}",
                 cluster_name=cluster.name,
                 principal_arn=principal,
                 allowed_cidrs=eks.allowed_cidrs,
@@ -288,8 +285,8 @@ class AccountOnboardingStack(Stack):
         return resource_count(self) + len(targets.subnet_ids) + len(targets.vpc_ids) <= RESOURCE_BUDGET
 
     def _account_targets(self, config: OnboardingConfig) -> AccountTargets:
-        """This account's ids, from the config. Called before anything is composed, so a subclass
-        can define CloudFormation parameters here and return them (``MemberOnboardingStack``)."""
+        """This account's ids, from the config. Called before anything is composed (a subclass may return
+        none: ``MemberOnboardingStack``)."""
         return AccountTargets(
             subnet_ids=config.flow_logs.subnet_ids,
             vpc_ids=config.flow_logs.vpc_ids,

@@ -1,78 +1,69 @@
-"""``MemberOnboardingStack``: the account onboarding as the template a StackSet deploys to every
-member account and region, with each account's ids as CloudFormation parameters."""
+"""``MemberOnboardingStack``: the account onboarding as the one template a StackSet deploys to every
+member account and region, the same everywhere."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 
-from aws_cdk import CfnCondition, CfnOutput, CfnParameter, CfnResource, Fn, ICfnConditionExpression, Stack
+from aws_cdk import CfnCondition, CfnOutput, CfnParameter, CfnResource, Fn, Stack, Token
 from constructs import IConstruct
 
-from onboarding_config.model import AccountOverrideConfig, OnboardingConfig
-from onboarding_constructs import EksClusterAccessHandler
-from onboarding_constructs.validation import (
-    CLUSTER_NAME_PATTERN,
-    MAX_FN_OR_CONDITIONS,
-    SUBNET_ID_PATTERN,
-    VPC_ID_PATTERN,
+from onboarding_config.model import DiscoveryRoleConfig, OnboardingConfig, OrganizationConfig
+from onboarding_constructs import (
+    AUDIT_ROLE_NAME,
+    DISCOVERY_ROLE_NAME,
+    DiscoveryRole,
+    OnboardingAuditRole,
 )
-from onboarding_constructs.validation import ROLE_ARN_PATTERN as ROLE_ARN
 
-from .account_onboarding_stack import DESCRIPTION, AccountOnboardingStack, AccountTargets, ClusterTarget
+from .account_onboarding_stack import DESCRIPTION, AccountOnboardingStack, AccountTargets
 from .stack_set_template import StackSetTemplateSynthesizer
 
-MAX_OR_CONDITIONS = MAX_FN_OR_CONDITIONS
-
-
-def _or_empty(pattern: str) -> str:
-    """AllowedPattern of a slot parameter: a value the construct accepts, or empty for an unused slot."""
-    return rf"^$|^(?:{pattern})$"
-
-
-SUBNET_PATTERN = _or_empty(SUBNET_ID_PATTERN)
-VPC_PATTERN = _or_empty(VPC_ID_PATTERN)
-CLUSTER_PATTERN = _or_empty(CLUSTER_NAME_PATTERN)
-ROLE_ARN_PATTERN = rf"^(?:{ROLE_ARN})$"
-
-
-@dataclass(frozen=True)
-class Slot:
-    """One numbered parameter (a subnet, VPC or cluster) and the condition that it is not empty."""
-
-    parameter: CfnParameter
-    condition: CfnCondition
-
-    @property
-    def value(self) -> str:
-        return self.parameter.value_as_string
+#: The member template's parameter that names the administrator account (the audit role's only trusted
+#: account); the StackSet sets it to the account it lives in.
+ADMINISTRATOR_ACCOUNT_PARAMETER = "AdministratorAccountId"
+#: The condition that holds in each account's home region (``organization.regions[0]``) only.
+HOME_REGION_CONDITION = "IsHomeRegion"
+#: The description of the output that names the audit role.
+AUDIT_ROLE_OUTPUT = "Role the onboarding checks (make doctor, make verify) assume from the administrator account"
 
 
 class MemberOnboardingStack(AccountOnboardingStack):
-    """Everything ``AccountOnboardingStack`` creates, for one member account and region of a StackSet.
+    """Everything ``AccountOnboardingStack`` creates, as the template a StackSet deploys to every member
+    account and region.
 
-    Subnets, VPCs and clusters are numbered parameter slots (``FlowLogSubnet1``, ``FlowLogVpc1``,
-    ``EksCluster1Name`` with ``EksCluster1PublicEndpoint``); an empty slot creates nothing. There are
-    as many slots as the longest list in the config or its account overrides, and the config's
-    values are the defaults, so accounts that join later get them. Keep each account's order: a
-    flow log or cluster belongs to its slot, and a slot whose value changes is replaced.
+    The template is the same for every account and region: no parameter names a subnet, VPC, cluster or
+    role of one account. Flow logs cover every VPC of each account and region (``EstateCoverage``, VPCs
+    tagged ``flow_logs.exclude_tag`` left out), and EKS clusters are opened by their owners' tag (or all of
+    them), so the accounts' owners decide per resource with tags. The only parameter, with the audit role,
+    is ``AdministratorAccountId``: the StackSet sets it to its own account.
 
-    With ``flow_logs.coverage: all-vpcs`` the template has no subnet or VPC slots and carries
-    ``EstateCoverage`` instead of flow logs: every member account and region logs all its own VPCs.
-    With ``eks.coverage: tagged`` or ``all`` it has no cluster slots and ``EstateCoverage`` opens each
-    account's own tagged (or all) clusters; the ``DiscoveryRoleArn`` parameter, when there is one, is
-    still the role they are opened to.
+    Account-wide resources are made once per account, in its home region (the first of
+    ``organization.regions``, condition ``IsHomeRegion``), under names that never collide across the
+    regions of one account:
 
-    Account-wide resources: roles get region-qualified names (``iam.role_name_prefix``) or
-    CloudFormation-generated ones, so the regions of one account never collide; a created trail is
-    multi-region, so it is made in the home region (the first of ``organization.regions``) only.
+    - the discovery role (a ``discovery_role`` section), named ``<iam.role_name_prefix>airs-discovery``;
+      every region's access entries and its ``DiscoveryRoleArn`` output name it by the ARN
+      ``arn:<partition>:iam::<account>:role/<prefix>airs-discovery``, and it reads the flow logs of every
+      region's bucket;
+    - the read-only audit role (``organization.audit_role``), ``<prefix>airs-onboarding-audit``, that the
+      onboarding checks assume from the administrator account;
+    - a created trail (multi-region).
+
+    Roles made in every region (the coverage function's, the EKS handler's, the Bedrock EC2 role) get
+    region-qualified names (``iam.role_name_prefix``) or names CloudFormation generates per stack; instance
+    profiles are never named.
     """
 
     def __init__(self, parent: Stack, construct_id: str, *, config: OnboardingConfig, **kwargs: Any) -> None:
-        if config.organization is None:
+        organization = config.organization
+        if organization is None:
             raise ValueError("MemberOnboardingStack needs a config with an organization section")
+        _refuse_per_account_values(config)
         self.stack_set_synthesizer = StackSetTemplateSynthesizer(parent)
+        self._home_region = organization.home_region
+        self._role_name_prefix = config.iam.role_name_prefix or ""
+        self._home_region_condition: CfnCondition | None = None
         super().__init__(
             parent,
             construct_id,
@@ -81,187 +72,151 @@ class MemberOnboardingStack(AccountOnboardingStack):
             description=f"{DESCRIPTION} (StackSet member template)",
             **kwargs,
         )
-        self._only_where_used()
-        self._trail_in_home_region(config.organization.home_region)
-        self.template_options.metadata = {"AWS::CloudFormation::Interface": self._parameter_groups()}
+        self.administrator_account_parameter: CfnParameter | None = None
+        self._audit_role = self._audit_role_of(config, organization)
+        self._account_wide_in_home_region()
+        if self.administrator_account_parameter is not None:
+            self.template_options.metadata = {
+                "AWS::CloudFormation::Interface": {
+                    "ParameterGroups": [
+                        {
+                            "Label": {"default": "Onboarding checks"},
+                            "Parameters": [self.administrator_account_parameter.logical_id],
+                        }
+                    ]
+                }
+            }
 
-    def _flow_logs_fit(self, targets: AccountTargets) -> bool:
-        """Always in this template: a StackSet deploys one template (its size is checked with the config)."""
-        return True
+    @property
+    def discovery_role_arn(self) -> str | None:
+        """The discovery role's ARN in every region of an account: the role the home region creates
+        (``<prefix>airs-discovery``), else ``eks.discovery_role_arn``; None without either."""
+        if self.discovery_role is not None:
+            return self._role_arn(DISCOVERY_ROLE_NAME)
+        return self._configured_discovery_role_arn
 
-    def parameter_values(self, override: AccountOverrideConfig) -> dict[str, str]:
-        """The parameter values that give one account its ``account_overrides`` entry (a list fills
-        its slots in order and empties the rest)."""
-        values: dict[str, str] = {}
+    @property
+    def audit_role(self) -> OnboardingAuditRole | None:
+        """The read-only audit role (``organization.audit_role``), made in the home region; None without it."""
+        return self._audit_role
 
-        def fill(slots: Sequence[Slot], ids: Sequence[str]) -> None:
-            for n, slot in enumerate(slots):
-                values[self._name(slot.parameter)] = ids[n] if n < len(ids) else ""
+    @property
+    def audit_role_arn(self) -> str | None:
+        """The audit role's ARN, the same in every region of an account; None without the role."""
+        return self._role_arn(AUDIT_ROLE_NAME) if self._audit_role is not None else None
 
-        if override.subnet_ids is not None:
-            fill(self.subnet_slots, override.subnet_ids)
-        if override.vpc_ids is not None:
-            fill(self.vpc_slots, override.vpc_ids)
-        if override.clusters is not None:
-            fill(self.cluster_slots, [c.name for c in override.clusters])
-            for n, parameter in enumerate(self.public_endpoint_parameters):
-                opted_in = n < len(override.clusters) and override.clusters[n].enable_public_endpoint
-                values[self._name(parameter)] = "true" if opted_in else "false"
-        if override.discovery_role_arn is not None and self.discovery_role_parameter is not None:
-            values[self._name(self.discovery_role_parameter)] = override.discovery_role_arn
-        return values
-
-    def _name(self, parameter: CfnParameter) -> str:
-        name = self.resolve(parameter.logical_id)
+    def stack_set_parameters(self, administrator_account: str) -> dict[str, str]:
+        """The values the StackSet gives every stack instance: the administrator account, for the audit role."""
+        if self.administrator_account_parameter is None:
+            return {}
+        name = self.resolve(self.administrator_account_parameter.logical_id)
         assert isinstance(name, str)
-        return name
+        return {name: administrator_account}
+
+    def _role_arn(self, name: str) -> str:
+        return f"arn:{self.partition}:iam::{self.account}:role/{self._role_name_prefix}{name}"
+
+    def _in_home_region(self) -> CfnCondition:
+        if self._home_region_condition is None:
+            self._home_region_condition = CfnCondition(
+                self, HOME_REGION_CONDITION, expression=Fn.condition_equals(self.region, self._home_region)
+            )
+        return self._home_region_condition
 
     def _account_targets(self, config: OnboardingConfig) -> AccountTargets:
-        slots = config.member_slots()
-        subnets, vpcs = config.flow_logs.subnet_ids, config.flow_logs.vpc_ids
-        clusters = config.eks.clusters if config.eks else ()
-        count = slots["clusters"]
-        self.subnet_slots = self._slots(
-            "FlowLogSubnet",
-            defaults=subnets,
-            count=slots["subnet_ids"],
-            pattern=SUBNET_PATTERN,
-            what="subnet id (subnet-...) to log, or empty",
-        )
-        self.vpc_slots = self._slots(
-            "FlowLogVpc",
-            defaults=vpcs,
-            count=slots["vpc_ids"],
-            pattern=VPC_PATTERN,
-            what="VPC id (vpc-...) to log, or empty",
-        )
-        self.cluster_slots = self._slots(
-            "EksCluster",
-            suffix="Name",
-            defaults=[c.name for c in clusters],
-            count=count,
-            pattern=CLUSTER_PATTERN,
-            what="name of an EKS cluster to open to discovery, or empty",
-        )
-        self.public_endpoint_parameters = [
-            CfnParameter(
-                self,
-                f"EksCluster{n}PublicEndpoint",
-                type="String",
-                allowed_values=["true", "false"],
-                default="true" if n <= len(clusters) and clusters[n - 1].enable_public_endpoint else "false",
-                description=f"true: cluster {n} may get public endpoint access (for the discovery addresses only)"
-                " if it is private-only",
-            )
-            for n in range(1, count + 1)
-        ]
-        self.discovery_role_parameter = (
-            CfnParameter(
-                self,
-                "DiscoveryRoleArn",
-                type="String",
-                default=config.eks.discovery_role_arn,
-                allowed_pattern=ROLE_ARN_PATTERN,
-                description="ARN of the role AIRS discovery uses in this account (the access entries are for it)",
-            )
-            if config.eks and config.eks.discovery_role_arn
-            else None
-        )
-        self.any_cluster = self._any("HasEksCluster", [slot.condition for slot in self.cluster_slots])
+        """No listed subnet, VPC or cluster: the coverage runner finds each account's own."""
+        self._configured_discovery_role_arn = config.eks.discovery_role_arn if config.eks else None
         return AccountTargets(
-            subnet_ids=[slot.value for slot in self.subnet_slots],
-            vpc_ids=[slot.value for slot in self.vpc_slots],
-            clusters=[
-                ClusterTarget(slot.value, enable_public_endpoint=opt_in.value_as_string, slot=f"Cluster{n}")
-                for n, (slot, opt_in) in enumerate(
-                    zip(self.cluster_slots, self.public_endpoint_parameters, strict=True), start=1
-                )
-            ],
-            discovery_role_arn=self.discovery_role_parameter.value_as_string if self.discovery_role_parameter else None,
+            subnet_ids=(), vpc_ids=(), clusters=(), discovery_role_arn=self._configured_discovery_role_arn
         )
 
-    def _slots(
-        self, stem: str, *, suffix: str = "", defaults: Sequence[str], count: int, pattern: str, what: str
-    ) -> list[Slot]:
-        """``count`` parameters ``<stem><n><suffix>`` (defaults in order, then empty), each with a
-        ``Has<stem><n>`` condition that it is not empty."""
-        slots = []
-        for n in range(1, count + 1):
-            parameter = CfnParameter(
-                self,
-                f"{stem}{n}{suffix}",
-                type="String",
-                default=defaults[n - 1] if n <= len(defaults) else "",
-                allowed_pattern=pattern,
-                constraint_description=f"must be a {what}",
-                description=f"{what[0].upper()}{what[1:]} ({stem}{n}{suffix})",
-            )
-            condition = CfnCondition(
-                self, f"Has{stem}{n}", expression=Fn.condition_not(Fn.condition_equals(parameter.value_as_string, ""))
-            )
-            slots.append(Slot(parameter, condition))
-        return slots
+    def _discovery_role_of(self, role: DiscoveryRoleConfig | None) -> DiscoveryRole | None:
+        """One role per account, by a name the administrator and the vendor compute from the account id; it
+        reads the flow logs of every region's bucket."""
+        if role is None:
+            return None
+        return DiscoveryRole(
+            self,
+            "DiscoveryRole",
+            trusted_principal_arn=role.trusted_principal_arn,
+            external_id=role.external_id,
+            allow_sensitive_reads=role.allow_sensitive_reads,
+            role_name=f"{self._role_name_prefix}{DISCOVERY_ROLE_NAME}",
+            read_account_flow_logs=True,
+        )
 
-    def _any(self, construct_id: str, conditions: Sequence[CfnCondition]) -> CfnCondition | None:
-        """A condition true when any of ``conditions`` is (``Fn::Or`` nested past ten)."""
-        if len(conditions) <= 1:
-            return conditions[0] if conditions else None
-        # A CfnCondition is a condition expression (jsii's interface, which Python's types do not declare).
-        expressions = [cast(ICfnConditionExpression, condition) for condition in conditions]
-        while len(expressions) > MAX_OR_CONDITIONS:
-            chunks = [expressions[i : i + MAX_OR_CONDITIONS] for i in range(0, len(expressions), MAX_OR_CONDITIONS)]
-            expressions = [Fn.condition_or(*chunk) if len(chunk) > 1 else chunk[0] for chunk in chunks]
-        return CfnCondition(self, construct_id, expression=Fn.condition_or(*expressions))
+    def _discovery_principal(self, targets: AccountTargets) -> str | None:
+        """The home region refers to the role it creates, so its clusters are opened after the role exists;
+        the other regions name it by ARN."""
+        if self.discovery_role is None:
+            return targets.discovery_role_arn
+        home = self._in_home_region()
+        # Both branches are the same ARN; the first makes the home region's coverage wait for the role.
+        return Token.as_string(
+            Fn.condition_if(home.logical_id, self.discovery_role.role_arn, self._role_arn(DISCOVERY_ROLE_NAME))
+        )
 
-    def _only_where_used(self) -> None:
-        """An empty slot creates nothing, and the EKS handler exists only when some slot names a cluster.
-        With all-vpcs coverage there are no subnet or VPC slots: each account covers its own VPCs."""
-        flow_logs = self.flow_logs
-        assert flow_logs is not None or self.estate_coverage is not None  # _flow_logs_fit keeps them here
-        for slot in [*self.subnet_slots, *self.vpc_slots]:
-            assert flow_logs is not None  # the config allows no slots with coverage
-            flow_logs.flow_logs[slot.value].cfn_options.condition = slot.condition
-        for slot in self.cluster_slots:
-            _condition_all(self.eks_access[slot.value], slot.condition)
-        if self.any_cluster is not None:
-            _condition_all(EksClusterAccessHandler.of(self), self.any_cluster)
+    def _audit_role_of(self, config: OnboardingConfig, organization: OrganizationConfig) -> OnboardingAuditRole | None:
+        if not organization.audit_role:
+            return None
+        external_id = organization.audit_external_id
+        if external_id is None:  # the config refuses audit_role without it
+            raise ValueError("organization.audit_role needs organization.audit_external_id")
+        self.administrator_account_parameter = CfnParameter(
+            self,
+            ADMINISTRATOR_ACCOUNT_PARAMETER,
+            type="String",
+            allowed_pattern=r"^[0-9]{12}$",
+            constraint_description="must be a 12-digit AWS account id",
+            description="The account the StackSet is administered from: the only one that may assume the audit role"
+            " (the StackSet sets it)",
+            default=config.account,
+        )
+        coverage = self.estate_coverage
+        prefix = self._role_name_prefix
+        return OnboardingAuditRole(
+            self,
+            "OnboardingAuditRole",
+            trusted_account_id=self.administrator_account_parameter.value_as_string,
+            external_id=external_id,
+            stack_names=[f"StackSet-{config.stack_name}-*"],
+            report_parameter_names=[coverage.report_parameter_name] if coverage else [],
+            role_names=[f"{prefix}*"] if prefix else ["*"],
+            role_name=f"{prefix}{AUDIT_ROLE_NAME}",
+        )
 
-    def _trail_in_home_region(self, home_region: str) -> None:
+    def _account_wide_in_home_region(self) -> None:
+        """The discovery role, the audit role and a created trail: in the home region only, with their outputs
+        (an ARN computed from the name where every region needs it)."""
+        if self.discovery_role is not None:
+            _condition_all(self.discovery_role, self._in_home_region())
+            output = self.node.find_child("DiscoveryRoleArn")
+            assert isinstance(output, CfnOutput)
+            output.value = self._role_arn(DISCOVERY_ROLE_NAME)
+        if self._audit_role is not None:
+            _condition_all(self._audit_role, self._in_home_region())
+            CfnOutput(self, "AuditRoleArn", value=self._role_arn(AUDIT_ROLE_NAME), description=AUDIT_ROLE_OUTPUT)
         trail = self.audit_trail
-        if trail is None or not trail.created:
-            return
-        in_home_region = CfnCondition(self, "IsHomeRegion", expression=Fn.condition_equals(self.region, home_region))
-        _condition_all(trail, in_home_region)
-        output = self.node.try_find_child("BedrockAuditTrailArn")
-        if isinstance(output, CfnOutput):
-            output.condition = in_home_region
+        if trail is not None and trail.created:
+            _condition_all(trail, self._in_home_region())
+            output = self.node.find_child("BedrockAuditTrailArn")
+            assert isinstance(output, CfnOutput)
+            output.condition = self._in_home_region()
 
-    def _parameter_groups(self) -> dict[str, Any]:
-        def names(parameters: Sequence[CfnParameter]) -> list[str]:
-            return [p.logical_id for p in parameters]
 
-        groups = [
-            (
-                "Flow logs: subnets and VPCs of this account",
-                names([s.parameter for s in [*self.subnet_slots, *self.vpc_slots]]),
-            ),
-            (
-                "EKS clusters of this account",
-                names(
-                    [
-                        p
-                        for slot, e in zip(self.cluster_slots, self.public_endpoint_parameters, strict=True)
-                        for p in (slot.parameter, e)
-                    ]
-                ),
-            ),
-            ("AIRS discovery", names([self.discovery_role_parameter] if self.discovery_role_parameter else [])),
-        ]
-        return {
-            "ParameterGroups": [
-                {"Label": {"default": label}, "Parameters": params} for label, params in groups if params
-            ]
-        }
+def _refuse_per_account_values(config: OnboardingConfig) -> None:
+    """What the config refuses with an organization section, refused here too: one template goes to every
+    account and region, so nothing in it may name one account's resources."""
+    organization = config.organization
+    problems = []
+    if not config.flow_logs.all_vpcs:
+        problems.append("flow_logs.coverage must be all-vpcs (subnet and VPC ids belong to one account and region)")
+    if config.eks is not None and not config.eks.dynamic:
+        problems.append("eks.coverage must be tagged or all (cluster names belong to one account and region)")
+    if organization is not None and getattr(organization, "account_overrides", None):
+        problems.append("organization.account_overrides cannot be used (a StackSet gives one parameter set to an OU)")
+    if problems:
+        raise ValueError(f"MemberOnboardingStack: {'; '.join(problems)}")
 
 
 def _condition_all(scope: IConstruct, condition: CfnCondition) -> None:

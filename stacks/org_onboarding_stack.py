@@ -10,7 +10,7 @@ from constructs import Construct
 
 from onboarding_config.model import OnboardingConfig
 from onboarding_config.output_groups import MANAGEMENT_ACCOUNT_NOTE
-from onboarding_constructs import ServiceManagedStackSet
+from onboarding_constructs import ConcurrencyMode, ServiceManagedStackSet
 
 from .member_onboarding_stack import MemberOnboardingStack
 
@@ -23,9 +23,10 @@ class OrgOnboardingStack(Stack):
     """The StackSet (``stack_set``) and its member template (``member``, a child stack carried as a
     file asset).
 
-    Targets are the config's OUs in its regions, narrowed by ``include_accounts`` or
-    ``exclude_accounts``; accounts with overrides get their parameter values (see
-    ``ServiceManagedStackSet``).
+    One target set: the config's OUs in all its regions, narrowed by ``include_accounts`` or
+    ``exclude_accounts``, one instance group with one parameter set (``ServiceManagedStackSet``): every
+    account gets the same template and values. With the audit role, the StackSet gives every stack
+    instance this stack's account as the administrator account.
     """
 
     def __init__(self, scope: Construct, construct_id: str, *, config: OnboardingConfig, **kwargs: Any) -> None:
@@ -45,15 +46,13 @@ class OrgOnboardingStack(Stack):
             regions=organization.regions,
             include_accounts=organization.include_accounts,
             exclude_accounts=organization.exclude_accounts,
-            parameter_overrides={
-                account: self.member.parameter_values(override)
-                for account, override in organization.account_overrides.items()
-            },
+            parameters=self.member.stack_set_parameters(self.account),
             call_as=organization.call_as,
             auto_deploy=organization.auto_deploy,
             retain_stacks_on_account_removal=organization.retain_stacks_on_account_removal,
             max_concurrent_percentage=organization.max_concurrent_percentage,
             failure_tolerance_percentage=organization.failure_tolerance_percentage,
+            concurrency_mode=ConcurrencyMode(organization.concurrency_mode),
         )
 
         CfnOutput(

@@ -205,6 +205,54 @@ def test_imported_bucket_and_key() -> None:
     ]
 
 
+def test_account_flow_logs_are_read_in_any_bucket_the_account_owns() -> None:
+    """One role per account (a StackSet's home region) reads the flow logs of every region's bucket, whose
+    names CloudFormation generates: objects under the flow-log prefix only, buckets of this account only."""
+    stack = new_stack()
+    construct = discovery(stack, read_account_flow_logs=True)
+    own = {"StringEquals": {"s3:ResourceAccount": "111111111111"}}
+    assert statements(stack, construct) == [
+        *ALL_RESOURCES_STATEMENTS,
+        {
+            "Sid": "ReadAccountFlowLogObjects",
+            "Effect": "Allow",
+            "Action": ["s3:GetObject"],
+            "Resource": {
+                "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::*/AWSLogs/111111111111/vpcflowlogs/*"]]
+            },
+            "Condition": own,
+        },
+        {
+            "Sid": "ListAccountFlowLogBuckets",
+            "Effect": "Allow",
+            "Action": ["s3:GetBucketLocation", "s3:ListBucket"],
+            "Resource": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::*"]]},
+            "Condition": own,
+        },
+    ]
+    assert {
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::*/AWSLogs/111111111111/vpcflowlogs/*]",
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::*]",
+    } <= set(acknowledged(construct))
+
+
+def test_account_flow_logs_in_an_env_agnostic_stack_name_the_account_at_deploy_time() -> None:
+    stack = new_stack(region=None, account=None)
+    construct = discovery(stack, read_account_flow_logs=True)
+    objects, buckets = statements(stack, construct)[-2:]
+    assert objects["Resource"] == {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":s3:::*/AWSLogs/", {"Ref": "AWS::AccountId"}, "/vpcflowlogs/*"],
+        ]
+    }
+    assert buckets["Condition"] == {"StringEquals": {"s3:ResourceAccount": {"Ref": "AWS::AccountId"}}}
+    assert (
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::*/AWSLogs/<AWS::AccountId>/vpcflowlogs/*]"
+        in acknowledged(construct)
+    )
+
+
 def test_env_agnostic_stack_names_the_region_at_deploy_time() -> None:
     stack = new_stack(region=None, account=None)
     construct = discovery(
@@ -280,7 +328,7 @@ def test_bucket_object_findings_are_named_as_cdk_nag_prints_them() -> None:
     )
 
 
-@pytest.mark.parametrize("variant", ["plain", "bucket-and-key", "imported", "flow-log-bucket"])
+@pytest.mark.parametrize("variant", ["plain", "bucket-and-key", "imported", "flow-log-bucket", "account-flow-logs"])
 def test_synthesizes_with_no_unacknowledged_cdk_nag_finding(variant: str, tmp_path: Path) -> None:
     app = App(outdir=str(tmp_path), context=cdk_json_context())
     add_compliance_checks(app)
@@ -300,6 +348,8 @@ def test_synthesizes_with_no_unacknowledged_cdk_nag_finding(variant: str, tmp_pa
                 stack, "B", bucket_name="acme-flow-logs", region="us-east-1"
             ),
         )
+    elif variant == "account-flow-logs":
+        discovery(stack, read_account_flow_logs=True)
     else:
         key = kms.Key(stack, "Key", enable_key_rotation=True)
         flow_logs = FlowLogBucket(stack, "FlowLogs", encryption_key=key)
@@ -360,6 +410,11 @@ _EXTERNAL_ID_EXPECTED = "(expected 2 to 1224 letters, digits and _+=,.@:/-, as t
             " (pass the bucket too, or drop the key)",
         ),
         (
+            {"read_account_flow_logs": True, "flow_log_bucket": "bucket"},
+            "read_account_flow_logs and flow_log_bucket cannot both be given: read_account_flow_logs reads the flow"
+            " logs in every bucket of the account, flow_log_bucket those of one bucket (pass one of them)",
+        ),
+        (
             {"role_name": "airs discovery"},
             "role_name: 'airs discovery' is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)",
         ),
@@ -381,6 +436,7 @@ _EXTERNAL_ID_EXPECTED = "(expected 2 to 1224 letters, digits and _+=,.@:/-, as t
         "non-ascii",
         "shown-whole-at-four",
         "key-without-bucket",
+        "account-flow-logs-and-a-bucket",
         "role-name-characters",
         "role-name-long",
     ],
@@ -389,6 +445,8 @@ def test_invalid_props_are_refused(props: dict[str, Any], message: str) -> None:
     stack = new_stack()
     if props.get("flow_log_bucket_key") == "key":
         props = {"flow_log_bucket_key": kms.Key.from_key_arn(stack, "Key", KEY_ARN)}
+    if props.get("flow_log_bucket") == "bucket":
+        props = {**props, "flow_log_bucket": s3.Bucket.from_bucket_name(stack, "Bucket", "acme-flow-logs")}
     assert_refused(lambda: discovery(stack, **props), "TestStack/Discovery", message)
 
 

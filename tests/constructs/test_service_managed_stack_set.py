@@ -1,4 +1,4 @@
-"""ServiceManagedStackSet: defaults, the stack-instance groups, every error message."""
+"""ServiceManagedStackSet: defaults, the one stack-instance group, pacing, every error message."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ import pytest
 from aws_cdk import CfnParameter, Stack
 from aws_cdk.assertions import Match, Template
 
-from onboarding_constructs import ServiceManagedStackSet
+from onboarding_constructs import ConcurrencyMode, ServiceManagedStackSet
 from tests.conftest import new_stack
 from tests.constructs.props_errors import assert_refused
+from tests.gates import stack_set_provider as provider
 
 URL = "https://bucket.s3.us-east-1.amazonaws.com/member.json"
 OU = "ou-abcd-12345678"
@@ -25,11 +26,19 @@ def stack_set_in(stack: Stack, **props: Any) -> ServiceManagedStackSet:
     )
 
 
-def groups(**props: Any) -> list[dict[str, Any]]:
+def properties(**props: Any) -> dict[str, Any]:
     stack = new_stack()
     stack_set_in(stack, **props)
     [resource] = Template.from_stack(stack).find_resources("AWS::CloudFormation::StackSet").values()
-    return resource["Properties"]["StackInstancesGroup"]
+    return resource["Properties"]
+
+
+def groups(**props: Any) -> list[dict[str, Any]]:
+    found = properties(**props)
+    # Whatever the targets, the provider accepts them and each OU is in one group.
+    assert provider.provider_error(found) is None
+    assert provider.ous_in_more_than_one_group(found) == []
+    return found["StackInstancesGroup"]
 
 
 def test_defaults() -> None:
@@ -51,7 +60,9 @@ def test_defaults() -> None:
                 "RegionConcurrencyType": "PARALLEL",
                 "MaxConcurrentPercentage": 25,
                 "FailureTolerancePercentage": 10,
+                "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
             },
+            "Parameters": Match.absent(),
             "Description": Match.absent(),
         },
     )
@@ -77,6 +88,8 @@ def test_every_prop() -> None:
         retain_stacks_on_account_removal=False,
         max_concurrent_percentage=100,
         failure_tolerance_percentage=0,
+        concurrency_mode=ConcurrencyMode.STRICT_FAILURE_TOLERANCE,
+        parameters={"AdministratorAccountId": "111111111111"},
         capabilities=["CAPABILITY_IAM"],
         description="Onboarding",
     )
@@ -86,10 +99,37 @@ def test_every_prop() -> None:
             "CallAs": "DELEGATED_ADMIN",
             "Capabilities": ["CAPABILITY_IAM"],
             "AutoDeployment": {"Enabled": True, "RetainStacksOnAccountRemoval": False},
-            "OperationPreferences": {"MaxConcurrentPercentage": 100, "FailureTolerancePercentage": 0},
+            "OperationPreferences": {
+                "MaxConcurrentPercentage": 100,
+                "FailureTolerancePercentage": 0,
+                "ConcurrencyMode": "STRICT_FAILURE_TOLERANCE",
+            },
+            "Parameters": [{"ParameterKey": "AdministratorAccountId", "ParameterValue": "111111111111"}],
             "Description": "Onboarding",
         },
     )
+
+
+def test_the_concurrency_mode_may_be_given_as_the_api_spells_it() -> None:
+    stack = new_stack()
+    stack_set_in(stack, concurrency_mode="STRICT_FAILURE_TOLERANCE")
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::CloudFormation::StackSet", {"OperationPreferences": {"ConcurrencyMode": "STRICT_FAILURE_TOLERANCE"}}
+    )
+
+
+def test_parameters_are_one_set_for_every_account_and_region() -> None:
+    """The StackSet's own parameter values, never a group's overrides: the provider allows one parameter set per OU."""
+    found = properties(
+        parameters={"AdministratorAccountId": "111111111111", "Mode": "strict"}, exclude_accounts=["999999999999"]
+    )
+    assert found["Parameters"] == [
+        {"ParameterKey": "AdministratorAccountId", "ParameterValue": "111111111111"},
+        {"ParameterKey": "Mode", "ParameterValue": "strict"},
+    ]
+    [group] = found["StackInstancesGroup"]
+    assert "ParameterOverrides" not in group
+    assert provider.provider_error(found) is None
 
 
 @pytest.mark.parametrize("retain", [True, False])
@@ -132,61 +172,17 @@ def test_include_accounts_are_the_only_targets() -> None:
     ]
 
 
-def test_overridden_accounts_get_their_own_group_and_are_left_out_of_the_shared_one() -> None:
-    shared, first, second = groups(
-        exclude_accounts=["999999999999"],
-        parameter_overrides={"222222222222": {"Subnet": ""}, "333333333333": {"Cluster": "a", "Public": "true"}},
-    )
-    assert shared == {
-        "DeploymentTargets": {
-            "OrganizationalUnitIds": [OU],
-            "AccountFilterType": "DIFFERENCE",
-            "Accounts": ["999999999999", "222222222222", "333333333333"],
-        },
-        "Regions": REGIONS,
-    }
-    assert first == {
-        "DeploymentTargets": {
-            "OrganizationalUnitIds": [OU],
-            "AccountFilterType": "INTERSECTION",
-            "Accounts": ["222222222222"],
-        },
-        "Regions": REGIONS,
-        "ParameterOverrides": [{"ParameterKey": "Subnet", "ParameterValue": ""}],
-    }
-    assert second["DeploymentTargets"]["Accounts"] == ["333333333333"]
-    assert second["ParameterOverrides"] == [
-        {"ParameterKey": "Cluster", "ParameterValue": "a"},
-        {"ParameterKey": "Public", "ParameterValue": "true"},
+def test_several_ous_are_one_group() -> None:
+    assert groups(organizational_units=[OU, "r-ab12"], include_accounts=["222222222222"]) == [
+        {
+            "DeploymentTargets": {
+                "OrganizationalUnitIds": [OU, "r-ab12"],
+                "AccountFilterType": "INTERSECTION",
+                "Accounts": ["222222222222"],
+            },
+            "Regions": REGIONS,
+        }
     ]
-
-
-def test_overrides_alone_leave_their_accounts_out_of_the_shared_group() -> None:
-    shared, own = groups(parameter_overrides={"222222222222": {"Subnet": ""}})
-    assert shared["DeploymentTargets"] == {
-        "OrganizationalUnitIds": [OU],
-        "AccountFilterType": "DIFFERENCE",
-        "Accounts": ["222222222222"],
-    }
-    assert own["DeploymentTargets"]["AccountFilterType"] == "INTERSECTION"
-
-
-def test_included_accounts_with_overrides_leave_the_shared_group() -> None:
-    shared, own = groups(
-        include_accounts=["222222222222", "444444444444"], parameter_overrides={"222222222222": {"Role": "x"}}
-    )
-    assert shared["DeploymentTargets"] == {
-        "OrganizationalUnitIds": [OU],
-        "AccountFilterType": "INTERSECTION",
-        "Accounts": ["444444444444"],
-    }
-    assert own["DeploymentTargets"]["Accounts"] == ["222222222222"]
-
-
-def test_no_shared_group_when_every_included_account_has_overrides() -> None:
-    [own] = groups(include_accounts=["222222222222"], parameter_overrides={"222222222222": {"Role": "x"}})
-    assert own["DeploymentTargets"]["Accounts"] == ["222222222222"]
-    assert own["ParameterOverrides"] == [{"ParameterKey": "Role", "ParameterValue": "x"}]
 
 
 @pytest.mark.parametrize(
@@ -219,16 +215,19 @@ def test_no_shared_group_when_every_included_account_has_overrides() -> None:
             " include_accounts, or the accounts to leave out in exclude_accounts",
         ),
         (
-            {"exclude_accounts": ["222222222222"], "parameter_overrides": {"222222222222": {"A": "b"}}},
-            "parameter_overrides: account '222222222222' is in exclude_accounts, so it gets no stack to override",
+            {"parameters": {"Administrator-Account": "111111111111"}},
+            "parameters: 'Administrator-Account' is not a parameter name (expected 1 to 255 letters and digits, as"
+            " the template names them)",
         ),
         (
-            {"include_accounts": ["444444444444"], "parameter_overrides": {"222222222222": {"A": "b"}}},
-            "parameter_overrides: account '222222222222' is not in include_accounts, so it gets no stack to override",
+            {"parameters": {"A": "b", "Count": 3}},
+            "parameters: the value of 'Count' is not a string (CloudFormation passes parameters as text)",
         ),
         (
-            {"parameter_overrides": {"2222": {"A": "b"}}},
-            "parameter_overrides: '2222' is not an AWS account id (expected exactly 12 digits)",
+            {"concurrency_mode": "SOFT"},
+            "concurrency_mode: 'SOFT' is not allowed (expected 'SOFT_FAILURE_TOLERANCE', which deploys to up to"
+            " max_concurrent_percentage of the accounts at once, or 'STRICT_FAILURE_TOLERANCE', which deploys to at"
+            " most failure_tolerance_percentage of them + 1 at once)",
         ),
         (
             {"max_concurrent_percentage": 0},
@@ -279,12 +278,20 @@ def test_deploy_time_values_are_not_checked() -> None:
     stack_set_in(
         stack,
         include_accounts=[included],
-        parameter_overrides={account: {"A": "b"}, "222222222222": {"A": "c"}},
+        parameters={"AdministratorAccountId": account},
+        concurrency_mode=CfnParameter(stack, "Mode").value_as_string,
         call_as=CfnParameter(stack, "CallAs").value_as_string,
         max_concurrent_percentage=CfnParameter(stack, "Concurrency", type="Number").value_as_number,
         failure_tolerance_percentage=CfnParameter(stack, "Tolerance", type="Number").value_as_number,
     )
     Template.from_stack(stack).has_resource_properties(
         "AWS::CloudFormation::StackSet",
-        {"CallAs": {"Ref": "CallAs"}, "OperationPreferences": {"MaxConcurrentPercentage": {"Ref": "Concurrency"}}},
+        {
+            "CallAs": {"Ref": "CallAs"},
+            "OperationPreferences": {
+                "MaxConcurrentPercentage": {"Ref": "Concurrency"},
+                "ConcurrencyMode": {"Ref": "Mode"},
+            },
+            "Parameters": [{"ParameterKey": "AdministratorAccountId", "ParameterValue": {"Ref": "Account"}}],
+        },
     )

@@ -79,7 +79,10 @@ def eks_config(**eks_section: Any) -> dict[str, Any]:
 
 
 def org_config(**organization: Any) -> dict[str, Any]:
-    return config_with(organization={"organizational_units": [OU], "regions": ["us-east-1"], **organization})
+    """An organization config (every VPC of each account: an organization lists no subnet) with these keys."""
+    return config_with(
+        flow_logs={}, organization={"organizational_units": [OU], "regions": ["us-east-1"], **organization}
+    )
 
 
 def pod_config(**entry: Any) -> dict[str, Any]:
@@ -218,19 +221,12 @@ CASES: dict[str, Case] = {
         "organization",
         rules.include_exclude_problem([ACCOUNT], [OTHER]),
     ),
-    "override of an excluded account": Case(
-        lambda s: stack_set(s, exclude_accounts=[ACCOUNT], parameter_overrides={ACCOUNT: {"A": "b"}}),
-        "parameter_overrides",
-        org_config(exclude_accounts=[ACCOUNT], account_overrides={ACCOUNT: {"vpc_ids": [VPC]}}),
-        f"organization.account_overrides.{ACCOUNT}",
-        rules.override_account_problem(ACCOUNT, include_accounts=[], exclude_accounts=[ACCOUNT]),
-    ),
-    "override of an account not included": Case(
-        lambda s: stack_set(s, include_accounts=[OTHER], parameter_overrides={ACCOUNT: {"A": "b"}}),
-        "parameter_overrides",
-        org_config(include_accounts=[OTHER], account_overrides={ACCOUNT: {"vpc_ids": [VPC]}}),
-        f"organization.account_overrides.{ACCOUNT}",
-        rules.override_account_problem(ACCOUNT, include_accounts=[OTHER], exclude_accounts=[]),
+    "concurrency mode": Case(
+        lambda s: stack_set(s, concurrency_mode="SOFT"),
+        "concurrency_mode",
+        org_config(concurrency_mode="SOFT"),
+        "organization.concurrency_mode",
+        rules.concurrency_mode_problem("SOFT"),
     ),
     "IRSA without an issuer": Case(
         lambda s: pod(s, mode="irsa"),

@@ -78,8 +78,8 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "iam": {"permissions_boundary_arn": BOUNDARY, "role_name_prefix": "airs-"},
     },
     "organization-example": yaml.safe_load((REPO_ROOT / "config" / "organization.example.yaml").read_text()),
-    # Delegated administrator, a fixed discovery role per account, more cluster slots than one
-    # Fn::Or can hold, generated role names, a reused trail, no auto-deployment.
+    # Delegated administrator, two OUs (one the root) in three regions, the accounts included, every cluster
+    # opened to one fixed role, generated role names, a reused trail, no auto-deployment, strict pacing.
     "organization-delegated": {
         "region": "eu-west-1",
         "stack_name": "AirsOrgDelegated",
@@ -89,20 +89,12 @@ SCENARIOS: dict[str, dict[str, Any]] = {
             "regions": ["eu-west-1", "eu-central-1", "us-east-1"],
             "include_accounts": ["222222222222", "333333333333", "444444444444"],
             "auto_deploy": False,
+            "concurrency_mode": "STRICT_FAILURE_TOLERANCE",
             "max_concurrent_percentage": 100,
             "failure_tolerance_percentage": 0,
-            "account_overrides": {
-                "333333333333": {
-                    "clusters": [{"name": f"cluster-{n}", "enable_public_endpoint": n == 3} for n in range(1, 13)],
-                    "discovery_role_arn": "arn:aws:iam::333333333333:role/airs-discovery",
-                },
-            },
         },
-        "flow_logs": {"vpc_ids": ["vpc-0a1b2c3d"]},
-        "eks": {
-            "discovery_role_arn": "arn:aws:iam::222222222222:role/airs-discovery",
-            "clusters": [{"name": "prod-eks"}],
-        },
+        "flow_logs": {},
+        "eks": {"coverage": "all", "discovery_role_arn": "arn:aws:iam::222222222222:role/airs-discovery"},
         "cloudtrail": {"existing_trail_arn": "arn:aws:cloudtrail:us-east-1:111111111111:trail/org-trail"},
         "bedrock": {"ec2_role": True, "model_ids": ["anthropic.claude-3-5-sonnet-20240620-v1:0"]},
     },
@@ -134,17 +126,24 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "stack_name": "AirsAllVpcsExisting",
         "flow_logs": {"coverage": "all-vpcs", "bucket": {"existing_name": "customer-owned-flow-logs"}},
     },
-    # Every member account covers its own VPCs: the coverage construct in the StackSet template.
+    # Every member account covers its own VPCs and opens its tagged clusters to its own discovery role (one per
+    # account, home region), with the audit role trusted by a known administrator account.
     "organization-all-vpcs": {
+        "account": "111111111111",
         "region": "us-east-1",
         "stack_name": "AirsOrgAllVpcs",
-        "organization": {"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1", "eu-west-1"]},
-        "flow_logs": {"coverage": "all-vpcs", "exclude_tag": {"key": "flow-logs", "value": "skip"}},
+        "organization": {
+            "organizational_units": ["ou-abcd-12345678"],
+            "regions": ["us-east-1", "eu-west-1"],
+            "audit_role": True,
+            "audit_external_id": "airs-audit-5d1e",
+        },
+        "flow_logs": {"exclude_tag": {"key": "flow-logs", "value": "skip"}},
         "discovery_role": {
             "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
             "external_id": "airs-ext-1234",
         },
-        "eks": {"clusters": [{"name": "prod-eks"}]},
+        "eks": {},
         "iam": {"role_name_prefix": "airs-"},
     },
     "eks-tagged-example": yaml.safe_load((REPO_ROOT / "config" / "eks-tagged.example.yaml").read_text()),
@@ -187,20 +186,28 @@ SCENARIOS: dict[str, dict[str, Any]] = {
         "eks": {"coverage": "tagged", "discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery"},
         "cloudtrail": {"kms_key_arn": KEY_ARN},
     },
-    # Every member account opens its own tagged clusters, to its own discovery role (a parameter).
+    # Every identity an organization can have: the discovery role, the audit role
+    # trusted by an administrator account known at deploy time only, a created trail with data events, named
+    # roles under a permissions boundary; the accounts of one OU but one.
     "organization-eks-tagged": {
         "region": "us-east-1",
         "stack_name": "AirsOrgEksTagged",
         "organization": {
             "organizational_units": ["ou-abcd-12345678"],
             "regions": ["us-east-1", "eu-west-1"],
-            "account_overrides": {
-                "222222222222": {"discovery_role_arn": "arn:aws:iam::222222222222:role/airs-discovery"}
-            },
+            "exclude_accounts": ["999999999999"],
+            "audit_role": True,
+            "audit_external_id": "airs-audit-5d1e",
         },
-        "flow_logs": {"coverage": "all-vpcs"},
-        "eks": {"coverage": "tagged", "discovery_role_arn": "arn:aws:iam::111111111111:role/airs-discovery"},
-        "iam": {"role_name_prefix": "airs-"},
+        "flow_logs": {"sweep_minutes": 15},
+        "eks": {"opt_in_tag": {"key": "team/airs", "value": "open"}},
+        "discovery_role": {
+            "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
+            "external_id": "airs-ext-1234",
+        },
+        "cloudtrail": {"bedrock_data_events": True},
+        "bedrock": {"ec2_role": True},
+        "iam": {"permissions_boundary_arn": BOUNDARY, "role_name_prefix": "airs-"},
     },
     "reused-trail": {
         "region": "us-east-2",

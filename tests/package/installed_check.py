@@ -52,7 +52,15 @@ oc.ServiceManagedStackSet(
     stack_set_name="AirsMembers",
     organizational_units=["ou-abcd-12345678"],
     regions=["us-east-1"],
-    parameter_overrides={"222222222222": {"DiscoveryRoleArn": "arn:aws:iam::222222222222:role/other"}},
+    parameters={"AdministratorAccountId": "111111111111"},
+    concurrency_mode=oc.ConcurrencyMode.STRICT_FAILURE_TOLERANCE,
+)
+oc.OnboardingAuditRole(
+    stack,
+    "OnboardingAuditRole",
+    trusted_account_id="111111111111",
+    external_id="audit-external-id",
+    stack_names=["StackSet-AirsMembers-*"],
 )
 
 public_constructs = {

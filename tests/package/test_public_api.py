@@ -24,11 +24,14 @@ from tests.conftest import REPO_ROOT, new_stack
 #: Reviewed: what ``onboarding_constructs`` exports.
 EXPORTED = [
     "ALWAYS_DENIED",
+    "AUDIT_ACTIONS",
+    "AUDIT_ROLE_NAME",
     "BEDROCK_DATA_RESOURCE_TYPES",
     "BedrockAuditTrail",
     "BedrockInvokerInstanceRole",
     "COVERAGE_TAG_KEY",
     "ClusterCoverage",
+    "ConcurrencyMode",
     "DEFAULT_ACCESS_POLICY",
     "DEFAULT_OPT_IN_TAG",
     "DEFAULT_PUBLIC_ENDPOINT_TAG",
@@ -37,6 +40,7 @@ EXPORTED = [
     "DEFAULT_TRAIL_RETENTION",
     "DENY_SID",
     "DISCOVERY_CIDRS",
+    "DISCOVERY_ROLE_NAME",
     "DiscoveryRole",
     "ECS_FIELDS",
     "EksClusterAccessHandler",
@@ -46,6 +50,7 @@ EXPORTED = [
     "FlowLogBucket",
     "FlowLogFileFormat",
     "FlowLogs",
+    "OnboardingAuditRole",
     "POD_IDENTITY_AGENT_ADDON",
     "PodAccessMode",
     "PodBedrockAccess",
@@ -87,6 +92,7 @@ VALIDATION_EXPORTED = [
     "canonical_cidr",
     "cluster_coverage_problem",
     "cluster_name_problem",
+    "concurrency_mode_problem",
     "estate_coverage_problems",
     "exclude_tag_problems",
     "existing_resource_problem",
@@ -104,7 +110,6 @@ VALIDATION_EXPORTED = [
     "oidc_issuer_problem",
     "opt_in_tag_problems",
     "organizational_unit_id_problem",
-    "override_account_problem",
     "owner_problem",
     "percentage_problem",
     "pod_access_mode_problems",
@@ -117,6 +122,7 @@ VALIDATION_EXPORTED = [
     "report_parameter_name_problem",
     "role_arn_problem",
     "role_name_prefix_problem",
+    "role_name_problem",
     "sensitive_read_problem",
     "service_account_problem",
     "subnet_id_problem",
@@ -148,6 +154,7 @@ PROPERTIES: dict[str, set[str]] = {
         "schedule",
     },
     "FlowLogs": {"flow_logs", "log_format"},
+    "OnboardingAuditRole": {"policy", "role", "role_arn"},
     "PodBedrockAccess": {
         "addon",
         "association",
@@ -187,6 +194,13 @@ BUILDERS: dict[str, Callable[[Stack], Construct]] = {
     ),
     "FlowLogs": lambda stack: onboarding_constructs.FlowLogs(
         stack, "Subject", bucket=_imported_bucket(stack), subnet_ids=["subnet-0a1b2c3d"]
+    ),
+    "OnboardingAuditRole": lambda stack: onboarding_constructs.OnboardingAuditRole(
+        stack,
+        "Subject",
+        trusted_account_id="123456789012",
+        external_id="example-external-id",
+        stack_names=["StackSet-AirsOnboarding-*"],
     ),
     "PodBedrockAccess": lambda stack: onboarding_constructs.PodBedrockAccess(
         stack, "Subject", cluster_name="prod", namespace="apps", service_account="bedrock-caller"

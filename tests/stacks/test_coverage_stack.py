@@ -223,11 +223,11 @@ def test_listed_coverage_has_no_coverage(tmp_path: Path) -> None:
 # --- the StackSet member template -----------------------------------------------------------------------
 
 
-def test_the_member_template_carries_coverage_and_no_slots(organization: Synthesized) -> None:
+def test_the_member_template_carries_coverage_and_no_parameter(organization: Synthesized) -> None:
     assert isinstance(organization.stack, OrgOnboardingStack)
     member = organization.stack.member
     assert isinstance(member.estate_coverage, EstateCoverage)
-    assert (member.subnet_slots, member.vpc_slots) == ([], [])
+    assert member.flow_logs is None and member.sharded_flow_logs is None
     template = Template.from_json(organization.member_template)
     template.resource_count_is("AWS::EC2::FlowLog", 0)
     template.resource_count_is("Custom::EstateCoverage", 1)
@@ -257,24 +257,3 @@ def test_the_member_template_with_coverage_needs_no_bootstrap(organization: Synt
     assert "cdk-hnb659fds" not in text and "aws:asset:path" not in text
     functions = [r for r in member["Resources"].values() if r["Type"] == "AWS::Lambda::Function"]
     assert functions and all(set(f["Properties"]["Code"]) == {"ZipFile"} for f in functions)
-
-
-def test_member_cluster_slots_still_work_with_coverage(tmp_path: Path) -> None:
-    config = org_all_vpcs(eks={"discovery_role_arn": ROLE, "clusters": [{"name": "prod-eks"}]})
-    config["organization"]["account_overrides"] = {"333333333333": {"clusters": [{"name": "a"}, {"name": "b"}]}}
-    result = synthesize(config, tmp_path)
-    member = result.member_template
-    assert list(member["Parameters"]) == [
-        "EksCluster1Name",
-        "EksCluster2Name",
-        "EksCluster1PublicEndpoint",
-        "EksCluster2PublicEndpoint",
-        "DiscoveryRoleArn",
-    ]
-    groups = member["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
-    assert [group["Label"]["default"] for group in groups] == ["EKS clusters of this account", "AIRS discovery"]
-    template = Template.from_json(member)
-    # Coverage is in every account; the EKS handler only where a slot names a cluster.
-    [coverage] = template.find_resources("Custom::EstateCoverage").values()
-    assert "Condition" not in coverage
-    template.resource_count_is("AWS::EKS::AccessEntry", 2)

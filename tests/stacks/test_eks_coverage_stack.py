@@ -39,7 +39,8 @@ def eks_config(coverage: str = "tagged", *, flow_logs: dict[str, Any] | None = N
 
 
 def org_eks_config(coverage: str = "tagged", **extra: Any) -> dict[str, Any]:
-    return eks_config(coverage) | {
+    """Every VPC and the tagged (or all) clusters of each account and region: an organization's only choice."""
+    return eks_config(coverage, flow_logs={}) | {
         "stack_name": "AirsOrgClusters",
         "organization": {"organizational_units": [OU], "regions": ["us-east-1", "eu-west-1"]},
         **extra,
@@ -268,7 +269,6 @@ def test_the_member_template_opens_each_accounts_tagged_clusters(organization: S
     assert isinstance(organization.stack, OrgOnboardingStack)
     member = organization.stack.member
     assert isinstance(member.estate_coverage, EstateCoverage)
-    assert (member.cluster_slots, member.public_endpoint_parameters) == ([], [])
     assert member.eks_access == {}
     template = Template.from_json(organization.member_template)
     for kind in PER_CLUSTER_TYPES:
@@ -276,39 +276,46 @@ def test_the_member_template_opens_each_accounts_tagged_clusters(organization: S
     [coverage] = template.find_resources("Custom::EstateCoverage").values()
     assert "Condition" not in coverage  # in every account and region
     found = coverage["Properties"]["Settings"]
-    # Each account's role: the parameter an account override fills.
-    assert found["DISCOVERY_ROLE_ARN"] == {"Ref": "DiscoveryRoleArn"}
-    assert (found["CLUSTER_COVERAGE"], found["COVER_VPCS"], found["OWNER"]) == ("tagged", "false", "AirsOrgClusters")
+    # eks.discovery_role_arn names one role for every account: a literal, not a parameter.
+    assert found["DISCOVERY_ROLE_ARN"] == ROLE
+    assert (found["CLUSTER_COVERAGE"], found["COVER_VPCS"], found["OWNER"]) == ("tagged", "true", "AirsOrgClusters")
     template.has_output(
         "CoverageReport", {"Value": "/airs-onboarding/coverage/AirsOrgClusters", "Description": COVERAGE_REPORT}
     )
 
 
-def test_the_member_template_has_no_cluster_parameters(organization: Synthesized) -> None:
+def test_the_member_template_has_no_parameter(organization: Synthesized) -> None:
     member = organization.member_template
-    assert list(member["Parameters"]) == ["FlowLogSubnet1", "DiscoveryRoleArn"]
-    groups = member["Metadata"]["AWS::CloudFormation::Interface"]["ParameterGroups"]
-    assert [group["Label"]["default"] for group in groups] == [
-        "Flow logs: subnets and VPCs of this account",
-        "AIRS discovery",
-    ]
-    assert "HasEksCluster" not in member.get("Conditions", {})
+    assert "Parameters" not in member
+    assert "Metadata" not in member or "AWS::CloudFormation::Interface" not in member["Metadata"]
 
 
-def test_an_accounts_own_role_is_a_parameter_override(tmp_path: Path) -> None:
-    other = "arn:aws:iam::333333333333:role/airs-discovery"
+def test_each_account_opens_its_clusters_to_its_own_discovery_role(tmp_path: Path) -> None:
+    """With a discovery_role section: the home region's coverage names the role it creates (and so waits for
+    it), the other regions the same role by its ARN."""
     config = org_eks_config()
-    config["organization"]["account_overrides"] = {"333333333333": {"discovery_role_arn": other}}
+    del config["eks"]["discovery_role_arn"]
+    config["discovery_role"] = {"trusted_principal_arn": "arn:aws:iam::999999999999:role/d", "external_id": "ext-12"}
     result = synthesize(config, tmp_path)
-    [resource] = [r for r in result.template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"]
-    _shared, own = resource["Properties"]["StackInstancesGroup"]
-    assert own["ParameterOverrides"] == [{"ParameterKey": "DiscoveryRoleArn", "ParameterValue": other}]
+    assert isinstance(result.stack, OrgOnboardingStack)
+    member = result.stack.member
+    assert member.discovery_role is not None
+    role_id = member.resolve(member.get_logical_id(member.discovery_role.role.node.default_child))
+    template = Template.from_json(result.member_template)
+    computed = {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/airs-discovery"],
+        ]
+    }
+    assert settings(template)["DISCOVERY_ROLE_ARN"] == {
+        "Fn::If": ["IsHomeRegion", {"Fn::GetAtt": [role_id, "Arn"]}, computed]
+    }
 
 
 def test_all_vpcs_and_all_clusters_in_every_member_account(tmp_path: Path) -> None:
-    config = org_eks_config("all", flow_logs={"coverage": "all-vpcs"})
-    member = synthesize(config, tmp_path).member_template
-    assert list(member["Parameters"]) == ["DiscoveryRoleArn"]
+    member = synthesize(org_eks_config("all"), tmp_path).member_template
+    assert "Parameters" not in member
     template = Template.from_json(member)
     template.resource_count_is("AWS::EC2::FlowLog", 0)
     [coverage] = template.find_resources("Custom::EstateCoverage").values()

@@ -9,13 +9,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from aws_cdk import App, CfnParameter, CfnResource, Stack
+from aws_cdk import App, CfnResource, Stack
 from cfnlint.api import lint_file
 
 from app import main
 from onboarding_app.assembly import add_stacks
 from onboarding_app.limits import MAX_TEMPLATE_BYTES, LimitError, check_template_sizes
-from onboarding_config.loader import ConfigError, config_from_mapping
+from onboarding_config.loader import config_from_mapping
 from stacks import AccountOnboardingStack, flow_log_shards
 from stacks.flow_log_shards import MAX_RESOURCES, RESOURCE_BUDGET, SHARDS, FlowLogShardStack, resource_count, shard_of
 from tests.synth import Synthesized, synthesize
@@ -194,35 +194,6 @@ def test_template_size_limit(tmp_path: Path) -> None:
     (tmp_path / "Big.template.json").write_text(" " * (MAX_TEMPLATE_BYTES + 1))
     with pytest.raises(LimitError, match=r"Big.template.json is 1,000,001 bytes, and CloudFormation allows 1,000,000"):
         check_template_sizes(tmp_path)
-
-
-def test_member_template_parameter_limit_is_a_config_error() -> None:
-    config = estate(
-        subnets(150),
-        clusters=25,
-        organization={"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]},
-    )
-    with pytest.raises(ConfigError) as info:
-        config_from_mapping(config, source="org.yaml")
-    [problem] = info.value.problems
-    assert problem.path == "organization"
-    assert problem.message.startswith("the member template would need 201 parameters")
-    assert "CloudFormation allows 200" in problem.message
-
-
-def test_member_template_at_exactly_200_parameters_synthesizes_them_all() -> None:
-    """150 subnets and 25 clusters with a created discovery role: no DiscoveryRoleArn parameter, 200 in all."""
-    config = estate(
-        subnets(150), clusters=25, organization={"organizational_units": ["ou-abcd-12345678"], "regions": ["us-east-1"]}
-    )
-    del config["eks"]["discovery_role_arn"]
-    config["discovery_role"] = {
-        "trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery",
-        "external_id": "ext-123456",
-    }
-    stack = add_stacks(App(), config_from_mapping(config, source="org.yaml"))
-    parameters = [p for p in stack.member.node.children if isinstance(p, CfnParameter)]
-    assert len(parameters) == 200
 
 
 def test_every_flow_log_is_a_resource_of_its_stack(large: Synthesized) -> None:

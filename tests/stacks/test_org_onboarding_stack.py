@@ -1,5 +1,6 @@
-"""OrgOnboardingStack and its StackSet member template: targets, parameters, conditions, and what
-a StackSet target account needs (no assets, no bootstrap, no name collisions across regions)."""
+"""OrgOnboardingStack and its StackSet member template: one instance group per target set, one template for
+every account and region, account-wide resources once per account (home region), pacing, and what a
+StackSet target account needs (no assets, no bootstrap, no name collisions across regions)."""
 
 from __future__ import annotations
 
@@ -16,28 +17,28 @@ from aws_cdk import aws_ecr_assets as ecr_assets
 from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk.assertions import Match, Template
 
-from onboarding_app import summary
 from onboarding_config.loader import config_from_mapping
+from onboarding_constructs import AUDIT_ACTIONS, DiscoveryRole, OnboardingAuditRole
 from stacks import MemberOnboardingStack, OrgOnboardingStack, StackSetTemplateSynthesizer
 from tests.conftest import REPO_ROOT
+from tests.gates import stack_set_provider as provider
 from tests.gates.scenarios import SCENARIOS
 from tests.synth import Synthesized, scrubbed, synthesize
 
 ORG_EXAMPLE = yaml.safe_load((REPO_ROOT / "config" / "organization.example.yaml").read_text())
 OU = "ou-abcd-12345678"
+DISCOVERY = {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "airs-ext-1234"}
 
 
 def org_config(**organization: Any) -> dict[str, Any]:
-    """A small organization config: one subnet and one cluster as defaults."""
+    """A small organization config: every VPC, the tagged clusters, a discovery role per account."""
     return {
         "region": "us-east-1",
         "stack_name": "AirsOrg",
         "organization": {"organizational_units": [OU], "regions": ["us-east-1", "eu-west-1"], **organization},
-        "flow_logs": {"subnet_ids": ["subnet-1234abcd"]},
-        "eks": {
-            "discovery_role_arn": "arn:aws:iam::222222222222:role/airs-discovery",
-            "clusters": [{"name": "prod-eks"}],
-        },
+        "flow_logs": {},
+        "eks": {},
+        "discovery_role": DISCOVERY,
     }
 
 
@@ -51,13 +52,57 @@ def delegated(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
     return synthesize(SCENARIOS["organization-delegated"], tmp_path_factory.mktemp("org-delegated"))
 
 
+@pytest.fixture(scope="module")
+def audited(tmp_path_factory: pytest.TempPathFactory) -> Synthesized:
+    """The audit role, the administrator account known at deploy time only; a prefix and a boundary."""
+    return synthesize(SCENARIOS["organization-eks-tagged"], tmp_path_factory.mktemp("org-audited"))
+
+
+#: The config of each fixture.
+CONFIGS = {
+    "example": ORG_EXAMPLE,
+    "delegated": SCENARIOS["organization-delegated"],
+    "audited": SCENARIOS["organization-eks-tagged"],
+}
+
+
 def stack_set(result: Synthesized) -> dict[str, Any]:
-    [resource] = [r for r in result.template["Resources"].values() if r["Type"] == "AWS::CloudFormation::StackSet"]
-    return resource["Properties"]
+    [(_, properties)] = provider.stack_sets(result.template)
+    return properties
 
 
-def groups_of(config: dict[str, Any], tmp_path: Path) -> list[dict[str, Any]]:
-    return stack_set(synthesize(config, tmp_path))["StackInstancesGroup"]
+def member_stack(result: Synthesized) -> MemberOnboardingStack:
+    assert isinstance(result.stack, OrgOnboardingStack)
+    return result.stack.member
+
+
+def logical_id(result: Synthesized, construct: Any) -> str:
+    member = member_stack(result)
+    found = member.resolve(member.get_logical_id(construct.node.default_child))
+    assert isinstance(found, str)
+    return found
+
+
+def resources_in(member: dict[str, Any], region: str, home_region: str) -> dict[str, dict[str, Any]]:
+    """The member template's resources CloudFormation creates in ``region`` (only IsHomeRegion conditions)."""
+    conditions = member.get("Conditions", {})
+    assert set(conditions) <= {"IsHomeRegion"}, conditions
+    return {
+        logical_id: resource
+        for logical_id, resource in member["Resources"].items()
+        if resource.get("Condition") is None or region == home_region
+    }
+
+
+def resolved(value: Any, *, region: str, account: str = "222222222222") -> str:
+    """A name as CloudFormation resolves it in one account and region (Fn::Join of pseudo parameters)."""
+    if isinstance(value, str):
+        return value
+    refs = {"AWS::Region": region, "AWS::AccountId": account, "AWS::Partition": "aws"}
+    if "Ref" in value:
+        return refs[value["Ref"]]
+    separator, parts = value["Fn::Join"]
+    return separator.join(resolved(part, region=region, account=account) for part in parts)
 
 
 # --- snapshots -------------------------------------------------------------------------------------------
@@ -72,7 +117,7 @@ def test_member_template_snapshot(example: Synthesized, snapshot) -> None:
     assert scrubbed(example.member_template) == snapshot
 
 
-# --- the StackSet (its instance-group rules are ServiceManagedStackSet's, tested with it) ----------------
+# --- the StackSet ----------------------------------------------------------------------------------------
 
 
 def test_stack_set_is_service_managed_with_the_configured_operation(example: Synthesized) -> None:
@@ -89,10 +134,44 @@ def test_stack_set_is_service_managed_with_the_configured_operation(example: Syn
                 "RegionConcurrencyType": "PARALLEL",
                 "MaxConcurrentPercentage": 25,
                 "FailureTolerancePercentage": 10,
+                "ConcurrencyMode": "SOFT_FAILURE_TOLERANCE",
             },
+            "Parameters": Match.absent(),
             "Tags": Match.array_with([{"Key": "team", "Value": "platform"}]),
         },
     )
+
+
+def test_one_instance_group_for_the_ous_in_every_region(example: Synthesized) -> None:
+    assert stack_set(example)["StackInstancesGroup"] == [
+        {"DeploymentTargets": {"OrganizationalUnitIds": [OU]}, "Regions": ["us-east-1", "us-west-2"]}
+    ]
+    assert provider.provider_error(stack_set(example), example.member_template) is None
+
+
+@pytest.mark.parametrize(
+    ("narrowing", "targets"),
+    [
+        (
+            {"exclude_accounts": ["999999999999"]},
+            {"OrganizationalUnitIds": [OU], "AccountFilterType": "DIFFERENCE", "Accounts": ["999999999999"]},
+        ),
+        (
+            {"include_accounts": ["222222222222", "444444444444"]},
+            {
+                "OrganizationalUnitIds": [OU],
+                "AccountFilterType": "INTERSECTION",
+                "Accounts": ["222222222222", "444444444444"],
+            },
+        ),
+    ],
+    ids=["exclude", "include"],
+)
+def test_include_or_exclude_narrows_the_one_group(
+    narrowing: dict[str, Any], targets: dict[str, Any], tmp_path: Path
+) -> None:
+    [group] = stack_set(synthesize(org_config(**narrowing), tmp_path))["StackInstancesGroup"]
+    assert group == {"DeploymentTargets": targets, "Regions": ["us-east-1", "eu-west-1"]}
 
 
 def test_stack_defines_no_resource_itself(example: Synthesized) -> None:
@@ -108,13 +187,17 @@ def test_org_stack_has_only_the_stack_set(example: Synthesized) -> None:
     assert [r["Type"] for r in example.template["Resources"].values()] == ["AWS::CloudFormation::StackSet"]
 
 
-def test_delegated_admin_and_no_auto_deployment(delegated: Synthesized) -> None:
+def test_delegated_admin_no_auto_deployment_and_strict_pacing(delegated: Synthesized) -> None:
     properties = stack_set(delegated)
     assert properties["CallAs"] == "DELEGATED_ADMIN"
     # CloudFormation accepts RetainStacksOnAccountRemoval only with auto-deployment on.
     assert properties["AutoDeployment"] == {"Enabled": False}
-    assert properties["OperationPreferences"]["MaxConcurrentPercentage"] == 100
-    assert properties["OperationPreferences"]["FailureTolerancePercentage"] == 0
+    assert properties["OperationPreferences"] == {
+        "RegionConcurrencyType": "PARALLEL",
+        "MaxConcurrentPercentage": 100,
+        "FailureTolerancePercentage": 0,
+        "ConcurrencyMode": "STRICT_FAILURE_TOLERANCE",
+    }
 
 
 def test_template_url_is_the_uploaded_member_template(example: Synthesized) -> None:
@@ -128,62 +211,16 @@ def test_template_url_is_the_uploaded_member_template(example: Synthesized) -> N
     assert example.member_template_path == example.template_path.parent / "AirsOnboarding.MemberTemplate.template.json"
 
 
-def test_accounts_with_overrides_get_their_own_group_and_are_left_out_of_the_shared_one(tmp_path: Path) -> None:
-    config = org_config(
-        exclude_accounts=["999999999999"],
-        account_overrides={
-            "222222222222": {"subnet_ids": []},
-            "333333333333": {"clusters": [{"name": "a"}, {"name": "b", "enable_public_endpoint": True}]},
-        },
-    )
-    shared, first, second = groups_of(config, tmp_path)
-    assert shared["DeploymentTargets"] == {
-        "OrganizationalUnitIds": [OU],
-        "AccountFilterType": "DIFFERENCE",
-        "Accounts": ["999999999999", "222222222222", "333333333333"],
-    }
-    assert first["DeploymentTargets"] == {
-        "OrganizationalUnitIds": [OU],
-        "AccountFilterType": "INTERSECTION",
-        "Accounts": ["222222222222"],
-    }
-    # An empty list empties every slot: that account logs no subnet.
-    assert first["ParameterOverrides"] == [{"ParameterKey": "FlowLogSubnet1", "ParameterValue": ""}]
-    assert second["ParameterOverrides"] == [
-        {"ParameterKey": "EksCluster1Name", "ParameterValue": "a"},
-        {"ParameterKey": "EksCluster2Name", "ParameterValue": "b"},
-        {"ParameterKey": "EksCluster1PublicEndpoint", "ParameterValue": "false"},
-        {"ParameterKey": "EksCluster2PublicEndpoint", "ParameterValue": "true"},
-    ]
-    assert all(group["Regions"] == ["us-east-1", "eu-west-1"] for group in (shared, first, second))
-
-
-def test_include_accounts_narrow_the_shared_group_to_those_without_overrides(tmp_path: Path) -> None:
-    config = org_config(
-        include_accounts=["222222222222", "444444444444"],
-        account_overrides={"222222222222": {"discovery_role_arn": "arn:aws:iam::222222222222:role/other"}},
-    )
-    shared, own = groups_of(config, tmp_path)
-    assert shared["DeploymentTargets"] == {
-        "OrganizationalUnitIds": [OU],
-        "AccountFilterType": "INTERSECTION",
-        "Accounts": ["444444444444"],
-    }
-    assert own["ParameterOverrides"] == [
-        {"ParameterKey": "DiscoveryRoleArn", "ParameterValue": "arn:aws:iam::222222222222:role/other"}
-    ]
-
-
 def test_management_account_is_named_in_an_output(example: Synthesized) -> None:
     output = example.template["Outputs"]["ManagementAccount"]
     assert "never deploy to the organization's management account" in output["Description"]
     assert "without an organization section" in output["Description"]
 
 
-# --- the member template -----------------------------------------------------------------------------------
+# --- the member template: one for every account and region ------------------------------------------------
 
 
-@pytest.mark.parametrize("fixture", ["example", "delegated"])
+@pytest.mark.parametrize("fixture", ["example", "delegated", "audited"])
 def test_member_template_deploys_to_accounts_never_bootstrapped(fixture: str, request: pytest.FixtureRequest) -> None:
     result: Synthesized = request.getfixturevalue(fixture)
     member = result.member_template
@@ -199,112 +236,170 @@ def test_member_template_deploys_to_accounts_never_bootstrapped(fixture: str, re
     assert [a["properties"]["templateFile"] for a in stacks] == [result.template_path.name]
 
 
-def test_slots_are_parameters_with_the_config_values_as_defaults(example: Synthesized) -> None:
-    parameters = example.member_template["Parameters"]
-    assert list(parameters) == [
-        "FlowLogSubnet1",
-        "FlowLogSubnet2",
-        "FlowLogVpc1",
-        "EksCluster1Name",
-        "EksCluster1PublicEndpoint",
-    ]
-    # The example's own defaults are empty lists and prod-eks; the slots come from the longest override.
-    assert [parameters[f"FlowLogSubnet{n}"]["Default"] for n in (1, 2)] == ["", ""]
-    assert parameters["EksCluster1Name"]["Default"] == "prod-eks"
-    opt_in = parameters["EksCluster1PublicEndpoint"]
-    assert (opt_in["Type"], opt_in["Default"], opt_in["AllowedValues"]) == ("String", "false", ["true", "false"])
-    assert "private-only" in opt_in["Description"]
-    assert re.fullmatch(parameters["FlowLogSubnet1"]["AllowedPattern"], "subnet-0123456789abcdef0")
-    assert re.fullmatch(parameters["FlowLogSubnet1"]["AllowedPattern"], "")
-    assert not re.fullmatch(parameters["FlowLogSubnet1"]["AllowedPattern"], "vpc-0123456789abcdef0")
-    assert not re.fullmatch(parameters["FlowLogVpc1"]["AllowedPattern"], "subnet-1234abcd")
-    assert re.fullmatch(parameters["EksCluster1Name"]["AllowedPattern"], "dev_eks-1")
+@pytest.mark.parametrize("fixture", ["example", "delegated", "audited"])
+def test_no_id_of_one_account_in_the_member_template(fixture: str, request: pytest.FixtureRequest) -> None:
+    result: Synthesized = request.getfixturevalue(fixture)
+    member = result.member_template
+    text = re.sub(r'"ZipFile": "(?:[^"\\]|\\.)*"', '"ZipFile": ""', json.dumps(member))  # the handlers' own code
+    assert not re.search(r"\b(?:subnet|vpc)-[0-9a-f]{8}", text)
+    assert set(member.get("Parameters", {})) <= {"AdministratorAccountId"}
 
 
-def test_an_empty_slot_creates_nothing(example: Synthesized) -> None:
+def test_a_region_is_named_only_to_find_the_home_region(example: Synthesized) -> None:
+    member = copy.deepcopy(example.member_template)
+    home, other = ORG_EXAMPLE["organization"]["regions"]
+    assert member["Conditions"].pop("IsHomeRegion") == {"Fn::Equals": [{"Ref": "AWS::Region"}, home]}
+    text = json.dumps(member)
+    assert home not in text and other not in text
+
+
+def test_the_example_member_template_has_no_parameter(example: Synthesized) -> None:
+    assert "Parameters" not in example.member_template
+    assert "AWS::CloudFormation::Interface" not in example.member_template.get("Metadata", {})
+
+
+def test_every_vpc_and_the_tagged_clusters_in_every_account(example: Synthesized) -> None:
     template = Template.from_json(example.member_template)
-    template.has_condition("HasFlowLogSubnet1", {"Fn::Not": [{"Fn::Equals": [{"Ref": "FlowLogSubnet1"}, ""]}]})
-    flow_logs = template.find_resources("AWS::EC2::FlowLog")
-    assert sorted(r["Condition"] for r in flow_logs.values()) == [
-        "HasFlowLogSubnet1",
-        "HasFlowLogSubnet2",
-        "HasFlowLogVpc1",
-    ]
-    assert sorted(r["Properties"]["ResourceId"]["Ref"] for r in flow_logs.values()) == [
-        "FlowLogSubnet1",
-        "FlowLogSubnet2",
-        "FlowLogVpc1",
-    ]
-    for kind in ("Custom::EksClusterAccess", "AWS::EKS::AccessEntry"):
-        assert [r["Condition"] for r in template.find_resources(kind).values()] == ["HasEksCluster1"]
-    # The shared handler exists only where some slot names a cluster (here: one slot, its own condition).
-    for kind in ("AWS::Lambda::Function", "AWS::Logs::LogGroup"):
-        assert [r["Condition"] for r in template.find_resources(kind).values()] == ["HasEksCluster1"]
+    for kind in ("AWS::EC2::FlowLog", "AWS::EKS::AccessEntry", "Custom::EksClusterAccess"):
+        template.resource_count_is(kind, 0)
+    [coverage] = template.find_resources("Custom::EstateCoverage").values()
+    assert "Condition" not in coverage
+    settings = coverage["Properties"]["Settings"]
+    assert (settings["COVER_VPCS"], settings["CLUSTER_COVERAGE"]) == ("true", "tagged")
+    assert (settings["EXCLUDE_TAG_KEY"], settings["EXCLUDE_TAG_VALUE"]) == ("airs-discovery", "off")
 
 
-def test_the_public_endpoint_opt_in_is_a_parameter(example: Synthesized) -> None:
-    Template.from_json(example.member_template).has_resource_properties(
-        "Custom::EksClusterAccess",
-        {"ClusterName": {"Ref": "EksCluster1Name"}, "EnablePublicEndpoint": {"Ref": "EksCluster1PublicEndpoint"}},
+# --- account-wide resources: once per account, in the home region --------------------------------------------
+
+
+def test_the_discovery_role_is_made_in_the_home_region_under_a_fixed_name(example: Synthesized) -> None:
+    member = member_stack(example)
+    assert isinstance(member.discovery_role, DiscoveryRole)
+    template = Template.from_json(example.member_template)
+    template.has_condition("IsHomeRegion", {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]})
+    role_id = logical_id(example, member.discovery_role.role)
+    role = example.member_template["Resources"][role_id]
+    assert (role["Condition"], role["Properties"]["RoleName"]) == ("IsHomeRegion", "airs-discovery")
+    policy = example.member_template["Resources"][logical_id(example, member.discovery_role.policy)]
+    assert policy["Condition"] == "IsHomeRegion"
+    # It reads every region's flow-log bucket, not the home region's only.
+    sids = {s["Sid"] for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert {"ReadAccountFlowLogObjects", "ListAccountFlowLogBuckets"} <= sids
+    assert "ReadFlowLogObjects" not in sids
+
+
+def test_every_region_names_the_discovery_role_by_its_arn(example: Synthesized) -> None:
+    arn = {
+        "Fn::Join": [
+            "",
+            ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/airs-discovery"],
+        ]
+    }
+    output = example.member_template["Outputs"]["DiscoveryRoleArn"]
+    assert output["Value"] == arn and "Condition" not in output
+    assert resolved(output["Value"], region="us-west-2") == "arn:aws:iam::222222222222:role/airs-discovery"
+    assert member_stack(example).resolve(member_stack(example).discovery_role_arn) == arn
+
+
+def test_the_audit_role_is_trusted_by_the_administrator_account_only(audited: Synthesized) -> None:
+    member = member_stack(audited)
+    assert isinstance(member.audit_role, OnboardingAuditRole)
+    resources = audited.member_template["Resources"]
+    role = resources[logical_id(audited, member.audit_role.role)]
+    assert (role["Condition"], role["Properties"]["RoleName"]) == ("IsHomeRegion", "airs-airs-onboarding-audit")
+    [trust] = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {
+        "AWS": {
+            "Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AdministratorAccountId"}, ":root"]]
+        }
+    }
+    assert trust["Condition"] == {"StringEquals": {"sts:ExternalId": "airs-audit-5d1e"}}
+    policy = resources[logical_id(audited, member.audit_role.policy)]
+    assert policy["Condition"] == "IsHomeRegion"
+    statements = {s["Sid"]: s for s in policy["Properties"]["PolicyDocument"]["Statement"]}
+    assert set(statements) == set(AUDIT_ACTIONS)
+    assert json.dumps(statements["DescribeOnboardingStacks"]["Resource"]).endswith(
+        ':stack/StackSet-AirsOrgEksTagged-*/*"]]}'
     )
+    assert json.dumps(statements["ReadOnboardingRoles"]["Resource"]).endswith(':role/airs-*"]]}')
+    output = audited.member_template["Outputs"]["AuditRoleArn"]
+    assert resolved(output["Value"], region="eu-west-1") == "arn:aws:iam::222222222222:role/airs-airs-onboarding-audit"
 
 
-def test_more_clusters_than_one_or_can_hold(delegated: Synthesized) -> None:
-    member = delegated.member_template
-    any_cluster = member["Conditions"]["HasEksCluster"]["Fn::Or"]
-    assert [len(part["Fn::Or"]) for part in any_cluster] == [10, 2]
-    assert [c["Condition"] for part in any_cluster for c in part["Fn::Or"]] == [
-        f"HasEksCluster{n}" for n in range(1, 13)
+def test_the_stack_set_names_the_administrator_account(audited: Synthesized) -> None:
+    """The account the StackSet lives in, known at deploy time: the StackSet's one value for every instance."""
+    parameter = audited.member_template["Parameters"]["AdministratorAccountId"]
+    assert "Default" not in parameter and parameter["AllowedPattern"] == "^[0-9]{12}$"
+    assert stack_set(audited)["Parameters"] == [
+        {"ParameterKey": "AdministratorAccountId", "ParameterValue": {"Ref": "AWS::AccountId"}}
     ]
-    function = next(r for r in member["Resources"].values() if r["Type"] == "AWS::Lambda::Function")
-    assert function["Condition"] == "HasEksCluster"
+    assert "ParameterOverrides" not in stack_set(audited)["StackInstancesGroup"][0]
 
 
-def test_discovery_role_arn_is_a_parameter_when_the_role_is_not_created(delegated: Synthesized) -> None:
-    template = Template.from_json(delegated.member_template)
-    template.has_parameter("DiscoveryRoleArn", {"Default": "arn:aws:iam::222222222222:role/airs-discovery"})
-    template.has_resource_properties("AWS::EKS::AccessEntry", {"PrincipalArn": {"Ref": "DiscoveryRoleArn"}})
+def test_a_known_administrator_account_is_the_parameters_default(tmp_path: Path) -> None:
+    result = synthesize(SCENARIOS["organization-all-vpcs"], tmp_path)
+    assert result.member_template["Parameters"]["AdministratorAccountId"]["Default"] == "111111111111"
+    assert stack_set(result)["Parameters"] == [
+        {"ParameterKey": "AdministratorAccountId", "ParameterValue": "111111111111"}
+    ]
 
 
 def test_a_created_trail_is_made_in_the_home_region_only(example: Synthesized) -> None:
     member = example.member_template
-    assert member["Conditions"]["IsHomeRegion"] == {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]}
-    trail_parts = [r for logical_id, r in member["Resources"].items() if logical_id.startswith("BedrockAuditTrail")]
-    assert {r["Type"] for r in trail_parts} == {"AWS::CloudTrail::Trail", "AWS::S3::Bucket", "AWS::S3::BucketPolicy"}
-    assert {r.get("Condition") for r in trail_parts} == {"IsHomeRegion"}
+    trail = member_stack(example).audit_trail
+    assert trail is not None and trail.created
+    trail_parts = {
+        child.node.default_child or child for child in trail.node.find_all() if isinstance(child, CfnResource)
+    }
+    ids = {member_stack(example).resolve(member_stack(example).get_logical_id(part)) for part in trail_parts}
+    assert {member["Resources"][i]["Type"] for i in ids} == {
+        "AWS::CloudTrail::Trail",
+        "AWS::S3::Bucket",
+        "AWS::S3::BucketPolicy",
+    }
+    assert {member["Resources"][i].get("Condition") for i in ids} == {"IsHomeRegion"}
     assert member["Outputs"]["BedrockAuditTrailArn"]["Condition"] == "IsHomeRegion"
 
 
-def test_a_reused_trail_needs_no_home_region(delegated: Synthesized) -> None:
-    assert "IsHomeRegion" not in delegated.member_template["Conditions"]
+def test_nothing_account_wide_needs_no_home_region(delegated: Synthesized) -> None:
+    """A reused trail and a role named in eks.discovery_role_arn: nothing is made once per account."""
+    assert "Conditions" not in delegated.member_template
+    assert member_stack(delegated).discovery_role is None
+    assert member_stack(delegated).discovery_role_arn == "arn:aws:iam::222222222222:role/airs-discovery"
 
 
-def _role_names_in(member: dict[str, Any], region: str) -> list[str]:
-    def resolve(value: Any) -> str:
-        if isinstance(value, str):
-            return value
-        if value == {"Ref": "AWS::Region"}:
-            return region
-        separator, parts = value["Fn::Join"]
-        return separator.join(resolve(part) for part in parts)
+@pytest.mark.parametrize("fixture", ["example", "delegated", "audited"])
+def test_names_never_collide_across_the_regions_of_one_account(fixture: str, request: pytest.FixtureRequest) -> None:
+    """IAM names are global to the account, a trail's name to its regions: each named resource is made once
+    per account, or carries its region."""
+    result: Synthesized = request.getfixturevalue(fixture)
+    member = result.member_template
+    regions = CONFIGS[fixture]["organization"]["regions"]
+    names: list[str] = []
+    for region in regions:
+        for resource in resources_in(member, region, regions[0]).values():
+            properties = resource["Properties"]
+            for key in ("RoleName", "InstanceProfileName", "TrailName", "ManagedPolicyName"):
+                if key in properties:
+                    names.append(f"{key}:{resolved(properties[key], region=region)}")
+    assert len(names) == len(set(names)), sorted(names)
+    assert all(len(name.split(":", 1)[1]) <= 64 for name in names if name.startswith("RoleName:"))
 
-    return [resolve(r["Properties"]["RoleName"]) for r in member["Resources"].values() if r["Type"] == "AWS::IAM::Role"]
 
-
-def test_named_roles_never_collide_across_the_regions_of_one_account(example: Synthesized) -> None:
-    regions = ORG_EXAMPLE["organization"]["regions"]
-    names = [name for region in regions for name in _role_names_in(example.member_template, region)]
-    assert len(names) == len(set(names)) == 3 * len(regions)
-    assert all(name.startswith("airs-") and len(name) <= 64 for name in names)
-
-
-def test_unnamed_roles_and_profiles_get_a_name_per_stack_from_cloudformation(delegated: Synthesized) -> None:
-    resources = delegated.member_template["Resources"].values()
-    roles = [r for r in resources if r["Type"] == "AWS::IAM::Role"]
-    profiles = [r for r in resources if r["Type"] == "AWS::IAM::InstanceProfile"]
-    assert roles and profiles
-    assert all("RoleName" not in r["Properties"] for r in roles)
-    assert all("InstanceProfileName" not in r["Properties"] for r in profiles)
+def test_resources_per_account_in_the_home_region_and_the_others(example: Synthesized) -> None:
+    member = example.member_template
+    home, other = ORG_EXAMPLE["organization"]["regions"]
+    in_home, in_other = resources_in(member, home, home), resources_in(member, other, home)
+    once = {r["Type"] for r in in_home.values() if r.get("Condition") == "IsHomeRegion"}
+    assert once == {
+        "AWS::IAM::Role",
+        "AWS::IAM::ManagedPolicy",
+        "AWS::CloudTrail::Trail",
+        "AWS::S3::Bucket",
+        "AWS::S3::BucketPolicy",
+    }
+    assert len(in_home) - len(in_other) == sum(1 for r in in_home.values() if r.get("Condition") == "IsHomeRegion")
+    assert len(in_home) <= 500 and len(json.dumps(member)) < 1_000_000
 
 
 # --- construction rules ------------------------------------------------------------------------------------
@@ -327,34 +422,24 @@ def test_stack_set_template_refuses_assets(tmp_path: Path) -> None:
 def test_org_stacks_need_an_organization_section(stack_type: type, tmp_path: Path) -> None:
     config = copy.deepcopy(org_config())
     del config["organization"]
+    config["flow_logs"] = {"coverage": "all-vpcs"}
     loaded = config_from_mapping(config, source="test")
     with pytest.raises(ValueError, match="needs a config with an organization section"):
         stack_type(Stack(App(), "Parent"), "X", config=loaded)
 
 
-# --- pacing ----------------------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("percentages", "pace"),
-    [
-        (
-            {"max_concurrent_percentage": 25, "failure_tolerance_percentage": 10},
-            "at most 10% of the accounts + 1 at a time, up to 25% (STRICT_FAILURE_TOLERANCE caps concurrency at the"
-            " failure tolerance + 1), stopping when more than 10% fail",
-        ),
-        (
-            {"max_concurrent_percentage": 20, "failure_tolerance_percentage": 20},
-            "at most 20% of the accounts at a time, stopping when more than 20% fail",
-        ),
-    ],
-    ids=["tolerance-below-ceiling", "tolerance-at-ceiling"],
-)
-def test_summary_states_the_concurrency_strict_failure_tolerance_allows(
-    percentages: dict[str, int], pace: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
-) -> None:
-    result = synthesize(org_config(**percentages), tmp_path)
-    # No ConcurrencyMode: CloudFormation's default, STRICT_FAILURE_TOLERANCE, is what the text describes.
-    assert "ConcurrencyMode" not in stack_set(result)["OperationPreferences"]
-    assert summary.main([str(tmp_path)]) == 0
-    assert f"(regions in parallel, {pace})" in capsys.readouterr().out
+def test_the_member_template_refuses_ids_of_one_account() -> None:
+    """The config refuses listed coverage with an organization; a config built another way is refused too."""
+    single = config_from_mapping(
+        {
+            "region": "us-east-1",
+            "flow_logs": {"subnet_ids": ["subnet-0a1b2c3d"]},
+            "eks": {"clusters": [{"name": "a"}]},
+            "discovery_role": DISCOVERY,
+        },
+        source="test",
+    )
+    organization = config_from_mapping(org_config(), source="test").organization
+    config = single.model_copy(update={"organization": organization})
+    with pytest.raises(ValueError, match=r"flow_logs.coverage must be all-vpcs .*; eks.coverage must be tagged or all"):
+        MemberOnboardingStack(Stack(App(), "Parent"), "X", config=config)
