@@ -32,6 +32,7 @@ from .aws import DEFAULT_TIMING, Aws, MissingPermission, Timing, Unreachable, er
 from .results import Result, exit_code, failed, passed
 
 if TYPE_CHECKING:
+    from . import handoff
     from .fleet import MemberSession
 
 if TYPE_CHECKING:
@@ -258,11 +259,21 @@ def _run_organization(
     rows = sweep(command, context, found, rules, session_for=session_for or member_session, progress_console=output.err)
     written = None
     if command == "verify":
-        written = handoff.write(
-            [line for row in rows for line in row.handoffs],
-            stack_set_name=config.stack_name,
-            administrator_account=identity.account,
-        )
+        try:
+            written = handoff.write(
+                [line for row in rows for line in row.handoffs],
+                stack_set_name=config.stack_name,
+                administrator_account=identity.account,
+            )
+        except OSError as error:
+            administrator.append(
+                failed(
+                    "hand-off",
+                    str(handoff.DIRECTORY),
+                    f"not written: {error}",
+                    f"make {handoff.DIRECTORY} writable (or remove the file in the way), then verify again",
+                )
+            )
     _organization_findings(output, command, header, administrator, rows, written)
     if aws.gave_up:
         return CANNOT_RUN
@@ -275,7 +286,7 @@ def _organization_findings(
     header: dict[str, object],
     administrator: list[Result],
     rows: list[Any],
-    written: Any,
+    written: handoff.Written | None,
 ) -> None:
     from . import handoff
 

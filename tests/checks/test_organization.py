@@ -655,3 +655,16 @@ def test_an_account_that_is_not_active_is_skipped_and_its_ou_warns(
     [warned] = [r for r in document["administrator"]["results"] if r["target"].startswith(closed)]
     assert (warned["check"], warned["status"]) == ("organizational unit", "warn")
     assert warned["fix"] == "add it to organization.exclude_accounts, or move it out of the OU"
+
+
+def test_a_hand_off_that_cannot_be_written_is_a_failure_not_a_traceback(
+    org: Organization, capsys: pytest.CaptureFixture[str]
+) -> None:
+    deployed(org)
+    Path("cdk.out").write_text("a file where the directory goes\n", encoding="utf-8")
+    code, document, err = run_json(org, "verify", org.config(), capsys)
+    assert code == 1 and "Traceback" not in err and "handoff" not in document
+    [result] = [r for r in document["administrator"]["results"] if r["check"] == "hand-off"]
+    assert (result["target"], result["status"]) == ("cdk.out", "fail")
+    assert result["detail"].startswith("not written: ")
+    assert result["fix"] == "make cdk.out writable (or remove the file in the way), then verify again"
