@@ -11,6 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from onboarding_constructs import AUDIT_ROLE_NAME
+
 from .aws import error_code
 from .rules import Context, Finding, Rule, Targets, failure, ok, rule, warning
 
@@ -147,7 +149,7 @@ def _read_unit(context: Context, ou: str) -> OrganizationalUnit:
 def audit_role_name(context: Context) -> str:
     """``<iam.role_name_prefix>airs-onboarding-audit``: the read-only role the member template creates when
     ``organization.audit_role`` is true."""
-    return f"{context.config.iam.role_name_prefix or ''}airs-onboarding-audit"
+    return f"{context.config.iam.role_name_prefix or ''}{AUDIT_ROLE_NAME}"
 
 
 @dataclass(frozen=True)
