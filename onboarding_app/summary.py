@@ -554,13 +554,9 @@ def _stack_set(properties: dict[str, Any], assembly_dir: Path, manifest: dict[st
         coverage=_coverage(member),
         concurrency_mode=str(preferences.get("ConcurrencyMode", STRICT)),
         parallel_regions=preferences.get("RegionConcurrencyType", "SEQUENTIAL") == "PARALLEL",
-        roles=[
-            _account_resource(member, o, ROLE, _role_arn_pattern(member, o.get("Value"), partition))
-            for o in member_outputs
-            if str(o.get("Description", "")).startswith(ROLE)
-        ],
+        roles=_account_roles(member, member_outputs, partition),
         audit_trail=[
-            _account_resource(member, o, AUDIT, _arn_text(o.get("Value")).replace("?", "<account id>", 1))
+            _account_resource(member, o, AUDIT, _pattern(o.get("Value"), member, partition))
             for o in member_outputs
             if str(o.get("Description", "")).startswith(AUDIT)
         ],
@@ -569,11 +565,43 @@ def _stack_set(properties: dict[str, Any], assembly_dir: Path, manifest: dict[st
     )
 
 
-def _account_resource(template: dict[str, Any], output: dict[str, Any], prefix: str, value: str) -> AccountResource:
+#: How a member template value that differs per account and region is shown.
+ACCOUNT_ID, REGION = "<account>", "<region>"
+GENERATED_ROLE_NAME = "a CloudFormation-generated name in each account (each stack instance's outputs give its ARN)"
+
+
+def _account_roles(template: dict[str, Any], outputs: list[dict[str, Any]], partition: str) -> list[AccountResource]:
+    """The member template's roles that an output names: its Role outputs, and any output whose value is
+    the ARN of a role with a fixed name (such as the audit role's); each with its ARN in every account."""
+    named = {
+        arn: resource.get("Condition")
+        for resource in template.get("Resources", {}).values()
+        if resource.get("Type") == "AWS::IAM::Role"
+        and (arn := _role_arn(resource.get("Properties", {}), template, partition)) is not None
+    }
+    roles = []
+    for output in outputs:
+        arn = _pattern(output.get("Value"), template, partition)
+        if str(output.get("Description", "")).startswith(ROLE) or (arn is not None and arn in named):
+            role = _account_resource(template, output, ROLE, arn or GENERATED_ROLE_NAME)
+            if role.region is None and arn in named:
+                # The output may be in every region (an ARN others use) while the role is made in one.
+                region = _only_region(template, named[arn])
+                role = AccountResource(role.label, role.value.replace(REGION, region or REGION), region)
+            roles.append(role)
+    return roles
+
+
+def _account_resource(
+    template: dict[str, Any], output: dict[str, Any], prefix: str, value: str | None
+) -> AccountResource:
+    region = _only_region(template, output.get("Condition"))
+    shown = value.replace(REGION, region) if value is not None and region else value
     return AccountResource(
-        label=str(output.get("Description", "")).removeprefix(prefix),
-        value=value,
-        region=_only_region(template, output.get("Condition")),
+        # An output of a role outside the Role group may say "Role ..." itself.
+        label=str(output.get("Description", "")).removeprefix(prefix).removeprefix("Role "),
+        value=shown or "(known after deploy)",
+        region=region,
     )
 
 
@@ -589,17 +617,34 @@ def _only_region(template: dict[str, Any], condition: Any) -> str | None:
     return other if isinstance(other, str) else None
 
 
-def _role_arn_pattern(template: dict[str, Any], value: Any, partition: str) -> str:
-    """A member role's ARN in every account, when its name is fixed in the template (``Fn::GetAtt`` of a
-    role with a literal ``RoleName``, which may have a path); otherwise what it is."""
-    if isinstance(value, dict) and isinstance(value.get("Fn::GetAtt"), list) and value["Fn::GetAtt"][1:] == ["Arn"]:
-        role = template.get("Resources", {}).get(value["Fn::GetAtt"][0], {})
-        properties = role.get("Properties", {})
-        name, path = properties.get("RoleName"), properties.get("Path", "/")
-        if isinstance(name, str) and isinstance(path, str):
-            return f"arn:{partition}:iam::<account id>:role{path}{name}"
-        return "a CloudFormation-generated name in each account (each stack instance's outputs give its ARN)"
-    return _arn_text(value).replace("?", "<account id>", 1) if value is not None else "(known after deploy)"
+def _role_arn(properties: dict[str, Any], template: dict[str, Any], partition: str) -> str | None:
+    """A role's ARN in every account when the template fixes its name (and path); None otherwise."""
+    name, path = _pattern(properties.get("RoleName"), template, partition), properties.get("Path", "/")
+    if name is None or not isinstance(path, str):
+        return None
+    return f"arn:{partition}:iam::{ACCOUNT_ID}:role{path}{name}"
+
+
+def _pattern(value: Any, template: dict[str, Any], partition: str) -> str | None:
+    """A member template value as it is in every account and region: the account id and region as
+    ``ACCOUNT_ID`` and ``REGION``, the partition of the StackSet's regions, a role's ``Arn`` when the
+    template fixes its name; None for anything CloudFormation assigns."""
+    if isinstance(value, str):
+        return value
+    if not isinstance(value, dict) or len(value) != 1:
+        return None
+    ((function, argument),) = value.items()
+    if function == "Ref":
+        return {"AWS::AccountId": ACCOUNT_ID, "AWS::Region": REGION, "AWS::Partition": partition}.get(argument)
+    if function == "Fn::GetAtt" and isinstance(argument, list) and argument[1:] == ["Arn"]:
+        resource = template.get("Resources", {}).get(argument[0], {})
+        if resource.get("Type") == "AWS::IAM::Role":
+            return _role_arn(resource.get("Properties", {}), template, partition)
+        return None
+    if function == "Fn::Join" and isinstance(argument, list) and len(argument) == 2 and isinstance(argument[1], list):
+        parts = [_pattern(part, template, partition) for part in argument[1]]
+        return None if None in parts else str(argument[0]).join(p for p in parts if p is not None)
+    return None
 
 
 def _target_line(group: dict[str, Any]) -> str:
@@ -765,7 +810,7 @@ def _what_each_account_gets(stack_set: StackSetSummary) -> list[str]:
     for role in stack_set.roles:
         lines.append(f"role {role.label}: {role.value}, {_where(role)}")
     for trail in stack_set.audit_trail:
-        lines.append(f"audit trail ({trail.label}), {_where(trail)}")
+        lines.append(f"audit trail ({trail.label}): {trail.value}, {_where(trail)}")
     choices = []
     if coverage is not None and coverage.covers_vpcs and coverage.exclude_tag:
         choices.append(f"a VPC's owners leave it out with the tag {'='.join(coverage.exclude_tag)}")

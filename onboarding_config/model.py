@@ -569,16 +569,6 @@ class IamConfig(Section):
     role_name_prefix: RoleNamePrefix | None = None
 
 
-class AccountOverrideConfig(Section):
-    """TRANSITIONAL, to be removed with its last reader (stacks/member_onboarding_stack.py imports it): no
-    config holds one, ``organization.account_overrides`` being refused."""
-
-    subnet_ids: SubnetIds | None = None
-    vpc_ids: VpcIds | None = None
-    clusters: Annotated[tuple[EksClusterConfig, ...], BeforeValidator(list_as_tuple)] | None = None
-    discovery_role_arn: RoleArn | None = None
-
-
 DEFAULT_CONCURRENCY_MODE: ConcurrencyMode = "SOFT_FAILURE_TOLERANCE"
 #: The role AWS Organizations creates in each account it creates (accounts invited in have it only if made).
 DEFAULT_ACCESS_ROLE_NAME = "OrganizationAccountAccessRole"
@@ -717,15 +707,6 @@ class OnboardingConfig(Section):
                 located("flow_logs", flow_log_targets_problems(self.flow_logs.subnet_ids, self.flow_logs.vpc_ids))
             )
         return self
-
-    def member_slots(self) -> dict[str, int]:
-        """TRANSITIONAL, to be removed with its last reader (stacks/member_onboarding_stack.py): the member
-        template's id slots, none since an organization config holds no id."""
-        return {
-            "subnet_ids": len(self.flow_logs.subnet_ids),
-            "vpc_ids": len(self.flow_logs.vpc_ids),
-            "clusters": len(self.eks.clusters) if self.eks else 0,
-        }
 
     @model_validator(mode="after")
     def _keys_in_the_region(self) -> OnboardingConfig:

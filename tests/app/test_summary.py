@@ -160,10 +160,25 @@ def test_summary_of_an_organization_rollout(tmp_path: Path, capsys: pytest.Captu
         "      discovery access to the EKS clusters of each region tagged airs-discovery=on\n"
     ) in out
     assert (
+        "      role AIRS discovery (cross-account): arn:aws:iam::<account>:role/airs-discovery, in the home region\n"
+        "        us-east-1 only\n"
+    ) in out
+    assert (
+        "      audit trail (created by this stack): arn:aws:cloudtrail:us-east-1:<account>:trail/airs-bedrock-audit,"
+        " in\n"
+        "        the home region us-east-1 only\n"
+    ) in out
+    assert (
         "      per-resource choices are tags, set in each account: a VPC's owners leave it out with the tag\n"
         "        airs-discovery=off; a cluster's owners open it with the tag airs-discovery=on\n"
     ) in out
-    assert "Auto-deployment ignores these preferences" in " ".join(out.split())
+    assert (
+        "    pacing: SOFT_FAILURE_TOLERANCE: up to 25% of the target accounts at once per region (failures do not"
+        " lower\n"
+        "      it); a region stops when more than 10% of its accounts fail. Auto-deployment ignores these"
+        " preferences:\n"
+        "      an account that joins an OU later is deployed on its own\n"
+    ) in out
     assert (
         "    auto-deployment: on: accounts that join these OUs are onboarded;"
         " an account that leaves has its stacks kept" in out
@@ -361,11 +376,11 @@ def test_each_account_role_with_a_fixed_name_gives_its_arn_from_the_account_id(t
     stack_set = write_org_assembly(tmp_path, member=MEMBER_WITH_NAMED_ROLES)
     assert stack_set.roles == [
         summary.AccountResource(
-            "AIRS discovery (cross-account)", "arn:aws:iam::<account id>:role/acme-airs-discovery", "eu-west-1"
+            "AIRS discovery (cross-account)", "arn:aws:iam::<account>:role/acme-airs-discovery", "eu-west-1"
         ),
         summary.AccountResource(
             "read-only audit (make doctor and make verify)",
-            "arn:aws:iam::<account id>:role/airs/acme-airs-onboarding-audit",
+            "arn:aws:iam::<account>:role/airs/acme-airs-onboarding-audit",
             "eu-west-1",
         ),
         summary.AccountResource(
@@ -376,11 +391,83 @@ def test_each_account_role_with_a_fixed_name_gives_its_arn_from_the_account_id(t
     ]
     text = " ".join(" ".join(summary._render_stack_set(stack_set)).split())
     assert (
-        "role AIRS discovery (cross-account): arn:aws:iam::<account id>:role/acme-airs-discovery, in the home region"
+        "role AIRS discovery (cross-account): arn:aws:iam::<account>:role/acme-airs-discovery, in the home region"
         " eu-west-1 only"
     ) in text
     assert "role EC2 instances invoking Bedrock: a CloudFormation-generated name" in text
     assert "(each stack instance's outputs give its ARN), in each region" in text
+
+
+def test_a_role_named_by_its_arn_in_every_region_is_made_where_the_role_is(tmp_path: Path) -> None:
+    """An output may give a role's ARN in every region (Fn::Join of the partition, the account and a fixed
+    name) while the role itself is made in the home region; an output outside the Role group is listed
+    when its value is such a role's ARN."""
+    arn = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/x"]]}
+    member = {
+        "Conditions": {"IsHomeRegion": {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}},
+        "Resources": {
+            "Discovery": {"Type": "AWS::IAM::Role", "Condition": "IsHomeRegion", "Properties": {"RoleName": "x"}},
+            "Audit": {"Type": "AWS::IAM::Role", "Condition": "IsHomeRegion", "Properties": {"RoleName": "y"}},
+            "PerRegion": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"RoleName": {"Fn::Join": ["", ["z-", {"Ref": "AWS::Region"}]]}},
+            },
+        },
+        "Outputs": {
+            "DiscoveryRoleArn": {"Description": "Role: AIRS discovery (cross-account)", "Value": arn},
+            "AuditRoleArn": {
+                "Description": "Role the checks assume",
+                "Value": {
+                    "Fn::Join": [
+                        "",
+                        ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/y"],
+                    ]
+                },
+            },
+            "PerRegionArn": {"Description": "Role: per region", "Value": {"Fn::GetAtt": ["PerRegion", "Arn"]}},
+            "Other": {"Description": "Not a role", "Value": "arn:aws:iam::111111111111:role/elsewhere"},
+        },
+    }
+    stack_set = write_org_assembly(tmp_path, member=member)
+    assert stack_set.roles == [
+        summary.AccountResource("AIRS discovery (cross-account)", "arn:aws:iam::<account>:role/x", "eu-west-1"),
+        summary.AccountResource("the checks assume", "arn:aws:iam::<account>:role/y", "eu-west-1"),
+        summary.AccountResource("per region", "arn:aws:iam::<account>:role/z-<region>", None),
+    ]
+
+
+def test_a_trail_made_in_one_region_shows_its_arn_there(tmp_path: Path) -> None:
+    trail_arn = {
+        "Fn::Join": [
+            "",
+            [
+                "arn:",
+                {"Ref": "AWS::Partition"},
+                ":cloudtrail:",
+                {"Ref": "AWS::Region"},
+                ":",
+                {"Ref": "AWS::AccountId"},
+                ":trail/t",
+            ],
+        ]
+    }
+    member = {
+        "Conditions": {"IsHomeRegion": {"Fn::Equals": [{"Ref": "AWS::Region"}, "eu-west-1"]}},
+        "Resources": {},
+        "Outputs": {
+            "Trail": {
+                "Description": "Audit trail: created by this stack",
+                "Condition": "IsHomeRegion",
+                "Value": trail_arn,
+            },
+            "Reused": {"Description": "Audit trail: reused", "Value": {"Ref": "SomeParameter"}},
+        },
+    }
+    stack_set = write_org_assembly(tmp_path, member=member)
+    assert stack_set.audit_trail == [
+        summary.AccountResource("created by this stack", "arn:aws:cloudtrail:eu-west-1:<account>:trail/t", "eu-west-1"),
+        summary.AccountResource("reused", "(known after deploy)", None),
+    ]
 
 
 def test_a_role_arn_uses_the_partition_of_the_regions(tmp_path: Path) -> None:
@@ -388,7 +475,7 @@ def test_a_role_arn_uses_the_partition_of_the_regions(tmp_path: Path) -> None:
     member = MEMBER_WITH_NAMED_ROLES | {"Conditions": {}}
     stack_set = write_org_assembly(tmp_path, groups=groups, member=member)
     assert stack_set.roles[0] == summary.AccountResource(
-        "AIRS discovery (cross-account)", "arn:aws-us-gov:iam::<account id>:role/acme-airs-discovery", None
+        "AIRS discovery (cross-account)", "arn:aws-us-gov:iam::<account>:role/acme-airs-discovery", None
     )
 
 
