@@ -43,10 +43,12 @@ def make(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.parametrize("target", ["doctor", "verify"])
-def test_make_target_passes_the_config_and_stops_on_an_organization_config(target: str) -> None:
+def test_make_target_runs_the_organization_checks_and_stops_without_credentials(target: str) -> None:
     result = make(target, "CONFIG=config/organization.example.yaml")
     assert result.returncode != 0
-    assert f"config/organization.example.yaml: {target} checks one account" in result.stderr
+    # The organization-wide checks start in the administrator account, with its credentials first.
+    assert f"{target}: account ?, us-east-1" in result.stdout
+    assert "no AWS credentials found" in result.stdout
     assert "Traceback" not in result.stderr
 
 
