@@ -31,6 +31,7 @@ from onboarding_constructs import (
     DEFAULT_TRAIL_NAME,
     DEFAULT_TRAIL_RETENTION,
     DISCOVERY_CIDRS,
+    DISCOVERY_ROLE_NAME,
     manifest_path,
     pod_access_id,
 )
@@ -51,6 +52,7 @@ from onboarding_constructs.validation import (
     target_list_problems,
 )
 
+from .partitions import partition_of
 from .value_types import (
     AccountId,
     AccountIds,
@@ -689,9 +691,13 @@ class OnboardingConfig(Section):
                 f"not used with organization: {ACCOUNT_OVERRIDES_WHY}; remove it", path="organization.account_overrides"
             )
         sections = {key: info.data.get(key) for key in ("flow_logs", "eks")}
+        iam = info.data.get("iam")
+        role_name = f"{(iam.role_name_prefix if iam is not None else None) or ''}{DISCOVERY_ROLE_NAME}"
+        partition = partition_of(organization.home_region)
         problems = []
         for account, override in overrides.items():
-            instead = equivalent_tags(str(account), override, **sections)
+            role_arn = f"arn:{partition}:iam::{account}:role/{role_name}"
+            instead = equivalent_tags(str(account), override, **sections, discovery_role_arn=role_arn)
             message = f"not used with organization: {ACCOUNT_OVERRIDES_WHY}; remove it"
             if instead:
                 message += f", and {instead}"
@@ -784,10 +790,18 @@ class OnboardingConfig(Section):
         return self
 
 
-def equivalent_tags(account: str, override: Any, *, flow_logs: FlowLogsConfig | None, eks: EksConfig | None) -> str:
+def equivalent_tags(
+    account: str,
+    override: Any,
+    *,
+    flow_logs: FlowLogsConfig | None,
+    eks: EksConfig | None,
+    discovery_role_arn: str,
+) -> str:
     """What to do instead of one retired ``account_overrides`` entry (as the YAML gave it; a null value
     is a key not given): the tags that leave the account's other VPCs out and open its listed clusters,
-    and where its role comes from. Empty when the entry held nothing."""
+    and where its role comes from (``discovery_role_arn``: the one a discovery_role section makes in the
+    account). Empty when the entry held nothing."""
     if not isinstance(override, Mapping):
         return ""
     given = {key: value for key, value in override.items() if value is not None}
@@ -812,8 +826,8 @@ def equivalent_tags(account: str, override: Any, *, flow_logs: FlowLogsConfig | 
             steps[-1] += " (with eks.coverage: tagged; all opens every cluster)"
     if "discovery_role_arn" in given:
         steps.append(
-            "for the role, a discovery_role section creates one in every account, its ARN known from the account id"
-            " (or eks.discovery_role_arn names one role for all)"
+            f"for the role, a discovery_role section creates one in every account ({discovery_role_arn} in this"
+            " one), or eks.discovery_role_arn names one role for all"
         )
     return ", and ".join(steps)
 

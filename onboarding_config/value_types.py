@@ -19,6 +19,7 @@ from onboarding_constructs.validation import (
     bucket_name_problem,
     call_as_problem,
     cluster_name_problem,
+    concurrency_mode_problem,
     external_id_problem,
     file_format_problem,
     is_token,
@@ -33,6 +34,7 @@ from onboarding_constructs.validation import (
     public_cidr_problem,
     role_arn_problem,
     role_name_prefix_problem,
+    role_name_problem,
     service_account_problem,
     subnet_id_problem,
     sweep_minutes_problem,
@@ -146,34 +148,6 @@ def _stack_name_problem(value: str) -> str | None:
 
 
 _TAG_CHARS = re.compile(r"[\w\s+=.:/@-]*", re.UNICODE)
-
-
-_ROLE_NAME = re.compile(r"[\w+=,.@-]{1,64}", re.ASCII)
-
-
-def role_name_problem(value: str) -> str | None:
-    """An IAM role name (IAM's CreateRole rule), in the words of the library's own check of role names,
-    which onboarding_constructs.validation does not export yet."""
-    if _ROLE_NAME.fullmatch(value):
-        return None
-    return f"{value!r} is not an IAM role name (expected 1 to 64 letters, digits and _+=,.@-)"
-
-
-#: StackSet operation preferences' ``ConcurrencyMode`` (StackSetOperationPreferences, CloudFormation API
-#: Reference): SOFT runs up to MaxConcurrentPercentage of the accounts at once whatever fails; STRICT, the
-#: API's default, at most FailureTolerancePercentage of them + 1, and fewer as accounts fail.
-CONCURRENCY_MODES = ("SOFT_FAILURE_TOLERANCE", "STRICT_FAILURE_TOLERANCE")
-
-
-def concurrency_mode_problem(value: object) -> str | None:
-    """``organization.concurrency_mode``: one of ``CONCURRENCY_MODES``, spelt as the API spells it."""
-    if value in CONCURRENCY_MODES and isinstance(value, str):
-        return None
-    return (
-        f"{value!r} is not allowed (expected 'SOFT_FAILURE_TOLERANCE', which deploys to up to"
-        " max_concurrent_percentage of the accounts at once, or 'STRICT_FAILURE_TOLERANCE', which deploys to at most"
-        " failure_tolerance_percentage of them + 1 at once)"
-    )
 
 
 #: What the library's external id rule says about where the value comes from: true of the discovery

@@ -20,8 +20,7 @@ from onboarding_config.model import (
     OnboardingConfig,
     OrganizationConfig,
 )
-from onboarding_config.value_types import CONCURRENCY_MODES, concurrency_mode_problem, role_name_problem
-from onboarding_constructs._identifiers import role_name_problem as library_role_name_problem
+from onboarding_constructs import ConcurrencyMode
 from tests.conftest import REPO_ROOT, load
 
 ORG_EXAMPLE = REPO_ROOT / "config" / "organization.example.yaml"
@@ -153,7 +152,7 @@ def test_organization_default(minimal_organization: OrganizationConfig, attribut
 def test_the_default_constants_are_the_documented_values() -> None:
     assert DEFAULT_CONCURRENCY_MODE == "SOFT_FAILURE_TOLERANCE"
     assert DEFAULT_ACCESS_ROLE_NAME == "OrganizationAccountAccessRole"
-    assert CONCURRENCY_MODES == ("SOFT_FAILURE_TOLERANCE", "STRICT_FAILURE_TOLERANCE")
+    assert DEFAULT_CONCURRENCY_MODE == ConcurrencyMode.SOFT_FAILURE_TOLERANCE.value
 
 
 def test_no_organization_section_by_default() -> None:
@@ -522,17 +521,9 @@ def test_organization_error_is_reported_at_its_path(data: dict[str, Any], path: 
     assert the_problem(data) == (path, message)
 
 
-def test_the_concurrency_mode_rule_accepts_exactly_the_api_values() -> None:
-    assert [concurrency_mode_problem(mode) for mode in CONCURRENCY_MODES] == [None, None]
-    assert concurrency_mode_problem("STRICT") == f"'STRICT' {CONCURRENCY_MODE_EXPECTED}"
-
-
-@pytest.mark.parametrize(
-    "name", ["OrganizationAccountAccessRole", "a", "r" * 64, "r" * 65, "", "a b", "a/b", "a:b", "é", "_+=,.@-"]
-)
-def test_the_role_name_rule_says_what_the_librarys_says(name: str) -> None:
-    """The config's copy of the library's role name rule (not exported yet) gives the same answer."""
-    assert role_name_problem(name) == library_role_name_problem(name)
+@pytest.mark.parametrize("mode", [mode.value for mode in ConcurrencyMode])
+def test_every_concurrency_mode_of_the_library_is_accepted(mode: str) -> None:
+    assert organization_of(load(org_config(concurrency_mode=mode))).concurrency_mode == mode
 
 
 def test_an_audit_external_id_is_never_shown_whole() -> None:
@@ -610,8 +601,9 @@ def test_the_example_overrides_of_the_old_file_are_answered_with_their_tags() ->
         pytest.param({"clusters": []}, f"leave the clusters of {ACCOUNT} without airs-discovery=on", id="no-clusters"),
         pytest.param(
             {"discovery_role_arn": ROLE},
-            "for the role, a discovery_role section creates one in every account, its ARN known from the account id"
-            " (or eks.discovery_role_arn names one role for all)",
+            "for the role, a discovery_role section creates one in every account"
+            f" (arn:aws:iam::{ACCOUNT}:role/airs-discovery in this one), or eks.discovery_role_arn names one role"
+            " for all",
             id="role",
         ),
         pytest.param(
@@ -663,6 +655,13 @@ def test_with_every_cluster_opened_the_cluster_advice_says_to_use_tagged() -> No
     assert problems(data) == overrides_refused(
         **{ACCOUNT: "tag cluster dev with airs-discovery=on (with eks.coverage: tagged; all opens every cluster)"}
     )
+
+
+def test_the_role_advice_names_the_role_with_its_prefix_and_partition() -> None:
+    data = with_overrides({ACCOUNT: {"discovery_role_arn": ROLE}}, iam={"role_name_prefix": "acme-"})
+    data["organization"]["regions"] = ["us-gov-west-1"]
+    [(_path, message)] = problems(data)
+    assert f"(arn:aws-us-gov:iam::{ACCOUNT}:role/acme-airs-discovery in this one)" in message
 
 
 def test_without_an_eks_section_the_default_opt_in_tag_is_named() -> None:
