@@ -289,16 +289,22 @@ def _cluster_coverage(
         coverage=str(coverage),
         opt_in_tag=opt_in if coverage == "tagged" else None,
         public_endpoint_tag=(str(public_key), str(settings.get(PUBLIC_ENDPOINT_TAG_VALUE, ""))) if public_key else None,
-        discovery_role=_resolve(role, template=template, account=account, region=region) or _role_text(role, template),
+        discovery_role=_resolve(role, template=template, account=account, region=region)
+        or _role_text(role, template, region),
         allowed_cidrs=cidrs.split(",") if isinstance(cidrs, str) and cidrs else [],
     )
 
 
-def _role_text(role: Any, template: dict[str, Any]) -> str:
-    """What a role ARN known only at deploy time is: a parameter of the template, or a role it creates."""
+def _role_text(role: Any, template: dict[str, Any], region: str | None) -> str:
+    """What a role ARN known only at deploy time is: a parameter of the template, the fixed-name role of a
+    member template (created in the home region, named by ARN elsewhere: Fn::If), or a role it creates."""
     if isinstance(role, dict) and isinstance(role.get("Ref"), str) and role["Ref"] in template.get("Parameters", {}):
         default = template["Parameters"][role["Ref"]].get("Default")
         return f"the role in parameter {role['Ref']}" + (f" (default {default})" if default else "")
+    if isinstance(role, dict) and isinstance(branches := role.get("Fn::If"), list) and len(branches) == 3:
+        for branch in branches[1:]:
+            if (arn := _resolve(branch, template=template, account="<account>", region=region)) is not None:
+                return arn
     return "the discovery role of this stack (ARN known after deploy)"
 
 
@@ -551,7 +557,7 @@ def _stack_set(properties: dict[str, Any], assembly_dir: Path, manifest: dict[st
         max_concurrent_percentage=preferences.get("MaxConcurrentPercentage"),
         failure_tolerance_percentage=preferences.get("FailureTolerancePercentage"),
         auto_deployment=auto_deployment,
-        coverage=_coverage(member),
+        coverage=_coverage(member, region=regions[0] if regions else None),
         concurrency_mode=str(preferences.get("ConcurrencyMode", STRICT)),
         parallel_regions=preferences.get("RegionConcurrencyType", "SEQUENTIAL") == "PARALLEL",
         roles=_account_roles(member, member_outputs, partition),

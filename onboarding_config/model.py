@@ -207,7 +207,7 @@ class FlowLogsConfig(Section):
 
     @model_validator(mode="after")
     def _each_target_once(self) -> FlowLogsConfig:
-        # Whether there is anything to log depends on organization.account_overrides: checked below.
+        # Whether there is anything to log at all is checked by the whole config (_something_to_log).
         raise_if_any(located(None, flow_log_targets_problems(self.subnet_ids, self.vpc_ids, at_least_one=False)))
         return self
 

@@ -213,7 +213,7 @@ def _refuse_per_account_values(config: OnboardingConfig) -> None:
         problems.append("flow_logs.coverage must be all-vpcs (subnet and VPC ids belong to one account and region)")
     if config.eks is not None and not config.eks.dynamic:
         problems.append("eks.coverage must be tagged or all (cluster names belong to one account and region)")
-    if organization is not None and getattr(organization, "account_overrides", None):
+    if organization is not None and organization.account_overrides:
         problems.append("organization.account_overrides cannot be used (a StackSet gives one parameter set to an OU)")
     if problems:
         raise ValueError(f"MemberOnboardingStack: {'; '.join(problems)}")

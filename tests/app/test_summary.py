@@ -955,6 +955,33 @@ def test_summary_of_tagged_clusters_in_every_member_account(tmp_path: Path) -> N
     ) in text
 
 
+def test_member_clusters_are_opened_to_each_accounts_own_discovery_role_by_its_arn(tmp_path: Path) -> None:
+    # With a discovery_role section each account makes its role in the home region; every region's runner
+    # names it by ARN (Fn::If in the template), so the summary shows the ARN pattern, not "known after deploy".
+    synthesize(SCENARIOS["organization-example"], tmp_path)
+    [stack] = summary.summarize(tmp_path)
+    [stack_set] = stack.stack_sets
+    assert stack_set.coverage is not None and stack_set.coverage.clusters is not None
+    assert stack_set.coverage.clusters.discovery_role == "arn:aws:iam::<account>:role/airs-discovery"
+
+
+def test_a_role_arn_the_template_cannot_name_before_deploy_is_described() -> None:
+    created = {"Fn::GetAtt": ["DiscoveryRole", "Arn"]}
+    assert summary._role_text(created, {}, "us-east-1") == "the discovery role of this stack (ARN known after deploy)"
+    # Neither branch of a condition can be named: the same words.
+    either = {"Fn::If": ["IsHomeRegion", created, {"Fn::GetAtt": ["Other", "Arn"]}]}
+    assert summary._role_text(either, {}, "us-east-1") == "the discovery role of this stack (ARN known after deploy)"
+    parameter = {"Ref": "RoleArn"}
+    template = {"Parameters": {"RoleArn": {"Type": "String", "Default": "arn:aws:iam::1:role/r"}}}
+    assert (
+        summary._role_text(parameter, template, None) == "the role in parameter RoleArn (default arn:aws:iam::1:role/r)"
+    )
+    # The partition follows the home region.
+    fixed = {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::", {"Ref": "AWS::AccountId"}, ":role/r"]]}
+    in_china = {"Fn::If": ["IsHomeRegion", created, fixed]}
+    assert summary._role_text(in_china, {}, "cn-north-1") == "arn:aws-cn:iam::<account>:role/r"
+
+
 def test_a_runner_that_covers_only_clusters_does_not_count_as_flow_logs(tmp_path: Path) -> None:
     coverage = {
         "Type": "Custom::EstateCoverage",
