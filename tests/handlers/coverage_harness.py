@@ -926,7 +926,7 @@ def coverage_harness(
         _patch_moto(rules, stack)
         server = _ResponseServer(("127.0.0.1", 0), _ResponseHandler)
         server.responses = []
-        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
         thread.start()
         stack.callback(server.server_close)
         stack.callback(server.shutdown)
