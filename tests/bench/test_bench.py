@@ -1,10 +1,9 @@
 """The benchmark's pieces: generated estates are valid configs, the assembly statistics and the
-linearity verdict; one tiny end-to-end run through the real CDK CLI."""
+linearity verdict; a whole run with chosen synth times; a failing real CDK CLI synth."""
 
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -14,7 +13,7 @@ from bench import measure
 from bench.__main__ import _linearity
 from bench.estates import estate_config
 from bench.measure import assembly_stats
-from onboarding_config.loader import config_from_mapping
+from onboarding_config.loader import DEFAULT_CONFIG, config_from_mapping
 from tests.conftest import REPO_ROOT
 from tests.synth import synthesize
 
@@ -48,35 +47,39 @@ def test_linearity_compares_the_last_step_with_the_average_rate() -> None:
     assert _linearity(linear, [10, 100], [1]) == []  # two points say nothing about the shape
 
 
-@pytest.mark.slow
-def test_a_tiny_bench_run_prints_the_tables() -> None:
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "bench",
-            "--runs",
-            "1",
-            "--scale-runs",
-            "1",
-            "--subnets",
-            "10",
-            "--clusters",
-            "1",
-            "--skip-tests",
-        ],
-        cwd=REPO_ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert "| empty CDK Python app (one empty stack) |" in out and "| config/example.yaml |" in out
-    assert "| 10 | 1 |" in out
-    assert "- example config at most 1.5x the empty app:" in out
-    assert "bench: run 1/1: empty app and example config" in result.stderr
+def test_a_bench_run_prints_the_tables_and_the_verdicts(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The real CLI runs in test_a_failing_synth_stops_the_bench_with_its_output and in tests/e2e; here each
+    # synth answers a chosen time, so the tables, ratios and verdicts can be checked to the digit.
+    import bench.__main__ as bench_main
+
+    synths: list[tuple[str, tuple[str, ...]]] = []
+
+    def fake_synth(app_dir: Path, outdir: Path, *context: str) -> measure.Synth:
+        synths.append((app_dir.name if app_dir != REPO_ROOT else "repo", context))
+        seconds = 4.0 if app_dir != REPO_ROOT else 5.0 if context == (f"config={DEFAULT_CONFIG}",) else 9.0
+        return measure.Synth(seconds, peak_mib=300.0, stacks=1, largest_template_bytes=20480, most_resources=12)
+
+    monkeypatch.setattr(bench_main, "cdk_synth", fake_synth)
+    monkeypatch.setattr(bench_main, "COVERAGE_VPCS", 3)
+    monkeypatch.setattr(bench_main, "COVERAGE_CLUSTERS", 1)
+    argv = ["--runs", "2", "--scale-runs", "1", "--subnets", "10", "--clusters", "1", "--skip-tests"]
+    assert bench_main.main(argv) == 0
+    captured = capsys.readouterr()
+    out = captured.out
+    # A warm-up of each, then --runs of each, then one per estate of the series.
+    example = ("repo", (f"config={DEFAULT_CONFIG}",))
+    assert synths[:6] == [("empty", ()), example, ("empty", ()), example, ("empty", ()), example]
+    [(app, (estate,))] = synths[6:]
+    assert app == "repo" and estate.startswith("config=") and estate.endswith("estate-10x1.yaml")
+    assert "| empty CDK Python app (one empty stack) | 4.00 s | 1.00x | 300 MiB |" in out
+    assert f"| {DEFAULT_CONFIG} | 5.00 s | 1.25x | 300 MiB |" in out
+    assert "| 10 | 1 | 9.00 s | 2.25x | 300 MiB | 1 | 20 KiB | 12 |" in out
+    assert "- example config at most 1.5x the empty app: 1.25x, met" in out
+    assert "## Coverage sweep" in out and "## Cluster coverage" in out
+    assert "## Test suite" not in out  # --skip-tests
+    assert "bench: run 1/2: empty app and example config" in captured.err
 
 
 def test_a_missing_cdk_cli_is_explained(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
