@@ -183,9 +183,23 @@ class Organization:
     #: Called with each member session the checks make (a test may add event hooks).
     on_member_session: list[Callable[[boto3.Session, str], None]] = field(default_factory=list)
     _member_sessions: dict[str, boto3.Session] = field(default_factory=dict)
+    _clients: dict[tuple[str | None, str, str], Any] = field(default_factory=dict)
 
     def client(self, service: str, region: str = REGIONS[0]) -> Any:
-        return self.session.client(service, region_name=region)
+        """A client of the management account's session (one per service and region: making one costs more
+        than most calls to moto)."""
+        return self._client(None, service, region)
+
+    def member_client(self, account: str, service: str, region: str = REGIONS[0]) -> Any:
+        """A client in ``account`` (through ``as_member``), to arrange its state."""
+        return self._client(account, service, region)
+
+    def _client(self, account: str | None, service: str, region: str) -> Any:
+        key = (account, service, region)
+        if key not in self._clients:
+            session = self.session if account is None else self.as_member(account)
+            self._clients[key] = session.client(service, region_name=region)
+        return self._clients[key]
 
     def member_session(self, base: boto3.Session, credentials: dict[str, Any]) -> boto3.Session:
         """What the checks make for a member account: the real ``fleet.member_session``, with the fake stacks."""
@@ -222,7 +236,7 @@ class Organization:
         self.client("organizations").enable_aws_service_access(ServicePrincipal=STACKSETS)
 
     def vpcs(self, account: str, region: str) -> list[str]:
-        ec2 = self.as_member(account).client("ec2", region_name=region)
+        ec2 = self.member_client(account, "ec2", region)
         return [v["VpcId"] for v in ec2.describe_vpcs()["Vpcs"]]
 
     def bucket(self, account: str, region: str) -> str:
@@ -245,18 +259,17 @@ class Organization:
         """A stack instance that works in ``account`` and ``region`` (with ``failed_vpcs`` VPCs the sweep could
         not cover and ``refused_clusters`` clusters the runner refused, in its report), and decoys: another
         StackSet's stack, and an earlier instance of this StackSet, deleted."""
-        member = self.as_member(account)
         bucket = self.bucket(account, region)
-        s3 = member.client("s3", region_name=region)
+        s3 = self.member_client(account, "s3", region)
         location = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
         if bucket not in [b["Name"] for b in s3.list_buckets()["Buckets"]]:
             s3.create_bucket(Bucket=bucket, **location)
         s3.put_object(Bucket=bucket, Key=f"AWSLogs/{account}/vpcflowlogs/{region}/2026/01/01/x.log.gz", Body=b"x")
-        iam = member.client("iam")
+        iam = self.member_client(account, "iam")
         if DISCOVERY_ROLE not in [r["RoleName"] for r in iam.list_roles()["Roles"]]:
             iam.create_role(RoleName=DISCOVERY_ROLE, AssumeRolePolicyDocument="{}")
         if report:
-            member.client("ssm", region_name=region).put_parameter(
+            self.member_client(account, "ssm", region).put_parameter(
                 Name=REPORT,
                 Type="String",
                 Overwrite=True,
