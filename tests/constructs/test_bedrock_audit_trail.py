@@ -593,3 +593,67 @@ def test_construct_ids_are_stable() -> None:
     assert construct.trail.node.path == "TestStack/Audit/Trail"
     assert construct.bucket.node.path == "TestStack/Audit/Bucket"
     assert construct.access_logs_bucket.node.path == "TestStack/Audit/AccessLogsBucket"
+
+
+# --- What the reviewer and the user read ----------------------------------------------------------------
+
+
+def acknowledged(resource: Any) -> dict[str, str]:
+    return {
+        rule: reason
+        for entry in resource.node.metadata
+        if entry.type == "aws:cdk:acknowledged-rules"
+        for rule, reason in entry.data.items()
+    }
+
+
+SSE_S3_TRAIL_REASON = (
+    "Log files are encrypted with SSE-S3, CloudTrail's default, which needs no key policy; pass encryption_key for"
+    " SSE-KMS on the trail and its bucket."
+)
+
+
+def test_each_acknowledgment_on_the_trail_gives_its_reason() -> None:
+    stack = new_stack()
+    construct = BedrockAuditTrail(stack, "Audit")
+    assert construct.trail is not None
+    assert acknowledged(construct.trail) == {
+        "NIST.800.53.R5::NIST.800.53.R5-CloudTrailCloudWatchLogsEnabled": "The trail delivers to S3, where AI Runtime"
+        " Security reads it; a CloudWatch Logs copy would bill ingestion of every event a second time and needs a log"
+        " group and delivery role no reader uses. Set CloudWatchLogsLogGroupArn/RoleArn on the trail for metric"
+        " filters or alarms.",
+        "NIST.800.53.R5::NIST.800.53.R5-CloudTrailEncryptionEnabled": SSE_S3_TRAIL_REASON,
+    }
+    assert trail_resource(stack, construct)["Metadata"]["checkov"]["skip"] == [
+        {"id": "CKV_AWS_35", "comment": SSE_S3_TRAIL_REASON}
+    ]
+
+
+def test_the_log_bucket_says_why_sse_s3_is_enough_and_a_key_needs_no_such_reason() -> None:
+    stack = new_stack()
+    plain = BedrockAuditTrail(stack, "Audit")
+    assert plain.bucket is not None
+    encryption = "NIST.800.53.R5::NIST.800.53.R5-S3DefaultEncryptionKMS"
+    assert acknowledged(plain.bucket.node.default_child)[encryption] == (
+        "SSE-S3 is CloudTrail's default encryption and needs no key policy; pass encryption_key for SSE-KMS on the"
+        " bucket and the trail."
+    )
+    encrypted = BedrockAuditTrail(
+        stack, "Encrypted", trail_name="encrypted", encryption_key=kms.Key(stack, "Key", enable_key_rotation=True)
+    )
+    assert encrypted.bucket is not None
+    assert encryption not in acknowledged(encrypted.bucket.node.default_child)
+
+
+def test_the_imported_key_warning_says_exactly_what_its_policy_must_allow() -> None:
+    stack = new_stack()
+    BedrockAuditTrail(
+        stack, "Audit", trail_name="acme-audit", encryption_key=kms.Key.from_key_arn(stack, "Key", KEY_ARN)
+    )
+    [warning] = Annotations.from_stack(stack).find_warning("/TestStack/Audit", Match.any_value())
+    assert warning.entry.data == (
+        f"The key policy of {KEY_ARN} is not managed here: it must allow cloudtrail.amazonaws.com kms:GenerateDataKey*,"
+        " kms:Decrypt and kms:DescribeKey for the trail 'acme-audit' of this account, or CloudTrail refuses to create"
+        " the trail. See the AWS CloudTrail User Guide, 'Configure AWS KMS key policies for CloudTrail'."
+        " [ack: airs-onboarding:importedTrailKmsKey]"
+    )

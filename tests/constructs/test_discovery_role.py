@@ -492,3 +492,77 @@ def test_valid_principals(principal: str) -> None:
     [statement] = role_props(stack, construct)["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Principal"] == {"AWS": principal}
     assert statement["Condition"] == {"StringEquals": {"sts:ExternalId": EXTERNAL_ID}}
+
+
+def test_the_role_and_its_policy_say_what_they_are_for() -> None:
+    stack = new_stack()
+    discovery(stack)
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "Description": "AIRS discovery: read-only discovery of network, compute, EKS and Bedrock resources,"
+            " assumed by the AIRS service"
+        },
+    )
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {
+            "Description": "AIRS discovery: the published Discovery permission set (read-only) and read access to"
+            " VPC flow logs"
+        },
+    )
+
+
+#: Each wildcard action of the published permission set, with the Sid of the statement that holds it.
+WILDCARD_ACTION_SIDS = {
+    "elasticloadbalancing:Describe*": "DescribeLoadBalancers",
+    "network-firewall:Describe*": "DescribeNetworkFirewalls",
+    "network-firewall:List*": "DescribeNetworkFirewalls",
+    "ec2:Describe*": "DescribeEc2",
+    "ec2:Get*": "DescribeEc2",
+    "ec2:List*": "DescribeEc2",
+    "lambda:Get*": "ReadLambdaFunctions",
+    "lambda:List*": "ReadLambdaFunctions",
+}
+
+
+def test_each_acknowledgment_gives_the_reviewer_its_reason() -> None:
+    """The reasons are what a reviewer of the cdk-nag report reads: each names its action or resource."""
+    stack = new_stack()
+    reasons = acknowledged(discovery(stack))
+    assert reasons == {
+        **{
+            f"AwsSolutions::AwsSolutions-IAM5[Action::{action}]": f"{action} is part of the published AIRS Discovery"
+            f" permission set ({sid}): read-only calls that discover every resource of that type; the family holds"
+            " no create, modify, delete, tag or permission-changing action."
+            for action, sid in WILDCARD_ACTION_SIDS.items()
+        },
+        "AwsSolutions::AwsSolutions-IAM5[Resource::*]": "Read-only discovery of every load balancer, network"
+        " firewall, EC2, Lambda, EKS and Bedrock custom-model resource in the account; the List/Describe calls"
+        " support no resource-level permissions, and an identity policy grants nothing outside this account.",
+    }
+
+
+def test_the_flow_log_acknowledgments_give_their_reasons() -> None:
+    stack = new_stack()
+    one_bucket = acknowledged(
+        discovery(stack, "Bucket", flow_log_bucket=s3.Bucket.from_bucket_name(stack, "B", "acme-flow-logs"))
+    )
+    assert one_bucket["AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::acme-flow-logs/*]"] == (
+        "Discovery reads the VPC flow logs of this one bucket; log delivery writes them under keys partitioned by"
+        " account, region and hour, so no narrower prefix holds them all."
+    )
+    account = acknowledged(discovery(stack, "Account", read_account_flow_logs=True))
+    assert {key: reason for key, reason in account.items() if "s3:::" in key} == {
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::*/AWSLogs/111111111111/vpcflowlogs/*]": (
+            "Discovery reads this account's VPC flow logs, which each region's stack delivers to a bucket"
+            " CloudFormation names there: the objects are named by the key prefix log delivery writes"
+            " (AWSLogs/<account>/vpcflowlogs/), in buckets this account owns (s3:ResourceAccount)."
+        ),
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:s3:::*]": (
+            "Discovery lists and locates the flow-log buckets each region's stack creates under a name"
+            " CloudFormation generates, so no bucket name is known where this one role is made; only buckets this"
+            " account owns match (s3:ResourceAccount)."
+        ),
+    }

@@ -450,3 +450,142 @@ def test_the_config_key_reaches_the_handler_log_group(tmp_path: Path) -> None:
         if "importedLogGroupKmsKey" in str(data)
     ]
     assert "logs.eu-central-1.amazonaws.com" in warning
+
+
+# --- what the handler's resources say about themselves ----------------------------------------------------
+
+
+def test_the_role_function_and_policy_say_what_they_are_for() -> None:
+    stack = new_stack()
+    access(stack)
+    template = Template.from_stack(stack)
+    template.has_resource_properties(
+        "AWS::IAM::Role",
+        {
+            "Description": "Custom::EksClusterAccess handler: authentication mode and endpoint allow-list of listed"
+            " EKS clusters"
+        },
+    )
+    template.has_resource_properties(
+        "AWS::Lambda::Function",
+        {
+            "Description": "Custom::EksClusterAccess: opens existing EKS clusters to AIRS discovery, and undoes only"
+            " that"
+        },
+    )
+    template.has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {"Description": "Custom::EksClusterAccess handler: listed EKS clusters, its SSM records, its logs, itself"},
+    )
+
+
+def acknowledged(construct) -> dict[str, str]:
+    resource = construct.node.default_child if not hasattr(construct, "cfn_options") else construct
+    return {
+        finding: reason
+        for entry in resource.node.metadata
+        if entry.type == "aws:cdk:acknowledged-rules"
+        for finding, reason in entry.data.items()
+    }
+
+
+def resource_metadata(stack: Stack, construct) -> dict:
+    return Template.from_stack(stack).to_json()["Resources"][logical_id(stack, construct)].get("Metadata", {})
+
+
+def checkov_skips(stack: Stack, construct) -> dict[str, str]:
+    return {
+        skip["id"]: skip["comment"] for skip in resource_metadata(stack, construct).get("checkov", {}).get("skip", [])
+    }
+
+
+def test_each_gate_finding_on_the_function_is_acknowledged_with_its_reason() -> None:
+    stack = new_stack()
+    function = access(stack).handler.function
+    assert acknowledged(function) == {
+        "NIST.800.53.R5::NIST.800.53.R5-LambdaInsideVPC": "The handler calls the regional EKS, SSM and Lambda APIs and"
+        " the CloudFormation response URL; a VPC would need NAT or five endpoints in every account for no isolation"
+        " gain.",
+        "NIST.800.53.R5::NIST.800.53.R5-LambdaDLQ": "CloudFormation waits for the answer, with ServiceTimeout: a lost"
+        " invocation fails the stack operation within 30 minutes instead of sitting in a queue nobody reads.",
+        "NIST.800.53.R5::NIST.800.53.R5-LambdaConcurrency": "Runs only during deployments, one invocation per cluster"
+        " at a time; reserving concurrency would take it from the account's unreserved pool, which new accounts"
+        " cannot spare.",
+    }
+    assert checkov_skips(stack, function) == {
+        "CKV_AWS_117": "The handler calls regional AWS APIs and the CloudFormation response URL only; see the NIST"
+        " LambdaInsideVPC acknowledgment.",
+        "CKV_AWS_116": "CloudFormation waits for the answer with ServiceTimeout; a dead-letter queue would hold"
+        " failures nobody reads.",
+        "CKV_AWS_115": "Runs only during deployments; reserved concurrency would be taken from the account's"
+        " unreserved pool.",
+        "CKV_AWS_173": "The environment holds three non-secret settings (poll interval, time budget, SSM path); a KMS"
+        " key for them adds cost and no protection.",
+    }
+    assert resource_metadata(stack, function)["cfn-lint"] == {
+        "config": {"ignore_checks": ["W3005"]},
+        "reasons": {
+            "W3005": "lambda.Function always adds DependsOn on its role, which the Role GetAtt already implies;"
+            " harmless."
+        },
+    }
+
+
+def test_the_state_parameters_wildcard_is_acknowledged_on_the_policy_with_its_reason() -> None:
+    stack = new_stack()
+    handler = access(stack).handler
+    assert acknowledged(handler.policy) == {
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:ssm:us-east-1:111111111111:parameter"
+        "/airs-onboarding/eks-cluster-access/*]": "One SSM parameter per cluster and resource, named at run time from"
+        " the stack and resource ids; the path is this handler's own.",
+    }
+    assert acknowledged(handler.role) == {}
+
+
+def test_a_log_group_without_a_key_is_acknowledged_as_encrypted_by_cloudwatch_logs() -> None:
+    stack = new_stack()
+    log_group = access(stack).handler.log_group
+    assert acknowledged(log_group) == {
+        "NIST.800.53.R5::NIST.800.53.R5-CloudWatchLogGroupEncrypted": "The handler logs cluster names, CIDR lists and"
+        " update ids, no secrets; CloudWatch Logs encrypts at rest with service keys already. Pass"
+        " log_group_encryption_key (config: eks.log_group_kms_key_arn) for a KMS key.",
+    }
+    assert checkov_skips(stack, log_group) == {
+        "CKV_AWS_158": "The handler logs cluster names, CIDR lists and update ids, no secrets; service-key encryption"
+        " at rest applies.",
+    }
+
+
+def test_a_log_group_with_a_key_needs_no_encryption_acknowledgment() -> None:
+    stack = new_stack()
+    log_group = access(stack, log_group_encryption_key=kms.Key(stack, "LogKey")).handler.log_group
+    assert acknowledged(log_group) == {}
+    assert checkov_skips(stack, log_group) == {}
+
+
+def test_the_handler_resources_keep_their_construct_ids() -> None:
+    """A changed construct id changes the logical id, and CloudFormation replaces the resource."""
+    handler = access(new_stack()).handler
+    assert handler.role.node.path == "TestStack/EksClusterAccessHandler/Role"
+    assert handler.policy.node.path == "TestStack/EksClusterAccessHandler/Policy"
+    assert handler.log_group.node.path == "TestStack/EksClusterAccessHandler/LogGroup"
+
+
+def test_two_keys_of_the_app_are_named_by_their_paths_when_they_differ() -> None:
+    stack = new_stack()
+    access(stack, "Prod", log_group_encryption_key=kms.Key(stack, "LogKey"))
+    assert_refused(
+        lambda: access(stack, "Dev", cluster_name="dev-eks", log_group_encryption_key=kms.Key(stack, "OtherKey")),
+        "TestStack/Dev",
+        "log_group_encryption_key: one handler and log group serve every cluster of the stack, already with the key"
+        " TestStack/LogKey; pass the same key (received the key TestStack/OtherKey)",
+    )
+
+
+def test_the_same_key_of_the_app_serves_every_cluster() -> None:
+    stack = new_stack()
+    key = kms.Key(stack, "LogKey")
+    first = access(stack, "Prod", log_group_encryption_key=key)
+    second = access(stack, "Dev", cluster_name="dev-eks", log_group_encryption_key=key)
+    assert first.handler is second.handler
+    assert second.handler.log_group_encryption_key is key
