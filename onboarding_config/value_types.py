@@ -150,16 +150,10 @@ def _stack_name_problem(value: str) -> str | None:
 _TAG_CHARS = re.compile(r"[\w\s+=.:/@-]*", re.UNICODE)
 
 
-#: What the library's external id rule says about where the value comes from: true of the discovery
-#: role's id, not of the audit role's, which the administrator chooses.
-_FROM_THE_WIZARD = ", as the AIRS onboarding shows it"
-
-
 def audit_external_id_problem(value: str) -> str | None:
     """The library's external id rule (STS's alphabet and lengths, the value never shown whole), for an
-    id the administrator chooses."""
-    problem = external_id_problem(value)
-    return problem.replace(_FROM_THE_WIZARD, "") if problem else None
+    id the administrator chooses: its messages do not say the value comes from the AIRS onboarding."""
+    return external_id_problem(value, source=None)
 
 
 def _tag_key_problem(value: str) -> str | None:
