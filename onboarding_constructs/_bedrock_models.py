@@ -89,7 +89,7 @@ def model_id_problem(value: str) -> str | None:
         return None
     profile = _PROFILE_ID.fullmatch(value)
     if profile is None:
-        provider = value.split(".", 1)[0]
+        provider = value.partition(".")[0]
         if "." in value and not re.fullmatch(_PROVIDER, provider) and provider not in INFERENCE_PROFILE_GEOGRAPHIES:
             return (
                 f"{value!r} is not a Bedrock model id: {provider!r} is not a provider (the part before the first"
@@ -144,7 +144,7 @@ def model_ids_problems(model_ids: Sequence[str]) -> list[str]:
 
 def profile_geography(model_id: str) -> str:
     """The part before the first period: an inference profile's geography (``us``, ``global``)."""
-    return model_id.split(".", 1)[0]
+    return model_id.partition(".")[0]
 
 
 def is_inference_profile(model_id: str) -> bool:

@@ -9,10 +9,11 @@ from pathlib import Path
 
 import pytest
 from aws_cdk import Stack
-from aws_cdk.assertions import Annotations, Match
+from aws_cdk.assertions import Annotations, Match, Template
 
 from onboarding_constructs import BedrockInvokerInstanceRole, PodBedrockAccess
-from onboarding_constructs._bedrock_catalogue import CATALOGUE_FILE, MAX_SUGGESTIONS, model_catalogue
+from onboarding_constructs import _bedrock_models as bedrock_models
+from onboarding_constructs._bedrock_catalogue import CATALOGUE_FILE, MAX_SUGGESTIONS, ModelCatalogue, model_catalogue
 from onboarding_constructs._bedrock_models import (
     INFERENCE_PROFILE_GEOGRAPHIES,
     UNKNOWN_MODEL_WARNING,
@@ -184,3 +185,101 @@ def test_the_warning_reaches_the_cloud_assembly_from_the_config(tmp_path: Path) 
     [(path, data)] = found
     assert path == "/AirsOnboarding/BedrockInvokerInstanceRole"
     assert f"bedrock model id {MISSPELT!r} is not in this version's catalogue" in data
+
+
+#: A catalogue of four ids, so that a misspelling has one, two or three close matches, whatever the real one holds.
+SMALL_CATALOGUE = ModelCatalogue(
+    source="https://docs.aws.amazon.com/bedrock/latest/userguide/models-supported.html",
+    retrieved="2026-01-01",
+    models=("acme.alpha-v1:0", "acme.alpha-v2:0", "acme.alpha-v3:0", "other.zeta-v1:0"),
+)
+
+
+@pytest.mark.parametrize(
+    ("model_id", "suggestions"),
+    [
+        ("other.zeta-v1:9", "other.zeta-v1:0"),
+        ("us.other.zeta-v1:9", "us.other.zeta-v1:0"),
+        ("acme.alpha-v:0", "acme.alpha-v3:0, acme.alpha-v2:0 or acme.alpha-v1:0"),
+    ],
+    ids=["one", "one-profile", "three"],  # closest first; difflib lists equally close ids in reverse order
+)
+def test_the_note_lists_its_suggestions_as_a_sentence(
+    monkeypatch: pytest.MonkeyPatch, model_id: str, suggestions: str
+) -> None:
+    monkeypatch.setattr(bedrock_models, "model_catalogue", lambda: SMALL_CATALOGUE)
+    assert unknown_model_id_note(model_id) == (
+        f"bedrock model id {model_id!r} is not in this version's catalogue (Amazon Bedrock model ids as of 2026-01-01);"
+        f" did you mean {suggestions}? If the id is new, run make doctor (or aws bedrock list-foundation-models in the"
+        " region) to confirm the region offers it."
+    )
+
+
+def test_two_suggestions_are_joined_with_or(monkeypatch: pytest.MonkeyPatch) -> None:
+    two = ModelCatalogue(SMALL_CATALOGUE.source, SMALL_CATALOGUE.retrieved, ("acme.alpha-v1:0", "acme.alpha-v2:0"))
+    monkeypatch.setattr(bedrock_models, "model_catalogue", lambda: two)
+    note = unknown_model_id_note("acme.alpha-v:0")
+    assert note is not None and "; did you mean acme.alpha-v2:0 or acme.alpha-v1:0? If" in note
+
+
+# --- what the policy says about itself ------------------------------------------------------------------
+
+
+def policy_acknowledgments(construct: BedrockInvokerInstanceRole) -> dict[str, str]:
+    return {
+        key: reason
+        for entry in construct.policy.node.default_child.node.metadata
+        if entry.type == "aws:cdk:acknowledged-rules"
+        for key, reason in entry.data.items()
+    }
+
+
+def test_the_invoke_policy_says_what_it_allows() -> None:
+    stack = new_stack()
+    BedrockInvokerInstanceRole(stack, "Invoker", model_ids=[SONNET])
+    Template.from_stack(stack).has_resource_properties(
+        "AWS::IAM::ManagedPolicy",
+        {"Description": "Invoke the listed Amazon Bedrock models and inference profiles, nothing else"},
+    )
+
+
+def test_the_wildcards_of_named_profiles_are_acknowledged_with_the_reason() -> None:
+    stack = new_stack()
+    construct = BedrockInvokerInstanceRole(stack, "Invoker", model_ids=[f"us.{SONNET}", SONNET])
+    assert policy_acknowledgments(construct) == {
+        f"AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:*::foundation-model/{SONNET}]": (
+            "A cross-Region inference profile runs the request on its foundation model in another region, and Bedrock"
+            " authorizes that model there (Bedrock 'Prerequisites for inference profiles'). The region is a wildcard"
+            " because the profile's destinations are Bedrock's to change; the model id is exact and the statement only"
+            " applies when bedrock:InferenceProfileArn is one of this role's inference profiles."
+        )
+    }
+
+
+def test_the_wildcards_of_the_default_are_acknowledged_each_with_its_reason() -> None:
+    stack = new_stack()
+    construct = BedrockInvokerInstanceRole(stack, "Invoker")
+    default = (
+        "No model_ids were given, so the role may invoke every {what} of this region and account (the published"
+        " prerequisite granted bedrock:InvokeModel on '*'; this keeps the region and the two invoke actions). Pass"
+        " model_ids to name the models."
+    )
+    through_profiles = (
+        "No model_ids were given: a cross-Region inference profile (system-defined, or an application inference"
+        " profile copied from one) of this region runs requests on foundation models in other regions (region-less"
+        " for global profiles), which Bedrock authorizes there. The statement only applies when"
+        " bedrock:InferenceProfileArn is an inference profile or application inference profile of this region and"
+        " account."
+    )
+    finding = "AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:bedrock:{}]"
+    assert policy_acknowledgments(construct) == {
+        finding.format("us-east-1::foundation-model/*"): default.format(what="foundation model"),
+        finding.format("us-east-1:111111111111:inference-profile/*"): default.format(
+            what="system-defined and application inference profile"
+        ),
+        finding.format("us-east-1:111111111111:application-inference-profile/*"): default.format(
+            what="system-defined and application inference profile"
+        ),
+        finding.format("*::foundation-model/*"): through_profiles,
+        finding.format("::foundation-model/*"): through_profiles,
+    }
