@@ -20,6 +20,9 @@ from hypothesis import settings
 
 from onboarding_config.loader import config_from_mapping
 from onboarding_config.model import OnboardingConfig
+from tests.client_classes import reuse_client_classes
+
+reuse_client_classes()
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE_CONFIG = REPO_ROOT / "config" / "example.yaml"
