@@ -79,7 +79,7 @@ def test_an_answer_of_exactly_4096_bytes_is_sent_whole_and_one_byte_more_is_cut(
 
     assert len(json.dumps(whole).encode()) == 4096
     assert whole["Reason"] == "x" * (4096 - overhead) and whole["Data"] == {"ClusterArn": "arn"}
-    assert len(json.dumps(cut).encode()) <= 4096
+    assert len(json.dumps(cut).encode()) == 4096 - 16  # 16 bytes left for characters JSON would escape
     assert cut["Reason"].endswith("x [truncated]") and cut["Data"] == {"ClusterArn": "arn"}
 
 
@@ -248,9 +248,15 @@ def test_a_response_put_that_fails_is_logged_and_tried_again(
 ) -> None:
     caplog.set_level(logging.INFO)
     event = cfn.event("Create")
-    event["ResponseURL"] = "http://127.0.0.1:1/unreachable"
     waits: list[float] = []
+    timeouts: list[float] = []
+
+    def unreachable(request: Any, timeout: float) -> None:
+        timeouts.append(timeout)
+        raise ConnectionRefusedError(111, "Connection refused")
+
     monkeypatch.setattr(cfn.module, "_sleep", waits.append)
+    monkeypatch.setattr(cfn.module.urllib.request, "urlopen", unreachable)
 
     with pytest.raises(RuntimeError, match=r"^could not deliver the response to CloudFormation$"):
         cfn.module._respond(event, "SUCCESS", "", "eks-cluster-access:prod")
@@ -258,7 +264,8 @@ def test_a_response_put_that_fails_is_logged_and_tried_again(
     warnings = messages(caplog, logging.WARNING)
     assert [w.split(": ", 1)[0] for w in warnings] == [f"response PUT failed (attempt {n})" for n in (1, 2, 3)]
     assert all("Traceback (most recent call last):" in w for w in warnings)
-    assert waits == [1, 2]
+    assert waits == [1, 2]  # no wait after the last attempt
+    assert timeouts == [30, 30, 30]
 
 
 # --- defaults, for a handler run without the construct's environment ---------------------------------------
