@@ -293,3 +293,32 @@ def test_a_record_without_the_public_access_flag_says_public_access_was_not_turn
     record = cfn.module.Record.from_json(json.dumps({"added_cidrs": DISCOVERY}))
     assert record == cfn.module.Record(list(DISCOVERY), False)
     assert cfn.module.Record.from_json("{}") == cfn.module.Record([], False)
+
+
+def test_the_answer_is_put_with_an_empty_content_type_as_the_presigned_url_expects(
+    cfn: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CloudFormation's ResponseURL is a presigned S3 URL signed for no content type: any other is refused."""
+    sent: list[Any] = []
+
+    class Answered:
+        def __enter__(self) -> Answered:
+            return self
+
+        def __exit__(self, *_exc: object) -> None:
+            return None
+
+    def urlopen(request: Any, timeout: float) -> Answered:
+        sent.append(request)
+        return Answered()
+
+    monkeypatch.setattr(cfn.module.urllib.request, "urlopen", urlopen)
+    event = cfn.event("Create")
+
+    cfn.module._respond(event, "SUCCESS", "", "eks-cluster-access:prod")
+
+    [request] = sent
+    assert (request.get_method(), request.full_url) == ("PUT", event["ResponseURL"])
+    assert request.get_header("Content-type") == ""
+    assert request.get_header("Content-length") == str(len(request.data))
+    assert json.loads(request.data)["Status"] == "SUCCESS"

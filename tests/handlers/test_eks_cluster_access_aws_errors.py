@@ -226,3 +226,15 @@ def test_revert_says_whether_there_was_a_record(cfn: Harness) -> None:
 def test_the_whole_internet_however_spelt_is_refused_as_such(cfn: Harness, cidr: str) -> None:
     problem = cfn.module.cidr_problem(cidr)
     assert problem == f"{cidr!r} would open the endpoint to the whole internet"
+
+
+@pytest.mark.parametrize("cidrs", [[], [123], ["34.71.64.3/32", None], "34.71.64.3/32", None])
+def test_allowed_cidrs_must_be_a_non_empty_list_of_strings(cfn: Harness, cidrs: Any) -> None:
+    with pytest.raises(cfn.module.Failure) as refused:
+        cfn.module.parse_properties({"ClusterName": "prod", "AllowedCidrs": cidrs, "EnablePublicEndpoint": "false"})
+    assert str(refused.value) == f"AllowedCidrs {cidrs!r} is not a non-empty list of CIDR strings."
+
+
+def test_without_enable_public_endpoint_public_access_is_not_opted_in(cfn: Harness) -> None:
+    props = cfn.module.parse_properties({"ClusterName": "prod", "AllowedCidrs": ["34.71.64.3/32", "34.71.64.3/32"]})
+    assert props == cfn.module.Properties("prod", ("34.71.64.3/32",), False)

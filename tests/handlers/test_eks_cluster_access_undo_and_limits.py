@@ -122,6 +122,18 @@ def test_an_update_that_ends_failed_or_cancelled_puts_the_previous_record_back(
     assert cfn.endpoint()[2] == [OFFICE, *DISCOVERY]
 
 
+def test_the_record_after_an_update_holds_exactly_the_cidrs_of_ours_on_the_cluster(cfn: Harness) -> None:
+    physical_id, _ = _created_with_discovery(cfn)
+
+    assert cfn.run(cfn.event("Update", cidrs=[DISCOVERY[1], NEW], physical_id=physical_id))["Status"] == "SUCCESS"
+    assert cfn.record() == {"added_cidrs": [DISCOVERY[1], NEW], "enabled_public_access": False}
+
+    # Rollback: the old properties again.
+    assert cfn.run(cfn.event("Update", cidrs=DISCOVERY, physical_id=physical_id))["Status"] == "SUCCESS"
+    assert cfn.record() == {"added_cidrs": [DISCOVERY[1], DISCOVERY[0]], "enabled_public_access": False}
+    assert cfn.endpoint()[2] == [OFFICE, DISCOVERY[1], DISCOVERY[0]]
+
+
 def test_a_failed_first_update_leaves_no_cidr_on_record(cfn: Harness) -> None:
     cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
     cfn.aws.fail_next_update("prod")
