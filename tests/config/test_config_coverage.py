@@ -394,12 +394,24 @@ def test_listed_is_refused_in_an_organization_in_full() -> None:
         ("vpc_ids", [VPC, "vpc-0a1b2c3e"], f"'{VPC}', 'vpc-0a1b2c3e'", "VPC ids"),
         (
             "vpc_ids",
+            [f"vpc-0a1b2c3{n}" for n in "abc"],
+            "'vpc-0a1b2c3a', 'vpc-0a1b2c3b', 'vpc-0a1b2c3c'",
+            "VPC ids",
+        ),
+        (
+            "vpc_ids",
+            [f"vpc-0a1b2c3{n}" for n in "abcd"],
+            "'vpc-0a1b2c3a', 'vpc-0a1b2c3b', 'vpc-0a1b2c3c' and 1 more",
+            "VPC ids",
+        ),
+        (
+            "vpc_ids",
             [f"vpc-0a1b2c3{n}" for n in "abcde"],
             "'vpc-0a1b2c3a', 'vpc-0a1b2c3b', 'vpc-0a1b2c3c' and 2 more",
             "VPC ids",
         ),
     ],
-    ids=["a-subnet", "two-vpcs", "five-vpcs"],
+    ids=["a-subnet", "two-vpcs", "three-vpcs-all-shown", "four-vpcs", "five-vpcs"],
 )
 def test_ids_are_refused_in_an_organization_in_full(key: str, ids: list[str], shown: str, what: str) -> None:
     assert problems_of(in_organization(**{key: ids})) == [
