@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -127,3 +128,50 @@ def test_any_missing_optional_field_gets_a_clear_answer_and_does_no_harm(
     assert after["endpointPrivateAccess"] == before["endpointPrivateAccess"]
     if before["endpointPublicAccess"]:
         assert after["endpointPublicAccess"] and set(before["publicAccessCidrs"]) <= set(after["publicAccessCidrs"])
+
+
+def test_a_cluster_described_without_its_arn_is_answered_with_an_empty_cluster_arn(cfn: Harness) -> None:
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
+    cfn.aws.omit_from_description("prod", "arn")
+
+    answer = cfn.create()
+
+    assert answer["Status"] == "SUCCESS", answer["Reason"]
+    assert answer["Data"]["ClusterArn"] == ""
+
+
+def test_a_cluster_described_without_a_status_is_refused_as_not_active(cfn: Harness) -> None:
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
+    cfn.aws.omit_from_description("prod", "status")
+
+    answer = cfn.create()
+
+    assert answer["Reason"] == "EKS cluster 'prod' is of no reported status, not ACTIVE. Nothing was changed."
+    assert cfn.mutations() == []
+
+
+def test_a_cluster_described_without_its_ip_family_is_taken_for_an_ipv4_one(cfn: Harness) -> None:
+    """Every cluster was IPv4 before EKS reported the family: IPv6 ranges mean nothing on its endpoint."""
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE], ip_family="ipv6")
+    cfn.aws.omit_from_description("prod", "kubernetesNetworkConfig.ipFamily")
+
+    answer = cfn.create(cidrs=["2600:1f18::/32"])
+
+    assert answer["Reason"] == (
+        "EKS cluster 'prod' is an IPv4 cluster; the IPv6 ranges 2600:1f18::/32 cannot be allowed on its endpoint."
+        " Nothing was changed."
+    )
+
+
+def test_an_empty_authentication_mode_is_no_mode(cfn: Harness) -> None:
+    with pytest.raises(cfn.module.Refused, match=r"^EKS cluster 'prod' reports no authentication mode: "):
+        cfn.module.authentication_mode({"accessConfig": {"authenticationMode": ""}}, "prod")
+
+
+@pytest.mark.parametrize("cidrs", [[], [None], ["198.51.100.0/24", 7], "198.51.100.0/24"])
+def test_a_public_endpoint_described_without_a_list_of_cidr_strings_is_not_guessed(cfn: Harness, cidrs: Any) -> None:
+    vpc = {"endpointPublicAccess": True, "endpointPrivateAccess": False, "publicAccessCidrs": cidrs}
+    with pytest.raises(
+        cfn.module.Failure, match=r"^EKS's description of cluster 'prod' has no resourcesVpcConfig\.publicAccessCidrs, "
+    ):
+        cfn.module.endpoint_state({"resourcesVpcConfig": vpc}, "prod")

@@ -116,7 +116,7 @@ def test_a_failed_authentication_mode_update_says_which_update_and_the_errors(cf
         "prod",
         errors=[
             {"errorMessage": "The cluster control plane could not be reached."},
-            {"errorCode": "AccessDenied", "errorMessage": "The cluster role may not do this."},
+            {"errorCode": "AccessDenied", "errorMessage": "Not authorized for kms:Decrypt on alias/EKS-X."},
         ],
     )
 
@@ -125,7 +125,8 @@ def test_a_failed_authentication_mode_update_says_which_update_and_the_errors(cf
     [update_id] = {p["updateId"] for op, p in cfn.aws.calls if op == "DescribeUpdate"}
     assert answer["Reason"] == (
         f"EKS authentication mode update {update_id} of cluster 'prod' ended Failed: Unknown: The cluster control"
-        " plane could not be reached.; AccessDenied: The cluster role may not do this. EKS applied nothing of it."
+        " plane could not be reached.; AccessDenied: Not authorized for kms:Decrypt on alias/EKS-X. EKS applied"
+        " nothing of it."
     )
 
 

@@ -130,3 +130,71 @@ def test_an_eks_error_message_ending_in_a_full_stop_is_not_doubled(cfn: Harness)
     assert answer["Reason"].endswith(
         "ClusterUnreachable: The cluster control plane could not be reached. EKS applied nothing of it."
     )
+
+
+def _properties(**changes: object) -> dict[str, object]:
+    return {"ClusterName": "prod", "AllowedCidrs": DISCOVERY, "EnablePublicEndpoint": "false", **changes}
+
+
+@pytest.mark.parametrize(
+    ("properties", "reason"),
+    [
+        (
+            _properties(ClusterName="-prod"),
+            "ClusterName '-prod' is not an EKS cluster name (1-100 letters, digits, hyphens and underscores).",
+        ),
+        (
+            _properties(AllowedCidrs=["0.0.0.0/0", "10.1.0.0/16", "34.71.64.3/24", "34.71.64.3/32"]),
+            "AllowedCidrs: '0.0.0.0/0' would open the endpoint to the whole internet; '10.1.0.0/16' is not a public"
+            " address range; '34.71.64.3/24' is not a CIDR block (34.71.64.3/24 has host bits set). Nothing was"
+            " changed.",
+        ),
+        (_properties(EnablePublicEndpoint="yes"), "EnablePublicEndpoint 'yes' is not 'true' or 'false'."),
+    ],
+    ids=["name", "cidrs", "opt-in"],
+)
+def test_invalid_properties_are_refused_with_each_problem(cfn: Harness, properties: dict, reason: str) -> None:
+    answer = cfn.run(cfn.event("Create", properties=properties))
+    assert (answer["Status"], answer["Reason"]) == ("FAILED", reason)
+
+
+def test_a_private_only_cluster_without_the_opt_in_is_refused_with_how_to_opt_in(cfn: Harness) -> None:
+    cfn.aws.add_cluster("prod", auth_mode="API", public=False, private=True)
+    answer = cfn.create()
+    assert answer["Reason"] == (
+        "EKS cluster 'prod' has no public endpoint (private access only), and AIRS discovery reaches it from"
+        " 34.71.64.3/32, 34.28.60.186/32. Turning public access on is a security decision this stack does not take by"
+        " itself: set enable_public_endpoint: true for this cluster in the config (EnablePublicEndpoint) to turn it on"
+        " for exactly those addresses, or give discovery another network path. Nothing was changed."
+    )
+
+
+@pytest.mark.parametrize(
+    ("cluster", "cidrs", "reason"),
+    [
+        (
+            {"status": "FAILED"},
+            DISCOVERY,
+            "EKS cluster 'prod' is FAILED, not ACTIVE. Nothing was changed.",
+        ),
+        (
+            {"ip_family": "ipv4"},
+            ["34.71.64.3/32", "2600:1f18::/32", "2600:1f19::/32"],
+            "EKS cluster 'prod' is an IPv4 cluster; the IPv6 ranges 2600:1f18::/32, 2600:1f19::/32 cannot be allowed on"
+            " its endpoint. Nothing was changed.",
+        ),
+        (
+            {"public": False, "private": True},
+            [f"34.71.{i}.0/24" for i in range(41)],
+            "41 allowed CIDRs exceed the EKS limit of 40. Nothing was changed.",
+        ),
+    ],
+    ids=["not-active", "ipv6-on-ipv4", "over-40-private-only"],
+)
+def test_a_cluster_that_cannot_take_the_change_is_refused_with_why(
+    cfn: Harness, cluster: dict, cidrs: list[str], reason: str
+) -> None:
+    cfn.aws.add_cluster("prod", auth_mode="API", **cluster)
+    answer = cfn.create(cidrs=cidrs, public=not cluster.get("public", True))
+    assert (answer["Status"], answer["Reason"]) == ("FAILED", reason)
+    assert cfn.mutations() == []
