@@ -183,3 +183,10 @@ def test_40_allowed_cidrs_are_the_most_an_endpoint_takes() -> None:
     assert problems(with_eks(allowed_cidrs=[*forty, "34.71.65.0/32"])) == [
         ("eks.allowed_cidrs", "41 CIDRs (EKS allows at most 40 on an endpoint)")
     ]
+
+
+def test_clusters_listed_twice_are_named_in_full_each_once() -> None:
+    clusters = [{"name": n} for n in ("prod", "dev", "prod", "dev", "prod", "test")]
+    assert problems(with_eks(clusters=clusters)) == [
+        ("eks.clusters", "cluster 'dev', 'prod' listed more than once (expected each cluster once)")
+    ]
