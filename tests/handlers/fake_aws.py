@@ -90,6 +90,10 @@ PRINCIPAL_ARN = re.compile(
 )
 
 
+#: PutParameter's Type values (SSM API reference), in the order SSM's validation message lists them.
+PARAMETER_TYPES = ("SecureString", "StringList", "String")
+
+
 class Clock(Protocol):
     """What the fake needs of a clock: a harness may share its own."""
 
@@ -945,6 +949,13 @@ class FakeAws:
 
     def _put_parameter(self, params: dict[str, Any]) -> Result:
         name = params["Name"]
+        if "Type" in params and params["Type"] not in PARAMETER_TYPES:
+            raise ApiError(
+                400,
+                "ValidationException",
+                f"1 validation error detected: Value '{params['Type']}' at 'type' failed to satisfy constraint:"
+                f" Member must satisfy enum value set: [{', '.join(PARAMETER_TYPES)}]",
+            )
         exists = name in self.ssm_parameters
         if exists and not params.get("Overwrite", False):
             raise ApiError(

@@ -180,9 +180,11 @@ def test_a_pending_cluster_is_waited_for_like_one_being_created(cfn: Harness, mo
 # --- the record -----------------------------------------------------------------------------------------
 
 
-def test_the_record_is_named_by_the_cluster_and_the_resource(cfn: Harness) -> None:
+def test_the_record_is_a_string_parameter_named_by_the_cluster_and_the_resource(cfn: Harness) -> None:
     created(cfn)
     assert list(cfn.aws.ssm_parameters) == [RECORD_OF_PROD]
+    ssm = boto3.client("ssm", endpoint_url=cfn.aws.endpoint)
+    assert ssm.get_parameter(Name=RECORD_OF_PROD)["Parameter"]["Type"] == "String"
 
 
 def test_the_record_goes_under_the_prefix_the_environment_names(cfn: Harness, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -1121,3 +1121,25 @@ def test_the_fake_can_share_a_clock() -> None:
     shared.advance(10)
 
     assert fake.cluster("new")["status"] == "ACTIVE" and fake.cluster("new")["createdAt"] == 50.0
+
+
+def test_put_parameter_refuses_a_type_ssm_does_not_have(aws: FakeAws) -> None:
+    ssm = boto3.client(
+        "ssm",
+        endpoint_url=aws.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+    with pytest.raises(ClientError) as refused:
+        ssm.put_parameter(Name="/p", Value="v", Type="Text")
+
+    assert refused.value.response["Error"]["Code"] == "ValidationException"
+    assert refused.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value 'Text' at 'type' failed to satisfy constraint: Member must satisfy enum"
+        " value set: [SecureString, StringList, String]"
+    )
+    assert aws.ssm_parameters == {}
+    ssm.put_parameter(Name="/p", Value="v", Type="String")
+    assert ssm.get_parameter(Name="/p")["Parameter"]["Type"] == "String"
