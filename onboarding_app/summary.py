@@ -302,8 +302,9 @@ def _role_text(role: Any, template: dict[str, Any], region: str | None) -> str:
         default = template["Parameters"][role["Ref"]].get("Default")
         return f"the role in parameter {role['Ref']}" + (f" (default {default})" if default else "")
     if isinstance(role, dict) and isinstance(branches := role.get("Fn::If"), list) and len(branches) == 3:
+        partition = partition_of(region) if region else "aws"
         for branch in branches[1:]:
-            if (arn := _resolve(branch, template=template, account="<account>", region=region)) is not None:
+            if (arn := _pattern(branch, template, partition)) is not None:
                 return arn
     return "the discovery role of this stack (ARN known after deploy)"
 
