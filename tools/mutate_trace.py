@@ -5,7 +5,9 @@ file, ``MUTATE_TRACE_OUT`` the JSON file written at the end: ``{"lines": {line: 
 [test ids]}``, where the id "" stands for a line run outside any test (at import or collection),
 which every test may depend on, and "failed" lists the tests that fail without any mutant.
 The tracer is installed when pytest loads the plugin, before the tests and conftest files import
-anything, and only follows frames of the target file.
+anything, and only follows frames of the target file. It is put back before each test when something
+turned it off: CPython unsets a trace function that raises, as one does when a test recurses until
+RecursionError on purpose, and every later test would otherwise go unrecorded.
 """
 
 from __future__ import annotations
@@ -48,6 +50,8 @@ threading.settrace(_global)
 
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_protocol(item, nextitem):
+    if sys.gettrace() is not _global:
+        sys.settrace(_global)
     _current[0] = item.nodeid
     yield
     _current[0] = ""
