@@ -34,12 +34,17 @@ import ast
 import io
 import json
 import os
+import queue
+import shutil
 import signal
 import subprocess
 import sys
 import tarfile
 import tempfile
+import threading
 import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -359,6 +364,76 @@ def covering_tests(hits: dict[int, list[str]], scope: tuple[int, int]) -> list[s
     return list(tests)
 
 
+def _bound_names(statement: ast.stmt) -> set[str]:
+    """The names a statement binds at its own level: assignment targets, a def's or class's name."""
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        return {statement.name}
+    targets: list[ast.expr] = []
+    if isinstance(statement, ast.Assign):
+        targets = statement.targets
+    elif isinstance(statement, (ast.AnnAssign, ast.AugAssign)):
+        targets = [statement.target]
+    return {node.id for target in targets for node in ast.walk(target) if isinstance(node, ast.Name)}
+
+
+def _innermost(body: list[ast.stmt], line: int) -> list[ast.stmt]:
+    """The statements around ``line``, outermost first."""
+    for statement in body:
+        if statement.lineno <= line <= (statement.end_lineno or statement.lineno):
+            inner: list[ast.stmt] = []
+            for field_name in ("body", "orelse", "finalbody", "handlers"):
+                inner = _innermost(getattr(statement, field_name, []), line)
+                if inner:
+                    break
+            return [statement, *inner]
+    return []
+
+
+def import_time_tests(source: str | bytes, hits: dict[int, list[str]], scope: tuple[int, int]) -> list[str]:
+    """The tests most likely to see a mutant in code that runs at import.
+
+    A def's default or decorator: the tests that run the function's body. A module or class constant,
+    or a statement of a function called at import: the tests that run a line naming the constant or
+    the function (as a name or an attribute), following the module-level statements built from it.
+    Only an ordering for a quick kill: a mutant these tests do not kill still runs the whole subset."""
+    tree = ast.parse(source)
+    around = _innermost(tree.body, scope[0])
+    if not around:
+        return []
+    statement = around[-1]
+    lines: set[int] = set()
+    if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and statement.lineno == scope[0]:
+        first = statement.body[0].lineno
+        lines = set(range(first, (statement.end_lineno or first) + 1))
+    else:
+        # The statement's own names, else those of the def or class around it (a function called at import).
+        names: set[str] = set()
+        for enclosing in reversed(around):
+            names = _bound_names(enclosing)
+            if names:
+                break
+        changed = True
+        while changed:  # CONSTANT_B = f(CONSTANT_A): a change to A reaches B's users too
+            changed = False
+            for other in tree.body:
+                if other is around[0] or _bound_names(other) <= names:
+                    continue
+                if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(other)):
+                    names |= _bound_names(other)
+                    changed = True
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Name) and node.id in names) or (
+                isinstance(node, ast.Attribute) and node.attr in names
+            ):
+                lines.add(node.lineno)
+    tests: dict[str, None] = {}
+    for line in sorted(lines):
+        for test in hits.get(line, ()):
+            if test:
+                tests[test] = None
+    return list(tests)
+
+
 # --- results and report (pure) ---------------------------------------------------------------------------------
 
 
@@ -452,6 +527,34 @@ def scratch_copy(rev: str, destination: Path) -> str:
 PASSED, FAILED, INTERRUPTED = 0, 1, 2
 
 
+class _Children:
+    """The pytest processes running now, so a stopped run can stop them too."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._running: set[subprocess.Popen[bytes]] = set()
+        self.stopping = threading.Event()
+
+    def add(self, process: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._running.add(process)
+        if self.stopping.is_set():
+            process.kill()
+
+    def discard(self, process: subprocess.Popen[bytes]) -> None:
+        with self._lock:
+            self._running.discard(process)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        with self._lock:
+            for process in self._running:
+                process.kill()
+
+
+CHILDREN = _Children()
+
+
 def run_tests(
     tree: Path,
     tests: list[str] | tuple[str, ...],
@@ -462,19 +565,23 @@ def run_tests(
     """pytest's exit code (None: stopped at ``timeout``) and the seconds it took."""
     environment = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     started = time.monotonic()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "pytest", *tests, *flags],
+        cwd=tree,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    CHILDREN.add(process)
     try:
-        completed = subprocess.run(
-            [sys.executable, "-m", "pytest", *tests, *flags],
-            cwd=tree,
-            env=environment,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=timeout,
-            check=False,
-        )
+        code = process.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
         return None, time.monotonic() - started
-    return completed.returncode, time.monotonic() - started
+    finally:
+        CHILDREN.discard(process)
+    return code, time.monotonic() - started
 
 
 def trace(tree: Path, target: Target) -> tuple[dict[int, list[str]], list[str], float]:
@@ -498,59 +605,90 @@ def trace(tree: Path, target: Target) -> tuple[dict[int, list[str]], list[str], 
     return hits, recorded["failed"], seconds
 
 
-def mutate_module(tree: Path, target: Target, *, log=print, on_outcome=None) -> ModuleResult:
-    """Each mutant runs the tests that run its statement with -x (all of the subset when it runs at
-    import); a mutant whose statement no test runs survives without a run."""
-    path = tree / target.path
+def mutate_module(
+    trees: list[Path], target: Target, *, log: Callable[[str], None] = print, on_outcome=None
+) -> ModuleResult:
+    """Each mutant runs the tests that run its statement with -x; a mutant in code run at import runs
+    the tests most likely to see it, then, when they pass, all of the subset; a mutant whose statement
+    no test runs survives without a run. One mutant at a time in each of ``trees`` (identical copies)."""
+    path = trees[0] / target.path
     original = path.read_bytes()
     mutants, dropped = generate(original)
     result = ModuleResult(target.name, target.path, generated=len(mutants), dropped=dropped)
     started = time.monotonic()
-    hits, result.failing, result.baseline_seconds = trace(tree, target)
-    users = [t for t in dict.fromkeys(t for tests in hits.values() for t in tests) if t]
+    hits, result.failing, result.baseline_seconds = trace(trees[0], target)
     everything = [*target.tests, *(f"--deselect={test}" for test in result.failing)]
     for test in result.failing:
         log(f"==> {target.name}: left out, fails without any mutant: {test}")
     # A mutant that makes a test loop or wait is stopped and counted killed; tracing is the slow run.
     timeout = 2 * result.baseline_seconds + 60
-    log(f"==> {target.name}: {len(mutants)} mutants; the subset takes {result.baseline_seconds:.0f}s traced")
-    try:
-        for number, mutant in enumerate(mutants, 1):
-            tests = covering_tests(hits, mutant.scope)
-            seconds = 0.0
-            if tests == []:
-                status, note = "survived", "no test runs it"
-            else:
-                path.write_bytes(apply(original, mutant))
-                # Code run at import can change any test: the tests that run the module come first
-                # (a quick kill), then, when they pass, the whole subset decides.
-                stages = [tests] if tests is not None else [users, everything] if users else [everything]
-                note = (
-                    f"{len(tests)} test(s)"
-                    if tests is not None
-                    else "run at import: the module's tests, then the subset"
-                )
-                for stage in stages:
-                    code, took = run_tests(tree, stage, timeout)
+    log(
+        f"==> {target.name}: {len(mutants)} mutants; the subset takes {result.baseline_seconds:.0f}s traced;"
+        f" {len(trees)} at a time"
+    )
+    free: queue.Queue[Path] = queue.Queue()
+    for tree in trees:
+        free.put(tree)
+
+    def run(mutant: Mutant) -> Outcome:
+        tests = covering_tests(hits, mutant.scope)
+        if tests == []:
+            return Outcome(mutant.line, mutant.description, "survived", 0.0, "no test runs it")
+        # Code run at import can change any test: the likeliest tests first (a quick kill), then,
+        # when they pass, the whole subset decides.
+        if tests is None:
+            likely = import_time_tests(original, hits, mutant.scope)
+            stages = [likely, everything] if likely else [everything]
+            note = f"run at import: {len(likely)} likely test(s), then the subset"
+        else:
+            stages = [tests]
+            note = f"{len(tests)} test(s)"
+        tree = free.get()
+        mutated = tree / target.path
+        seconds = 0.0
+        code: int | None = PASSED
+        try:
+            mutated.write_bytes(apply(original, mutant))
+            for stage in stages:
+                if CHILDREN.stopping.is_set():
+                    break
+                code, took = run_tests(tree, stage, timeout)
+                seconds += took
+                if code not in (PASSED, FAILED, INTERRUPTED, None):  # a test id pytest did not find
+                    code, took = run_tests(tree, everything, timeout)
                     seconds += took
-                    if code not in (PASSED, FAILED, INTERRUPTED, None):  # a test id pytest did not find
-                        code, took = run_tests(tree, everything, timeout)
-                        seconds += took
-                        note = f"all of the subset (exit code {code} with the selection)"
-                    if code != PASSED:
-                        break
-                status = {PASSED: "survived", None: "timeout"}.get(code, "killed")
-                path.write_bytes(original)
-            result.outcomes.append(Outcome(mutant.line, mutant.description, status, round(seconds, 1), note))
+                    note = f"all of the subset (exit code {code} with the selection)"
+                if code != PASSED:
+                    break
+        finally:
+            mutated.write_bytes(original)
+            free.put(tree)
+        status = {PASSED: "survived", None: "timeout"}.get(code, "killed")
+        return Outcome(mutant.line, mutant.description, status, round(seconds, 1), note)
+
+    done: dict[int, Outcome] = {}
+    pool = ThreadPoolExecutor(max_workers=len(trees))
+    try:
+        futures = {pool.submit(run, mutant): number for number, mutant in enumerate(mutants)}
+        for future in as_completed(futures):
+            number = futures[future]
+            if CHILDREN.stopping.is_set():
+                break
+            outcome = future.result()
+            done[number] = outcome
+            result.outcomes = [done[n] for n in sorted(done)]
             result.seconds = time.monotonic() - started
             log(
-                f"[{number}/{len(mutants)}] {target.path}:{mutant.line}: {mutant.description}: {status}"
-                f" ({note}, {seconds:.0f}s)"
+                f"[{len(done)}/{len(mutants)}] {target.path}:{outcome.line}: {outcome.description}: {outcome.status}"
+                f" ({outcome.tests}, {outcome.seconds:.0f}s)"
             )
             if on_outcome is not None:
                 on_outcome(result)
+    except BaseException:
+        CHILDREN.stop()  # the pytest processes under way, and no new ones
+        raise
     finally:
-        path.write_bytes(original)
+        pool.shutdown(wait=True, cancel_futures=True)
     result.seconds = time.monotonic() - started
     return result
 
@@ -569,6 +707,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rev", default="HEAD", help="the commit to measure (default: HEAD)")
     parser.add_argument("--list", action="store_true", help="print the mutants and stop")
     parser.add_argument("--json", type=Path, help="also write the results to this file")
+    parser.add_argument(
+        "--jobs",
+        type=_positive,
+        default=os.cpu_count() or 1,
+        help="mutants tested at once, each in its own copy of the tree (default: the number of CPUs)",
+    )
     args = parser.parse_args(argv)
     targets = [t for t in TARGETS if not args.module or t.name in args.module]
 
@@ -586,9 +730,11 @@ def main(argv: list[str] | None = None) -> int:
     # Stopped with kill: unwind, so the scratch copy is removed.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     with tempfile.TemporaryDirectory(prefix="mutate-") as scratch:
-        tree = Path(scratch)
-        commit = scratch_copy(args.rev, tree)
-        print(f"==> Mutating {', '.join(t.name for t in targets)} at {commit[:12]} in {tree}", flush=True)
+        trees = [Path(scratch) / str(number) for number in range(args.jobs)]
+        commit = scratch_copy(args.rev, trees[0])
+        for tree in trees[1:]:
+            shutil.copytree(trees[0], tree, symlinks=True)
+        print(f"==> Mutating {', '.join(t.name for t in targets)} at {commit[:12]} in {scratch}", flush=True)
         done: list[ModuleResult] = []
         running: list[ModuleResult] = []
 
@@ -601,7 +747,7 @@ def main(argv: list[str] | None = None) -> int:
 
         try:
             for target in targets:
-                done.append(mutate_module(tree, target, log=lambda text: print(text, flush=True), on_outcome=save))
+                done.append(mutate_module(trees, target, log=lambda text: print(text, flush=True), on_outcome=save))
                 running.clear()
         except (KeyboardInterrupt, SystemExit) as stop:
             if not (done or running) or stop.args[:1] not in ((), (143,)):
@@ -614,6 +760,16 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report(done, rev=commit[:12]))
     return 0
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of 1 or more, got {text!r}")
+    return number
 
 
 def _as_json(result: ModuleResult) -> dict:

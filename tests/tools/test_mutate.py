@@ -1,9 +1,10 @@
-"""tools/mutate.py: the mutants it makes, the tests it picks for each, and its report (no test runs here)."""
+"""tools/mutate.py: the mutants it makes, the tests it picks for each, its report, and one run over a toy module."""
 
 from __future__ import annotations
 
 import importlib.util
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -199,3 +200,132 @@ def test_make_mutate_runs_the_driver_and_is_not_part_of_make_test() -> None:
     assert "tools/mutate.py" in recipe and "$(DEV_STAMP)" in recipe.splitlines()[0]
     test_recipe = makefile.split("\ntest:", 1)[1].split("\n\n", 1)[0]
     assert "mutate" not in test_recipe
+
+
+IMPORT_TIME = """LIMIT = 40
+DOUBLE_LIMIT = LIMIT * 2
+
+
+class Rules:
+    WIDTH = 3
+
+    def wide(self, text):
+        return len(text) > self.WIDTH
+
+
+def check(value, count=2):
+    if value:
+        return count < DOUBLE_LIMIT
+    return False
+
+
+def build():
+    return [1, 2]
+
+
+TABLE = build()
+
+
+def table():
+    return TABLE
+"""
+
+
+def _scope_of(description: str, line: int) -> tuple[int, int]:
+    mutants = [m for m in mutate.generate(IMPORT_TIME)[0] if m.description == description and m.line == line]
+    assert len(mutants) == 1, (description, line)
+    return mutants[0].scope
+
+
+def test_likely_tests_of_a_mutant_run_at_import() -> None:
+    hits = {
+        1: [""],
+        2: [""],
+        6: [""],
+        9: ["t::wide"],
+        12: [""],
+        13: ["t::check", "t::check_false"],
+        14: ["t::check"],
+        15: ["t::check_false"],
+        18: [""],
+        19: [""],
+        22: [""],
+        25: [""],
+        26: ["t::table"],
+    }
+    # A constant: the tests that run a line naming it, and those naming what is built from it.
+    assert mutate.import_time_tests(IMPORT_TIME, hits, _scope_of("40 -> 41", 1)) == ["t::check"]
+    # A class attribute, read as an attribute.
+    assert mutate.import_time_tests(IMPORT_TIME, hits, _scope_of("3 -> 4", 6)) == ["t::wide"]
+    # A default: the tests that run the function's body.
+    assert mutate.import_time_tests(IMPORT_TIME, hits, _scope_of("2 -> 3", 12)) == ["t::check", "t::check_false"]
+    # A function called at import: what is built from its result.
+    assert mutate.import_time_tests(IMPORT_TIME, hits, _scope_of("1 -> 2", 19)) == ["t::table"]
+    # Outside any statement of the module: nothing likelier than the rest.
+    assert mutate.import_time_tests(IMPORT_TIME, hits, (40, 40)) == []
+
+
+def test_jobs_must_be_a_whole_number_of_one_or_more(capsys: pytest.CaptureFixture[str]) -> None:
+    for bad in ("0", "-1", "two"):
+        with pytest.raises(SystemExit) as stopped:
+            mutate.main(["--list", "--jobs", bad])
+        assert stopped.value.code == 2
+        assert f"argument --jobs: expected a whole number of 1 or more, got '{bad}'" in capsys.readouterr().err
+
+
+TOY = """LIMIT = 3
+
+
+def over(values):
+    return len(values) > LIMIT
+
+
+def label():
+    print("x")
+
+
+def unused():
+    return 1
+"""
+
+TOY_TESTS = """import toy
+
+
+def test_over():
+    assert toy.over([1, 2, 3, 4]) is True
+    assert toy.over([1, 2, 3]) is False
+
+
+def test_label_runs():
+    toy.label()
+
+
+def test_broken():
+    assert False
+"""
+
+
+def test_a_module_is_measured_two_mutants_at_a_time(tmp_path: Path) -> None:
+    trees = [tmp_path / "0", tmp_path / "1"]
+    for tree in trees:
+        tree.mkdir()
+        (tree / "toy.py").write_text(TOY)
+        (tree / "test_toy.py").write_text(TOY_TESTS)
+    logged: list[str] = []
+    result = mutate.mutate_module(trees, mutate.Target("toy", "toy.py", ("test_toy.py",)), log=logged.append)
+    outcomes = [(o.line, o.description, o.status, o.tests) for o in result.outcomes]
+    assert outcomes == [
+        (1, "3 -> 4", "killed", "run at import: 1 likely test(s), then the subset"),
+        (5, "return len(values) > LIMIT -> return None", "killed", "1 test(s)"),
+        (5, "> -> >=", "killed", "1 test(s)"),
+        (9, "'x' -> 'XXxXX'", "survived", "1 test(s)"),
+        (13, "return 1 -> return None", "survived", "no test runs it"),
+        (13, "1 -> 2", "survived", "no test runs it"),
+    ]
+    assert result.failing == ["test_toy.py::test_broken"]
+    assert (result.generated, result.killed, len(result.survivors)) == (6, 3, 3)
+    assert logged[0] == "==> toy: left out, fails without any mutant: test_toy.py::test_broken"
+    assert logged[1].startswith("==> toy: 6 mutants; the subset takes ") and logged[1].endswith("traced; 2 at a time")
+    assert sorted(int(line.split("/")[0][1:]) for line in logged[2:]) == list(range(1, 7))
+    for tree in trees:  # every mutant was taken out again
+        assert (tree / "toy.py").read_text() == TOY
