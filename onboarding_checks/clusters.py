@@ -19,7 +19,7 @@ from botocore.exceptions import ClientError
 from onboarding_constructs.validation import MAX_PUBLIC_ACCESS_CIDRS as MAX_PUBLIC_CIDRS
 
 from .aws import error_code
-from .probes import COVERAGE_TAG_KEY, OPEN_TO_EVERYONE, cluster, discovery_cidrs
+from .probes import COVERAGE_TAG_KEY, admits_whole_family, cluster, discovery_cidrs
 
 if TYPE_CHECKING:
     from onboarding_config.model import EksConfig
@@ -101,9 +101,9 @@ def plan_endpoint(context: Context, description: dict[str, Any], *, public_opt_i
                 detail="private-only, and discovery reaches clusters over the public endpoint",
             )
         return EndpointPlan(current, add=tuple(allowed), turns_public_access_on=True)
-    if any(c in OPEN_TO_EVERYONE for c in current):
+    add = tuple(c for c in allowed if c not in current and not admits_whole_family(current, c))
+    if not add and any(admits_whole_family(current, c) for c in allowed):
         return EndpointPlan(current, open_to_all=True)
-    add = tuple(c for c in allowed if c not in current)
     if len(current) + len(add) > MAX_PUBLIC_CIDRS:
         return EndpointPlan(
             current,

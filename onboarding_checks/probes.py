@@ -3,6 +3,7 @@ make (a cluster's description, a subnet's flow logs) is asked once per run."""
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Any
 
 from onboarding_config.partitions import partition_of
@@ -21,6 +22,14 @@ COVERAGE_TAG_KEY = SWEEP_TAG_KEY
 #: The stack output naming the SSM parameter of the sweep's report, and where that parameter is without it.
 COVERAGE_REPORT_OUTPUT = "CoverageReport"
 COVERAGE_REPORT_PREFIX = REPORT_PARAMETER_PREFIX
+
+
+def admits_whole_family(cidrs: list[str] | tuple[str, ...], cidr: str) -> bool:
+    """The handler's rule: whether an allow-list holds the range of every address of ``cidr``'s family
+    (0.0.0.0/0 or ::/0). A dual-stack endpoint filters each family by its own ranges: ::/0 admits no
+    IPv4 address, so IPv4 discovery CIDRs still go on a list that holds only ::/0."""
+    every_ipv4, every_ipv6 = OPEN_TO_EVERYONE
+    return (every_ipv6 if ipaddress.ip_network(cidr, strict=False).version == 6 else every_ipv4) in cidrs
 
 
 def cluster(context: Context, name: str) -> dict[str, Any]:

@@ -43,8 +43,8 @@ from .probes import (
     COVERAGE_REPORT_OUTPUT,
     COVERAGE_REPORT_PREFIX,
     MAX_FLOW_LOGS_PER_RESOURCE,
-    OPEN_TO_EVERYONE,
     POD_IDENTITY_AGENT,
+    admits_whole_family,
     auth_mode,
     cluster,
     discovery_cidrs,
@@ -401,8 +401,8 @@ def eks_endpoint_access(context: Context, config: EksClusterConfig) -> Iterator[
             "set enable_public_endpoint: true for it and deploy again",
         )
         return
-    missing = [c for c in discovery_cidrs(context) if c not in current]
-    if any(c in OPEN_TO_EVERYONE for c in current) or not missing:
+    missing = [c for c in discovery_cidrs(context) if c not in current and not admits_whole_family(current, c)]
+    if not missing:
         yield ok("the public endpoint admits the discovery addresses")
     else:
         yield failure(

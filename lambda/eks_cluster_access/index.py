@@ -7,8 +7,10 @@ onboarding on it, through the raw custom-resource protocol (no Provider framewor
    cluster already at API_AND_CONFIG_MAP or API gets no call. EKS cannot undo this change, so
    Delete never touches it.
 2. The public endpoint allow-list: the existing list is kept verbatim and in order, and the allowed
-   CIDRs not in it are appended. A list with 0.0.0.0/0 is left alone (never narrowed). A
-   private-only cluster is refused unless EnablePublicEndpoint opts in.
+   CIDRs not in it are appended, except those of an address family the list already admits whole
+   (0.0.0.0/0 for IPv4, ::/0 for IPv6: a dual-stack endpoint filters each family by its own ranges,
+   so ::/0 admits no IPv4 address). Nothing is ever removed from it. A private-only cluster is
+   refused unless EnablePublicEndpoint opts in.
 
 What this resource added is recorded in SSM Parameter Store before each change, so Delete removes
 exactly that and Update converges. EKS accepts one update per call and one at a time per cluster:
@@ -475,6 +477,12 @@ def cidr_problem(cidr: str) -> str | None:
     return None
 
 
+def admits_whole_family(cidrs: list[str], cidr: str) -> bool:
+    """Whether ``cidrs`` hold the range of every address of ``cidr``'s family (0.0.0.0/0 or ::/0)."""
+    every_ipv4, every_ipv6 = OPEN_TO_EVERYONE
+    return (every_ipv6 if ipaddress.ip_network(cidr).version == 6 else every_ipv4) in cidrs
+
+
 def merge_cidrs(current: list[str], allowed: tuple[str, ...] | list[str]) -> list[str]:
     """The existing list verbatim and in order, then each allowed CIDR not in it yet."""
     return [*current, *(c for c in dict.fromkeys(allowed) if c not in current)]
@@ -524,8 +532,7 @@ def plan_endpoint(cluster: dict[str, Any], props: Properties, record: Record) ->
 
     unwanted = [c for c in record.added_cidrs if c not in props.allowed_cidrs]
     kept = remove_cidrs(current, unwanted) or current  # never leave a public endpoint with an empty list
-    already_open = any(c in OPEN_TO_EVERYONE for c in kept)
-    wanted = kept if already_open else merge_cidrs(kept, props.allowed_cidrs)
+    wanted = merge_cidrs(kept, [c for c in props.allowed_cidrs if not admits_whole_family(kept, c)])
     if len(wanted) > MAX_PUBLIC_CIDRS:
         raise Refused(
             f"EKS cluster {props.cluster_name!r} allows {len(current)} CIDRs on its public endpoint; adding"

@@ -101,7 +101,12 @@ class FakeServices:
             "resourcesVpcConfig": {
                 "endpointPublicAccess": public,
                 "endpointPrivateAccess": private,
-                "publicAccessCidrs": cidrs if cidrs is not None else (["0.0.0.0/0"] if public else []),
+                # EKS's default: 0.0.0.0/0, and ::/0 too on a dual-stack (IPv6) cluster.
+                "publicAccessCidrs": cidrs
+                if cidrs is not None
+                else (["0.0.0.0/0", "::/0"] if ip_family == "ipv6" else ["0.0.0.0/0"])
+                if public
+                else [],
             },
             "kubernetesNetworkConfig": {"ipFamily": ip_family},
             # DescribeCluster leaves tags out of a cluster that has none.

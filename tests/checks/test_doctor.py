@@ -586,6 +586,16 @@ def test_eks_endpoint_open_to_everyone(account: Account, capsys, net) -> None:
     assert "open to all addresses" in result["detail"]
 
 
+def test_eks_endpoint_open_to_every_ipv6_address_only_gets_the_ipv4_discovery_cidrs(
+    account: Account, capsys, net
+) -> None:
+    # A dual-stack endpoint filters IPv4 sources by the IPv4 ranges of its list: ::/0 admits none of them.
+    account.fake.add_cluster(CLUSTER, cidrs=["::/0"], ip_family="ipv6")
+    _, report = doctor(account, capsys, base(net, **eks()))
+    result = row(report, "EKS endpoint access", CLUSTER)
+    assert (result["status"], result["detail"]) == ("pass", "1 CIDRs on the allow-list, 2 to add (limit 40)")
+
+
 def cidrs(count: int) -> list[str]:
     return [f"52.0.{i}.0/24" for i in range(count)]
 

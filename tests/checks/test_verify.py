@@ -434,12 +434,14 @@ def test_eks_authentication_mode_config_map_fails(deployed: Deployed, capsys: py
 
 
 @pytest.mark.parametrize(
-    "cidrs", [CIDRS, [*CIDRS, "203.0.113.0/24"], ["0.0.0.0/0"]], ids=["exactly", "more", "everyone"]
+    ("cidrs", "ip_family"),
+    [(CIDRS, "ipv4"), ([*CIDRS, "203.0.113.0/24"], "ipv4"), (["0.0.0.0/0"], "ipv4"), (["0.0.0.0/0", "::/0"], "ipv6")],
+    ids=["exactly", "more", "everyone", "everyone-dual-stack"],
 )
 def test_eks_endpoint_admits_discovery(
-    deployed: Deployed, capsys: pytest.CaptureFixture[str], cidrs: list[str]
+    deployed: Deployed, capsys: pytest.CaptureFixture[str], cidrs: list[str], ip_family: str
 ) -> None:
-    deployed.fake.add_cluster(CLUSTER, cidrs=cidrs)
+    deployed.fake.add_cluster(CLUSTER, cidrs=cidrs, ip_family=ip_family)
     _, results = run_verify(deployed.account, deployed.config(), capsys)
     result = only(results, "EKS endpoint access", CLUSTER)
     assert result["status"] == "pass"
@@ -454,6 +456,17 @@ def test_eks_endpoint_lacking_a_cidr_names_it(deployed: Deployed, capsys: pytest
     assert result["status"] == "fail"
     assert result["detail"] == f"the allow-list lacks {CIDRS[1]}"
     assert "deploy the stack again" in result["fix"]
+
+
+def test_eks_endpoint_open_to_every_ipv6_address_only_lacks_the_ipv4_discovery_cidrs(
+    deployed: Deployed, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A dual-stack endpoint filters IPv4 sources by the IPv4 ranges of its list: ::/0 admits none of them.
+    deployed.fake.add_cluster(CLUSTER, cidrs=["::/0"], ip_family="ipv6")
+    code, results = run_verify(deployed.account, deployed.config(), capsys)
+    assert code == 1
+    result = only(results, "EKS endpoint access", CLUSTER)
+    assert (result["status"], result["detail"]) == ("fail", f"the allow-list lacks {', '.join(CIDRS)}")
 
 
 def test_eks_private_only_endpoint_fails(deployed: Deployed, capsys: pytest.CaptureFixture[str]) -> None:

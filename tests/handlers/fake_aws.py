@@ -164,6 +164,10 @@ class _Update:
 Result = tuple[int, Any]
 
 
+#: EKS's publicAccessCidrs when none are given, by ipFamily.
+DEFAULT_PUBLIC_CIDRS = {"ipv4": ["0.0.0.0/0"], "ipv6": ["0.0.0.0/0", "::/0"]}
+
+
 class FakeAws:
     """Context manager: `with FakeAws() as aws:` starts the server, `aws.endpoint` is 'http://127.0.0.1:<port>'.
 
@@ -319,8 +323,9 @@ class FakeAws:
                     "vpcId": f"vpc-{digest[17:34]}",
                     "endpointPublicAccess": public,
                     "endpointPrivateAccess": private,
-                    # EKS keeps (and reads back) the list while public access is off.
-                    "publicAccessCidrs": list(cidrs) if cidrs is not None else ["0.0.0.0/0"],
+                    # EKS keeps (and reads back) the list while public access is off. Its default: 0.0.0.0/0,
+                    # and ::/0 too on a dual-stack (IPv6) cluster (EKS API reference, VpcConfigRequest).
+                    "publicAccessCidrs": list(cidrs) if cidrs is not None else DEFAULT_PUBLIC_CIDRS[ip_family],
                 },
                 "kubernetesNetworkConfig": {**service_cidr, "ipFamily": ip_family},
                 "status": status,

@@ -75,6 +75,39 @@ def test_endpoint_open_to_everyone_is_left_alone(cfn: Harness) -> None:
     assert cfn.endpoint()[2] == ["0.0.0.0/0"]
 
 
+def test_ipv6_everyone_admits_no_ipv4_address_so_ipv4_discovery_cidrs_are_added_and_removed_again(
+    cfn: Harness,
+) -> None:
+    # A dual-stack endpoint (an IPv6 cluster) filters IPv4 sources by the IPv4 ranges of its list: with
+    # ::/0 alone, no IPv4 address gets in, discovery's included.
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=["::/0"], ip_family="ipv6")
+    assert cfn.create()["Status"] == "SUCCESS"
+    assert cfn.endpoint()[2] == ["::/0", *DISCOVERY]
+    assert cfn.record() == {"added_cidrs": DISCOVERY, "enabled_public_access": False}
+    assert cfn.delete()["Status"] == "SUCCESS"
+    assert cfn.endpoint()[2] == ["::/0"]
+
+
+@pytest.mark.parametrize(
+    ("cidrs", "allowed", "added"),
+    [
+        (["0.0.0.0/0", "::/0"], [*DISCOVERY, "2600:1f18::/36"], []),
+        (["0.0.0.0/0"], [*DISCOVERY, "2600:1f18::/36"], ["2600:1f18::/36"]),
+        (["::/0"], ["2600:1f18::/36"], []),
+    ],
+    ids=["both-families-open", "ipv4-open", "ipv6-open"],
+)
+def test_a_family_the_list_admits_whole_gets_no_cidr_of_its_own(
+    cfn: Harness, cidrs: list[str], allowed: list[str], added: list[str]
+) -> None:
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=cidrs, ip_family="ipv6")
+    answer = cfn.create(cidrs=allowed)
+    assert answer["Status"] == "SUCCESS"
+    assert cfn.endpoint()[2] == [*cidrs, *added]
+    assert len(cfn.mutations()) == (1 if added else 0)
+    assert answer["Data"]["AddedCidrs"] == ",".join(added)
+
+
 def test_auth_update_finishes_before_the_endpoint_update_starts(cfn: Harness) -> None:
     cfn.aws.add_cluster("prod", auth_mode="CONFIG_MAP", cidrs=[OFFICE])
     assert cfn.create()["Status"] == "SUCCESS"

@@ -75,13 +75,14 @@ def test_describe_cluster_returns_the_cluster(aws: FakeAws, eks: Any) -> None:
     assert aws.calls == [("DescribeCluster", {"name": "dev"})]
 
 
-def test_private_ipv6_cluster_still_reads_back_the_default_cidr(aws: FakeAws, eks: Any) -> None:
+def test_private_ipv6_cluster_still_reads_back_the_default_cidrs_of_both_families(aws: FakeAws, eks: Any) -> None:
     aws.add_cluster("v6", public=False, private=True, ip_family="ipv6")
 
     cluster = eks.describe_cluster(name="v6")["cluster"]
 
     assert cluster["resourcesVpcConfig"]["endpointPublicAccess"] is False
-    assert cluster["resourcesVpcConfig"]["publicAccessCidrs"] == ["0.0.0.0/0"]
+    # EKS API reference: "The default value is 0.0.0.0/0 and additionally ::/0 for dual-stack IPv6 clusters."
+    assert cluster["resourcesVpcConfig"]["publicAccessCidrs"] == ["0.0.0.0/0", "::/0"]
     network = cluster["kubernetesNetworkConfig"]
     assert network["ipFamily"] == "ipv6" and "serviceIpv6Cidr" in network and "serviceIpv4Cidr" not in network
 

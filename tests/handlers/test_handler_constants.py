@@ -143,6 +143,25 @@ def test_open_to_everyone_is_what_doctor_treats_as_open() -> None:
     assert handler.OPEN_TO_EVERYONE == probes.OPEN_TO_EVERYONE
 
 
+@pytest.mark.parametrize(
+    ("cidrs", "cidr", "admitted"),
+    [
+        (["0.0.0.0/0"], "34.71.64.3/32", True),
+        (["::/0"], "34.71.64.3/32", False),
+        (["0.0.0.0/0"], "2600:1f18::/36", False),
+        (["::/0"], "2600:1f18::/36", True),
+        (["198.51.100.0/24", "::/0", "0.0.0.0/0"], "34.71.64.3/32", True),
+        (["34.71.64.3/32"], "34.71.64.3/32", False),  # listed, but not a whole family
+        ([], "34.71.64.3/32", False),
+    ],
+)
+def test_a_list_admits_a_whole_family_by_its_own_everyone_range_in_the_handler_and_the_checks(
+    cidrs: list[str], cidr: str, admitted: bool
+) -> None:
+    assert handler.admits_whole_family(cidrs, cidr) is admitted
+    assert probes.admits_whole_family(cidrs, cidr) is admitted
+
+
 def test_access_entry_platform_versions_are_the_checks() -> None:
     # doctor plans each cluster with onboarding_checks.clusters (and re-exports its table).
     handler_table = dict(handler.ACCESS_ENTRY_PLATFORM_VERSIONS)
