@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -355,6 +356,12 @@ def test_synthesizes_with_no_unacknowledged_cdk_nag_finding(variant: str, tmp_pa
         flow_logs = FlowLogBucket(stack, "FlowLogs", encryption_key=key)
         discovery(stack, flow_log_bucket=flow_logs.bucket, flow_log_bucket_key=key)
     app.synth()  # raises on any unacknowledged finding
+    # The packs ran: the report has a section for each pack that found anything, acknowledged or not
+    # (AwsSolutions always does: the role's wildcard reads are acknowledged), and each concludes success.
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    conclusions = {plugin["pluginName"]: plugin["conclusion"] for plugin in report["pluginReports"]}
+    assert conclusions.get("AwsSolutions") == "success"
+    assert set(conclusions) <= {"AwsSolutions", "NIST.800.53.R5"} and set(conclusions.values()) == {"success"}
 
 
 def test_construct_ids_are_stable() -> None:
