@@ -15,7 +15,13 @@ from typing import Any
 
 import botocore.client
 
-_original = botocore.client.ClientCreator._create_client_class
+# botocore's own method, also when this module is imported again in one process (make mutate's worker
+# imports the tests afresh for every mutant): the wrapper below must never wrap itself.
+_original = getattr(
+    botocore.client.ClientCreator._create_client_class,
+    "botocore_original",
+    botocore.client.ClientCreator._create_client_class,
+)
 _classes: dict[tuple[str, str, str], type] = {}
 
 
@@ -24,6 +30,9 @@ def _create_client_class(self: botocore.client.ClientCreator, service_name: str,
     if key not in _classes:
         _classes[key] = _original(self, service_name, service_model)
     return _classes[key]
+
+
+_create_client_class.botocore_original = _original  # type: ignore[attr-defined]
 
 
 def reuse_client_classes() -> None:

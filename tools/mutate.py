@@ -539,7 +539,7 @@ class _Children:
         with self._lock:
             self._running.add(process)
         if self.stopping.is_set():
-            process.kill()
+            self.kill(process)
 
     def discard(self, process: subprocess.Popen[bytes]) -> None:
         with self._lock:
@@ -549,7 +549,18 @@ class _Children:
         self.stopping.set()
         with self._lock:
             for process in self._running:
+                self.kill(process)
+
+    @staticmethod
+    def kill(process: subprocess.Popen[bytes]) -> None:
+        """The process and, when it leads a session of its own (a worker), everything it started."""
+        try:
+            if os.getsid(process.pid) == process.pid:
+                os.killpg(process.pid, signal.SIGKILL)
+            else:
                 process.kill()
+        except ProcessLookupError:
+            pass
 
 
 CHILDREN = _Children()
@@ -584,6 +595,59 @@ def run_tests(
     return code, time.monotonic() - started
 
 
+class Worker:
+    """A pytest process that stays up in one copy of the tree (tools/mutate_worker.py) and runs the
+    tests of one mutant after another, importing the project and the tests afresh each time. A run
+    that passes its time limit kills the process, and the next run starts a new one."""
+
+    def __init__(self, tree: Path) -> None:
+        self.tree = tree
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def _start(self) -> subprocess.Popen[bytes]:
+        process = subprocess.Popen(
+            [sys.executable, str(REPO_ROOT / "tools" / "mutate_worker.py")],
+            cwd=self.tree,
+            env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            start_new_session=True,  # a kill reaches the Node.js process jsii started too
+        )
+        CHILDREN.add(process)
+        return process
+
+    def run(self, tests: list[str] | tuple[str, ...], timeout: float) -> tuple[int | None, float]:
+        """pytest's exit code (None: stopped at ``timeout``) and the seconds it took."""
+        started = time.monotonic()
+        if self._process is None or self._process.poll() is not None:
+            self._process = self._start()
+        process = self._process
+        assert process.stdin is not None and process.stdout is not None
+        answer: list[bytes] = []
+        reader = threading.Thread(target=lambda: answer.append(process.stdout.readline()), daemon=True)  # type: ignore[union-attr]
+        try:
+            process.stdin.write(json.dumps([*tests, *PYTEST_FLAGS]).encode() + b"\n")
+            process.stdin.flush()
+        except BrokenPipeError:
+            answer.append(b"")
+        else:
+            reader.start()
+            reader.join(timeout)
+        timed_out = reader.is_alive()
+        if timed_out or not answer or not answer[0].strip():
+            self.stop()
+            # No answer in time is a timeout; a process that died (a mutant that ends the interpreter) a failure.
+            return (None if timed_out else INTERRUPTED), time.monotonic() - started
+        return int(answer[0]), time.monotonic() - started
+
+    def stop(self) -> None:
+        if self._process is not None:
+            CHILDREN.kill(self._process)
+            self._process.wait()
+            CHILDREN.discard(self._process)
+            self._process = None
+
+
 def trace(tree: Path, target: Target) -> tuple[dict[int, list[str]], list[str], float]:
     """Run the subset once, unmutated and to the end, recording which tests run each line of the
     module and which tests fail already (those are left out of every mutant's run)."""
@@ -606,11 +670,18 @@ def trace(tree: Path, target: Target) -> tuple[dict[int, list[str]], list[str], 
 
 
 def mutate_module(
-    trees: list[Path], target: Target, *, log: Callable[[str], None] = print, on_outcome=None
+    trees: list[Path],
+    target: Target,
+    *,
+    log: Callable[[str], None] = print,
+    on_outcome=None,
+    timeout: float | None = None,
 ) -> ModuleResult:
     """Each mutant runs the tests that run its statement with -x; a mutant in code run at import runs
     the tests most likely to see it, then, when they pass, all of the subset; a mutant whose statement
-    no test runs survives without a run. One mutant at a time in each of ``trees`` (identical copies)."""
+    no test runs survives without a run. One mutant at a time in each of ``trees`` (identical copies),
+    each with a pytest worker; ``timeout``: the seconds a mutant's run may take (default: twice the
+    traced run, plus a minute)."""
     path = trees[0] / target.path
     original = path.read_bytes()
     mutants, dropped = generate(original)
@@ -621,14 +692,15 @@ def mutate_module(
     for test in result.failing:
         log(f"==> {target.name}: left out, fails without any mutant: {test}")
     # A mutant that makes a test loop or wait is stopped and counted killed; tracing is the slow run.
-    timeout = 2 * result.baseline_seconds + 60
+    limit = 2 * result.baseline_seconds + 60 if timeout is None else timeout
     log(
         f"==> {target.name}: {len(mutants)} mutants; the subset takes {result.baseline_seconds:.0f}s traced;"
         f" {len(trees)} at a time"
     )
-    free: queue.Queue[Path] = queue.Queue()
-    for tree in trees:
-        free.put(tree)
+    free: queue.Queue[Worker] = queue.Queue()
+    workers = [Worker(tree) for tree in trees]
+    for worker in workers:
+        free.put(worker)
 
     def run(mutant: Mutant) -> Outcome:
         tests = covering_tests(hits, mutant.scope)
@@ -643,8 +715,8 @@ def mutate_module(
         else:
             stages = [tests]
             note = f"{len(tests)} test(s)"
-        tree = free.get()
-        mutated = tree / target.path
+        worker = free.get()
+        mutated = worker.tree / target.path
         seconds = 0.0
         code: int | None = PASSED
         try:
@@ -652,17 +724,17 @@ def mutate_module(
             for stage in stages:
                 if CHILDREN.stopping.is_set():
                     break
-                code, took = run_tests(tree, stage, timeout)
+                code, took = worker.run(stage, limit)
                 seconds += took
                 if code not in (PASSED, FAILED, INTERRUPTED, None):  # a test id pytest did not find
-                    code, took = run_tests(tree, everything, timeout)
+                    code, took = worker.run(everything, limit)
                     seconds += took
                     note = f"all of the subset (exit code {code} with the selection)"
                 if code != PASSED:
                     break
         finally:
             mutated.write_bytes(original)
-            free.put(tree)
+            free.put(worker)
         status = {PASSED: "survived", None: "timeout"}.get(code, "killed")
         return Outcome(mutant.line, mutant.description, status, round(seconds, 1), note)
 
@@ -689,6 +761,8 @@ def mutate_module(
         raise
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        for worker in workers:
+            worker.stop()
     result.seconds = time.monotonic() - started
     return result
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import boto3
 import botocore.session
 
 from tests import client_classes
+from tests.conftest import REPO_ROOT
 
 
 def _session() -> boto3.Session:
@@ -40,3 +43,17 @@ def test_each_service_has_its_own_class_with_its_own_operations() -> None:
     assert type(ec2) is not type(s3)
     assert hasattr(ec2, "describe_vpcs") and not hasattr(s3, "describe_vpcs")
     assert hasattr(s3, "upload_file")  # boto3's creating-client-class hook ran for the class that is kept
+
+
+def test_importing_the_module_again_never_wraps_the_wrapper() -> None:
+    # make mutate's worker imports the tests afresh for each mutant, in one process.
+    spec = importlib.util.spec_from_file_location("client_classes_again", REPO_ROOT / "tests" / "client_classes.py")
+    assert spec is not None and spec.loader is not None
+    again = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(again)
+    again.reuse_client_classes()
+    try:
+        assert again._original is client_classes._original
+        assert again._original.__qualname__ == "ClientCreator._create_client_class"
+    finally:
+        client_classes.reuse_client_classes()

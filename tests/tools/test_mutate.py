@@ -329,3 +329,32 @@ def test_a_module_is_measured_two_mutants_at_a_time(tmp_path: Path) -> None:
     assert sorted(int(line.split("/")[0][1:]) for line in logged[2:]) == list(range(1, 7))
     for tree in trees:  # every mutant was taken out again
         assert (tree / "toy.py").read_text() == TOY
+
+
+SPIN = """def count_down(n):
+    while n > 0:
+        n -= 1
+    return n
+"""
+
+SPIN_TESTS = """import spin
+
+
+def test_count_down():
+    assert spin.count_down(3) == 0
+"""
+
+
+def test_a_mutant_that_never_ends_is_stopped_counted_killed_and_the_next_runs_in_a_new_worker(tmp_path: Path) -> None:
+    (tmp_path / "spin.py").write_text(SPIN)
+    (tmp_path / "test_spin.py").write_text(SPIN_TESTS)
+    result = mutate.mutate_module(
+        [tmp_path], mutate.Target("spin", "spin.py", ("test_spin.py",)), log=lambda _: None, timeout=3
+    )
+    outcomes = {o.description: o.status for o in result.outcomes}
+    # n += 1 counts up for ever; the worker that ran it is killed, and a new one runs the rest.
+    assert outcomes["-= -> +="] == "timeout"
+    assert outcomes["> -> >="] == "killed"  # n -1 at the end
+    assert outcomes["return n -> return None"] == "killed"
+    assert result.killed == len(result.outcomes) == 5
+    assert (tmp_path / "spin.py").read_text() == SPIN
