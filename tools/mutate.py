@@ -23,8 +23,9 @@ compile is dropped before it runs, and counted.
 
 Why not mutmut: mutmut 3 runs the tests in-process and forks per mutant, and a forked child would
 share the parent's jsii Node.js process (the CDK runs in it) over the same pipes; the EKS handler
-also lives outside any package. A fresh pytest process per mutant is slower but each result stands
-on its own. See docs/testing.md.
+also lives outside any package. Here each job has a pytest worker (tools/mutate_worker.py) that
+imports our code and tests afresh for every mutant, in the same process: no fork, and jsii's Node.js
+process is its own. See docs/testing.md.
 """
 
 from __future__ import annotations
