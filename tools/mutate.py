@@ -649,9 +649,24 @@ class Worker:
             self._process = None
 
 
-def trace(tree: Path, target: Target) -> tuple[dict[int, list[str]], list[str], float]:
+@dataclass
+class Traced:
+    """What the unmutated, traced run of a subset found."""
+
+    hits: dict[int, list[str]]  # line -> the tests that ran it ("" for outside any test)
+    failing: list[str]  # tests that fail without any mutant: left out of every mutant's run
+    durations: dict[str, float]  # test -> seconds, traced
+    seconds: float
+
+    def fastest_first(self, tests: list[str]) -> list[str]:
+        """With -x a run stops at the first test that fails, and a mutant is usually seen by several:
+        the quick ones first."""
+        return sorted(tests, key=lambda test: self.durations.get(test, 0.0))
+
+
+def trace(tree: Path, target: Target) -> Traced:
     """Run the subset once, unmutated and to the end, recording which tests run each line of the
-    module and which tests fail already (those are left out of every mutant's run)."""
+    module, how long each takes, and which tests fail already."""
     out = tree / ".mutate-trace.json"
     env = {
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT / "tools"), os.environ.get("PYTHONPATH")])),
@@ -667,7 +682,7 @@ def trace(tree: Path, target: Target) -> tuple[dict[int, list[str]], list[str], 
     recorded = json.loads(out.read_text())
     out.unlink()
     hits = {int(line): [t for t in tests if t not in recorded["failed"]] for line, tests in recorded["lines"].items()}
-    return hits, recorded["failed"], seconds
+    return Traced(hits, recorded["failed"], recorded["durations"], seconds)
 
 
 def mutate_module(
@@ -688,7 +703,8 @@ def mutate_module(
     mutants, dropped = generate(original)
     result = ModuleResult(target.name, target.path, generated=len(mutants), dropped=dropped)
     started = time.monotonic()
-    hits, result.failing, result.baseline_seconds = trace(trees[0], target)
+    traced = trace(trees[0], target)
+    hits, result.failing, result.baseline_seconds = traced.hits, traced.failing, traced.seconds
     everything = [*target.tests, *(f"--deselect={test}" for test in result.failing)]
     for test in result.failing:
         log(f"==> {target.name}: left out, fails without any mutant: {test}")
@@ -711,10 +727,10 @@ def mutate_module(
         # when they pass, the whole subset decides.
         if tests is None:
             likely = import_time_tests(original, hits, mutant.scope)
-            stages = [likely, everything] if likely else [everything]
+            stages = [traced.fastest_first(likely), everything] if likely else [everything]
             note = f"run at import: {len(likely)} likely test(s), then the subset"
         else:
-            stages = [tests]
+            stages = [traced.fastest_first(tests)]
             note = f"{len(tests)} test(s)"
         worker = free.get()
         mutated = worker.tree / target.path

@@ -2,8 +2,9 @@
 
 Loaded with ``-p mutate_trace`` (tools/ on PYTHONPATH). ``MUTATE_TRACE_TARGET`` names the module's
 file, ``MUTATE_TRACE_OUT`` the JSON file written at the end: ``{"lines": {line: [test ids]}, "failed":
-[test ids]}``, where the id "" stands for a line run outside any test (at import or collection),
-which every test may depend on, and "failed" lists the tests that fail without any mutant.
+[test ids], "durations": {test id: seconds}}``, where the id "" stands for a line run outside any
+test (at import or collection), which every test may depend on, "failed" lists the tests that fail
+without any mutant, and "durations" is each test's setup, call and teardown, traced.
 The tracer is installed when pytest loads the plugin, before the tests and conftest files import
 anything, and only follows frames of the target file. It is put back before each test when something
 turned it off: CPython unsets a trace function that raises, as one does when a test recurses until
@@ -25,6 +26,7 @@ _FILES = {_TARGET, os.path.realpath(_TARGET)}
 _current: list[str] = [""]
 _hits: dict[int, dict[str, None]] = {}
 _failed: dict[str, None] = {}
+_durations: dict[str, float] = {}
 
 
 def _record(line: int) -> None:
@@ -60,6 +62,7 @@ def pytest_runtest_protocol(item, nextitem):
 def pytest_runtest_logreport(report):
     if report.failed:
         _failed[report.nodeid] = None
+    _durations[report.nodeid] = _durations.get(report.nodeid, 0.0) + report.duration  # setup, call, teardown
 
 
 def pytest_unconfigure(config):
@@ -67,4 +70,4 @@ def pytest_unconfigure(config):
     threading.settrace(None)
     lines = {str(line): list(tests) for line, tests in sorted(_hits.items())}
     with open(_OUT, "w", encoding="utf-8") as out:
-        json.dump({"lines": lines, "failed": list(_failed)}, out)
+        json.dump({"lines": lines, "failed": list(_failed), "durations": _durations}, out)

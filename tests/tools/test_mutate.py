@@ -157,6 +157,16 @@ def test_covering_tests_in_first_run_order_none_when_run_outside_a_test() -> Non
     assert mutate.covering_tests(hits, (6, 7)) is None
 
 
+def test_the_quickest_tests_run_first_and_an_untimed_one_counts_as_quickest() -> None:
+    traced = mutate.Traced(hits={}, failing=[], durations={"t::slow": 3.0, "t::quick": 0.1, "t::mid": 1.0}, seconds=4)
+    assert traced.fastest_first(["t::slow", "t::mid", "t::new", "t::quick"]) == [
+        "t::new",
+        "t::quick",
+        "t::mid",
+        "t::slow",
+    ]
+
+
 def test_report_gives_counts_score_time_and_each_survivor() -> None:
     first = mutate.ModuleResult("first", "pkg/first.py", generated=3, seconds=75)
     first.outcomes = [

@@ -40,6 +40,14 @@ def test_4_fails():
 """
 
 
+TEST_NAMES = [
+    "test_1_recurses_until_recursion_error",
+    "test_2_turns_tracing_off",
+    "test_3_uses_the_target",
+    "test_4_fails",
+]
+
+
 def test_each_test_is_recorded_even_after_one_turned_the_tracer_off(tmp_path: Path) -> None:
     (tmp_path / "target.py").write_text(TARGET)
     (tmp_path / "test_it.py").write_text(TESTS)
@@ -65,3 +73,6 @@ def test_each_test_is_recorded_even_after_one_turned_the_tracer_off(tmp_path: Pa
     # The body of double runs in tests 3 and 4 only; 1 and 2 each switched the tracer off before them.
     assert recorded["lines"]["2"] == ["test_it.py::test_3_uses_the_target", "test_it.py::test_4_fails"]
     assert recorded["failed"] == ["test_it.py::test_4_fails"]
+    # Each test's time, setup to teardown: make mutate runs the quick ones first.
+    assert sorted(recorded["durations"]) == [f"test_it.py::{name}" for name in TEST_NAMES]
+    assert all(seconds > 0 for seconds in recorded["durations"].values())
