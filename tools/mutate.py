@@ -664,25 +664,37 @@ class Traced:
         return sorted(tests, key=lambda test: self.durations.get(test, 0.0))
 
 
-def trace(tree: Path, target: Target) -> Traced:
-    """Run the subset once, unmutated and to the end, recording which tests run each line of the
-    module, how long each takes, and which tests fail already."""
+def trace(tree: Path, tests: tuple[str, ...], paths: list[str]) -> dict[str, Traced]:
+    """Run the subset ``tests`` once, unmutated and to the end, recording for each module of ``paths``
+    which tests run each of its lines, and how long each test takes and which fail already. Modules
+    with the same subset share one traced run."""
     out = tree / ".mutate-trace.json"
     env = {
         "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT / "tools"), os.environ.get("PYTHONPATH")])),
-        "MUTATE_TRACE_TARGET": str(tree / target.path),
+        "MUTATE_TRACE_TARGET": os.pathsep.join(str(tree / path) for path in paths),
         "MUTATE_TRACE_OUT": str(out),
     }
     flags = tuple(flag for flag in PYTEST_FLAGS if flag != "-x")
-    code, seconds = run_tests(tree, (*target.tests, "-p", "mutate_trace"), None, env, flags)
+    code, seconds = run_tests(tree, (*tests, "-p", "mutate_trace"), None, env, flags)
     if code not in (PASSED, FAILED) or not out.exists():
-        raise SystemExit(
-            f"{target.name}: the unmutated run of {' '.join(target.tests)} stopped (pytest exit code {code})"
-        )
+        raise SystemExit(f"the unmutated run of {' '.join(tests)} stopped (pytest exit code {code})")
     recorded = json.loads(out.read_text())
     out.unlink()
-    hits = {int(line): [t for t in tests if t not in recorded["failed"]] for line, tests in recorded["lines"].items()}
-    return Traced(hits, recorded["failed"], recorded["durations"], seconds)
+    failed = recorded["failed"]
+    traced = {}
+    for path in paths:
+        lines = recorded["lines"][str(tree / path)]
+        hits = {int(line): [t for t in ids if t not in failed] for line, ids in lines.items()}
+        traced[path] = Traced(hits, failed, recorded["durations"], seconds)
+    return traced
+
+
+def test_roots(tests: tuple[str, ...]) -> frozenset[str]:
+    """The paths of a subset that no other path of it contains: two subsets with the same roots run
+    the same tests."""
+    return frozenset(
+        path for path in tests if not any(other != path and path.startswith(other.rstrip("/") + "/") for other in tests)
+    )
 
 
 def mutate_module(
@@ -692,18 +704,20 @@ def mutate_module(
     log: Callable[[str], None] = print,
     on_outcome=None,
     timeout: float | None = None,
+    traced: Traced | None = None,
 ) -> ModuleResult:
     """Each mutant runs the tests that run its statement with -x; a mutant in code run at import runs
     the tests most likely to see it, then, when they pass, all of the subset; a mutant whose statement
     no test runs survives without a run. One mutant at a time in each of ``trees`` (identical copies),
     each with a pytest worker; ``timeout``: the seconds a mutant's run may take (default: twice the
-    traced run, plus a minute)."""
+    traced run, plus a minute); ``traced``: the traced run of the module's subset (default: one now)."""
     path = trees[0] / target.path
     original = path.read_bytes()
     mutants, dropped = generate(original)
     result = ModuleResult(target.name, target.path, generated=len(mutants), dropped=dropped)
     started = time.monotonic()
-    traced = trace(trees[0], target)
+    if traced is None:
+        traced = trace(trees[0], target.tests, [target.path])[target.path]
     hits, result.failing, result.baseline_seconds = traced.hits, traced.failing, traced.seconds
     everything = [*target.tests, *(f"--deselect={test}" for test in result.failing)]
     for test in result.failing:
@@ -836,9 +850,23 @@ def main(argv: list[str] | None = None) -> int:
                 modules = [_as_json(r) for r in (*done, current)]
                 args.json.write_text(json.dumps({"commit": commit, "modules": modules}, indent=2) + "\n")
 
+        traces: dict[str, Traced] = {}
         try:
             for target in targets:
-                done.append(mutate_module(trees, target, log=lambda text: print(text, flush=True), on_outcome=save))
+                if target.path not in traces:
+                    # One traced run for every selected module with the same subset (most share one).
+                    group = [t for t in targets if test_roots(t.tests) == test_roots(target.tests)]
+                    print(f"==> Tracing {' '.join(target.tests)} for {', '.join(t.name for t in group)}", flush=True)
+                    traces.update(trace(trees[0], target.tests, [t.path for t in group]))
+                done.append(
+                    mutate_module(
+                        trees,
+                        target,
+                        log=lambda text: print(text, flush=True),
+                        on_outcome=save,
+                        traced=traces[target.path],
+                    )
+                )
                 running.clear()
         except (KeyboardInterrupt, SystemExit) as stop:
             if not (done or running) or stop.args[:1] not in ((), (143,)):

@@ -157,6 +157,14 @@ def test_covering_tests_in_first_run_order_none_when_run_outside_a_test() -> Non
     assert mutate.covering_tests(hits, (6, 7)) is None
 
 
+def test_subsets_with_the_same_roots_share_a_trace() -> None:
+    construct = mutate.TARGETS[0].tests  # its own test file first, then the directories
+    assert mutate.test_roots(construct) == frozenset({"tests/constructs", "tests/config", "tests/stacks"})
+    roots = {mutate.test_roots(target.tests) for target in mutate.TARGETS}
+    assert roots == {frozenset({"tests/constructs", "tests/config", "tests/stacks"}), frozenset({"tests/handlers"})}
+    assert mutate.test_roots(("tests/a", "tests/ab/test_x.py")) == frozenset({"tests/a", "tests/ab/test_x.py"})
+
+
 def test_the_quickest_tests_run_first_and_an_untimed_one_counts_as_quickest() -> None:
     traced = mutate.Traced(hits={}, failing=[], durations={"t::slow": 3.0, "t::quick": 0.1, "t::mid": 1.0}, seconds=4)
     assert traced.fastest_first(["t::slow", "t::mid", "t::new", "t::quick"]) == [

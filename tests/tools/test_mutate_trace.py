@@ -11,11 +11,13 @@ from pathlib import Path
 from tests.conftest import REPO_ROOT
 
 TARGET = "def double(x):\n    return 2 * x\n"
+OTHER = "def triple(x):\n    return 3 * x\n"
 
 TESTS = """import sys
 
 import pytest
 
+import other
 import target
 
 
@@ -33,6 +35,7 @@ def test_2_turns_tracing_off():
 
 def test_3_uses_the_target():
     assert target.double(2) == 4
+    assert other.triple(1) == 3
 
 
 def test_4_fails():
@@ -50,12 +53,13 @@ TEST_NAMES = [
 
 def test_each_test_is_recorded_even_after_one_turned_the_tracer_off(tmp_path: Path) -> None:
     (tmp_path / "target.py").write_text(TARGET)
+    (tmp_path / "other.py").write_text(OTHER)
     (tmp_path / "test_it.py").write_text(TESTS)
     out = tmp_path / "trace.json"
     env = {
         **os.environ,
         "PYTHONPATH": str(REPO_ROOT / "tools"),
-        "MUTATE_TRACE_TARGET": str(tmp_path / "target.py"),
+        "MUTATE_TRACE_TARGET": os.pathsep.join([str(tmp_path / "target.py"), str(tmp_path / "other.py")]),
         "MUTATE_TRACE_OUT": str(out),
     }
     flags = ["-q", "-n", "0", "-p", "no:randomly", "-p", "no:cacheprovider", "-p", "mutate_trace"]
@@ -71,7 +75,11 @@ def test_each_test_is_recorded_even_after_one_turned_the_tracer_off(tmp_path: Pa
     assert completed.returncode == 1, completed.stdout + completed.stderr  # test_4 fails, on purpose
     recorded = json.loads(out.read_text())
     # The body of double runs in tests 3 and 4 only; 1 and 2 each switched the tracer off before them.
-    assert recorded["lines"]["2"] == ["test_it.py::test_3_uses_the_target", "test_it.py::test_4_fails"]
+    # One run traces both modules, each apart.
+    lines = recorded["lines"]
+    assert lines[str(tmp_path / "target.py")]["2"] == ["test_it.py::test_3_uses_the_target", "test_it.py::test_4_fails"]
+    assert lines[str(tmp_path / "other.py")]["2"] == ["test_it.py::test_3_uses_the_target"]
+    assert sorted(lines) == sorted([str(tmp_path / "target.py"), str(tmp_path / "other.py")])
     assert recorded["failed"] == ["test_it.py::test_4_fails"]
     # Each test's time, setup to teardown: make mutate runs the quick ones first.
     assert sorted(recorded["durations"]) == [f"test_it.py::{name}" for name in TEST_NAMES]
