@@ -741,8 +741,10 @@ def mutate_module(
         # when they pass, the whole subset decides.
         if tests is None:
             likely = import_time_tests(original, hits, mutant.scope)
-            stages = [traced.fastest_first(likely), everything] if likely else [everything]
-            note = f"run at import: {len(likely)} likely test(s), then the subset"
+            # The second stage leaves out what the first ran and passed.
+            rest = [*everything, *(f"--deselect={test}" for test in likely)]
+            stages = [traced.fastest_first(likely), rest] if likely else [everything]
+            note = f"run at import: {len(likely)} likely test(s), then the rest of the subset"
         else:
             stages = [traced.fastest_first(tests)]
             note = f"{len(tests)} test(s)"

@@ -292,6 +292,7 @@ def test_jobs_must_be_a_whole_number_of_one_or_more(capsys: pytest.CaptureFixtur
 
 
 TOY = """LIMIT = 3
+NAME = "toy"
 
 
 def over(values):
@@ -299,7 +300,7 @@ def over(values):
 
 
 def label():
-    print("x")
+    print(NAME + "!")
 
 
 def unused():
@@ -318,6 +319,10 @@ def test_label_runs():
     toy.label()
 
 
+def test_name():
+    assert toy.NAME == "toy"
+
+
 def test_broken():
     assert False
 """
@@ -333,18 +338,21 @@ def test_a_module_is_measured_two_mutants_at_a_time(tmp_path: Path) -> None:
     result = mutate.mutate_module(trees, mutate.Target("toy", "toy.py", ("test_toy.py",)), log=logged.append)
     outcomes = [(o.line, o.description, o.status, o.tests) for o in result.outcomes]
     assert outcomes == [
-        (1, "3 -> 4", "killed", "run at import: 1 likely test(s), then the subset"),
-        (5, "return len(values) > LIMIT -> return None", "killed", "1 test(s)"),
-        (5, "> -> >=", "killed", "1 test(s)"),
-        (9, "'x' -> 'XXxXX'", "survived", "1 test(s)"),
-        (13, "return 1 -> return None", "survived", "no test runs it"),
-        (13, "1 -> 2", "survived", "no test runs it"),
+        (1, "3 -> 4", "killed", "run at import: 1 likely test(s), then the rest of the subset"),
+        # test_label_runs names NAME and passes; test_name, in the rest of the subset, kills it.
+        (2, "'toy' -> 'XXtoyXX'", "killed", "run at import: 1 likely test(s), then the rest of the subset"),
+        (6, "return len(values) > LIMIT -> return None", "killed", "1 test(s)"),
+        (6, "> -> >=", "killed", "1 test(s)"),
+        (10, "+ -> -", "killed", "1 test(s)"),
+        (10, "'!' -> 'XX!XX'", "survived", "1 test(s)"),
+        (14, "return 1 -> return None", "survived", "no test runs it"),
+        (14, "1 -> 2", "survived", "no test runs it"),
     ]
     assert result.failing == ["test_toy.py::test_broken"]
-    assert (result.generated, result.killed, len(result.survivors)) == (6, 3, 3)
+    assert (result.generated, result.killed, len(result.survivors)) == (8, 5, 3)
     assert logged[0] == "==> toy: left out, fails without any mutant: test_toy.py::test_broken"
-    assert logged[1].startswith("==> toy: 6 mutants; the subset takes ") and logged[1].endswith("traced; 2 at a time")
-    assert sorted(int(line.split("/")[0][1:]) for line in logged[2:]) == list(range(1, 7))
+    assert logged[1].startswith("==> toy: 8 mutants; the subset takes ") and logged[1].endswith("traced; 2 at a time")
+    assert sorted(int(line.split("/")[0][1:]) for line in logged[2:]) == list(range(1, 9))
     for tree in trees:  # every mutant was taken out again
         assert (tree / "toy.py").read_text() == TOY
 
