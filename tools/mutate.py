@@ -730,7 +730,18 @@ def mutate_module(
     )
     free: queue.Queue[Worker] = queue.Queue()
     workers = [Worker(tree) for tree in trees]
+    # Unmutated, the quickest tests must pass in each worker too: otherwise every mutant would look killed.
+    users = traced.fastest_first([test for test in dict.fromkeys(t for ids in hits.values() for t in ids) if test])
     for worker in workers:
+        if users:
+            code, _ = worker.run(users[:5], limit)
+            if code != PASSED:
+                for each in workers:
+                    each.stop()
+                raise SystemExit(
+                    f"{target.name}: unmutated, {' '.join(users[:5])} did not pass in a pytest worker (exit code"
+                    f" {code}) though they passed in the traced run; every mutant would look killed"
+                )
         free.put(worker)
 
     def run(mutant: Mutant) -> Outcome:

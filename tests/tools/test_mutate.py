@@ -384,3 +384,21 @@ def test_a_mutant_that_never_ends_is_stopped_counted_killed_and_the_next_runs_in
     assert outcomes["return n -> return None"] == "killed"
     assert result.killed == len(result.outcomes) == 5
     assert (tmp_path / "spin.py").read_text() == SPIN
+
+
+def test_tests_that_pass_only_in_the_traced_run_stop_the_run_before_any_mutant(tmp_path: Path) -> None:
+    (tmp_path / "toy.py").write_text(TOY)
+    # Passes in the traced run (its environment names the trace file), fails in a worker.
+    (tmp_path / "test_toy.py").write_text(
+        "import os\n\nimport toy\n\n\ndef test_over():\n    assert toy.over([1, 2, 3, 4])\n"
+        '    assert "MUTATE_TRACE_OUT" in os.environ\n'
+    )
+    logged: list[str] = []
+    with pytest.raises(SystemExit) as stopped:
+        mutate.mutate_module([tmp_path], mutate.Target("toy", "toy.py", ("test_toy.py",)), log=logged.append)
+    assert str(stopped.value) == (
+        "toy: unmutated, test_toy.py::test_over did not pass in a pytest worker (exit code 1) though they passed"
+        " in the traced run; every mutant would look killed"
+    )
+    assert not any(line.startswith("[") for line in logged)
+    assert (tmp_path / "toy.py").read_text() == TOY
