@@ -734,7 +734,7 @@ def mutate_module(
     users = traced.fastest_first([test for test in dict.fromkeys(t for ids in hits.values() for t in ids) if test])
     for worker in workers:
         if users:
-            code, _ = worker.run(users[:5], limit)
+            code, _ = worker.run(users[:5], max(limit, 120))  # the first run starts the worker
             if code != PASSED:
                 for each in workers:
                     each.stop()
