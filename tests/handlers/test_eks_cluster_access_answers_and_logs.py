@@ -289,6 +289,24 @@ def test_without_its_environment_it_polls_every_15_s_within_1740_s_and_keeps_rec
     assert [name.rsplit("/", 1)[0] for name in cfn.aws.ssm_parameters] == [f"{STATE_PREFIX}/prod"]
 
 
+def test_the_poll_interval_and_the_budget_come_from_the_environment(
+    cfn: Harness, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("POLL_INTERVAL_SECONDS", "40")
+    monkeypatch.setenv("TIME_BUDGET_SECONDS", "600")
+    cfn.aws.request_latency = 0.0
+    cfn.aws.update_durations["EndpointAccessUpdate"] = 1e9
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
+    start = cfn.aws.clock.now()
+
+    answer = cfn.create()
+
+    assert answer["Status"] == "FAILED" and answer["Reason"].startswith("Timed out waiting for EKS endpoint access")
+    assert start + 600 - 40 < cfn.aws.response_times[-1] <= start + 600
+    # One DescribeUpdate as the update starts, then one every 40 s until the budget (every 15 s: 40 of them).
+    assert len([call for call in cfn.aws.calls if call[0] == "DescribeUpdate"]) == 1 + 600 // 40
+
+
 def test_a_record_without_the_public_access_flag_says_public_access_was_not_turned_on(cfn: Harness) -> None:
     record = cfn.module.Record.from_json(json.dumps({"added_cidrs": DISCOVERY}))
     assert record == cfn.module.Record(list(DISCOVERY), False)

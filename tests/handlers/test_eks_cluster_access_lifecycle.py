@@ -341,6 +341,23 @@ def test_delete_after_a_failed_create_succeeds_without_change(cfn: Harness) -> N
     assert cfn.mutations() == []
 
 
+@pytest.mark.parametrize(
+    "foreign", ["prod", "arn:aws:eks:us-east-1:111111111111:cluster/prod", "eks-cluster-access:bad name"]
+)
+def test_delete_of_a_physical_id_this_handler_never_gave_touches_no_cluster(cfn: Harness, foreign: str) -> None:
+    # Only "eks-cluster-access:<valid cluster name>" names a cluster this resource opened; a Delete of
+    # anything else (even the bare name of a cluster some other resource of ours opened) changes nothing.
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
+    assert cfn.create()["Status"] == "SUCCESS"
+    opened, calls = cfn.endpoint(), len(cfn.aws.calls)
+
+    answer = cfn.delete(physical_id=foreign)
+
+    assert (answer["Status"], answer["PhysicalResourceId"]) == ("SUCCESS", foreign)
+    assert cfn.endpoint() == opened and cfn.record() == {"added_cidrs": DISCOVERY, "enabled_public_access": False}
+    assert cfn.aws.calls[calls:] == []
+
+
 # --- update ---------------------------------------------------------------------------------------------
 
 
