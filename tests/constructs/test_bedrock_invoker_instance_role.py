@@ -360,6 +360,7 @@ _MODEL_EXPECTED = (
             f"model_ids[0]: 'anthropic.claude v2' is not a Bedrock model id {_MODEL_EXPECTED}",
         ),
         ({"model_ids": [""]}, f"model_ids[0]: '' is not a Bedrock model id {_MODEL_EXPECTED}"),
+        ({"model_ids": [TITAN, 42]}, f"model_ids[1]: 42 is not a Bedrock model id {_MODEL_EXPECTED}"),
         ({"model_ids": ["us.anthropic"]}, f"model_ids[0]: 'us.anthropic' is not a Bedrock model id {_MODEL_EXPECTED}"),
         (
             {"model_ids": ["xx.anthropic.claude-v2"]},
@@ -387,6 +388,7 @@ _MODEL_EXPECTED = (
         "uppercase",
         "space",
         "empty",
+        "not-a-string",
         "geo-without-model",
         "unknown-geo",
         "arn",

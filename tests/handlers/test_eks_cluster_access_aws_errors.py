@@ -177,6 +177,20 @@ def test_a_pending_cluster_is_waited_for_like_one_being_created(cfn: Harness, mo
     assert cfn.mutations() == []
 
 
+def test_a_cluster_still_being_created_is_waited_for_then_opened(cfn: Harness) -> None:
+    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE], creating_for=300)
+    start = cfn.aws.clock.now()
+
+    answer = cfn.create()
+
+    assert answer["Status"] == "SUCCESS"
+    assert cfn.endpoint()[2] == [OFFICE, *DISCOVERY]
+    # Described every 15 s until it was ACTIVE, 300 s on, and changed only then.
+    assert cfn.aws.clock.now() >= start + 300
+    describes = [operation for operation, _ in cfn.aws.calls].index("UpdateClusterConfig")
+    assert describes >= 300 // 15
+
+
 # --- the record -----------------------------------------------------------------------------------------
 
 
