@@ -413,6 +413,19 @@ def test_bedrock_errors(bedrock: dict[str, Any], path: str, fragment: str) -> No
     the_problem(config_with(bedrock=bedrock), path, fragment)
 
 
+def test_a_service_account_listed_three_times_is_named_by_its_first_two_entries_in_the_whole_message() -> None:
+    other = {**POD, "service_account": "other"}
+    assert problems(config_with(bedrock={"pod_access": [other, POD, POD, POD]})) == [
+        (
+            "bedrock.pod_access",
+            "entries [1] (cluster prod, namespace app, service_account invoker) and [2] (cluster prod, namespace app,"
+            " service_account invoker) would share the manifest 'k8s/prod/app-invoker.yaml' (the same service"
+            " account, or names that run together at a hyphen); each service account once, and rename one namespace"
+            " or service account if the names run together",
+        )
+    ]
+
+
 @pytest.mark.parametrize(
     ("pod", "path", "fragment"),
     [
