@@ -271,11 +271,24 @@ def test_a_response_put_that_fails_is_logged_and_tried_again(
 # --- defaults, for a handler run without the construct's environment ---------------------------------------
 
 
-def test_without_its_environment_it_polls_every_15_s_within_1740_s_and_keeps_records_under_its_prefix(
-    cfn: Harness, monkeypatch: pytest.MonkeyPatch
+@pytest.mark.parametrize(
+    ("environment", "interval", "budget", "hand_offs"),
+    # 1740 s outlast one invocation (900 s): the next one describes the update once more as it takes over.
+    [({}, 15, 1740, 1), ({"POLL_INTERVAL_SECONDS": "40", "TIME_BUDGET_SECONDS": "600"}, 40, 600, 0)],
+    ids=["defaults", "from-the-environment"],
+)
+def test_an_endless_update_is_polled_at_the_interval_until_the_budget_is_spent(
+    cfn: Harness,
+    monkeypatch: pytest.MonkeyPatch,
+    environment: dict[str, str],
+    interval: int,
+    budget: int,
+    hand_offs: int,
 ) -> None:
     for name in ("POLL_INTERVAL_SECONDS", "TIME_BUDGET_SECONDS", "STATE_PARAMETER_PREFIX"):
         monkeypatch.delenv(name, raising=False)
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
     cfn.aws.request_latency = 0.0
     cfn.aws.update_durations["EndpointAccessUpdate"] = 1e9
     cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
@@ -284,27 +297,14 @@ def test_without_its_environment_it_polls_every_15_s_within_1740_s_and_keeps_rec
     answer = cfn.create()
 
     assert answer["Status"] == "FAILED" and answer["Reason"].startswith("Timed out waiting for EKS endpoint access")
-    # Given up when the next 15 s poll interval would pass the 1740 s budget.
-    assert start + 1740 - 15 < cfn.aws.response_times[-1] <= start + 1740
+    # Given up when the next poll interval would pass the budget.
+    assert start + budget - interval < cfn.aws.response_times[-1] <= start + budget
+    # One DescribeUpdate as the update starts, then one every interval until the budget.
+    describes = len([call for call in cfn.aws.calls if call[0] == "DescribeUpdate"])
+    assert describes == 1 + budget // interval + hand_offs
+    assert cfn.invocation_count == 1 + hand_offs
+    # Without STATE_PARAMETER_PREFIX, the records are kept under the handler's own prefix.
     assert [name.rsplit("/", 1)[0] for name in cfn.aws.ssm_parameters] == [f"{STATE_PREFIX}/prod"]
-
-
-def test_the_poll_interval_and_the_budget_come_from_the_environment(
-    cfn: Harness, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("POLL_INTERVAL_SECONDS", "40")
-    monkeypatch.setenv("TIME_BUDGET_SECONDS", "600")
-    cfn.aws.request_latency = 0.0
-    cfn.aws.update_durations["EndpointAccessUpdate"] = 1e9
-    cfn.aws.add_cluster("prod", auth_mode="API", cidrs=[OFFICE])
-    start = cfn.aws.clock.now()
-
-    answer = cfn.create()
-
-    assert answer["Status"] == "FAILED" and answer["Reason"].startswith("Timed out waiting for EKS endpoint access")
-    assert start + 600 - 40 < cfn.aws.response_times[-1] <= start + 600
-    # One DescribeUpdate as the update starts, then one every 40 s until the budget (every 15 s: 40 of them).
-    assert len([call for call in cfn.aws.calls if call[0] == "DescribeUpdate"]) == 1 + 600 // 40
 
 
 def test_a_record_without_the_public_access_flag_says_public_access_was_not_turned_on(cfn: Harness) -> None:
