@@ -119,8 +119,13 @@ def test_role_arn_and_discovery_role_section_together_are_refused() -> None:
     data = with_eks(clusters=[{"name": "prod"}]) | {
         "discovery_role": {"trusted_principal_arn": "arn:aws:iam::999999999999:role/discovery", "external_id": "abc123"}
     }
-    [(path, message)] = problems(data)
-    assert path == "eks.discovery_role_arn" and "remove one of them" in message
+    assert problems(data) == [
+        (
+            "eks.discovery_role_arn",
+            "not used together with a discovery_role section (the access entries use the role created there);"
+            " remove one of them",
+        )
+    ]
 
 
 def test_a_discovery_role_section_stands_in_for_the_role_arn() -> None:
