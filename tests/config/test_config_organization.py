@@ -617,6 +617,7 @@ def test_the_example_overrides_of_the_old_file_are_answered_with_their_tags() ->
         pytest.param(
             {"clusters": "prod"}, f"leave the clusters of {ACCOUNT} without airs-discovery=on", id="clusters-not-a-list"
         ),
+        pytest.param({"vpc_ids": 5}, f"tag every VPC of {ACCOUNT} with airs-discovery=off", id="vpc-ids-not-a-list"),
     ],
 )
 def test_each_override_is_answered_with_the_tags_that_replace_it(override: Any, instead: str) -> None:
