@@ -1,4 +1,4 @@
-"""tools/mutate.py: the mutants it makes, the tests it picks for each, its report, and one run over a toy module."""
+"""tools/mutate.py: the mutants it makes, the tests it picks for each, its report, and whole runs over toy modules."""
 
 from __future__ import annotations
 
