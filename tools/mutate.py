@@ -811,7 +811,7 @@ def mutate_module(
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
+def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     names = [t.name for t in TARGETS]
     parser = argparse.ArgumentParser(
         description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
@@ -831,7 +831,11 @@ def main(argv: list[str] | None = None) -> int:
         default=os.cpu_count() or 1,
         help="mutants tested at once, each in its own copy of the tree (default: the number of CPUs)",
     )
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = arguments(argv)
     targets = [t for t in TARGETS if not args.module or t.name in args.module]
 
     if args.list:

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -402,3 +405,60 @@ def test_tests_that_pass_only_in_the_traced_run_stop_the_run_before_any_mutant(t
     )
     assert not any(line.startswith("[") for line in logged)
     assert (tmp_path / "toy.py").read_text() == TOY
+
+
+def test_defaults_every_module_at_head_one_job_per_cpu_no_json() -> None:
+    args = mutate.arguments([])
+    assert (args.module, args.rev, args.list, args.json) == (None, "HEAD", False, None)
+    assert args.jobs == (os.cpu_count() or 1)
+    assert mutate.arguments(["--jobs", "3", "--module", "handler"]).jobs == 3
+
+
+SLEEPER_TESTS = """import subprocess
+import sys
+
+
+def test_sleeps_with_a_child():
+    child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    with open("child.pid", "w") as out:
+        out.write(str(child.pid))
+    child.wait()
+"""
+
+
+def test_stopping_kills_each_worker_and_what_it_started(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mutate, "CHILDREN", mutate._Children())  # a stop is for good: not the module's own
+    (tmp_path / "test_sleeper.py").write_text(SLEEPER_TESTS)
+    worker = mutate.Worker(tmp_path)
+    answers: list[tuple[int | None, float]] = []
+    running = threading.Thread(target=lambda: answers.append(worker.run(["test_sleeper.py"], 120)))
+    running.start()
+    pid_file = tmp_path / "child.pid"
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline, "the test never started its child"
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+
+    mutate.CHILDREN.stop()  # what Ctrl-C or kill does
+    running.join(30)
+
+    assert not running.is_alive()
+    assert answers[0][0] == mutate.INTERRUPTED and answers[0][1] < 30
+    deadline = time.monotonic() + 10
+    while _alive(child):
+        assert time.monotonic() < deadline, "the test's child outlived the stop"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    # A killed child of a killed worker is reparented and reaped; a zombie counts as gone.
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ", 1)[1][0] != "Z"
+    except FileNotFoundError:
+        return False
